@@ -1,0 +1,197 @@
+//! custom1–custom30 and their fixed kinds: 1–12, 29 and 30 are lookups (alias into a
+//! per-library table, with custom2 a child of custom1 and custom30 a child of custom29),
+//! 13–16 text, 17–20 numbers, 21–24 timestamps, 25–28 booleans.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::error::DomainError;
+use crate::limits::{ALIAS_MAX, CUSTOM_TEXT_MAX, check_len};
+
+pub const CUSTOM_COUNT: usize = 30;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomKind {
+    Lookup,
+    Text,
+    Number,
+    Timestamp,
+    Boolean,
+}
+
+impl CustomKind {
+    /// The kind of customN (1-based). Callers only pass 1..=30.
+    pub fn of(n: usize) -> CustomKind {
+        match n {
+            1..=12 | 29 | 30 => CustomKind::Lookup,
+            13..=16 => CustomKind::Text,
+            17..=20 => CustomKind::Number,
+            21..=24 => CustomKind::Timestamp,
+            _ => CustomKind::Boolean,
+        }
+    }
+}
+
+/// The parent lookup field of a child lookup field: custom2 → custom1, custom30 → custom29.
+pub fn parent_of(n: usize) -> Option<usize> {
+    match n {
+        2 => Some(1),
+        30 => Some(29),
+        _ => None,
+    }
+}
+
+/// Lookup fields whose tables an administrator maintains.
+pub fn is_lookup(n: usize) -> bool {
+    CustomKind::of(n) == CustomKind::Lookup
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CustomValue {
+    /// A lookup alias (stored upper-case, as iManage does) or free text.
+    Text(String),
+    Number(f64),
+    Timestamp(DateTime<Utc>),
+    Boolean(bool),
+}
+
+impl CustomValue {
+    /// Parses the JSON a client sent for customN. `null` and `""` clear the field.
+    pub fn from_json(n: usize, value: &Value) -> Result<Option<CustomValue>, DomainError> {
+        let field = format!("custom{n}");
+        if value.is_null() || value.as_str() == Some("") {
+            return Ok(None);
+        }
+        let bad = |what: &str| DomainError::invalid(&field, format!("{field} must be {what}"));
+        Ok(Some(match CustomKind::of(n) {
+            CustomKind::Lookup => {
+                let s = scalar_text(value).ok_or_else(|| bad("a lookup alias"))?;
+                check_len(&field, &s, ALIAS_MAX)?;
+                CustomValue::Text(s.to_uppercase())
+            }
+            CustomKind::Text => {
+                let s = scalar_text(value).ok_or_else(|| bad("text"))?;
+                check_len(&field, &s, CUSTOM_TEXT_MAX)?;
+                CustomValue::Text(s)
+            }
+            CustomKind::Number => {
+                let n = match value {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => s.trim().parse::<f64>().ok(),
+                    _ => None,
+                }
+                .filter(|f| f.is_finite())
+                .ok_or_else(|| bad("a number"))?;
+                CustomValue::Number(n)
+            }
+            CustomKind::Timestamp => {
+                let s = value.as_str().ok_or_else(|| bad("an ISO-8601 date-time"))?;
+                CustomValue::Timestamp(parse_timestamp(s).ok_or_else(|| bad("an ISO-8601 date-time"))?)
+            }
+            CustomKind::Boolean => CustomValue::Boolean(match value {
+                Value::Bool(b) => *b,
+                Value::String(s) if s.eq_ignore_ascii_case("true") || s == "Y" || s == "1" => true,
+                Value::String(s) if s.eq_ignore_ascii_case("false") || s == "N" || s == "0" => false,
+                _ => return Err(bad("true or false")),
+            }),
+        }))
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            CustomValue::Text(s) => Value::String(s.clone()),
+            CustomValue::Number(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
+            CustomValue::Timestamp(t) => Value::String(format_timestamp(*t)),
+            CustomValue::Boolean(b) => Value::Bool(*b),
+        }
+    }
+
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            CustomValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// ISO-8601 / RFC 3339, also accepting a bare date (`2024-05-01`) as midnight UTC.
+pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
+        return Some(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc())
+}
+
+/// The date format of every API response: ISO-8601 UTC with milliseconds.
+pub fn format_timestamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// custom1..custom30 of one profile; index 0 holds custom1.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomValues(pub [Option<CustomValue>; CUSTOM_COUNT]);
+
+impl CustomValues {
+    pub fn get(&self, n: usize) -> Option<&CustomValue> {
+        self.0.get(n.wrapping_sub(1)).and_then(Option::as_ref)
+    }
+
+    pub fn set(&mut self, n: usize, value: Option<CustomValue>) {
+        if let Some(slot) = self.0.get_mut(n.wrapping_sub(1)) {
+            *slot = value;
+        }
+    }
+
+    /// Reads every `customN` key present in a JSON object. Returns the fields that were
+    /// present (so a PATCH changes only those) along with their parsed values.
+    pub fn parse_present(obj: &serde_json::Map<String, Value>) -> Result<Vec<(usize, Option<CustomValue>)>, DomainError> {
+        let mut out = Vec::new();
+        for n in 1..=CUSTOM_COUNT {
+            if let Some(v) = obj.get(&format!("custom{n}")) {
+                out.push((n, CustomValue::from_json(n, v)?));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kinds_are_fixed() {
+        assert_eq!(CustomKind::of(1), CustomKind::Lookup);
+        assert_eq!(CustomKind::of(30), CustomKind::Lookup);
+        assert_eq!(CustomKind::of(13), CustomKind::Text);
+        assert_eq!(CustomKind::of(20), CustomKind::Number);
+        assert_eq!(CustomKind::of(21), CustomKind::Timestamp);
+        assert_eq!(CustomKind::of(28), CustomKind::Boolean);
+        assert_eq!(parent_of(2), Some(1));
+        assert_eq!(parent_of(30), Some(29));
+    }
+
+    #[test]
+    fn values_parse_in_their_kind() {
+        assert_eq!(CustomValue::from_json(1, &json!("acme")).unwrap(), Some(CustomValue::Text("ACME".into())));
+        assert_eq!(CustomValue::from_json(17, &json!("12.5")).unwrap(), Some(CustomValue::Number(12.5)));
+        assert!(CustomValue::from_json(17, &json!("many")).is_err());
+        assert!(CustomValue::from_json(21, &json!("yesterday")).is_err());
+        assert!(CustomValue::from_json(21, &json!("2024-01-02T03:04:05Z")).unwrap().is_some());
+        assert_eq!(CustomValue::from_json(25, &json!(true)).unwrap(), Some(CustomValue::Boolean(true)));
+        assert!(CustomValue::from_json(25, &json!("maybe")).is_err());
+        assert_eq!(CustomValue::from_json(3, &json!("")).unwrap(), None);
+    }
+}

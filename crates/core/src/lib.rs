@@ -1,0 +1,18 @@
+//! Pure domain types and rules of Dossier: identifiers, profile fields and their kinds,
+//! document types, default security, history activities and the domain error.
+//! Nothing in this crate performs I/O, so every rule here is testable in isolation.
+
+pub mod activity;
+pub mod custom;
+pub mod doc_type;
+pub mod error;
+pub mod ids;
+pub mod limits;
+pub mod model;
+pub mod security;
+
+pub use activity::Activity;
+pub use custom::{CustomKind, CustomValue, CustomValues};
+pub use error::{DomainError, FieldError};
+pub use ids::{ContainerId, DocumentId, DocumentRef, LibraryId};
+pub use security::{AccessLevel, DefaultSecurity};

@@ -1,0 +1,59 @@
+//! Field length limits, as iManage's database columns define them. Longer input is rejected
+//! with a clear error rather than silently truncated.
+
+/// Document and container names (DOCNAME, PRJ_NAME).
+pub const NAME_MAX: usize = 254;
+/// Workspace and folder descriptions (PRJ_DESCRIPT).
+pub const DESCRIPTION_MAX: usize = 254;
+/// Document comments (COMMENTS).
+pub const COMMENT_MAX: usize = 254;
+/// Free-text custom fields custom13–16.
+pub const CUSTOM_TEXT_MAX: usize = 254;
+/// Lookup aliases (custom1–12, 29, 30; classes; types).
+pub const ALIAS_MAX: usize = 64;
+/// File extensions, without the dot.
+pub const EXTENSION_MAX: usize = 32;
+/// User ids (login names).
+pub const USER_ID_MAX: usize = 64;
+/// Name-value pair keys and values.
+pub const NVP_KEY_MAX: usize = 128;
+pub const NVP_VALUE_MAX: usize = 4000;
+
+use crate::error::DomainError;
+
+/// Checks a required name: not blank, within `NAME_MAX`, and free of characters that would
+/// make a path component dangerous when the name becomes a download file name.
+pub fn check_name(field: &str, value: &str) -> Result<String, DomainError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(DomainError::required(field));
+    }
+    check_len(field, trimmed, NAME_MAX)?;
+    if trimmed.chars().any(|c| c.is_control() || c == '/' || c == '\\') || trimmed == "." || trimmed == ".." {
+        return Err(DomainError::invalid(field, format!("{field} may not contain '/', '\\' or control characters")));
+    }
+    Ok(trimmed.to_string())
+}
+
+pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), DomainError> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(DomainError::invalid(field, format!("{field} is {n} characters long; the limit is {max}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked() {
+        assert!(check_name("name", "Engagement letter").is_ok());
+        assert!(check_name("name", "   ").is_err());
+        assert!(check_name("name", "../../etc/passwd").is_err());
+        assert!(check_name("name", "..").is_err());
+        assert!(check_name("name", &"x".repeat(255)).is_err());
+        assert!(check_name("name", &"é".repeat(254)).is_ok());
+    }
+}

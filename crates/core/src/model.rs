@@ -1,0 +1,254 @@
+//! The domain's records as the service layer reads and writes them. Surfaces never put
+//! these on the wire directly: each API converts them into its own shapes.
+
+use chrono::{DateTime, Utc};
+
+use crate::custom::CustomValues;
+use crate::ids::{ContainerId, DocumentId, LibraryId};
+use crate::security::{AccessLevel, DefaultSecurity};
+
+#[derive(Clone, Debug)]
+pub struct Library {
+    pub id: LibraryId,
+    pub customer_id: i64,
+    pub description: String,
+    pub is_hidden: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub customer_id: i64,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub allow_logon: bool,
+    pub preferred_library: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    Workspace,
+    Folder,
+    Tab,
+    SearchFolder,
+}
+
+impl ContainerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerKind::Workspace => "workspace",
+            ContainerKind::Folder => "folder",
+            ContainerKind::Tab => "tab",
+            ContainerKind::SearchFolder => "search",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "workspace" => ContainerKind::Workspace,
+            "folder" => ContainerKind::Folder,
+            "tab" => ContainerKind::Tab,
+            "search" => ContainerKind::SearchFolder,
+            _ => return None,
+        })
+    }
+
+    /// Whether documents can be filed directly in a container of this kind. iManage files
+    /// documents in folders and tabs; workspaces hold folders, search folders hold queries.
+    pub fn holds_documents(self) -> bool {
+        matches!(self, ContainerKind::Folder | ContainerKind::Tab)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Container {
+    pub id: ContainerId,
+    pub kind: ContainerKind,
+    pub parent: Option<i64>,
+    /// The workspace this container belongs to (its own number for a workspace).
+    pub workspace: i64,
+    pub name: String,
+    pub description: String,
+    pub owner: String,
+    pub author: Option<String>,
+    pub class: Option<String>,
+    pub subclass: Option<String>,
+    pub default_security: DefaultSecurity,
+    pub email: Option<String>,
+    pub view_type: String,
+    /// The default profile given to documents filed in a folder (JSON object).
+    pub default_profile: Option<serde_json::Value>,
+    pub search_profile: Option<serde_json::Value>,
+    pub create_date: DateTime<Utc>,
+    pub edit_date: DateTime<Utc>,
+    pub customs: CustomValues,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WsType {
+    Document,
+    Email,
+}
+
+impl WsType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WsType::Document => "document",
+            WsType::Email => "email",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EmailFields {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub cc: Option<String>,
+    pub bcc: Option<String>,
+    pub sent_date: Option<DateTime<Utc>>,
+    pub received_date: Option<DateTime<Utc>>,
+    pub conversation_id: Option<String>,
+}
+
+/// One document version and its profile.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub id: DocumentId,
+    pub name: String,
+    pub extension: String,
+    pub doc_type: String,
+    pub class: String,
+    pub subclass: Option<String>,
+    pub author: String,
+    pub operator: String,
+    pub last_user: String,
+    pub comment: String,
+    pub size: i64,
+    pub content_hash: String,
+    pub content_type: String,
+    pub default_security: DefaultSecurity,
+    pub wstype: WsType,
+    pub create_date: DateTime<Utc>,
+    pub edit_date: DateTime<Utc>,
+    pub edit_profile_date: DateTime<Utc>,
+    pub file_create_date: Option<DateTime<Utc>>,
+    pub file_edit_date: Option<DateTime<Utc>>,
+    pub email: EmailFields,
+    pub customs: CustomValues,
+}
+
+/// A document together with the facts a profile response shows beside it.
+#[derive(Clone, Debug)]
+pub struct DocumentView {
+    pub doc: Document,
+    pub latest_version: i64,
+    pub checkout: Option<Checkout>,
+    /// The home folder's workspace, if the document is filed.
+    pub workspace: Option<(i64, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Checkout {
+    pub user_id: String,
+    pub comments: String,
+    pub location: String,
+    pub path: String,
+    pub due_date: Option<DateTime<Utc>>,
+    pub checkout_date: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Filing {
+    pub folder: i64,
+    pub document: i64,
+    pub is_reference: bool,
+    pub filed_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub document: DocumentId,
+    pub activity: String,
+    pub activity_code: i64,
+    pub activity_date: DateTime<Utc>,
+    pub user_id: String,
+    pub application_name: String,
+    pub location: String,
+    pub comments: String,
+    pub duration: i64,
+    pub pages_printed: i64,
+    pub data1: String,
+    pub data2: String,
+    pub num1: i64,
+    pub num2: i64,
+    pub num3: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Lookup {
+    pub field: usize,
+    pub parent_alias: Option<String>,
+    pub alias: String,
+    pub description: String,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Class {
+    pub alias: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Subclass {
+    pub class: String,
+    pub alias: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct DocType {
+    pub alias: String,
+    pub description: String,
+    pub app_extension: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrusteeType {
+    User,
+    Group,
+}
+
+impl TrusteeType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TrusteeType::User => "user",
+            TrusteeType::Group => "group",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Trustee {
+    pub trustee_type: TrusteeType,
+    pub id: String,
+    pub access: AccessLevel,
+}
+
+/// An outbox event: what changed, in commit order.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub seq: i64,
+    pub library: String,
+    pub item_type: String,
+    pub action: String,
+    pub object_id: String,
+    pub related_object_id: Option<String>,
+    pub root_id: Option<String>,
+    pub user_id: String,
+    pub event_date: DateTime<Utc>,
+}

@@ -1,0 +1,66 @@
+//! Default security and access levels as iManage names them. The access calculus that
+//! combines them is the security issue's; this module only parses and prints the values.
+
+use crate::error::DomainError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccessLevel {
+    NoAccess,
+    Read,
+    ReadWrite,
+    FullAccess,
+}
+
+impl AccessLevel {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, DomainError> {
+        Ok(match raw.to_ascii_lowercase().as_str() {
+            "no_access" | "0" => AccessLevel::NoAccess,
+            "read" | "1" => AccessLevel::Read,
+            "read_write" | "2" => AccessLevel::ReadWrite,
+            "full_access" | "3" => AccessLevel::FullAccess,
+            _ => return Err(DomainError::invalid(field, format!("'{raw}' is not an access level (no_access, read, read_write, full_access)"))),
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::NoAccess => "no_access",
+            AccessLevel::Read => "read",
+            AccessLevel::ReadWrite => "read_write",
+            AccessLevel::FullAccess => "full_access",
+        }
+    }
+
+    pub fn number(self) -> i64 {
+        self as i64
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DefaultSecurity {
+    Public,
+    View,
+    Private,
+    Inherit,
+}
+
+impl DefaultSecurity {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, DomainError> {
+        Ok(match raw.to_ascii_lowercase().as_str() {
+            "public" => DefaultSecurity::Public,
+            "view" => DefaultSecurity::View,
+            "private" => DefaultSecurity::Private,
+            "inherit" => DefaultSecurity::Inherit,
+            _ => return Err(DomainError::invalid(field, format!("'{raw}' is not a default security (public, view, private, inherit)"))),
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefaultSecurity::Public => "public",
+            DefaultSecurity::View => "view",
+            DefaultSecurity::Private => "private",
+            DefaultSecurity::Inherit => "inherit",
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! Document versions and their profiles, where they are filed, and check-outs.
+
+use chrono::{DateTime, Utc};
+use dossier_core::custom::CUSTOM_COUNT;
+use dossier_core::model::{Checkout, Document, EmailFields, Filing, WsType};
+use dossier_core::{CustomValue, DefaultSecurity, DocumentId, LibraryId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::sql::{Page, Sql, bind_customs, custom_columns, custom_param, get_bool, get_opt_ts, get_ts, like_pattern, read_customs};
+use crate::{DbResult, Result};
+
+fn columns() -> String {
+    format!(
+        "library, number, version, name, extension, doc_type, class, subclass, author, operator, last_user, comment, size, content_hash, content_type, default_security, wstype, is_latest, create_date, edit_date, edit_profile_date, file_create_date, file_edit_date, email_from, email_to, email_cc, email_bcc, sent_date, received_date, conversation_id, {}",
+        custom_columns()
+    )
+}
+
+fn document(row: &AnyRow) -> Result<Document> {
+    let security: String = row.try_get("default_security").db()?;
+    let wstype: String = row.try_get("wstype").db()?;
+    Ok(Document {
+        id: DocumentId::new(LibraryId::parse(&row.try_get::<String, _>("library").db()?)?, row.try_get("number").db()?, row.try_get("version").db()?),
+        name: row.try_get("name").db()?,
+        extension: row.try_get("extension").db()?,
+        doc_type: row.try_get("doc_type").db()?,
+        class: row.try_get("class").db()?,
+        subclass: row.try_get("subclass").db()?,
+        author: row.try_get("author").db()?,
+        operator: row.try_get("operator").db()?,
+        last_user: row.try_get("last_user").db()?,
+        comment: row.try_get("comment").db()?,
+        size: row.try_get("size").db()?,
+        content_hash: row.try_get("content_hash").db()?,
+        content_type: row.try_get("content_type").db()?,
+        default_security: DefaultSecurity::parse("default_security", &security)?,
+        wstype: if wstype == "email" { WsType::Email } else { WsType::Document },
+        create_date: get_ts(row, "create_date")?,
+        edit_date: get_ts(row, "edit_date")?,
+        edit_profile_date: get_ts(row, "edit_profile_date")?,
+        file_create_date: get_opt_ts(row, "file_create_date")?,
+        file_edit_date: get_opt_ts(row, "file_edit_date")?,
+        email: EmailFields {
+            from: row.try_get("email_from").db()?,
+            to: row.try_get("email_to").db()?,
+            cc: row.try_get("email_cc").db()?,
+            bcc: row.try_get("email_bcc").db()?,
+            sent_date: get_opt_ts(row, "sent_date")?,
+            received_date: get_opt_ts(row, "received_date")?,
+            conversation_id: row.try_get("conversation_id").db()?,
+        },
+        customs: read_customs(row)?,
+    })
+}
+
+/// Inserts a version as the latest one, demoting the previous latest version.
+pub async fn insert_version(conn: &mut AnyConnection, d: &Document) -> Result<()> {
+    Sql::new("UPDATE documents SET is_latest = 0 WHERE library = ")
+        .bind(d.id.library.as_str())
+        .push(" AND number = ")
+        .bind(d.id.number)
+        .push(" AND is_latest = 1")
+        .execute(conn)
+        .await?;
+    let mut sql = Sql::new(&format!("INSERT INTO documents ({}) VALUES (", columns()));
+    sql.bind(d.id.library.as_str())
+        .push(", ")
+        .bind(d.id.number)
+        .push(", ")
+        .bind(d.id.version)
+        .push(", ")
+        .bind(d.name.as_str())
+        .push(", ")
+        .bind(d.extension.as_str())
+        .push(", ")
+        .bind(d.doc_type.as_str())
+        .push(", ")
+        .bind(d.class.as_str())
+        .push(", ")
+        .bind(d.subclass.clone())
+        .push(", ")
+        .bind(d.author.as_str())
+        .push(", ")
+        .bind(d.operator.as_str())
+        .push(", ")
+        .bind(d.last_user.as_str())
+        .push(", ")
+        .bind(d.comment.as_str())
+        .push(", ")
+        .bind(d.size)
+        .push(", ")
+        .bind(d.content_hash.as_str())
+        .push(", ")
+        .bind(d.content_type.as_str())
+        .push(", ")
+        .bind(d.default_security.as_str())
+        .push(", ")
+        .bind(d.wstype.as_str())
+        .push(", 1, ")
+        .bind(d.create_date)
+        .push(", ")
+        .bind(d.edit_date)
+        .push(", ")
+        .bind(d.edit_profile_date)
+        .push(", ")
+        .bind(d.file_create_date)
+        .push(", ")
+        .bind(d.file_edit_date)
+        .push(", ")
+        .bind(d.email.from.clone())
+        .push(", ")
+        .bind(d.email.to.clone())
+        .push(", ")
+        .bind(d.email.cc.clone())
+        .push(", ")
+        .bind(d.email.bcc.clone())
+        .push(", ")
+        .bind(d.email.sent_date)
+        .push(", ")
+        .bind(d.email.received_date)
+        .push(", ")
+        .bind(d.email.conversation_id.clone())
+        .push(", ");
+    bind_customs(&mut sql, &d.customs);
+    sql.push(")");
+    sql.execute(conn).await?;
+    Ok(())
+}
+
+/// Writes the profile and content columns of one version back.
+pub async fn update(conn: &mut AnyConnection, d: &Document) -> Result<()> {
+    let mut sql = Sql::new("UPDATE documents SET name = ");
+    sql.bind(d.name.as_str())
+        .push(", extension = ")
+        .bind(d.extension.as_str())
+        .push(", doc_type = ")
+        .bind(d.doc_type.as_str())
+        .push(", class = ")
+        .bind(d.class.as_str())
+        .push(", subclass = ")
+        .bind(d.subclass.clone())
+        .push(", author = ")
+        .bind(d.author.as_str())
+        .push(", operator = ")
+        .bind(d.operator.as_str())
+        .push(", last_user = ")
+        .bind(d.last_user.as_str())
+        .push(", comment = ")
+        .bind(d.comment.as_str())
+        .push(", size = ")
+        .bind(d.size)
+        .push(", content_hash = ")
+        .bind(d.content_hash.as_str())
+        .push(", content_type = ")
+        .bind(d.content_type.as_str())
+        .push(", default_security = ")
+        .bind(d.default_security.as_str())
+        .push(", edit_date = ")
+        .bind(d.edit_date)
+        .push(", edit_profile_date = ")
+        .bind(d.edit_profile_date)
+        .push(", file_create_date = ")
+        .bind(d.file_create_date)
+        .push(", file_edit_date = ")
+        .bind(d.file_edit_date);
+    for n in 1..=CUSTOM_COUNT {
+        sql.push(&format!(", c{n} = ")).bind(custom_param(n, d.customs.get(n)));
+    }
+    sql.push(" WHERE library = ").bind(d.id.library.as_str()).push(" AND number = ").bind(d.id.number).push(" AND version = ").bind(d.id.version);
+    sql.execute(conn).await?;
+    Ok(())
+}
+
+pub async fn get_version(conn: &mut AnyConnection, library: &LibraryId, number: i64, version: i64) -> Result<Option<Document>> {
+    Sql::new(&format!("SELECT {} FROM documents WHERE library = ", columns()))
+        .bind(library.as_str())
+        .push(" AND number = ")
+        .bind(number)
+        .push(" AND version = ")
+        .bind(version)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| document(&r))
+        .transpose()
+}
+
+pub async fn get_latest(conn: &mut AnyConnection, library: &LibraryId, number: i64) -> Result<Option<Document>> {
+    Sql::new(&format!("SELECT {} FROM documents WHERE library = ", columns()))
+        .bind(library.as_str())
+        .push(" AND number = ")
+        .bind(number)
+        .push(" AND is_latest = 1")
+        .fetch_optional(conn)
+        .await?
+        .map(|r| document(&r))
+        .transpose()
+}
+
+pub async fn versions(conn: &mut AnyConnection, library: &LibraryId, number: i64, page: Page) -> Result<(Vec<Document>, Option<i64>)> {
+    let total = if page.want_total {
+        let row = Sql::new("SELECT COUNT(*) AS n FROM documents WHERE library = ").bind(library.as_str()).push(" AND number = ").bind(number).fetch_one(conn).await?;
+        Some(row.try_get::<i64, _>("n").db()?)
+    } else {
+        None
+    };
+    let mut sql = Sql::new(&format!("SELECT {} FROM documents WHERE library = ", columns()));
+    sql.bind(library.as_str()).push(" AND number = ").bind(number);
+    if let Some(after) = page.after {
+        sql.push(" AND version > ").bind(after);
+    }
+    sql.push(" ORDER BY version");
+    page.push_limit(&mut sql);
+    Ok((sql.fetch_all(conn).await?.iter().map(document).collect::<Result<_>>()?, total))
+}
+
+/// Removes one version. If it was the latest, the highest remaining version becomes latest.
+/// Returns how many versions remain.
+pub async fn delete_version(conn: &mut AnyConnection, id: &DocumentId) -> Result<i64> {
+    Sql::new("DELETE FROM documents WHERE library = ").bind(id.library.as_str()).push(" AND number = ").bind(id.number).push(" AND version = ").bind(id.version).execute(conn).await?;
+    let row = Sql::new("SELECT COUNT(*) AS n, MAX(version) AS v FROM documents WHERE library = ").bind(id.library.as_str()).push(" AND number = ").bind(id.number).fetch_one(conn).await?;
+    let remaining: i64 = row.try_get("n").db()?;
+    if let Some(v) = row.try_get::<Option<i64>, _>("v").db()? {
+        Sql::new("UPDATE documents SET is_latest = 1 WHERE library = ").bind(id.library.as_str()).push(" AND number = ").bind(id.number).push(" AND version = ").bind(v).execute(conn).await?;
+    }
+    Ok(remaining)
+}
+
+/// How a custom field is matched in a document search.
+#[derive(Clone, Debug)]
+pub enum CustomMatch {
+    Equals(CustomValue),
+    NumberRange(Option<f64>, Option<f64>),
+    TimeRange(Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DocumentFilter {
+    /// Only documents filed (home or reference) in one of these folders.
+    pub folders: Option<Vec<i64>>,
+    pub names: Vec<String>,
+    pub name_or_description: Option<String>,
+    pub comments: Option<String>,
+    pub author: Option<String>,
+    pub operator: Option<String>,
+    pub last_user: Option<String>,
+    pub class: Option<String>,
+    pub subclass: Option<String>,
+    pub types: Vec<String>,
+    pub numbers: Vec<i64>,
+    pub customs: Vec<(usize, CustomMatch)>,
+    pub checked_out: Option<bool>,
+    pub wstype: Option<WsType>,
+    pub create_from: Option<DateTime<Utc>>,
+    pub create_to: Option<DateTime<Utc>>,
+    pub edit_from: Option<DateTime<Utc>>,
+    pub edit_to: Option<DateTime<Utc>>,
+}
+
+fn push_pattern(sql: &mut Sql, col: &str, pattern: &Option<String>) {
+    if let Some(p) = pattern {
+        sql.push(&format!(" AND lower({col}) LIKE ")).bind(like_pattern(p)).push(" ESCAPE '\\'");
+    }
+}
+
+fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
+    sql.push(" WHERE d.library = ").bind(library.as_str()).push(" AND d.is_latest = 1");
+    if let Some(folders) = &f.folders {
+        if folders.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(" AND EXISTS (SELECT 1 FROM filings f WHERE f.library = d.library AND f.document = d.number AND f.folder IN (")
+                .bind_list(folders.iter().copied())
+                .push("))");
+        }
+    }
+    if !f.names.is_empty() {
+        sql.push(" AND lower(d.name) IN (").bind_list(f.names.iter().map(|n| n.to_lowercase())).push(")");
+    }
+    if let Some(p) = &f.name_or_description {
+        let pat = like_pattern(p);
+        sql.push(" AND (lower(d.name) LIKE ").bind(pat.clone()).push(" ESCAPE '\\' OR lower(d.comment) LIKE ").bind(pat).push(" ESCAPE '\\')");
+    }
+    push_pattern(sql, "d.comment", &f.comments);
+    push_pattern(sql, "d.author", &f.author);
+    push_pattern(sql, "d.operator", &f.operator);
+    push_pattern(sql, "d.last_user", &f.last_user);
+    if let Some(c) = &f.class {
+        sql.push(" AND d.class = ").bind(c.to_uppercase());
+    }
+    if let Some(c) = &f.subclass {
+        sql.push(" AND d.subclass = ").bind(c.to_uppercase());
+    }
+    if !f.types.is_empty() {
+        sql.push(" AND d.doc_type IN (").bind_list(f.types.iter().map(|t| t.to_uppercase())).push(")");
+    }
+    if !f.numbers.is_empty() {
+        sql.push(" AND d.number IN (").bind_list(f.numbers.iter().copied()).push(")");
+    }
+    for (n, m) in &f.customs {
+        match m {
+            CustomMatch::Equals(CustomValue::Text(t)) => {
+                sql.push(&format!(" AND upper(d.c{n}) = ")).bind(t.to_uppercase());
+            }
+            CustomMatch::Equals(v) => {
+                sql.push(&format!(" AND d.c{n} = ")).bind(custom_param(*n, Some(v)));
+            }
+            CustomMatch::NumberRange(lo, hi) => {
+                if let Some(lo) = lo {
+                    sql.push(&format!(" AND d.c{n} >= ")).bind(crate::sql::Param::Float(Some(*lo)));
+                }
+                if let Some(hi) = hi {
+                    sql.push(&format!(" AND d.c{n} <= ")).bind(crate::sql::Param::Float(Some(*hi)));
+                }
+            }
+            CustomMatch::TimeRange(lo, hi) => {
+                if let Some(lo) = lo {
+                    sql.push(&format!(" AND d.c{n} >= ")).bind(*lo);
+                }
+                if let Some(hi) = hi {
+                    sql.push(&format!(" AND d.c{n} <= ")).bind(*hi);
+                }
+            }
+        }
+    }
+    if let Some(c) = f.checked_out {
+        sql.push(if c { " AND EXISTS" } else { " AND NOT EXISTS" }).push(" (SELECT 1 FROM checkouts k WHERE k.library = d.library AND k.document = d.number)");
+    }
+    if let Some(w) = f.wstype {
+        sql.push(" AND d.wstype = ").bind(w.as_str());
+    }
+    for (col, op, v) in [("create_date", ">=", f.create_from), ("create_date", "<=", f.create_to), ("edit_date", ">=", f.edit_from), ("edit_date", "<=", f.edit_to)] {
+        if let Some(v) = v {
+            sql.push(&format!(" AND d.{col} {op} ")).bind(v);
+        }
+    }
+}
+
+/// Latest versions matching `f`, in document-number order.
+pub async fn search(conn: &mut AnyConnection, library: &LibraryId, f: &DocumentFilter, page: Page) -> Result<(Vec<Document>, Option<i64>)> {
+    let total = if page.want_total {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM documents d");
+        push_where(&mut sql, library, f);
+        Some(sql.fetch_one(conn).await?.try_get::<i64, _>("n").db()?)
+    } else {
+        None
+    };
+    let cols = columns().split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
+    let mut sql = Sql::new(&format!("SELECT {cols} FROM documents d"));
+    push_where(&mut sql, library, f);
+    if let Some(after) = page.after {
+        sql.push(" AND d.number > ").bind(after);
+    }
+    sql.push(" ORDER BY d.number");
+    page.push_limit(&mut sql);
+    Ok((sql.fetch_all(conn).await?.iter().map(document).collect::<Result<_>>()?, total))
+}
+
+// ---- filings ----
+
+pub async fn file(conn: &mut AnyConnection, library: &LibraryId, folder: i64, document: i64, is_reference: bool, now: DateTime<Utc>) -> Result<()> {
+    Sql::new("INSERT INTO filings (library, folder, document, is_reference, filed_at) VALUES (")
+        .bind(library.as_str())
+        .push(", ")
+        .bind(folder)
+        .push(", ")
+        .bind(document)
+        .push(", ")
+        .bind(is_reference)
+        .push(", ")
+        .bind(now)
+        .push(")")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn unfile(conn: &mut AnyConnection, library: &LibraryId, folder: i64, document: i64) -> Result<bool> {
+    Ok(Sql::new("DELETE FROM filings WHERE library = ").bind(library.as_str()).push(" AND folder = ").bind(folder).push(" AND document = ").bind(document).execute(conn).await? > 0)
+}
+
+pub async fn unfile_everywhere(conn: &mut AnyConnection, library: &LibraryId, document: i64) -> Result<()> {
+    Sql::new("DELETE FROM filings WHERE library = ").bind(library.as_str()).push(" AND document = ").bind(document).execute(conn).await?;
+    Ok(())
+}
+
+/// Where a document is filed: its home folder first, then references.
+pub async fn filings_of(conn: &mut AnyConnection, library: &LibraryId, document: i64) -> Result<Vec<Filing>> {
+    let rows = Sql::new("SELECT folder, document, is_reference, filed_at FROM filings WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND document = ")
+        .bind(document)
+        .push(" ORDER BY is_reference, filed_at, folder")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Filing { folder: r.try_get("folder").db()?, document: r.try_get("document").db()?, is_reference: get_bool(r, "is_reference")?, filed_at: get_ts(r, "filed_at")? })
+        })
+        .collect()
+}
+
+pub async fn count_in_folder(conn: &mut AnyConnection, library: &LibraryId, folder: i64) -> Result<i64> {
+    let row = Sql::new("SELECT COUNT(*) AS n FROM filings WHERE library = ").bind(library.as_str()).push(" AND folder = ").bind(folder).fetch_one(conn).await?;
+    row.try_get("n").db()
+}
+
+// ---- check-outs ----
+
+pub async fn checkout(conn: &mut AnyConnection, library: &LibraryId, document: i64) -> Result<Option<Checkout>> {
+    let Some(r) = Sql::new("SELECT user_id, comments, location, path, due_date, checkout_date FROM checkouts WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND document = ")
+        .bind(document)
+        .fetch_optional(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Checkout {
+        user_id: r.try_get("user_id").db()?,
+        comments: r.try_get("comments").db()?,
+        location: r.try_get("location").db()?,
+        path: r.try_get("path").db()?,
+        due_date: get_opt_ts(&r, "due_date")?,
+        checkout_date: get_ts(&r, "checkout_date")?,
+    }))
+}
+
+pub async fn set_checkout(conn: &mut AnyConnection, library: &LibraryId, document: i64, c: &Checkout) -> Result<()> {
+    Sql::new("INSERT INTO checkouts (library, document, user_id, comments, location, path, due_date, checkout_date) VALUES (")
+        .bind(library.as_str())
+        .push(", ")
+        .bind(document)
+        .push(", ")
+        .bind(c.user_id.as_str())
+        .push(", ")
+        .bind(c.comments.as_str())
+        .push(", ")
+        .bind(c.location.as_str())
+        .push(", ")
+        .bind(c.path.as_str())
+        .push(", ")
+        .bind(c.due_date)
+        .push(", ")
+        .bind(c.checkout_date)
+        .push(")")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_checkout(conn: &mut AnyConnection, library: &LibraryId, document: i64) -> Result<bool> {
+    Ok(Sql::new("DELETE FROM checkouts WHERE library = ").bind(library.as_str()).push(" AND document = ").bind(document).execute(conn).await? > 0)
+}
+
+/// Every (library, number, version, hash, size) row, for `dossier check`.
+pub async fn all_content(conn: &mut AnyConnection) -> Result<Vec<(String, i64, i64, String, i64)>> {
+    let rows = Sql::new("SELECT library, number, version, content_hash, size FROM documents ORDER BY library, number, version").fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("library").db()?, r.try_get("number").db()?, r.try_get("version").db()?, r.try_get("content_hash").db()?, r.try_get("size").db()?)))
+        .collect()
+}

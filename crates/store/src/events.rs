@@ -1,0 +1,66 @@
+//! The outbox: events appended in the transaction of the mutation they describe.
+
+use dossier_core::model::Event;
+use sqlx::{AnyConnection, Row};
+
+use crate::sql::{Sql, get_ts};
+use crate::{DbResult, Result};
+
+/// Appends an event; `seq` of the argument is ignored and assigned by the database.
+pub async fn append(conn: &mut AnyConnection, e: &Event) -> Result<()> {
+    Sql::new("INSERT INTO events (library, item_type, action, object_id, related_object_id, root_id, user_id, event_date) VALUES (")
+        .bind(e.library.as_str())
+        .push(", ")
+        .bind(e.item_type.as_str())
+        .push(", ")
+        .bind(e.action.as_str())
+        .push(", ")
+        .bind(e.object_id.as_str())
+        .push(", ")
+        .bind(e.related_object_id.clone())
+        .push(", ")
+        .bind(e.root_id.clone())
+        .push(", ")
+        .bind(e.user_id.as_str())
+        .push(", ")
+        .bind(e.event_date)
+        .push(")")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Events of a library after `cursor`, oldest first, at most `limit`.
+pub async fn after(conn: &mut AnyConnection, library: &str, cursor: i64, limit: i64, item_type: Option<&str>, action: Option<&str>) -> Result<Vec<Event>> {
+    let mut sql = Sql::new("SELECT seq, library, item_type, action, object_id, related_object_id, root_id, user_id, event_date FROM events WHERE library = ");
+    sql.bind(library).push(" AND seq > ").bind(cursor);
+    if let Some(t) = item_type {
+        sql.push(" AND item_type = ").bind(t);
+    }
+    if let Some(a) = action {
+        sql.push(" AND action = ").bind(a);
+    }
+    sql.push(" ORDER BY seq LIMIT ").bind(limit);
+    sql.fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Event {
+                seq: r.try_get("seq").db()?,
+                library: r.try_get("library").db()?,
+                item_type: r.try_get("item_type").db()?,
+                action: r.try_get("action").db()?,
+                object_id: r.try_get("object_id").db()?,
+                related_object_id: r.try_get("related_object_id").db()?,
+                root_id: r.try_get("root_id").db()?,
+                user_id: r.try_get("user_id").db()?,
+                event_date: get_ts(r, "event_date")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn last_seq(conn: &mut AnyConnection, library: &str) -> Result<i64> {
+    let row = Sql::new("SELECT COALESCE(MAX(seq), 0) AS n FROM events WHERE library = ").bind(library).fetch_one(conn).await?;
+    row.try_get("n").db()
+}
