@@ -1,14 +1,93 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The service layer: one function per use case. Each one authorizes the caller, validates
+//! the input, writes its rows, its history and its outbox event in one transaction, and
+//! returns domain records. Every surface (Work API, façade, CLI, web client) calls these
+//! functions, so a rule lives in exactly one place.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod catalog;
+pub mod check;
+pub mod containers;
+pub mod documents;
+mod events;
+pub mod libraries;
+pub mod profile;
+pub mod trustees;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use dossier_blob::{BlobError, ContentStore};
+use dossier_core::DomainError;
+use dossier_store::Store;
+
+pub use dossier_store::sql::Page;
+
+pub type Result<T> = std::result::Result<T, DomainError>;
+
+/// Where time comes from: the system clock in production, a fixed or stepped clock in tests.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[derive(Debug)]
+pub struct SystemClock;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub customer_id: i64,
+    pub access_token_seconds: i64,
+    pub refresh_token_seconds: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { customer_id: 1, access_token_seconds: 1800, refresh_token_seconds: 30 * 24 * 3600 }
+    }
+}
+
+/// Who is calling: resolved from a token by `auth::authenticate`.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: String,
+    pub full_name: String,
+    pub customer_id: i64,
+    pub is_admin: bool,
+    pub scope: String,
+}
+
+/// Everything the use cases need: the metadata store, the content store and the clock.
+#[derive(Clone, Debug)]
+pub struct Dossier {
+    pub store: Store,
+    pub blobs: ContentStore,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+}
+
+impl Dossier {
+    pub fn new(store: Store, blobs: ContentStore, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Dossier { store, blobs, clock, settings }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}
+
+/// Maps content-store failures onto the domain error.
+pub fn blob_error(e: BlobError) -> DomainError {
+    match e {
+        BlobError::NotFound(what) => DomainError::Internal(format!("content missing from the store: {what}")),
+        BlobError::Interrupted(why) => DomainError::invalid("file", format!("the upload did not complete: {why}")),
+        BlobError::BadRange => DomainError::invalid("range", "the requested range starts beyond the end of the content"),
+        BlobError::Unavailable(why) => DomainError::Unavailable(why),
+        BlobError::Config(why) => DomainError::Internal(why),
     }
 }

@@ -461,3 +461,51 @@ pub async fn all_content(conn: &mut AnyConnection) -> Result<Vec<(String, i64, i
         .map(|r| Ok((r.try_get("library").db()?, r.try_get("number").db()?, r.try_get("version").db()?, r.try_get("content_hash").db()?, r.try_get("size").db()?)))
         .collect()
 }
+
+/// Check-outs of several documents at once (list responses show them without N+1 queries).
+pub async fn checkouts_for(conn: &mut AnyConnection, library: &LibraryId, documents: &[i64]) -> Result<std::collections::HashMap<i64, Checkout>> {
+    let mut out = std::collections::HashMap::new();
+    if documents.is_empty() {
+        return Ok(out);
+    }
+    let rows = Sql::new("SELECT document, user_id, comments, location, path, due_date, checkout_date FROM checkouts WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND document IN (")
+        .bind_list(documents.iter().copied())
+        .push(")")
+        .fetch_all(conn)
+        .await?;
+    for r in rows {
+        out.insert(
+            r.try_get::<i64, _>("document").db()?,
+            Checkout {
+                user_id: r.try_get("user_id").db()?,
+                comments: r.try_get("comments").db()?,
+                location: r.try_get("location").db()?,
+                path: r.try_get("path").db()?,
+                due_date: get_opt_ts(&r, "due_date")?,
+                checkout_date: get_ts(&r, "checkout_date")?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The workspace (number, name) of each document's home folder.
+pub async fn home_workspaces(conn: &mut AnyConnection, library: &LibraryId, documents: &[i64]) -> Result<std::collections::HashMap<i64, (i64, String)>> {
+    let mut out = std::collections::HashMap::new();
+    if documents.is_empty() {
+        return Ok(out);
+    }
+    let rows = Sql::new("SELECT f.document AS document, w.number AS workspace, w.name AS name FROM filings f JOIN containers c ON c.library = f.library AND c.number = f.folder JOIN containers w ON w.library = c.library AND w.number = c.workspace WHERE f.library = ")
+        .bind(library.as_str())
+        .push(" AND f.is_reference = 0 AND f.document IN (")
+        .bind_list(documents.iter().copied())
+        .push(")")
+        .fetch_all(conn)
+        .await?;
+    for r in rows {
+        out.insert(r.try_get::<i64, _>("document").db()?, (r.try_get::<i64, _>("workspace").db()?, r.try_get::<String, _>("name").db()?));
+    }
+    Ok(out)
+}

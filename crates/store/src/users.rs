@@ -106,3 +106,7 @@ pub async fn is_member(conn: &mut AnyConnection, group: &str, user: &str) -> Res
         .await?
         .is_some())
 }
+
+pub async fn group_exists(conn: &mut AnyConnection, id: &str) -> Result<bool> {
+    Ok(Sql::new("SELECT id FROM user_groups WHERE id = ").bind(id.to_uppercase()).fetch_optional(conn).await?.is_some())
+}

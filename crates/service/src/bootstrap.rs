@@ -1,0 +1,120 @@
+//! First start: customer 1, the library ACTIVE with its seeded configuration, the NRTADMIN
+//! group and an administrator. Idempotent, so it runs at every start.
+
+use dossier_core::doc_type::SEEDED_TYPES;
+use dossier_core::model::{Class, DocType, Library, Subclass, User};
+use dossier_core::{DomainError, LibraryId};
+
+use crate::auth::{ADMIN_GROUP, check_password_rules, hash_password};
+use crate::{Dossier, Result};
+
+pub const DEFAULT_LIBRARY: &str = "ACTIVE";
+pub const ADMIN_USER: &str = "ADMIN";
+
+/// Classes a new library starts with; administrators add the firm's own.
+const SEEDED_CLASSES: &[(&str, &str, &[(&str, &str)])] = &[
+    ("DOC", "Document", &[("AGREEMENT", "Agreement"), ("LETTER", "Letter"), ("MEMO", "Memorandum")]),
+    ("EMAIL", "Email", &[]),
+    ("PLEADING", "Pleading", &[("MOTION", "Motion"), ("BRIEF", "Brief")]),
+    ("CORRESPONDENCE", "Correspondence", &[]),
+    ("CONTRACT", "Contract", &[("NDA", "Non-disclosure agreement"), ("SPA", "Share purchase agreement")]),
+    ("NOTE", "File note", &[]),
+];
+
+/// What bootstrapping did, for the startup log.
+#[derive(Debug, Default)]
+pub struct Bootstrapped {
+    /// Set when the administrator was created with a generated password: shown once.
+    pub generated_admin_password: Option<String>,
+    pub created_admin: bool,
+}
+
+impl Dossier {
+    pub async fn bootstrap(&self, admin_password: Option<&str>) -> Result<Bootstrapped> {
+        let customer = self.settings.customer_id;
+        let now = self.now();
+        let mut out = Bootstrapped::default();
+        let admin_hash = {
+            let mut conn = self.store.read().await?;
+            match dossier_store::users::get(&mut conn, ADMIN_USER).await? {
+                Some(_) => None,
+                None => {
+                    let password = match admin_password {
+                        Some(p) => p.to_string(),
+                        None => {
+                            let generated = generate_password();
+                            out.generated_admin_password = Some(generated.clone());
+                            generated
+                        }
+                    };
+                    check_password_rules(&password).map_err(|_| DomainError::invalid("DOSSIER_ADMIN_PASSWORD", "the administrator password must be 8 to 256 characters long"))?;
+                    Some(hash_password(password).await?)
+                }
+            }
+        };
+        let mut tx = self.store.begin().await?;
+        dossier_store::libraries::ensure_customer(tx.conn(), customer, "Default customer").await?;
+        let lib = LibraryId::parse(DEFAULT_LIBRARY)?;
+        if dossier_store::libraries::get(tx.conn(), customer, &lib).await?.is_none() {
+            self.create_library_in(tx.conn(), &Library { id: lib, customer_id: customer, description: "Active matters".into(), is_hidden: false }).await?;
+        }
+        dossier_store::users::ensure_group(tx.conn(), ADMIN_GROUP, customer, "DMS administrators", now).await?;
+        if let Some(hash) = admin_hash {
+            dossier_store::users::insert(
+                tx.conn(),
+                &User {
+                    id: ADMIN_USER.into(),
+                    customer_id: customer,
+                    full_name: "Administrator".into(),
+                    email: None,
+                    password_hash: Some(hash),
+                    allow_logon: true,
+                    preferred_library: Some(DEFAULT_LIBRARY.into()),
+                    created_at: now,
+                    edited_at: now,
+                },
+            )
+            .await?;
+            dossier_store::users::add_member(tx.conn(), ADMIN_GROUP, ADMIN_USER).await?;
+            out.created_admin = true;
+        } else {
+            out.generated_admin_password = None;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Creates a library with the seeded classes and types (CLI `admin create-library`).
+    pub async fn create_library(&self, alias: &str, description: &str) -> Result<LibraryId> {
+        let id = LibraryId::parse(alias)?;
+        let mut tx = self.store.begin().await?;
+        if dossier_store::libraries::get(tx.conn(), self.settings.customer_id, &id).await?.is_some() {
+            return Err(DomainError::Conflict(format!("library {id} already exists")));
+        }
+        self.create_library_in(tx.conn(), &Library { id: id.clone(), customer_id: self.settings.customer_id, description: description.to_string(), is_hidden: false }).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn create_library_in(&self, conn: &mut dossier_store::AnyConnection, lib: &Library) -> Result<()> {
+        dossier_store::libraries::insert(conn, lib, self.now()).await?;
+        for (alias, description, subs) in SEEDED_CLASSES {
+            dossier_store::catalog::insert_class(conn, &lib.id, &Class { alias: (*alias).into(), description: (*description).into() }).await?;
+            for (sub, sub_description) in *subs {
+                dossier_store::catalog::insert_subclass(conn, &lib.id, &Subclass { class: (*alias).into(), alias: (*sub).into(), description: (*sub_description).into() }).await?;
+            }
+        }
+        for (alias, description, ext, _) in SEEDED_TYPES {
+            dossier_store::catalog::insert_type(conn, &lib.id, &DocType { alias: (*alias).into(), description: (*description).into(), app_extension: (*ext).into() }).await?;
+        }
+        Ok(())
+    }
+}
+
+fn generate_password() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 18];
+    rand::rng().fill_bytes(&mut bytes);
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

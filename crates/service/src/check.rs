@@ -1,0 +1,65 @@
+//! `dossier check`: re-hashes every stored blob and matches every document version to its
+//! blob. Reports damage; changes nothing.
+
+use std::collections::HashSet;
+
+use dossier_blob::Verdict;
+
+use crate::{Dossier, Result, blob_error};
+
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    pub blobs_checked: usize,
+    pub versions_checked: usize,
+    /// Blobs whose bytes no longer hash to their name.
+    pub corrupt: Vec<String>,
+    /// Blobs registered in the metadata but absent from the content store.
+    pub missing: Vec<String>,
+    /// Versions that name a blob the registry does not know.
+    pub unregistered: Vec<String>,
+    /// Versions whose recorded size differs from the blob's.
+    pub size_mismatch: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_clean(&self) -> bool {
+        self.corrupt.is_empty() && self.missing.is_empty() && self.unregistered.is_empty() && self.size_mismatch.is_empty()
+    }
+}
+
+impl Dossier {
+    pub async fn check(&self) -> Result<CheckReport> {
+        let mut report = CheckReport::default();
+        let (blobs, versions) = {
+            let mut conn = self.store.read().await?;
+            (dossier_store::blobs::all(&mut conn).await?, dossier_store::documents::all_content(&mut conn).await?)
+        };
+        let mut sizes = std::collections::HashMap::new();
+        let mut bad = HashSet::new();
+        for (hash, size) in &blobs {
+            report.blobs_checked += 1;
+            sizes.insert(hash.clone(), *size);
+            match self.blobs.verify(hash).await.map_err(blob_error)? {
+                Verdict::Intact => {}
+                Verdict::Missing => {
+                    report.missing.push(hash.clone());
+                    bad.insert(hash.clone());
+                }
+                Verdict::Corrupt { actual_hash } => {
+                    report.corrupt.push(format!("{hash} (now hashes to {actual_hash})"));
+                    bad.insert(hash.clone());
+                }
+            }
+        }
+        for (library, number, version, hash, size) in versions {
+            report.versions_checked += 1;
+            let id = format!("{library}!{number}.{version}");
+            match sizes.get(&hash) {
+                None => report.unregistered.push(format!("{id} → {hash}")),
+                Some(s) if *s != size => report.size_mismatch.push(format!("{id}: profile says {size} bytes, blob has {s}")),
+                Some(_) => {}
+            }
+        }
+        Ok(report)
+    }
+}
