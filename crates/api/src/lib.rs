@@ -1,14 +1,68 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The HTTP surfaces. Only this crate knows wire formats: it turns requests into service
+//! calls and domain records into the shapes each client expects.
+//!
+//! - `work`: the iManage Work API v2 under `/work/api/v2` and `/api/v2`, discovery at
+//!   `/api` and `/work/api`.
+//! - `oauth`: the token endpoint (password and refresh_token grants) and revocation.
+
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod oauth;
+pub mod reply;
+pub mod work;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use dossier_service::Dossier;
+
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub dossier: Arc<Dossier>,
+    /// The largest upload accepted, in bytes.
+    pub max_upload_bytes: u64,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let v2 = work::router(&state);
+    Router::new()
+        .route("/api", get(work::discovery::discovery))
+        .route("/work/api", get(work::discovery::discovery))
+        .route("/healthz", get(healthz))
+        .nest("/work/api/v2", v2.clone())
+        .nest("/api/v2", v2)
+        .merge(oauth::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError(dossier_core::DomainError::internal(
+                "a request handler panicked",
+            ))
+            .into_response()
+        }))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.dossier.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(e) => ApiError(e).into_response(),
     }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("this resource")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    let body = serde_json::json!({"error": {"code": "NRC_METHOD_NOT_ALLOWED", "code_message": "this method is not allowed on this resource", "messages": []}});
+    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body))
 }

@@ -84,7 +84,10 @@ fn blob_path(hash: &str) -> Path {
 }
 
 fn is_hash(hash: &str) -> bool {
-    hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 impl ContentStore {
@@ -96,7 +99,9 @@ impl ContentStore {
             if bucket.is_empty() {
                 return Err(BlobError::Config(format!("'{url}' names no bucket")));
             }
-            let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket).with_allow_http(s3.allow_http);
+            let mut b = AmazonS3Builder::from_env()
+                .with_bucket_name(bucket)
+                .with_allow_http(s3.allow_http);
             if let Some(e) = &s3.endpoint {
                 b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
             }
@@ -110,15 +115,29 @@ impl ContentStore {
                 b = b.with_secret_access_key(k);
             }
             let s3 = b.build().map_err(|e| BlobError::Config(e.to_string()))?;
-            let inner: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() { Arc::new(s3) } else { Arc::new(PrefixStore::new(s3, prefix.trim_matches('/'))) };
-            let store = ContentStore { inner, description: url.to_string() };
+            let inner: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
+                Arc::new(s3)
+            } else {
+                Arc::new(PrefixStore::new(s3, prefix.trim_matches('/')))
+            };
+            let store = ContentStore {
+                inner,
+                description: url.to_string(),
+            };
             store.probe().await?;
             return Ok(store);
         }
         let dir = url.strip_prefix("file://").unwrap_or(url);
-        tokio::fs::create_dir_all(dir).await.map_err(|e| BlobError::Unavailable(format!("cannot create content directory {dir}: {e}")))?;
-        let local = LocalFileSystem::new_with_prefix(dir).map_err(|e| BlobError::Config(e.to_string()))?.with_fsync(true);
-        let store = ContentStore { inner: Arc::new(local), description: dir.to_string() };
+        tokio::fs::create_dir_all(dir).await.map_err(|e| {
+            BlobError::Unavailable(format!("cannot create content directory {dir}: {e}"))
+        })?;
+        let local = LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| BlobError::Config(e.to_string()))?
+            .with_fsync(true);
+        let store = ContentStore {
+            inner: Arc::new(local),
+            description: dir.to_string(),
+        };
         store.probe().await?;
         Ok(store)
     }
@@ -127,7 +146,12 @@ impl ContentStore {
     /// reported at startup rather than at the first upload.
     async fn probe(&self) -> Result<(), BlobError> {
         let path = Path::from(format!("staging/probe-{}", uuid::Uuid::new_v4()));
-        self.inner.put(&path, Bytes::from_static(b"probe").into()).await.map_err(|e| BlobError::Unavailable(format!("{} is not writable: {e}", self.description)))?;
+        self.inner
+            .put(&path, Bytes::from_static(b"probe").into())
+            .await
+            .map_err(|e| {
+                BlobError::Unavailable(format!("{} is not writable: {e}", self.description))
+            })?;
         self.inner.delete(&path).await.map_err(store_error)?;
         Ok(())
     }
@@ -142,7 +166,10 @@ impl ContentStore {
         let size = bytes.len() as i64;
         let path = blob_path(&hash);
         if self.inner.head(&path).await.is_err() {
-            self.inner.put(&path, bytes.into()).await.map_err(store_error)?;
+            self.inner
+                .put(&path, bytes.into())
+                .await
+                .map_err(store_error)?;
         }
         Ok(StoredBlob { hash, size })
     }
@@ -164,7 +191,11 @@ impl ContentStore {
             }
         }
         let staging = Path::from(format!("staging/{}", uuid::Uuid::new_v4()));
-        let upload = self.inner.put_multipart(&staging).await.map_err(store_error)?;
+        let upload = self
+            .inner
+            .put_multipart(&staging)
+            .await
+            .map_err(store_error)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let mut hasher = blake3::Hasher::new();
         hasher.update(&head);
@@ -176,7 +207,10 @@ impl ContentStore {
                 let chunk = chunk.map_err(|e| BlobError::Interrupted(e.to_string()))?;
                 hasher.update(&chunk);
                 size += chunk.len() as i64;
-                writer.wait_for_capacity(PARTS_IN_FLIGHT).await.map_err(store_error)?;
+                writer
+                    .wait_for_capacity(PARTS_IN_FLIGHT)
+                    .await
+                    .map_err(store_error)?;
                 writer.write(&chunk);
             }
             Ok(())
@@ -199,11 +233,17 @@ impl ContentStore {
         match self.inner.rename_if_not_exists(staging, target).await {
             Ok(()) => return Ok(()),
             Err(object_store::Error::AlreadyExists { .. }) => {}
-            Err(object_store::Error::NotSupported { .. } | object_store::Error::NotImplemented { .. }) => {
+            Err(
+                object_store::Error::NotSupported { .. }
+                | object_store::Error::NotImplemented { .. },
+            ) => {
                 // S3 without conditional copy: the target's name is its hash, so a plain copy
                 // over an identical object is harmless.
                 if self.inner.head(target).await.is_err() {
-                    self.inner.copy(staging, target).await.map_err(store_error)?;
+                    self.inner
+                        .copy(staging, target)
+                        .await
+                        .map_err(store_error)?;
                 }
             }
             Err(e) => {
@@ -216,16 +256,31 @@ impl ContentStore {
     }
 
     /// Reads a blob, or a byte range of it.
-    pub async fn get(&self, hash: &str, range: Option<Range<u64>>) -> Result<BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
+    pub async fn get(
+        &self,
+        hash: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
         if !is_hash(hash) {
             return Err(BlobError::NotFound(hash.to_string()));
         }
-        let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
-        let result = self.inner.get_opts(&blob_path(hash), options).await.map_err(|e| match e {
-            object_store::Error::NotFound { path, .. } => BlobError::NotFound(path),
-            object_store::Error::Generic { ref source, .. } if source.to_string().contains("range") => BlobError::BadRange,
-            other => BlobError::Unavailable(other.to_string()),
-        })?;
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..GetOptions::default()
+        };
+        let result = self
+            .inner
+            .get_opts(&blob_path(hash), options)
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { path, .. } => BlobError::NotFound(path),
+                object_store::Error::Generic { ref source, .. }
+                    if source.to_string().contains("range") =>
+                {
+                    BlobError::BadRange
+                }
+                other => BlobError::Unavailable(other.to_string()),
+            })?;
         Ok(result.into_stream().map_err(store_error).boxed())
     }
 
@@ -249,13 +304,25 @@ impl ContentStore {
             hasher.update(&chunk?);
         }
         let actual = hasher.finalize().to_hex().to_string();
-        Ok(if actual == hash { Verdict::Intact } else { Verdict::Corrupt { actual_hash: actual } })
+        Ok(if actual == hash {
+            Verdict::Intact
+        } else {
+            Verdict::Corrupt {
+                actual_hash: actual,
+            }
+        })
     }
 
     /// Names of staged uploads left by a crash, to clean up at startup.
     pub async fn sweep_staging(&self) -> Result<usize, BlobError> {
         let prefix = Path::from("staging");
-        let stale: Vec<_> = self.inner.list(Some(&prefix)).map_ok(|m| m.location).try_collect().await.map_err(store_error)?;
+        let stale: Vec<_> = self
+            .inner
+            .list(Some(&prefix))
+            .map_ok(|m| m.location)
+            .try_collect()
+            .await
+            .map_err(store_error)?;
         for p in &stale {
             let _ = self.inner.delete(p).await;
         }
@@ -270,13 +337,21 @@ mod tests {
     #[tokio::test]
     async fn stores_once_and_streams_large_content() {
         let dir = tempfile::tempdir().unwrap();
-        let store = ContentStore::open(dir.path().to_str().unwrap(), &S3Settings::default()).await.unwrap();
+        let store = ContentStore::open(dir.path().to_str().unwrap(), &S3Settings::default())
+            .await
+            .unwrap();
         let small = store.put_bytes(Bytes::from_static(b"hello")).await.unwrap();
         let again = store.put_bytes(Bytes::from_static(b"hello")).await.unwrap();
         assert_eq!(small, again);
         let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
-        let chunks: Vec<Result<Bytes, std::io::Error>> = big.chunks(65536).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-        let stored = store.put_stream(futures::stream::iter(chunks)).await.unwrap();
+        let chunks: Vec<Result<Bytes, std::io::Error>> = big
+            .chunks(65536)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let stored = store
+            .put_stream(futures::stream::iter(chunks))
+            .await
+            .unwrap();
         assert_eq!(stored.size, 3_000_000);
         assert_eq!(stored.hash, blake3::hash(&big).to_hex().to_string());
         assert_eq!(store.verify(&stored.hash).await.unwrap(), Verdict::Intact);
@@ -288,12 +363,21 @@ mod tests {
     #[tokio::test]
     async fn a_broken_stream_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let store = ContentStore::open(dir.path().to_str().unwrap(), &S3Settings::default()).await.unwrap();
-        let mut chunks: Vec<Result<Bytes, std::io::Error>> = (0..40).map(|_| Ok(Bytes::from(vec![7u8; 65536]))).collect();
+        let store = ContentStore::open(dir.path().to_str().unwrap(), &S3Settings::default())
+            .await
+            .unwrap();
+        let mut chunks: Vec<Result<Bytes, std::io::Error>> =
+            (0..40).map(|_| Ok(Bytes::from(vec![7u8; 65536]))).collect();
         chunks.push(Err(std::io::Error::other("client went away")));
-        let err = store.put_stream(futures::stream::iter(chunks)).await.unwrap_err();
+        let err = store
+            .put_stream(futures::stream::iter(chunks))
+            .await
+            .unwrap_err();
         assert!(matches!(err, BlobError::Interrupted(_)));
         let staged = store.sweep_staging().await.unwrap();
-        assert_eq!(staged, 0, "an aborted upload must not leave a staged object");
+        assert_eq!(
+            staged, 0,
+            "an aborted upload must not leave a staged object"
+        );
     }
 }

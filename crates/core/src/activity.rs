@@ -121,7 +121,9 @@ impl Activity {
     }
 
     pub fn from_name(name: &str) -> Option<Activity> {
-        Activity::ALL.into_iter().find(|a| a.name().eq_ignore_ascii_case(name))
+        Activity::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(name))
     }
 
     /// The history filter keywords of iManage's `GET …/history?activity=` and the stored
@@ -130,7 +132,11 @@ impl Activity {
         Some(match keyword.to_ascii_lowercase().as_str() {
             "copy" => &[Activity::Copy],
             "download" => &[Activity::Export],
-            "edit" => &[Activity::NewDocument, Activity::NewVersion, Activity::Modify],
+            "edit" => &[
+                Activity::NewDocument,
+                Activity::NewVersion,
+                Activity::Modify,
+            ],
             "email" => &[Activity::Mail],
             "print" => &[Activity::Print],
             "version" => &[Activity::NewVersion],

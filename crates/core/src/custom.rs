@@ -86,12 +86,16 @@ impl CustomValue {
             }
             CustomKind::Timestamp => {
                 let s = value.as_str().ok_or_else(|| bad("an ISO-8601 date-time"))?;
-                CustomValue::Timestamp(parse_timestamp(s).ok_or_else(|| bad("an ISO-8601 date-time"))?)
+                CustomValue::Timestamp(
+                    parse_timestamp(s).ok_or_else(|| bad("an ISO-8601 date-time"))?,
+                )
             }
             CustomKind::Boolean => CustomValue::Boolean(match value {
                 Value::Bool(b) => *b,
                 Value::String(s) if s.eq_ignore_ascii_case("true") || s == "Y" || s == "1" => true,
-                Value::String(s) if s.eq_ignore_ascii_case("false") || s == "N" || s == "0" => false,
+                Value::String(s) if s.eq_ignore_ascii_case("false") || s == "N" || s == "0" => {
+                    false
+                }
                 _ => return Err(bad("true or false")),
             }),
         }))
@@ -100,7 +104,9 @@ impl CustomValue {
     pub fn to_json(&self) -> Value {
         match self {
             CustomValue::Text(s) => Value::String(s.clone()),
-            CustomValue::Number(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
+            CustomValue::Number(n) => {
+                serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number)
+            }
             CustomValue::Timestamp(t) => Value::String(format_timestamp(*t)),
             CustomValue::Boolean(b) => Value::Bool(*b),
         }
@@ -155,7 +161,9 @@ impl CustomValues {
 
     /// Reads every `customN` key present in a JSON object. Returns the fields that were
     /// present (so a PATCH changes only those) along with their parsed values.
-    pub fn parse_present(obj: &serde_json::Map<String, Value>) -> Result<Vec<(usize, Option<CustomValue>)>, DomainError> {
+    pub fn parse_present(
+        obj: &serde_json::Map<String, Value>,
+    ) -> Result<Vec<(usize, Option<CustomValue>)>, DomainError> {
         let mut out = Vec::new();
         for n in 1..=CUSTOM_COUNT {
             if let Some(v) = obj.get(&format!("custom{n}")) {
@@ -185,12 +193,25 @@ mod tests {
 
     #[test]
     fn values_parse_in_their_kind() {
-        assert_eq!(CustomValue::from_json(1, &json!("acme")).unwrap(), Some(CustomValue::Text("ACME".into())));
-        assert_eq!(CustomValue::from_json(17, &json!("12.5")).unwrap(), Some(CustomValue::Number(12.5)));
+        assert_eq!(
+            CustomValue::from_json(1, &json!("acme")).unwrap(),
+            Some(CustomValue::Text("ACME".into()))
+        );
+        assert_eq!(
+            CustomValue::from_json(17, &json!("12.5")).unwrap(),
+            Some(CustomValue::Number(12.5))
+        );
         assert!(CustomValue::from_json(17, &json!("many")).is_err());
         assert!(CustomValue::from_json(21, &json!("yesterday")).is_err());
-        assert!(CustomValue::from_json(21, &json!("2024-01-02T03:04:05Z")).unwrap().is_some());
-        assert_eq!(CustomValue::from_json(25, &json!(true)).unwrap(), Some(CustomValue::Boolean(true)));
+        assert!(
+            CustomValue::from_json(21, &json!("2024-01-02T03:04:05Z"))
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            CustomValue::from_json(25, &json!(true)).unwrap(),
+            Some(CustomValue::Boolean(true))
+        );
         assert!(CustomValue::from_json(25, &json!("maybe")).is_err());
         assert_eq!(CustomValue::from_json(3, &json!("")).unwrap(), None);
     }

@@ -3,12 +3,42 @@
 
 /// (type alias, description, default extension, extensions that map to it)
 pub const SEEDED_TYPES: &[(&str, &str, &str, &[&str])] = &[
-    ("WORDX", "Word Document", "docx", &["docx", "docm", "dotx", "dotm"]),
-    ("WORD", "Word 97-2003 Document", "doc", &["doc", "dot", "rtf"]),
-    ("EXCELX", "Excel Workbook", "xlsx", &["xlsx", "xlsm", "xltx", "xlsb"]),
-    ("EXCEL", "Excel 97-2003 Workbook", "xls", &["xls", "xlt", "csv"]),
-    ("PPTX", "PowerPoint Presentation", "pptx", &["pptx", "pptm", "potx"]),
-    ("PPT", "PowerPoint 97-2003 Presentation", "ppt", &["ppt", "pps", "pot"]),
+    (
+        "WORDX",
+        "Word Document",
+        "docx",
+        &["docx", "docm", "dotx", "dotm"],
+    ),
+    (
+        "WORD",
+        "Word 97-2003 Document",
+        "doc",
+        &["doc", "dot", "rtf"],
+    ),
+    (
+        "EXCELX",
+        "Excel Workbook",
+        "xlsx",
+        &["xlsx", "xlsm", "xltx", "xlsb"],
+    ),
+    (
+        "EXCEL",
+        "Excel 97-2003 Workbook",
+        "xls",
+        &["xls", "xlt", "csv"],
+    ),
+    (
+        "PPTX",
+        "PowerPoint Presentation",
+        "pptx",
+        &["pptx", "pptm", "potx"],
+    ),
+    (
+        "PPT",
+        "PowerPoint 97-2003 Presentation",
+        "ppt",
+        &["ppt", "pps", "pot"],
+    ),
     ("ACROBAT", "Adobe Acrobat", "pdf", &["pdf"]),
     ("MIME", "Email message", "eml", &["eml"]),
     ("MSG", "Outlook message", "msg", &["msg"]),

@@ -16,13 +16,19 @@ pub struct FieldError {
 pub enum DomainError {
     /// The input is malformed or violates a rule; lists the offending fields.
     #[error("{message}")]
-    Invalid { message: String, fields: Vec<FieldError> },
+    Invalid {
+        message: String,
+        fields: Vec<FieldError>,
+    },
     /// The object does not exist, or the caller may not know that it does.
     #[error("{0} not found")]
     NotFound(String),
     /// A lookup alias that does not exist in the library's table.
     #[error("{message}")]
-    NoRecord { message: String, fields: Vec<FieldError> },
+    NoRecord {
+        message: String,
+        fields: Vec<FieldError>,
+    },
     /// The request conflicts with the object's state (non-empty folder, checked out, ...).
     #[error("{0}")]
     Conflict(String),
@@ -48,7 +54,11 @@ impl DomainError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         DomainError::Invalid {
-            fields: vec![FieldError { field: field.to_string(), code: "invalid", message: message.clone() }],
+            fields: vec![FieldError {
+                field: field.to_string(),
+                code: "invalid",
+                message: message.clone(),
+            }],
             message,
         }
     }
@@ -56,7 +66,11 @@ impl DomainError {
     pub fn required(field: &str) -> Self {
         let message = format!("{field} is required");
         DomainError::Invalid {
-            fields: vec![FieldError { field: field.to_string(), code: "required", message: message.clone() }],
+            fields: vec![FieldError {
+                field: field.to_string(),
+                code: "required",
+                message: message.clone(),
+            }],
             message,
         }
     }

@@ -16,11 +16,16 @@ impl LibraryId {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let ok = !raw.is_empty()
             && raw.len() <= 32
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
             Ok(Self(raw.to_ascii_uppercase()))
         } else {
-            Err(DomainError::invalid("library", format!("'{raw}' is not a valid library id")))
+            Err(DomainError::invalid(
+                "library",
+                format!("'{raw}' is not a valid library id"),
+            ))
         }
     }
 
@@ -48,7 +53,10 @@ fn parse_number(raw: &str, what: &'static str, whole: &str) -> Result<i64, Domai
     Ok(n)
 }
 
-fn split_library<'a>(raw: &'a str, what: &'static str) -> Result<(LibraryId, &'a str), DomainError> {
+fn split_library<'a>(
+    raw: &'a str,
+    what: &'static str,
+) -> Result<(LibraryId, &'a str), DomainError> {
     let (lib, rest) = raw
         .split_once('!')
         .ok_or_else(|| DomainError::invalid(what, format!("'{raw}' is not a valid {what} id")))?;
@@ -72,7 +80,10 @@ impl FromStr for ContainerId {
     type Err = DomainError;
     fn from_str(raw: &str) -> Result<Self, DomainError> {
         let (library, rest) = split_library(raw, "container")?;
-        Ok(Self { library, number: parse_number(rest, "container", raw)? })
+        Ok(Self {
+            library,
+            number: parse_number(rest, "container", raw)?,
+        })
     }
 }
 
@@ -92,7 +103,11 @@ pub struct DocumentId {
 
 impl DocumentId {
     pub fn new(library: LibraryId, number: i64, version: i64) -> Self {
-        Self { library, number, version }
+        Self {
+            library,
+            number,
+            version,
+        }
     }
 }
 
@@ -116,10 +131,17 @@ impl FromStr for DocumentRef {
     fn from_str(raw: &str) -> Result<Self, DomainError> {
         let (library, rest) = split_library(raw, "document")?;
         let (number, version) = match rest.split_once('.') {
-            Some((n, v)) => (parse_number(n, "document", raw)?, Some(parse_number(v, "document", raw)?)),
+            Some((n, v)) => (
+                parse_number(n, "document", raw)?,
+                Some(parse_number(v, "document", raw)?),
+            ),
             None => (parse_number(rest, "document", raw)?, None),
         };
-        Ok(Self { library, number, version })
+        Ok(Self {
+            library,
+            number,
+            version,
+        })
     }
 }
 
@@ -140,7 +162,10 @@ mod tests {
     #[test]
     fn parses_the_imanage_forms() {
         let d: DocumentRef = "ACTIVE!453.2".parse().unwrap();
-        assert_eq!((d.library.as_str(), d.number, d.version), ("ACTIVE", 453, Some(2)));
+        assert_eq!(
+            (d.library.as_str(), d.number, d.version),
+            ("ACTIVE", 453, Some(2))
+        );
         let d: DocumentRef = "active!453".parse().unwrap();
         assert_eq!((d.library.as_str(), d.version), ("ACTIVE", None));
         let c: ContainerId = "ACTIVE!427".parse().unwrap();
@@ -149,8 +174,21 @@ mod tests {
 
     #[test]
     fn rejects_malformed_ids() {
-        for bad in ["ACTIVE!abc", "ACTIVE!1.0", "ACTIVE!-3", "ACTIVE!", "!3", "ACTIVE!1.2.3", "ACT/../x!1", "ACTIVE!+4", "ACTIVE!99999999999999999999"] {
-            assert!(bad.parse::<DocumentRef>().is_err(), "{bad} should not parse");
+        for bad in [
+            "ACTIVE!abc",
+            "ACTIVE!1.0",
+            "ACTIVE!-3",
+            "ACTIVE!",
+            "!3",
+            "ACTIVE!1.2.3",
+            "ACT/../x!1",
+            "ACTIVE!+4",
+            "ACTIVE!99999999999999999999",
+        ] {
+            assert!(
+                bad.parse::<DocumentRef>().is_err(),
+                "{bad} should not parse"
+            );
         }
         assert!("ACTIVE!4.1".parse::<ContainerId>().is_err());
     }

@@ -29,8 +29,16 @@ pub fn check_name(field: &str, value: &str) -> Result<String, DomainError> {
         return Err(DomainError::required(field));
     }
     check_len(field, trimmed, NAME_MAX)?;
-    if trimmed.chars().any(|c| c.is_control() || c == '/' || c == '\\') || trimmed == "." || trimmed == ".." {
-        return Err(DomainError::invalid(field, format!("{field} may not contain '/', '\\' or control characters")));
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() || c == '/' || c == '\\')
+        || trimmed == "."
+        || trimmed == ".."
+    {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} may not contain '/', '\\' or control characters"),
+        ));
     }
     Ok(trimmed.to_string())
 }
@@ -38,7 +46,10 @@ pub fn check_name(field: &str, value: &str) -> Result<String, DomainError> {
 pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), DomainError> {
     let n = value.chars().count();
     if n > max {
-        return Err(DomainError::invalid(field, format!("{field} is {n} characters long; the limit is {max}")));
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} is {n} characters long; the limit is {max}"),
+        ));
     }
     Ok(())
 }

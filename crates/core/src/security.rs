@@ -18,7 +18,14 @@ impl AccessLevel {
             "read" | "1" => AccessLevel::Read,
             "read_write" | "2" => AccessLevel::ReadWrite,
             "full_access" | "3" => AccessLevel::FullAccess,
-            _ => return Err(DomainError::invalid(field, format!("'{raw}' is not an access level (no_access, read, read_write, full_access)"))),
+            _ => {
+                return Err(DomainError::invalid(
+                    field,
+                    format!(
+                        "'{raw}' is not an access level (no_access, read, read_write, full_access)"
+                    ),
+                ));
+            }
         })
     }
 
@@ -51,7 +58,12 @@ impl DefaultSecurity {
             "view" => DefaultSecurity::View,
             "private" => DefaultSecurity::Private,
             "inherit" => DefaultSecurity::Inherit,
-            _ => return Err(DomainError::invalid(field, format!("'{raw}' is not a default security (public, view, private, inherit)"))),
+            _ => {
+                return Err(DomainError::invalid(
+                    field,
+                    format!("'{raw}' is not a default security (public, view, private, inherit)"),
+                ));
+            }
         })
     }
 

@@ -1,3 +1,272 @@
-fn main() {
-    println!("Hello, world!");
+//! `dossier`: the server binary. Reads top-down as the startup sequence: parse the command
+//! line, load the configuration, then run the chosen command.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use dossier::config::{self, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "dossier",
+    version,
+    about = "Document and email management for law firms, speaking the iManage Work APIs"
+)]
+struct Cli {
+    /// TOML configuration file (also DOSSIER_CONFIG).
+    #[arg(long, global = true, env = "DOSSIER_CONFIG")]
+    config: Option<String>,
+    /// Directory for the embedded database and content.
+    #[arg(long, global = true)]
+    data_dir: Option<String>,
+    /// Address to serve on, e.g. 127.0.0.1:8080.
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    /// sqlite:///path/file.db or postgres://user@host/db.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Content store: a directory or s3://bucket/prefix.
+    #[arg(long, global = true)]
+    content_url: Option<String>,
+    /// Endpoint of an S3-compatible content store.
+    #[arg(long, global = true)]
+    s3_endpoint: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the APIs (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Ask a running server whether it is healthy; exit 0 if so.
+    Healthcheck {
+        /// Base URL of the server (default: the configured listen address).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Administration tasks.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+    /// Re-hash every stored blob and match every document version to its blob.
+    Check,
+    /// Print a commented configuration file with every setting.
+    ConfigTemplate,
+}
+
+#[derive(Subcommand)]
+enum AdminTask {
+    /// Create a library (with the seeded classes and document types).
+    CreateLibrary {
+        alias: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Set a user's password, read from standard input (or DOSSIER_NEW_PASSWORD).
+    SetPassword { user: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if matches!(command, Command::ConfigTemplate) {
+        print!("{}", config::template());
+        return ExitCode::SUCCESS;
+    }
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let flags: config::Overrides = vec![
+        ("data_dir", cli.data_dir),
+        ("listen", cli.listen),
+        ("database_url", cli.database_url),
+        ("content_url", cli.content_url),
+        ("s3_endpoint", cli.s3_endpoint),
+    ];
+    let config = match config::load(cli.config.as_deref(), &env, &flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("dossier: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    // Both object_store and sqlx use rustls; name the one crypto provider explicitly.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("dossier: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(command, &config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("dossier: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            dossier::open_store(config)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("migrations applied to {}", redacted(&config.database_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Healthcheck { url } => {
+            healthcheck(url.unwrap_or_else(|| format!("http://{}", config.listen))).await
+        }
+        Command::Admin { task } => admin(task, config).await,
+        Command::Check => check(config).await,
+        Command::ConfigTemplate => Ok(ExitCode::SUCCESS),
+    }
+}
+
+async fn serve(config: &Config) -> Result<ExitCode, String> {
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let (running, generated) = dossier::start(config, listener)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(password) = generated {
+        println!("Created the administrator ADMIN with the password: {password}");
+        println!(
+            "It is shown only this once. Set DOSSIER_ADMIN_PASSWORD before the first start to choose it."
+        );
+    }
+    println!(
+        "Dossier listening on http://{} (database {}, content {})",
+        running.addr,
+        redacted(&config.database_url),
+        running.dossier.blobs.description()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+    running.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// GET /healthz over a plain TCP connection: no HTTP client needed in the binary.
+async fn healthcheck(url: String) -> Result<ExitCode, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let request = async {
+        let mut stream = tokio::net::TcpStream::connect(host).await?;
+        stream
+            .write_all(format!("GET /healthz HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
+            .await?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(5), request).await {
+        Ok(Ok(r)) if r.starts_with("HTTP/1.0 200") || r.starts_with("HTTP/1.1 200") => {
+            println!("healthy");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(Ok(r)) => {
+            println!("unhealthy: {}", r.lines().next().unwrap_or(""));
+            Ok(ExitCode::FAILURE)
+        }
+        Ok(Err(e)) => {
+            println!("unreachable: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(_) => {
+            println!("no answer within 5 s");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
+    let dossier = dossier::open(config).await.map_err(|e| e.to_string())?;
+    dossier
+        .bootstrap(config.admin_password.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
+    match task {
+        AdminTask::CreateLibrary { alias, description } => {
+            let description = if description.is_empty() {
+                alias.clone()
+            } else {
+                description
+            };
+            let id = dossier
+                .create_library(&alias, &description)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("created library {id}");
+        }
+        AdminTask::SetPassword { user } => {
+            let password = match std::env::var("DOSSIER_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut p = String::new();
+                    std::io::stdin().read_to_string(&mut p).map_err(|e| {
+                        format!("cannot read the password from standard input: {e}")
+                    })?;
+                    p.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            dossier
+                .set_password(&user, &password)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("password of {} changed", user.to_uppercase());
+        }
+    }
+    dossier.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn check(config: &Config) -> Result<ExitCode, String> {
+    let dossier = dossier::open(config).await.map_err(|e| e.to_string())?;
+    let report = dossier.check().await.map_err(|e| e.to_string())?;
+    println!(
+        "checked {} blobs and {} document versions",
+        report.blobs_checked, report.versions_checked
+    );
+    for (label, items) in [
+        ("corrupt blob", &report.corrupt),
+        ("missing blob", &report.missing),
+        ("version naming an unregistered blob", &report.unregistered),
+        ("size mismatch", &report.size_mismatch),
+    ] {
+        for item in items {
+            println!("DAMAGE {label}: {item}");
+        }
+    }
+    dossier.store.close().await;
+    if report.is_clean() {
+        println!("no damage found");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("damage found");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
 }

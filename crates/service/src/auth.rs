@@ -3,9 +3,9 @@
 //! 256-bit values; only their SHA-256 is stored. Refresh tokens rotate at each use, and
 //! presenting a used one revokes its whole family.
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use base64::Engine;
 use chrono::Duration;
 use dossier_core::DomainError;
@@ -39,23 +39,35 @@ fn token_hash(token: &str) -> String {
 /// Argon2id in a blocking thread, so sign-ins cannot starve the async runtime.
 pub async fn hash_password(password: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
-        Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| DomainError::internal(format!("password hashing failed: {e}")))
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| DomainError::internal(format!("password hashing failed: {e}")))
     })
     .await
     .map_err(DomainError::internal)?
 }
 
 async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// Checks the password rules: long enough to resist guessing, short enough to hash cheaply.
 pub fn check_password_rules(password: &str) -> Result<()> {
     let n = password.chars().count();
     if !(8..=256).contains(&n) {
-        return Err(DomainError::invalid("password", "a password must be 8 to 256 characters long"));
+        return Err(DomainError::invalid(
+            "password",
+            "a password must be 8 to 256 characters long",
+        ));
     }
     Ok(())
 }
@@ -66,7 +78,12 @@ fn bad_credentials() -> DomainError {
 
 impl Dossier {
     /// The OAuth password grant.
-    pub async fn password_grant(&self, username: &str, password: &str, scope: Option<&str>) -> Result<IssuedTokens> {
+    pub async fn password_grant(
+        &self,
+        username: &str,
+        password: &str,
+        scope: Option<&str>,
+    ) -> Result<IssuedTokens> {
         let user = {
             let mut conn = self.store.read().await?;
             dossier_store::users::get(&mut conn, username).await?
@@ -77,13 +94,20 @@ impl Dossier {
             let _ = hash_password(password.to_string()).await;
             return Err(bad_credentials());
         };
-        let Some(hash) = user.password_hash.clone() else { return Err(bad_credentials()) };
+        let Some(hash) = user.password_hash.clone() else {
+            return Err(bad_credentials());
+        };
         if !verify_password(password.to_string(), hash).await || !user.allow_logon {
             return Err(bad_credentials());
         }
-        let scope = scope.filter(|s| !s.is_empty()).unwrap_or("user").to_string();
+        let scope = scope
+            .filter(|s| !s.is_empty())
+            .unwrap_or("user")
+            .to_string();
         let mut tx = self.store.begin().await?;
-        let issued = self.issue(tx.conn(), &user.id, &scope, &random_token()).await?;
+        let issued = self
+            .issue(tx.conn(), &user.id, &scope, &random_token())
+            .await?;
         tx.commit().await?;
         Ok(issued)
     }
@@ -94,32 +118,76 @@ impl Dossier {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let Some(stored) = dossier_store::tokens::get(tx.conn(), &hash).await? else {
-            return Err(DomainError::Unauthenticated("the refresh token is invalid".into()));
+            return Err(DomainError::Unauthenticated(
+                "the refresh token is invalid".into(),
+            ));
         };
         if stored.kind == "refresh_used" {
             // A replayed refresh token means it leaked: revoke everything issued from it.
             dossier_store::tokens::delete_family(tx.conn(), &stored.family).await?;
             tx.commit().await?;
-            return Err(DomainError::Unauthenticated("the refresh token was already used; its session has been revoked".into()));
+            return Err(DomainError::Unauthenticated(
+                "the refresh token was already used; its session has been revoked".into(),
+            ));
         }
         if stored.kind != "refresh" || stored.expires_at < now {
-            return Err(DomainError::Unauthenticated("the refresh token is invalid or expired".into()));
+            return Err(DomainError::Unauthenticated(
+                "the refresh token is invalid or expired".into(),
+            ));
         }
         dossier_store::tokens::delete(tx.conn(), &hash).await?;
-        dossier_store::tokens::insert(tx.conn(), &hash, &StoredToken { kind: "refresh_used".into(), ..stored.clone() }, now).await?;
-        let issued = self.issue(tx.conn(), &stored.user_id, &stored.scope, &stored.family).await?;
+        dossier_store::tokens::insert(
+            tx.conn(),
+            &hash,
+            &StoredToken {
+                kind: "refresh_used".into(),
+                ..stored.clone()
+            },
+            now,
+        )
+        .await?;
+        let issued = self
+            .issue(tx.conn(), &stored.user_id, &stored.scope, &stored.family)
+            .await?;
         tx.commit().await?;
         Ok(issued)
     }
 
-    async fn issue(&self, conn: &mut dossier_store::AnyConnection, user_id: &str, scope: &str, family: &str) -> Result<IssuedTokens> {
+    async fn issue(
+        &self,
+        conn: &mut dossier_store::AnyConnection,
+        user_id: &str,
+        scope: &str,
+        family: &str,
+    ) -> Result<IssuedTokens> {
         let now = self.now();
         let access = random_token();
         let refresh = random_token();
-        let base = StoredToken { kind: "access".into(), user_id: user_id.to_string(), scope: scope.to_string(), family: family.to_string(), expires_at: now + Duration::seconds(self.settings.access_token_seconds) };
+        let base = StoredToken {
+            kind: "access".into(),
+            user_id: user_id.to_string(),
+            scope: scope.to_string(),
+            family: family.to_string(),
+            expires_at: now + Duration::seconds(self.settings.access_token_seconds),
+        };
         dossier_store::tokens::insert(conn, &token_hash(&access), &base, now).await?;
-        dossier_store::tokens::insert(conn, &token_hash(&refresh), &StoredToken { kind: "refresh".into(), expires_at: now + Duration::seconds(self.settings.refresh_token_seconds), ..base }, now).await?;
-        Ok(IssuedTokens { access_token: access, refresh_token: refresh, expires_in: self.settings.access_token_seconds, scope: scope.to_string() })
+        dossier_store::tokens::insert(
+            conn,
+            &token_hash(&refresh),
+            &StoredToken {
+                kind: "refresh".into(),
+                expires_at: now + Duration::seconds(self.settings.refresh_token_seconds),
+                ..base
+            },
+            now,
+        )
+        .await?;
+        Ok(IssuedTokens {
+            access_token: access,
+            refresh_token: refresh,
+            expires_in: self.settings.access_token_seconds,
+            scope: scope.to_string(),
+        })
     }
 
     /// Resolves an access token to its caller.
@@ -129,16 +197,26 @@ impl Dossier {
             return Err(invalid());
         }
         let mut conn = self.store.read().await?;
-        let stored = dossier_store::tokens::get(&mut conn, &token_hash(token)).await?.ok_or_else(invalid)?;
+        let stored = dossier_store::tokens::get(&mut conn, &token_hash(token))
+            .await?
+            .ok_or_else(invalid)?;
         if stored.kind != "access" || stored.expires_at < self.now() {
             return Err(invalid());
         }
-        let user = dossier_store::users::get(&mut conn, &stored.user_id).await?.ok_or_else(invalid)?;
+        let user = dossier_store::users::get(&mut conn, &stored.user_id)
+            .await?
+            .ok_or_else(invalid)?;
         if !user.allow_logon {
             return Err(invalid());
         }
         let is_admin = dossier_store::users::is_member(&mut conn, ADMIN_GROUP, &user.id).await?;
-        Ok(Caller { user_id: user.id, full_name: user.full_name, customer_id: user.customer_id, is_admin, scope: stored.scope })
+        Ok(Caller {
+            user_id: user.id,
+            full_name: user.full_name,
+            customer_id: user.customer_id,
+            is_admin,
+            scope: stored.scope,
+        })
     }
 
     /// Revokes an access or refresh token and everything issued with it.

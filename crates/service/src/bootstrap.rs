@@ -13,11 +13,30 @@ pub const ADMIN_USER: &str = "ADMIN";
 
 /// Classes a new library starts with; administrators add the firm's own.
 const SEEDED_CLASSES: &[(&str, &str, &[(&str, &str)])] = &[
-    ("DOC", "Document", &[("AGREEMENT", "Agreement"), ("LETTER", "Letter"), ("MEMO", "Memorandum")]),
+    (
+        "DOC",
+        "Document",
+        &[
+            ("AGREEMENT", "Agreement"),
+            ("LETTER", "Letter"),
+            ("MEMO", "Memorandum"),
+        ],
+    ),
     ("EMAIL", "Email", &[]),
-    ("PLEADING", "Pleading", &[("MOTION", "Motion"), ("BRIEF", "Brief")]),
+    (
+        "PLEADING",
+        "Pleading",
+        &[("MOTION", "Motion"), ("BRIEF", "Brief")],
+    ),
     ("CORRESPONDENCE", "Correspondence", &[]),
-    ("CONTRACT", "Contract", &[("NDA", "Non-disclosure agreement"), ("SPA", "Share purchase agreement")]),
+    (
+        "CONTRACT",
+        "Contract",
+        &[
+            ("NDA", "Non-disclosure agreement"),
+            ("SPA", "Share purchase agreement"),
+        ],
+    ),
     ("NOTE", "File note", &[]),
 ];
 
@@ -47,7 +66,12 @@ impl Dossier {
                             generated
                         }
                     };
-                    check_password_rules(&password).map_err(|_| DomainError::invalid("DOSSIER_ADMIN_PASSWORD", "the administrator password must be 8 to 256 characters long"))?;
+                    check_password_rules(&password).map_err(|_| {
+                        DomainError::invalid(
+                            "DOSSIER_ADMIN_PASSWORD",
+                            "the administrator password must be 8 to 256 characters long",
+                        )
+                    })?;
                     Some(hash_password(password).await?)
                 }
             }
@@ -55,10 +79,29 @@ impl Dossier {
         let mut tx = self.store.begin().await?;
         dossier_store::libraries::ensure_customer(tx.conn(), customer, "Default customer").await?;
         let lib = LibraryId::parse(DEFAULT_LIBRARY)?;
-        if dossier_store::libraries::get(tx.conn(), customer, &lib).await?.is_none() {
-            self.create_library_in(tx.conn(), &Library { id: lib, customer_id: customer, description: "Active matters".into(), is_hidden: false }).await?;
+        if dossier_store::libraries::get(tx.conn(), customer, &lib)
+            .await?
+            .is_none()
+        {
+            self.create_library_in(
+                tx.conn(),
+                &Library {
+                    id: lib,
+                    customer_id: customer,
+                    description: "Active matters".into(),
+                    is_hidden: false,
+                },
+            )
+            .await?;
         }
-        dossier_store::users::ensure_group(tx.conn(), ADMIN_GROUP, customer, "DMS administrators", now).await?;
+        dossier_store::users::ensure_group(
+            tx.conn(),
+            ADMIN_GROUP,
+            customer,
+            "DMS administrators",
+            now,
+        )
+        .await?;
         if let Some(hash) = admin_hash {
             dossier_store::users::insert(
                 tx.conn(),
@@ -88,24 +131,68 @@ impl Dossier {
     pub async fn create_library(&self, alias: &str, description: &str) -> Result<LibraryId> {
         let id = LibraryId::parse(alias)?;
         let mut tx = self.store.begin().await?;
-        if dossier_store::libraries::get(tx.conn(), self.settings.customer_id, &id).await?.is_some() {
-            return Err(DomainError::Conflict(format!("library {id} already exists")));
+        if dossier_store::libraries::get(tx.conn(), self.settings.customer_id, &id)
+            .await?
+            .is_some()
+        {
+            return Err(DomainError::Conflict(format!(
+                "library {id} already exists"
+            )));
         }
-        self.create_library_in(tx.conn(), &Library { id: id.clone(), customer_id: self.settings.customer_id, description: description.to_string(), is_hidden: false }).await?;
+        self.create_library_in(
+            tx.conn(),
+            &Library {
+                id: id.clone(),
+                customer_id: self.settings.customer_id,
+                description: description.to_string(),
+                is_hidden: false,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
-    async fn create_library_in(&self, conn: &mut dossier_store::AnyConnection, lib: &Library) -> Result<()> {
+    async fn create_library_in(
+        &self,
+        conn: &mut dossier_store::AnyConnection,
+        lib: &Library,
+    ) -> Result<()> {
         dossier_store::libraries::insert(conn, lib, self.now()).await?;
         for (alias, description, subs) in SEEDED_CLASSES {
-            dossier_store::catalog::insert_class(conn, &lib.id, &Class { alias: (*alias).into(), description: (*description).into() }).await?;
+            dossier_store::catalog::insert_class(
+                conn,
+                &lib.id,
+                &Class {
+                    alias: (*alias).into(),
+                    description: (*description).into(),
+                },
+            )
+            .await?;
             for (sub, sub_description) in *subs {
-                dossier_store::catalog::insert_subclass(conn, &lib.id, &Subclass { class: (*alias).into(), alias: (*sub).into(), description: (*sub_description).into() }).await?;
+                dossier_store::catalog::insert_subclass(
+                    conn,
+                    &lib.id,
+                    &Subclass {
+                        class: (*alias).into(),
+                        alias: (*sub).into(),
+                        description: (*sub_description).into(),
+                    },
+                )
+                .await?;
             }
         }
         for (alias, description, ext, _) in SEEDED_TYPES {
-            dossier_store::catalog::insert_type(conn, &lib.id, &DocType { alias: (*alias).into(), description: (*description).into(), app_extension: (*ext).into() }).await?;
+            dossier_store::catalog::insert_type(
+                conn,
+                &lib.id,
+                &DocType {
+                    alias: (*alias).into(),
+                    description: (*description).into(),
+                    app_extension: (*ext).into(),
+                },
+            )
+            .await?;
         }
         Ok(())
     }

@@ -23,69 +23,184 @@ fn require_admin(caller: &Caller) -> Result<()> {
     if caller.is_admin {
         Ok(())
     } else {
-        Err(DomainError::Forbidden("maintaining lookup tables needs administrator rights".into()))
+        Err(DomainError::Forbidden(
+            "maintaining lookup tables needs administrator rights".into(),
+        ))
     }
 }
 
 impl Dossier {
-    pub async fn lookups(&self, _caller: &Caller, library: &LibraryId, field: usize, parent: Option<&str>, query: Option<&str>, page: Page) -> Result<Vec<Lookup>> {
+    pub async fn lookups(
+        &self,
+        _caller: &Caller,
+        library: &LibraryId,
+        field: usize,
+        parent: Option<&str>,
+        query: Option<&str>,
+        page: Page,
+    ) -> Result<Vec<Lookup>> {
         let mut conn = self.store.read().await?;
         dossier_store::catalog::search_lookups(&mut conn, library, field, parent, query, page).await
     }
 
-    pub async fn lookup(&self, _caller: &Caller, library: &LibraryId, field: usize, parent: Option<&str>, alias: &str) -> Result<Lookup> {
+    pub async fn lookup(
+        &self,
+        _caller: &Caller,
+        library: &LibraryId,
+        field: usize,
+        parent: Option<&str>,
+        alias: &str,
+    ) -> Result<Lookup> {
         let mut conn = self.store.read().await?;
-        dossier_store::catalog::get_lookup(&mut conn, library, field, parent, alias).await?.ok_or_else(|| DomainError::not_found(format!("custom{field} '{alias}'")))
+        dossier_store::catalog::get_lookup(&mut conn, library, field, parent, alias)
+            .await?
+            .ok_or_else(|| DomainError::not_found(format!("custom{field} '{alias}'")))
     }
 
     /// POST …/customs/{customN} (create) and PATCH …/customs/{customN}/{alias} (change).
-    pub async fn save_lookup(&self, caller: &Caller, library: &LibraryId, field: usize, alias: Option<&str>, body: &Map<String, Value>) -> Result<Lookup> {
+    pub async fn save_lookup(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        field: usize,
+        alias: Option<&str>,
+        body: &Map<String, Value>,
+    ) -> Result<Lookup> {
         require_admin(caller)?;
-        let text = |k: &str| body.get(k).and_then(Value::as_str).map(|s| s.trim().to_string());
+        let text = |k: &str| {
+            body.get(k)
+                .and_then(Value::as_str)
+                .map(|s| s.trim().to_string())
+        };
         let creating = alias.is_none();
-        let alias = match alias.map(str::to_string).or_else(|| text("id")).or_else(|| text("alias")) {
+        let alias = match alias
+            .map(str::to_string)
+            .or_else(|| text("id"))
+            .or_else(|| text("alias"))
+        {
             Some(a) if !a.is_empty() => a.to_uppercase(),
             _ => return Err(DomainError::required("id")),
         };
         check_len("id", &alias, ALIAS_MAX)?;
         if alias.contains(['/', '\\']) || alias.chars().any(char::is_control) {
-            return Err(DomainError::invalid("id", "an alias may not contain '/', '\\' or control characters"));
+            return Err(DomainError::invalid(
+                "id",
+                "an alias may not contain '/', '\\' or control characters",
+            ));
         }
-        let parent = body.get("parent").and_then(|p| p.get("id").and_then(Value::as_str).or(p.as_str())).or_else(|| body.get("parent_alias").and_then(Value::as_str)).map(|p| p.trim().to_uppercase()).filter(|p| !p.is_empty());
+        let parent = body
+            .get("parent")
+            .and_then(|p| p.get("id").and_then(Value::as_str).or(p.as_str()))
+            .or_else(|| body.get("parent_alias").and_then(Value::as_str))
+            .map(|p| p.trim().to_uppercase())
+            .filter(|p| !p.is_empty());
         let mut tx = self.store.begin().await?;
         match (parent_of(field), &parent) {
             (Some(pf), Some(p)) => {
-                if dossier_store::catalog::get_lookup(tx.conn(), library, pf, None, p).await?.is_none() {
-                    return Err(DomainError::NoRecord { message: format!("parent '{p}' is not in the custom{pf} lookup table"), fields: vec![dossier_core::FieldError { field: "parent".into(), code: "NRC_NO_RECORD", message: format!("'{p}' is not in custom{pf}") }] });
+                if dossier_store::catalog::get_lookup(tx.conn(), library, pf, None, p)
+                    .await?
+                    .is_none()
+                {
+                    return Err(DomainError::NoRecord {
+                        message: format!("parent '{p}' is not in the custom{pf} lookup table"),
+                        fields: vec![dossier_core::FieldError {
+                            field: "parent".into(),
+                            code: "NRC_NO_RECORD",
+                            message: format!("'{p}' is not in custom{pf}"),
+                        }],
+                    });
                 }
             }
-            (Some(pf), None) => return Err(DomainError::invalid("parent", format!("custom{field} entries need a parent alias from custom{pf}"))),
-            (None, Some(_)) => return Err(DomainError::invalid("parent", format!("custom{field} has no parent field"))),
+            (Some(pf), None) => {
+                return Err(DomainError::invalid(
+                    "parent",
+                    format!("custom{field} entries need a parent alias from custom{pf}"),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(DomainError::invalid(
+                    "parent",
+                    format!("custom{field} has no parent field"),
+                ));
+            }
             (None, None) => {}
         }
-        let existing = dossier_store::catalog::get_lookup(tx.conn(), library, field, parent.as_deref(), &alias).await?;
+        let existing = dossier_store::catalog::get_lookup(
+            tx.conn(),
+            library,
+            field,
+            parent.as_deref(),
+            &alias,
+        )
+        .await?;
         if creating && existing.is_some() {
-            return Err(DomainError::Conflict(format!("custom{field} already has '{alias}'")));
+            return Err(DomainError::Conflict(format!(
+                "custom{field} already has '{alias}'"
+            )));
         }
         if !creating && existing.is_none() {
             return Err(DomainError::not_found(format!("custom{field} '{alias}'")));
         }
-        let description = text("description").or_else(|| existing.as_ref().map(|e| e.description.clone())).unwrap_or_else(|| alias.clone());
+        let description = text("description")
+            .or_else(|| existing.as_ref().map(|e| e.description.clone()))
+            .unwrap_or_else(|| alias.clone());
         check_len("description", &description, DESCRIPTION_MAX)?;
-        let lookup = Lookup { field, parent_alias: parent, alias, description, enabled: body.get("enabled").and_then(Value::as_bool).unwrap_or(existing.as_ref().is_none_or(|e| e.enabled)) };
+        let lookup = Lookup {
+            field,
+            parent_alias: parent,
+            alias,
+            description,
+            enabled: body
+                .get("enabled")
+                .and_then(Value::as_bool)
+                .unwrap_or(existing.as_ref().is_none_or(|e| e.enabled)),
+        };
         dossier_store::catalog::upsert_lookup(tx.conn(), library, &lookup).await?;
-        emit(tx.conn(), caller, self.now(), Change { library: library.as_str(), item_type: "lookup", action: if creating { "insert" } else { "update" }, object_id: format!("custom{field}:{}", lookup.alias), related_object_id: lookup.parent_alias.clone(), root_id: None }).await?;
+        emit(
+            tx.conn(),
+            caller,
+            self.now(),
+            Change {
+                library: library.as_str(),
+                item_type: "lookup",
+                action: if creating { "insert" } else { "update" },
+                object_id: format!("custom{field}:{}", lookup.alias),
+                related_object_id: lookup.parent_alias.clone(),
+                root_id: None,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(lookup)
     }
 
-    pub async fn delete_lookup(&self, caller: &Caller, library: &LibraryId, field: usize, parent: Option<&str>, alias: &str) -> Result<()> {
+    pub async fn delete_lookup(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        field: usize,
+        parent: Option<&str>,
+        alias: &str,
+    ) -> Result<()> {
         require_admin(caller)?;
         let mut tx = self.store.begin().await?;
         if !dossier_store::catalog::delete_lookup(tx.conn(), library, field, parent, alias).await? {
             return Err(DomainError::not_found(format!("custom{field} '{alias}'")));
         }
-        emit(tx.conn(), caller, self.now(), Change { library: library.as_str(), item_type: "lookup", action: "delete", object_id: format!("custom{field}:{}", alias.to_uppercase()), related_object_id: parent.map(str::to_string), root_id: None }).await?;
+        emit(
+            tx.conn(),
+            caller,
+            self.now(),
+            Change {
+                library: library.as_str(),
+                item_type: "lookup",
+                action: "delete",
+                object_id: format!("custom{field}:{}", alias.to_uppercase()),
+                related_object_id: parent.map(str::to_string),
+                root_id: None,
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -94,9 +209,18 @@ impl Dossier {
         dossier_store::catalog::classes(&mut conn, library).await
     }
 
-    pub async fn subclasses(&self, _caller: &Caller, library: &LibraryId, class: &str) -> Result<Vec<Subclass>> {
+    pub async fn subclasses(
+        &self,
+        _caller: &Caller,
+        library: &LibraryId,
+        class: &str,
+    ) -> Result<Vec<Subclass>> {
         let mut conn = self.store.read().await?;
-        if !dossier_store::catalog::classes(&mut conn, library).await?.iter().any(|c| c.alias.eq_ignore_ascii_case(class)) {
+        if !dossier_store::catalog::classes(&mut conn, library)
+            .await?
+            .iter()
+            .any(|c| c.alias.eq_ignore_ascii_case(class))
+        {
             return Err(DomainError::not_found(format!("class {class}")));
         }
         dossier_store::catalog::subclasses(&mut conn, library, class).await

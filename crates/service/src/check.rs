@@ -23,7 +23,10 @@ pub struct CheckReport {
 
 impl CheckReport {
     pub fn is_clean(&self) -> bool {
-        self.corrupt.is_empty() && self.missing.is_empty() && self.unregistered.is_empty() && self.size_mismatch.is_empty()
+        self.corrupt.is_empty()
+            && self.missing.is_empty()
+            && self.unregistered.is_empty()
+            && self.size_mismatch.is_empty()
     }
 }
 
@@ -32,7 +35,10 @@ impl Dossier {
         let mut report = CheckReport::default();
         let (blobs, versions) = {
             let mut conn = self.store.read().await?;
-            (dossier_store::blobs::all(&mut conn).await?, dossier_store::documents::all_content(&mut conn).await?)
+            (
+                dossier_store::blobs::all(&mut conn).await?,
+                dossier_store::documents::all_content(&mut conn).await?,
+            )
         };
         let mut sizes = std::collections::HashMap::new();
         let mut bad = HashSet::new();
@@ -46,7 +52,9 @@ impl Dossier {
                     bad.insert(hash.clone());
                 }
                 Verdict::Corrupt { actual_hash } => {
-                    report.corrupt.push(format!("{hash} (now hashes to {actual_hash})"));
+                    report
+                        .corrupt
+                        .push(format!("{hash} (now hashes to {actual_hash})"));
                     bad.insert(hash.clone());
                 }
             }
@@ -56,7 +64,9 @@ impl Dossier {
             let id = format!("{library}!{number}.{version}");
             match sizes.get(&hash) {
                 None => report.unregistered.push(format!("{id} → {hash}")),
-                Some(s) if *s != size => report.size_mismatch.push(format!("{id}: profile says {size} bytes, blob has {s}")),
+                Some(s) if *s != size => report
+                    .size_mismatch
+                    .push(format!("{id}: profile says {size} bytes, blob has {s}")),
                 Some(_) => {}
             }
         }

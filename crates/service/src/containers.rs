@@ -21,17 +21,26 @@ pub enum Child {
 }
 
 pub(crate) async fn load(conn: &mut AnyConnection, id: &ContainerId) -> Result<Container> {
-    dossier_store::containers::get(conn, id).await?.ok_or_else(|| DomainError::not_found(format!("container {id}")))
+    dossier_store::containers::get(conn, id)
+        .await?
+        .ok_or_else(|| DomainError::not_found(format!("container {id}")))
 }
 
 /// Loads a container and checks it is of one of the expected kinds; another kind is a 404,
 /// as a workspace id in a folder URL names no folder.
-pub(crate) async fn load_kind(conn: &mut AnyConnection, id: &ContainerId, kinds: &[ContainerKind]) -> Result<Container> {
+pub(crate) async fn load_kind(
+    conn: &mut AnyConnection,
+    id: &ContainerId,
+    kinds: &[ContainerKind],
+) -> Result<Container> {
     let c = load(conn, id).await?;
     if kinds.contains(&c.kind) {
         Ok(c)
     } else {
-        Err(DomainError::not_found(format!("{} {id}", kinds.first().map_or("container", |k| k.as_str()))))
+        Err(DomainError::not_found(format!(
+            "{} {id}",
+            kinds.first().map_or("container", |k| k.as_str())
+        )))
     }
 }
 
@@ -80,7 +89,10 @@ fn apply(c: &mut Container, ch: &ContainerChanges) {
 
 async fn validate(conn: &mut AnyConnection, c: &Container, ch: &ContainerChanges) -> Result<()> {
     if c.kind == ContainerKind::Workspace && c.default_security == DefaultSecurity::Inherit {
-        return Err(DomainError::invalid("default_security", "a workspace has no parent to inherit security from: use public, view or private"));
+        return Err(DomainError::invalid(
+            "default_security",
+            "a workspace has no parent to inherit security from: use public, view or private",
+        ));
     }
     for (field, user) in [("owner", &ch.owner), ("author", &ch.author)] {
         if let Some(u) = user {
@@ -88,8 +100,16 @@ async fn validate(conn: &mut AnyConnection, c: &Container, ch: &ContainerChanges
         }
     }
     if let Some(class) = &c.class {
-        if ch.class.is_some() && !dossier_store::catalog::classes(conn, &c.id.library).await?.iter().any(|k| &k.alias == class) {
-            return Err(DomainError::invalid("class", format!("'{class}' is not a class of library {}", c.id.library)));
+        if ch.class.is_some()
+            && !dossier_store::catalog::classes(conn, &c.id.library)
+                .await?
+                .iter()
+                .any(|k| &k.alias == class)
+        {
+            return Err(DomainError::invalid(
+                "class",
+                format!("'{class}' is not a class of library {}", c.id.library),
+            ));
         }
     }
     validate_customs(conn, &c.id.library, &ch.customs, &c.customs).await
@@ -97,29 +117,73 @@ async fn validate(conn: &mut AnyConnection, c: &Container, ch: &ContainerChanges
 
 impl Dossier {
     /// POST …/workspaces
-    pub async fn create_workspace(&self, caller: &Caller, library: &LibraryId, body: &Map<String, Value>) -> Result<Container> {
+    pub async fn create_workspace(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        body: &Map<String, Value>,
+    ) -> Result<Container> {
         let changes = ContainerChanges::parse(body, false)?;
         if changes.name.is_none() {
             return Err(DomainError::required("name"));
         }
-        self.create_container(caller, library, None, ContainerKind::Workspace, changes, body).await
+        self.create_container(
+            caller,
+            library,
+            None,
+            ContainerKind::Workspace,
+            changes,
+            body,
+        )
+        .await
     }
 
     /// POST …/workspaces/{id}/folders, …/tabs, …/search-folders and …/folders/{id}/subfolders
-    pub async fn create_child(&self, caller: &Caller, parent: &ContainerId, kind: ContainerKind, body: &Map<String, Value>) -> Result<Container> {
+    pub async fn create_child(
+        &self,
+        caller: &Caller,
+        parent: &ContainerId,
+        kind: ContainerKind,
+        body: &Map<String, Value>,
+    ) -> Result<Container> {
         let changes = ContainerChanges::parse(body, kind != ContainerKind::Workspace)?;
         if changes.name.is_none() {
             return Err(DomainError::required("name"));
         }
-        self.create_container(caller, &parent.library, Some(parent.number), kind, changes, body).await
+        self.create_container(
+            caller,
+            &parent.library,
+            Some(parent.number),
+            kind,
+            changes,
+            body,
+        )
+        .await
     }
 
-    async fn create_container(&self, caller: &Caller, library: &LibraryId, parent: Option<i64>, kind: ContainerKind, changes: ContainerChanges, body: &Map<String, Value>) -> Result<Container> {
+    async fn create_container(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        parent: Option<i64>,
+        kind: ContainerKind,
+        changes: ContainerChanges,
+        body: &Map<String, Value>,
+    ) -> Result<Container> {
         let trustees = trustees::parse(body)?;
         let search_profile = match body.get("searchprofile") {
-            Some(Value::Object(o)) if kind == ContainerKind::SearchFolder => Some(Value::Object(o.clone())),
-            Some(_) if kind == ContainerKind::SearchFolder => return Err(DomainError::invalid("searchprofile", "searchprofile must be an object")),
-            _ if kind == ContainerKind::SearchFolder => return Err(DomainError::required("searchprofile")),
+            Some(Value::Object(o)) if kind == ContainerKind::SearchFolder => {
+                Some(Value::Object(o.clone()))
+            }
+            Some(_) if kind == ContainerKind::SearchFolder => {
+                return Err(DomainError::invalid(
+                    "searchprofile",
+                    "searchprofile must be an object",
+                ));
+            }
+            _ if kind == ContainerKind::SearchFolder => {
+                return Err(DomainError::required("searchprofile"));
+            }
             _ => None,
         };
         let now = self.now();
@@ -130,16 +194,26 @@ impl Dossier {
                 let parent = load(tx.conn(), &ContainerId::new(library.clone(), p)).await?;
                 let allowed = match kind {
                     ContainerKind::Tab => parent.kind == ContainerKind::Workspace,
-                    ContainerKind::Folder | ContainerKind::SearchFolder => parent.kind != ContainerKind::SearchFolder,
+                    ContainerKind::Folder | ContainerKind::SearchFolder => {
+                        parent.kind != ContainerKind::SearchFolder
+                    }
                     ContainerKind::Workspace => false,
                 };
                 if !allowed {
-                    return Err(DomainError::invalid("parent", format!("a {} cannot be created in a {}", kind.as_str(), parent.kind.as_str())));
+                    return Err(DomainError::invalid(
+                        "parent",
+                        format!(
+                            "a {} cannot be created in a {}",
+                            kind.as_str(),
+                            parent.kind.as_str()
+                        ),
+                    ));
                 }
                 Some(parent.workspace)
             }
         };
-        let number = dossier_store::libraries::next_number(tx.conn(), library, Numbering::Container).await?;
+        let number =
+            dossier_store::libraries::next_number(tx.conn(), library, Numbering::Container).await?;
         let mut c = Container {
             id: ContainerId::new(library.clone(), number),
             kind,
@@ -151,7 +225,11 @@ impl Dossier {
             author: None,
             class: None,
             subclass: None,
-            default_security: if kind == ContainerKind::Workspace { DefaultSecurity::Public } else { DefaultSecurity::Inherit },
+            default_security: if kind == ContainerKind::Workspace {
+                DefaultSecurity::Public
+            } else {
+                DefaultSecurity::Inherit
+            },
             email: None,
             view_type: "document".into(),
             default_profile: None,
@@ -164,12 +242,20 @@ impl Dossier {
         validate(tx.conn(), &c, &changes).await?;
         trustees::validate(tx.conn(), &trustees).await?;
         dossier_store::containers::insert(tx.conn(), &c).await?;
-        dossier_store::catalog::set_trustees(tx.conn(), library, "container", number, &trustees).await?;
+        dossier_store::catalog::set_trustees(tx.conn(), library, "container", number, &trustees)
+            .await?;
         emit(
             tx.conn(),
             caller,
             now,
-            Change { library: library.as_str(), item_type: item_type(kind), action: "insert", object_id: c.id.to_string(), related_object_id: parent.map(|p| ContainerId::new(library.clone(), p).to_string()), root_id: Some(ContainerId::new(library.clone(), c.workspace).to_string()) },
+            Change {
+                library: library.as_str(),
+                item_type: item_type(kind),
+                action: "insert",
+                object_id: c.id.to_string(),
+                related_object_id: parent.map(|p| ContainerId::new(library.clone(), p).to_string()),
+                root_id: Some(ContainerId::new(library.clone(), c.workspace).to_string()),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -177,7 +263,12 @@ impl Dossier {
     }
 
     /// GET …/workspaces/{id}, …/folders/{id}, …/containers/{id}
-    pub async fn container(&self, _caller: &Caller, id: &ContainerId, kinds: &[ContainerKind]) -> Result<Container> {
+    pub async fn container(
+        &self,
+        _caller: &Caller,
+        id: &ContainerId,
+        kinds: &[ContainerKind],
+    ) -> Result<Container> {
         let mut conn = self.store.read().await?;
         load_kind(&mut conn, id, kinds).await
     }
@@ -186,12 +277,19 @@ impl Dossier {
     pub async fn container_contents(&self, id: &ContainerId) -> Result<(bool, bool)> {
         let mut conn = self.store.read().await?;
         let subfolders = dossier_store::containers::count_children(&mut conn, id).await? > 0;
-        let documents = dossier_store::documents::count_in_folder(&mut conn, &id.library, id.number).await? > 0;
+        let documents =
+            dossier_store::documents::count_in_folder(&mut conn, &id.library, id.number).await? > 0;
         Ok((subfolders, documents))
     }
 
     /// PATCH …/workspaces/{id}, …/folders/{id}
-    pub async fn update_container(&self, caller: &Caller, id: &ContainerId, kinds: &[ContainerKind], body: &Map<String, Value>) -> Result<Container> {
+    pub async fn update_container(
+        &self,
+        caller: &Caller,
+        id: &ContainerId,
+        kinds: &[ContainerKind],
+        body: &Map<String, Value>,
+    ) -> Result<Container> {
         let mut tx = self.store.begin().await?;
         let mut c = load_kind(tx.conn(), id, kinds).await?;
         let changes = ContainerChanges::parse(body, c.kind != ContainerKind::Workspace)?;
@@ -199,44 +297,120 @@ impl Dossier {
         c.edit_date = self.now();
         validate(tx.conn(), &c, &changes).await?;
         dossier_store::containers::update(tx.conn(), &c).await?;
-        emit(tx.conn(), caller, c.edit_date, Change { library: id.library.as_str(), item_type: item_type(c.kind), action: "profile_update", object_id: id.to_string(), related_object_id: None, root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()) }).await?;
+        emit(
+            tx.conn(),
+            caller,
+            c.edit_date,
+            Change {
+                library: id.library.as_str(),
+                item_type: item_type(c.kind),
+                action: "profile_update",
+                object_id: id.to_string(),
+                related_object_id: None,
+                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(c)
     }
 
     /// DELETE …/workspaces/{id}, …/folders/{id}: only when empty.
-    pub async fn delete_container(&self, caller: &Caller, id: &ContainerId, kinds: &[ContainerKind]) -> Result<()> {
+    pub async fn delete_container(
+        &self,
+        caller: &Caller,
+        id: &ContainerId,
+        kinds: &[ContainerKind],
+    ) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let c = load_kind(tx.conn(), id, kinds).await?;
-        if dossier_store::containers::count_children(tx.conn(), id).await? > 0 || dossier_store::documents::count_in_folder(tx.conn(), &id.library, id.number).await? > 0 {
-            return Err(DomainError::Conflict(format!("{} {id} is not empty: remove its folders and documents first", c.kind.as_str())));
+        if dossier_store::containers::count_children(tx.conn(), id).await? > 0
+            || dossier_store::documents::count_in_folder(tx.conn(), &id.library, id.number).await?
+                > 0
+        {
+            return Err(DomainError::Conflict(format!(
+                "{} {id} is not empty: remove its folders and documents first",
+                c.kind.as_str()
+            )));
         }
         dossier_store::containers::delete(tx.conn(), id).await?;
-        dossier_store::nvps::remove_all(tx.conn(), &id.library, NvpOwner::Container(id.number)).await?;
-        dossier_store::catalog::remove_trustees(tx.conn(), &id.library, "container", id.number).await?;
-        emit(tx.conn(), caller, self.now(), Change { library: id.library.as_str(), item_type: item_type(c.kind), action: "delete", object_id: id.to_string(), related_object_id: c.parent.map(|p| ContainerId::new(id.library.clone(), p).to_string()), root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()) }).await?;
+        dossier_store::nvps::remove_all(tx.conn(), &id.library, NvpOwner::Container(id.number))
+            .await?;
+        dossier_store::catalog::remove_trustees(tx.conn(), &id.library, "container", id.number)
+            .await?;
+        emit(
+            tx.conn(),
+            caller,
+            self.now(),
+            Change {
+                library: id.library.as_str(),
+                item_type: item_type(c.kind),
+                action: "delete",
+                object_id: id.to_string(),
+                related_object_id: c
+                    .parent
+                    .map(|p| ContainerId::new(id.library.clone(), p).to_string()),
+                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
     /// POST …/folders/{id}/move: under another workspace, folder or tab of the same library.
-    pub async fn move_container(&self, caller: &Caller, id: &ContainerId, destination: &ContainerId) -> Result<Container> {
+    pub async fn move_container(
+        &self,
+        caller: &Caller,
+        id: &ContainerId,
+        destination: &ContainerId,
+    ) -> Result<Container> {
         if destination.library != id.library {
-            return Err(DomainError::invalid("destination_id", "a folder can only be moved within its library"));
+            return Err(DomainError::invalid(
+                "destination_id",
+                "a folder can only be moved within its library",
+            ));
         }
         let mut tx = self.store.begin().await?;
-        let mut c = load_kind(tx.conn(), id, &[ContainerKind::Folder, ContainerKind::Tab, ContainerKind::SearchFolder]).await?;
-        let dest = load(tx.conn(), destination).await.map_err(|_| DomainError::invalid("destination_id", format!("{destination} is not a workspace or folder")))?;
-        if dest.kind == ContainerKind::SearchFolder || (c.kind == ContainerKind::Tab && dest.kind != ContainerKind::Workspace) {
-            return Err(DomainError::invalid("destination_id", format!("a {} cannot be moved into a {}", c.kind.as_str(), dest.kind.as_str())));
+        let mut c = load_kind(
+            tx.conn(),
+            id,
+            &[
+                ContainerKind::Folder,
+                ContainerKind::Tab,
+                ContainerKind::SearchFolder,
+            ],
+        )
+        .await?;
+        let dest = load(tx.conn(), destination).await.map_err(|_| {
+            DomainError::invalid(
+                "destination_id",
+                format!("{destination} is not a workspace or folder"),
+            )
+        })?;
+        if dest.kind == ContainerKind::SearchFolder
+            || (c.kind == ContainerKind::Tab && dest.kind != ContainerKind::Workspace)
+        {
+            return Err(DomainError::invalid(
+                "destination_id",
+                format!(
+                    "a {} cannot be moved into a {}",
+                    c.kind.as_str(),
+                    dest.kind.as_str()
+                ),
+            ));
         }
         if dossier_store::containers::is_within(tx.conn(), destination, id.number).await? {
-            return Err(DomainError::invalid("destination_id", "a folder cannot be moved under itself or one of its own subfolders"));
+            return Err(DomainError::invalid(
+                "destination_id",
+                "a folder cannot be moved under itself or one of its own subfolders",
+            ));
         }
         let old_parent = c.parent;
         c.parent = Some(dest.id.number);
         c.edit_date = self.now();
         if c.workspace != dest.workspace {
-            dossier_store::containers::set_workspace_of_subtree(tx.conn(), id, dest.workspace).await?;
+            dossier_store::containers::set_workspace_of_subtree(tx.conn(), id, dest.workspace)
+                .await?;
             c.workspace = dest.workspace;
         }
         dossier_store::containers::update(tx.conn(), &c).await?;
@@ -244,7 +418,15 @@ impl Dossier {
             tx.conn(),
             caller,
             c.edit_date,
-            Change { library: id.library.as_str(), item_type: "container", action: "container_move", object_id: id.to_string(), related_object_id: old_parent.map(|p| ContainerId::new(id.library.clone(), p).to_string()), root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()) },
+            Change {
+                library: id.library.as_str(),
+                item_type: "container",
+                action: "container_move",
+                object_id: id.to_string(),
+                related_object_id: old_parent
+                    .map(|p| ContainerId::new(id.library.clone(), p).to_string()),
+                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            },
         )
         .await?;
         tx.commit().await?;
@@ -252,7 +434,11 @@ impl Dossier {
     }
 
     /// GET …/folders/{id}/path: the containers from the workspace down to this one.
-    pub async fn container_path(&self, _caller: &Caller, id: &ContainerId) -> Result<Vec<Container>> {
+    pub async fn container_path(
+        &self,
+        _caller: &Caller,
+        id: &ContainerId,
+    ) -> Result<Vec<Container>> {
         let mut conn = self.store.read().await?;
         load(&mut conn, id).await?;
         dossier_store::containers::ancestors(&mut conn, id).await
@@ -260,20 +446,59 @@ impl Dossier {
 
     /// GET …/workspaces/{id}/children and …/folders/{id}/children: subcontainers first, then
     /// the documents filed there; one page over both.
-    pub async fn children(&self, caller: &Caller, id: &ContainerId, page: Page) -> Result<(Vec<Child>, Option<i64>)> {
+    pub async fn children(
+        &self,
+        caller: &Caller,
+        id: &ContainerId,
+        page: Page,
+    ) -> Result<(Vec<Child>, Option<i64>)> {
         let mut conn = self.store.read().await?;
         let c = load(&mut conn, id).await?;
-        let filter = ContainerFilter { parent: Some(id.number), ..Default::default() };
-        let (containers, container_total) = dossier_store::containers::search(&mut conn, &id.library, &filter, Page { limit: 10_000, offset: 0, after: None, want_total: true }).await?;
+        let filter = ContainerFilter {
+            parent: Some(id.number),
+            ..Default::default()
+        };
+        let (containers, container_total) = dossier_store::containers::search(
+            &mut conn,
+            &id.library,
+            &filter,
+            Page {
+                limit: 10_000,
+                offset: 0,
+                after: None,
+                want_total: true,
+            },
+        )
+        .await?;
         let container_total = container_total.unwrap_or(0);
         drop(conn);
-        let mut out: Vec<Child> = containers.into_iter().skip(page.offset as usize).take(page.limit as usize).map(Child::Container).collect();
+        let mut out: Vec<Child> = containers
+            .into_iter()
+            .skip(page.offset as usize)
+            .take(page.limit as usize)
+            .map(Child::Container)
+            .collect();
         let mut total = container_total;
         if c.kind.holds_documents() {
             let remaining = page.limit - out.len() as i64;
             let doc_offset = (page.offset - container_total).max(0);
-            let doc_page = Page { limit: remaining.max(1), offset: doc_offset, after: None, want_total: true };
-            let (docs, doc_total) = self.documents_in(caller, &id.library, DocumentFilter { folders: Some(vec![id.number]), ..Default::default() }, doc_page).await?;
+            let doc_page = Page {
+                limit: remaining.max(1),
+                offset: doc_offset,
+                after: None,
+                want_total: true,
+            };
+            let (docs, doc_total) = self
+                .documents_in(
+                    caller,
+                    &id.library,
+                    DocumentFilter {
+                        folders: Some(vec![id.number]),
+                        ..Default::default()
+                    },
+                    doc_page,
+                )
+                .await?;
             total += doc_total.unwrap_or(0);
             if remaining > 0 {
                 out.extend(docs.into_iter().map(Child::Document));
@@ -283,7 +508,13 @@ impl Dossier {
     }
 
     /// GET/POST …/workspaces/search and GET …/workspaces, …/folders
-    pub async fn search_containers(&self, _caller: &Caller, library: &LibraryId, filter: &ContainerFilter, page: Page) -> Result<(Vec<Container>, Option<i64>)> {
+    pub async fn search_containers(
+        &self,
+        _caller: &Caller,
+        library: &LibraryId,
+        filter: &ContainerFilter,
+        page: Page,
+    ) -> Result<(Vec<Container>, Option<i64>)> {
         let mut conn = self.store.read().await?;
         dossier_store::containers::search(&mut conn, library, filter, page).await
     }
@@ -295,24 +526,57 @@ impl Dossier {
         dossier_store::containers::subtree(&mut conn, root).await
     }
 
-    pub async fn container_trustees(&self, _caller: &Caller, id: &ContainerId) -> Result<Vec<dossier_core::model::Trustee>> {
+    pub async fn container_trustees(
+        &self,
+        _caller: &Caller,
+        id: &ContainerId,
+    ) -> Result<Vec<dossier_core::model::Trustee>> {
         let mut conn = self.store.read().await?;
         load(&mut conn, id).await?;
         dossier_store::catalog::trustees(&mut conn, &id.library, "container", id.number).await
     }
 
-    pub async fn container_nvps(&self, _caller: &Caller, id: &ContainerId) -> Result<Vec<(String, String)>> {
+    pub async fn container_nvps(
+        &self,
+        _caller: &Caller,
+        id: &ContainerId,
+    ) -> Result<Vec<(String, String)>> {
         let mut conn = self.store.read().await?;
         load(&mut conn, id).await?;
         dossier_store::nvps::list(&mut conn, &id.library, NvpOwner::Container(id.number)).await
     }
 
-    pub async fn update_container_nvps(&self, caller: &Caller, id: &ContainerId, pairs: &Map<String, Value>) -> Result<Vec<(String, String)>> {
+    pub async fn update_container_nvps(
+        &self,
+        caller: &Caller,
+        id: &ContainerId,
+        pairs: &Map<String, Value>,
+    ) -> Result<Vec<(String, String)>> {
         let mut tx = self.store.begin().await?;
         let c = load(tx.conn(), id).await?;
-        crate::documents::write_nvps(tx.conn(), &id.library, NvpOwner::Container(id.number), pairs).await?;
-        emit(tx.conn(), caller, self.now(), Change { library: id.library.as_str(), item_type: item_type(c.kind), action: "update", object_id: id.to_string(), related_object_id: None, root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()) }).await?;
-        let out = dossier_store::nvps::list(tx.conn(), &id.library, NvpOwner::Container(id.number)).await?;
+        crate::documents::write_nvps(
+            tx.conn(),
+            &id.library,
+            NvpOwner::Container(id.number),
+            pairs,
+        )
+        .await?;
+        emit(
+            tx.conn(),
+            caller,
+            self.now(),
+            Change {
+                library: id.library.as_str(),
+                item_type: item_type(c.kind),
+                action: "update",
+                object_id: id.to_string(),
+                related_object_id: None,
+                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            },
+        )
+        .await?;
+        let out = dossier_store::nvps::list(tx.conn(), &id.library, NvpOwner::Container(id.number))
+            .await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -6,8 +6,12 @@ use dossier_blob::StoredBlob;
 use dossier_core::custom::parse_timestamp;
 use dossier_core::doc_type::{content_type_for_extension, type_for_extension};
 use dossier_core::limits::{NVP_KEY_MAX, NVP_VALUE_MAX, check_len};
-use dossier_core::model::{Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry, WsType};
-use dossier_core::{Activity, ContainerId, DefaultSecurity, DocumentId, DocumentRef, DomainError, LibraryId};
+use dossier_core::model::{
+    Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry, WsType,
+};
+use dossier_core::{
+    Activity, ContainerId, DefaultSecurity, DocumentId, DocumentRef, DomainError, LibraryId,
+};
 use dossier_store::AnyConnection;
 use dossier_store::documents::DocumentFilter;
 use dossier_store::history::HistoryFilter;
@@ -27,21 +31,42 @@ type Obj = Map<String, Value>;
 fn doc_profile(profile: &Obj) -> Result<&Obj> {
     match profile.get("doc_profile") {
         Some(Value::Object(o)) => Ok(o),
-        Some(_) => Err(DomainError::invalid("doc_profile", "doc_profile must be an object")),
+        Some(_) => Err(DomainError::invalid(
+            "doc_profile",
+            "doc_profile must be an object",
+        )),
         None => Ok(profile),
     }
 }
 
 fn audit_comment(body: &Obj) -> String {
-    body.get("audit").and_then(|a| a.get("comments")).or_else(|| body.get("comments")).and_then(Value::as_str).unwrap_or("").chars().take(254).collect()
+    body.get("audit")
+        .and_then(|a| a.get("comments"))
+        .or_else(|| body.get("comments"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .take(254)
+        .collect()
 }
 
 /// Splits an uploaded file's name into (name, extension), dropping any directory part a
 /// client may have sent.
 fn split_file_name(file_name: &str) -> (String, String) {
-    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name).trim();
+    let base = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file_name)
+        .trim();
     match base.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() && ext.len() <= 32 && ext.chars().all(|c| c.is_ascii_alphanumeric()) => (stem.to_string(), ext.to_ascii_lowercase()),
+        Some((stem, ext))
+            if !stem.is_empty()
+                && !ext.is_empty()
+                && ext.len() <= 32
+                && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            (stem.to_string(), ext.to_ascii_lowercase())
+        }
         _ => (base.to_string(), String::new()),
     }
 }
@@ -56,41 +81,56 @@ async fn load_document(conn: &mut AnyConnection, r: &DocumentRef) -> Result<Docu
 
 async fn view(conn: &mut AnyConnection, doc: Document) -> Result<DocumentView> {
     let mut views = views(conn, vec![doc]).await?;
-    views.pop().ok_or_else(|| DomainError::internal("document view vanished"))
+    views
+        .pop()
+        .ok_or_else(|| DomainError::internal("document view vanished"))
 }
 
 /// Decorates documents with their latest version, check-out and workspace, in a fixed
 /// number of queries whatever the list length.
 async fn views(conn: &mut AnyConnection, docs: Vec<Document>) -> Result<Vec<DocumentView>> {
-    let Some(first) = docs.first() else { return Ok(vec![]) };
+    let Some(first) = docs.first() else {
+        return Ok(vec![]);
+    };
     let library = first.id.library.clone();
     let numbers: Vec<i64> = docs.iter().map(|d| d.id.number).collect();
     let checkouts = dossier_store::documents::checkouts_for(conn, &library, &numbers).await?;
     let workspaces = dossier_store::documents::home_workspaces(conn, &library, &numbers).await?;
-    let mut out = Vec::with_capacity(docs.len());
-    for doc in docs {
-        let latest_version = if doc_is_latest_hint(&doc) { doc.id.version } else { dossier_store::documents::get_latest(conn, &library, doc.id.number).await?.map_or(doc.id.version, |d| d.id.version) };
-        let n = doc.id.number;
-        out.push(DocumentView { checkout: checkouts.get(&n).cloned(), workspace: workspaces.get(&n).cloned(), latest_version, doc });
-    }
-    Ok(out)
+    let latest = dossier_store::documents::latest_versions(conn, &library, &numbers).await?;
+    Ok(docs
+        .into_iter()
+        .map(|doc| {
+            let n = doc.id.number;
+            DocumentView {
+                checkout: checkouts.get(&n).cloned(),
+                workspace: workspaces.get(&n).cloned(),
+                latest_version: latest.get(&n).copied().unwrap_or(doc.id.version),
+                doc,
+            }
+        })
+        .collect())
 }
 
-/// Search results are always latest versions; a single GET may name an older one, in which
-/// case `views` looks the latest up. Versions are stored with a flag, not derivable from the
-/// record alone, so lists pass through here with the flag of the query that produced them.
-fn doc_is_latest_hint(_doc: &Document) -> bool {
-    false
-}
-
-fn ensure_editable(checkout: &Option<Checkout>, caller: &Caller, r: &impl std::fmt::Display) -> Result<()> {
+fn ensure_editable(
+    checkout: &Option<Checkout>,
+    caller: &Caller,
+    r: &impl std::fmt::Display,
+) -> Result<()> {
     match checkout {
-        Some(c) if c.user_id != caller.user_id && !caller.is_admin => Err(DomainError::Conflict(format!("document {r} is checked out by {}", c.user_id))),
+        Some(c) if c.user_id != caller.user_id && !caller.is_admin => Err(DomainError::Conflict(
+            format!("document {r} is checked out by {}", c.user_id),
+        )),
         _ => Ok(()),
     }
 }
 
-fn history_entry(doc: &DocumentId, activity: Activity, caller: &Caller, now: DateTime<Utc>, comments: String) -> HistoryEntry {
+fn history_entry(
+    doc: &DocumentId,
+    activity: Activity,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    comments: String,
+) -> HistoryEntry {
     HistoryEntry {
         id: 0,
         document: doc.clone(),
@@ -111,26 +151,66 @@ fn history_entry(doc: &DocumentId, activity: Activity, caller: &Caller, now: Dat
     }
 }
 
-async fn record(conn: &mut AnyConnection, doc: &DocumentId, activity: Activity, caller: &Caller, now: DateTime<Utc>, comments: String) -> Result<()> {
+async fn record(
+    conn: &mut AnyConnection,
+    doc: &DocumentId,
+    activity: Activity,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    comments: String,
+) -> Result<()> {
     dossier_store::history::insert(conn, &history_entry(doc, activity, caller, now, comments)).await
 }
 
-async fn emit_doc(conn: &mut AnyConnection, caller: &Caller, now: DateTime<Utc>, action: &'static str, id: &DocumentId, related: Option<String>) -> Result<()> {
-    emit(conn, caller, now, Change { library: id.library.as_str(), item_type: "document", action, object_id: id.to_string(), related_object_id: related, root_id: None }).await
+async fn emit_doc(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    action: &'static str,
+    id: &DocumentId,
+    related: Option<String>,
+) -> Result<()> {
+    emit(
+        conn,
+        caller,
+        now,
+        Change {
+            library: id.library.as_str(),
+            item_type: "document",
+            action,
+            object_id: id.to_string(),
+            related_object_id: related,
+            root_id: None,
+        },
+    )
+    .await
 }
 
 /// Writes name-value pairs from a PATCH body; an empty string deletes a key.
-pub(crate) async fn write_nvps(conn: &mut AnyConnection, library: &LibraryId, owner: NvpOwner, pairs: &Obj) -> Result<()> {
+pub(crate) async fn write_nvps(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    owner: NvpOwner,
+    pairs: &Obj,
+) -> Result<()> {
     for (name, value) in pairs {
         check_len("name", name, NVP_KEY_MAX)?;
         if name.trim().is_empty() {
-            return Err(DomainError::invalid("name", "a name-value pair needs a non-empty name"));
+            return Err(DomainError::invalid(
+                "name",
+                "a name-value pair needs a non-empty name",
+            ));
         }
         let value = match value {
             Value::Null => String::new(),
             Value::String(s) => s.clone(),
             Value::Number(_) | Value::Bool(_) => value.to_string(),
-            _ => return Err(DomainError::invalid(name, format!("the value of '{name}' must be a string"))),
+            _ => {
+                return Err(DomainError::invalid(
+                    name,
+                    format!("the value of '{name}' must be a string"),
+                ));
+            }
         };
         check_len(name, &value, NVP_VALUE_MAX)?;
         if value.is_empty() {
@@ -143,7 +223,14 @@ pub(crate) async fn write_nvps(conn: &mut AnyConnection, library: &LibraryId, ow
 }
 
 /// The fields of a document an upload creates, before validation.
-fn new_document(caller: &Caller, id: DocumentId, changes: &DocumentChanges, file_name: Option<&str>, blob: Option<&StoredBlob>, now: DateTime<Utc>) -> Result<Document> {
+fn new_document(
+    caller: &Caller,
+    id: DocumentId,
+    changes: &DocumentChanges,
+    file_name: Option<&str>,
+    blob: Option<&StoredBlob>,
+    now: DateTime<Utc>,
+) -> Result<Document> {
     let (file_stem, file_ext) = file_name.map(split_file_name).unwrap_or_default();
     let extension = changes.extension.clone().unwrap_or(file_ext);
     let name = match changes.name.clone() {
@@ -151,14 +238,22 @@ fn new_document(caller: &Caller, id: DocumentId, changes: &DocumentChanges, file
         None if !file_stem.is_empty() => dossier_core::limits::check_name("name", &file_stem)?,
         None => return Err(DomainError::required("name")),
     };
-    let wstype = if matches!(extension.as_str(), "eml" | "msg") { WsType::Email } else { WsType::Document };
+    let wstype = if matches!(extension.as_str(), "eml" | "msg") {
+        WsType::Email
+    } else {
+        WsType::Document
+    };
     let mut doc = Document {
         id,
         name,
         doc_type: type_for_extension(&extension).to_string(),
         content_type: content_type_for_extension(&extension).to_string(),
         extension,
-        class: if wstype == WsType::Email { "EMAIL".into() } else { "DOC".into() },
+        class: if wstype == WsType::Email {
+            "EMAIL".into()
+        } else {
+            "DOC".into()
+        },
         subclass: None,
         author: caller.user_id.clone(),
         operator: caller.user_id.clone(),
@@ -192,7 +287,10 @@ fn parse_upload(profile: &Obj) -> Result<UploadInput> {
     Ok(UploadInput {
         changes: DocumentChanges::parse(doc_profile(profile)?)?,
         trustees: trustees::parse(profile)?,
-        keep_locked: profile.get("keep_locked").and_then(Value::as_bool).unwrap_or(false),
+        keep_locked: profile
+            .get("keep_locked")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         comment: audit_comment(profile),
     })
 }
@@ -200,7 +298,13 @@ fn parse_upload(profile: &Obj) -> Result<UploadInput> {
 async fn upload_folder(conn: &mut AnyConnection, folder: &ContainerId) -> Result<Container> {
     let c = crate::containers::load(conn, folder).await?;
     if !c.kind.holds_documents() {
-        return Err(DomainError::invalid("folder", format!("documents are filed in folders and tabs, not in a {}", c.kind.as_str())));
+        return Err(DomainError::invalid(
+            "folder",
+            format!(
+                "documents are filed in folders and tabs, not in a {}",
+                c.kind.as_str()
+            ),
+        ));
     }
     Ok(c)
 }
@@ -208,43 +312,149 @@ async fn upload_folder(conn: &mut AnyConnection, folder: &ContainerId) -> Result
 impl Dossier {
     /// Validates an upload's profile before its file is streamed, so a bad profile costs no
     /// content I/O. `create_document` validates again inside its transaction.
-    pub async fn check_upload(&self, caller: &Caller, folder: &ContainerId, profile: &Obj, file_name: Option<&str>) -> Result<()> {
+    pub async fn check_upload(
+        &self,
+        caller: &Caller,
+        folder: &ContainerId,
+        profile: &Obj,
+        file_name: Option<&str>,
+    ) -> Result<()> {
         let input = parse_upload(profile)?;
+        // The file part may still come and supply the name: check the rest against a
+        // stand-in name; `create_document` checks the real one.
+        let file_name = file_name.or(Some("pending upload"));
         let mut conn = self.store.read().await?;
         let f = upload_folder(&mut conn, folder).await?;
-        let changes = if profile.get("inherit_profile_from_folder").and_then(Value::as_bool) == Some(false) { input.changes } else { input.changes.with_defaults(&folder_defaults(f.default_profile.as_ref())) };
-        let doc = new_document(caller, DocumentId::new(folder.library.clone(), 1, 1), &changes, file_name, None, self.now())?;
+        let changes = if profile
+            .get("inherit_profile_from_folder")
+            .and_then(Value::as_bool)
+            == Some(false)
+        {
+            input.changes
+        } else {
+            input
+                .changes
+                .with_defaults(&folder_defaults(f.default_profile.as_ref()))
+        };
+        let doc = new_document(
+            caller,
+            DocumentId::new(folder.library.clone(), 1, 1),
+            &changes,
+            file_name,
+            None,
+            self.now(),
+        )?;
         validate_document(&mut conn, &folder.library, &doc, &changes).await?;
         trustees::validate(&mut conn, &input.trustees).await
     }
 
     /// POST …/folders/{id}/documents: files a new document whose content is already durable.
-    pub async fn create_document(&self, caller: &Caller, folder: &ContainerId, profile: &Obj, file_name: Option<&str>, blob: &StoredBlob) -> Result<DocumentView> {
+    pub async fn create_document(
+        &self,
+        caller: &Caller,
+        folder: &ContainerId,
+        profile: &Obj,
+        file_name: Option<&str>,
+        blob: &StoredBlob,
+    ) -> Result<DocumentView> {
         let input = parse_upload(profile)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let f = upload_folder(tx.conn(), folder).await?;
-        let changes = if profile.get("inherit_profile_from_folder").and_then(Value::as_bool) == Some(false) { input.changes } else { input.changes.with_defaults(&folder_defaults(f.default_profile.as_ref())) };
-        let number = dossier_store::libraries::next_number(tx.conn(), &folder.library, Numbering::Document).await?;
-        let doc = new_document(caller, DocumentId::new(folder.library.clone(), number, 1), &changes, file_name, Some(blob), now)?;
+        let changes = if profile
+            .get("inherit_profile_from_folder")
+            .and_then(Value::as_bool)
+            == Some(false)
+        {
+            input.changes
+        } else {
+            input
+                .changes
+                .with_defaults(&folder_defaults(f.default_profile.as_ref()))
+        };
+        let number =
+            dossier_store::libraries::next_number(tx.conn(), &folder.library, Numbering::Document)
+                .await?;
+        let doc = new_document(
+            caller,
+            DocumentId::new(folder.library.clone(), number, 1),
+            &changes,
+            file_name,
+            Some(blob),
+            now,
+        )?;
         validate_document(tx.conn(), &folder.library, &doc, &changes).await?;
         trustees::validate(tx.conn(), &input.trustees).await?;
         dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
         dossier_store::documents::insert_version(tx.conn(), &doc).await?;
-        dossier_store::documents::file(tx.conn(), &folder.library, folder.number, number, false, now).await?;
-        dossier_store::catalog::set_trustees(tx.conn(), &folder.library, "document", number, &input.trustees).await?;
+        dossier_store::documents::file(
+            tx.conn(),
+            &folder.library,
+            folder.number,
+            number,
+            false,
+            now,
+        )
+        .await?;
+        dossier_store::catalog::set_trustees(
+            tx.conn(),
+            &folder.library,
+            "document",
+            number,
+            &input.trustees,
+        )
+        .await?;
         if input.keep_locked {
-            dossier_store::documents::set_checkout(tx.conn(), &folder.library, number, &Checkout { user_id: caller.user_id.clone(), comments: String::new(), location: String::new(), path: String::new(), due_date: None, checkout_date: now }).await?;
+            dossier_store::documents::set_checkout(
+                tx.conn(),
+                &folder.library,
+                number,
+                &Checkout {
+                    user_id: caller.user_id.clone(),
+                    comments: String::new(),
+                    location: String::new(),
+                    path: String::new(),
+                    due_date: None,
+                    checkout_date: now,
+                },
+            )
+            .await?;
         }
-        record(tx.conn(), &doc.id, Activity::NewDocument, caller, now, input.comment).await?;
-        emit(tx.conn(), caller, now, Change { library: folder.library.as_str(), item_type: "document", action: "insert", object_id: doc.id.to_string(), related_object_id: Some(folder.to_string()), root_id: Some(ContainerId::new(folder.library.clone(), f.workspace).to_string()) }).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::NewDocument,
+            caller,
+            now,
+            input.comment,
+        )
+        .await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change {
+                library: folder.library.as_str(),
+                item_type: "document",
+                action: "insert",
+                object_id: doc.id.to_string(),
+                related_object_id: Some(folder.to_string()),
+                root_id: Some(ContainerId::new(folder.library.clone(), f.workspace).to_string()),
+            },
+        )
+        .await?;
         let v = view(tx.conn(), doc).await?;
         tx.commit().await?;
         Ok(v)
     }
 
     /// Validates a new version's or replacement's profile before its file is streamed.
-    pub async fn check_new_content(&self, caller: &Caller, r: &DocumentRef, profile: &Obj) -> Result<()> {
+    pub async fn check_new_content(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        profile: &Obj,
+    ) -> Result<()> {
         let input = parse_upload(profile)?;
         let mut conn = self.store.read().await?;
         let mut doc = load_document(&mut conn, r).await?;
@@ -256,15 +466,31 @@ impl Dossier {
 
     /// POST …/documents/{id}/versions: a new latest version. A version by the user who has
     /// the document checked out checks it in, unless `keep_locked` is set.
-    pub async fn add_version(&self, caller: &Caller, r: &DocumentRef, profile: &Obj, file_name: Option<&str>, blob: &StoredBlob) -> Result<DocumentView> {
+    pub async fn add_version(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        profile: &Obj,
+        file_name: Option<&str>,
+        blob: &StoredBlob,
+    ) -> Result<DocumentView> {
         let input = parse_upload(profile)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         // The latest version is read inside the write transaction, so two concurrent
         // uploads get consecutive version numbers.
-        let latest = load_document(tx.conn(), &DocumentRef { version: None, ..r.clone() }).await?;
+        let latest = load_document(
+            tx.conn(),
+            &DocumentRef {
+                version: None,
+                ..r.clone()
+            },
+        )
+        .await?;
         if let Some(v) = r.version {
-            load_document(tx.conn(), r).await.map_err(|_| DomainError::not_found(format!("document {}!{}.{v}", r.library, r.number)))?;
+            load_document(tx.conn(), r).await.map_err(|_| {
+                DomainError::not_found(format!("document {}!{}.{v}", r.library, r.number))
+            })?;
         }
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
@@ -281,26 +507,60 @@ impl Dossier {
         doc.size = blob.size;
         doc.content_hash = blob.hash.clone();
         doc.last_user = caller.user_id.clone();
-        doc.operator = input.changes.operator.clone().unwrap_or_else(|| caller.user_id.clone());
+        doc.operator = input
+            .changes
+            .operator
+            .clone()
+            .unwrap_or_else(|| caller.user_id.clone());
         doc.create_date = now;
         doc.edit_date = now;
         doc.edit_profile_date = now;
         validate_document(tx.conn(), &r.library, &doc, &input.changes).await?;
         dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
         dossier_store::documents::insert_version(tx.conn(), &doc).await?;
-        record(tx.conn(), &doc.id, Activity::NewVersion, caller, now, input.comment).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::NewVersion,
+            caller,
+            now,
+            input.comment,
+        )
+        .await?;
         if checkout.is_some() && !input.keep_locked {
             dossier_store::documents::clear_checkout(tx.conn(), &r.library, r.number).await?;
-            record(tx.conn(), &doc.id, Activity::Checkin, caller, now, String::new()).await?;
+            record(
+                tx.conn(),
+                &doc.id,
+                Activity::Checkin,
+                caller,
+                now,
+                String::new(),
+            )
+            .await?;
         }
-        emit_doc(tx.conn(), caller, now, "insert", &doc.id, Some(latest.id.to_string())).await?;
+        emit_doc(
+            tx.conn(),
+            caller,
+            now,
+            "insert",
+            &doc.id,
+            Some(latest.id.to_string()),
+        )
+        .await?;
         let v = view(tx.conn(), doc).await?;
         tx.commit().await?;
         Ok(v)
     }
 
     /// PUT …/documents/{id}/file: replaces the content of this version.
-    pub async fn replace_content(&self, caller: &Caller, r: &DocumentRef, profile: &Obj, blob: &StoredBlob) -> Result<DocumentView> {
+    pub async fn replace_content(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        profile: &Obj,
+        blob: &StoredBlob,
+    ) -> Result<DocumentView> {
         let input = parse_upload(profile)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -315,7 +575,15 @@ impl Dossier {
         validate_document(tx.conn(), &r.library, &doc, &input.changes).await?;
         dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
         dossier_store::documents::update(tx.conn(), &doc).await?;
-        record(tx.conn(), &doc.id, Activity::ReplaceContent, caller, now, input.comment).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::ReplaceContent,
+            caller,
+            now,
+            input.comment,
+        )
+        .await?;
         emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
         let v = view(tx.conn(), doc).await?;
         tx.commit().await?;
@@ -330,7 +598,12 @@ impl Dossier {
     }
 
     /// PATCH …/documents/{id}: changes the profile of one version.
-    pub async fn update_document(&self, caller: &Caller, r: &DocumentRef, body: &Obj) -> Result<DocumentView> {
+    pub async fn update_document(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        body: &Obj,
+    ) -> Result<DocumentView> {
         let changes = DocumentChanges::parse(body)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -338,14 +611,23 @@ impl Dossier {
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
         if changes.extension.is_some() && changes.doc_type.is_none() {
-            doc.doc_type = type_for_extension(changes.extension.as_deref().unwrap_or_default()).to_string();
+            doc.doc_type =
+                type_for_extension(changes.extension.as_deref().unwrap_or_default()).to_string();
         }
         changes.apply(&mut doc);
         doc.last_user = caller.user_id.clone();
         doc.edit_profile_date = now;
         validate_document(tx.conn(), &r.library, &doc, &changes).await?;
         dossier_store::documents::update(tx.conn(), &doc).await?;
-        record(tx.conn(), &doc.id, Activity::Modify, caller, now, audit_comment(body)).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::Modify,
+            caller,
+            now,
+            audit_comment(body),
+        )
+        .await?;
         emit_doc(tx.conn(), caller, now, "profile_update", &doc.id, None).await?;
         let v = view(tx.conn(), doc).await?;
         tx.commit().await?;
@@ -361,14 +643,26 @@ impl Dossier {
         let doc = load_document(tx.conn(), r).await?;
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         if checkout.is_some() {
-            return Err(DomainError::Conflict(format!("document {r} is checked out: check it in or release the lock first")));
+            return Err(DomainError::Conflict(format!(
+                "document {r} is checked out: check it in or release the lock first"
+            )));
         }
         let remaining = dossier_store::documents::delete_version(tx.conn(), &doc.id).await?;
-        record(tx.conn(), &doc.id, Activity::Delete, caller, now, String::new()).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::Delete,
+            caller,
+            now,
+            String::new(),
+        )
+        .await?;
         if remaining == 0 {
             dossier_store::documents::unfile_everywhere(tx.conn(), &r.library, r.number).await?;
-            dossier_store::nvps::remove_all(tx.conn(), &r.library, NvpOwner::Document(r.number)).await?;
-            dossier_store::catalog::remove_trustees(tx.conn(), &r.library, "document", r.number).await?;
+            dossier_store::nvps::remove_all(tx.conn(), &r.library, NvpOwner::Document(r.number))
+                .await?;
+            dossier_store::catalog::remove_trustees(tx.conn(), &r.library, "document", r.number)
+                .await?;
         }
         emit_doc(tx.conn(), caller, now, "delete", &doc.id, None).await?;
         tx.commit().await
@@ -376,49 +670,118 @@ impl Dossier {
 
     /// Resolves what a download serves and records it in the history: EXPORT with
     /// `activity=export`, VIEW otherwise.
-    pub async fn open_content(&self, caller: &Caller, r: &DocumentRef, latest: bool, export: bool) -> Result<Document> {
-        let target = if latest { DocumentRef { version: None, ..r.clone() } } else { r.clone() };
+    pub async fn open_content(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        latest: bool,
+        export: bool,
+    ) -> Result<Document> {
+        let target = if latest {
+            DocumentRef {
+                version: None,
+                ..r.clone()
+            }
+        } else {
+            r.clone()
+        };
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if latest {
             load_document(tx.conn(), r).await?;
         }
         let doc = load_document(tx.conn(), &target).await?;
-        record(tx.conn(), &doc.id, if export { Activity::Export } else { Activity::View }, caller, now, String::new()).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            if export {
+                Activity::Export
+            } else {
+                Activity::View
+            },
+            caller,
+            now,
+            String::new(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(doc)
     }
 
     /// GET …/documents/{id}/versions
-    pub async fn versions(&self, _caller: &Caller, r: &DocumentRef, page: Page) -> Result<(Vec<DocumentView>, Option<i64>)> {
+    pub async fn versions(
+        &self,
+        _caller: &Caller,
+        r: &DocumentRef,
+        page: Page,
+    ) -> Result<(Vec<DocumentView>, Option<i64>)> {
         let mut conn = self.store.read().await?;
         load_document(&mut conn, r).await?;
-        let (docs, total) = dossier_store::documents::versions(&mut conn, &r.library, r.number, page).await?;
+        let (docs, total) =
+            dossier_store::documents::versions(&mut conn, &r.library, r.number, page).await?;
         Ok((views(&mut conn, docs).await?, total))
     }
 
     /// POST …/documents/{id}/lock, and the lock half of POST …/checkout.
-    pub async fn lock(&self, caller: &Caller, r: &DocumentRef, body: &Obj, activity: Activity) -> Result<Document> {
+    pub async fn lock(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        body: &Obj,
+        activity: Activity,
+    ) -> Result<Document> {
         let now = self.now();
-        let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").chars().take(254).collect::<String>();
+        let text = |k: &str| {
+            body.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .chars()
+                .take(254)
+                .collect::<String>()
+        };
         let due_date = match body.get("due_date") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => Some(parse_timestamp(s).ok_or_else(|| DomainError::invalid("due_date", "due_date must be an ISO-8601 date-time"))?),
-            Some(_) => return Err(DomainError::invalid("due_date", "due_date must be an ISO-8601 date-time")),
+            Some(Value::String(s)) => Some(parse_timestamp(s).ok_or_else(|| {
+                DomainError::invalid("due_date", "due_date must be an ISO-8601 date-time")
+            })?),
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "due_date",
+                    "due_date must be an ISO-8601 date-time",
+                ));
+            }
         };
         let mut tx = self.store.begin().await?;
         let doc = load_document(tx.conn(), r).await?;
         let existing = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         if let Some(c) = &existing {
             if c.user_id != caller.user_id {
-                return Err(DomainError::Conflict(format!("document {r} is already checked out by {}", c.user_id)));
+                return Err(DomainError::Conflict(format!(
+                    "document {r} is already checked out by {}",
+                    c.user_id
+                )));
             }
             dossier_store::documents::clear_checkout(tx.conn(), &r.library, r.number).await?;
         }
-        let checkout = Checkout { user_id: caller.user_id.clone(), comments: text("comments"), location: text("location"), path: text("path"), due_date, checkout_date: now };
+        let checkout = Checkout {
+            user_id: caller.user_id.clone(),
+            comments: text("comments"),
+            location: text("location"),
+            path: text("path"),
+            due_date,
+            checkout_date: now,
+        };
         dossier_store::documents::set_checkout(tx.conn(), &r.library, r.number, &checkout).await?;
-        record(tx.conn(), &doc.id, activity, caller, now, checkout.comments.clone()).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            activity,
+            caller,
+            now,
+            checkout.comments.clone(),
+        )
+        .await?;
         emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
         tx.commit().await?;
         Ok(doc)
@@ -430,12 +793,29 @@ impl Dossier {
         let mut tx = self.store.begin().await?;
         let doc = load_document(tx.conn(), r).await?;
         match dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await? {
-            None => return Err(DomainError::Conflict(format!("document {r} is not checked out"))),
-            Some(c) if c.user_id != caller.user_id && !caller.is_admin => return Err(DomainError::Forbidden(format!("document {r} is checked out by {}; only they or an administrator can release it", c.user_id))),
+            None => {
+                return Err(DomainError::Conflict(format!(
+                    "document {r} is not checked out"
+                )));
+            }
+            Some(c) if c.user_id != caller.user_id && !caller.is_admin => {
+                return Err(DomainError::Forbidden(format!(
+                    "document {r} is checked out by {}; only they or an administrator can release it",
+                    c.user_id
+                )));
+            }
             Some(_) => {}
         }
         dossier_store::documents::clear_checkout(tx.conn(), &r.library, r.number).await?;
-        record(tx.conn(), &doc.id, Activity::Unlock, caller, now, String::new()).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::Unlock,
+            caller,
+            now,
+            String::new(),
+        )
+        .await?;
         emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
         tx.commit().await
     }
@@ -444,29 +824,50 @@ impl Dossier {
     pub async fn checkout_info(&self, _caller: &Caller, r: &DocumentRef) -> Result<Checkout> {
         let mut conn = self.store.read().await?;
         load_document(&mut conn, r).await?;
-        dossier_store::documents::checkout(&mut conn, &r.library, r.number).await?.ok_or_else(|| DomainError::not_found(format!("check-out of document {r}")))
+        dossier_store::documents::checkout(&mut conn, &r.library, r.number)
+            .await?
+            .ok_or_else(|| DomainError::not_found(format!("check-out of document {r}")))
     }
 
     /// POST …/documents/{id}/copy: a new document (version 1) with the same content and
     /// profile, filed in `folder` or beside the original.
-    pub async fn copy_document(&self, caller: &Caller, r: &DocumentRef, folder: Option<&ContainerId>) -> Result<DocumentView> {
+    pub async fn copy_document(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        folder: Option<&ContainerId>,
+    ) -> Result<DocumentView> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let source = load_document(tx.conn(), r).await?;
         let target = match folder {
             Some(f) => {
                 if f.library != r.library {
-                    return Err(DomainError::invalid("folder_id", "a document can only be copied within its library"));
+                    return Err(DomainError::invalid(
+                        "folder_id",
+                        "a document can only be copied within its library",
+                    ));
                 }
-                upload_folder(tx.conn(), f).await.map_err(|_| DomainError::invalid("folder_id", format!("{f} is not a folder")))?.id
+                upload_folder(tx.conn(), f)
+                    .await
+                    .map_err(|_| DomainError::invalid("folder_id", format!("{f} is not a folder")))?
+                    .id
             }
             None => {
-                let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
-                let home = filings.first().ok_or_else(|| DomainError::invalid("folder_id", format!("document {r} is not filed anywhere: name a folder_id")))?;
+                let filings =
+                    dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
+                let home = filings.first().ok_or_else(|| {
+                    DomainError::invalid(
+                        "folder_id",
+                        format!("document {r} is not filed anywhere: name a folder_id"),
+                    )
+                })?;
                 ContainerId::new(r.library.clone(), home.folder)
             }
         };
-        let number = dossier_store::libraries::next_number(tx.conn(), &r.library, Numbering::Document).await?;
+        let number =
+            dossier_store::libraries::next_number(tx.conn(), &r.library, Numbering::Document)
+                .await?;
         let mut copy = source.clone();
         copy.id = DocumentId::new(r.library.clone(), number, 1);
         copy.author = caller.user_id.clone();
@@ -476,11 +877,42 @@ impl Dossier {
         copy.edit_date = now;
         copy.edit_profile_date = now;
         dossier_store::documents::insert_version(tx.conn(), &copy).await?;
-        dossier_store::documents::file(tx.conn(), &r.library, target.number, number, false, now).await?;
-        dossier_store::nvps::copy(tx.conn(), &r.library, NvpOwner::Document(r.number), NvpOwner::Document(number)).await?;
-        record(tx.conn(), &source.id, Activity::Copy, caller, now, format!("copied to {}", copy.id)).await?;
-        record(tx.conn(), &copy.id, Activity::NewDocument, caller, now, format!("copy of {}", source.id)).await?;
-        emit_doc(tx.conn(), caller, now, "insert", &copy.id, Some(source.id.to_string())).await?;
+        dossier_store::documents::file(tx.conn(), &r.library, target.number, number, false, now)
+            .await?;
+        dossier_store::nvps::copy(
+            tx.conn(),
+            &r.library,
+            NvpOwner::Document(r.number),
+            NvpOwner::Document(number),
+        )
+        .await?;
+        record(
+            tx.conn(),
+            &source.id,
+            Activity::Copy,
+            caller,
+            now,
+            format!("copied to {}", copy.id),
+        )
+        .await?;
+        record(
+            tx.conn(),
+            &copy.id,
+            Activity::NewDocument,
+            caller,
+            now,
+            format!("copy of {}", source.id),
+        )
+        .await?;
+        emit_doc(
+            tx.conn(),
+            caller,
+            now,
+            "insert",
+            &copy.id,
+            Some(source.id.to_string()),
+        )
+        .await?;
         let v = view(tx.conn(), copy).await?;
         tx.commit().await?;
         Ok(v)
@@ -488,45 +920,129 @@ impl Dossier {
 
     /// POST …/folders/{from}/documents/{id}/move: refiles the document from one folder in
     /// another; a reference stays a reference and the home filing stays the home filing.
-    pub async fn move_document(&self, caller: &Caller, from: &ContainerId, r: &DocumentRef, to: &ContainerId) -> Result<DocumentView> {
+    pub async fn move_document(
+        &self,
+        caller: &Caller,
+        from: &ContainerId,
+        r: &DocumentRef,
+        to: &ContainerId,
+    ) -> Result<DocumentView> {
         if to.library != r.library || from.library != r.library {
-            return Err(DomainError::invalid("destination_folder_id", "a document can only be moved within its library"));
+            return Err(DomainError::invalid(
+                "destination_folder_id",
+                "a document can only be moved within its library",
+            ));
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = load_document(tx.conn(), r).await?;
-        upload_folder(tx.conn(), to).await.map_err(|_| DomainError::invalid("destination_folder_id", format!("{to} is not a folder")))?;
+        upload_folder(tx.conn(), to).await.map_err(|_| {
+            DomainError::invalid("destination_folder_id", format!("{to} is not a folder"))
+        })?;
         let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
-        let filing = filings.iter().find(|f| f.folder == from.number).ok_or_else(|| DomainError::not_found(format!("document {r} in folder {from}")))?;
+        let filing = filings
+            .iter()
+            .find(|f| f.folder == from.number)
+            .ok_or_else(|| DomainError::not_found(format!("document {r} in folder {from}")))?;
         if filings.iter().any(|f| f.folder == to.number) {
-            return Err(DomainError::Conflict(format!("document {r} is already filed in {to}")));
+            return Err(DomainError::Conflict(format!(
+                "document {r} is already filed in {to}"
+            )));
         }
         dossier_store::documents::unfile(tx.conn(), &r.library, from.number, r.number).await?;
-        dossier_store::documents::file(tx.conn(), &r.library, to.number, r.number, filing.is_reference, now).await?;
-        record(tx.conn(), &doc.id, Activity::Move, caller, now, format!("from {from} to {to}")).await?;
-        emit_doc(tx.conn(), caller, now, "document_unlink", &doc.id, Some(from.to_string())).await?;
-        emit_doc(tx.conn(), caller, now, "document_link", &doc.id, Some(to.to_string())).await?;
+        dossier_store::documents::file(
+            tx.conn(),
+            &r.library,
+            to.number,
+            r.number,
+            filing.is_reference,
+            now,
+        )
+        .await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::Move,
+            caller,
+            now,
+            format!("from {from} to {to}"),
+        )
+        .await?;
+        emit_doc(
+            tx.conn(),
+            caller,
+            now,
+            "document_unlink",
+            &doc.id,
+            Some(from.to_string()),
+        )
+        .await?;
+        emit_doc(
+            tx.conn(),
+            caller,
+            now,
+            "document_link",
+            &doc.id,
+            Some(to.to_string()),
+        )
+        .await?;
         let v = view(tx.conn(), doc).await?;
         tx.commit().await?;
         Ok(v)
     }
 
     /// Files an existing document in another folder as a reference.
-    pub async fn add_reference(&self, caller: &Caller, folder: &ContainerId, r: &DocumentRef) -> Result<DocumentView> {
+    pub async fn add_reference(
+        &self,
+        caller: &Caller,
+        folder: &ContainerId,
+        r: &DocumentRef,
+    ) -> Result<DocumentView> {
         if folder.library != r.library {
-            return Err(DomainError::invalid("document_id", "a reference must stay within the document's library"));
+            return Err(DomainError::invalid(
+                "document_id",
+                "a reference must stay within the document's library",
+            ));
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
         upload_folder(tx.conn(), folder).await?;
-        let doc = load_document(tx.conn(), r).await.map_err(|_| DomainError::invalid("document_id", format!("document {r} does not exist")))?;
+        let doc = load_document(tx.conn(), r).await.map_err(|_| {
+            DomainError::invalid("document_id", format!("document {r} does not exist"))
+        })?;
         let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
         if filings.iter().any(|f| f.folder == folder.number) {
-            return Err(DomainError::Conflict(format!("document {r} is already filed in {folder}")));
+            return Err(DomainError::Conflict(format!(
+                "document {r} is already filed in {folder}"
+            )));
         }
-        dossier_store::documents::file(tx.conn(), &r.library, folder.number, r.number, !filings.is_empty(), now).await?;
-        record(tx.conn(), &doc.id, Activity::AddReference, caller, now, format!("in {folder}")).await?;
-        emit_doc(tx.conn(), caller, now, "document_link", &doc.id, Some(folder.to_string())).await?;
+        dossier_store::documents::file(
+            tx.conn(),
+            &r.library,
+            folder.number,
+            r.number,
+            !filings.is_empty(),
+            now,
+        )
+        .await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::AddReference,
+            caller,
+            now,
+            format!("in {folder}"),
+        )
+        .await?;
+        emit_doc(
+            tx.conn(),
+            caller,
+            now,
+            "document_link",
+            &doc.id,
+            Some(folder.to_string()),
+        )
+        .await?;
         let v = view(tx.conn(), doc).await?;
         tx.commit().await?;
         Ok(v)
@@ -534,37 +1050,93 @@ impl Dossier {
 
     /// DELETE …/folders/{id}/documents/{docId}: removes a reference. The home filing cannot
     /// be removed this way: move or delete the document instead.
-    pub async fn remove_reference(&self, caller: &Caller, folder: &ContainerId, r: &DocumentRef) -> Result<()> {
+    pub async fn remove_reference(
+        &self,
+        caller: &Caller,
+        folder: &ContainerId,
+        r: &DocumentRef,
+    ) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = load_document(tx.conn(), r).await?;
         let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
-        let filing = filings.iter().find(|f| f.folder == folder.number).ok_or_else(|| DomainError::not_found(format!("document {r} in folder {folder}")))?;
+        let filing = filings
+            .iter()
+            .find(|f| f.folder == folder.number)
+            .ok_or_else(|| DomainError::not_found(format!("document {r} in folder {folder}")))?;
         if !filing.is_reference {
-            return Err(DomainError::Conflict(format!("{folder} is the home folder of document {r}: move or delete the document instead")));
+            return Err(DomainError::Conflict(format!(
+                "{folder} is the home folder of document {r}: move or delete the document instead"
+            )));
         }
         dossier_store::documents::unfile(tx.conn(), &r.library, folder.number, r.number).await?;
-        record(tx.conn(), &doc.id, Activity::RemoveReference, caller, now, format!("from {folder}")).await?;
-        emit_doc(tx.conn(), caller, now, "document_unlink", &doc.id, Some(folder.to_string())).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::RemoveReference,
+            caller,
+            now,
+            format!("from {folder}"),
+        )
+        .await?;
+        emit_doc(
+            tx.conn(),
+            caller,
+            now,
+            "document_unlink",
+            &doc.id,
+            Some(folder.to_string()),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// GET …/documents/{id}/history
-    pub async fn history(&self, _caller: &Caller, r: &DocumentRef, filter: &HistoryFilter, page: Page) -> Result<(Vec<HistoryEntry>, Option<i64>)> {
+    pub async fn history(
+        &self,
+        _caller: &Caller,
+        r: &DocumentRef,
+        filter: &HistoryFilter,
+        page: Page,
+    ) -> Result<(Vec<HistoryEntry>, Option<i64>)> {
         let mut conn = self.store.read().await?;
         load_document(&mut conn, r).await?;
         dossier_store::history::list(&mut conn, &r.library, r.number, filter, page).await
     }
 
     /// POST …/documents/{id}/history: an entry added by an integration.
-    pub async fn add_history(&self, caller: &Caller, r: &DocumentRef, body: &Obj) -> Result<HistoryEntry> {
+    pub async fn add_history(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        body: &Obj,
+    ) -> Result<HistoryEntry> {
         let activity = match (body.get("activity_code"), body.get("activity")) {
-            (Some(Value::Number(n)), _) => n.as_i64().and_then(Activity::from_code).ok_or_else(|| DomainError::invalid("activity_code", format!("{n} is not an activity code")))?,
-            (Some(Value::String(s)), _) => s.parse::<i64>().ok().and_then(Activity::from_code).ok_or_else(|| DomainError::invalid("activity_code", format!("'{s}' is not an activity code")))?,
-            (_, Some(Value::String(s))) => Activity::from_name(s).ok_or_else(|| DomainError::invalid("activity", format!("'{s}' is not an activity name")))?,
+            (Some(Value::Number(n)), _) => {
+                n.as_i64().and_then(Activity::from_code).ok_or_else(|| {
+                    DomainError::invalid("activity_code", format!("{n} is not an activity code"))
+                })?
+            }
+            (Some(Value::String(s)), _) => s
+                .parse::<i64>()
+                .ok()
+                .and_then(Activity::from_code)
+                .ok_or_else(|| {
+                    DomainError::invalid("activity_code", format!("'{s}' is not an activity code"))
+                })?,
+            (_, Some(Value::String(s))) => Activity::from_name(s).ok_or_else(|| {
+                DomainError::invalid("activity", format!("'{s}' is not an activity name"))
+            })?,
             _ => return Err(DomainError::required("activity_code")),
         };
-        let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").chars().take(254).collect::<String>();
+        let text = |k: &str| {
+            body.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .chars()
+                .take(254)
+                .collect::<String>()
+        };
         let num = |k: &str| body.get(k).and_then(Value::as_i64).unwrap_or(0);
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -585,49 +1157,75 @@ impl Dossier {
     }
 
     /// GET …/documents/{id}/path: one path (workspace → folder) per filing, home first.
-    pub async fn document_paths(&self, _caller: &Caller, r: &DocumentRef) -> Result<Vec<Vec<Container>>> {
+    pub async fn document_paths(
+        &self,
+        _caller: &Caller,
+        r: &DocumentRef,
+    ) -> Result<Vec<Vec<Container>>> {
         let mut conn = self.store.read().await?;
         load_document(&mut conn, r).await?;
         let mut out = Vec::new();
         for f in dossier_store::documents::filings_of(&mut conn, &r.library, r.number).await? {
-            out.push(dossier_store::containers::ancestors(&mut conn, &ContainerId::new(r.library.clone(), f.folder)).await?);
+            out.push(
+                dossier_store::containers::ancestors(
+                    &mut conn,
+                    &ContainerId::new(r.library.clone(), f.folder),
+                )
+                .await?,
+            );
         }
         Ok(out)
     }
 
-    pub async fn document_nvps(&self, _caller: &Caller, r: &DocumentRef) -> Result<Vec<(String, String)>> {
+    pub async fn document_nvps(
+        &self,
+        _caller: &Caller,
+        r: &DocumentRef,
+    ) -> Result<Vec<(String, String)>> {
         let mut conn = self.store.read().await?;
         load_document(&mut conn, r).await?;
         dossier_store::nvps::list(&mut conn, &r.library, NvpOwner::Document(r.number)).await
     }
 
-    pub async fn update_document_nvps(&self, caller: &Caller, r: &DocumentRef, pairs: &Obj) -> Result<Vec<(String, String)>> {
+    pub async fn update_document_nvps(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        pairs: &Obj,
+    ) -> Result<Vec<(String, String)>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = load_document(tx.conn(), r).await?;
         write_nvps(tx.conn(), &r.library, NvpOwner::Document(r.number), pairs).await?;
         emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
-        let out = dossier_store::nvps::list(tx.conn(), &r.library, NvpOwner::Document(r.number)).await?;
+        let out =
+            dossier_store::nvps::list(tx.conn(), &r.library, NvpOwner::Document(r.number)).await?;
         tx.commit().await?;
         Ok(out)
     }
 
-    pub async fn document_trustees(&self, _caller: &Caller, r: &DocumentRef) -> Result<Vec<dossier_core::model::Trustee>> {
+    pub async fn document_trustees(
+        &self,
+        _caller: &Caller,
+        r: &DocumentRef,
+    ) -> Result<Vec<dossier_core::model::Trustee>> {
         let mut conn = self.store.read().await?;
         load_document(&mut conn, r).await?;
         dossier_store::catalog::trustees(&mut conn, &r.library, "document", r.number).await
     }
 
     /// GET …/folders/{id}/documents, GET …/documents: latest versions matching `filter`.
-    pub async fn documents_in(&self, _caller: &Caller, library: &LibraryId, filter: DocumentFilter, page: Page) -> Result<(Vec<DocumentView>, Option<i64>)> {
+    pub async fn documents_in(
+        &self,
+        _caller: &Caller,
+        library: &LibraryId,
+        filter: DocumentFilter,
+        page: Page,
+    ) -> Result<(Vec<DocumentView>, Option<i64>)> {
         let mut conn = self.store.read().await?;
-        let (docs, total) = dossier_store::documents::search(&mut conn, library, &filter, page).await?;
-        let mut out = views(&mut conn, docs).await?;
-        // Search results are latest versions by construction.
-        for v in &mut out {
-            v.latest_version = v.doc.id.version;
-        }
-        Ok((out, total))
+        let (docs, total) =
+            dossier_store::documents::search(&mut conn, library, &filter, page).await?;
+        Ok((views(&mut conn, docs).await?, total))
     }
 
     /// Checks a folder id for a document listing: a folder or tab of the library.
@@ -647,7 +1245,14 @@ pub struct Operations {
 
 impl Operations {
     pub fn of(view: &DocumentView, caller: &Caller) -> Operations {
-        let by_other = view.checkout.as_ref().is_some_and(|c| c.user_id != caller.user_id);
-        Operations { editable: !by_other || caller.is_admin, checked_out_by_other: by_other, checked_out: view.checkout.is_some() }
+        let by_other = view
+            .checkout
+            .as_ref()
+            .is_some_and(|c| c.user_id != caller.user_id);
+        Operations {
+            editable: !by_other || caller.is_admin,
+            checked_out_by_other: by_other,
+            checked_out: view.checkout.is_some(),
+        }
     }
 }

@@ -15,7 +15,12 @@ pub(crate) struct Change<'a> {
     pub root_id: Option<String>,
 }
 
-pub(crate) async fn emit(conn: &mut AnyConnection, caller: &Caller, now: DateTime<Utc>, c: Change<'_>) -> Result<()> {
+pub(crate) async fn emit(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    c: Change<'_>,
+) -> Result<()> {
     dossier_store::events::append(
         conn,
         &Event {

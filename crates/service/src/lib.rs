@@ -48,7 +48,11 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { customer_id: 1, access_token_seconds: 1800, refresh_token_seconds: 30 * 24 * 3600 }
+        Settings {
+            customer_id: 1,
+            access_token_seconds: 1800,
+            refresh_token_seconds: 30 * 24 * 3600,
+        }
     }
 }
 
@@ -72,8 +76,18 @@ pub struct Dossier {
 }
 
 impl Dossier {
-    pub fn new(store: Store, blobs: ContentStore, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Dossier { store, blobs, clock, settings }
+    pub fn new(
+        store: Store,
+        blobs: ContentStore,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Self {
+        Dossier {
+            store,
+            blobs,
+            clock,
+            settings,
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -84,10 +98,24 @@ impl Dossier {
 /// Maps content-store failures onto the domain error.
 pub fn blob_error(e: BlobError) -> DomainError {
     match e {
-        BlobError::NotFound(what) => DomainError::Internal(format!("content missing from the store: {what}")),
-        BlobError::Interrupted(why) => DomainError::invalid("file", format!("the upload did not complete: {why}")),
-        BlobError::BadRange => DomainError::invalid("range", "the requested range starts beyond the end of the content"),
+        BlobError::NotFound(what) => {
+            DomainError::Internal(format!("content missing from the store: {what}"))
+        }
+        BlobError::Interrupted(why) => {
+            DomainError::invalid("file", format!("the upload did not complete: {why}"))
+        }
+        BlobError::BadRange => DomainError::invalid(
+            "range",
+            "the requested range starts beyond the end of the content",
+        ),
         BlobError::Unavailable(why) => DomainError::Unavailable(why),
         BlobError::Config(why) => DomainError::Internal(why),
     }
+}
+
+/// The search filters the surfaces build and the use cases take.
+pub mod filters {
+    pub use dossier_store::containers::ContainerFilter;
+    pub use dossier_store::documents::{CustomMatch, DocumentFilter};
+    pub use dossier_store::history::HistoryFilter;
 }

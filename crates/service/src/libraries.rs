@@ -8,12 +8,20 @@ use crate::{Caller, Dossier, Result};
 
 /// Resolves a library the caller addresses by customer and alias. An unknown customer or
 /// library is a 404, as is one of another customer.
-pub async fn resolve(conn: &mut AnyConnection, caller: &Caller, customer_id: i64, library: &str) -> Result<LibraryId> {
+pub async fn resolve(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    customer_id: i64,
+    library: &str,
+) -> Result<LibraryId> {
     if customer_id != caller.customer_id {
         return Err(DomainError::not_found(format!("customer {customer_id}")));
     }
-    let id = LibraryId::parse(library).map_err(|_| DomainError::not_found(format!("library {library}")))?;
-    dossier_store::libraries::get(conn, customer_id, &id).await?.ok_or_else(|| DomainError::not_found(format!("library {library}")))?;
+    let id = LibraryId::parse(library)
+        .map_err(|_| DomainError::not_found(format!("library {library}")))?;
+    dossier_store::libraries::get(conn, customer_id, &id)
+        .await?
+        .ok_or_else(|| DomainError::not_found(format!("library {library}")))?;
     Ok(id)
 }
 
@@ -26,22 +34,45 @@ impl Dossier {
         dossier_store::libraries::list(&mut conn, customer_id).await
     }
 
-    pub async fn library(&self, caller: &Caller, customer_id: i64, library: &str) -> Result<LibraryId> {
+    pub async fn library(
+        &self,
+        caller: &Caller,
+        customer_id: i64,
+        library: &str,
+    ) -> Result<LibraryId> {
         let mut conn = self.store.read().await?;
         resolve(&mut conn, caller, customer_id, library).await
     }
 
     /// Events after `cursor` (exclusive), oldest first. Returns the events and whether more
     /// are waiting beyond `limit`.
-    pub async fn change_events(&self, caller: &Caller, library: &LibraryId, cursor: i64, limit: i64, item_type: Option<&str>, action: Option<&str>) -> Result<(Vec<Event>, bool)> {
+    pub async fn change_events(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        cursor: i64,
+        limit: i64,
+        item_type: Option<&str>,
+        action: Option<&str>,
+    ) -> Result<(Vec<Event>, bool)> {
         if !caller.is_admin {
             // Until trimming by readable objects exists (security issue), the raw feed is
             // an administrator's tool: it would otherwise reveal objects a user cannot read.
-            return Err(DomainError::Forbidden("the change-events feed needs administrator rights".into()));
+            return Err(DomainError::Forbidden(
+                "the change-events feed needs administrator rights".into(),
+            ));
         }
         let limit = limit.clamp(1, 1000);
         let mut conn = self.store.read().await?;
-        let mut events = dossier_store::events::after(&mut conn, library.as_str(), cursor.max(0), limit + 1, item_type, action).await?;
+        let mut events = dossier_store::events::after(
+            &mut conn,
+            library.as_str(),
+            cursor.max(0),
+            limit + 1,
+            item_type,
+            action,
+        )
+        .await?;
         let overflow = events.len() as i64 > limit;
         events.truncate(limit as usize);
         Ok((events, overflow))

@@ -28,18 +28,27 @@ fn date(obj: &Obj, key: &str) -> Result<Option<Option<DateTime<Utc>>>> {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
         Some(Value::String(s)) if s.is_empty() => Ok(Some(None)),
-        Some(Value::String(s)) => parse_timestamp(s).map(|t| Some(Some(t))).ok_or_else(|| DomainError::invalid(key, format!("{key} must be an ISO-8601 date-time"))),
-        Some(_) => Err(DomainError::invalid(key, format!("{key} must be an ISO-8601 date-time"))),
+        Some(Value::String(s)) => parse_timestamp(s).map(|t| Some(Some(t))).ok_or_else(|| {
+            DomainError::invalid(key, format!("{key} must be an ISO-8601 date-time"))
+        }),
+        Some(_) => Err(DomainError::invalid(
+            key,
+            format!("{key} must be an ISO-8601 date-time"),
+        )),
     }
 }
 
 /// The alias form of class, subclass and type values.
 fn alias(obj: &Obj, key: &str) -> Result<Option<String>> {
-    Ok(text(obj, key)?.map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty()))
+    Ok(text(obj, key)?
+        .map(|s| s.trim().to_uppercase())
+        .filter(|s| !s.is_empty()))
 }
 
 fn user_ref(obj: &Obj, key: &str) -> Result<Option<String>> {
-    Ok(text(obj, key)?.map(|s| s.trim().to_uppercase()).filter(|s| !s.is_empty()))
+    Ok(text(obj, key)?
+        .map(|s| s.trim().to_uppercase())
+        .filter(|s| !s.is_empty()))
 }
 
 /// Changes to a document profile; `None` leaves a field as it is.
@@ -62,12 +71,18 @@ pub struct DocumentChanges {
 
 impl DocumentChanges {
     pub fn parse(obj: &Obj) -> Result<Self> {
-        let name = text(obj, "name")?.map(|n| check_name("name", &n)).transpose()?;
-        let extension = text(obj, "extension")?.map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase());
+        let name = text(obj, "name")?
+            .map(|n| check_name("name", &n))
+            .transpose()?;
+        let extension =
+            text(obj, "extension")?.map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase());
         if let Some(e) = &extension {
             check_len("extension", e, EXTENSION_MAX)?;
             if !e.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(DomainError::invalid("extension", "extension may contain only letters and digits"));
+                return Err(DomainError::invalid(
+                    "extension",
+                    "extension may contain only letters and digits",
+                ));
             }
         }
         let comment = text(obj, "comment")?;
@@ -89,7 +104,9 @@ impl DocumentChanges {
             author: user_ref(obj, "author")?,
             operator: user_ref(obj, "operator")?,
             comment,
-            default_security: text(obj, "default_security")?.map(|s| DefaultSecurity::parse("default_security", &s)).transpose()?,
+            default_security: text(obj, "default_security")?
+                .map(|s| DefaultSecurity::parse("default_security", &s))
+                .transpose()?,
             file_create_date: date(obj, "file_create_date")?,
             file_edit_date: date(obj, "file_edit_date")?,
             customs: CustomValues::parse_present(obj)?,
@@ -181,57 +198,103 @@ impl DocumentChanges {
 /// Validates custom-field changes: lookup aliases must exist in the library's tables, and a
 /// child field (custom2, custom30) must come with its parent in the same request, as
 /// iManage requires. `current` gives the values the object would have after the change.
-pub async fn validate_customs(conn: &mut AnyConnection, library: &LibraryId, changes: &[(usize, Option<CustomValue>)], current: &CustomValues) -> Result<()> {
+pub async fn validate_customs(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    changes: &[(usize, Option<CustomValue>)],
+    current: &CustomValues,
+) -> Result<()> {
     let mut missing = Vec::new();
     for (n, value) in changes {
-        let Some(CustomValue::Text(alias)) = value else { continue };
+        let Some(CustomValue::Text(alias)) = value else {
+            continue;
+        };
         if !dossier_core::custom::is_lookup(*n) {
             continue;
         }
         let parent = match parent_of(*n) {
             Some(p) => {
                 if !changes.iter().any(|(m, _)| *m == p) {
-                    return Err(DomainError::invalid(&format!("custom{n}"), format!("custom{n} is a child of custom{p}: send custom{p} in the same request")));
+                    return Err(DomainError::invalid(
+                        &format!("custom{n}"),
+                        format!(
+                            "custom{n} is a child of custom{p}: send custom{p} in the same request"
+                        ),
+                    ));
                 }
                 match current.get(p) {
                     Some(CustomValue::Text(pa)) => Some(pa.clone()),
-                    _ => return Err(DomainError::invalid(&format!("custom{n}"), format!("custom{n} needs a value for its parent custom{p}"))),
+                    _ => {
+                        return Err(DomainError::invalid(
+                            &format!("custom{n}"),
+                            format!("custom{n} needs a value for its parent custom{p}"),
+                        ));
+                    }
                 }
             }
             None => None,
         };
-        let found = dossier_store::catalog::get_lookup(conn, library, *n, parent.as_deref(), alias).await?;
+        let found =
+            dossier_store::catalog::get_lookup(conn, library, *n, parent.as_deref(), alias).await?;
         if !found.is_some_and(|l| l.enabled) {
             let under = parent.map(|p| format!(" under '{p}'")).unwrap_or_default();
-            missing.push(FieldError { field: format!("custom{n}"), code: "NRC_NO_RECORD", message: format!("'{alias}' is not in the custom{n} lookup table{under}") });
+            missing.push(FieldError {
+                field: format!("custom{n}"),
+                code: "NRC_NO_RECORD",
+                message: format!("'{alias}' is not in the custom{n} lookup table{under}"),
+            });
         }
     }
     if missing.is_empty() {
         Ok(())
     } else {
-        let message = missing.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; ");
-        Err(DomainError::NoRecord { message, fields: missing })
+        let message = missing
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(DomainError::NoRecord {
+            message,
+            fields: missing,
+        })
     }
 }
 
 /// Validates class, subclass, type, author and operator against the library.
-pub async fn validate_document(conn: &mut AnyConnection, library: &LibraryId, doc: &Document, changes: &DocumentChanges) -> Result<()> {
+pub async fn validate_document(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    doc: &Document,
+    changes: &DocumentChanges,
+) -> Result<()> {
     if changes.class.is_some() || changes.subclass.is_some() {
         let classes = dossier_store::catalog::classes(conn, library).await?;
         if !classes.iter().any(|c| c.alias == doc.class) {
-            return Err(DomainError::invalid("class", format!("'{}' is not a class of library {library}", doc.class)));
+            return Err(DomainError::invalid(
+                "class",
+                format!("'{}' is not a class of library {library}", doc.class),
+            ));
         }
         if let Some(sub) = &doc.subclass {
             let subs = dossier_store::catalog::subclasses(conn, library, &doc.class).await?;
             if !subs.iter().any(|s| &s.alias == sub) {
-                return Err(DomainError::invalid("subclass", format!("'{sub}' is not a subclass of class {}", doc.class)));
+                return Err(DomainError::invalid(
+                    "subclass",
+                    format!("'{sub}' is not a subclass of class {}", doc.class),
+                ));
             }
         }
     }
     if changes.doc_type.is_some() {
         let types = dossier_store::catalog::types(conn, library).await?;
         if !types.iter().any(|t| t.alias == doc.doc_type) {
-            return Err(DomainError::invalid("type", format!("'{}' is not a document type of library {library}", doc.doc_type)));
+            return Err(DomainError::invalid(
+                "type",
+                format!(
+                    "'{}' is not a document type of library {library}",
+                    doc.doc_type
+                ),
+            ));
         }
     }
     for (field, user) in [("author", &changes.author), ("operator", &changes.operator)] {
@@ -244,7 +307,10 @@ pub async fn validate_document(conn: &mut AnyConnection, library: &LibraryId, do
 
 pub async fn validate_user(conn: &mut AnyConnection, field: &str, user: &str) -> Result<()> {
     if dossier_store::users::get(conn, user).await?.is_none() {
-        return Err(DomainError::invalid(field, format!("'{user}' is not a user")));
+        return Err(DomainError::invalid(
+            field,
+            format!("'{user}' is not a user"),
+        ));
     }
     Ok(())
 }
@@ -266,7 +332,13 @@ pub struct ContainerChanges {
     pub customs: Vec<(usize, Option<CustomValue>)>,
 }
 
-const VIEW_TYPES: &[&str] = &["none", "document", "email", "email_search", "document_search"];
+const VIEW_TYPES: &[&str] = &[
+    "none",
+    "document",
+    "email",
+    "email_search",
+    "document_search",
+];
 
 impl ContainerChanges {
     /// Reads the top-level fields; for workspaces a nested `profile` object may carry the
@@ -275,7 +347,9 @@ impl ContainerChanges {
         let mut merged = obj.clone();
         let mut default_profile = None;
         if let Some(p) = obj.get("profile") {
-            let Value::Object(p) = p else { return Err(DomainError::invalid("profile", "profile must be an object")) };
+            let Value::Object(p) = p else {
+                return Err(DomainError::invalid("profile", "profile must be an object"));
+            };
             if profile_is_default {
                 // Parse it now so a bad default profile is rejected when it is set, not
                 // when a document is later filed.
@@ -285,7 +359,9 @@ impl ContainerChanges {
                 merged.extend(p.clone());
             }
         }
-        let name = text(&merged, "name")?.map(|n| check_name("name", &n)).transpose()?;
+        let name = text(&merged, "name")?
+            .map(|n| check_name("name", &n))
+            .transpose()?;
         let description = text(&merged, "description")?;
         if let Some(d) = &description {
             check_len("description", d, DESCRIPTION_MAX)?;
@@ -293,7 +369,10 @@ impl ContainerChanges {
         let view_type = text(&merged, "view_type")?;
         if let Some(v) = &view_type {
             if !VIEW_TYPES.contains(&v.as_str()) {
-                return Err(DomainError::invalid("view_type", format!("'{v}' is not a view type ({})", VIEW_TYPES.join(", "))));
+                return Err(DomainError::invalid(
+                    "view_type",
+                    format!("'{v}' is not a view type ({})", VIEW_TYPES.join(", ")),
+                ));
             }
         }
         let email = text(&merged, "email")?;
@@ -312,7 +391,9 @@ impl ContainerChanges {
             author: user_ref(&merged, "author")?,
             class: alias(&merged, "class")?,
             subclass,
-            default_security: text(&merged, "default_security")?.map(|s| DefaultSecurity::parse("default_security", &s)).transpose()?,
+            default_security: text(&merged, "default_security")?
+                .map(|s| DefaultSecurity::parse("default_security", &s))
+                .transpose()?,
             email,
             view_type,
             default_profile,

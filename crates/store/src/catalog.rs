@@ -21,22 +21,34 @@ fn lookup(row: &AnyRow) -> Result<Lookup> {
     })
 }
 
-pub async fn get_lookup(conn: &mut AnyConnection, library: &LibraryId, field: usize, parent: Option<&str>, alias: &str) -> Result<Option<Lookup>> {
-    Sql::new("SELECT field, parent_alias, alias, description, enabled FROM lookups WHERE library = ")
-        .bind(library.as_str())
-        .push(" AND field = ")
-        .bind(field as i64)
-        .push(" AND parent_alias = ")
-        .bind(parent.unwrap_or("").to_uppercase())
-        .push(" AND alias = ")
-        .bind(alias.to_uppercase())
-        .fetch_optional(conn)
-        .await?
-        .map(|r| lookup(&r))
-        .transpose()
+pub async fn get_lookup(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    field: usize,
+    parent: Option<&str>,
+    alias: &str,
+) -> Result<Option<Lookup>> {
+    Sql::new(
+        "SELECT field, parent_alias, alias, description, enabled FROM lookups WHERE library = ",
+    )
+    .bind(library.as_str())
+    .push(" AND field = ")
+    .bind(field as i64)
+    .push(" AND parent_alias = ")
+    .bind(parent.unwrap_or("").to_uppercase())
+    .push(" AND alias = ")
+    .bind(alias.to_uppercase())
+    .fetch_optional(conn)
+    .await?
+    .map(|r| lookup(&r))
+    .transpose()
 }
 
-pub async fn upsert_lookup(conn: &mut AnyConnection, library: &LibraryId, l: &Lookup) -> Result<()> {
+pub async fn upsert_lookup(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    l: &Lookup,
+) -> Result<()> {
     Sql::new("INSERT INTO lookups (library, field, parent_alias, alias, description, enabled) VALUES (")
         .bind(library.as_str())
         .push(", ")
@@ -55,7 +67,13 @@ pub async fn upsert_lookup(conn: &mut AnyConnection, library: &LibraryId, l: &Lo
     Ok(())
 }
 
-pub async fn delete_lookup(conn: &mut AnyConnection, library: &LibraryId, field: usize, parent: Option<&str>, alias: &str) -> Result<bool> {
+pub async fn delete_lookup(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    field: usize,
+    parent: Option<&str>,
+    alias: &str,
+) -> Result<bool> {
     Ok(Sql::new("DELETE FROM lookups WHERE library = ")
         .bind(library.as_str())
         .push(" AND field = ")
@@ -71,15 +89,30 @@ pub async fn delete_lookup(conn: &mut AnyConnection, library: &LibraryId, field:
 
 /// Lookup entries of one field, optionally under one parent and matching a pattern on alias
 /// or description.
-pub async fn search_lookups(conn: &mut AnyConnection, library: &LibraryId, field: usize, parent: Option<&str>, query: Option<&str>, page: Page) -> Result<Vec<Lookup>> {
-    let mut sql = Sql::new("SELECT field, parent_alias, alias, description, enabled FROM lookups WHERE library = ");
-    sql.bind(library.as_str()).push(" AND field = ").bind(field as i64);
+pub async fn search_lookups(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    field: usize,
+    parent: Option<&str>,
+    query: Option<&str>,
+    page: Page,
+) -> Result<Vec<Lookup>> {
+    let mut sql = Sql::new(
+        "SELECT field, parent_alias, alias, description, enabled FROM lookups WHERE library = ",
+    );
+    sql.bind(library.as_str())
+        .push(" AND field = ")
+        .bind(field as i64);
     if let Some(p) = parent {
         sql.push(" AND parent_alias = ").bind(p.to_uppercase());
     }
     if let Some(q) = query {
         let pat = like_pattern(&format!("*{q}*"));
-        sql.push(" AND (lower(alias) LIKE ").bind(pat.clone()).push(" ESCAPE '\\' OR lower(description) LIKE ").bind(pat).push(" ESCAPE '\\')");
+        sql.push(" AND (lower(alias) LIKE ")
+            .bind(pat.clone())
+            .push(" ESCAPE '\\' OR lower(description) LIKE ")
+            .bind(pat)
+            .push(" ESCAPE '\\')");
     }
     sql.push(" ORDER BY alias");
     page.push_limit(&mut sql);
@@ -100,11 +133,26 @@ pub async fn insert_class(conn: &mut AnyConnection, library: &LibraryId, c: &Cla
 }
 
 pub async fn classes(conn: &mut AnyConnection, library: &LibraryId) -> Result<Vec<Class>> {
-    let rows = Sql::new("SELECT alias, description FROM classes WHERE library = ").bind(library.as_str()).push(" ORDER BY alias").fetch_all(conn).await?;
-    rows.iter().map(|r| Ok(Class { alias: r.try_get("alias").db()?, description: r.try_get("description").db()? })).collect()
+    let rows = Sql::new("SELECT alias, description FROM classes WHERE library = ")
+        .bind(library.as_str())
+        .push(" ORDER BY alias")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Class {
+                alias: r.try_get("alias").db()?,
+                description: r.try_get("description").db()?,
+            })
+        })
+        .collect()
 }
 
-pub async fn insert_subclass(conn: &mut AnyConnection, library: &LibraryId, s: &Subclass) -> Result<()> {
+pub async fn insert_subclass(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    s: &Subclass,
+) -> Result<()> {
     Sql::new("INSERT INTO subclasses (library, class, alias, description) VALUES (")
         .bind(library.as_str())
         .push(", ")
@@ -119,7 +167,11 @@ pub async fn insert_subclass(conn: &mut AnyConnection, library: &LibraryId, s: &
     Ok(())
 }
 
-pub async fn subclasses(conn: &mut AnyConnection, library: &LibraryId, class: &str) -> Result<Vec<Subclass>> {
+pub async fn subclasses(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    class: &str,
+) -> Result<Vec<Subclass>> {
     let rows = Sql::new("SELECT class, alias, description FROM subclasses WHERE library = ")
         .bind(library.as_str())
         .push(" AND class = ")
@@ -127,7 +179,15 @@ pub async fn subclasses(conn: &mut AnyConnection, library: &LibraryId, class: &s
         .push(" ORDER BY alias")
         .fetch_all(conn)
         .await?;
-    rows.iter().map(|r| Ok(Subclass { class: r.try_get("class").db()?, alias: r.try_get("alias").db()?, description: r.try_get("description").db()? })).collect()
+    rows.iter()
+        .map(|r| {
+            Ok(Subclass {
+                class: r.try_get("class").db()?,
+                alias: r.try_get("alias").db()?,
+                description: r.try_get("description").db()?,
+            })
+        })
+        .collect()
 }
 
 pub async fn insert_type(conn: &mut AnyConnection, library: &LibraryId, t: &DocType) -> Result<()> {
@@ -146,13 +206,31 @@ pub async fn insert_type(conn: &mut AnyConnection, library: &LibraryId, t: &DocT
 }
 
 pub async fn types(conn: &mut AnyConnection, library: &LibraryId) -> Result<Vec<DocType>> {
-    let rows = Sql::new("SELECT alias, description, app_extension FROM doc_types WHERE library = ").bind(library.as_str()).push(" ORDER BY alias").fetch_all(conn).await?;
-    rows.iter().map(|r| Ok(DocType { alias: r.try_get("alias").db()?, description: r.try_get("description").db()?, app_extension: r.try_get("app_extension").db()? })).collect()
+    let rows = Sql::new("SELECT alias, description, app_extension FROM doc_types WHERE library = ")
+        .bind(library.as_str())
+        .push(" ORDER BY alias")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DocType {
+                alias: r.try_get("alias").db()?,
+                description: r.try_get("description").db()?,
+                app_extension: r.try_get("app_extension").db()?,
+            })
+        })
+        .collect()
 }
 
 // ---- trustees ----
 
-pub async fn set_trustees(conn: &mut AnyConnection, library: &LibraryId, object_kind: &str, number: i64, trustees: &[Trustee]) -> Result<()> {
+pub async fn set_trustees(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    object_kind: &str,
+    number: i64,
+    trustees: &[Trustee],
+) -> Result<()> {
     for t in trustees {
         Sql::new("INSERT INTO trustees (library, object_kind, object_number, trustee_type, trustee_id, access) VALUES (")
             .bind(library.as_str())
@@ -173,7 +251,12 @@ pub async fn set_trustees(conn: &mut AnyConnection, library: &LibraryId, object_
     Ok(())
 }
 
-pub async fn trustees(conn: &mut AnyConnection, library: &LibraryId, object_kind: &str, number: i64) -> Result<Vec<Trustee>> {
+pub async fn trustees(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    object_kind: &str,
+    number: i64,
+) -> Result<Vec<Trustee>> {
     let rows = Sql::new("SELECT trustee_type, trustee_id, access FROM trustees WHERE library = ")
         .bind(library.as_str())
         .push(" AND object_kind = ")
@@ -188,7 +271,11 @@ pub async fn trustees(conn: &mut AnyConnection, library: &LibraryId, object_kind
             let kind: String = r.try_get("trustee_type").db()?;
             let access: i64 = r.try_get("access").db()?;
             Ok(Trustee {
-                trustee_type: if kind == "group" { TrusteeType::Group } else { TrusteeType::User },
+                trustee_type: if kind == "group" {
+                    TrusteeType::Group
+                } else {
+                    TrusteeType::User
+                },
                 id: r.try_get("trustee_id").db()?,
                 access: dossier_core::AccessLevel::parse("access", &access.to_string())?,
             })
@@ -196,7 +283,19 @@ pub async fn trustees(conn: &mut AnyConnection, library: &LibraryId, object_kind
         .collect()
 }
 
-pub async fn remove_trustees(conn: &mut AnyConnection, library: &LibraryId, object_kind: &str, number: i64) -> Result<()> {
-    Sql::new("DELETE FROM trustees WHERE library = ").bind(library.as_str()).push(" AND object_kind = ").bind(object_kind).push(" AND object_number = ").bind(number).execute(conn).await?;
+pub async fn remove_trustees(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    object_kind: &str,
+    number: i64,
+) -> Result<()> {
+    Sql::new("DELETE FROM trustees WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND object_kind = ")
+        .bind(object_kind)
+        .push(" AND object_number = ")
+        .bind(number)
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -6,7 +6,9 @@ use dossier_core::{ContainerId, CustomValue, DefaultSecurity, DomainError, Libra
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::sql::{Page, Sql, bind_customs, custom_columns, custom_param, get_ts, like_pattern, read_customs};
+use crate::sql::{
+    Page, Sql, bind_customs, custom_columns, custom_param, get_ts, like_pattern, read_customs,
+};
 use crate::{DbResult, Result};
 
 fn columns() -> String {
@@ -25,8 +27,12 @@ fn container(row: &AnyRow) -> Result<Container> {
     let kind: String = row.try_get("kind").db()?;
     let security: String = row.try_get("default_security").db()?;
     Ok(Container {
-        id: ContainerId::new(LibraryId::parse(&row.try_get::<String, _>("library").db()?)?, row.try_get("number").db()?),
-        kind: ContainerKind::parse(&kind).ok_or_else(|| DomainError::internal(format!("unknown container kind {kind}")))?,
+        id: ContainerId::new(
+            LibraryId::parse(&row.try_get::<String, _>("library").db()?)?,
+            row.try_get("number").db()?,
+        ),
+        kind: ContainerKind::parse(&kind)
+            .ok_or_else(|| DomainError::internal(format!("unknown container kind {kind}")))?,
         parent: row.try_get("parent").db()?,
         workspace: row.try_get("workspace").db()?,
         name: row.try_get("name").db()?,
@@ -121,26 +127,38 @@ pub async fn update(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .push(", edit_date = ")
         .bind(c.edit_date);
     for n in 1..=CUSTOM_COUNT {
-        sql.push(&format!(", c{n} = ")).bind(custom_param(n, c.customs.get(n)));
+        sql.push(&format!(", c{n} = "))
+            .bind(custom_param(n, c.customs.get(n)));
     }
-    sql.push(" WHERE library = ").bind(c.id.library.as_str()).push(" AND number = ").bind(c.id.number);
+    sql.push(" WHERE library = ")
+        .bind(c.id.library.as_str())
+        .push(" AND number = ")
+        .bind(c.id.number);
     sql.execute(conn).await?;
     Ok(())
 }
 
 pub async fn get(conn: &mut AnyConnection, id: &ContainerId) -> Result<Option<Container>> {
-    Sql::new(&format!("SELECT {} FROM containers WHERE library = ", columns()))
-        .bind(id.library.as_str())
-        .push(" AND number = ")
-        .bind(id.number)
-        .fetch_optional(conn)
-        .await?
-        .map(|r| container(&r))
-        .transpose()
+    Sql::new(&format!(
+        "SELECT {} FROM containers WHERE library = ",
+        columns()
+    ))
+    .bind(id.library.as_str())
+    .push(" AND number = ")
+    .bind(id.number)
+    .fetch_optional(conn)
+    .await?
+    .map(|r| container(&r))
+    .transpose()
 }
 
 pub async fn delete(conn: &mut AnyConnection, id: &ContainerId) -> Result<()> {
-    Sql::new("DELETE FROM containers WHERE library = ").bind(id.library.as_str()).push(" AND number = ").bind(id.number).execute(conn).await?;
+    Sql::new("DELETE FROM containers WHERE library = ")
+        .bind(id.library.as_str())
+        .push(" AND number = ")
+        .bind(id.number)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -155,11 +173,27 @@ pub async fn count_children(conn: &mut AnyConnection, id: &ContainerId) -> Resul
 }
 
 /// Sets the workspace of every container below `root` (after a move across workspaces).
-pub async fn set_workspace_of_subtree(conn: &mut AnyConnection, root: &ContainerId, workspace: i64) -> Result<()> {
+pub async fn set_workspace_of_subtree(
+    conn: &mut AnyConnection,
+    root: &ContainerId,
+    workspace: i64,
+) -> Result<()> {
     let mut pending = vec![root.number];
     while let Some(n) = pending.pop() {
-        Sql::new("UPDATE containers SET workspace = ").bind(workspace).push(" WHERE library = ").bind(root.library.as_str()).push(" AND number = ").bind(n).execute(conn).await?;
-        let rows = Sql::new("SELECT number FROM containers WHERE library = ").bind(root.library.as_str()).push(" AND parent = ").bind(n).fetch_all(conn).await?;
+        Sql::new("UPDATE containers SET workspace = ")
+            .bind(workspace)
+            .push(" WHERE library = ")
+            .bind(root.library.as_str())
+            .push(" AND number = ")
+            .bind(n)
+            .execute(conn)
+            .await?;
+        let rows = Sql::new("SELECT number FROM containers WHERE library = ")
+            .bind(root.library.as_str())
+            .push(" AND parent = ")
+            .bind(n)
+            .fetch_all(conn)
+            .await?;
         for r in rows {
             pending.push(r.try_get("number").db()?);
         }
@@ -174,9 +208,13 @@ pub async fn ancestors(conn: &mut AnyConnection, id: &ContainerId) -> Result<Vec
     let mut next = Some(id.number);
     while let Some(n) = next {
         if chain.len() > 256 {
-            return Err(DomainError::internal(format!("container chain of {id} is too deep or cyclic")));
+            return Err(DomainError::internal(format!(
+                "container chain of {id} is too deep or cyclic"
+            )));
         }
-        let Some(c) = get(conn, &ContainerId::new(id.library.clone(), n)).await? else { break };
+        let Some(c) = get(conn, &ContainerId::new(id.library.clone(), n)).await? else {
+            break;
+        };
         next = c.parent;
         chain.push(c);
     }
@@ -202,7 +240,9 @@ pub struct ContainerFilter {
 fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
     sql.push(" WHERE library = ").bind(library.as_str());
     if !f.kinds.is_empty() {
-        sql.push(" AND kind IN (").bind_list(f.kinds.iter().map(|k| k.as_str())).push(")");
+        sql.push(" AND kind IN (")
+            .bind_list(f.kinds.iter().map(|k| k.as_str()))
+            .push(")");
     }
     if let Some(p) = f.parent {
         sql.push(" AND parent = ").bind(p);
@@ -211,31 +251,52 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
         sql.push(" AND workspace = ").bind(w);
     }
     if !f.names.is_empty() {
-        sql.push(" AND lower(name) IN (").bind_list(f.names.iter().map(|n| n.to_lowercase())).push(")");
+        sql.push(" AND lower(name) IN (")
+            .bind_list(f.names.iter().map(|n| n.to_lowercase()))
+            .push(")");
     }
     if let Some(p) = &f.name_or_description {
         let pat = like_pattern(p);
-        sql.push(" AND (lower(name) LIKE ").bind(pat.clone()).push(" ESCAPE '\\' OR lower(description) LIKE ").bind(pat).push(" ESCAPE '\\')");
+        sql.push(" AND (lower(name) LIKE ")
+            .bind(pat.clone())
+            .push(" ESCAPE '\\' OR lower(description) LIKE ")
+            .bind(pat)
+            .push(" ESCAPE '\\')");
     }
     if let Some(d) = &f.description {
-        sql.push(" AND lower(description) LIKE ").bind(like_pattern(d)).push(" ESCAPE '\\'");
+        sql.push(" AND lower(description) LIKE ")
+            .bind(like_pattern(d))
+            .push(" ESCAPE '\\'");
     }
     if let Some(o) = &f.owner {
-        sql.push(" AND lower(owner) LIKE ").bind(like_pattern(o)).push(" ESCAPE '\\'");
+        sql.push(" AND lower(owner) LIKE ")
+            .bind(like_pattern(o))
+            .push(" ESCAPE '\\'");
     }
     for (n, v) in &f.customs {
         match v {
-            CustomValue::Text(t) => sql.push(&format!(" AND upper(c{n}) = ")).bind(t.to_uppercase()),
-            other => sql.push(&format!(" AND c{n} = ")).bind(custom_param(*n, Some(other))),
+            CustomValue::Text(t) => sql
+                .push(&format!(" AND upper(c{n}) = "))
+                .bind(t.to_uppercase()),
+            other => sql
+                .push(&format!(" AND c{n} = "))
+                .bind(custom_param(*n, Some(other))),
         };
     }
     if !f.numbers.is_empty() {
-        sql.push(" AND number IN (").bind_list(f.numbers.iter().copied()).push(")");
+        sql.push(" AND number IN (")
+            .bind_list(f.numbers.iter().copied())
+            .push(")");
     }
 }
 
 /// Containers matching `f`, in number order, plus the total when asked for.
-pub async fn search(conn: &mut AnyConnection, library: &LibraryId, f: &ContainerFilter, page: Page) -> Result<(Vec<Container>, Option<i64>)> {
+pub async fn search(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    f: &ContainerFilter,
+    page: Page,
+) -> Result<(Vec<Container>, Option<i64>)> {
     let total = if page.want_total {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM containers");
         push_where(&mut sql, library, f);
@@ -255,8 +316,15 @@ pub async fn search(conn: &mut AnyConnection, library: &LibraryId, f: &Container
 }
 
 /// Whether `candidate` lies in the subtree of `ancestor` (or is it).
-pub async fn is_within(conn: &mut AnyConnection, candidate: &ContainerId, ancestor: i64) -> Result<bool> {
-    Ok(ancestors(conn, candidate).await?.iter().any(|c| c.id.number == ancestor))
+pub async fn is_within(
+    conn: &mut AnyConnection,
+    candidate: &ContainerId,
+    ancestor: i64,
+) -> Result<bool> {
+    Ok(ancestors(conn, candidate)
+        .await?
+        .iter()
+        .any(|c| c.id.number == ancestor))
 }
 
 /// Numbers of every container in the subtree rooted at `root` (inclusive).
@@ -265,7 +333,12 @@ pub async fn subtree(conn: &mut AnyConnection, root: &ContainerId) -> Result<Vec
     let mut pending = vec![root.number];
     while let Some(n) = pending.pop() {
         out.push(n);
-        let rows = Sql::new("SELECT number FROM containers WHERE library = ").bind(root.library.as_str()).push(" AND parent = ").bind(n).fetch_all(conn).await?;
+        let rows = Sql::new("SELECT number FROM containers WHERE library = ")
+            .bind(root.library.as_str())
+            .push(" AND parent = ")
+            .bind(n)
+            .fetch_all(conn)
+            .await?;
         for r in rows {
             pending.push(r.try_get("number").db()?);
         }

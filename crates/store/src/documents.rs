@@ -7,7 +7,10 @@ use dossier_core::{CustomValue, DefaultSecurity, DocumentId, LibraryId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::sql::{Page, Sql, bind_customs, custom_columns, custom_param, get_bool, get_opt_ts, get_ts, like_pattern, read_customs};
+use crate::sql::{
+    Page, Sql, bind_customs, custom_columns, custom_param, get_bool, get_opt_ts, get_ts,
+    like_pattern, read_customs,
+};
 use crate::{DbResult, Result};
 
 fn columns() -> String {
@@ -21,7 +24,11 @@ fn document(row: &AnyRow) -> Result<Document> {
     let security: String = row.try_get("default_security").db()?;
     let wstype: String = row.try_get("wstype").db()?;
     Ok(Document {
-        id: DocumentId::new(LibraryId::parse(&row.try_get::<String, _>("library").db()?)?, row.try_get("number").db()?, row.try_get("version").db()?),
+        id: DocumentId::new(
+            LibraryId::parse(&row.try_get::<String, _>("library").db()?)?,
+            row.try_get("number").db()?,
+            row.try_get("version").db()?,
+        ),
         name: row.try_get("name").db()?,
         extension: row.try_get("extension").db()?,
         doc_type: row.try_get("doc_type").db()?,
@@ -35,7 +42,11 @@ fn document(row: &AnyRow) -> Result<Document> {
         content_hash: row.try_get("content_hash").db()?,
         content_type: row.try_get("content_type").db()?,
         default_security: DefaultSecurity::parse("default_security", &security)?,
-        wstype: if wstype == "email" { WsType::Email } else { WsType::Document },
+        wstype: if wstype == "email" {
+            WsType::Email
+        } else {
+            WsType::Document
+        },
         create_date: get_ts(row, "create_date")?,
         edit_date: get_ts(row, "edit_date")?,
         edit_profile_date: get_ts(row, "edit_profile_date")?,
@@ -165,63 +176,125 @@ pub async fn update(conn: &mut AnyConnection, d: &Document) -> Result<()> {
         .push(", file_edit_date = ")
         .bind(d.file_edit_date);
     for n in 1..=CUSTOM_COUNT {
-        sql.push(&format!(", c{n} = ")).bind(custom_param(n, d.customs.get(n)));
+        sql.push(&format!(", c{n} = "))
+            .bind(custom_param(n, d.customs.get(n)));
     }
-    sql.push(" WHERE library = ").bind(d.id.library.as_str()).push(" AND number = ").bind(d.id.number).push(" AND version = ").bind(d.id.version);
+    sql.push(" WHERE library = ")
+        .bind(d.id.library.as_str())
+        .push(" AND number = ")
+        .bind(d.id.number)
+        .push(" AND version = ")
+        .bind(d.id.version);
     sql.execute(conn).await?;
     Ok(())
 }
 
-pub async fn get_version(conn: &mut AnyConnection, library: &LibraryId, number: i64, version: i64) -> Result<Option<Document>> {
-    Sql::new(&format!("SELECT {} FROM documents WHERE library = ", columns()))
-        .bind(library.as_str())
-        .push(" AND number = ")
-        .bind(number)
-        .push(" AND version = ")
-        .bind(version)
-        .fetch_optional(conn)
-        .await?
-        .map(|r| document(&r))
-        .transpose()
+pub async fn get_version(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+    version: i64,
+) -> Result<Option<Document>> {
+    Sql::new(&format!(
+        "SELECT {} FROM documents WHERE library = ",
+        columns()
+    ))
+    .bind(library.as_str())
+    .push(" AND number = ")
+    .bind(number)
+    .push(" AND version = ")
+    .bind(version)
+    .fetch_optional(conn)
+    .await?
+    .map(|r| document(&r))
+    .transpose()
 }
 
-pub async fn get_latest(conn: &mut AnyConnection, library: &LibraryId, number: i64) -> Result<Option<Document>> {
-    Sql::new(&format!("SELECT {} FROM documents WHERE library = ", columns()))
-        .bind(library.as_str())
-        .push(" AND number = ")
-        .bind(number)
-        .push(" AND is_latest = 1")
-        .fetch_optional(conn)
-        .await?
-        .map(|r| document(&r))
-        .transpose()
+pub async fn get_latest(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+) -> Result<Option<Document>> {
+    Sql::new(&format!(
+        "SELECT {} FROM documents WHERE library = ",
+        columns()
+    ))
+    .bind(library.as_str())
+    .push(" AND number = ")
+    .bind(number)
+    .push(" AND is_latest = 1")
+    .fetch_optional(conn)
+    .await?
+    .map(|r| document(&r))
+    .transpose()
 }
 
-pub async fn versions(conn: &mut AnyConnection, library: &LibraryId, number: i64, page: Page) -> Result<(Vec<Document>, Option<i64>)> {
+pub async fn versions(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+    page: Page,
+) -> Result<(Vec<Document>, Option<i64>)> {
     let total = if page.want_total {
-        let row = Sql::new("SELECT COUNT(*) AS n FROM documents WHERE library = ").bind(library.as_str()).push(" AND number = ").bind(number).fetch_one(conn).await?;
+        let row = Sql::new("SELECT COUNT(*) AS n FROM documents WHERE library = ")
+            .bind(library.as_str())
+            .push(" AND number = ")
+            .bind(number)
+            .fetch_one(conn)
+            .await?;
         Some(row.try_get::<i64, _>("n").db()?)
     } else {
         None
     };
-    let mut sql = Sql::new(&format!("SELECT {} FROM documents WHERE library = ", columns()));
-    sql.bind(library.as_str()).push(" AND number = ").bind(number);
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM documents WHERE library = ",
+        columns()
+    ));
+    sql.bind(library.as_str())
+        .push(" AND number = ")
+        .bind(number);
     if let Some(after) = page.after {
         sql.push(" AND version > ").bind(after);
     }
     sql.push(" ORDER BY version");
     page.push_limit(&mut sql);
-    Ok((sql.fetch_all(conn).await?.iter().map(document).collect::<Result<_>>()?, total))
+    Ok((
+        sql.fetch_all(conn)
+            .await?
+            .iter()
+            .map(document)
+            .collect::<Result<_>>()?,
+        total,
+    ))
 }
 
 /// Removes one version. If it was the latest, the highest remaining version becomes latest.
 /// Returns how many versions remain.
 pub async fn delete_version(conn: &mut AnyConnection, id: &DocumentId) -> Result<i64> {
-    Sql::new("DELETE FROM documents WHERE library = ").bind(id.library.as_str()).push(" AND number = ").bind(id.number).push(" AND version = ").bind(id.version).execute(conn).await?;
-    let row = Sql::new("SELECT COUNT(*) AS n, MAX(version) AS v FROM documents WHERE library = ").bind(id.library.as_str()).push(" AND number = ").bind(id.number).fetch_one(conn).await?;
+    Sql::new("DELETE FROM documents WHERE library = ")
+        .bind(id.library.as_str())
+        .push(" AND number = ")
+        .bind(id.number)
+        .push(" AND version = ")
+        .bind(id.version)
+        .execute(conn)
+        .await?;
+    let row = Sql::new("SELECT COUNT(*) AS n, MAX(version) AS v FROM documents WHERE library = ")
+        .bind(id.library.as_str())
+        .push(" AND number = ")
+        .bind(id.number)
+        .fetch_one(conn)
+        .await?;
     let remaining: i64 = row.try_get("n").db()?;
     if let Some(v) = row.try_get::<Option<i64>, _>("v").db()? {
-        Sql::new("UPDATE documents SET is_latest = 1 WHERE library = ").bind(id.library.as_str()).push(" AND number = ").bind(id.number).push(" AND version = ").bind(v).execute(conn).await?;
+        Sql::new("UPDATE documents SET is_latest = 1 WHERE library = ")
+            .bind(id.library.as_str())
+            .push(" AND number = ")
+            .bind(id.number)
+            .push(" AND version = ")
+            .bind(v)
+            .execute(conn)
+            .await?;
     }
     Ok(remaining)
 }
@@ -259,12 +332,16 @@ pub struct DocumentFilter {
 
 fn push_pattern(sql: &mut Sql, col: &str, pattern: &Option<String>) {
     if let Some(p) = pattern {
-        sql.push(&format!(" AND lower({col}) LIKE ")).bind(like_pattern(p)).push(" ESCAPE '\\'");
+        sql.push(&format!(" AND lower({col}) LIKE "))
+            .bind(like_pattern(p))
+            .push(" ESCAPE '\\'");
     }
 }
 
 fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
-    sql.push(" WHERE d.library = ").bind(library.as_str()).push(" AND d.is_latest = 1");
+    sql.push(" WHERE d.library = ")
+        .bind(library.as_str())
+        .push(" AND d.is_latest = 1");
     if let Some(folders) = &f.folders {
         if folders.is_empty() {
             sql.push(" AND 1 = 0");
@@ -275,11 +352,17 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
         }
     }
     if !f.names.is_empty() {
-        sql.push(" AND lower(d.name) IN (").bind_list(f.names.iter().map(|n| n.to_lowercase())).push(")");
+        sql.push(" AND lower(d.name) IN (")
+            .bind_list(f.names.iter().map(|n| n.to_lowercase()))
+            .push(")");
     }
     if let Some(p) = &f.name_or_description {
         let pat = like_pattern(p);
-        sql.push(" AND (lower(d.name) LIKE ").bind(pat.clone()).push(" ESCAPE '\\' OR lower(d.comment) LIKE ").bind(pat).push(" ESCAPE '\\')");
+        sql.push(" AND (lower(d.name) LIKE ")
+            .bind(pat.clone())
+            .push(" ESCAPE '\\' OR lower(d.comment) LIKE ")
+            .bind(pat)
+            .push(" ESCAPE '\\')");
     }
     push_pattern(sql, "d.comment", &f.comments);
     push_pattern(sql, "d.author", &f.author);
@@ -292,25 +375,33 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
         sql.push(" AND d.subclass = ").bind(c.to_uppercase());
     }
     if !f.types.is_empty() {
-        sql.push(" AND d.doc_type IN (").bind_list(f.types.iter().map(|t| t.to_uppercase())).push(")");
+        sql.push(" AND d.doc_type IN (")
+            .bind_list(f.types.iter().map(|t| t.to_uppercase()))
+            .push(")");
     }
     if !f.numbers.is_empty() {
-        sql.push(" AND d.number IN (").bind_list(f.numbers.iter().copied()).push(")");
+        sql.push(" AND d.number IN (")
+            .bind_list(f.numbers.iter().copied())
+            .push(")");
     }
     for (n, m) in &f.customs {
         match m {
             CustomMatch::Equals(CustomValue::Text(t)) => {
-                sql.push(&format!(" AND upper(d.c{n}) = ")).bind(t.to_uppercase());
+                sql.push(&format!(" AND upper(d.c{n}) = "))
+                    .bind(t.to_uppercase());
             }
             CustomMatch::Equals(v) => {
-                sql.push(&format!(" AND d.c{n} = ")).bind(custom_param(*n, Some(v)));
+                sql.push(&format!(" AND d.c{n} = "))
+                    .bind(custom_param(*n, Some(v)));
             }
             CustomMatch::NumberRange(lo, hi) => {
                 if let Some(lo) = lo {
-                    sql.push(&format!(" AND d.c{n} >= ")).bind(crate::sql::Param::Float(Some(*lo)));
+                    sql.push(&format!(" AND d.c{n} >= "))
+                        .bind(crate::sql::Param::Float(Some(*lo)));
                 }
                 if let Some(hi) = hi {
-                    sql.push(&format!(" AND d.c{n} <= ")).bind(crate::sql::Param::Float(Some(*hi)));
+                    sql.push(&format!(" AND d.c{n} <= "))
+                        .bind(crate::sql::Param::Float(Some(*hi)));
                 }
             }
             CustomMatch::TimeRange(lo, hi) => {
@@ -329,7 +420,12 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
     if let Some(w) = f.wstype {
         sql.push(" AND d.wstype = ").bind(w.as_str());
     }
-    for (col, op, v) in [("create_date", ">=", f.create_from), ("create_date", "<=", f.create_to), ("edit_date", ">=", f.edit_from), ("edit_date", "<=", f.edit_to)] {
+    for (col, op, v) in [
+        ("create_date", ">=", f.create_from),
+        ("create_date", "<=", f.create_to),
+        ("edit_date", ">=", f.edit_from),
+        ("edit_date", "<=", f.edit_to),
+    ] {
         if let Some(v) = v {
             sql.push(&format!(" AND d.{col} {op} ")).bind(v);
         }
@@ -337,7 +433,12 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
 }
 
 /// Latest versions matching `f`, in document-number order.
-pub async fn search(conn: &mut AnyConnection, library: &LibraryId, f: &DocumentFilter, page: Page) -> Result<(Vec<Document>, Option<i64>)> {
+pub async fn search(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    f: &DocumentFilter,
+    page: Page,
+) -> Result<(Vec<Document>, Option<i64>)> {
     let total = if page.want_total {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM documents d");
         push_where(&mut sql, library, f);
@@ -345,7 +446,11 @@ pub async fn search(conn: &mut AnyConnection, library: &LibraryId, f: &DocumentF
     } else {
         None
     };
-    let cols = columns().split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
+    let cols = columns()
+        .split(", ")
+        .map(|c| format!("d.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut sql = Sql::new(&format!("SELECT {cols} FROM documents d"));
     push_where(&mut sql, library, f);
     if let Some(after) = page.after {
@@ -353,12 +458,26 @@ pub async fn search(conn: &mut AnyConnection, library: &LibraryId, f: &DocumentF
     }
     sql.push(" ORDER BY d.number");
     page.push_limit(&mut sql);
-    Ok((sql.fetch_all(conn).await?.iter().map(document).collect::<Result<_>>()?, total))
+    Ok((
+        sql.fetch_all(conn)
+            .await?
+            .iter()
+            .map(document)
+            .collect::<Result<_>>()?,
+        total,
+    ))
 }
 
 // ---- filings ----
 
-pub async fn file(conn: &mut AnyConnection, library: &LibraryId, folder: i64, document: i64, is_reference: bool, now: DateTime<Utc>) -> Result<()> {
+pub async fn file(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    folder: i64,
+    document: i64,
+    is_reference: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     Sql::new("INSERT INTO filings (library, folder, document, is_reference, filed_at) VALUES (")
         .bind(library.as_str())
         .push(", ")
@@ -375,39 +494,84 @@ pub async fn file(conn: &mut AnyConnection, library: &LibraryId, folder: i64, do
     Ok(())
 }
 
-pub async fn unfile(conn: &mut AnyConnection, library: &LibraryId, folder: i64, document: i64) -> Result<bool> {
-    Ok(Sql::new("DELETE FROM filings WHERE library = ").bind(library.as_str()).push(" AND folder = ").bind(folder).push(" AND document = ").bind(document).execute(conn).await? > 0)
+pub async fn unfile(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    folder: i64,
+    document: i64,
+) -> Result<bool> {
+    Ok(Sql::new("DELETE FROM filings WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND folder = ")
+        .bind(folder)
+        .push(" AND document = ")
+        .bind(document)
+        .execute(conn)
+        .await?
+        > 0)
 }
 
-pub async fn unfile_everywhere(conn: &mut AnyConnection, library: &LibraryId, document: i64) -> Result<()> {
-    Sql::new("DELETE FROM filings WHERE library = ").bind(library.as_str()).push(" AND document = ").bind(document).execute(conn).await?;
+pub async fn unfile_everywhere(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    document: i64,
+) -> Result<()> {
+    Sql::new("DELETE FROM filings WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND document = ")
+        .bind(document)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Where a document is filed: its home folder first, then references.
-pub async fn filings_of(conn: &mut AnyConnection, library: &LibraryId, document: i64) -> Result<Vec<Filing>> {
-    let rows = Sql::new("SELECT folder, document, is_reference, filed_at FROM filings WHERE library = ")
-        .bind(library.as_str())
-        .push(" AND document = ")
-        .bind(document)
-        .push(" ORDER BY is_reference, filed_at, folder")
-        .fetch_all(conn)
-        .await?;
+pub async fn filings_of(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    document: i64,
+) -> Result<Vec<Filing>> {
+    let rows =
+        Sql::new("SELECT folder, document, is_reference, filed_at FROM filings WHERE library = ")
+            .bind(library.as_str())
+            .push(" AND document = ")
+            .bind(document)
+            .push(" ORDER BY is_reference, filed_at, folder")
+            .fetch_all(conn)
+            .await?;
     rows.iter()
         .map(|r| {
-            Ok(Filing { folder: r.try_get("folder").db()?, document: r.try_get("document").db()?, is_reference: get_bool(r, "is_reference")?, filed_at: get_ts(r, "filed_at")? })
+            Ok(Filing {
+                folder: r.try_get("folder").db()?,
+                document: r.try_get("document").db()?,
+                is_reference: get_bool(r, "is_reference")?,
+                filed_at: get_ts(r, "filed_at")?,
+            })
         })
         .collect()
 }
 
-pub async fn count_in_folder(conn: &mut AnyConnection, library: &LibraryId, folder: i64) -> Result<i64> {
-    let row = Sql::new("SELECT COUNT(*) AS n FROM filings WHERE library = ").bind(library.as_str()).push(" AND folder = ").bind(folder).fetch_one(conn).await?;
+pub async fn count_in_folder(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    folder: i64,
+) -> Result<i64> {
+    let row = Sql::new("SELECT COUNT(*) AS n FROM filings WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND folder = ")
+        .bind(folder)
+        .fetch_one(conn)
+        .await?;
     row.try_get("n").db()
 }
 
 // ---- check-outs ----
 
-pub async fn checkout(conn: &mut AnyConnection, library: &LibraryId, document: i64) -> Result<Option<Checkout>> {
+pub async fn checkout(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    document: i64,
+) -> Result<Option<Checkout>> {
     let Some(r) = Sql::new("SELECT user_id, comments, location, path, due_date, checkout_date FROM checkouts WHERE library = ")
         .bind(library.as_str())
         .push(" AND document = ")
@@ -427,7 +591,12 @@ pub async fn checkout(conn: &mut AnyConnection, library: &LibraryId, document: i
     }))
 }
 
-pub async fn set_checkout(conn: &mut AnyConnection, library: &LibraryId, document: i64, c: &Checkout) -> Result<()> {
+pub async fn set_checkout(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    document: i64,
+    c: &Checkout,
+) -> Result<()> {
     Sql::new("INSERT INTO checkouts (library, document, user_id, comments, location, path, due_date, checkout_date) VALUES (")
         .bind(library.as_str())
         .push(", ")
@@ -450,20 +619,42 @@ pub async fn set_checkout(conn: &mut AnyConnection, library: &LibraryId, documen
     Ok(())
 }
 
-pub async fn clear_checkout(conn: &mut AnyConnection, library: &LibraryId, document: i64) -> Result<bool> {
-    Ok(Sql::new("DELETE FROM checkouts WHERE library = ").bind(library.as_str()).push(" AND document = ").bind(document).execute(conn).await? > 0)
+pub async fn clear_checkout(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    document: i64,
+) -> Result<bool> {
+    Ok(Sql::new("DELETE FROM checkouts WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND document = ")
+        .bind(document)
+        .execute(conn)
+        .await?
+        > 0)
 }
 
 /// Every (library, number, version, hash, size) row, for `dossier check`.
 pub async fn all_content(conn: &mut AnyConnection) -> Result<Vec<(String, i64, i64, String, i64)>> {
     let rows = Sql::new("SELECT library, number, version, content_hash, size FROM documents ORDER BY library, number, version").fetch_all(conn).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("library").db()?, r.try_get("number").db()?, r.try_get("version").db()?, r.try_get("content_hash").db()?, r.try_get("size").db()?)))
+        .map(|r| {
+            Ok((
+                r.try_get("library").db()?,
+                r.try_get("number").db()?,
+                r.try_get("version").db()?,
+                r.try_get("content_hash").db()?,
+                r.try_get("size").db()?,
+            ))
+        })
         .collect()
 }
 
 /// Check-outs of several documents at once (list responses show them without N+1 queries).
-pub async fn checkouts_for(conn: &mut AnyConnection, library: &LibraryId, documents: &[i64]) -> Result<std::collections::HashMap<i64, Checkout>> {
+pub async fn checkouts_for(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    documents: &[i64],
+) -> Result<std::collections::HashMap<i64, Checkout>> {
     let mut out = std::collections::HashMap::new();
     if documents.is_empty() {
         return Ok(out);
@@ -492,7 +683,11 @@ pub async fn checkouts_for(conn: &mut AnyConnection, library: &LibraryId, docume
 }
 
 /// The workspace (number, name) of each document's home folder.
-pub async fn home_workspaces(conn: &mut AnyConnection, library: &LibraryId, documents: &[i64]) -> Result<std::collections::HashMap<i64, (i64, String)>> {
+pub async fn home_workspaces(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    documents: &[i64],
+) -> Result<std::collections::HashMap<i64, (i64, String)>> {
     let mut out = std::collections::HashMap::new();
     if documents.is_empty() {
         return Ok(out);
@@ -505,7 +700,39 @@ pub async fn home_workspaces(conn: &mut AnyConnection, library: &LibraryId, docu
         .fetch_all(conn)
         .await?;
     for r in rows {
-        out.insert(r.try_get::<i64, _>("document").db()?, (r.try_get::<i64, _>("workspace").db()?, r.try_get::<String, _>("name").db()?));
+        out.insert(
+            r.try_get::<i64, _>("document").db()?,
+            (
+                r.try_get::<i64, _>("workspace").db()?,
+                r.try_get::<String, _>("name").db()?,
+            ),
+        );
+    }
+    Ok(out)
+}
+
+/// The latest version number of each document.
+pub async fn latest_versions(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    documents: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>> {
+    let mut out = std::collections::HashMap::new();
+    if documents.is_empty() {
+        return Ok(out);
+    }
+    let rows = Sql::new("SELECT number, version FROM documents WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND is_latest = 1 AND number IN (")
+        .bind_list(documents.iter().copied())
+        .push(")")
+        .fetch_all(conn)
+        .await?;
+    for r in rows {
+        out.insert(
+            r.try_get::<i64, _>("number").db()?,
+            r.try_get::<i64, _>("version").db()?,
+        );
     }
     Ok(out)
 }

@@ -31,8 +31,17 @@ pub async fn append(conn: &mut AnyConnection, e: &Event) -> Result<()> {
 }
 
 /// Events of a library after `cursor`, oldest first, at most `limit`.
-pub async fn after(conn: &mut AnyConnection, library: &str, cursor: i64, limit: i64, item_type: Option<&str>, action: Option<&str>) -> Result<Vec<Event>> {
-    let mut sql = Sql::new("SELECT seq, library, item_type, action, object_id, related_object_id, root_id, user_id, event_date FROM events WHERE library = ");
+pub async fn after(
+    conn: &mut AnyConnection,
+    library: &str,
+    cursor: i64,
+    limit: i64,
+    item_type: Option<&str>,
+    action: Option<&str>,
+) -> Result<Vec<Event>> {
+    let mut sql = Sql::new(
+        "SELECT seq, library, item_type, action, object_id, related_object_id, root_id, user_id, event_date FROM events WHERE library = ",
+    );
     sql.bind(library).push(" AND seq > ").bind(cursor);
     if let Some(t) = item_type {
         sql.push(" AND item_type = ").bind(t);
@@ -61,6 +70,9 @@ pub async fn after(conn: &mut AnyConnection, library: &str, cursor: i64, limit: 
 }
 
 pub async fn last_seq(conn: &mut AnyConnection, library: &str) -> Result<i64> {
-    let row = Sql::new("SELECT COALESCE(MAX(seq), 0) AS n FROM events WHERE library = ").bind(library).fetch_one(conn).await?;
+    let row = Sql::new("SELECT COALESCE(MAX(seq), 0) AS n FROM events WHERE library = ")
+        .bind(library)
+        .fetch_one(conn)
+        .await?;
     row.try_get("n").db()
 }

@@ -14,7 +14,11 @@ const COLUMNS: &str = "library, document, version, activity, activity_code, acti
 fn entry(row: &AnyRow) -> Result<HistoryEntry> {
     Ok(HistoryEntry {
         id: row.try_get("id").db()?,
-        document: DocumentId::new(LibraryId::parse(&row.try_get::<String, _>("library").db()?)?, row.try_get("document").db()?, row.try_get("version").db()?),
+        document: DocumentId::new(
+            LibraryId::parse(&row.try_get::<String, _>("library").db()?)?,
+            row.try_get("document").db()?,
+            row.try_get("version").db()?,
+        ),
         activity: row.try_get("activity").db()?,
         activity_code: row.try_get("activity_code").db()?,
         activity_date: get_ts(row, "activity_date")?,
@@ -84,12 +88,17 @@ pub struct HistoryFilter {
 }
 
 fn push_where(sql: &mut Sql, library: &LibraryId, document: i64, f: &HistoryFilter) {
-    sql.push(" WHERE library = ").bind(library.as_str()).push(" AND document = ").bind(document);
+    sql.push(" WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND document = ")
+        .bind(document);
     if let Some(v) = f.version {
         sql.push(" AND version = ").bind(v);
     }
     if !f.activities.is_empty() {
-        sql.push(" AND activity IN (").bind_list(f.activities.iter().map(String::as_str)).push(")");
+        sql.push(" AND activity IN (")
+            .bind_list(f.activities.iter().map(String::as_str))
+            .push(")");
     }
     if let Some(u) = &f.user {
         sql.push(" AND user_id = ").bind(u.to_uppercase());
@@ -103,7 +112,13 @@ fn push_where(sql: &mut Sql, library: &LibraryId, document: i64, f: &HistoryFilt
 }
 
 /// Newest first, as iManage lists history.
-pub async fn list(conn: &mut AnyConnection, library: &LibraryId, document: i64, f: &HistoryFilter, page: Page) -> Result<(Vec<HistoryEntry>, Option<i64>)> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    document: i64,
+    f: &HistoryFilter,
+    page: Page,
+) -> Result<(Vec<HistoryEntry>, Option<i64>)> {
     let total = if page.want_total {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM history");
         push_where(&mut sql, library, document, f);
@@ -118,5 +133,12 @@ pub async fn list(conn: &mut AnyConnection, library: &LibraryId, document: i64, 
     }
     sql.push(" ORDER BY id DESC");
     page.push_limit(&mut sql);
-    Ok((sql.fetch_all(conn).await?.iter().map(entry).collect::<Result<_>>()?, total))
+    Ok((
+        sql.fetch_all(conn)
+            .await?
+            .iter()
+            .map(entry)
+            .collect::<Result<_>>()?,
+        total,
+    ))
 }

@@ -45,13 +45,22 @@ pub fn db_error(e: sqlx::Error) -> DomainError {
             let code = d.code().map(|c| c.to_string()).unwrap_or_default();
             match code.as_str() {
                 // SQLite: SQLITE_FULL, SQLITE_IOERR*, SQLITE_READONLY*, SQLITE_CANTOPEN; PostgreSQL: disk full.
-                "13" | "10" | "8" | "14" | "53100" => DomainError::Unavailable(format!("the metadata store cannot take the write: {}", d.message())),
-                "2067" | "1555" | "23505" => DomainError::Conflict("an object with this identity already exists".into()),
-                _ if d.message().contains("database or disk is full") => DomainError::Unavailable("the metadata store is full".into()),
+                "13" | "10" | "8" | "14" | "53100" => DomainError::Unavailable(format!(
+                    "the metadata store cannot take the write: {}",
+                    d.message()
+                )),
+                "2067" | "1555" | "23505" => {
+                    DomainError::Conflict("an object with this identity already exists".into())
+                }
+                _ if d.message().contains("database or disk is full") => {
+                    DomainError::Unavailable("the metadata store is full".into())
+                }
                 _ => DomainError::Internal(e.to_string()),
             }
         }
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => DomainError::Unavailable(format!("the metadata store is unreachable: {e}")),
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            DomainError::Unavailable(format!("the metadata store is unreachable: {e}"))
+        }
         _ => DomainError::Internal(e.to_string()),
     }
 }
@@ -95,14 +104,21 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(DomainError::invalid("database_url", format!("'{url}' is neither a sqlite: nor a postgres: URL")));
+            return Err(DomainError::invalid(
+                "database_url",
+                format!("'{url}' is neither a sqlite: nor a postgres: URL"),
+            ));
         };
         let options = match backend {
             // mode=rwc creates the file; the pragmas make every commit durable (FULL) while
             // WAL lets readers proceed during a write.
             Backend::Sqlite => {
                 let sep = if url.contains('?') { '&' } else { '?' };
-                let full = if url.contains("mode=") { url.to_string() } else { format!("{url}{sep}mode=rwc") };
+                let full = if url.contains("mode=") {
+                    url.to_string()
+                } else {
+                    format!("{url}{sep}mode=rwc")
+                };
                 AnyConnectOptions::from_str(&full).db()?
             }
             Backend::Postgres => AnyConnectOptions::from_str(url).db()?,
@@ -129,7 +145,11 @@ impl Store {
         };
         let writer = pool(writers).connect_with(options.clone()).await.db()?;
         let reader = pool(readers).connect_with(options).await.db()?;
-        Ok(Store { backend, reader, writer })
+        Ok(Store {
+            backend,
+            reader,
+            writer,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -142,7 +162,10 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("migrations/postgres"),
         };
-        migrator.run(&self.writer).await.map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+        migrator
+            .run(&self.writer)
+            .await
+            .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
     }
 
     /// Starts a write transaction. On PostgreSQL it takes a transaction-scoped advisory lock
@@ -151,7 +174,10 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx> {
         let mut inner = self.writer.begin().await.db()?;
         if self.backend == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(7219001)").execute(&mut *inner).await.db()?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7219001)")
+                .execute(&mut *inner)
+                .await
+                .db()?;
         }
         Ok(Tx { inner })
     }
@@ -162,7 +188,11 @@ impl Store {
     }
 
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await.db().map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .db()
+            .map(|_| ())
     }
 
     pub async fn close(&self) {

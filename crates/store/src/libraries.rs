@@ -10,12 +10,22 @@ use crate::sql::{Sql, get_bool};
 use crate::{DbResult, Result};
 
 pub async fn ensure_customer(conn: &mut AnyConnection, id: i64, name: &str) -> Result<()> {
-    Sql::new("INSERT INTO customers (id, name) VALUES (").bind(id).push(", ").bind(name).push(") ON CONFLICT (id) DO NOTHING").execute(conn).await?;
+    Sql::new("INSERT INTO customers (id, name) VALUES (")
+        .bind(id)
+        .push(", ")
+        .bind(name)
+        .push(") ON CONFLICT (id) DO NOTHING")
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn customer_exists(conn: &mut AnyConnection, id: i64) -> Result<bool> {
-    Ok(Sql::new("SELECT id FROM customers WHERE id = ").bind(id).fetch_optional(conn).await?.is_some())
+    Ok(Sql::new("SELECT id FROM customers WHERE id = ")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
 }
 
 fn library(row: &AnyRow) -> Result<Library> {
@@ -28,23 +38,29 @@ fn library(row: &AnyRow) -> Result<Library> {
 }
 
 pub async fn insert(conn: &mut AnyConnection, lib: &Library, now: DateTime<Utc>) -> Result<()> {
-    Sql::new("INSERT INTO libraries (id, customer_id, description, is_hidden, created_at) VALUES (")
-        .bind(lib.id.as_str())
-        .push(", ")
-        .bind(lib.customer_id)
-        .push(", ")
-        .bind(lib.description.as_str())
-        .push(", ")
-        .bind(lib.is_hidden)
-        .push(", ")
-        .bind(now)
-        .push(")")
-        .execute(conn)
-        .await?;
+    Sql::new(
+        "INSERT INTO libraries (id, customer_id, description, is_hidden, created_at) VALUES (",
+    )
+    .bind(lib.id.as_str())
+    .push(", ")
+    .bind(lib.customer_id)
+    .push(", ")
+    .bind(lib.description.as_str())
+    .push(", ")
+    .bind(lib.is_hidden)
+    .push(", ")
+    .bind(now)
+    .push(")")
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-pub async fn get(conn: &mut AnyConnection, customer_id: i64, id: &LibraryId) -> Result<Option<Library>> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    id: &LibraryId,
+) -> Result<Option<Library>> {
     Sql::new("SELECT id, customer_id, description, is_hidden FROM libraries WHERE id = ")
         .bind(id.as_str())
         .push(" AND customer_id = ")
@@ -74,16 +90,22 @@ pub enum Numbering {
 
 /// Takes the next number of a library's document or container sequence. Runs inside the
 /// caller's transaction, so a rolled-back create gives its number back.
-pub async fn next_number(conn: &mut AnyConnection, id: &LibraryId, which: Numbering) -> Result<i64> {
+pub async fn next_number(
+    conn: &mut AnyConnection,
+    id: &LibraryId,
+    which: Numbering,
+) -> Result<i64> {
     let col = match which {
         Numbering::Document => "next_document",
         Numbering::Container => "next_container",
     };
-    let row = Sql::new(&format!("UPDATE libraries SET {col} = {col} + 1 WHERE id = "))
-        .bind(id.as_str())
-        .push(&format!(" RETURNING {col} - 1 AS n"))
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| DomainError::not_found(format!("library {id}")))?;
+    let row = Sql::new(&format!(
+        "UPDATE libraries SET {col} = {col} + 1 WHERE id = "
+    ))
+    .bind(id.as_str())
+    .push(&format!(" RETURNING {col} - 1 AS n"))
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| DomainError::not_found(format!("library {id}")))?;
     row.try_get::<i64, _>("n").db()
 }

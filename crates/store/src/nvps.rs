@@ -22,7 +22,11 @@ impl NvpOwner {
     }
 }
 
-pub async fn list(conn: &mut AnyConnection, library: &LibraryId, owner: NvpOwner) -> Result<Vec<(String, String)>> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    owner: NvpOwner,
+) -> Result<Vec<(String, String)>> {
     let (kind, n) = owner.parts();
     let rows = Sql::new("SELECT name, value FROM name_value_pairs WHERE library = ")
         .bind(library.as_str())
@@ -33,10 +37,18 @@ pub async fn list(conn: &mut AnyConnection, library: &LibraryId, owner: NvpOwner
         .push(" ORDER BY name")
         .fetch_all(conn)
         .await?;
-    rows.iter().map(|r| Ok((r.try_get("name").db()?, r.try_get("value").db()?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get("name").db()?, r.try_get("value").db()?)))
+        .collect()
 }
 
-pub async fn set(conn: &mut AnyConnection, library: &LibraryId, owner: NvpOwner, name: &str, value: &str) -> Result<()> {
+pub async fn set(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    owner: NvpOwner,
+    name: &str,
+    value: &str,
+) -> Result<()> {
     let (kind, n) = owner.parts();
     Sql::new("INSERT INTO name_value_pairs (library, object_kind, object_number, name, value) VALUES (")
         .bind(library.as_str())
@@ -54,7 +66,12 @@ pub async fn set(conn: &mut AnyConnection, library: &LibraryId, owner: NvpOwner,
     Ok(())
 }
 
-pub async fn remove(conn: &mut AnyConnection, library: &LibraryId, owner: NvpOwner, name: &str) -> Result<()> {
+pub async fn remove(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    owner: NvpOwner,
+    name: &str,
+) -> Result<()> {
     let (kind, n) = owner.parts();
     Sql::new("DELETE FROM name_value_pairs WHERE library = ")
         .bind(library.as_str())
@@ -69,14 +86,30 @@ pub async fn remove(conn: &mut AnyConnection, library: &LibraryId, owner: NvpOwn
     Ok(())
 }
 
-pub async fn remove_all(conn: &mut AnyConnection, library: &LibraryId, owner: NvpOwner) -> Result<()> {
+pub async fn remove_all(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    owner: NvpOwner,
+) -> Result<()> {
     let (kind, n) = owner.parts();
-    Sql::new("DELETE FROM name_value_pairs WHERE library = ").bind(library.as_str()).push(" AND object_kind = ").bind(kind).push(" AND object_number = ").bind(n).execute(conn).await?;
+    Sql::new("DELETE FROM name_value_pairs WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND object_kind = ")
+        .bind(kind)
+        .push(" AND object_number = ")
+        .bind(n)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Copies every pair of one owner to another (document copy).
-pub async fn copy(conn: &mut AnyConnection, library: &LibraryId, from: NvpOwner, to: NvpOwner) -> Result<()> {
+pub async fn copy(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    from: NvpOwner,
+    to: NvpOwner,
+) -> Result<()> {
     for (name, value) in list(conn, library, from).await? {
         set(conn, library, to, &name, &value).await?;
     }

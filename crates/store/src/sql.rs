@@ -71,7 +71,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Sql { text: text.to_string(), params: Vec::new() }
+        Sql {
+            text: text.to_string(),
+            params: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
@@ -149,7 +152,10 @@ pub fn get_bool(row: &AnyRow, col: &str) -> Result<bool> {
 
 /// `c1, c2, …, c30`, the custom columns in order.
 pub fn custom_columns() -> String {
-    (1..=CUSTOM_COUNT).map(|n| format!("c{n}")).collect::<Vec<_>>().join(", ")
+    (1..=CUSTOM_COUNT)
+        .map(|n| format!("c{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Binds custom1..custom30 as `$a, $b, …` in column order.
@@ -165,7 +171,9 @@ pub fn bind_customs(sql: &mut Sql, customs: &CustomValues) {
 /// The parameter that stores one custom value in its column's type.
 pub fn custom_param(n: usize, value: Option<&CustomValue>) -> Param {
     match CustomKind::of(n) {
-        CustomKind::Lookup | CustomKind::Text => Param::Text(value.and_then(|v| v.as_text().map(str::to_string))),
+        CustomKind::Lookup | CustomKind::Text => {
+            Param::Text(value.and_then(|v| v.as_text().map(str::to_string)))
+        }
         CustomKind::Number => Param::Float(match value {
             Some(CustomValue::Number(f)) => Some(*f),
             _ => None,
@@ -186,10 +194,22 @@ pub fn read_customs(row: &AnyRow) -> Result<CustomValues> {
     for n in 1..=CUSTOM_COUNT {
         let col = format!("c{n}");
         let value = match CustomKind::of(n) {
-            CustomKind::Lookup | CustomKind::Text => row.try_get::<Option<String>, _>(col.as_str()).db()?.map(CustomValue::Text),
-            CustomKind::Number => row.try_get::<Option<f64>, _>(col.as_str()).db()?.map(CustomValue::Number),
-            CustomKind::Timestamp => row.try_get::<Option<i64>, _>(col.as_str()).db()?.map(|v| CustomValue::Timestamp(ts(v))),
-            CustomKind::Boolean => row.try_get::<Option<i64>, _>(col.as_str()).db()?.map(|v| CustomValue::Boolean(v != 0)),
+            CustomKind::Lookup | CustomKind::Text => row
+                .try_get::<Option<String>, _>(col.as_str())
+                .db()?
+                .map(CustomValue::Text),
+            CustomKind::Number => row
+                .try_get::<Option<f64>, _>(col.as_str())
+                .db()?
+                .map(CustomValue::Number),
+            CustomKind::Timestamp => row
+                .try_get::<Option<i64>, _>(col.as_str())
+                .db()?
+                .map(|v| CustomValue::Timestamp(ts(v))),
+            CustomKind::Boolean => row
+                .try_get::<Option<i64>, _>(col.as_str())
+                .db()?
+                .map(|v| CustomValue::Boolean(v != 0)),
         };
         out.set(n, value);
     }
@@ -208,7 +228,12 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Page { limit: 500, offset: 0, after: None, want_total: false }
+        Page {
+            limit: 500,
+            offset: 0,
+            after: None,
+            want_total: false,
+        }
     }
 }
 

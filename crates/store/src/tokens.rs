@@ -15,7 +15,12 @@ pub struct StoredToken {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn insert(conn: &mut AnyConnection, hash: &str, t: &StoredToken, now: DateTime<Utc>) -> Result<()> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    hash: &str,
+    t: &StoredToken,
+    now: DateTime<Utc>,
+) -> Result<()> {
     Sql::new("INSERT INTO tokens (token_hash, kind, user_id, scope, family, expires_at, created_at) VALUES (")
         .bind(hash)
         .push(", ")
@@ -37,7 +42,12 @@ pub async fn insert(conn: &mut AnyConnection, hash: &str, t: &StoredToken, now: 
 }
 
 pub async fn get(conn: &mut AnyConnection, hash: &str) -> Result<Option<StoredToken>> {
-    let Some(row) = Sql::new("SELECT kind, user_id, scope, family, expires_at FROM tokens WHERE token_hash = ").bind(hash).fetch_optional(conn).await? else {
+    let Some(row) =
+        Sql::new("SELECT kind, user_id, scope, family, expires_at FROM tokens WHERE token_hash = ")
+            .bind(hash)
+            .fetch_optional(conn)
+            .await?
+    else {
         return Ok(None);
     };
     Ok(Some(StoredToken {
@@ -51,13 +61,23 @@ pub async fn get(conn: &mut AnyConnection, hash: &str) -> Result<Option<StoredTo
 
 /// Deletes one token; returns whether it existed (so a refresh token is used only once).
 pub async fn delete(conn: &mut AnyConnection, hash: &str) -> Result<bool> {
-    Ok(Sql::new("DELETE FROM tokens WHERE token_hash = ").bind(hash).execute(conn).await? > 0)
+    Ok(Sql::new("DELETE FROM tokens WHERE token_hash = ")
+        .bind(hash)
+        .execute(conn)
+        .await?
+        > 0)
 }
 
 pub async fn delete_family(conn: &mut AnyConnection, family: &str) -> Result<u64> {
-    Sql::new("DELETE FROM tokens WHERE family = ").bind(family).execute(conn).await
+    Sql::new("DELETE FROM tokens WHERE family = ")
+        .bind(family)
+        .execute(conn)
+        .await
 }
 
 pub async fn delete_expired(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<u64> {
-    Sql::new("DELETE FROM tokens WHERE expires_at < ").bind(now).execute(conn).await
+    Sql::new("DELETE FROM tokens WHERE expires_at < ")
+        .bind(now)
+        .execute(conn)
+        .await
 }

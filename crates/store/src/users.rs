@@ -59,7 +59,12 @@ pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<User>> {
         .transpose()
 }
 
-pub async fn set_password(conn: &mut AnyConnection, id: &str, hash: &str, now: DateTime<Utc>) -> Result<bool> {
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    id: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     Ok(Sql::new("UPDATE users SET password_hash = ")
         .bind(hash)
         .push(", edited_at = ")
@@ -71,7 +76,13 @@ pub async fn set_password(conn: &mut AnyConnection, id: &str, hash: &str, now: D
         > 0)
 }
 
-pub async fn ensure_group(conn: &mut AnyConnection, id: &str, customer_id: i64, full_name: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn ensure_group(
+    conn: &mut AnyConnection,
+    id: &str,
+    customer_id: i64,
+    full_name: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
     Sql::new("INSERT INTO user_groups (id, customer_id, full_name, created_at) VALUES (")
         .bind(id)
         .push(", ")
@@ -98,15 +109,21 @@ pub async fn add_member(conn: &mut AnyConnection, group: &str, user: &str) -> Re
 }
 
 pub async fn is_member(conn: &mut AnyConnection, group: &str, user: &str) -> Result<bool> {
-    Ok(Sql::new("SELECT 1 AS one FROM group_members WHERE group_id = ")
-        .bind(group)
-        .push(" AND user_id = ")
-        .bind(user.to_uppercase())
-        .fetch_optional(conn)
-        .await?
-        .is_some())
+    Ok(
+        Sql::new("SELECT 1 AS one FROM group_members WHERE group_id = ")
+            .bind(group)
+            .push(" AND user_id = ")
+            .bind(user.to_uppercase())
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 pub async fn group_exists(conn: &mut AnyConnection, id: &str) -> Result<bool> {
-    Ok(Sql::new("SELECT id FROM user_groups WHERE id = ").bind(id.to_uppercase()).fetch_optional(conn).await?.is_some())
+    Ok(Sql::new("SELECT id FROM user_groups WHERE id = ")
+        .bind(id.to_uppercase())
+        .fetch_optional(conn)
+        .await?
+        .is_some())
 }

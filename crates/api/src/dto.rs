@@ -1,0 +1,240 @@
+//! Wire shapes of the Work API v2, converted from domain records. Field names follow the
+//! profiles iManage clients read (imanage-api.md §3).
+
+use dossier_core::custom::{CUSTOM_COUNT, format_timestamp, is_lookup};
+use dossier_core::model::{
+    Checkout, Class, Container, ContainerKind, DocType, DocumentView, Event, HistoryEntry, Library,
+    Lookup, Subclass, Trustee,
+};
+use dossier_core::{ContainerId, CustomValues};
+use dossier_service::Caller;
+use dossier_service::documents::Operations;
+use serde_json::{Map, Value, json};
+
+fn ts(t: chrono::DateTime<chrono::Utc>) -> Value {
+    Value::String(format_timestamp(t))
+}
+
+fn opt_ts(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
+    t.map_or(Value::Null, ts)
+}
+
+fn put_customs(out: &mut Map<String, Value>, customs: &CustomValues) {
+    for n in 1..=CUSTOM_COUNT {
+        if let Some(v) = customs.get(n) {
+            out.insert(format!("custom{n}"), v.to_json());
+            if is_lookup(n) {
+                // Descriptions come from the lookup table; the alias stands in until the
+                // profile is decorated with them.
+                out.insert(format!("custom{n}_description"), v.to_json());
+            }
+        }
+    }
+}
+
+pub fn library(l: &Library) -> Value {
+    json!({"id": l.id.as_str(), "alias": l.id.as_str(), "description": l.description, "type": "worksite", "is_hidden": l.is_hidden})
+}
+
+pub fn document(v: &DocumentView, caller: &Caller, include_operations: bool) -> Value {
+    let d = &v.doc;
+    let mut o = Map::new();
+    let full_name = if d.extension.is_empty() {
+        d.name.clone()
+    } else {
+        format!("{}.{}", d.name, d.extension)
+    };
+    let fields = json!({
+        "id": d.id.to_string(),
+        "database": d.id.library.as_str(),
+        "document_number": d.id.number,
+        "version": d.id.version,
+        "latest": v.latest_version.to_string(),
+        "is_latest": d.id.version == v.latest_version,
+        "name": d.name,
+        "extension": d.extension,
+        "full_file_name": full_name,
+        "type": d.doc_type,
+        "class": d.class,
+        "subclass": d.subclass,
+        "author": d.author,
+        "operator": d.operator,
+        "last_user": d.last_user,
+        "comment": d.comment,
+        "size": d.size,
+        "content_type": d.content_type,
+        "checksum": format!("blake3:{}", d.content_hash),
+        "default_security": d.default_security.as_str(),
+        "wstype": d.wstype.as_str(),
+        "create_date": ts(d.create_date),
+        "edit_date": ts(d.edit_date),
+        "edit_profile_date": ts(d.edit_profile_date),
+        "file_create_date": opt_ts(d.file_create_date),
+        "file_edit_date": opt_ts(d.file_edit_date),
+        "is_checked_out": v.checkout.is_some(),
+        "is_in_use": v.checkout.is_some(),
+        "in_use_by": v.checkout.as_ref().map(|c| c.user_id.clone()),
+        "checkout_comment": v.checkout.as_ref().map(|c| c.comments.clone()),
+        "checkout_date": v.checkout.as_ref().map_or(Value::Null, |c| ts(c.checkout_date)),
+        "checkout_due_date": v.checkout.as_ref().map_or(Value::Null, |c| opt_ts(c.due_date)),
+        "checkout_path": v.checkout.as_ref().map(|c| c.path.clone()),
+        "workspace_id": v.workspace.as_ref().map(|(n, _)| ContainerId::new(d.id.library.clone(), *n).to_string()),
+        "workspace_name": v.workspace.as_ref().map(|(_, name)| name.clone()),
+    });
+    if let Value::Object(f) = fields {
+        o.extend(f);
+    }
+    put_customs(&mut o, &d.customs);
+    if d.wstype == dossier_core::model::WsType::Email {
+        let e = &d.email;
+        o.insert("from".into(), json!(e.from));
+        o.insert("to".into(), json!(e.to));
+        o.insert("cc".into(), json!(e.cc));
+        o.insert("bcc".into(), json!(e.bcc));
+        o.insert("sent_date".into(), opt_ts(e.sent_date));
+        o.insert("received_date".into(), opt_ts(e.received_date));
+        o.insert("conversation_id".into(), json!(e.conversation_id));
+    }
+    if include_operations {
+        o.insert(
+            "operations".into(),
+            operations(&Operations::of(v, caller), caller),
+        );
+    }
+    Value::Object(o)
+}
+
+pub fn operations(ops: &Operations, caller: &Caller) -> Value {
+    let edit = ops.editable;
+    json!({
+        "copy": true,
+        "create_new_version": edit,
+        "delete": edit && !ops.checked_out,
+        "lock": !ops.checked_out,
+        "unlock": ops.checked_out && (!ops.checked_out_by_other || caller.is_admin),
+        "move": edit,
+        "replace": edit,
+        "update": edit,
+        "set_security": edit,
+        "checkout": !ops.checked_out,
+    })
+}
+
+pub fn container(c: &Container, contents: Option<(bool, bool)>) -> Value {
+    let mut o = Map::new();
+    let lib = c.id.library.clone();
+    let folder_type = match c.kind {
+        ContainerKind::Workspace => None,
+        ContainerKind::Folder => Some("regular"),
+        ContainerKind::Tab => Some("tab"),
+        ContainerKind::SearchFolder => Some("search"),
+    };
+    let fields = json!({
+        "id": c.id.to_string(),
+        "database": lib.as_str(),
+        "document_number": c.id.number,
+        "name": c.name,
+        "description": c.description,
+        "owner": c.owner,
+        "author": c.author,
+        "class": c.class,
+        "subclass": c.subclass,
+        "default_security": c.default_security.as_str(),
+        "wstype": if c.kind == ContainerKind::Workspace { "workspace" } else { "folder" },
+        "create_date": ts(c.create_date),
+        "edit_date": ts(c.edit_date),
+    });
+    if let Value::Object(f) = fields {
+        o.extend(f);
+    }
+    if let Some(ft) = folder_type {
+        o.insert("folder_type".into(), json!(ft));
+        o.insert(
+            "parent_id".into(),
+            json!(
+                c.parent
+                    .map(|p| ContainerId::new(lib.clone(), p).to_string())
+            ),
+        );
+        o.insert(
+            "workspace_id".into(),
+            json!(ContainerId::new(lib.clone(), c.workspace).to_string()),
+        );
+        o.insert("view_type".into(), json!(c.view_type));
+        o.insert("email".into(), json!(c.email));
+        o.insert(
+            "profile".into(),
+            c.default_profile.clone().unwrap_or_else(|| json!({})),
+        );
+    }
+    if let Some(sp) = &c.search_profile {
+        o.insert("searchprofile".into(), sp.clone());
+    }
+    if let Some((subfolders, documents)) = contents {
+        o.insert("has_subfolders".into(), json!(subfolders));
+        o.insert("has_documents".into(), json!(documents));
+    }
+    put_customs(&mut o, &c.customs);
+    Value::Object(o)
+}
+
+pub fn history(h: &HistoryEntry) -> Value {
+    json!({
+        "id": h.id,
+        "document_id": h.document.to_string(),
+        "database": h.document.library.as_str(),
+        "document_number": h.document.number,
+        "version": h.document.version,
+        "activity": h.activity,
+        "activity_code": h.activity_code,
+        "activity_date": ts(h.activity_date),
+        "user": h.user_id,
+        "application_name": h.application_name,
+        "location": h.location,
+        "comments": h.comments,
+        "duration": h.duration,
+        "pages_printed": h.pages_printed,
+        "data1": h.data1,
+        "data2": h.data2,
+        "num1": h.num1,
+        "num2": h.num2,
+        "num3": h.num3,
+    })
+}
+
+pub fn checkout(c: &Checkout) -> Value {
+    json!({"in_use_by": c.user_id, "comments": c.comments, "location": c.location, "path": c.path, "due_date": opt_ts(c.due_date), "checkout_date": ts(c.checkout_date)})
+}
+
+pub fn lookup(l: &Lookup, library: &str) -> Value {
+    json!({"id": l.alias, "description": l.description, "enabled": l.enabled, "database": library, "parent": l.parent_alias.as_ref().map(|p| json!({"id": p}))})
+}
+
+pub fn class(c: &Class, library: &str) -> Value {
+    json!({"id": c.alias, "description": c.description, "database": library})
+}
+
+pub fn subclass(s: &Subclass, library: &str) -> Value {
+    json!({"id": s.alias, "description": s.description, "parent": {"id": s.class}, "database": library})
+}
+
+pub fn doc_type(t: &DocType, library: &str) -> Value {
+    json!({"id": t.alias, "description": t.description, "app_extension": t.app_extension, "database": library})
+}
+
+pub fn event(e: &Event) -> Value {
+    json!({"id": e.seq.to_string(), "action_type": e.action, "item_type": e.item_type, "object_id": e.object_id, "related_object_id": e.related_object_id, "root_id": e.root_id, "user": e.user_id, "event_date": ts(e.event_date)})
+}
+
+pub fn nvps(pairs: &[(String, String)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+pub fn trustee(t: &Trustee) -> Value {
+    json!({"id": t.id, "type": t.trustee_type.as_str(), "access": t.access.number(), "access_level": t.access.as_str()})
+}

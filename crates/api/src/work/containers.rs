@@ -1,0 +1,346 @@
+//! Workspaces, folders, tabs and search folders.
+
+use axum::extract::State;
+use axum::response::Response;
+use dossier_core::ContainerId;
+use dossier_core::model::{Container, ContainerKind};
+use dossier_service::Caller;
+use dossier_service::containers::Child;
+use serde_json::Value;
+
+use super::filters::{container_filter, flatten_post};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonObject, Params, Q};
+use crate::{AppState, dto, reply};
+
+const WORKSPACE: &[ContainerKind] = &[ContainerKind::Workspace];
+const FOLDERS: &[ContainerKind] = &[
+    ContainerKind::Folder,
+    ContainerKind::Tab,
+    ContainerKind::SearchFolder,
+];
+const ANY: &[ContainerKind] = &[
+    ContainerKind::Workspace,
+    ContainerKind::Folder,
+    ContainerKind::Tab,
+    ContainerKind::SearchFolder,
+];
+
+/// Resolves the library of the URL and the container id in it.
+async fn target(state: &AppState, caller: &Caller, p: &Params) -> ApiResult<ContainerId> {
+    state
+        .dossier
+        .library(caller, p.customer()?, p.library()?)
+        .await?;
+    p.container("id")
+}
+
+async fn one(state: &AppState, c: &Container) -> ApiResult<Response> {
+    let contents = state.dossier.container_contents(&c.id).await?;
+    Ok(reply::data(dto::container(c, Some(contents))))
+}
+
+pub async fn create_workspace(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let lib = state
+        .dossier
+        .library(&caller, p.customer()?, p.library()?)
+        .await?;
+    let w = state.dossier.create_workspace(&caller, &lib, &body).await?;
+    Ok(reply::created(dto::container(&w, Some((false, false)))))
+}
+
+async fn create_child(
+    state: AppState,
+    caller: Caller,
+    p: Params,
+    body: serde_json::Map<String, Value>,
+    kind: ContainerKind,
+) -> ApiResult<Response> {
+    let parent = target(&state, &caller, &p).await?;
+    let c = state
+        .dossier
+        .create_child(&caller, &parent, kind, &body)
+        .await?;
+    Ok(reply::created(dto::container(&c, Some((false, false)))))
+}
+
+pub async fn create_folder(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    create_child(state, caller, p, body, ContainerKind::Folder).await
+}
+
+pub async fn create_tab(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    create_child(state, caller, p, body, ContainerKind::Tab).await
+}
+
+pub async fn create_search_folder(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    create_child(state, caller, p, body, ContainerKind::SearchFolder).await
+}
+
+pub async fn get_workspace(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let c = state.dossier.container(&caller, &id, WORKSPACE).await?;
+    one(&state, &c).await
+}
+
+pub async fn get_folder(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let c = state.dossier.container(&caller, &id, FOLDERS).await?;
+    one(&state, &c).await
+}
+
+pub async fn get_container(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let c = state.dossier.container(&caller, &id, ANY).await?;
+    one(&state, &c).await
+}
+
+pub async fn update_workspace(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let c = state
+        .dossier
+        .update_container(&caller, &id, WORKSPACE, &body)
+        .await?;
+    one(&state, &c).await
+}
+
+pub async fn update_folder(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let c = state
+        .dossier
+        .update_container(&caller, &id, FOLDERS, &body)
+        .await?;
+    one(&state, &c).await
+}
+
+pub async fn delete_workspace(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    state
+        .dossier
+        .delete_container(&caller, &id, WORKSPACE)
+        .await?;
+    Ok(reply::data(serde_json::json!({})))
+}
+
+pub async fn delete_folder(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    state
+        .dossier
+        .delete_container(&caller, &id, FOLDERS)
+        .await?;
+    Ok(reply::data(serde_json::json!({})))
+}
+
+pub async fn children(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let paging = q.paging(500)?;
+    if paging.cursor_mode {
+        return Err(ApiError::invalid(
+            "paging_mode",
+            "children lists page with limit and offset",
+        ));
+    }
+    let (items, total) = state.dossier.children(&caller, &id, paging.page).await?;
+    let json = items
+        .iter()
+        .map(|c| match c {
+            Child::Container(c) => dto::container(c, None),
+            Child::Document(d) => dto::document(d, &caller, false),
+        })
+        .collect();
+    Ok(reply::list(json, total, None))
+}
+
+pub async fn move_folder(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let dest = body
+        .get("destination_id")
+        .or_else(|| body.get("destination_folder_id"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError(dossier_core::DomainError::required("destination_id")))?
+        .parse::<ContainerId>()
+        .map_err(|_| {
+            ApiError::invalid(
+                "destination_id",
+                "destination_id must be a container id such as ACTIVE!427",
+            )
+        })?;
+    let c = state.dossier.move_container(&caller, &id, &dest).await?;
+    one(&state, &c).await
+}
+
+pub async fn path(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let chain = state.dossier.container_path(&caller, &id).await?;
+    Ok(reply::list(
+        chain.iter().map(|c| dto::container(c, None)).collect(),
+        None,
+        None,
+    ))
+}
+
+pub async fn nvps(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    Ok(reply::data(dto::nvps(
+        &state.dossier.container_nvps(&caller, &id).await?,
+    )))
+}
+
+pub async fn update_nvps(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    Ok(reply::data(dto::nvps(
+        &state
+            .dossier
+            .update_container_nvps(&caller, &id, &body)
+            .await?,
+    )))
+}
+
+pub async fn trustees(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let id = target(&state, &caller, &p).await?;
+    let c = state.dossier.container(&caller, &id, ANY).await?;
+    let list = state.dossier.container_trustees(&caller, &id).await?;
+    Ok(axum::response::IntoResponse::into_response(axum::Json(
+        serde_json::json!({"data": list.iter().map(dto::trustee).collect::<Vec<_>>(), "default_security": c.default_security.as_str()}),
+    )))
+}
+
+async fn search(
+    state: &AppState,
+    caller: &Caller,
+    p: &Params,
+    q: &Q,
+    kinds: Vec<ContainerKind>,
+) -> ApiResult<(Vec<Value>, Option<i64>, Option<String>, bool)> {
+    let lib = state
+        .dossier
+        .library(caller, p.customer()?, p.library()?)
+        .await?;
+    let paging = q.paging(500)?;
+    let filter = container_filter(q, kinds)?;
+    let mut page = paging.page;
+    page.limit += 1;
+    let (mut found, total) = state
+        .dossier
+        .search_containers(caller, &lib, &filter, page)
+        .await?;
+    let overflow = found.len() as i64 > paging.page.limit;
+    found.truncate(paging.page.limit as usize);
+    let cursor = paging.next_cursor(found.len(), found.last().map(|c| c.id.number));
+    Ok((
+        found.iter().map(|c| dto::container(c, None)).collect(),
+        total,
+        cursor,
+        overflow,
+    ))
+}
+
+pub async fn search_workspaces_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let (items, total, cursor, _) = search(&state, &caller, &p, &q, WORKSPACE.to_vec()).await?;
+    Ok(reply::results(items, total, cursor))
+}
+
+pub async fn search_workspaces_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let q = flatten_post(&body)?;
+    let (items, _, _, overflow) = search(&state, &caller, &p, &q, WORKSPACE.to_vec()).await?;
+    Ok(reply::search(items, overflow))
+}
+
+pub async fn search_folders_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let (items, total, cursor, _) = search(&state, &caller, &p, &q, FOLDERS.to_vec()).await?;
+    Ok(reply::list(items, total, cursor))
+}
+
+pub async fn search_folders_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let q = flatten_post(&body)?;
+    let (items, _, _, overflow) = search(&state, &caller, &p, &q, FOLDERS.to_vec()).await?;
+    Ok(reply::search(items, overflow))
+}

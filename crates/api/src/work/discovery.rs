@@ -1,0 +1,42 @@
+//! `GET /api` and `GET /work/api`: who the caller is and where the v2 API lives.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use dossier_service::Caller;
+use serde_json::json;
+
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::reply;
+
+pub async fn discovery(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let libraries = state.dossier.libraries(&caller, caller.customer_id).await?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    let preferred = libraries
+        .first()
+        .map(|l| l.id.to_string())
+        .unwrap_or_default();
+    Ok(reply::data(json!({
+        "auth_status": "authenticated",
+        "capabilities": ["oauth"],
+        "dms_version": env!("CARGO_PKG_VERSION"),
+        "user": {"customer_id": caller.customer_id, "id": caller.user_id, "name": caller.full_name, "user_type": "enterprise", "is_admin": caller.is_admin},
+        "versions": [{"name": "v2", "url": format!("{scheme}://{host}/work/api/v2"), "version": "2.1"}],
+        "work": {
+            "libraries": libraries.iter().map(|l| json!({"alias": l.id.as_str(), "type": "worksite", "status": "ready", "attributes": {"knowledge": false}, "is_classic_client_compatible": true})).collect::<Vec<_>>(),
+            "preferred_library": preferred,
+        }
+    })))
+}

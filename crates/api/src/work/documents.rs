@@ -1,0 +1,559 @@
+//! Documents: upload, profile, versions, content, check-out, copy, move, references,
+//! history, paths, name-value pairs and operations.
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use dossier_core::{Activity, ContainerId, DocumentRef, DomainError};
+use dossier_service::Caller;
+use dossier_service::documents::Operations;
+use dossier_service::filters::HistoryFilter;
+use serde_json::{Value, json};
+
+use super::content::{UploadTarget, read_upload, serve};
+use super::filters::{document_filter, flatten_post};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonObject, Params, Q, parse_object};
+use crate::{AppState, dto, reply};
+
+async fn target(state: &AppState, caller: &Caller, p: &Params) -> ApiResult<DocumentRef> {
+    state
+        .dossier
+        .library(caller, p.customer()?, p.library()?)
+        .await?;
+    p.document("id")
+}
+
+fn is_multipart(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/"))
+}
+
+async fn multipart(req: Request, state: &AppState) -> ApiResult<Multipart> {
+    Multipart::from_request(req, state).await.map_err(|e| {
+        ApiError::invalid(
+            "body",
+            format!(
+                "expected a multipart/form-data body with profile and file parts: {}",
+                e.body_text()
+            ),
+        )
+    })
+}
+
+/// `POST L/folders/{id}/documents`: a multipart body uploads a new document; a JSON body
+/// `{"document_id": "LIB!n"}` files an existing document here as a reference.
+pub async fn upload_or_reference(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    req: Request,
+) -> ApiResult<Response> {
+    state
+        .dossier
+        .library(&caller, p.customer()?, p.library()?)
+        .await?;
+    let folder = p.container("id")?;
+    if !is_multipart(&req) {
+        let bytes = axum::body::Bytes::from_request(req, &state)
+            .await
+            .map_err(|e| ApiError::invalid("body", e.body_text()))?;
+        let body = parse_object(&bytes, "body")?;
+        let doc: DocumentRef = body
+            .get("document_id")
+            .or_else(|| body.get("id"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| ApiError(DomainError::required("document_id")))?
+            .parse()?;
+        let v = state.dossier.add_reference(&caller, &folder, &doc).await?;
+        return Ok(reply::created(dto::document(&v, &caller, false)));
+    }
+    let upload = read_upload(
+        &state,
+        &caller,
+        UploadTarget::NewDocument(&folder),
+        multipart(req, &state).await?,
+    )
+    .await?;
+    let v = state
+        .dossier
+        .create_document(
+            &caller,
+            &folder,
+            &upload.profile,
+            upload.file_name.as_deref(),
+            &upload.blob,
+        )
+        .await?;
+    Ok(reply::created(dto::document(&v, &caller, false)))
+}
+
+pub async fn new_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    req: Request,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let upload = read_upload(
+        &state,
+        &caller,
+        UploadTarget::NewContent(&doc),
+        multipart(req, &state).await?,
+    )
+    .await?;
+    let v = state
+        .dossier
+        .add_version(
+            &caller,
+            &doc,
+            &upload.profile,
+            upload.file_name.as_deref(),
+            &upload.blob,
+        )
+        .await?;
+    Ok(reply::created(dto::document(&v, &caller, false)))
+}
+
+pub async fn replace_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    req: Request,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let upload = read_upload(
+        &state,
+        &caller,
+        UploadTarget::NewContent(&doc),
+        multipart(req, &state).await?,
+    )
+    .await?;
+    let v = state
+        .dossier
+        .replace_content(&caller, &doc, &upload.profile, &upload.blob)
+        .await?;
+    Ok(reply::data(dto::document(&v, &caller, false)))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let v = state.dossier.document(&caller, &doc).await?;
+    Ok(reply::data(dto::document(
+        &v,
+        &caller,
+        q.flag("include_operations")?.unwrap_or(false),
+    )))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let v = state.dossier.update_document(&caller, &doc, &body).await?;
+    Ok(reply::data(dto::document(&v, &caller, false)))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    state.dossier.delete_version(&caller, &doc).await?;
+    Ok(reply::data(json!({})))
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let export = q
+        .text("activity")
+        .is_some_and(|a| a.eq_ignore_ascii_case("export"));
+    let d = state
+        .dossier
+        .open_content(&caller, &doc, q.flag("latest")?.unwrap_or(false), export)
+        .await?;
+    serve(&state, &d, &headers).await
+}
+
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let paging = q.paging(500)?;
+    let (items, total) = state.dossier.versions(&caller, &doc, paging.page).await?;
+    let cursor = paging.next_cursor(items.len(), items.last().map(|v| v.doc.id.version));
+    Ok(reply::list(
+        items
+            .iter()
+            .map(|v| dto::document(v, &caller, false))
+            .collect(),
+        total,
+        cursor,
+    ))
+}
+
+pub async fn lock(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    state
+        .dossier
+        .lock(&caller, &doc, &body, Activity::Lock)
+        .await?;
+    let v = state.dossier.document(&caller, &doc).await?;
+    Ok(reply::data(dto::document(&v, &caller, false)))
+}
+
+pub async fn unlock(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    state.dossier.unlock(&caller, &doc).await?;
+    let v = state.dossier.document(&caller, &doc).await?;
+    Ok(reply::data(dto::document(&v, &caller, false)))
+}
+
+/// `POST …/checkout`: locks the document and returns its content.
+pub async fn checkout(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    headers: HeaderMap,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let d = state
+        .dossier
+        .lock(&caller, &doc, &body, Activity::Checkout)
+        .await?;
+    serve(&state, &d, &headers).await
+}
+
+pub async fn checkout_info(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    Ok(reply::data(dto::checkout(
+        &state.dossier.checkout_info(&caller, &doc).await?,
+    )))
+}
+
+pub async fn copy(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let folder = body
+        .get("folder_id")
+        .or_else(|| body.get("destination_id"))
+        .and_then(Value::as_str)
+        .map(|f| f.parse::<ContainerId>())
+        .transpose()
+        .map_err(|_| {
+            ApiError::invalid(
+                "folder_id",
+                "folder_id must be a folder id such as ACTIVE!427",
+            )
+        })?;
+    let v = state
+        .dossier
+        .copy_document(&caller, &doc, folder.as_ref())
+        .await?;
+    Ok(reply::created(dto::document(&v, &caller, false)))
+}
+
+pub async fn move_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let from = p.container("folder")?;
+    let to: ContainerId = body
+        .get("destination_folder_id")
+        .or_else(|| body.get("destination_id"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError(DomainError::required("destination_folder_id")))?
+        .parse()
+        .map_err(|_| {
+            ApiError::invalid(
+                "destination_folder_id",
+                "destination_folder_id must be a folder id such as ACTIVE!427",
+            )
+        })?;
+    let v = state
+        .dossier
+        .move_document(&caller, &from, &doc, &to)
+        .await?;
+    Ok(reply::data(dto::document(&v, &caller, false)))
+}
+
+pub async fn remove_reference(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let folder = p.container("folder")?;
+    state
+        .dossier
+        .remove_reference(&caller, &folder, &doc)
+        .await?;
+    Ok(reply::data(json!({})))
+}
+
+/// `GET …/history?activity=&activity_date_start=&activity_date_end=&all_versions=&user=`
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let paging = q.paging(500)?;
+    let mut activities = Vec::new();
+    if let Some(raw) = q.text("activity") {
+        for word in raw.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match (Activity::filter(word), Activity::from_name(word)) {
+                (Some(list), _) => activities.extend(list.iter().map(|a| a.name().to_string())),
+                (None, Some(a)) => activities.push(a.name().to_string()),
+                (None, None) => {
+                    return Err(ApiError::invalid(
+                        "activity",
+                        format!("'{word}' is not a history activity"),
+                    ));
+                }
+            }
+        }
+        if raw.eq_ignore_ascii_case("all") {
+            activities.clear();
+        }
+    }
+    let date = |name: &str| {
+        q.text(name)
+            .map(|v| {
+                dossier_core::custom::parse_timestamp(v).ok_or_else(|| {
+                    ApiError::invalid(name, format!("{name} must be an ISO-8601 date"))
+                })
+            })
+            .transpose()
+    };
+    let all_versions = q.flag("all_versions")?.unwrap_or(doc.version.is_none());
+    let filter = HistoryFilter {
+        version: if all_versions {
+            None
+        } else {
+            doc.version.or(Some(1))
+        },
+        activities,
+        user: q.text("user").map(str::to_string),
+        from: date("activity_date_start")?,
+        to: date("activity_date_end")?,
+    };
+    let (entries, total) = state
+        .dossier
+        .history(&caller, &doc, &filter, paging.page)
+        .await?;
+    let cursor = paging.next_cursor(entries.len(), entries.last().map(|e| e.id));
+    Ok(reply::list(
+        entries.iter().map(dto::history).collect(),
+        total,
+        cursor,
+    ))
+}
+
+pub async fn add_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let entry = state.dossier.add_history(&caller, &doc, &body).await?;
+    Ok(reply::created(dto::history(&entry)))
+}
+
+pub async fn path(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let paths = state.dossier.document_paths(&caller, &doc).await?;
+    Ok(reply::list(
+        paths
+            .iter()
+            .map(|chain| Value::Array(chain.iter().map(|c| dto::container(c, None)).collect()))
+            .collect(),
+        None,
+        None,
+    ))
+}
+
+pub async fn nvps(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    Ok(reply::data(dto::nvps(
+        &state.dossier.document_nvps(&caller, &doc).await?,
+    )))
+}
+
+pub async fn update_nvps(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    Ok(reply::data(dto::nvps(
+        &state
+            .dossier
+            .update_document_nvps(&caller, &doc, &body)
+            .await?,
+    )))
+}
+
+pub async fn operations(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let v = state.dossier.document(&caller, &doc).await?;
+    Ok(reply::data(dto::operations(
+        &Operations::of(&v, &caller),
+        &caller,
+    )))
+}
+
+pub async fn trustees(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let doc = target(&state, &caller, &p).await?;
+    let v = state.dossier.document(&caller, &doc).await?;
+    let list = state.dossier.document_trustees(&caller, &doc).await?;
+    Ok(axum::Json(json!({"data": list.iter().map(dto::trustee).collect::<Vec<_>>(), "default_security": v.doc.default_security.as_str()})).into_response())
+}
+
+async fn search(
+    state: &AppState,
+    caller: &Caller,
+    p: &Params,
+    q: &Q,
+) -> ApiResult<(Vec<Value>, Option<i64>, Option<String>, bool)> {
+    let lib = state
+        .dossier
+        .library(caller, p.customer()?, p.library()?)
+        .await?;
+    let paging = q.paging(500)?;
+    let filter = document_filter(&state.dossier, caller, &lib, q).await?;
+    let mut page = paging.page;
+    page.limit += 1;
+    let (mut found, total) = state
+        .dossier
+        .documents_in(caller, &lib, filter, page)
+        .await?;
+    let overflow = found.len() as i64 > paging.page.limit;
+    found.truncate(paging.page.limit as usize);
+    let cursor = if overflow {
+        paging.next_cursor(found.len(), found.last().map(|d| d.doc.id.number))
+    } else {
+        None
+    };
+    Ok((
+        found
+            .iter()
+            .map(|v| dto::document(v, caller, false))
+            .collect(),
+        total,
+        cursor,
+        overflow,
+    ))
+}
+
+pub async fn search_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let (items, total, cursor, _) = search(&state, &caller, &p, &q).await?;
+    Ok(reply::results(items, total, cursor))
+}
+
+pub async fn search_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let q = flatten_post(&body)?;
+    let (items, _, _, overflow) = search(&state, &caller, &p, &q).await?;
+    Ok(reply::search(items, overflow))
+}
+
+/// `GET L/folders/{id}/documents`: the documents filed in a folder.
+pub async fn folder_documents(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let lib = state
+        .dossier
+        .library(&caller, p.customer()?, p.library()?)
+        .await?;
+    let folder = p.container("id")?;
+    state.dossier.document_folder(&caller, &folder).await?;
+    let paging = q.paging(500)?;
+    let mut filter = document_filter(&state.dossier, &caller, &lib, &q).await?;
+    filter.folders = Some(vec![folder.number]);
+    let mut page = paging.page;
+    page.limit += 1;
+    let (mut found, total) = state
+        .dossier
+        .documents_in(&caller, &lib, filter, page)
+        .await?;
+    let overflow = found.len() as i64 > paging.page.limit;
+    found.truncate(paging.page.limit as usize);
+    let cursor = if overflow {
+        paging.next_cursor(found.len(), found.last().map(|d| d.doc.id.number))
+    } else {
+        None
+    };
+    Ok(reply::list(
+        found
+            .iter()
+            .map(|v| dto::document(v, &caller, false))
+            .collect(),
+        total,
+        cursor,
+    ))
+}

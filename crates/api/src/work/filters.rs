@@ -1,0 +1,243 @@
+//! Search parameters of the Work API (imanage-api.md §4.1) turned into store filters. GET
+//! searches pass query parameters; POST searches a `filters` object with the same names,
+//! which is flattened into the same form first.
+
+use std::collections::HashMap;
+
+use dossier_core::custom::{CUSTOM_COUNT, CustomKind, parse_timestamp};
+use dossier_core::model::{ContainerKind, WsType};
+use dossier_core::{ContainerId, CustomValue, LibraryId};
+use dossier_service::filters::{ContainerFilter, CustomMatch, DocumentFilter};
+use dossier_service::{Caller, Dossier};
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Q;
+
+/// Flattens a POST search body's `filters` (and top-level paging keys) into query form.
+pub fn flatten_post(body: &Map<String, Value>) -> ApiResult<Q> {
+    let mut out = HashMap::new();
+    let filters = match body.get("filters") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(f)) => f.clone(),
+        Some(_) => return Err(ApiError::invalid("filters", "filters must be an object")),
+    };
+    for (k, v) in filters.iter().chain(body.iter().filter(|(k, _)| {
+        matches!(
+            k.as_str(),
+            "limit" | "offset" | "total" | "cursor" | "paging_mode"
+        )
+    })) {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(","),
+            Value::Null => continue,
+            Value::Object(_) => {
+                return Err(ApiError::invalid(
+                    k,
+                    format!("filter {k} must be a value, not an object"),
+                ));
+            }
+        };
+        out.insert(k.clone(), text);
+    }
+    Ok(Q(out))
+}
+
+fn list(q: &Q, name: &str) -> Vec<String> {
+    q.text(name).map(|v| split_list(v)).unwrap_or_default()
+}
+
+/// Comma-separated values; a double-quoted value is taken whole (it may contain commas).
+fn split_list(raw: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in raw.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(std::mem::take(&mut current));
+            }
+            _ => current.push(c),
+        }
+    }
+    out.push(current);
+    out.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn numbers(q: &Q, name: &str) -> ApiResult<Vec<i64>> {
+    list(q, name)
+        .iter()
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| ApiError::invalid(name, format!("'{v}' is not a number")))
+        })
+        .collect()
+}
+
+fn date(q: &Q, name: &str) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+    q.text(name)
+        .map(|v| {
+            parse_timestamp(v)
+                .ok_or_else(|| ApiError::invalid(name, format!("{name} must be an ISO-8601 date")))
+        })
+        .transpose()
+}
+
+fn custom_equals(q: &Q) -> ApiResult<Vec<(usize, CustomValue)>> {
+    let mut out = Vec::new();
+    for n in 1..=CUSTOM_COUNT {
+        if let Some(v) =
+            q.0.get(&format!("custom{n}"))
+                .filter(|v| !v.trim().is_empty())
+        {
+            if let Some(value) = CustomValue::from_json(n, &Value::String(v.clone()))? {
+                out.push((n, value));
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<ContainerFilter> {
+    let container = q
+        .text("container_id")
+        .map(|c| c.parse::<ContainerId>())
+        .transpose()?;
+    Ok(ContainerFilter {
+        kinds,
+        parent: container.map(|c| c.number),
+        workspace: None,
+        names: list(q, "name"),
+        name_or_description: q.text("name_or_description").map(str::to_string),
+        description: q.text("description").map(str::to_string),
+        owner: q.text("owner").map(str::to_string),
+        customs: custom_equals(q)?,
+        numbers: list(q, "include_ids")
+            .iter()
+            .map(|id| id.parse::<ContainerId>().map(|c| c.number))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+pub async fn document_filter(
+    dossier: &Dossier,
+    caller: &Caller,
+    library: &LibraryId,
+    q: &Q,
+) -> ApiResult<DocumentFilter> {
+    let folders = match q.text("container_id") {
+        Some(raw) => {
+            let id: ContainerId = raw.parse()?;
+            if id.library != *library {
+                return Err(ApiError::invalid(
+                    "container_id",
+                    "container_id names another library",
+                ));
+            }
+            if q.flag("include_subtree")?.unwrap_or(false) {
+                Some(dossier.subtree(&id).await?)
+            } else {
+                dossier
+                    .container(
+                        caller,
+                        &id,
+                        &[
+                            ContainerKind::Folder,
+                            ContainerKind::Tab,
+                            ContainerKind::Workspace,
+                            ContainerKind::SearchFolder,
+                        ],
+                    )
+                    .await?;
+                Some(vec![id.number])
+            }
+        }
+        None => None,
+    };
+    let mut customs: Vec<(usize, CustomMatch)> = custom_equals(q)?
+        .into_iter()
+        .map(|(n, v)| (n, CustomMatch::Equals(v)))
+        .collect();
+    for n in 17..=24 {
+        let (from, to) = (format!("custom{n}_from"), format!("custom{n}_to"));
+        if q.text(&from).is_none() && q.text(&to).is_none() {
+            continue;
+        }
+        if CustomKind::of(n) == CustomKind::Number {
+            let num = |name: &str| {
+                q.text(name)
+                    .map(|v| {
+                        v.parse::<f64>().map_err(|_| {
+                            ApiError::invalid(name, format!("{name} must be a number"))
+                        })
+                    })
+                    .transpose()
+            };
+            customs.push((n, CustomMatch::NumberRange(num(&from)?, num(&to)?)));
+        } else {
+            customs.push((n, CustomMatch::TimeRange(date(q, &from)?, date(q, &to)?)));
+        }
+    }
+    let wstype = match (q.flag("email_only")?, q.flag("exclude_emails")?) {
+        (Some(true), Some(true)) => {
+            return Err(ApiError::invalid(
+                "email_only",
+                "email_only and exclude_emails cannot both be true",
+            ));
+        }
+        (Some(true), _) => Some(WsType::Email),
+        (_, Some(true)) => Some(WsType::Document),
+        _ => None,
+    };
+    // `anywhere` searches profile and full text; until the search index exists it matches
+    // the name and comment (the profile half).
+    let name_or_description = q
+        .text("name_or_description")
+        .map(str::to_string)
+        .or_else(|| q.text("anywhere").map(|a| format!("*{a}*")));
+    Ok(DocumentFilter {
+        folders,
+        names: list(q, "name"),
+        name_or_description,
+        comments: q
+            .text("comments")
+            .or(q.text("description"))
+            .map(|c| format!("*{c}*")),
+        author: q.text("author").map(str::to_string),
+        operator: q.text("operator").map(str::to_string),
+        last_user: q.text("last_user").map(str::to_string),
+        class: q.text("class").map(str::to_string),
+        subclass: q.text("subclass").map(str::to_string),
+        types: list(q, "type"),
+        numbers: numbers(q, "document_number")?,
+        customs,
+        checked_out: q.flag("checked_out")?,
+        wstype,
+        create_from: date(q, "create_date_from")?,
+        create_to: date(q, "create_date_to")?,
+        edit_from: date(q, "edit_date_from")?,
+        edit_to: date(q, "edit_date_to")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_list;
+
+    #[test]
+    fn lists_split_on_commas_outside_quotes() {
+        assert_eq!(split_list("a, b,\"c, d\""), vec!["a", "b", "c, d"]);
+        assert!(split_list(" , ").is_empty());
+    }
+}

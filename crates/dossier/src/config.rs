@@ -1,0 +1,373 @@
+//! Configuration: built-in defaults, then a TOML file, then `DOSSIER_*` environment
+//! variables (a secret may also come from `DOSSIER_*_FILE`), then command-line flags; each
+//! later source overrides the earlier ones. A bad value is an error that names the setting
+//! and the source it came from.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Every setting, with its default. The TOML key is the name; the environment variable is
+/// `DOSSIER_` + the name upper-cased.
+const SETTINGS: &[(&str, Option<&str>, &str)] = &[
+    (
+        "data_dir",
+        Some("./dossier-data"),
+        "directory for the embedded database, content and index",
+    ),
+    (
+        "listen",
+        Some("127.0.0.1:8080"),
+        "address and port to serve on",
+    ),
+    (
+        "database_url",
+        None,
+        "sqlite:///path/file.db or postgres://user@host/db (default: SQLite in data_dir)",
+    ),
+    (
+        "content_url",
+        None,
+        "content store: a directory, or s3://bucket/prefix (default: data_dir/content)",
+    ),
+    (
+        "s3_endpoint",
+        None,
+        "S3-compatible endpoint URL, for stores other than AWS",
+    ),
+    ("s3_region", Some("us-east-1"), "S3 region"),
+    ("s3_access_key_id", None, "S3 access key id"),
+    ("s3_secret_access_key", None, "S3 secret access key"),
+    (
+        "s3_allow_http",
+        Some("false"),
+        "allow plain-HTTP S3 endpoints (tests, loopback)",
+    ),
+    (
+        "access_token_seconds",
+        Some("1800"),
+        "lifetime of an access token",
+    ),
+    (
+        "refresh_token_seconds",
+        Some("2592000"),
+        "lifetime of a refresh token",
+    ),
+    (
+        "max_upload_bytes",
+        Some("10737418240"),
+        "largest accepted upload",
+    ),
+    (
+        "admin_password",
+        None,
+        "password of the administrator created at first start",
+    ),
+    (
+        "log",
+        Some("info"),
+        "log filter, e.g. info or dossier=debug",
+    ),
+];
+
+const SECRETS: &[&str] = &["admin_password", "s3_secret_access_key", "database_url"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid value '{value}' for setting '{name}' (from {origin}): {why}")]
+    Invalid {
+        name: String,
+        value: String,
+        origin: String,
+        why: String,
+    },
+    #[error("cannot read configuration file {path}: {why}")]
+    File { path: String, why: String },
+    #[error("unknown setting '{name}' in {origin}")]
+    Unknown { name: String, origin: String },
+}
+
+#[derive(Clone, Debug)]
+struct Value {
+    text: String,
+    source: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: std::net::SocketAddr,
+    pub database_url: String,
+    pub content_url: String,
+    pub s3: dossier_blob::S3Settings,
+    pub access_token_seconds: i64,
+    pub refresh_token_seconds: i64,
+    pub max_upload_bytes: u64,
+    pub admin_password: Option<String>,
+    pub log: String,
+}
+
+/// Flags given on the command line, by setting name.
+pub type Overrides = Vec<(&'static str, Option<String>)>;
+
+pub fn load(
+    file: Option<&str>,
+    env: &BTreeMap<String, String>,
+    flags: &Overrides,
+) -> Result<Config, ConfigError> {
+    let mut values: BTreeMap<&'static str, Value> = BTreeMap::new();
+    for (name, default, _) in SETTINGS {
+        if let Some(d) = default {
+            values.insert(
+                name,
+                Value {
+                    text: (*d).to_string(),
+                    source: "the built-in default".into(),
+                },
+            );
+        }
+    }
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: path.into(),
+            why: e.to_string(),
+        })?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: path.into(),
+            why: e.to_string(),
+        })?;
+        for (key, v) in table {
+            let name = setting(&key).ok_or_else(|| ConfigError::Unknown {
+                name: key.clone(),
+                origin: format!("configuration file {path}"),
+            })?;
+            let text = match v {
+                toml::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            values.insert(
+                name,
+                Value {
+                    text,
+                    source: format!("configuration file {path}"),
+                },
+            );
+        }
+    }
+    for (name, _, _) in SETTINGS {
+        let var = format!("DOSSIER_{}", name.to_uppercase());
+        if let Some(v) = env.get(&var) {
+            values.insert(
+                name,
+                Value {
+                    text: v.clone(),
+                    source: format!("environment variable {var}"),
+                },
+            );
+        }
+        let file_var = format!("{var}_FILE");
+        if SECRETS.contains(name) {
+            if let Some(path) = env.get(&file_var) {
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+                    name: (*name).into(),
+                    value: path.clone(),
+                    origin: format!("environment variable {file_var}"),
+                    why: e.to_string(),
+                })?;
+                values.insert(
+                    name,
+                    Value {
+                        text: text.trim_end_matches(['\r', '\n']).to_string(),
+                        source: format!("environment variable {file_var}"),
+                    },
+                );
+            }
+        }
+    }
+    for (name, v) in flags {
+        if let Some(v) = v {
+            values.insert(
+                name,
+                Value {
+                    text: v.clone(),
+                    source: format!("the --{} flag", name.replace('_', "-")),
+                },
+            );
+        }
+    }
+    build(&values)
+}
+
+fn setting(key: &str) -> Option<&'static str> {
+    SETTINGS.iter().map(|(n, ..)| *n).find(|n| *n == key)
+}
+
+fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> {
+    let get = |name: &str| values.get(name);
+    fn parse<T: std::str::FromStr>(
+        values: &BTreeMap<&'static str, Value>,
+        name: &str,
+        why: &str,
+    ) -> Result<T, ConfigError> {
+        let v = values.get(name).ok_or_else(|| ConfigError::Invalid {
+            name: name.into(),
+            value: String::new(),
+            origin: "nowhere".into(),
+            why: "it has no value".into(),
+        })?;
+        v.text
+            .trim()
+            .parse::<T>()
+            .map_err(|_| ConfigError::Invalid {
+                name: name.into(),
+                value: v.text.clone(),
+                origin: v.source.clone(),
+                why: why.into(),
+            })
+    }
+    let data_dir = PathBuf::from(get("data_dir").map(|v| v.text.clone()).unwrap_or_default());
+    let database_url = match get("database_url") {
+        Some(v) => {
+            if !(v.text.starts_with("sqlite:")
+                || v.text.starts_with("postgres://")
+                || v.text.starts_with("postgresql://"))
+            {
+                return Err(ConfigError::Invalid {
+                    name: "database_url".into(),
+                    value: redact(&v.text),
+                    origin: v.source.clone(),
+                    why: "expected sqlite:… or postgres://…".into(),
+                });
+            }
+            v.text.clone()
+        }
+        None => format!("sqlite://{}", data_dir.join("dossier.db").display()),
+    };
+    let content_url = get("content_url")
+        .map(|v| v.text.clone())
+        .unwrap_or_else(|| data_dir.join("content").display().to_string());
+    let positive = |name: &str| -> Result<i64, ConfigError> {
+        let n: i64 = parse(values, name, "expected a whole number of seconds")?;
+        if n <= 0 {
+            let v = &values[name];
+            return Err(ConfigError::Invalid {
+                name: name.into(),
+                value: v.text.clone(),
+                origin: v.source.clone(),
+                why: "must be greater than zero".into(),
+            });
+        }
+        Ok(n)
+    };
+    Ok(Config {
+        listen: parse(values, "listen", "expected host:port, e.g. 127.0.0.1:8080")?,
+        s3: dossier_blob::S3Settings {
+            endpoint: get("s3_endpoint").map(|v| v.text.clone()),
+            region: get("s3_region").map(|v| v.text.clone()),
+            access_key_id: get("s3_access_key_id").map(|v| v.text.clone()),
+            secret_access_key: get("s3_secret_access_key").map(|v| v.text.clone()),
+            allow_http: parse(values, "s3_allow_http", "expected true or false")?,
+        },
+        access_token_seconds: positive("access_token_seconds")?,
+        refresh_token_seconds: positive("refresh_token_seconds")?,
+        max_upload_bytes: parse(values, "max_upload_bytes", "expected a number of bytes")?,
+        admin_password: get("admin_password").map(|v| v.text.clone()),
+        log: get("log")
+            .map(|v| v.text.clone())
+            .unwrap_or_else(|| "info".into()),
+        data_dir,
+        database_url,
+        content_url,
+    })
+}
+
+/// Hides a password embedded in a URL before it is shown in an error.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+/// A commented TOML file with every setting, for `dossier config-template`.
+pub fn template() -> String {
+    let mut out = String::from(
+        "# Dossier configuration. Each setting can also be given as DOSSIER_<NAME> in the\n# environment or as --<name> on the command line.\n\n",
+    );
+    for (name, default, doc) in SETTINGS {
+        out.push_str(&format!("# {doc}\n"));
+        match default {
+            Some(d) => out.push_str(&format!("# {name} = \"{d}\"\n\n")),
+            None => out.push_str(&format!("# {name} = \"\"\n\n")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn later_sources_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("d.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\naccess_token_seconds = 60\n",
+        )
+        .unwrap();
+        let c = load(
+            Some(file.to_str().unwrap()),
+            &env(&[("DOSSIER_ACCESS_TOKEN_SECONDS", "90")]),
+            &vec![],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.access_token_seconds, 90);
+        let c = load(
+            Some(file.to_str().unwrap()),
+            &env(&[]),
+            &vec![("listen", Some("127.0.0.1:9100".into()))],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9100);
+        assert!(c.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn bad_values_name_the_setting_and_source() {
+        let e = load(None, &env(&[("DOSSIER_LISTEN", "nowhere")]), &vec![])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("'listen'") && e.contains("DOSSIER_LISTEN"),
+            "{e}"
+        );
+        let e = load(
+            None,
+            &env(&[("DOSSIER_ACCESS_TOKEN_SECONDS", "-5")]),
+            &vec![],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("access_token_seconds") && e.contains("greater than zero"),
+            "{e}"
+        );
+        let e = load(
+            None,
+            &env(&[]),
+            &vec![("database_url", Some("mysql://x:secret@h/db".into()))],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--database-url") && !e.contains("secret"), "{e}");
+    }
+}

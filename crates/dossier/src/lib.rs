@@ -1,0 +1,130 @@
+//! The Dossier server as a library: configuration and the startup sequence, so the binary
+//! and the black-box tests start exactly the same server.
+
+pub mod config;
+
+use std::sync::Arc;
+
+use dossier_api::AppState;
+use dossier_blob::ContentStore;
+use dossier_service::{Dossier, Settings, SystemClock};
+use dossier_store::Store;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+
+/// Opens the metadata store and applies its migrations.
+pub async fn open_store(config: &Config) -> startup::Result<Store> {
+    let store = Store::open(&config.database_url)
+        .await
+        .map_err(|e| startup::msg(format!("cannot open the database: {e}")))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| startup::msg(format!("cannot migrate the database: {e}")))?;
+    Ok(store)
+}
+
+/// Opens both stores and builds the service layer.
+pub async fn open(config: &Config) -> startup::Result<Dossier> {
+    if config.database_url.starts_with("sqlite:") || !config.content_url.starts_with("s3://") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            startup::msg(format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+    }
+    let store = open_store(config).await?;
+    let blobs = ContentStore::open(&config.content_url, &config.s3)
+        .await
+        .map_err(|e| startup::msg(format!("cannot open the content store: {e}")))?;
+    let settings = Settings {
+        customer_id: 1,
+        access_token_seconds: config.access_token_seconds,
+        refresh_token_seconds: config.refresh_token_seconds,
+    };
+    Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
+}
+
+/// A started server: its address and a handle to stop it.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub dossier: Arc<Dossier>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+        self.dossier.store.close().await;
+    }
+}
+
+/// Bootstraps the library and administrator, then serves on `listener` until stopped.
+/// Returns the administrator password when it was generated now (shown once).
+pub async fn start(
+    config: &Config,
+    listener: TcpListener,
+) -> startup::Result<(Running, Option<String>)> {
+    let dossier = open(config).await?;
+    let swept = dossier.blobs.sweep_staging().await.map_err(|e| {
+        startup::msg(format!(
+            "cannot clean the content store's staging area: {e}"
+        ))
+    })?;
+    if swept > 0 {
+        tracing::info!(swept, "removed uploads interrupted by an earlier stop");
+    }
+    let boot = dossier
+        .bootstrap(config.admin_password.as_deref())
+        .await
+        .map_err(|e| startup::msg(format!("cannot bootstrap: {e}")))?;
+    let dossier = Arc::new(dossier);
+    let app = dossier_api::router(AppState {
+        dossier: dossier.clone(),
+        max_upload_bytes: config.max_upload_bytes,
+    });
+    let addr = listener
+        .local_addr()
+        .map_err(|e| startup::msg(e.to_string()))?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok((
+        Running {
+            addr,
+            dossier,
+            shutdown: tx,
+            task,
+        },
+        boot.generated_admin_password,
+    ))
+}
+
+/// A small error type for startup: a message for the operator, nothing more.
+pub mod startup {
+    #[derive(Debug)]
+    pub struct Error(pub String);
+
+    impl std::fmt::Display for Error {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl std::error::Error for Error {}
+
+    pub type Result<T> = std::result::Result<T, Error>;
+
+    pub fn msg(m: impl Into<String>) -> Error {
+        Error(m.into())
+    }
+}
