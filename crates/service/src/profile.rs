@@ -126,8 +126,12 @@ impl DocumentChanges {
     /// uses the same field names.
     pub fn with_defaults(mut self, defaults: &DocumentChanges) -> Self {
         let d = defaults.clone();
+        // A subclass belongs to its class: the default subclass only applies along with
+        // the default class.
+        if self.class.is_none() || self.class == d.class {
+            self.subclass = self.subclass.or(d.subclass);
+        }
         self.class = self.class.or(d.class);
-        self.subclass = self.subclass.or(d.subclass);
         self.author = self.author.or(d.author);
         self.operator = self.operator.or(d.operator);
         self.comment = self.comment.or(d.comment);

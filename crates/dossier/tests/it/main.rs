@@ -1,2 +1,14 @@
-#[test]
-fn placeholder() {}
+//! The black-box suite: every test starts a real server (harness.rs) and talks HTTP. The
+//! same suite runs on SQLite with local content (the default) and, from `.ci/run`, on
+//! PostgreSQL and on an S3-compatible store.
+
+mod auth;
+mod bad_input;
+mod cli;
+mod containers;
+mod content;
+mod documents;
+mod events;
+mod harness;
+mod lookups;
+mod schema;

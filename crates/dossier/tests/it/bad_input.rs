@@ -1,0 +1,162 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+use crate::harness::{TestServer, assert_error, error_field};
+
+async fn document_count(s: &TestServer) -> i64 {
+    s.get_json(&s.lib("/documents?total=true")).await["total_count"].as_i64().unwrap()
+}
+
+async fn raw_upload(s: &TestServer, folder: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let r = s.req(Method::POST, &s.lib(&format!("/folders/{folder}/documents"))).header("Content-Type", content_type).body(body).send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn malformed_uploads_are_rejected_cleanly() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let ct = "multipart/form-data; boundary=XyZ";
+
+    let truncated = b"--XyZ\r\nContent-Disposition: form-data; name=\"profile\"\r\n\r\n{}\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhalf a fi".to_vec();
+    let (status, e) = raw_upload(&s, &folder, ct, truncated).await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+
+    let not_json = b"--XyZ\r\nContent-Disposition: form-data; name=\"profile\"\r\n\r\n{not json\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nabc\r\n--XyZ--\r\n".to_vec();
+    let (status, e) = raw_upload(&s, &folder, ct, not_json).await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&e), "profile");
+
+    let no_file = b"--XyZ\r\nContent-Disposition: form-data; name=\"profile\"\r\n\r\n{\"doc_profile\":{\"name\":\"x\"}}\r\n--XyZ--\r\n".to_vec();
+    let (status, e) = raw_upload(&s, &folder, ct, no_file).await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&e), "file");
+
+    let (status, e) = raw_upload(&s, &folder, "multipart/form-data", b"garbage".to_vec()).await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+
+    for (profile, field) in [
+        (json!({"doc_profile": {"name": "../../etc/passwd"}}), "name"),
+        (json!({"doc_profile": {"name": "x".repeat(255)}}), "name"),
+        (json!({"doc_profile": {"class": "NOSUCHCLASS"}}), "class"),
+        (json!({"doc_profile": {"author": "NOBODY"}}), "author"),
+        (json!({"doc_profile": {"custom17": "many"}}), "custom17"),
+        (json!({"doc_profile": {"default_security": "open"}}), "default_security"),
+        (json!({"doc_profile": "text"}), "doc_profile"),
+    ] {
+        let (status, e) = s.upload_raw(&folder, TestServer::upload_form(profile.clone(), "a.txt", b"abc".to_vec())).await;
+        assert_error(status, &e, StatusCode::BAD_REQUEST);
+        assert_eq!(error_field(&e), field, "{profile}");
+    }
+    assert_eq!(document_count(&s).await, 0, "nothing was filed");
+    if let Some(n) = s.blob_files() {
+        assert_eq!(n, 0, "profiles checked before the file part store no content");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_places_and_malformed_ids() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    for url in [
+        format!("{}/work/api/v2/customers/2/libraries/ACTIVE/workspaces", s.base),
+        format!("{}/work/api/v2/customers/abc/libraries/ACTIVE/workspaces", s.base),
+        format!("{}/work/api/v2/customers/1/libraries/NOPE/workspaces", s.base),
+        s.lib("/documents/ACTIVE!999999"),
+        s.lib("/documents/OTHER!1"),
+        s.lib("/folders/ACTIVE!999999"),
+        s.lib("/no/such/route"),
+    ] {
+        let r = s.get(&url).await;
+        let status = r.status();
+        assert_error(status, &r.json().await.unwrap(), StatusCode::NOT_FOUND);
+    }
+    for id in ["ACTIVE!abc", "ACTIVE!1.0", "ACTIVE!-3", "ACTIVE!1.2.3", "ACTIVE!%2E%2E"] {
+        let r = s.get(&s.lib(&format!("/documents/{id}"))).await;
+        let status = r.status();
+        assert_error(status, &r.json().await.unwrap(), StatusCode::BAD_REQUEST);
+    }
+    let r = s.req(Method::PUT, &s.lib(&format!("/folders/{folder}"))).send().await.unwrap();
+    let status = r.status();
+    assert_error(status, &r.json().await.unwrap(), StatusCode::METHOD_NOT_ALLOWED);
+    let r = s.req(Method::POST, &s.lib("/workspaces")).header("Content-Type", "application/json").body("{\"name\":").send().await.unwrap();
+    let status = r.status();
+    assert_error(status, &r.json().await.unwrap(), StatusCode::BAD_REQUEST);
+    let (status, e) = s.post(&s.lib("/workspaces"), json!({"name": "W", "default_security": "inherit"})).await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    let (status, e) = s.post(&s.lib("/workspaces"), json!({"description": "no name"})).await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    let (status, e) = s.post(&s.lib(&format!("/folders/{folder}/subfolders")), json!({"name": "n".repeat(300)})).await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    let r = s.get(&s.lib("/workspaces?limit=0")).await;
+    let status = r.status();
+    assert_error(status, &r.json().await.unwrap(), StatusCode::BAD_REQUEST);
+    let r = s.get(&s.lib("/workspaces?paging_mode=standard_cursor&cursor=forged")).await;
+    let status = r.status();
+    assert_error(status, &r.json().await.unwrap(), StatusCode::BAD_REQUEST);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_mid_upload_leaves_nothing() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let host = s.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /work/api/v2/customers/1/libraries/ACTIVE/folders/{folder}/documents HTTP/1.1\r\nHost: {host}\r\nX-Auth-Token: {}\r\nContent-Type: multipart/form-data; boundary=B0und\r\nContent-Length: 50000000\r\n\r\n",
+        s.token
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(b"--B0und\r\nContent-Disposition: form-data; name=\"profile\"\r\n\r\n{\"doc_profile\":{\"name\":\"cut\"}}\r\n--B0und\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.bin\"\r\n\r\n").await.unwrap();
+    // More than the in-memory threshold, so a staged object exists when the client leaves.
+    let chunk = vec![b'z'; 64 * 1024];
+    for _ in 0..48 {
+        stream.write_all(&chunk).await.unwrap();
+    }
+    stream.flush().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(stream);
+
+    let mut clean = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if s.staging_files().unwrap_or(0) == 0 {
+            clean = true;
+            break;
+        }
+    }
+    assert!(clean, "the partial upload was cleaned up");
+    assert_eq!(document_count(&s).await, 0);
+    if let Some(n) = s.blob_files() {
+        assert_eq!(n, 0);
+    }
+    let report = s.dossier().check().await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn an_unwritable_content_store_is_a_clear_error_and_creates_nothing() {
+    let s = TestServer::start().await;
+    let Some(content) = s.content_dir.clone() else {
+        s.stop().await;
+        return;
+    };
+    let folder = s.folder().await;
+    // A regular file where the blob directory should be: every write under it fails, even
+    // for root, which ignores permission bits.
+    let blobs = content.join("blobs");
+    let _ = std::fs::remove_dir_all(&blobs);
+    std::fs::write(&blobs, b"not a directory").unwrap();
+    let (status, e) = s.upload_raw(&folder, TestServer::upload_form(json!({}), "a.txt", b"abc".to_vec())).await;
+    assert_error(status, &e, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(document_count(&s).await, 0);
+    std::fs::remove_file(&blobs).unwrap();
+    let doc = s.upload(&folder, "a.txt", b"abc", json!({})).await;
+    assert_eq!(doc["version"], 1, "the next upload after the store recovers succeeds");
+    s.stop().await;
+}
