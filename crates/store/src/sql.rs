@@ -111,7 +111,11 @@ impl Sql {
             q = match p.clone() {
                 Param::Text(v) => q.bind(v),
                 Param::Int(v) => q.bind(v),
-                Param::Float(v) => q.bind(v),
+                // sqlx 0.9's Any driver sends a NULL f64 to PostgreSQL as FLOAT4 (its Real and
+                // Double null mappings are swapped), which poisons the cached statement for a
+                // later non-null FLOAT8. A NULL f32 travels as FLOAT8, matching the column.
+                Param::Float(None) => q.bind(Option::<f32>::None),
+                Param::Float(Some(v)) => q.bind(v),
             };
         }
         q

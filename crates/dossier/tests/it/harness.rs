@@ -56,6 +56,8 @@ impl TestServer {
     /// Starts a server with extra `DOSSIER_*` settings.
     pub async fn start_with(extra: BTreeMap<String, String>) -> TestServer {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        // Server-side errors are logged; show them beside a failing test's output.
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut env: BTreeMap<String, String> = BTreeMap::new();
         env.insert("DOSSIER_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
