@@ -165,22 +165,22 @@ pub fn load(
             );
         }
         let file_var = format!("{var}_FILE");
-        if SECRETS.contains(name) {
-            if let Some(path) = env.get(&file_var) {
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
-                    name: (*name).into(),
-                    value: path.clone(),
-                    origin: format!("environment variable {file_var}"),
-                    why: e.to_string(),
-                })?;
-                values.insert(
-                    name,
-                    Value {
-                        text: text.trim_end_matches(['\r', '\n']).to_string(),
-                        source: format!("environment variable {file_var}"),
-                    },
-                );
-            }
+        if SECRETS.contains(name)
+            && let Some(path) = env.get(&file_var)
+        {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Invalid {
+                name: (*name).into(),
+                value: path.clone(),
+                origin: format!("environment variable {file_var}"),
+                why: e.to_string(),
+            })?;
+            values.insert(
+                name,
+                Value {
+                    text: text.trim_end_matches(['\r', '\n']).to_string(),
+                    source: format!("environment variable {file_var}"),
+                },
+            );
         }
     }
     for (name, v) in flags {

@@ -12,7 +12,14 @@ pub const DEFAULT_LIBRARY: &str = "ACTIVE";
 pub const ADMIN_USER: &str = "ADMIN";
 
 /// Classes a new library starts with; administrators add the firm's own.
-const SEEDED_CLASSES: &[(&str, &str, &[(&str, &str)])] = &[
+/// (alias, description, [(subclass alias, description)])
+type SeededClass = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const SEEDED_CLASSES: &[SeededClass] = &[
     (
         "DOC",
         "Document",

@@ -371,13 +371,13 @@ impl ContainerChanges {
             check_len("description", d, DESCRIPTION_MAX)?;
         }
         let view_type = text(&merged, "view_type")?;
-        if let Some(v) = &view_type {
-            if !VIEW_TYPES.contains(&v.as_str()) {
-                return Err(DomainError::invalid(
-                    "view_type",
-                    format!("'{v}' is not a view type ({})", VIEW_TYPES.join(", ")),
-                ));
-            }
+        if let Some(v) = &view_type
+            && !VIEW_TYPES.contains(&v.as_str())
+        {
+            return Err(DomainError::invalid(
+                "view_type",
+                format!("'{v}' is not a view type ({})", VIEW_TYPES.join(", ")),
+            ));
         }
         let email = text(&merged, "email")?;
         if let Some(e) = &email {

@@ -189,10 +189,9 @@ pub async fn serve(state: &AppState, doc: &Document, headers: &HeaderMap) -> Api
     if let Some(inm) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
+        && inm.split(',').any(|t| t.trim() == etag || t.trim() == "*")
     {
-        if inm.split(',').any(|t| t.trim() == etag || t.trim() == "*") {
-            return Ok((StatusCode::NOT_MODIFIED, base).into_response());
-        }
+        return Ok((StatusCode::NOT_MODIFIED, base).into_response());
     }
     let range = match parse_range(headers, size) {
         Ok(r) => r,

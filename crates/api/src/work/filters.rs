@@ -51,7 +51,7 @@ pub fn flatten_post(body: &Map<String, Value>) -> ApiResult<Q> {
 }
 
 fn list(q: &Q, name: &str) -> Vec<String> {
-    q.text(name).map(|v| split_list(v)).unwrap_or_default()
+    q.text(name).map(split_list).unwrap_or_default()
 }
 
 /// Comma-separated values; a double-quoted value is taken whole (it may contain commas).
@@ -100,10 +100,9 @@ fn custom_equals(q: &Q) -> ApiResult<Vec<(usize, CustomValue)>> {
         if let Some(v) =
             q.0.get(&format!("custom{n}"))
                 .filter(|v| !v.trim().is_empty())
+            && let Some(value) = CustomValue::from_json(n, &Value::String(v.clone()))?
         {
-            if let Some(value) = CustomValue::from_json(n, &Value::String(v.clone()))? {
-                out.push((n, value));
-            }
+            out.push((n, value));
         }
     }
     Ok(out)

@@ -5,11 +5,27 @@ use tokio::io::AsyncWriteExt;
 use crate::harness::{TestServer, assert_error, error_field};
 
 async fn document_count(s: &TestServer) -> i64 {
-    s.get_json(&s.lib("/documents?total=true")).await["total_count"].as_i64().unwrap()
+    s.get_json(&s.lib("/documents?total=true")).await["total_count"]
+        .as_i64()
+        .unwrap()
 }
 
-async fn raw_upload(s: &TestServer, folder: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-    let r = s.req(Method::POST, &s.lib(&format!("/folders/{folder}/documents"))).header("Content-Type", content_type).body(body).send().await.unwrap();
+async fn raw_upload(
+    s: &TestServer,
+    folder: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Value) {
+    let r = s
+        .req(
+            Method::POST,
+            &s.lib(&format!("/folders/{folder}/documents")),
+        )
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     let status = r.status();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -43,16 +59,27 @@ async fn malformed_uploads_are_rejected_cleanly() {
         (json!({"doc_profile": {"class": "NOSUCHCLASS"}}), "class"),
         (json!({"doc_profile": {"author": "NOBODY"}}), "author"),
         (json!({"doc_profile": {"custom17": "many"}}), "custom17"),
-        (json!({"doc_profile": {"default_security": "open"}}), "default_security"),
+        (
+            json!({"doc_profile": {"default_security": "open"}}),
+            "default_security",
+        ),
         (json!({"doc_profile": "text"}), "doc_profile"),
     ] {
-        let (status, e) = s.upload_raw(&folder, TestServer::upload_form(profile.clone(), "a.txt", b"abc".to_vec())).await;
+        let (status, e) = s
+            .upload_raw(
+                &folder,
+                TestServer::upload_form(profile.clone(), "a.txt", b"abc".to_vec()),
+            )
+            .await;
         assert_error(status, &e, StatusCode::BAD_REQUEST);
         assert_eq!(error_field(&e), field, "{profile}");
     }
     assert_eq!(document_count(&s).await, 0, "nothing was filed");
     if let Some(n) = s.blob_files() {
-        assert_eq!(n, 0, "profiles checked before the file part store no content");
+        assert_eq!(
+            n, 0,
+            "profiles checked before the file part store no content"
+        );
     }
     s.stop().await;
 }
@@ -62,9 +89,18 @@ async fn unknown_places_and_malformed_ids() {
     let s = TestServer::start().await;
     let folder = s.folder().await;
     for url in [
-        format!("{}/work/api/v2/customers/2/libraries/ACTIVE/workspaces", s.base),
-        format!("{}/work/api/v2/customers/abc/libraries/ACTIVE/workspaces", s.base),
-        format!("{}/work/api/v2/customers/1/libraries/NOPE/workspaces", s.base),
+        format!(
+            "{}/work/api/v2/customers/2/libraries/ACTIVE/workspaces",
+            s.base
+        ),
+        format!(
+            "{}/work/api/v2/customers/abc/libraries/ACTIVE/workspaces",
+            s.base
+        ),
+        format!(
+            "{}/work/api/v2/customers/1/libraries/NOPE/workspaces",
+            s.base
+        ),
         s.lib("/documents/ACTIVE!999999"),
         s.lib("/documents/OTHER!1"),
         s.lib("/folders/ACTIVE!999999"),
@@ -74,27 +110,61 @@ async fn unknown_places_and_malformed_ids() {
         let status = r.status();
         assert_error(status, &r.json().await.unwrap(), StatusCode::NOT_FOUND);
     }
-    for id in ["ACTIVE!abc", "ACTIVE!1.0", "ACTIVE!-3", "ACTIVE!1.2.3", "ACTIVE!%2E%2E"] {
+    for id in [
+        "ACTIVE!abc",
+        "ACTIVE!1.0",
+        "ACTIVE!-3",
+        "ACTIVE!1.2.3",
+        "ACTIVE!%2E%2E",
+    ] {
         let r = s.get(&s.lib(&format!("/documents/{id}"))).await;
         let status = r.status();
         assert_error(status, &r.json().await.unwrap(), StatusCode::BAD_REQUEST);
     }
-    let r = s.req(Method::PUT, &s.lib(&format!("/folders/{folder}"))).send().await.unwrap();
+    let r = s
+        .req(Method::PUT, &s.lib(&format!("/folders/{folder}")))
+        .send()
+        .await
+        .unwrap();
     let status = r.status();
-    assert_error(status, &r.json().await.unwrap(), StatusCode::METHOD_NOT_ALLOWED);
-    let r = s.req(Method::POST, &s.lib("/workspaces")).header("Content-Type", "application/json").body("{\"name\":").send().await.unwrap();
+    assert_error(
+        status,
+        &r.json().await.unwrap(),
+        StatusCode::METHOD_NOT_ALLOWED,
+    );
+    let r = s
+        .req(Method::POST, &s.lib("/workspaces"))
+        .header("Content-Type", "application/json")
+        .body("{\"name\":")
+        .send()
+        .await
+        .unwrap();
     let status = r.status();
     assert_error(status, &r.json().await.unwrap(), StatusCode::BAD_REQUEST);
-    let (status, e) = s.post(&s.lib("/workspaces"), json!({"name": "W", "default_security": "inherit"})).await;
+    let (status, e) = s
+        .post(
+            &s.lib("/workspaces"),
+            json!({"name": "W", "default_security": "inherit"}),
+        )
+        .await;
     assert_error(status, &e, StatusCode::BAD_REQUEST);
-    let (status, e) = s.post(&s.lib("/workspaces"), json!({"description": "no name"})).await;
+    let (status, e) = s
+        .post(&s.lib("/workspaces"), json!({"description": "no name"}))
+        .await;
     assert_error(status, &e, StatusCode::BAD_REQUEST);
-    let (status, e) = s.post(&s.lib(&format!("/folders/{folder}/subfolders")), json!({"name": "n".repeat(300)})).await;
+    let (status, e) = s
+        .post(
+            &s.lib(&format!("/folders/{folder}/subfolders")),
+            json!({"name": "n".repeat(300)}),
+        )
+        .await;
     assert_error(status, &e, StatusCode::BAD_REQUEST);
     let r = s.get(&s.lib("/workspaces?limit=0")).await;
     let status = r.status();
     assert_error(status, &r.json().await.unwrap(), StatusCode::BAD_REQUEST);
-    let r = s.get(&s.lib("/workspaces?paging_mode=standard_cursor&cursor=forged")).await;
+    let r = s
+        .get(&s.lib("/workspaces?paging_mode=standard_cursor&cursor=forged"))
+        .await;
     let status = r.status();
     assert_error(status, &r.json().await.unwrap(), StatusCode::BAD_REQUEST);
     s.stop().await;
@@ -152,11 +222,19 @@ async fn an_unwritable_content_store_is_a_clear_error_and_creates_nothing() {
     let blobs = content.join("blobs");
     let _ = std::fs::remove_dir_all(&blobs);
     std::fs::write(&blobs, b"not a directory").unwrap();
-    let (status, e) = s.upload_raw(&folder, TestServer::upload_form(json!({}), "a.txt", b"abc".to_vec())).await;
+    let (status, e) = s
+        .upload_raw(
+            &folder,
+            TestServer::upload_form(json!({}), "a.txt", b"abc".to_vec()),
+        )
+        .await;
     assert_error(status, &e, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(document_count(&s).await, 0);
     std::fs::remove_file(&blobs).unwrap();
     let doc = s.upload(&folder, "a.txt", b"abc", json!({})).await;
-    assert_eq!(doc["version"], 1, "the next upload after the store recovers succeeds");
+    assert_eq!(
+        doc["version"], 1,
+        "the next upload after the store recovers succeeds"
+    );
     s.stop().await;
 }

@@ -4,39 +4,85 @@ use std::process::Command;
 
 fn dossier() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dossier"));
-    c.env_remove("DOSSIER_DATABASE_URL").env_remove("DOSSIER_CONTENT_URL").env("DOSSIER_ADMIN_PASSWORD", "cli-admin-pass").env("DOSSIER_LOG", "warn");
+    c.env_remove("DOSSIER_DATABASE_URL")
+        .env_remove("DOSSIER_CONTENT_URL")
+        .env("DOSSIER_ADMIN_PASSWORD", "cli-admin-pass")
+        .env("DOSSIER_LOG", "warn");
     c
 }
 
 #[test]
 fn a_bad_setting_is_named_with_its_source() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dossier().args(["--data-dir", dir.path().to_str().unwrap(), "migrate"]).env("DOSSIER_ACCESS_TOKEN_SECONDS", "soon").output().unwrap();
+    let out = dossier()
+        .args(["--data-dir", dir.path().to_str().unwrap(), "migrate"])
+        .env("DOSSIER_ACCESS_TOKEN_SECONDS", "soon")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("access_token_seconds") && err.contains("DOSSIER_ACCESS_TOKEN_SECONDS"), "{err}");
+    assert!(
+        err.contains("access_token_seconds") && err.contains("DOSSIER_ACCESS_TOKEN_SECONDS"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn serve_healthcheck_admin_and_check() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap().to_string();
-    let out = dossier().args(["--data-dir", &data, "migrate"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = dossier().args(["--data-dir", &data, "admin", "create-library", "ARCHIVE", "--description", "Closed matters"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = dossier().args(["--data-dir", &data, "admin", "set-password", "admin"]).env("DOSSIER_NEW_PASSWORD", "a-new-password").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = dossier()
+        .args(["--data-dir", &data, "migrate"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = dossier()
+        .args([
+            "--data-dir",
+            &data,
+            "admin",
+            "create-library",
+            "ARCHIVE",
+            "--description",
+            "Closed matters",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = dossier()
+        .args(["--data-dir", &data, "admin", "set-password", "admin"])
+        .env("DOSSIER_NEW_PASSWORD", "a-new-password")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
     let listen = format!("127.0.0.1:{port}");
-    let mut server = dossier().args(["--data-dir", &data, "--listen", &listen, "serve"]).spawn().unwrap();
+    let mut server = dossier()
+        .args(["--data-dir", &data, "--listen", &listen, "serve"])
+        .spawn()
+        .unwrap();
     let mut healthy = false;
     for _ in 0..100 {
-        let out = dossier().args(["--listen", &listen, "healthcheck"]).output().unwrap();
+        let out = dossier()
+            .args(["--listen", &listen, "healthcheck"])
+            .output()
+            .unwrap();
         if out.status.success() {
             healthy = true;
             break;
@@ -47,35 +93,107 @@ async fn serve_healthcheck_admin_and_check() {
 
     let http = reqwest::Client::new();
     let base = format!("http://{listen}");
-    let token: serde_json::Value = http.post(format!("{base}/auth/oauth2/token")).form(&[("grant_type", "password"), ("username", "admin"), ("password", "a-new-password")]).send().await.unwrap().json().await.unwrap();
-    let token = token["access_token"].as_str().expect("the new password works").to_string();
-    let libs: serde_json::Value = http.get(format!("{base}/work/api/v2/customers/1/libraries")).header("X-Auth-Token", &token).send().await.unwrap().json().await.unwrap();
-    let names: Vec<_> = libs["data"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap().to_string()).collect();
+    let token: serde_json::Value = http
+        .post(format!("{base}/auth/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "admin"),
+            ("password", "a-new-password"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"]
+        .as_str()
+        .expect("the new password works")
+        .to_string();
+    let libs: serde_json::Value = http
+        .get(format!("{base}/work/api/v2/customers/1/libraries"))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<_> = libs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(names, ["ACTIVE", "ARCHIVE"]);
 
     let lib = format!("{base}/work/api/v2/customers/1/libraries/ARCHIVE");
-    let ws: serde_json::Value = http.post(format!("{lib}/workspaces")).header("X-Auth-Token", &token).json(&serde_json::json!({"name": "Old matter"})).send().await.unwrap().json().await.unwrap();
+    let ws: serde_json::Value = http
+        .post(format!("{lib}/workspaces"))
+        .header("X-Auth-Token", &token)
+        .json(&serde_json::json!({"name": "Old matter"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let ws = ws["data"]["id"].as_str().unwrap().to_string();
-    let f: serde_json::Value = http.post(format!("{lib}/workspaces/{ws}/folders")).header("X-Auth-Token", &token).json(&serde_json::json!({"name": "F"})).send().await.unwrap().json().await.unwrap();
+    let f: serde_json::Value = http
+        .post(format!("{lib}/workspaces/{ws}/folders"))
+        .header("X-Auth-Token", &token)
+        .json(&serde_json::json!({"name": "F"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let f = f["data"]["id"].as_str().unwrap().to_string();
-    let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(b"archived bytes".to_vec()).file_name("old.txt"));
-    let r = http.post(format!("{lib}/folders/{f}/documents")).header("X-Auth-Token", &token).multipart(form).send().await.unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"archived bytes".to_vec()).file_name("old.txt"),
+    );
+    let r = http
+        .post(format!("{lib}/folders/{f}/documents"))
+        .header("X-Auth-Token", &token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::CREATED);
     let _ = server.kill();
     let _ = server.wait();
 
-    let out = dossier().args(["--data-dir", &data, "check"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("checked 1 blobs and 1 document versions"));
+    let out = dossier()
+        .args(["--data-dir", &data, "check"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("checked 1 blobs and 1 document versions")
+    );
 
     // Damage one blob on disk: check must find it and fail.
-    let blob = crate::harness::walk(&dir.path().join("content").join("blobs")).pop().expect("a blob file");
+    let blob = crate::harness::walk(&dir.path().join("content").join("blobs"))
+        .pop()
+        .expect("a blob file");
     std::fs::write(&blob, b"tampered").unwrap();
-    let out = dossier().args(["--data-dir", &data, "check"]).output().unwrap();
+    let out = dossier()
+        .args(["--data-dir", &data, "check"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("DAMAGE corrupt blob"));
     std::fs::remove_file(&blob).unwrap();
-    let out = dossier().args(["--data-dir", &data, "check"]).output().unwrap();
+    let out = dossier()
+        .args(["--data-dir", &data, "check"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("DAMAGE missing blob"));
 }

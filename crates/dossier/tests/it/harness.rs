@@ -29,11 +29,15 @@ pub struct TestServer {
 }
 
 pub fn postgres_base() -> Option<String> {
-    std::env::var("DOSSIER_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
+    std::env::var("DOSSIER_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 fn s3() -> Option<(String, String)> {
-    let endpoint = std::env::var("DOSSIER_TEST_S3_ENDPOINT").ok().filter(|s| !s.is_empty())?;
+    let endpoint = std::env::var("DOSSIER_TEST_S3_ENDPOINT")
+        .ok()
+        .filter(|s| !s.is_empty())?;
     let bucket = std::env::var("DOSSIER_TEST_S3_BUCKET").unwrap_or_else(|_| "dossier-test".into());
     Some((endpoint, bucket))
 }
@@ -44,7 +48,10 @@ pub async fn fresh_postgres(base: &str) -> (String, String) {
     let name = format!("dossier_t_{}", uuid::Uuid::new_v4().simple());
     let admin_url = format!("{}/postgres", base.trim_end_matches('/'));
     let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| panic!("PostgreSQL was requested (DOSSIER_TEST_POSTGRES) but {admin_url} is unreachable: {e}"));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
     (format!("{}/{name}", base.trim_end_matches('/')), name)
 }
 
@@ -57,7 +64,10 @@ impl TestServer {
     pub async fn start_with(extra: BTreeMap<String, String>) -> TestServer {
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         // Server-side errors are logged; show them beside a failing test's output.
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn")
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut env: BTreeMap<String, String> = BTreeMap::new();
         env.insert("DOSSIER_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
@@ -69,7 +79,10 @@ impl TestServer {
         }
         let mut content_dir = Some(dir.path().join("content"));
         if let Some((endpoint, bucket)) = s3() {
-            env.insert("DOSSIER_CONTENT_URL".into(), format!("s3://{bucket}/t-{}", uuid::Uuid::new_v4().simple()));
+            env.insert(
+                "DOSSIER_CONTENT_URL".into(),
+                format!("s3://{bucket}/t-{}", uuid::Uuid::new_v4().simple()),
+            );
             env.insert("DOSSIER_S3_ENDPOINT".into(), endpoint);
             env.insert("DOSSIER_S3_ACCESS_KEY_ID".into(), "test".into());
             env.insert("DOSSIER_S3_SECRET_ACCESS_KEY".into(), "test".into());
@@ -77,13 +90,29 @@ impl TestServer {
             content_dir = None;
         }
         env.extend(extra);
-        let flags = vec![("data_dir", Some(dir.path().display().to_string())), ("listen", Some("127.0.0.1:0".to_string()))];
+        let flags = vec![
+            ("data_dir", Some(dir.path().display().to_string())),
+            ("listen", Some("127.0.0.1:0".to_string())),
+        ];
         let config = dossier::config::load(None, &env, &flags).expect("test configuration");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let (running, _) = dossier::start(&config, listener).await.expect("server starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let (running, _) = dossier::start(&config, listener)
+            .await
+            .expect("server starts");
         let base = format!("http://{}", running.addr);
         let http = reqwest::Client::new();
-        let mut server = TestServer { base, dir, http, token: String::new(), content_dir, database_url: config.database_url.clone(), running: Some(running), postgres };
+        let mut server = TestServer {
+            base,
+            dir,
+            http,
+            token: String::new(),
+            content_dir,
+            database_url: config.database_url.clone(),
+            running: Some(running),
+            postgres,
+        };
         server.token = server.login("admin", ADMIN_PASSWORD).await;
         server
     }
@@ -102,18 +131,36 @@ impl TestServer {
     }
 
     pub async fn login(&self, user: &str, password: &str) -> String {
-        let r = self.http.post(format!("{}/auth/oauth2/token", self.base)).form(&[("grant_type", "password"), ("username", user), ("password", password)]).send().await.expect("token request");
+        let r = self
+            .http
+            .post(format!("{}/auth/oauth2/token", self.base))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", user),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("token request");
         assert_eq!(r.status(), StatusCode::OK, "login of {user}");
-        r.json::<Value>().await.expect("token json")["access_token"].as_str().expect("access_token").to_string()
+        r.json::<Value>().await.expect("token json")["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
     }
 
     /// `/work/api/v2/customers/1/libraries/ACTIVE` + path.
     pub fn lib(&self, path: &str) -> String {
-        format!("{}/work/api/v2/customers/1/libraries/ACTIVE{path}", self.base)
+        format!(
+            "{}/work/api/v2/customers/1/libraries/ACTIVE{path}",
+            self.base
+        )
     }
 
     pub fn req(&self, method: Method, url: &str) -> RequestBuilder {
-        self.http.request(method, url).header("X-Auth-Token", &self.token)
+        self.http
+            .request(method, url)
+            .header("X-Auth-Token", &self.token)
     }
 
     pub async fn get(&self, url: &str) -> Response {
@@ -129,10 +176,18 @@ impl TestServer {
     }
 
     pub async fn send_json(&self, method: Method, url: &str, body: Value) -> (StatusCode, Value) {
-        let r = self.req(method, url).json(&body).send().await.expect("request");
+        let r = self
+            .req(method, url)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
         let status = r.status();
         let text = r.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn post(&self, url: &str, body: Value) -> (StatusCode, Value) {
@@ -150,20 +205,29 @@ impl TestServer {
     }
 
     pub async fn create_workspace(&self, name: &str) -> String {
-        let (s, body) = self.post(&self.lib("/workspaces"), json!({"name": name})).await;
+        let (s, body) = self
+            .post(&self.lib("/workspaces"), json!({"name": name}))
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
         body["data"]["id"].as_str().expect("id").to_string()
     }
 
     pub async fn create_folder(&self, parent: &str, name: &str) -> String {
-        let path = if self.is_workspace(parent).await { format!("/workspaces/{parent}/folders") } else { format!("/folders/{parent}/subfolders") };
+        let path = if self.is_workspace(parent).await {
+            format!("/workspaces/{parent}/folders")
+        } else {
+            format!("/folders/{parent}/subfolders")
+        };
         let (s, body) = self.post(&self.lib(&path), json!({"name": name})).await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
         body["data"]["id"].as_str().expect("id").to_string()
     }
 
     async fn is_workspace(&self, id: &str) -> bool {
-        self.get(&self.lib(&format!("/workspaces/{id}"))).await.status() == StatusCode::OK
+        self.get(&self.lib(&format!("/workspaces/{id}")))
+            .await
+            .status()
+            == StatusCode::OK
     }
 
     /// A workspace with one folder, for tests that only need somewhere to file.
@@ -174,26 +238,68 @@ impl TestServer {
 
     pub fn upload_form(profile: Value, file_name: &str, bytes: Vec<u8>) -> Form {
         Form::new()
-            .part("profile", Part::text(profile.to_string()).mime_str("application/json").expect("mime"))
+            .part(
+                "profile",
+                Part::text(profile.to_string())
+                    .mime_str("application/json")
+                    .expect("mime"),
+            )
             .part("file", Part::bytes(bytes).file_name(file_name.to_string()))
     }
 
     pub async fn upload_raw(&self, folder: &str, form: Form) -> (StatusCode, Value) {
-        let r = self.req(Method::POST, &self.lib(&format!("/folders/{folder}/documents"))).multipart(form).send().await.expect("upload");
+        let r = self
+            .req(
+                Method::POST,
+                &self.lib(&format!("/folders/{folder}/documents")),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// Uploads a document and returns its profile.
-    pub async fn upload(&self, folder: &str, file_name: &str, bytes: &[u8], doc_profile: Value) -> Value {
-        let (s, body) = self.upload_raw(folder, Self::upload_form(json!({"doc_profile": doc_profile}), file_name, bytes.to_vec())).await;
+    pub async fn upload(
+        &self,
+        folder: &str,
+        file_name: &str,
+        bytes: &[u8],
+        doc_profile: Value,
+    ) -> Value {
+        let (s, body) = self
+            .upload_raw(
+                folder,
+                Self::upload_form(
+                    json!({"doc_profile": doc_profile}),
+                    file_name,
+                    bytes.to_vec(),
+                ),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{body}");
         body["data"].clone()
     }
 
-    pub async fn new_version(&self, doc: &str, file_name: &str, bytes: &[u8], profile: Value) -> (StatusCode, Value) {
+    pub async fn new_version(
+        &self,
+        doc: &str,
+        file_name: &str,
+        bytes: &[u8],
+        profile: Value,
+    ) -> (StatusCode, Value) {
         let form = Self::upload_form(profile, file_name, bytes.to_vec());
-        let r = self.req(Method::POST, &self.lib(&format!("/documents/{doc}/versions"))).multipart(form).send().await.expect("version");
+        let r = self
+            .req(
+                Method::POST,
+                &self.lib(&format!("/documents/{doc}/versions")),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .expect("version");
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -212,7 +318,9 @@ impl TestServer {
 
 pub fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = vec![];
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -226,20 +334,36 @@ pub fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
 
 async fn drop_postgres(base: &str, name: &str) {
     use sqlx::Connection;
-    if let Ok(mut conn) = sqlx::PgConnection::connect(&format!("{}/postgres", base.trim_end_matches('/'))).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await;
+    if let Ok(mut conn) =
+        sqlx::PgConnection::connect(&format!("{}/postgres", base.trim_end_matches('/'))).await
+    {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await;
     }
 }
 
 /// Asserts an iManage error envelope with this status, and returns its `code`.
 pub fn assert_error(status: StatusCode, body: &Value, expected: StatusCode) -> String {
     assert_eq!(status, expected, "unexpected status; body: {body}");
-    let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("no error envelope in {body}"));
-    assert!(body["error"]["code_message"].as_str().is_some_and(|m| !m.is_empty()), "empty message in {body}");
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error envelope in {body}"));
+    assert!(
+        body["error"]["code_message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "empty message in {body}"
+    );
     code.to_string()
 }
 
 /// The `field` of the first message of an error envelope.
 pub fn error_field(body: &Value) -> String {
-    body["error"]["messages"][0]["field"].as_str().unwrap_or_default().to_string()
+    body["error"]["messages"][0]["field"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }

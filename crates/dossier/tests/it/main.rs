@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 //! The black-box suite: every test starts a real server (harness.rs) and talks HTTP. The
 //! same suite runs on SQLite with local content (the default) and, from `.ci/run`, on
 //! PostgreSQL and on an S3-compatible store.
