@@ -3,6 +3,7 @@
 //! query runs inside a write transaction (`Store::begin`) or on a read connection
 //! (`Store::read`). Rules (validation, access, events) live in the service layer, not here.
 
+mod batch;
 pub mod blobs;
 pub mod catalog;
 pub mod containers;
@@ -77,20 +78,34 @@ pub struct Store {
     backend: Backend,
     reader: AnyPool,
     writer: AnyPool,
+    /// SQLite's group committer (see `batch`); PostgreSQL commits each transaction itself.
+    batch: Option<std::sync::Arc<batch::Writer>>,
 }
 
-/// A write transaction. Dropping it without `commit` rolls everything back.
+/// A write transaction. Dropping it without `commit` rolls its writes back. `commit`
+/// returns once the writes are durable.
 pub struct Tx {
-    inner: Transaction<'static, Any>,
+    inner: TxInner,
+}
+
+enum TxInner {
+    Own(Transaction<'static, Any>),
+    Batched(batch::BatchTx),
 }
 
 impl Tx {
     pub fn conn(&mut self) -> &mut AnyConnection {
-        &mut self.inner
+        match &mut self.inner {
+            TxInner::Own(t) => t,
+            TxInner::Batched(b) => b.conn(),
+        }
     }
 
     pub async fn commit(self) -> Result<()> {
-        self.inner.commit().await.db()
+        match self.inner {
+            TxInner::Own(t) => t.commit().await.db(),
+            TxInner::Batched(b) => b.commit().await,
+        }
     }
 }
 
@@ -145,10 +160,12 @@ impl Store {
         };
         let writer = pool(writers).connect_with(options.clone()).await.db()?;
         let reader = pool(readers).connect_with(options).await.db()?;
+        let batch = (backend == Backend::Sqlite).then(|| batch::Writer::new(writer.clone()));
         Ok(Store {
             backend,
             reader,
             writer,
+            batch,
         })
     }
 
@@ -172,6 +189,11 @@ impl Store {
     /// first, so transactions commit in the order of their outbox sequence numbers and a
     /// change-events reader can never skip an event that commits late.
     pub async fn begin(&self) -> Result<Tx> {
+        if let Some(batch) = &self.batch {
+            return Ok(Tx {
+                inner: TxInner::Batched(batch.begin().await?),
+            });
+        }
         let mut inner = self.writer.begin().await.db()?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock(7219001)")
@@ -179,7 +201,9 @@ impl Store {
                 .await
                 .db()?;
         }
-        Ok(Tx { inner })
+        Ok(Tx {
+            inner: TxInner::Own(inner),
+        })
     }
 
     /// A connection for reads.
@@ -196,6 +220,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(batch) = &self.batch {
+            batch.flush().await;
+        }
         self.writer.close().await;
         self.reader.close().await;
     }

@@ -244,30 +244,43 @@ async fn an_unwritable_content_store_is_a_clear_error_and_creates_nothing() {
 #[tokio::test]
 async fn a_full_content_disk_is_a_clear_error_and_creates_nothing() {
     let mount = tempfile::tempdir().unwrap();
-    let mounted = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"]).arg(mount.path()).status().is_ok_and(|s| s.success());
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+        .arg(mount.path())
+        .status()
+        .is_ok_and(|s| s.success());
     if !mounted {
         eprintln!("skipped: this machine does not let the test mount a small tmpfs");
         return;
     }
     let content = mount.path().join("content");
     let mut extra = std::collections::BTreeMap::new();
-    extra.insert("DOSSIER_CONTENT_URL".to_string(), content.display().to_string());
+    extra.insert(
+        "DOSSIER_CONTENT_URL".to_string(),
+        content.display().to_string(),
+    );
     let mut s = TestServer::start_with(extra).await;
     if s.content_dir.is_none() {
         // The S3 suite keeps content in S3 whatever this test asks for.
         s.stop().await;
-        let _ = std::process::Command::new("umount").arg(mount.path()).status();
+        let _ = std::process::Command::new("umount")
+            .arg(mount.path())
+            .status();
         return;
     }
     s.content_dir = Some(content.clone());
     let folder = s.folder().await;
     let big = vec![7u8; 3 * 1024 * 1024];
-    let (status, e) = s.upload_raw(&folder, TestServer::upload_form(json!({}), "big.bin", big)).await;
+    let (status, e) = s
+        .upload_raw(&folder, TestServer::upload_form(json!({}), "big.bin", big))
+        .await;
     assert_error(status, &e, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(document_count(&s).await, 0);
     assert_eq!(s.staging_files(), Some(0), "the partial upload was removed");
     let doc = s.upload(&folder, "small.txt", b"fits", json!({})).await;
     assert_eq!(doc["size"], 4);
     s.stop().await;
-    let _ = std::process::Command::new("umount").arg(mount.path()).status();
+    let _ = std::process::Command::new("umount")
+        .arg(mount.path())
+        .status();
 }
