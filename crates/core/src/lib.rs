@@ -6,6 +6,7 @@ pub mod activity;
 pub mod custom;
 pub mod doc_type;
 pub mod error;
+pub mod identity;
 pub mod ids;
 pub mod limits;
 pub mod model;

@@ -15,18 +15,7 @@ pub struct Library {
     pub is_hidden: bool,
 }
 
-#[derive(Clone, Debug)]
-pub struct User {
-    pub id: String,
-    pub customer_id: i64,
-    pub full_name: String,
-    pub email: Option<String>,
-    pub password_hash: Option<String>,
-    pub allow_logon: bool,
-    pub preferred_library: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub edited_at: DateTime<Utc>,
-}
+pub use crate::identity::User;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContainerKind {

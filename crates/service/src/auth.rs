@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{Caller, Dossier, Result};
 
-pub const ADMIN_GROUP: &str = "NRTADMIN";
+pub use dossier_core::identity::ADMIN_GROUP;
 
 /// What the token endpoint returns.
 #[derive(Clone, Debug)]
@@ -206,16 +206,25 @@ impl Dossier {
         let user = dossier_store::users::get(&mut conn, &stored.user_id)
             .await?
             .ok_or_else(invalid)?;
-        if !user.allow_logon {
+        if !user.active || user.is_locked {
             return Err(invalid());
         }
-        let is_admin = dossier_store::users::is_member(&mut conn, ADMIN_GROUP, &user.id).await?;
+        let is_admin = dossier_store::groups::is_member(&mut conn, ADMIN_GROUP, &user.id).await?;
+        let mut identity_admin = false;
+        for m in dossier_store::roles::memberships(&mut conn, &user.id).await? {
+            if let Some(role) = dossier_store::roles::get(&mut conn, &m.library, &m.role).await? {
+                identity_admin |= role.is_admin();
+            }
+        }
         Ok(Caller {
             user_id: user.id,
             full_name: user.full_name,
             customer_id: user.customer_id,
             is_admin,
+            identity_admin,
             scope: stored.scope,
+            client_id: None,
+            address: None,
         })
     }
 
@@ -228,14 +237,35 @@ impl Dossier {
         tx.commit().await
     }
 
-    /// Sets a user's password (CLI `admin set-password`).
+    /// Sets a user's password from the command line (`admin set-password`, `user passwd`):
+    /// unlocks the account, ends its sessions and leaves an audit record.
     pub async fn set_password(&self, user_id: &str, password: &str) -> Result<()> {
         check_password_rules(password)?;
         let hash = hash_password(password.to_string()).await?;
+        let now = self.now();
         let mut tx = self.store.begin().await?;
-        if !dossier_store::users::set_password(tx.conn(), user_id, &hash, self.now()).await? {
-            return Err(DomainError::not_found(format!("user {user_id}")));
-        }
+        let mut user = dossier_store::users::get(tx.conn(), user_id)
+            .await?
+            .ok_or_else(|| DomainError::not_found(format!("user {user_id}")))?;
+        user.password_hash = Some(hash);
+        user.pwd_changed_at = Some(now);
+        user.is_locked = false;
+        user.failed_logins = 0;
+        user.version += 1;
+        user.edited_at = now;
+        dossier_store::users::update(tx.conn(), &user).await?;
+        dossier_store::tokens::delete_for_user(tx.conn(), &user.id).await?;
+        self.audit(
+            tx.conn(),
+            None,
+            crate::identity::Audit {
+                action: "user.password.set",
+                target: Some(user.id.clone()),
+                outcome: dossier_core::identity::AuditOutcome::Success,
+                detail: serde_json::json!({"via": "cli"}),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 }

@@ -2,10 +2,12 @@
 //! group and an administrator. Idempotent, so it runs at every start.
 
 use dossier_core::doc_type::SEEDED_TYPES;
-use dossier_core::model::{Class, DocType, Library, Subclass, User};
+use dossier_core::identity::{ADMIN_GROUP, Group, Role, User, seeded_roles};
+use dossier_core::model::{Class, DocType, Library, Subclass};
 use dossier_core::{DomainError, LibraryId};
 
-use crate::auth::{ADMIN_GROUP, check_password_rules, hash_password};
+use crate::auth::{check_password_rules, hash_password};
+use crate::identity::new_ssid;
 use crate::{Dossier, Result};
 
 pub const DEFAULT_LIBRARY: &str = "ACTIVE";
@@ -101,31 +103,43 @@ impl Dossier {
             )
             .await?;
         }
-        dossier_store::users::ensure_group(
+        dossier_store::groups::ensure(
             tx.conn(),
-            ADMIN_GROUP,
-            customer,
-            "DMS administrators",
-            now,
+            &Group {
+                id: ADMIN_GROUP.into(),
+                customer_id: customer,
+                ssid: new_ssid(),
+                full_name: "DMS administrators".into(),
+                enabled: true,
+                is_external: false,
+                group_nos: dossier_core::identity::USER_NOS_VIRTUAL,
+                group_id_ex: None,
+                version: 1,
+                created_at: now,
+                edited_at: now,
+            },
         )
         .await?;
+        // Libraries created before roles existed get the seeded roles now.
+        for library in dossier_store::libraries::list(tx.conn(), customer).await? {
+            seed_roles(tx.conn(), library.id.as_str(), now).await?;
+        }
         if let Some(hash) = admin_hash {
-            dossier_store::users::insert(
+            let mut admin = User::new(ADMIN_USER, customer, "Administrator", new_ssid(), now);
+            admin.password_hash = Some(hash);
+            admin.pwd_changed_at = Some(now);
+            admin.pwd_never_expire = true;
+            admin.preferred_library = Some(DEFAULT_LIBRARY.into());
+            dossier_store::users::insert(tx.conn(), &admin).await?;
+            dossier_store::groups::add_member(tx.conn(), ADMIN_GROUP, ADMIN_USER).await?;
+            dossier_store::roles::join(
                 tx.conn(),
-                &User {
-                    id: ADMIN_USER.into(),
-                    customer_id: customer,
-                    full_name: "Administrator".into(),
-                    email: None,
-                    password_hash: Some(hash),
-                    allow_logon: true,
-                    preferred_library: Some(DEFAULT_LIBRARY.into()),
-                    created_at: now,
-                    edited_at: now,
-                },
+                DEFAULT_LIBRARY,
+                ADMIN_USER,
+                "LIBRARY_ADMIN",
+                now,
             )
             .await?;
-            dossier_store::users::add_member(tx.conn(), ADMIN_GROUP, ADMIN_USER).await?;
             out.created_admin = true;
         } else {
             out.generated_admin_password = None;
@@ -166,6 +180,7 @@ impl Dossier {
         lib: &Library,
     ) -> Result<()> {
         dossier_store::libraries::insert(conn, lib, self.now()).await?;
+        seed_roles(conn, lib.id.as_str(), self.now()).await?;
         for (alias, description, subs) in SEEDED_CLASSES {
             dossier_store::catalog::insert_class(
                 conn,
@@ -203,6 +218,29 @@ impl Dossier {
         }
         Ok(())
     }
+}
+
+/// Inserts the seeded roles a library lacks.
+async fn seed_roles(
+    conn: &mut dossier_store::AnyConnection,
+    library: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    for (id, description, rights) in seeded_roles() {
+        if dossier_store::roles::get(conn, library, id)
+            .await?
+            .is_none()
+        {
+            let role = Role {
+                library: library.to_string(),
+                id: id.to_string(),
+                description: description.to_string(),
+                rights,
+            };
+            dossier_store::roles::insert(conn, &role, now).await?;
+        }
+    }
+    Ok(())
 }
 
 fn generate_password() -> String {

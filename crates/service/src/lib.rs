@@ -10,6 +10,7 @@ pub mod check;
 pub mod containers;
 pub mod documents;
 mod events;
+pub mod identity;
 pub mod libraries;
 pub mod profile;
 pub mod trustees;
@@ -62,8 +63,16 @@ pub struct Caller {
     pub user_id: String,
     pub full_name: String,
     pub customer_id: i64,
+    /// A member of NRTADMIN.
     pub is_admin: bool,
+    /// Holds a library role with an administration right (see `Caller::manages_identity`).
+    pub identity_admin: bool,
+    /// The scopes granted to the token, space-separated.
     pub scope: String,
+    /// The OAuth app the token was issued to, if any.
+    pub client_id: Option<String>,
+    /// The client's network address, for audit records, when the surface knows it.
+    pub address: Option<String>,
 }
 
 /// Everything the use cases need: the metadata store, the content store and the clock.

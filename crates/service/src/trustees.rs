@@ -47,7 +47,7 @@ pub async fn validate(conn: &mut AnyConnection, trustees: &[Trustee]) -> Result<
     for t in trustees {
         let exists = match t.trustee_type {
             TrusteeType::User => dossier_store::users::get(conn, &t.id).await?.is_some(),
-            TrusteeType::Group => dossier_store::users::group_exists(conn, &t.id).await?,
+            TrusteeType::Group => dossier_store::groups::exists(conn, &t.id).await?,
         };
         if !exists {
             let field = match t.trustee_type {

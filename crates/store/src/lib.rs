@@ -3,15 +3,18 @@
 //! query runs inside a write transaction (`Store::begin`) or on a read connection
 //! (`Store::read`). Rules (validation, access, events) live in the service layer, not here.
 
+pub mod audit;
 mod batch;
 pub mod blobs;
 pub mod catalog;
 pub mod containers;
 pub mod documents;
 pub mod events;
+pub mod groups;
 pub mod history;
 pub mod libraries;
 pub mod nvps;
+pub mod roles;
 pub mod sql;
 pub mod tokens;
 pub mod users;

@@ -81,3 +81,11 @@ pub async fn delete_expired(conn: &mut AnyConnection, now: DateTime<Utc>) -> Res
         .execute(conn)
         .await
 }
+
+/// Revokes every token of a user (deactivation, lock, password change).
+pub async fn delete_for_user(conn: &mut AnyConnection, user: &str) -> Result<u64> {
+    Sql::new("DELETE FROM tokens WHERE user_id = ")
+        .bind(user.to_uppercase())
+        .execute(conn)
+        .await
+}

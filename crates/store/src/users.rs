@@ -1,53 +1,95 @@
-//! Users and groups, as far as the foundation needs them: sign-in, display names and
-//! NRTADMIN membership. The identity issue extends this.
+//! Users: the full record, listing with filters, sign-in bookkeeping and permanent deletion.
 
 use chrono::{DateTime, Utc};
-use dossier_core::model::User;
+use dossier_core::identity::User;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::sql::{Sql, get_bool, get_ts};
+use crate::sql::{Page, Param, Sql, get_bool, get_opt_ts, get_ts};
 use crate::{DbResult, Result};
 
-const COLUMNS: &str = "id, customer_id, full_name, email, password_hash, allow_logon, preferred_library, created_at, edited_at";
+const COLUMNS: &str = "id, customer_id, ssid, full_name, first_name, last_name, email, password_hash, user_nos, is_external, allow_logon, is_locked, failed_logins, pwd_never_expire, force_password_change, pwd_changed_at, preferred_library, department, title, phone, user_id_ex, active, version, created_at, edited_at";
 
 fn user(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: row.try_get("id").db()?,
         customer_id: row.try_get("customer_id").db()?,
+        ssid: row.try_get("ssid").db()?,
         full_name: row.try_get("full_name").db()?,
+        first_name: row.try_get("first_name").db()?,
+        last_name: row.try_get("last_name").db()?,
         email: row.try_get("email").db()?,
         password_hash: row.try_get("password_hash").db()?,
+        user_nos: row.try_get("user_nos").db()?,
+        is_external: get_bool(row, "is_external")?,
         allow_logon: get_bool(row, "allow_logon")?,
+        is_locked: get_bool(row, "is_locked")?,
+        failed_logins: row.try_get("failed_logins").db()?,
+        pwd_never_expire: get_bool(row, "pwd_never_expire")?,
+        force_password_change: get_bool(row, "force_password_change")?,
+        pwd_changed_at: get_opt_ts(row, "pwd_changed_at")?,
         preferred_library: row.try_get("preferred_library").db()?,
+        department: row.try_get("department").db()?,
+        title: row.try_get("title").db()?,
+        phone: row.try_get("phone").db()?,
+        user_id_ex: row.try_get("user_id_ex").db()?,
+        active: get_bool(row, "active")?,
+        version: row.try_get("version").db()?,
         created_at: get_ts(row, "created_at")?,
         edited_at: get_ts(row, "edited_at")?,
     })
 }
 
+/// Every column of `u` with its value, in `COLUMNS` order.
+fn values(u: &User) -> Vec<(&'static str, Param)> {
+    vec![
+        ("id", u.id.clone().into()),
+        ("customer_id", u.customer_id.into()),
+        ("ssid", u.ssid.clone().into()),
+        ("full_name", u.full_name.clone().into()),
+        ("first_name", u.first_name.clone().into()),
+        ("last_name", u.last_name.clone().into()),
+        ("email", u.email.clone().into()),
+        ("password_hash", u.password_hash.clone().into()),
+        ("user_nos", u.user_nos.into()),
+        ("is_external", u.is_external.into()),
+        ("allow_logon", u.allow_logon.into()),
+        ("is_locked", u.is_locked.into()),
+        ("failed_logins", u.failed_logins.into()),
+        ("pwd_never_expire", u.pwd_never_expire.into()),
+        ("force_password_change", u.force_password_change.into()),
+        ("pwd_changed_at", u.pwd_changed_at.into()),
+        ("preferred_library", u.preferred_library.clone().into()),
+        ("department", u.department.clone().into()),
+        ("title", u.title.clone().into()),
+        ("phone", u.phone.clone().into()),
+        ("user_id_ex", u.user_id_ex.clone().into()),
+        ("active", u.active.into()),
+        ("version", u.version.into()),
+        ("created_at", u.created_at.into()),
+        ("edited_at", u.edited_at.into()),
+    ]
+}
+
 pub async fn insert(conn: &mut AnyConnection, u: &User) -> Result<()> {
-    Sql::new(&format!("INSERT INTO users ({COLUMNS}) VALUES ("))
-        .bind(u.id.as_str())
-        .push(", ")
-        .bind(u.customer_id)
-        .push(", ")
-        .bind(u.full_name.as_str())
-        .push(", ")
-        .bind(u.email.clone())
-        .push(", ")
-        .bind(u.password_hash.clone())
-        .push(", ")
-        .bind(u.allow_logon)
-        .push(", ")
-        .bind(u.preferred_library.clone())
-        .push(", ")
-        .bind(u.created_at)
-        .push(", ")
-        .bind(u.edited_at)
-        .push(")")
-        .execute(conn)
-        .await?;
+    let mut sql = Sql::new(&format!("INSERT INTO users ({COLUMNS}) VALUES ("));
+    sql.bind_list(values(u).into_iter().map(|(_, v)| v));
+    sql.push(")").execute(conn).await?;
     Ok(())
+}
+
+/// Rewrites every column of the user named by `u.id` (the caller reads, changes and
+/// writes back in one transaction). Returns whether the user exists.
+pub async fn update(conn: &mut AnyConnection, u: &User) -> Result<bool> {
+    let mut sql = Sql::new("UPDATE users SET ");
+    for (i, (col, v)) in values(u).into_iter().skip(1).enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push(col).push(" = ").bind(v);
+    }
+    sql.push(" WHERE id = ").bind(u.id.as_str());
+    Ok(sql.execute(conn).await? > 0)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<User>> {
@@ -59,71 +101,164 @@ pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<User>> {
         .transpose()
 }
 
-pub async fn set_password(
+pub async fn get_by_ssid(conn: &mut AnyConnection, ssid: &str) -> Result<Option<User>> {
+    Sql::new(&format!("SELECT {COLUMNS} FROM users WHERE ssid = "))
+        .bind(ssid)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| user(&r))
+        .transpose()
+}
+
+/// What a user listing may be narrowed by. Text matches are case-insensitive.
+#[derive(Clone, Debug, Default)]
+pub struct UserFilter {
+    /// Exact login id.
+    pub login_name: Option<String>,
+    /// Exact e-mail address.
+    pub email: Option<String>,
+    /// Login id, full name or e-mail containing this text.
+    pub query: Option<String>,
+    /// Members of this library only.
+    pub library: Option<String>,
+    /// Members of this group only.
+    pub group: Option<String>,
+    pub active: Option<bool>,
+    pub external_id: Option<String>,
+}
+
+fn push_where(sql: &mut Sql, customer_id: i64, f: &UserFilter) {
+    sql.push(" WHERE u.customer_id = ").bind(customer_id);
+    if let Some(v) = &f.login_name {
+        sql.push(" AND u.id = ").bind(v.to_uppercase());
+    }
+    if let Some(v) = &f.email {
+        sql.push(" AND LOWER(u.email) = ").bind(v.to_lowercase());
+    }
+    if let Some(v) = &f.query {
+        let p = format!("%{}%", crate::sql::like_pattern(v));
+        sql.push(" AND (LOWER(u.id) LIKE ")
+            .bind(p.clone())
+            .push(" ESCAPE '\\' OR LOWER(u.full_name) LIKE ")
+            .bind(p.clone())
+            .push(" ESCAPE '\\' OR LOWER(COALESCE(u.email, '')) LIKE ")
+            .bind(p)
+            .push(" ESCAPE '\\')");
+    }
+    if let Some(v) = &f.library {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM library_users lu WHERE lu.user_id = u.id AND lu.library = ",
+        )
+        .bind(v.as_str())
+        .push(")");
+    }
+    if let Some(v) = &f.group {
+        sql.push(" AND EXISTS (SELECT 1 FROM group_members gm WHERE gm.user_id = u.id AND gm.group_id = ")
+            .bind(v.to_uppercase())
+            .push(")");
+    }
+    if let Some(v) = f.active {
+        sql.push(" AND u.active = ").bind(v);
+    }
+    if let Some(v) = &f.external_id {
+        sql.push(" AND u.user_id_ex = ").bind(v.as_str());
+    }
+}
+
+/// Users of a customer in login-id order, with the total when asked for.
+pub async fn list(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    f: &UserFilter,
+    page: Page,
+) -> Result<(Vec<User>, Option<i64>)> {
+    let total = if page.want_total {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM users u");
+        push_where(&mut sql, customer_id, f);
+        Some(sql.fetch_one(conn).await?.try_get::<i64, _>("n").db()?)
+    } else {
+        None
+    };
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut sql = Sql::new(&format!("SELECT {cols} FROM users u"));
+    push_where(&mut sql, customer_id, f);
+    sql.push(" ORDER BY u.id");
+    page.push_limit(&mut sql);
+    let users = sql
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(user)
+        .collect::<Result<_>>()?;
+    Ok((users, total))
+}
+
+/// Counts a failed sign-in and locks the account once `threshold` failures are reached
+/// (0 disables lockout). Returns the user's failure count and whether it is now locked.
+pub async fn record_failed_login(
     conn: &mut AnyConnection,
     id: &str,
-    hash: &str,
+    threshold: i64,
     now: DateTime<Utc>,
-) -> Result<bool> {
-    Ok(Sql::new("UPDATE users SET password_hash = ")
-        .bind(hash)
-        .push(", edited_at = ")
-        .bind(now)
-        .push(" WHERE id = ")
+) -> Result<(i64, bool)> {
+    let Some(row) = Sql::new(
+        "UPDATE users SET failed_logins = failed_logins + 1, version = version + 1, edited_at = ",
+    )
+    .bind(now)
+    .push(", is_locked = CASE WHEN ")
+    .bind(threshold)
+    .push(" > 0 AND failed_logins + 1 >= ")
+    .bind(threshold)
+    .push(" THEN 1 ELSE is_locked END WHERE id = ")
+    .bind(id.to_uppercase())
+    .push(" RETURNING failed_logins, is_locked")
+    .fetch_optional(conn)
+    .await?
+    else {
+        return Ok((0, false));
+    };
+    Ok((
+        row.try_get("failed_logins").db()?,
+        get_bool(&row, "is_locked")?,
+    ))
+}
+
+/// Clears the failure count after a successful sign-in.
+pub async fn clear_failed_logins(conn: &mut AnyConnection, id: &str) -> Result<()> {
+    Sql::new("UPDATE users SET failed_logins = 0 WHERE failed_logins <> 0 AND id = ")
         .bind(id.to_uppercase())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a user for good, with everything that only makes sense while the user exists:
+/// tokens, codes, consents, memberships. Documents and history keep the login id as text.
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool> {
+    let id = id.to_uppercase();
+    for table in [
+        "tokens",
+        "auth_codes",
+        "consents",
+        "group_members",
+        "library_users",
+    ] {
+        Sql::new(&format!("DELETE FROM {table} WHERE user_id = "))
+            .bind(id.as_str())
+            .execute(conn)
+            .await?;
+    }
+    Sql::new("UPDATE apps SET service_account = NULL WHERE service_account = ")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(Sql::new("DELETE FROM users WHERE id = ")
+        .bind(id)
         .execute(conn)
         .await?
         > 0)
-}
-
-pub async fn ensure_group(
-    conn: &mut AnyConnection,
-    id: &str,
-    customer_id: i64,
-    full_name: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    Sql::new("INSERT INTO user_groups (id, customer_id, full_name, created_at) VALUES (")
-        .bind(id)
-        .push(", ")
-        .bind(customer_id)
-        .push(", ")
-        .bind(full_name)
-        .push(", ")
-        .bind(now)
-        .push(") ON CONFLICT (id) DO NOTHING")
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn add_member(conn: &mut AnyConnection, group: &str, user: &str) -> Result<()> {
-    Sql::new("INSERT INTO group_members (group_id, user_id) VALUES (")
-        .bind(group)
-        .push(", ")
-        .bind(user.to_uppercase())
-        .push(") ON CONFLICT (group_id, user_id) DO NOTHING")
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-pub async fn is_member(conn: &mut AnyConnection, group: &str, user: &str) -> Result<bool> {
-    Ok(
-        Sql::new("SELECT 1 AS one FROM group_members WHERE group_id = ")
-            .bind(group)
-            .push(" AND user_id = ")
-            .bind(user.to_uppercase())
-            .fetch_optional(conn)
-            .await?
-            .is_some(),
-    )
-}
-
-pub async fn group_exists(conn: &mut AnyConnection, id: &str) -> Result<bool> {
-    Ok(Sql::new("SELECT id FROM user_groups WHERE id = ")
-        .bind(id.to_uppercase())
-        .fetch_optional(conn)
-        .await?
-        .is_some())
 }

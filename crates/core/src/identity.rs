@@ -1,0 +1,510 @@
+//! Identity records and rules: users, groups, library roles and their rights, OAuth apps,
+//! scopes and audit records. Pure: the store persists these, the service enforces them.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use crate::DomainError;
+
+/// The administrators' group. Its members hold every right in every library of their
+/// customer (iManage's NRTADMIN).
+pub const ADMIN_GROUP: &str = "NRTADMIN";
+
+/// `user_nos` values: a user with Dossier's own password, or one synced from a directory.
+pub const USER_NOS_VIRTUAL: i64 = 2;
+pub const USER_NOS_ENTERPRISE: i64 = 6;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    /// The login id, upper-case (`JSMITH`).
+    pub id: String,
+    pub customer_id: i64,
+    /// A stable opaque id (the SCIM id), never reused.
+    pub ssid: String,
+    pub full_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub user_nos: i64,
+    pub is_external: bool,
+    pub allow_logon: bool,
+    pub is_locked: bool,
+    pub failed_logins: i64,
+    pub pwd_never_expire: bool,
+    pub force_password_change: bool,
+    pub pwd_changed_at: Option<DateTime<Utc>>,
+    pub preferred_library: Option<String>,
+    pub department: Option<String>,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    /// The directory's id for this person (SCIM externalId).
+    pub user_id_ex: Option<String>,
+    /// Deactivated users keep their documents and history but cannot sign in.
+    pub active: bool,
+    /// Bumped on every change: the ETag.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: DateTime<Utc>,
+}
+
+impl User {
+    /// A new active user with defaults for everything but the names.
+    pub fn new(
+        id: &str,
+        customer_id: i64,
+        full_name: &str,
+        ssid: String,
+        now: DateTime<Utc>,
+    ) -> User {
+        User {
+            id: id.to_string(),
+            customer_id,
+            ssid,
+            full_name: full_name.to_string(),
+            first_name: None,
+            last_name: None,
+            email: None,
+            password_hash: None,
+            user_nos: USER_NOS_VIRTUAL,
+            is_external: false,
+            allow_logon: true,
+            is_locked: false,
+            failed_logins: 0,
+            pwd_never_expire: false,
+            force_password_change: false,
+            pwd_changed_at: None,
+            preferred_library: None,
+            department: None,
+            title: None,
+            phone: None,
+            user_id_ex: None,
+            active: true,
+            version: 1,
+            created_at: now,
+            edited_at: now,
+        }
+    }
+
+    pub fn has_password(&self) -> bool {
+        self.password_hash.is_some()
+    }
+
+    /// Whether the password grant and the sign-in page may accept this user's password.
+    pub fn may_sign_in_with_password(&self) -> bool {
+        self.active && self.allow_logon && !self.is_locked && self.has_password()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// Upper-case, like user ids (`LITIGATION`).
+    pub id: String,
+    pub customer_id: i64,
+    pub ssid: String,
+    pub full_name: String,
+    pub enabled: bool,
+    pub is_external: bool,
+    pub group_nos: i64,
+    /// The directory's id (SCIM externalId).
+    pub group_id_ex: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: DateTime<Utc>,
+}
+
+/// Normalizes and checks a login or group id: upper-case, 1 to 64 characters of letters,
+/// digits and `. _ - @`, so ids are safe in paths, filters and audit records.
+pub fn normalize_id(field: &str, raw: &str) -> Result<String, DomainError> {
+    let id = raw.trim().to_uppercase();
+    if id.is_empty() {
+        return Err(DomainError::required(field));
+    }
+    if id.chars().count() > 64 {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} is longer than 64 characters"),
+        ));
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} may hold only letters, digits and . _ - @"),
+        ));
+    }
+    Ok(id)
+}
+
+/// One right a library role grants. The names are iManage's role bits (m1–m4), grouped
+/// on the wire as `m1_bits` … `m4_bits`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Right {
+    // m1: documents
+    AllowIndexSearch,
+    Checkout,
+    CreatePublicFolder,
+    Delete,
+    Import,
+    ReadOnly,
+    Release,
+    ShareDocument,
+    ViewPublicFolder,
+    EditPreviousVersions,
+    // m2: tools
+    DocumentView,
+    External,
+    UseAdminTool,
+    UseImportTool,
+    UseMonitorTool,
+    // m3: workspaces
+    AuthorWorkspace,
+    BrowseWorkspace,
+    CreateTemplate,
+    DeleteWorkspace,
+    SearchWorkspace,
+    ShareWorkspace,
+    CustomizePersonalViews,
+    CustomizePublicViews,
+    // m4: administration
+    AdminTier1,
+    AdminTier2,
+    AdminTier3,
+    TrusteeManagement,
+    RoleManagement,
+    UserManagement,
+    Report,
+    SystemManagement,
+}
+
+impl Right {
+    pub const ALL: [Right; 31] = [
+        Right::AllowIndexSearch,
+        Right::Checkout,
+        Right::CreatePublicFolder,
+        Right::Delete,
+        Right::Import,
+        Right::ReadOnly,
+        Right::Release,
+        Right::ShareDocument,
+        Right::ViewPublicFolder,
+        Right::EditPreviousVersions,
+        Right::DocumentView,
+        Right::External,
+        Right::UseAdminTool,
+        Right::UseImportTool,
+        Right::UseMonitorTool,
+        Right::AuthorWorkspace,
+        Right::BrowseWorkspace,
+        Right::CreateTemplate,
+        Right::DeleteWorkspace,
+        Right::SearchWorkspace,
+        Right::ShareWorkspace,
+        Right::CustomizePersonalViews,
+        Right::CustomizePublicViews,
+        Right::AdminTier1,
+        Right::AdminTier2,
+        Right::AdminTier3,
+        Right::TrusteeManagement,
+        Right::RoleManagement,
+        Right::UserManagement,
+        Right::Report,
+        Right::SystemManagement,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Right::AllowIndexSearch => "allow_index_search",
+            Right::Checkout => "checkout",
+            Right::CreatePublicFolder => "create_public_folder",
+            Right::Delete => "delete",
+            Right::Import => "import",
+            Right::ReadOnly => "read_only",
+            Right::Release => "release",
+            Right::ShareDocument => "share_document",
+            Right::ViewPublicFolder => "view_public_folder",
+            Right::EditPreviousVersions => "edit_previous_versions",
+            Right::DocumentView => "document_view",
+            Right::External => "external",
+            Right::UseAdminTool => "use_admin_tool",
+            Right::UseImportTool => "use_import_tool",
+            Right::UseMonitorTool => "use_monitor_tool",
+            Right::AuthorWorkspace => "author_workspace",
+            Right::BrowseWorkspace => "browse_workspace",
+            Right::CreateTemplate => "create_template",
+            Right::DeleteWorkspace => "delete_workspace",
+            Right::SearchWorkspace => "search_workspace",
+            Right::ShareWorkspace => "share_workspace",
+            Right::CustomizePersonalViews => "customize_personal_views",
+            Right::CustomizePublicViews => "customize_public_views",
+            Right::AdminTier1 => "admin_tier_1",
+            Right::AdminTier2 => "admin_tier_2",
+            Right::AdminTier3 => "admin_tier_3",
+            Right::TrusteeManagement => "trustee_management",
+            Right::RoleManagement => "role_management",
+            Right::UserManagement => "user_management",
+            Right::Report => "report",
+            Right::SystemManagement => "system_management",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Right> {
+        Right::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Which of iManage's four masks (1–4) carries this right.
+    pub fn mask(self) -> u8 {
+        match self {
+            Right::AllowIndexSearch
+            | Right::Checkout
+            | Right::CreatePublicFolder
+            | Right::Delete
+            | Right::Import
+            | Right::ReadOnly
+            | Right::Release
+            | Right::ShareDocument
+            | Right::ViewPublicFolder
+            | Right::EditPreviousVersions => 1,
+            Right::DocumentView
+            | Right::External
+            | Right::UseAdminTool
+            | Right::UseImportTool
+            | Right::UseMonitorTool => 2,
+            Right::AuthorWorkspace
+            | Right::BrowseWorkspace
+            | Right::CreateTemplate
+            | Right::DeleteWorkspace
+            | Right::SearchWorkspace
+            | Right::ShareWorkspace
+            | Right::CustomizePersonalViews
+            | Right::CustomizePublicViews => 3,
+            _ => 4,
+        }
+    }
+
+    /// The rights that make a role holder an administrator of the library's users, groups
+    /// and apps (the `admin` scope).
+    pub fn is_admin_right(self) -> bool {
+        matches!(
+            self,
+            Right::UseAdminTool | Right::UserManagement | Right::SystemManagement
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Role {
+    pub library: String,
+    /// Upper-case alias (`DEFAULT`, `LIBRARY_ADMIN`).
+    pub id: String,
+    pub description: String,
+    pub rights: BTreeSet<Right>,
+}
+
+impl Role {
+    pub fn is_admin(&self) -> bool {
+        self.rights.iter().any(|r| r.is_admin_right())
+    }
+}
+
+/// The role every library is seeded with and every new member gets unless told otherwise.
+pub const DEFAULT_ROLE: &str = "DEFAULT";
+
+/// The seeded roles: (id, description, rights).
+pub fn seeded_roles() -> Vec<(&'static str, &'static str, BTreeSet<Right>)> {
+    use Right::*;
+    let user: BTreeSet<Right> = [
+        AllowIndexSearch,
+        Checkout,
+        CreatePublicFolder,
+        Delete,
+        Import,
+        Release,
+        ShareDocument,
+        ViewPublicFolder,
+        EditPreviousVersions,
+        DocumentView,
+        AuthorWorkspace,
+        BrowseWorkspace,
+        SearchWorkspace,
+        ShareWorkspace,
+        CustomizePersonalViews,
+    ]
+    .into_iter()
+    .collect();
+    let read_only: BTreeSet<Right> = [
+        AllowIndexSearch,
+        ReadOnly,
+        ViewPublicFolder,
+        DocumentView,
+        BrowseWorkspace,
+        SearchWorkspace,
+        CustomizePersonalViews,
+    ]
+    .into_iter()
+    .collect();
+    let admin: BTreeSet<Right> = Right::ALL.into_iter().filter(|r| *r != ReadOnly).collect();
+    vec![
+        (DEFAULT_ROLE, "Standard user", user),
+        ("READ_ONLY", "Read-only user", read_only),
+        ("LIBRARY_ADMIN", "Library administrator", admin),
+    ]
+}
+
+/// An OAuth grant an app may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Grant {
+    AuthorizationCode,
+    RefreshToken,
+    Password,
+    ClientCredentials,
+}
+
+impl Grant {
+    pub const ALL: [Grant; 4] = [
+        Grant::AuthorizationCode,
+        Grant::RefreshToken,
+        Grant::Password,
+        Grant::ClientCredentials,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grant::AuthorizationCode => "authorization_code",
+            Grant::RefreshToken => "refresh_token",
+            Grant::Password => "password",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Grant> {
+        Grant::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+/// The scopes Dossier issues. `user` acts as the user; `admin` adds user, group, role and
+/// app management (only for holders of admin rights); `openid` adds an ID token and
+/// userinfo; `scim` is the provisioning scope of /scim/v2.
+pub const SCOPES: [&str; 4] = ["user", "admin", "openid", "scim"];
+
+/// Parses a space-separated scope list; unknown scopes are an error naming them.
+pub fn parse_scopes(raw: &str) -> Result<BTreeSet<String>, DomainError> {
+    let mut out = BTreeSet::new();
+    for s in raw.split_whitespace() {
+        if !SCOPES.contains(&s) {
+            return Err(DomainError::invalid(
+                "scope",
+                format!("unknown scope '{s}'"),
+            ));
+        }
+        out.insert(s.to_string());
+    }
+    Ok(out)
+}
+
+/// A registered OAuth client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct App {
+    pub client_id: String,
+    pub customer_id: i64,
+    pub name: String,
+    /// Argon2id of the client secret; `None` for a public client (PKCE required).
+    pub secret_hash: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub grants: BTreeSet<Grant>,
+    pub scopes: BTreeSet<String>,
+    /// The user a client_credentials token acts as.
+    pub service_account: Option<String>,
+    /// First-party apps (the web client, the Automate connectors) skip the consent page.
+    pub first_party: bool,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: DateTime<Utc>,
+}
+
+impl App {
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+}
+
+/// One audit record. `detail` is a JSON object as text (before/after for changes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub customer_id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: AuditOutcome,
+    pub address: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditOutcome {
+    Success,
+    Failure,
+}
+
+impl AuditOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Success => "success",
+            AuditOutcome::Failure => "failure",
+        }
+    }
+
+    pub fn parse(s: &str) -> AuditOutcome {
+        if s == "failure" {
+            AuditOutcome::Failure
+        } else {
+            AuditOutcome::Success
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_upper_cased_and_checked() {
+        assert_eq!(
+            normalize_id("id", " jsmith ").ok().as_deref(),
+            Some("JSMITH")
+        );
+        assert!(normalize_id("id", "").is_err());
+        assert!(normalize_id("id", "a/b").is_err());
+        assert!(normalize_id("id", &"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn every_right_round_trips_and_has_a_mask() {
+        for r in Right::ALL {
+            assert_eq!(Right::parse(r.as_str()), Some(r));
+            assert!((1..=4).contains(&r.mask()));
+        }
+    }
+
+    #[test]
+    fn only_the_admin_role_is_admin() {
+        let roles = seeded_roles();
+        let admin: Vec<_> = roles
+            .iter()
+            .filter(|(_, _, rights)| rights.iter().any(|r| r.is_admin_right()))
+            .map(|(id, _, _)| *id)
+            .collect();
+        assert_eq!(admin, vec!["LIBRARY_ADMIN"]);
+    }
+
+    #[test]
+    fn scopes_are_checked() {
+        assert_eq!(parse_scopes("user openid").map(|s| s.len()).ok(), Some(2));
+        assert!(parse_scopes("user root").is_err());
+    }
+}
