@@ -367,3 +367,41 @@ pub fn error_field(body: &Value) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// The Python interpreter that has the real client libraries of
+/// `tests/clients/requirements.txt` (OAuth/OIDC, SCIM), from `DOSSIER_TEST_PYTHON`.
+/// Without it a test that needs it is skipped locally; under CI (`CI=true`) it fails, so
+/// the client suites can never silently stop running.
+pub fn client_python() -> Option<String> {
+    match std::env::var("DOSSIER_TEST_PYTHON") {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!(
+                "DOSSIER_TEST_PYTHON is not set; .ci/run sets it after installing tests/clients/requirements.txt"
+            )
+        }
+        _ => {
+            eprintln!(
+                "skipped: DOSSIER_TEST_PYTHON is not set (see tests/clients/requirements.txt)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs `tests/clients/<script>` with the client Python and these arguments; panics with
+/// its output unless it exits 0.
+pub fn run_client_script(python: &str, script: &str, args: &[&str]) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let out = std::process::Command::new(python)
+        .arg(&path)
+        .args(args)
+        .output()
+        .expect("the client python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    stdout
+}
