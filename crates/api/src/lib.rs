@@ -8,8 +8,10 @@
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod identity_wire;
 pub mod oauth;
 pub mod reply;
+pub mod users_v1;
 pub mod work;
 
 use std::sync::Arc;
@@ -39,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/work/api/v2", v2.clone())
         .nest("/api/v2", v2)
         .merge(oauth::router())
+        .merge(users_v1::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {

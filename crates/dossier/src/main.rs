@@ -2,11 +2,12 @@
 //! line, load the configuration, then run the chosen command.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use dossier::config::{self, Config};
+
+mod identity_cli;
 
 #[derive(Parser)]
 #[command(
@@ -53,6 +54,16 @@ enum Command {
     Admin {
         #[command(subcommand)]
         task: AdminTask,
+    },
+    /// Manage users: add, passwd, lock, unlock, list.
+    User {
+        #[command(subcommand)]
+        task: identity_cli::UserTask,
+    },
+    /// Manage groups: add, member.
+    Group {
+        #[command(subcommand)]
+        task: identity_cli::GroupTask,
     },
     /// Re-hash every stored blob and match every document version to its blob.
     Check,
@@ -133,6 +144,18 @@ async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
             healthcheck(url.unwrap_or_else(|| format!("http://{}", config.listen))).await
         }
         Command::Admin { task } => admin(task, config).await,
+        Command::User { task } => {
+            let dossier = opened(config).await?;
+            let outcome = identity_cli::user(&dossier, task).await;
+            dossier.store.close().await;
+            outcome.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Group { task } => {
+            let dossier = opened(config).await?;
+            let outcome = identity_cli::group(&dossier, task).await;
+            dossier.store.close().await;
+            outcome.map(|()| ExitCode::SUCCESS)
+        }
         Command::Check => check(config).await,
         Command::ConfigTemplate => Ok(ExitCode::SUCCESS),
     }
@@ -196,12 +219,19 @@ async fn healthcheck(url: String) -> Result<ExitCode, String> {
     }
 }
 
-async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
+/// Opens the metadata and content stores for a command-line task, bootstrapping a new
+/// data directory as `serve` would.
+async fn opened(config: &Config) -> Result<dossier_service::Dossier, String> {
     let dossier = dossier::open(config).await.map_err(|e| e.to_string())?;
     dossier
         .bootstrap(config.admin_password.as_deref())
         .await
         .map_err(|e| e.to_string())?;
+    Ok(dossier)
+}
+
+async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
+    let dossier = opened(config).await?;
     match task {
         AdminTask::CreateLibrary { alias, description } => {
             let description = if description.is_empty() {
@@ -216,16 +246,7 @@ async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
             println!("created library {id}");
         }
         AdminTask::SetPassword { user } => {
-            let password = match std::env::var("DOSSIER_NEW_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    let mut p = String::new();
-                    std::io::stdin().read_to_string(&mut p).map_err(|e| {
-                        format!("cannot read the password from standard input: {e}")
-                    })?;
-                    p.trim_end_matches(['\r', '\n']).to_string()
-                }
-            };
+            let password = identity_cli::read_password()?;
             dossier
                 .set_password(&user, &password)
                 .await

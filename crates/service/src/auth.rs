@@ -97,7 +97,7 @@ impl Dossier {
         let Some(hash) = user.password_hash.clone() else {
             return Err(bad_credentials());
         };
-        if !verify_password(password.to_string(), hash).await || !user.allow_logon {
+        if !verify_password(password.to_string(), hash).await || !user.may_sign_in_with_password() {
             return Err(bad_credentials());
         }
         let scope = scope

@@ -13,7 +13,7 @@ use dossier_core::identity::{
 };
 use dossier_store::AnyConnection;
 use dossier_store::groups::GroupFilter;
-use dossier_store::roles::Membership;
+pub use dossier_store::roles::Membership;
 use dossier_store::users::UserFilter;
 use serde_json::{Value, json};
 
@@ -156,6 +156,21 @@ fn optional_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<S
 }
 
 impl Caller {
+    /// The operator at the server's command line (`dossier user …`, `dossier group …`):
+    /// administrator rights, recorded in history and the audit log as `CONSOLE`.
+    pub fn console(customer_id: i64) -> Caller {
+        Caller {
+            user_id: "CONSOLE".into(),
+            full_name: "Command line".into(),
+            customer_id,
+            is_admin: true,
+            identity_admin: true,
+            scope: "admin".into(),
+            client_id: None,
+            address: Some("console".into()),
+        }
+    }
+
     /// Whether this caller may manage users, groups, roles and apps: NRTADMIN members and
     /// holders of a role with an administration right.
     pub fn manages_identity(&self) -> bool {

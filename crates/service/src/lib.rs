@@ -124,7 +124,10 @@ pub fn blob_error(e: BlobError) -> DomainError {
 
 /// The search filters the surfaces build and the use cases take.
 pub mod filters {
+    pub use dossier_store::audit::AuditFilter;
     pub use dossier_store::containers::ContainerFilter;
     pub use dossier_store::documents::{CustomMatch, DocumentFilter};
+    pub use dossier_store::groups::GroupFilter;
     pub use dossier_store::history::HistoryFilter;
+    pub use dossier_store::users::UserFilter;
 }

@@ -23,20 +23,6 @@ pub async fn libraries(
     ))
 }
 
-pub async fn me(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
-    if p.0.contains_key("library") {
-        state
-            .dossier
-            .library(&caller, p.customer()?, p.library()?)
-            .await?;
-    } else if p.customer()? != caller.customer_id {
-        return Err(ApiError::not_found("customer"));
-    }
-    Ok(reply::data(
-        json!({"id": caller.user_id, "full_name": caller.full_name, "customer_id": caller.customer_id, "is_admin": caller.is_admin}),
-    ))
-}
-
 pub async fn classes(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,10 +7,11 @@ pub mod content;
 pub mod discovery;
 pub mod documents;
 pub mod filters;
+pub mod identity;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use crate::AppState;
 
@@ -34,8 +35,30 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(upload_limit);
     Router::new()
         .route("/customers/{customer}/libraries", get(catalog::libraries))
-        .route("/customers/{customer}/users/me", get(catalog::me))
-        .route(&format!("{l}/users/me"), get(catalog::me))
+        .merge(identity_routes("/customers/{customer}"))
+        .merge(identity_routes(l))
+        .route(
+            "/customers/{customer}/users/{uid}/libraries",
+            get(identity::user_libraries),
+        )
+        .route(
+            "/customers/{customer}/users/{uid}/libraries/{lib}",
+            put(identity::assign_library).delete(identity::leave_library),
+        )
+        .route(
+            "/customers/{customer}/groups/members",
+            post(identity::bulk_members),
+        )
+        .route("/customers/{customer}/audit-log", get(identity::audit_log))
+        .route(
+            &format!("{l}/roles"),
+            get(identity::list_roles).post(identity::save_role),
+        )
+        .route(
+            &format!("{l}/roles/{{role}}"),
+            get(identity::get_role).patch(identity::save_role),
+        )
+        .route("/customers/{customer}/roles", get(identity::list_roles))
         .route(&format!("{l}/classes"), get(catalog::classes))
         .route(
             &format!("{l}/classes/{{class}}/subclasses"),
@@ -193,4 +216,38 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(documents::trustees),
         )
         .merge(uploads)
+}
+
+/// Users and groups, the same at the customer level and under a library (`prefix`).
+fn identity_routes(prefix: &str) -> Router<AppState> {
+    Router::new()
+        .route(
+            &format!("{prefix}/users"),
+            get(identity::list_users).post(identity::create_user),
+        )
+        .route(
+            &format!("{prefix}/users/{{uid}}"),
+            get(identity::get_user)
+                .patch(identity::update_user)
+                .delete(identity::delete_user),
+        )
+        .route(
+            &format!("{prefix}/users/{{uid}}/groups"),
+            get(identity::user_groups),
+        )
+        .route(
+            &format!("{prefix}/groups"),
+            get(identity::list_groups).post(identity::create_group),
+        )
+        .route(
+            &format!("{prefix}/groups/{{gid}}"),
+            get(identity::get_group)
+                .patch(identity::update_group)
+                .put(identity::update_group)
+                .delete(identity::delete_group),
+        )
+        .route(
+            &format!("{prefix}/groups/{{gid}}/members"),
+            get(identity::group_members).put(identity::change_members),
+        )
 }

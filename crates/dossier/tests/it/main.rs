@@ -12,5 +12,6 @@ mod content;
 mod documents;
 mod events;
 mod harness;
+mod identity;
 mod lookups;
 mod schema;
