@@ -2,6 +2,7 @@
 //! document types, default security, history activities and the domain error.
 //! Nothing in this crate performs I/O, so every rule here is testable in isolation.
 
+pub mod access;
 pub mod activity;
 pub mod custom;
 pub mod doc_type;

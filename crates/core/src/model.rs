@@ -73,6 +73,8 @@ pub struct Container {
     pub search_profile: Option<serde_json::Value>,
     pub create_date: DateTime<Utc>,
     pub edit_date: DateTime<Utc>,
+    /// The encoded `access::AclKey` of the object whose security governs this one.
+    pub acl: i64,
     pub customs: CustomValues,
 }
 
@@ -126,6 +128,8 @@ pub struct Document {
     pub file_create_date: Option<DateTime<Utc>>,
     pub file_edit_date: Option<DateTime<Utc>>,
     pub email: EmailFields,
+    /// The encoded `access::AclKey` of the object whose security governs this document.
+    pub acl: i64,
     pub customs: CustomValues,
 }
 

@@ -120,6 +120,8 @@ impl Dossier {
             },
         )
         .await?;
+        // Rows of inheriting objects written before ACL keys existed get theirs now.
+        dossier_store::acl::resolve_pending(tx.conn()).await?;
         // Libraries created before roles existed get the seeded roles now.
         for library in dossier_store::libraries::list(tx.conn(), customer).await? {
             seed_roles(tx.conn(), library.id.as_str(), now).await?;

@@ -1,7 +1,10 @@
 //! Workspaces, tabs, folders and search folders: create, read, change, move, delete, list.
 
+use dossier_core::access::AclKey;
 use dossier_core::model::{Container, ContainerKind, DocumentView};
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
+
+use crate::access::{Guarded, Need};
 use dossier_store::AnyConnection;
 use dossier_store::containers::ContainerFilter;
 use dossier_store::documents::DocumentFilter;
@@ -43,6 +46,54 @@ pub(crate) async fn load_kind(
             "{} {id}",
             kinds.first().map_or("container", |k| k.as_str())
         )))
+    }
+}
+
+impl Dossier {
+    /// Loads a container for a use case that needs `need` on it: the access check every
+    /// container use case goes through.
+    pub(crate) async fn container_for(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        id: &ContainerId,
+        need: Need,
+    ) -> Result<Container> {
+        let c = load(conn, id).await?;
+        self.require(
+            conn,
+            caller,
+            Guarded {
+                library: &id.library,
+                acl: c.acl,
+                owner: &c.owner,
+                what: &format!("container {id}"),
+            },
+            need,
+        )
+        .await?;
+        Ok(c)
+    }
+
+    /// As `container_for`, and the container must be of one of `kinds` (else not found).
+    pub(crate) async fn container_kind_for(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        id: &ContainerId,
+        kinds: &[ContainerKind],
+        need: Need,
+    ) -> Result<Container> {
+        let c = load_kind(conn, id, kinds).await?;
+        let what = format!("{} {id}", c.kind.as_str());
+        let object = Guarded {
+            library: &id.library,
+            acl: c.acl,
+            owner: &c.owner,
+            what: &what,
+        };
+        self.require(conn, caller, object, need).await?;
+        Ok(c)
     }
 }
 
@@ -189,10 +240,19 @@ impl Dossier {
         };
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        let mut parent_acl = None;
         let workspace = match parent {
             None => None,
             Some(p) => {
-                let parent = load(tx.conn(), &ContainerId::new(library.clone(), p)).await?;
+                let parent = self
+                    .container_for(
+                        tx.conn(),
+                        caller,
+                        &ContainerId::new(library.clone(), p),
+                        Need::Edit,
+                    )
+                    .await?;
+                parent_acl = Some(parent.acl);
                 let allowed = match kind {
                     ContainerKind::Tab => parent.kind == ContainerKind::Workspace,
                     ContainerKind::Folder | ContainerKind::SearchFolder => {
@@ -237,10 +297,21 @@ impl Dossier {
             search_profile,
             create_date: now,
             edit_date: now,
+            acl: -1,
             customs: Default::default(),
         };
         apply(&mut c, &changes);
         validate(tx.conn(), &c, &changes).await?;
+        let (acl, owns_acl) = crate::access::key_for_new(
+            tx.conn(),
+            library,
+            AclKey::Container(number),
+            &mut c.default_security,
+            !trustees.is_empty(),
+            parent_acl,
+        )
+        .await?;
+        c.acl = acl;
         trustees::validate(tx.conn(), &trustees).await?;
         dossier_store::containers::insert(tx.conn(), &c).await?;
         dossier_store::catalog::set_trustees(tx.conn(), library, "container", number, &trustees)
@@ -259,6 +330,10 @@ impl Dossier {
             },
         )
         .await?;
+        if owns_acl {
+            crate::access::security_changed(tx.conn(), caller, now, library, c.id.to_string())
+                .await?;
+        }
         tx.commit().await?;
         Ok(c)
     }
@@ -266,20 +341,48 @@ impl Dossier {
     /// GET …/workspaces/{id}, …/folders/{id}, …/containers/{id}
     pub async fn container(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         id: &ContainerId,
         kinds: &[ContainerKind],
     ) -> Result<Container> {
         let mut conn = self.store.read().await?;
-        load_kind(&mut conn, id, kinds).await
+        self.container_kind_for(&mut conn, caller, id, kinds, Need::Read)
+            .await
     }
 
     /// Whether a container has subfolders and documents (single-object responses show it).
-    pub async fn container_contents(&self, id: &ContainerId) -> Result<(bool, bool)> {
+    /// Counts only what the caller may read, so the flags reveal nothing else.
+    pub async fn container_contents(
+        &self,
+        caller: &Caller,
+        id: &ContainerId,
+    ) -> Result<(bool, bool)> {
+        let visible = self.visibility(caller, &id.library).await?;
         let mut conn = self.store.read().await?;
-        let subfolders = dossier_store::containers::count_children(&mut conn, id).await? > 0;
-        let documents =
-            dossier_store::documents::count_in_folder(&mut conn, &id.library, id.number).await? > 0;
+        let one = Page {
+            limit: 1,
+            offset: 0,
+            after: None,
+            want_total: false,
+        };
+        let filter = ContainerFilter {
+            parent: Some(id.number),
+            visible: visible.clone(),
+            ..Default::default()
+        };
+        let subfolders = !dossier_store::containers::search(&mut conn, &id.library, &filter, one)
+            .await?
+            .0
+            .is_empty();
+        let docs = DocumentFilter {
+            folders: Some(vec![id.number]),
+            visible,
+            ..Default::default()
+        };
+        let documents = !dossier_store::documents::search(&mut conn, &id.library, &docs, one)
+            .await?
+            .0
+            .is_empty();
         Ok((subfolders, documents))
     }
 
@@ -292,12 +395,32 @@ impl Dossier {
         body: &Map<String, Value>,
     ) -> Result<Container> {
         let mut tx = self.store.begin().await?;
-        let mut c = load_kind(tx.conn(), id, kinds).await?;
+        let mut c = self
+            .container_kind_for(tx.conn(), caller, id, kinds, Need::Edit)
+            .await?;
         let changes = ContainerChanges::parse(body, c.kind != ContainerKind::Workspace)?;
+        let resecured = changes
+            .default_security
+            .is_some_and(|d| d != c.default_security);
+        if resecured {
+            self.container_kind_for(tx.conn(), caller, id, kinds, Need::ChangeSecurity)
+                .await?;
+        }
         apply(&mut c, &changes);
         c.edit_date = self.now();
         validate(tx.conn(), &c, &changes).await?;
         dossier_store::containers::update(tx.conn(), &c).await?;
+        if resecured {
+            crate::access::resecure_container(tx.conn(), &id.library, id.number).await?;
+            crate::access::security_changed(
+                tx.conn(),
+                caller,
+                c.edit_date,
+                &id.library,
+                id.to_string(),
+            )
+            .await?;
+        }
         emit(
             tx.conn(),
             caller,
@@ -324,7 +447,9 @@ impl Dossier {
         kinds: &[ContainerKind],
     ) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        let c = load_kind(tx.conn(), id, kinds).await?;
+        let c = self
+            .container_kind_for(tx.conn(), caller, id, kinds, Need::Edit)
+            .await?;
         if dossier_store::containers::count_children(tx.conn(), id).await? > 0
             || dossier_store::documents::count_in_folder(tx.conn(), &id.library, id.number).await?
                 > 0
@@ -372,22 +497,32 @@ impl Dossier {
             ));
         }
         let mut tx = self.store.begin().await?;
-        let mut c = load_kind(
-            tx.conn(),
-            id,
-            &[
-                ContainerKind::Folder,
-                ContainerKind::Tab,
-                ContainerKind::SearchFolder,
-            ],
-        )
-        .await?;
-        let dest = load(tx.conn(), destination).await.map_err(|_| {
-            DomainError::invalid(
-                "destination_id",
-                format!("{destination} is not a workspace or folder"),
+        let mut c = self
+            .container_kind_for(
+                tx.conn(),
+                caller,
+                id,
+                &[
+                    ContainerKind::Folder,
+                    ContainerKind::Tab,
+                    ContainerKind::SearchFolder,
+                ],
+                Need::Edit,
             )
-        })?;
+            .await?;
+        let dest = match self
+            .container_for(tx.conn(), caller, destination, Need::Edit)
+            .await
+        {
+            Ok(d) => d,
+            Err(DomainError::NotFound(_)) => {
+                return Err(DomainError::invalid(
+                    "destination_id",
+                    format!("{destination} is not a workspace or folder"),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
         if dest.kind == ContainerKind::SearchFolder
             || (c.kind == ContainerKind::Tab && dest.kind != ContainerKind::Workspace)
         {
@@ -415,6 +550,8 @@ impl Dossier {
             c.workspace = dest.workspace;
         }
         dossier_store::containers::update(tx.conn(), &c).await?;
+        // An inheriting folder now inherits from its new parent.
+        crate::access::resecure_container(tx.conn(), &id.library, id.number).await?;
         emit(
             tx.conn(),
             caller,
@@ -437,12 +574,33 @@ impl Dossier {
     /// GET …/folders/{id}/path: the containers from the workspace down to this one.
     pub async fn container_path(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         id: &ContainerId,
     ) -> Result<Vec<Container>> {
         let mut conn = self.store.read().await?;
-        load(&mut conn, id).await?;
-        dossier_store::containers::ancestors(&mut conn, id).await
+        self.container_for(&mut conn, caller, id, Need::Read)
+            .await?;
+        let chain = dossier_store::containers::ancestors(&mut conn, id).await?;
+        drop(conn);
+        self.readable_containers(caller, &id.library, chain).await
+    }
+
+    /// Keeps the containers of `list` the caller may read (for paths).
+    pub(crate) async fn readable_containers(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        list: Vec<Container>,
+    ) -> Result<Vec<Container>> {
+        let Some(v) = self.visibility(caller, library).await? else {
+            return Ok(list);
+        };
+        Ok(list
+            .into_iter()
+            .filter(|c| {
+                v.keys.binary_search(&c.acl).is_ok() || c.owner.eq_ignore_ascii_case(&v.user)
+            })
+            .collect())
     }
 
     /// GET …/workspaces/{id}/children and …/folders/{id}/children: subcontainers first, then
@@ -453,10 +611,14 @@ impl Dossier {
         id: &ContainerId,
         page: Page,
     ) -> Result<(Vec<Child>, Option<i64>)> {
+        let visible = self.visibility(caller, &id.library).await?;
         let mut conn = self.store.read().await?;
-        let c = load(&mut conn, id).await?;
+        let c = self
+            .container_for(&mut conn, caller, id, Need::Read)
+            .await?;
         let filter = ContainerFilter {
             parent: Some(id.number),
+            visible,
             ..Default::default()
         };
         let (containers, container_total) = dossier_store::containers::search(
@@ -511,39 +673,33 @@ impl Dossier {
     /// GET/POST …/workspaces/search and GET …/workspaces, …/folders
     pub async fn search_containers(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         library: &LibraryId,
         filter: &ContainerFilter,
         page: Page,
     ) -> Result<(Vec<Container>, Option<i64>)> {
+        let mut filter = filter.clone();
+        filter.visible = self.visibility(caller, library).await?;
         let mut conn = self.store.read().await?;
-        dossier_store::containers::search(&mut conn, library, filter, page).await
+        dossier_store::containers::search(&mut conn, library, &filter, page).await
     }
 
     /// Every container number in the subtree of `root` (for `include_subtree` searches).
-    pub async fn subtree(&self, root: &ContainerId) -> Result<Vec<i64>> {
+    pub async fn subtree(&self, caller: &Caller, root: &ContainerId) -> Result<Vec<i64>> {
         let mut conn = self.store.read().await?;
-        load(&mut conn, root).await?;
+        self.container_for(&mut conn, caller, root, Need::Read)
+            .await?;
         dossier_store::containers::subtree(&mut conn, root).await
-    }
-
-    pub async fn container_trustees(
-        &self,
-        _caller: &Caller,
-        id: &ContainerId,
-    ) -> Result<Vec<dossier_core::model::Trustee>> {
-        let mut conn = self.store.read().await?;
-        load(&mut conn, id).await?;
-        dossier_store::catalog::trustees(&mut conn, &id.library, "container", id.number).await
     }
 
     pub async fn container_nvps(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         id: &ContainerId,
     ) -> Result<Vec<(String, String)>> {
         let mut conn = self.store.read().await?;
-        load(&mut conn, id).await?;
+        self.container_for(&mut conn, caller, id, Need::Read)
+            .await?;
         dossier_store::nvps::list(&mut conn, &id.library, NvpOwner::Container(id.number)).await
     }
 
@@ -554,7 +710,9 @@ impl Dossier {
         pairs: &Map<String, Value>,
     ) -> Result<Vec<(String, String)>> {
         let mut tx = self.store.begin().await?;
-        let c = load(tx.conn(), id).await?;
+        let c = self
+            .container_for(tx.conn(), caller, id, Need::Edit)
+            .await?;
         crate::documents::write_nvps(
             tx.conn(),
             &id.library,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use dossier_blob::StoredBlob;
+use dossier_core::access::AclKey;
 use dossier_core::custom::parse_timestamp;
 use dossier_core::doc_type::{content_type_for_extension, type_for_extension};
 use dossier_core::limits::{NVP_KEY_MAX, NVP_VALUE_MAX, check_len};
@@ -19,7 +20,7 @@ use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
 use serde_json::{Map, Value};
 
-use crate::containers::load_kind;
+use crate::access::{Guarded, Need};
 use crate::events::{Change, emit};
 use crate::profile::{DocumentChanges, folder_defaults, validate_document};
 use crate::{Caller, Dossier, Page, Result, trustees};
@@ -79,6 +80,42 @@ async fn load_document(conn: &mut AnyConnection, r: &DocumentRef) -> Result<Docu
     found.ok_or_else(|| DomainError::not_found(format!("document {r}")))
 }
 
+/// A referenced object that is missing (or invisible to the caller) in a request body is
+/// a bad field, not a missing URL; other errors (a 403 on a readable object) stay as they are.
+fn not_found_as_invalid(e: DomainError, field: &str, message: String) -> DomainError {
+    match e {
+        DomainError::NotFound(_) => DomainError::invalid(field, message),
+        other => other,
+    }
+}
+
+impl Dossier {
+    /// Loads a document (a version, or the latest) for a use case that needs `need` on it:
+    /// the access check every document use case goes through.
+    pub(crate) async fn document_for(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        r: &DocumentRef,
+        need: Need,
+    ) -> Result<Document> {
+        let doc = load_document(conn, r).await?;
+        self.require(
+            conn,
+            caller,
+            Guarded {
+                library: &r.library,
+                acl: doc.acl,
+                owner: &doc.author,
+                what: &format!("document {r}"),
+            },
+            need,
+        )
+        .await?;
+        Ok(doc)
+    }
+}
+
 async fn view(conn: &mut AnyConnection, doc: Document) -> Result<DocumentView> {
     let mut views = views(conn, vec![doc]).await?;
     views
@@ -124,7 +161,7 @@ fn ensure_editable(
     }
 }
 
-fn history_entry(
+pub(crate) fn history_entry(
     doc: &DocumentId,
     activity: Activity,
     caller: &Caller,
@@ -269,6 +306,7 @@ fn new_document(
         file_create_date: None,
         file_edit_date: None,
         email: Default::default(),
+        acl: -1,
         customs: Default::default(),
     };
     changes.apply(&mut doc);
@@ -295,8 +333,14 @@ fn parse_upload(profile: &Obj) -> Result<UploadInput> {
     })
 }
 
-async fn upload_folder(conn: &mut AnyConnection, folder: &ContainerId) -> Result<Container> {
-    let c = crate::containers::load(conn, folder).await?;
+/// The folder an upload, copy or reference goes into: a folder or tab the caller may edit.
+async fn upload_folder(
+    d: &Dossier,
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    folder: &ContainerId,
+) -> Result<Container> {
+    let c = d.container_for(conn, caller, folder, Need::Edit).await?;
     if !c.kind.holds_documents() {
         return Err(DomainError::invalid(
             "folder",
@@ -324,7 +368,7 @@ impl Dossier {
         // stand-in name; `create_document` checks the real one.
         let file_name = file_name.or(Some("pending upload"));
         let mut conn = self.store.read().await?;
-        let f = upload_folder(&mut conn, folder).await?;
+        let f = upload_folder(self, &mut conn, caller, folder).await?;
         let changes = if profile
             .get("inherit_profile_from_folder")
             .and_then(Value::as_bool)
@@ -360,7 +404,7 @@ impl Dossier {
         let input = parse_upload(profile)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let f = upload_folder(tx.conn(), folder).await?;
+        let f = upload_folder(self, tx.conn(), caller, folder).await?;
         let changes = if profile
             .get("inherit_profile_from_folder")
             .and_then(Value::as_bool)
@@ -375,7 +419,7 @@ impl Dossier {
         let number =
             dossier_store::libraries::next_number(tx.conn(), &folder.library, Numbering::Document)
                 .await?;
-        let doc = new_document(
+        let mut doc = new_document(
             caller,
             DocumentId::new(folder.library.clone(), number, 1),
             &changes,
@@ -383,6 +427,16 @@ impl Dossier {
             Some(blob),
             now,
         )?;
+        let (acl, owns_acl) = crate::access::key_for_new(
+            tx.conn(),
+            &folder.library,
+            AclKey::Document(number),
+            &mut doc.default_security,
+            !input.trustees.is_empty(),
+            Some(f.acl),
+        )
+        .await?;
+        doc.acl = acl;
         validate_document(tx.conn(), &folder.library, &doc, &changes).await?;
         trustees::validate(tx.conn(), &input.trustees).await?;
         dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
@@ -443,6 +497,16 @@ impl Dossier {
             },
         )
         .await?;
+        if owns_acl {
+            crate::access::security_changed(
+                tx.conn(),
+                caller,
+                now,
+                &folder.library,
+                doc.id.to_string(),
+            )
+            .await?;
+        }
         let v = view(tx.conn(), doc).await?;
         tx.commit().await?;
         Ok(v)
@@ -457,7 +521,7 @@ impl Dossier {
     ) -> Result<()> {
         let input = parse_upload(profile)?;
         let mut conn = self.store.read().await?;
-        let mut doc = load_document(&mut conn, r).await?;
+        let mut doc = self.document_for(&mut conn, caller, r, Need::Edit).await?;
         let checkout = dossier_store::documents::checkout(&mut conn, &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
         input.changes.apply(&mut doc);
@@ -479,18 +543,19 @@ impl Dossier {
         let mut tx = self.store.begin().await?;
         // The latest version is read inside the write transaction, so two concurrent
         // uploads get consecutive version numbers.
-        let latest = load_document(
-            tx.conn(),
-            &DocumentRef {
-                version: None,
-                ..r.clone()
-            },
-        )
-        .await?;
-        if let Some(v) = r.version {
-            load_document(tx.conn(), r).await.map_err(|_| {
-                DomainError::not_found(format!("document {}!{}.{v}", r.library, r.number))
-            })?;
+        let latest = self
+            .document_for(
+                tx.conn(),
+                caller,
+                &DocumentRef {
+                    version: None,
+                    ..r.clone()
+                },
+                Need::Edit,
+            )
+            .await?;
+        if r.version.is_some() {
+            load_document(tx.conn(), r).await?;
         }
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
@@ -564,7 +629,7 @@ impl Dossier {
         let input = parse_upload(profile)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let mut doc = load_document(tx.conn(), r).await?;
+        let mut doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
         input.changes.apply(&mut doc);
@@ -591,9 +656,9 @@ impl Dossier {
     }
 
     /// GET …/documents/{id}
-    pub async fn document(&self, _caller: &Caller, r: &DocumentRef) -> Result<DocumentView> {
+    pub async fn document(&self, caller: &Caller, r: &DocumentRef) -> Result<DocumentView> {
         let mut conn = self.store.read().await?;
-        let doc = load_document(&mut conn, r).await?;
+        let doc = self.document_for(&mut conn, caller, r, Need::Read).await?;
         view(&mut conn, doc).await
     }
 
@@ -607,9 +672,16 @@ impl Dossier {
         let changes = DocumentChanges::parse(body)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let mut doc = load_document(tx.conn(), r).await?;
+        let mut doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
+        let resecured = changes
+            .default_security
+            .is_some_and(|d| d != doc.default_security);
+        if resecured {
+            self.document_for(tx.conn(), caller, r, Need::ChangeSecurity)
+                .await?;
+        }
         if changes.extension.is_some() && changes.doc_type.is_none() {
             doc.doc_type =
                 type_for_extension(changes.extension.as_deref().unwrap_or_default()).to_string();
@@ -619,6 +691,10 @@ impl Dossier {
         doc.edit_profile_date = now;
         validate_document(tx.conn(), &r.library, &doc, &changes).await?;
         dossier_store::documents::update(tx.conn(), &doc).await?;
+        if resecured {
+            // Security belongs to the document, not the version.
+            crate::access::set_document_security(tx.conn(), caller, now, &doc).await?;
+        }
         record(
             tx.conn(),
             &doc.id,
@@ -640,7 +716,7 @@ impl Dossier {
     pub async fn delete_version(&self, caller: &Caller, r: &DocumentRef) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = load_document(tx.conn(), r).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         if checkout.is_some() {
             return Err(DomainError::Conflict(format!(
@@ -688,9 +764,11 @@ impl Dossier {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if latest {
-            load_document(tx.conn(), r).await?;
+            self.document_for(tx.conn(), caller, r, Need::Read).await?;
         }
-        let doc = load_document(tx.conn(), &target).await?;
+        let doc = self
+            .document_for(tx.conn(), caller, &target, Need::Read)
+            .await?;
         record(
             tx.conn(),
             &doc.id,
@@ -711,12 +789,12 @@ impl Dossier {
     /// GET …/documents/{id}/versions
     pub async fn versions(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: &DocumentRef,
         page: Page,
     ) -> Result<(Vec<DocumentView>, Option<i64>)> {
         let mut conn = self.store.read().await?;
-        load_document(&mut conn, r).await?;
+        self.document_for(&mut conn, caller, r, Need::Read).await?;
         let (docs, total) =
             dossier_store::documents::versions(&mut conn, &r.library, r.number, page).await?;
         Ok((views(&mut conn, docs).await?, total))
@@ -753,7 +831,7 @@ impl Dossier {
             }
         };
         let mut tx = self.store.begin().await?;
-        let doc = load_document(tx.conn(), r).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         let existing = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         if let Some(c) = &existing {
             if c.user_id != caller.user_id {
@@ -791,7 +869,7 @@ impl Dossier {
     pub async fn unlock(&self, caller: &Caller, r: &DocumentRef) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = load_document(tx.conn(), r).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         match dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await? {
             None => {
                 return Err(DomainError::Conflict(format!(
@@ -821,9 +899,9 @@ impl Dossier {
     }
 
     /// GET …/documents/{id}/checkout: 404 when the document is not checked out.
-    pub async fn checkout_info(&self, _caller: &Caller, r: &DocumentRef) -> Result<Checkout> {
+    pub async fn checkout_info(&self, caller: &Caller, r: &DocumentRef) -> Result<Checkout> {
         let mut conn = self.store.read().await?;
-        load_document(&mut conn, r).await?;
+        self.document_for(&mut conn, caller, r, Need::Read).await?;
         dossier_store::documents::checkout(&mut conn, &r.library, r.number)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("check-out of document {r}")))
@@ -839,7 +917,7 @@ impl Dossier {
     ) -> Result<DocumentView> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let source = load_document(tx.conn(), r).await?;
+        let source = self.document_for(tx.conn(), caller, r, Need::Read).await?;
         let target = match folder {
             Some(f) => {
                 if f.library != r.library {
@@ -848,9 +926,11 @@ impl Dossier {
                         "a document can only be copied within its library",
                     ));
                 }
-                upload_folder(tx.conn(), f)
+                upload_folder(self, tx.conn(), caller, f)
                     .await
-                    .map_err(|_| DomainError::invalid("folder_id", format!("{f} is not a folder")))?
+                    .map_err(|e| {
+                        not_found_as_invalid(e, "folder_id", format!("{f} is not a folder"))
+                    })?
                     .id
             }
             None => {
@@ -870,6 +950,21 @@ impl Dossier {
                 .await?;
         let mut copy = source.clone();
         copy.id = DocumentId::new(r.library.clone(), number, 1);
+        // The copy keeps the original's security: its own ACL (with the same trustees)
+        // when the original had one, else whatever its new folder gives.
+        let trustees =
+            dossier_store::catalog::trustees(tx.conn(), &r.library, "document", r.number).await?;
+        let target_acl = crate::containers::load(tx.conn(), &target).await?.acl;
+        let (acl, owns_acl) = crate::access::key_for_new(
+            tx.conn(),
+            &r.library,
+            AclKey::Document(number),
+            &mut copy.default_security,
+            !trustees.is_empty(),
+            Some(target_acl),
+        )
+        .await?;
+        copy.acl = acl;
         copy.author = caller.user_id.clone();
         copy.operator = caller.user_id.clone();
         copy.last_user = caller.user_id.clone();
@@ -879,6 +974,18 @@ impl Dossier {
         dossier_store::documents::insert_version(tx.conn(), &copy).await?;
         dossier_store::documents::file(tx.conn(), &r.library, target.number, number, false, now)
             .await?;
+        dossier_store::catalog::set_trustees(tx.conn(), &r.library, "document", number, &trustees)
+            .await?;
+        if owns_acl {
+            crate::access::security_changed(
+                tx.conn(),
+                caller,
+                now,
+                &r.library,
+                copy.id.to_string(),
+            )
+            .await?;
+        }
         dossier_store::nvps::copy(
             tx.conn(),
             &r.library,
@@ -935,10 +1042,12 @@ impl Dossier {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = load_document(tx.conn(), r).await?;
-        upload_folder(tx.conn(), to).await.map_err(|_| {
-            DomainError::invalid("destination_folder_id", format!("{to} is not a folder"))
-        })?;
+        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        upload_folder(self, tx.conn(), caller, to)
+            .await
+            .map_err(|e| {
+                not_found_as_invalid(e, "destination_folder_id", format!("{to} is not a folder"))
+            })?;
         let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
         let filing = filings
             .iter()
@@ -959,6 +1068,11 @@ impl Dossier {
             now,
         )
         .await?;
+        if !filing.is_reference {
+            // A document that inherits now inherits from its new home folder.
+            crate::access::resecure_document(tx.conn(), &r.library, r.number, doc.default_security)
+                .await?;
+        }
         record(
             tx.conn(),
             &doc.id,
@@ -1006,10 +1120,13 @@ impl Dossier {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        upload_folder(tx.conn(), folder).await?;
-        let doc = load_document(tx.conn(), r).await.map_err(|_| {
-            DomainError::invalid("document_id", format!("document {r} does not exist"))
-        })?;
+        upload_folder(self, tx.conn(), caller, folder).await?;
+        let doc = self
+            .document_for(tx.conn(), caller, r, Need::Read)
+            .await
+            .map_err(|e| {
+                not_found_as_invalid(e, "document_id", format!("document {r} does not exist"))
+            })?;
         let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
         if filings.iter().any(|f| f.folder == folder.number) {
             return Err(DomainError::Conflict(format!(
@@ -1058,7 +1175,7 @@ impl Dossier {
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = load_document(tx.conn(), r).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Need::Read).await?;
         let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
         let filing = filings
             .iter()
@@ -1094,13 +1211,13 @@ impl Dossier {
     /// GET …/documents/{id}/history
     pub async fn history(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: &DocumentRef,
         filter: &HistoryFilter,
         page: Page,
     ) -> Result<(Vec<HistoryEntry>, Option<i64>)> {
         let mut conn = self.store.read().await?;
-        load_document(&mut conn, r).await?;
+        self.document_for(&mut conn, caller, r, Need::Read).await?;
         dossier_store::history::list(&mut conn, &r.library, r.number, filter, page).await
     }
 
@@ -1140,7 +1257,7 @@ impl Dossier {
         let num = |k: &str| body.get(k).and_then(Value::as_i64).unwrap_or(0);
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = load_document(tx.conn(), r).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         let mut entry = history_entry(&doc.id, activity, caller, now, text("comments"));
         entry.application_name = text("application_name");
         entry.location = text("location");
@@ -1159,11 +1276,11 @@ impl Dossier {
     /// GET …/documents/{id}/path: one path (workspace → folder) per filing, home first.
     pub async fn document_paths(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: &DocumentRef,
     ) -> Result<Vec<Vec<Container>>> {
         let mut conn = self.store.read().await?;
-        load_document(&mut conn, r).await?;
+        self.document_for(&mut conn, caller, r, Need::Read).await?;
         let mut out = Vec::new();
         for f in dossier_store::documents::filings_of(&mut conn, &r.library, r.number).await? {
             out.push(
@@ -1179,11 +1296,11 @@ impl Dossier {
 
     pub async fn document_nvps(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         r: &DocumentRef,
     ) -> Result<Vec<(String, String)>> {
         let mut conn = self.store.read().await?;
-        load_document(&mut conn, r).await?;
+        self.document_for(&mut conn, caller, r, Need::Read).await?;
         dossier_store::nvps::list(&mut conn, &r.library, NvpOwner::Document(r.number)).await
     }
 
@@ -1195,7 +1312,7 @@ impl Dossier {
     ) -> Result<Vec<(String, String)>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = load_document(tx.conn(), r).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         write_nvps(tx.conn(), &r.library, NvpOwner::Document(r.number), pairs).await?;
         emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
         let out =
@@ -1204,24 +1321,15 @@ impl Dossier {
         Ok(out)
     }
 
-    pub async fn document_trustees(
-        &self,
-        _caller: &Caller,
-        r: &DocumentRef,
-    ) -> Result<Vec<dossier_core::model::Trustee>> {
-        let mut conn = self.store.read().await?;
-        load_document(&mut conn, r).await?;
-        dossier_store::catalog::trustees(&mut conn, &r.library, "document", r.number).await
-    }
-
     /// GET …/folders/{id}/documents, GET …/documents: latest versions matching `filter`.
     pub async fn documents_in(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         library: &LibraryId,
-        filter: DocumentFilter,
+        mut filter: DocumentFilter,
         page: Page,
     ) -> Result<(Vec<DocumentView>, Option<i64>)> {
+        filter.visible = self.visibility(caller, library).await?;
         let mut conn = self.store.read().await?;
         let (docs, total) =
             dossier_store::documents::search(&mut conn, library, &filter, page).await?;
@@ -1229,9 +1337,16 @@ impl Dossier {
     }
 
     /// Checks a folder id for a document listing: a folder or tab of the library.
-    pub async fn document_folder(&self, _caller: &Caller, id: &ContainerId) -> Result<Container> {
+    pub async fn document_folder(&self, caller: &Caller, id: &ContainerId) -> Result<Container> {
         let mut conn = self.store.read().await?;
-        load_kind(&mut conn, id, &[ContainerKind::Folder, ContainerKind::Tab]).await
+        self.container_kind_for(
+            &mut conn,
+            caller,
+            id,
+            &[ContainerKind::Folder, ContainerKind::Tab],
+            Need::Read,
+        )
+        .await
     }
 }
 

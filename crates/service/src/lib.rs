@@ -3,6 +3,7 @@
 //! returns domain records. Every surface (Work API, façade, CLI, web client) calls these
 //! functions, so a rule lives in exactly one place.
 
+pub mod access;
 pub mod auth;
 pub mod bootstrap;
 pub mod catalog;
@@ -13,6 +14,7 @@ mod events;
 pub mod identity;
 pub mod libraries;
 pub mod profile;
+pub mod security;
 pub mod trustees;
 
 use std::sync::Arc;
@@ -82,6 +84,8 @@ pub struct Dossier {
     pub blobs: ContentStore,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
+    /// Readable sets per (library, user), see `access`.
+    pub(crate) access: Arc<access::AccessCache>,
 }
 
 impl Dossier {
@@ -96,6 +100,7 @@ impl Dossier {
             blobs,
             clock,
             settings,
+            access: Arc::default(),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::{DbResult, Result};
 
 fn columns() -> String {
     format!(
-        "library, number, kind, parent, workspace, name, description, owner, author, class, subclass, default_security, email, view_type, default_profile, search_profile, create_date, edit_date, {}",
+        "library, number, kind, parent, workspace, name, description, owner, author, class, subclass, default_security, email, view_type, default_profile, search_profile, create_date, edit_date, acl, {}",
         custom_columns()
     )
 }
@@ -48,6 +48,7 @@ fn container(row: &AnyRow) -> Result<Container> {
         search_profile: json_col(row, "search_profile")?,
         create_date: get_ts(row, "create_date")?,
         edit_date: get_ts(row, "edit_date")?,
+        acl: row.try_get("acl").db()?,
         customs: read_customs(row)?,
     })
 }
@@ -89,6 +90,8 @@ pub async fn insert(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .bind(c.create_date)
         .push(", ")
         .bind(c.edit_date)
+        .push(", ")
+        .bind(c.acl)
         .push(", ");
     bind_customs(&mut sql, &c.customs);
     sql.push(")");
@@ -235,10 +238,15 @@ pub struct ContainerFilter {
     pub owner: Option<String>,
     pub customs: Vec<(usize, CustomValue)>,
     pub numbers: Vec<i64>,
+    /// The caller's readable set; `None` reads everything (administrators).
+    pub visible: Option<crate::acl::Visible>,
 }
 
 fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
     sql.push(" WHERE library = ").bind(library.as_str());
+    if let Some(v) = &f.visible {
+        v.push_filter(sql, "", "owner");
+    }
     if !f.kinds.is_empty() {
         sql.push(" AND kind IN (")
             .bind_list(f.kinds.iter().map(|k| k.as_str()))

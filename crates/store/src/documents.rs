@@ -15,7 +15,7 @@ use crate::{DbResult, Result};
 
 fn columns() -> String {
     format!(
-        "library, number, version, name, extension, doc_type, class, subclass, author, operator, last_user, comment, size, content_hash, content_type, default_security, wstype, is_latest, create_date, edit_date, edit_profile_date, file_create_date, file_edit_date, email_from, email_to, email_cc, email_bcc, sent_date, received_date, conversation_id, {}",
+        "library, number, version, name, extension, doc_type, class, subclass, author, operator, last_user, comment, size, content_hash, content_type, default_security, wstype, is_latest, create_date, edit_date, edit_profile_date, file_create_date, file_edit_date, email_from, email_to, email_cc, email_bcc, sent_date, received_date, conversation_id, acl, {}",
         custom_columns()
     )
 }
@@ -61,6 +61,7 @@ fn document(row: &AnyRow) -> Result<Document> {
             received_date: get_opt_ts(row, "received_date")?,
             conversation_id: row.try_get("conversation_id").db()?,
         },
+        acl: row.try_get("acl").db()?,
         customs: read_customs(row)?,
     })
 }
@@ -132,6 +133,8 @@ pub async fn insert_version(conn: &mut AnyConnection, d: &Document) -> Result<()
         .bind(d.email.received_date)
         .push(", ")
         .bind(d.email.conversation_id.clone())
+        .push(", ")
+        .bind(d.acl)
         .push(", ");
     bind_customs(&mut sql, &d.customs);
     sql.push(")");
@@ -328,6 +331,8 @@ pub struct DocumentFilter {
     pub create_to: Option<DateTime<Utc>>,
     pub edit_from: Option<DateTime<Utc>>,
     pub edit_to: Option<DateTime<Utc>>,
+    /// The caller's readable set; `None` reads everything (administrators).
+    pub visible: Option<crate::acl::Visible>,
 }
 
 fn push_pattern(sql: &mut Sql, col: &str, pattern: &Option<String>) {
@@ -342,11 +347,18 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
     sql.push(" WHERE d.library = ")
         .bind(library.as_str())
         .push(" AND d.is_latest = 1");
+    if let Some(v) = &f.visible {
+        v.push_filter(sql, "d", "author");
+    }
     if let Some(folders) = &f.folders {
         if folders.is_empty() {
             sql.push(" AND 1 = 0");
         } else {
-            sql.push(" AND EXISTS (SELECT 1 FROM filings f WHERE f.library = d.library AND f.document = d.number AND f.folder IN (")
+            // Driven from the folder's filings (an IN list the planner looks up by key), not
+            // a per-document EXISTS probe, which scans every latest version of the library.
+            sql.push(" AND d.number IN (SELECT f.document FROM filings f WHERE f.library = ")
+                .bind(library.as_str())
+                .push(" AND f.folder IN (")
                 .bind_list(folders.iter().copied())
                 .push("))");
         }

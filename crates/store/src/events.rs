@@ -76,3 +76,13 @@ pub async fn last_seq(conn: &mut AnyConnection, library: &str) -> Result<i64> {
         .await?;
     row.try_get("n").db()
 }
+
+/// The sequence of the newest event that can change who may read what (a re-secured
+/// object, a new object with its own security, a group or user change): readable-set
+/// caches are valid while it stays the same.
+pub async fn security_stamp(conn: &mut AnyConnection) -> Result<i64> {
+    let row = Sql::new("SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM events WHERE item_type = 'security' UNION ALL SELECT MAX(seq) AS m FROM events WHERE item_type = 'group' UNION ALL SELECT MAX(seq) AS m FROM events WHERE item_type = 'user') s")
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get::<Option<i64>, _>("m").db()?.unwrap_or(0))
+}

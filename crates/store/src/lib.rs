@@ -3,6 +3,7 @@
 //! query runs inside a write transaction (`Store::begin`) or on a read connection
 //! (`Store::read`). Rules (validation, access, events) live in the service layer, not here.
 
+pub mod acl;
 pub mod audit;
 mod batch;
 pub mod blobs;

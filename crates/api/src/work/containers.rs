@@ -35,8 +35,8 @@ async fn target(state: &AppState, caller: &Caller, p: &Params) -> ApiResult<Cont
     p.container("id")
 }
 
-async fn one(state: &AppState, c: &Container) -> ApiResult<Response> {
-    let contents = state.dossier.container_contents(&c.id).await?;
+async fn one(state: &AppState, caller: &Caller, c: &Container) -> ApiResult<Response> {
+    let contents = state.dossier.container_contents(caller, &c.id).await?;
     Ok(reply::data(dto::container(c, Some(contents))))
 }
 
@@ -103,7 +103,7 @@ pub async fn get_workspace(
 ) -> ApiResult<Response> {
     let id = target(&state, &caller, &p).await?;
     let c = state.dossier.container(&caller, &id, WORKSPACE).await?;
-    one(&state, &c).await
+    one(&state, &caller, &c).await
 }
 
 pub async fn get_folder(
@@ -113,7 +113,7 @@ pub async fn get_folder(
 ) -> ApiResult<Response> {
     let id = target(&state, &caller, &p).await?;
     let c = state.dossier.container(&caller, &id, FOLDERS).await?;
-    one(&state, &c).await
+    one(&state, &caller, &c).await
 }
 
 pub async fn get_container(
@@ -123,7 +123,7 @@ pub async fn get_container(
 ) -> ApiResult<Response> {
     let id = target(&state, &caller, &p).await?;
     let c = state.dossier.container(&caller, &id, ANY).await?;
-    one(&state, &c).await
+    one(&state, &caller, &c).await
 }
 
 pub async fn update_workspace(
@@ -137,7 +137,7 @@ pub async fn update_workspace(
         .dossier
         .update_container(&caller, &id, WORKSPACE, &body)
         .await?;
-    one(&state, &c).await
+    one(&state, &caller, &c).await
 }
 
 pub async fn update_folder(
@@ -151,7 +151,7 @@ pub async fn update_folder(
         .dossier
         .update_container(&caller, &id, FOLDERS, &body)
         .await?;
-    one(&state, &c).await
+    one(&state, &caller, &c).await
 }
 
 pub async fn delete_workspace(
@@ -225,7 +225,7 @@ pub async fn move_folder(
             )
         })?;
     let c = state.dossier.move_container(&caller, &id, &dest).await?;
-    one(&state, &c).await
+    one(&state, &caller, &c).await
 }
 
 pub async fn path(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
@@ -257,19 +257,6 @@ pub async fn update_nvps(
             .dossier
             .update_container_nvps(&caller, &id, &body)
             .await?,
-    )))
-}
-
-pub async fn trustees(
-    State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
-) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
-    let c = state.dossier.container(&caller, &id, ANY).await?;
-    let list = state.dossier.container_trustees(&caller, &id).await?;
-    Ok(axum::response::IntoResponse::into_response(axum::Json(
-        serde_json::json!({"data": list.iter().map(dto::trustee).collect::<Vec<_>>(), "default_security": c.default_security.as_str()}),
     )))
 }
 

@@ -3,7 +3,7 @@
 
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use dossier_core::{Activity, ContainerId, DocumentRef, DomainError};
 use dossier_service::Caller;
 use dossier_service::documents::Operations;
@@ -449,17 +449,6 @@ pub async fn operations(
         &Operations::of(&v, &caller),
         &caller,
     )))
-}
-
-pub async fn trustees(
-    State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
-) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
-    let v = state.dossier.document(&caller, &doc).await?;
-    let list = state.dossier.document_trustees(&caller, &doc).await?;
-    Ok(axum::Json(json!({"data": list.iter().map(dto::trustee).collect::<Vec<_>>(), "default_security": v.doc.default_security.as_str()})).into_response())
 }
 
 async fn search(

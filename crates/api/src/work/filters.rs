@@ -126,6 +126,8 @@ pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<Container
             .iter()
             .map(|id| id.parse::<ContainerId>().map(|c| c.number))
             .collect::<Result<_, _>>()?,
+        // The service fills in the caller's readable set.
+        visible: None,
     })
 }
 
@@ -145,7 +147,7 @@ pub async fn document_filter(
                 ));
             }
             if q.flag("include_subtree")?.unwrap_or(false) {
-                Some(dossier.subtree(&id).await?)
+                Some(dossier.subtree(caller, &id).await?)
             } else {
                 dossier
                     .container(
@@ -227,6 +229,7 @@ pub async fn document_filter(
         create_to: date(q, "create_date_to")?,
         edit_from: date(q, "edit_date_from")?,
         edit_to: date(q, "edit_date_to")?,
+        visible: None,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod documents;
 pub mod filters;
 pub mod identity;
+pub mod security;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -116,7 +117,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(
             &format!("{l}/workspaces/{{id}}/security"),
-            get(containers::trustees),
+            get(security::get_container).post(security::post_container),
+        )
+        .route(
+            &format!("{l}/workspaces/{{id}}/users/{{uid}}/security"),
+            get(security::user_on_container),
         )
         .route(
             &format!("{l}/containers/{{id}}"),
@@ -160,7 +165,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(
             &format!("{l}/folders/{{id}}/security"),
-            get(containers::trustees),
+            get(security::get_container).post(security::post_container),
+        )
+        .route(
+            &format!("{l}/folders/{{id}}/users/{{uid}}/security"),
+            get(security::user_on_container),
         )
         .route(
             &format!("{l}/folders/{{folder}}/documents/{{id}}/move"),
@@ -213,7 +222,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(
             &format!("{l}/documents/{{id}}/security"),
-            get(documents::trustees),
+            get(security::get_document).post(security::post_document),
+        )
+        .route(
+            &format!("{l}/documents/{{id}}/users/{{uid}}/security"),
+            get(security::user_on_document),
         )
         .merge(uploads)
 }

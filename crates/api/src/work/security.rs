@@ -1,0 +1,218 @@
+//! `GET`/`POST …/{documents|workspaces|folders}/{id}/security` and
+//! `GET …/{documents|workspaces|folders}/{id}/users/{uid}/security` (imanage-api.md §2.6).
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use dossier_core::model::{Trustee, TrusteeType};
+use dossier_core::{AccessLevel, DefaultSecurity, DomainError};
+use dossier_service::Caller;
+use dossier_service::security::{ObjectRef, SECURED_KINDS, SecurityChange, SecurityView};
+use serde_json::{Map, Value, json};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonObject, Params};
+use crate::{AppState, dto};
+
+/// `{data: [trustees], default_security, inherited_default_security?}`, with
+/// `default_security` beside `data` as iManage answers.
+fn body(v: &SecurityView) -> Response {
+    let mut o = Map::new();
+    o.insert("data".into(), v.trustees.iter().map(dto::trustee).collect());
+    o.insert(
+        "default_security".into(),
+        json!(v.default_security.as_str()),
+    );
+    if v.default_security == DefaultSecurity::Inherit {
+        o.insert(
+            "inherited_default_security".into(),
+            json!(v.effective_default_security.as_str()),
+        );
+    }
+    axum::Json(Value::Object(o)).into_response()
+}
+
+fn trustee_type(field: &str, o: &Map<String, Value>) -> ApiResult<TrusteeType> {
+    match o
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("user") | None => Ok(TrusteeType::User),
+        Some("group") => Ok(TrusteeType::Group),
+        Some(other) => Err(ApiError::invalid(
+            field,
+            format!("trustee type is user or group, not '{other}'"),
+        )),
+    }
+}
+
+fn entries<'a>(
+    body: &'a Map<String, Value>,
+    key: &str,
+) -> ApiResult<Vec<(String, &'a Map<String, Value>)>> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let field = format!("{key}[{i}]");
+                let o = item.as_object().ok_or_else(|| {
+                    ApiError::invalid(&field, "each entry is {id, type, access_level}")
+                })?;
+                Ok((field, o))
+            })
+            .collect(),
+        Some(_) => Err(ApiError::invalid(key, format!("{key} must be a list"))),
+    }
+}
+
+fn id_of(field: &str, o: &Map<String, Value>) -> ApiResult<String> {
+    o.get("id")
+        .and_then(Value::as_str)
+        .map(|s| s.trim().to_uppercase())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError(DomainError::required(&format!("{field}.id"))))
+}
+
+/// `{default_security, include: [{id, type, access_level}], remove: [{id, type}]}`.
+fn change(body: &Map<String, Value>) -> ApiResult<SecurityChange> {
+    let default_security = match body.get("default_security") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(DefaultSecurity::parse("default_security", s)?),
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "default_security",
+                "default_security must be a string",
+            ));
+        }
+    };
+    let mut include = Vec::new();
+    for (field, o) in entries(body, "include")? {
+        let access = match o.get("access_level").or_else(|| o.get("access")) {
+            Some(Value::String(s)) => AccessLevel::parse(&field, s)?,
+            Some(Value::Number(n)) => AccessLevel::parse(&field, &n.to_string())?,
+            _ => {
+                return Err(ApiError(DomainError::required(&format!(
+                    "{field}.access_level"
+                ))));
+            }
+        };
+        include.push(Trustee {
+            trustee_type: trustee_type(&field, o)?,
+            id: id_of(&field, o)?,
+            access,
+        });
+    }
+    let mut remove = Vec::new();
+    for (field, o) in entries(body, "remove")? {
+        remove.push((trustee_type(&field, o)?, id_of(&field, o)?));
+    }
+    Ok(SecurityChange {
+        default_security,
+        include,
+        remove,
+    })
+}
+
+async fn library(
+    state: &AppState,
+    caller: &Caller,
+    p: &Params,
+) -> ApiResult<dossier_core::LibraryId> {
+    Ok(state
+        .dossier
+        .library(caller, p.customer()?, p.library()?)
+        .await?)
+}
+
+pub async fn get_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    library(&state, &caller, &p).await?;
+    let v = state
+        .dossier
+        .document_security(&caller, &p.document("id")?)
+        .await?;
+    Ok(body(&v))
+}
+
+pub async fn post_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(b): JsonObject,
+) -> ApiResult<Response> {
+    library(&state, &caller, &p).await?;
+    let v = state
+        .dossier
+        .change_document_security(&caller, &p.document("id")?, change(&b)?)
+        .await?;
+    Ok(body(&v))
+}
+
+pub async fn get_container(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    library(&state, &caller, &p).await?;
+    let id = p.container("id")?;
+    state
+        .dossier
+        .container(&caller, &id, &SECURED_KINDS)
+        .await?;
+    let v = state.dossier.container_security(&caller, &id).await?;
+    Ok(body(&v))
+}
+
+pub async fn post_container(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(b): JsonObject,
+) -> ApiResult<Response> {
+    library(&state, &caller, &p).await?;
+    let v = state
+        .dossier
+        .change_container_security(&caller, &p.container("id")?, change(&b)?)
+        .await?;
+    Ok(body(&v))
+}
+
+pub async fn user_on_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let lib = library(&state, &caller, &p).await?;
+    let r = p.document("id")?;
+    let level = state
+        .dossier
+        .user_access(&caller, &lib, ObjectRef::Document(&r), p.get("uid")?)
+        .await?;
+    Ok(
+        axum::Json(json!({"data": {"access": level.number(), "access_level": level.as_str()}}))
+            .into_response(),
+    )
+}
+
+pub async fn user_on_container(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let lib = library(&state, &caller, &p).await?;
+    let id = p.container("id")?;
+    let level = state
+        .dossier
+        .user_access(&caller, &lib, ObjectRef::Container(&id), p.get("uid")?)
+        .await?;
+    Ok(
+        axum::Json(json!({"data": {"access": level.number(), "access_level": level.as_str()}}))
+            .into_response(),
+    )
+}

@@ -1,0 +1,359 @@
+//! The one enforcement point. Every use case that touches a document or container goes
+//! through `require` (one object) or `visibility` (lists, counts, searches), so the Work
+//! API, the façade, the v1 API and the web client cannot disagree. The rules themselves are
+//! `dossier_core::access`; this module gathers their inputs and caches readable sets.
+//!
+//! A readable set is computed from the library's ACL objects (objects with their own
+//! security), not per document, and cached per (library, user). It is valid while the
+//! outbox's security stamp (`events::security_stamp`) is unchanged: every change that can
+//! alter it (re-securing, a new object with its own security, group or user changes)
+//! emits an event of item type `security`, `group` or `user` in its own transaction, so
+//! another node sees the change as soon as it commits.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use dossier_core::access::{Acl, Principal, access, acl_access};
+use dossier_core::identity::{ADMIN_GROUP, AuditOutcome};
+use dossier_core::{AccessLevel, DomainError, LibraryId};
+use dossier_store::AnyConnection;
+use dossier_store::acl::Visible;
+use dossier_store::groups::GroupFilter;
+use serde_json::json;
+
+use crate::events::{Change, emit};
+use crate::identity::Audit;
+use crate::{Caller, Dossier, Page, Result};
+
+#[derive(Debug, Default)]
+pub struct AccessCache {
+    entries: Mutex<HashMap<(String, String), Cached>>,
+}
+
+#[derive(Clone, Debug)]
+struct Cached {
+    stamp: i64,
+    visible: Visible,
+}
+
+impl AccessCache {
+    fn get(&self, library: &str, user: &str, stamp: i64) -> Option<Visible> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(&(library.to_string(), user.to_string()))
+            .filter(|c| c.stamp == stamp)
+            .map(|c| c.visible.clone())
+    }
+
+    fn put(&self, library: &str, user: &str, stamp: i64, visible: Visible) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Entries of an older stamp are useless; drop them rather than let the map grow.
+        entries.retain(|_, c| c.stamp >= stamp);
+        entries.insert(
+            (library.to_string(), user.to_string()),
+            Cached { stamp, visible },
+        );
+    }
+}
+
+/// Who the caller is for the access calculus: login, enabled groups, external flag.
+pub(crate) async fn principal(conn: &mut AnyConnection, caller: &Caller) -> Result<Principal> {
+    let user = dossier_store::users::get(conn, &caller.user_id).await?;
+    let filter = GroupFilter {
+        member: Some(caller.user_id.clone()),
+        enabled: Some(true),
+        ..GroupFilter::default()
+    };
+    let (groups, _) = dossier_store::groups::list(
+        conn,
+        caller.customer_id,
+        &filter,
+        Page {
+            limit: 100_000,
+            ..Page::default()
+        },
+    )
+    .await?;
+    let groups: BTreeSet<String> = groups.into_iter().map(|g| g.id).collect();
+    Ok(Principal {
+        user: caller.user_id.clone(),
+        is_admin: caller.is_admin || groups.contains(ADMIN_GROUP),
+        is_external: user.is_some_and(|u| u.is_external),
+        groups,
+    })
+}
+
+/// An object as the access check sees it: where it lives, which ACL governs it, who owns
+/// or wrote it, and how to name it in errors.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Guarded<'a> {
+    pub library: &'a LibraryId,
+    pub acl: i64,
+    pub owner: &'a str,
+    pub what: &'a str,
+}
+
+/// What a use case needs on an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Read,
+    Edit,
+    ChangeSecurity,
+}
+
+impl Need {
+    fn level(self) -> AccessLevel {
+        match self {
+            Need::Read => AccessLevel::Read,
+            Need::Edit => AccessLevel::ReadWrite,
+            Need::ChangeSecurity => AccessLevel::FullAccess,
+        }
+    }
+}
+
+impl Dossier {
+    /// Checks that the caller may do `need` on the object `what`, governed by the ACL key
+    /// `acl` and owned (or authored) by `owner`. An object the caller cannot read is "not
+    /// found", exactly like one that does not exist; one it can read but not change is
+    /// forbidden. Returns the caller's level.
+    pub(crate) async fn require(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        object: Guarded<'_>,
+        need: Need,
+    ) -> Result<AccessLevel> {
+        let Guarded {
+            library,
+            acl,
+            owner,
+            what,
+        } = object;
+        let p = principal(conn, caller).await?;
+        let (default_security, trustees) =
+            dossier_store::acl::governing(conn, library, acl).await?;
+        let acl_view = Acl {
+            default_security,
+            trustees: &trustees,
+        };
+        let level = access(&p, &acl_view, Some(owner));
+        if level < AccessLevel::Read {
+            return Err(DomainError::not_found(what));
+        }
+        if level < need.level() {
+            return Err(DomainError::Forbidden(format!(
+                "you may {} {what} but not {}",
+                if level >= AccessLevel::ReadWrite {
+                    "change"
+                } else {
+                    "read"
+                },
+                match need {
+                    Need::Read => "read it",
+                    Need::Edit => "change it",
+                    Need::ChangeSecurity => "change its security",
+                }
+            )));
+        }
+        if p.is_admin
+            && !owner.eq_ignore_ascii_case(&p.user)
+            && acl_access(&p, &acl_view) < need.level()
+        {
+            self.audit_admin_override(caller, library, what, need);
+        }
+        Ok(level)
+    }
+
+    /// Records, in its own transaction after the request's, that an administrator used
+    /// NRTADMIN rights beyond an object's own security. Spawned: the request may hold the
+    /// writer.
+    fn audit_admin_override(&self, caller: &Caller, library: &LibraryId, what: &str, need: Need) {
+        let d = self.clone();
+        let caller = caller.clone();
+        let detail = json!({"library": library.as_str(), "object": what, "need": format!("{need:?}").to_lowercase()});
+        let target = what.to_string();
+        tokio::spawn(async move {
+            let outcome = async {
+                let mut tx = d.store.begin().await?;
+                d.audit(
+                    tx.conn(),
+                    Some(&caller),
+                    Audit {
+                        action: "access.admin_override",
+                        target: Some(target),
+                        outcome: AuditOutcome::Success,
+                        detail,
+                    },
+                )
+                .await?;
+                tx.commit().await
+            }
+            .await;
+            if let Err(e) = outcome {
+                tracing::error!("could not audit an administrator's access: {e}");
+            }
+        });
+    }
+
+    /// The caller's readable set in a library, for list, count and search queries; `None`
+    /// for administrators, who read everything.
+    pub async fn visibility(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+    ) -> Result<Option<Visible>> {
+        if caller.is_admin {
+            return Ok(None);
+        }
+        let mut conn = self.store.read().await?;
+        let stamp = dossier_store::events::security_stamp(&mut conn).await?;
+        if let Some(v) = self.access.get(library.as_str(), &caller.user_id, stamp) {
+            return Ok(Some(v));
+        }
+        let p = principal(&mut conn, caller).await?;
+        if p.is_admin {
+            return Ok(None);
+        }
+        let objects = dossier_store::acl::objects(&mut conn, library).await?;
+        let keys: Vec<i64> = objects
+            .iter()
+            .filter(|(o, trustees)| {
+                access(
+                    &p,
+                    &Acl {
+                        default_security: o.default_security,
+                        trustees,
+                    },
+                    Some(&o.owner),
+                ) >= AccessLevel::Read
+            })
+            .map(|(o, _)| o.key)
+            .collect();
+        let visible = Visible {
+            keys: Arc::new(keys),
+            user: caller.user_id.clone(),
+        };
+        self.access
+            .put(library.as_str(), &caller.user_id, stamp, visible.clone());
+        Ok(Some(visible))
+    }
+}
+
+/// Emits the event that invalidates readable sets: an object's security changed, or an
+/// object with its own security appeared.
+pub(crate) async fn security_changed(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    now: chrono::DateTime<chrono::Utc>,
+    library: &LibraryId,
+    object_id: String,
+) -> Result<()> {
+    emit(
+        conn,
+        caller,
+        now,
+        Change {
+            library: library.as_str(),
+            item_type: "security",
+            action: "update",
+            object_id,
+            related_object_id: None,
+            root_id: None,
+        },
+    )
+    .await
+}
+
+/// The ACL key a new object gets, fixing up its default security: an object with its own
+/// default security governs itself; one that inherits but comes with trustees governs
+/// itself too, taking the default security its parent resolves to (so its trustees add to
+/// what it would have inherited); any other inheriting object takes its parent's key.
+/// Returns the key and whether the object owns it.
+pub(crate) async fn key_for_new(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    own: dossier_core::access::AclKey,
+    security: &mut dossier_core::DefaultSecurity,
+    has_trustees: bool,
+    parent_acl: Option<i64>,
+) -> Result<(i64, bool)> {
+    use dossier_core::DefaultSecurity;
+    match (*security, parent_acl) {
+        (DefaultSecurity::Inherit, Some(parent)) if has_trustees => {
+            *security = dossier_store::acl::governing(conn, library, parent)
+                .await?
+                .0;
+            Ok((own.encode(), true))
+        }
+        (DefaultSecurity::Inherit, Some(parent)) => Ok((parent, false)),
+        (DefaultSecurity::Inherit, None) => Err(DomainError::invalid(
+            "default_security",
+            "an object without a parent cannot inherit its security",
+        )),
+        _ => Ok((own.encode(), true)),
+    }
+}
+
+/// Re-resolves the ACL key of a container whose security or parent changed, and of every
+/// inheriting container and document below it.
+pub(crate) async fn resecure_container(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+) -> Result<()> {
+    let id = dossier_core::ContainerId::new(library.clone(), number);
+    let c = dossier_store::containers::get(conn, &id)
+        .await?
+        .ok_or_else(|| DomainError::not_found(format!("container {id}")))?;
+    let key = if c.default_security == dossier_core::DefaultSecurity::Inherit {
+        let parent = c
+            .parent
+            .ok_or_else(|| DomainError::internal(format!("{id} inherits but has no parent")))?;
+        let pid = dossier_core::ContainerId::new(library.clone(), parent);
+        dossier_store::containers::get(conn, &pid)
+            .await?
+            .ok_or_else(|| DomainError::internal(format!("parent of {id} is missing")))?
+            .acl
+    } else {
+        dossier_core::access::AclKey::Container(number).encode()
+    };
+    let mut pending = vec![number];
+    while let Some(n) = pending.pop() {
+        pending.extend(dossier_store::acl::set_container(conn, library, n, key).await?);
+    }
+    Ok(())
+}
+
+/// Re-resolves a document's ACL key after its security or home folder changed.
+pub(crate) async fn resecure_document(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+    security: dossier_core::DefaultSecurity,
+) -> Result<()> {
+    let key = if security == dossier_core::DefaultSecurity::Inherit {
+        dossier_store::acl::home_folder_key(conn, library, number)
+            .await?
+            .ok_or_else(|| {
+                DomainError::internal(format!("document {number} of {library} has no home folder"))
+            })?
+    } else {
+        dossier_core::access::AclKey::Document(number).encode()
+    };
+    dossier_store::acl::set_document(conn, library, number, key).await
+}
+
+/// Gives every version of `doc` its default security, re-resolves its ACL key and tells
+/// the readable-set caches.
+pub(crate) async fn set_document_security(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    now: chrono::DateTime<chrono::Utc>,
+    doc: &dossier_core::model::Document,
+) -> Result<()> {
+    let library = &doc.id.library;
+    dossier_store::acl::set_document_default(conn, library, doc.id.number, doc.default_security)
+        .await?;
+    resecure_document(conn, library, doc.id.number, doc.default_security).await?;
+    security_changed(conn, caller, now, library, doc.id.to_string()).await
+}

@@ -1,0 +1,324 @@
+//! Reading and changing an object's security (`GET`/`POST …/security`) and a user's
+//! effective access (`…/users/{uid}/security`). Changing security needs full access; each
+//! change re-resolves the ACL keys below the object, leaves an audit record with before and
+//! after (and, for documents, a history entry) and an event that invalidates readable sets.
+
+use dossier_core::access::{Acl, AclKey, access};
+use dossier_core::identity::AuditOutcome;
+use dossier_core::model::{Container, ContainerKind, Trustee, TrusteeType};
+use dossier_core::{
+    AccessLevel, Activity, ContainerId, DefaultSecurity, DocumentRef, DomainError, LibraryId,
+};
+use dossier_store::AnyConnection;
+use serde_json::{Value, json};
+
+use crate::access::{Need, principal, resecure_container, resecure_document, security_changed};
+use crate::identity::Audit;
+use crate::{Caller, Dossier, Result, trustees};
+
+/// An object's security as its security endpoint shows it.
+#[derive(Clone, Debug)]
+pub struct SecurityView {
+    /// As stored on the object (`inherit` for an inheriting one).
+    pub default_security: DefaultSecurity,
+    /// What governs it: its own, or what it inherits.
+    pub effective_default_security: DefaultSecurity,
+    /// The governing trustees (the ancestor's when inheriting).
+    pub trustees: Vec<Trustee>,
+}
+
+/// A change to an object's security: iManage's `{default_security, include, remove}`.
+#[derive(Clone, Debug, Default)]
+pub struct SecurityChange {
+    pub default_security: Option<DefaultSecurity>,
+    /// Entries to add or whose level to change.
+    pub include: Vec<Trustee>,
+    /// Entries to take away, by type and id.
+    pub remove: Vec<(TrusteeType, String)>,
+}
+
+fn snapshot(default: DefaultSecurity, trustees: &[Trustee]) -> Value {
+    json!({"default_security": default.as_str(),
+           "trustees": trustees.iter().map(|t| json!({"id": t.id, "type": t.trustee_type.as_str(), "access_level": t.access.as_str()})).collect::<Vec<_>>()})
+}
+
+/// The new own trustee list: the old one minus `remove`, with `include` added or updated.
+fn merged(old: &[Trustee], change: &SecurityChange) -> Vec<Trustee> {
+    let mut out: Vec<Trustee> = old
+        .iter()
+        .filter(|t| {
+            !change
+                .remove
+                .iter()
+                .any(|(k, id)| *k == t.trustee_type && id.eq_ignore_ascii_case(&t.id))
+                && !change
+                    .include
+                    .iter()
+                    .any(|i| i.trustee_type == t.trustee_type && i.id == t.id)
+        })
+        .cloned()
+        .collect();
+    out.extend(change.include.iter().cloned());
+    out.sort_by(|a, b| (a.trustee_type.as_str(), &a.id).cmp(&(b.trustee_type.as_str(), &b.id)));
+    out
+}
+
+async fn view_of(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    own: DefaultSecurity,
+    acl: i64,
+) -> Result<SecurityView> {
+    let (effective, trustees) = dossier_store::acl::governing(conn, library, acl).await?;
+    Ok(SecurityView {
+        default_security: own,
+        effective_default_security: effective,
+        trustees,
+    })
+}
+
+impl Dossier {
+    pub async fn document_security(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+    ) -> Result<SecurityView> {
+        let mut conn = self.store.read().await?;
+        let doc = self.document_for(&mut conn, caller, r, Need::Read).await?;
+        view_of(&mut conn, &r.library, doc.default_security, doc.acl).await
+    }
+
+    pub async fn container_security(
+        &self,
+        caller: &Caller,
+        id: &ContainerId,
+    ) -> Result<SecurityView> {
+        let mut conn = self.store.read().await?;
+        let c = self
+            .container_for(&mut conn, caller, id, Need::Read)
+            .await?;
+        view_of(&mut conn, &id.library, c.default_security, c.acl).await
+    }
+
+    pub async fn change_document_security(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        change: SecurityChange,
+    ) -> Result<SecurityView> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let doc = self
+            .document_for(tx.conn(), caller, r, Need::ChangeSecurity)
+            .await?;
+        let parent_acl =
+            dossier_store::acl::home_folder_key(tx.conn(), &r.library, r.number).await?;
+        let (before, after) = self
+            .apply_security(
+                tx.conn(),
+                &r.library,
+                AclKey::Document(r.number),
+                doc.default_security,
+                parent_acl,
+                &change,
+            )
+            .await?;
+        dossier_store::acl::set_document_default(tx.conn(), &r.library, r.number, after.0).await?;
+        resecure_document(tx.conn(), &r.library, r.number, after.0).await?;
+        let what = doc.id.to_string();
+        self.record_security_change(tx.conn(), caller, now, &r.library, &what, &before, &after)
+            .await?;
+        let entry = crate::documents::history_entry(
+            &doc.id,
+            Activity::Modify,
+            caller,
+            now,
+            format!("security: {} -> {}", before.0.as_str(), after.0.as_str()),
+        );
+        dossier_store::history::insert(tx.conn(), &entry).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Need::Read).await?;
+        let v = view_of(tx.conn(), &r.library, doc.default_security, doc.acl).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    pub async fn change_container_security(
+        &self,
+        caller: &Caller,
+        id: &ContainerId,
+        change: SecurityChange,
+    ) -> Result<SecurityView> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut c = self
+            .container_for(tx.conn(), caller, id, Need::ChangeSecurity)
+            .await?;
+        let parent_acl = match c.parent {
+            Some(p) => Some(
+                crate::containers::load(tx.conn(), &ContainerId::new(id.library.clone(), p))
+                    .await?
+                    .acl,
+            ),
+            None => None,
+        };
+        let (before, after) = self
+            .apply_security(
+                tx.conn(),
+                &id.library,
+                AclKey::Container(id.number),
+                c.default_security,
+                parent_acl,
+                &change,
+            )
+            .await?;
+        c.default_security = after.0;
+        c.edit_date = now;
+        dossier_store::containers::update(tx.conn(), &c).await?;
+        resecure_container(tx.conn(), &id.library, id.number).await?;
+        self.record_security_change(
+            tx.conn(),
+            caller,
+            now,
+            &id.library,
+            &id.to_string(),
+            &before,
+            &after,
+        )
+        .await?;
+        let c: Container = crate::containers::load(tx.conn(), id).await?;
+        let v = view_of(tx.conn(), &id.library, c.default_security, c.acl).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Works out and writes an object's new own trustees; returns its (default security,
+    /// own trustees) before and after. Choosing `inherit` gives up the object's own
+    /// security, trustees included; trustees added to an inheriting object make it govern
+    /// itself with the default security it inherited.
+    #[allow(clippy::type_complexity)]
+    async fn apply_security(
+        &self,
+        conn: &mut AnyConnection,
+        library: &LibraryId,
+        key: AclKey,
+        stored: DefaultSecurity,
+        parent_acl: Option<i64>,
+        change: &SecurityChange,
+    ) -> Result<(
+        (DefaultSecurity, Vec<Trustee>),
+        (DefaultSecurity, Vec<Trustee>),
+    )> {
+        trustees::validate(conn, &change.include).await?;
+        let before_own =
+            dossier_store::catalog::trustees(conn, library, key.object_kind(), key.number())
+                .await?;
+        let mut default = change.default_security.unwrap_or(stored);
+        let mut own = merged(&before_own, change);
+        if default == DefaultSecurity::Inherit {
+            let parent = parent_acl.ok_or_else(|| {
+                DomainError::invalid(
+                    "default_security",
+                    "a workspace cannot inherit its security",
+                )
+            })?;
+            if change.default_security == Some(DefaultSecurity::Inherit) {
+                own.clear();
+            } else if !own.is_empty() {
+                default = dossier_store::acl::governing(conn, library, parent)
+                    .await?
+                    .0;
+            }
+        }
+        dossier_store::catalog::remove_trustees(conn, library, key.object_kind(), key.number())
+            .await?;
+        dossier_store::catalog::set_trustees(conn, library, key.object_kind(), key.number(), &own)
+            .await?;
+        Ok(((stored, before_own), (default, own)))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_security_change(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        now: chrono::DateTime<chrono::Utc>,
+        library: &LibraryId,
+        what: &str,
+        before: &(DefaultSecurity, Vec<Trustee>),
+        after: &(DefaultSecurity, Vec<Trustee>),
+    ) -> Result<()> {
+        self.audit(
+            conn,
+            Some(caller),
+            Audit {
+                action: "security.change",
+                target: Some(what.to_string()),
+                outcome: AuditOutcome::Success,
+                detail: json!({"library": library.as_str(), "before": snapshot(before.0, &before.1), "after": snapshot(after.0, &after.1)}),
+            },
+        )
+        .await?;
+        security_changed(conn, caller, now, library, what.to_string()).await
+    }
+
+    /// `GET …/{documents|workspaces|folders}/{id}/users/{uid}/security`: the level another
+    /// user of the customer has on an object the caller can read.
+    pub async fn user_access(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        object: ObjectRef<'_>,
+        uid: &str,
+    ) -> Result<AccessLevel> {
+        let mut conn = self.store.read().await?;
+        let (acl, owner) = match object {
+            ObjectRef::Document(r) => {
+                let d = self.document_for(&mut conn, caller, r, Need::Read).await?;
+                (d.acl, d.author)
+            }
+            ObjectRef::Container(id) => {
+                let c = self
+                    .container_for(&mut conn, caller, id, Need::Read)
+                    .await?;
+                (c.acl, c.owner)
+            }
+        };
+        let user = self.user(caller, uid).await?;
+        let as_user = Caller {
+            user_id: user.id.clone(),
+            is_admin: dossier_store::groups::is_member(
+                &mut conn,
+                dossier_core::identity::ADMIN_GROUP,
+                &user.id,
+            )
+            .await?,
+            ..caller.clone()
+        };
+        let p = principal(&mut conn, &as_user).await?;
+        let (default_security, trustees) =
+            dossier_store::acl::governing(&mut conn, library, acl).await?;
+        Ok(access(
+            &p,
+            &Acl {
+                default_security,
+                trustees: &trustees,
+            },
+            Some(&owner),
+        ))
+    }
+}
+
+/// A document or a container, for `user_access`.
+#[derive(Clone, Copy, Debug)]
+pub enum ObjectRef<'a> {
+    Document(&'a DocumentRef),
+    Container(&'a ContainerId),
+}
+
+/// Container kinds whose security can be read and changed.
+pub const SECURED_KINDS: [ContainerKind; 4] = [
+    ContainerKind::Workspace,
+    ContainerKind::Folder,
+    ContainerKind::Tab,
+    ContainerKind::SearchFolder,
+];

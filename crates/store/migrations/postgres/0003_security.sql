@@ -1,0 +1,13 @@
+-- Security: every container and document row names the object whose security governs it
+-- (core::access::AclKey, encoded: container n = 2n, document n = 2n + 1). An object with its
+-- own default security governs itself; an inheriting one takes its parent's key, resolved
+-- along the chain when it is created, moved or re-secured. Rows of inheriting objects
+-- that existed before this migration start at -1 and are resolved at the next start.
+ALTER TABLE containers ADD COLUMN acl BIGINT NOT NULL DEFAULT -1;
+ALTER TABLE documents ADD COLUMN acl BIGINT NOT NULL DEFAULT -1;
+UPDATE containers SET acl = number * 2 WHERE default_security <> 'inherit';
+UPDATE documents SET acl = number * 2 + 1 WHERE default_security <> 'inherit';
+CREATE INDEX containers_by_acl ON containers (library, acl);
+CREATE INDEX documents_by_acl ON documents (library, acl, is_latest);
+CREATE INDEX trustees_by_principal ON trustees (library, trustee_type, trustee_id);
+CREATE INDEX events_by_item_type ON events (item_type, seq);
