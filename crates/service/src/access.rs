@@ -215,16 +215,17 @@ impl Dossier {
             return Ok(None);
         }
         let objects = dossier_store::acl::objects(&mut conn, library).await?;
+        // The ACL alone decides which keys are readable: an object's owner sees that object
+        // (the `owner = me` half of the filter), not everything that inherits from it.
         let keys: Vec<i64> = objects
             .iter()
             .filter(|(o, trustees)| {
-                access(
+                acl_access(
                     &p,
                     &Acl {
                         default_security: o.default_security,
                         trustees,
                     },
-                    Some(&o.owner),
                 ) >= AccessLevel::Read
             })
             .map(|(o, _)| o.key)

@@ -1281,15 +1281,21 @@ impl Dossier {
     ) -> Result<Vec<Vec<Container>>> {
         let mut conn = self.store.read().await?;
         self.document_for(&mut conn, caller, r, Need::Read).await?;
-        let mut out = Vec::new();
+        let mut chains = Vec::new();
         for f in dossier_store::documents::filings_of(&mut conn, &r.library, r.number).await? {
-            out.push(
+            chains.push(
                 dossier_store::containers::ancestors(
                     &mut conn,
                     &ContainerId::new(r.library.clone(), f.folder),
                 )
                 .await?,
             );
+        }
+        drop(conn);
+        // A path shows only the containers the caller may read.
+        let mut out = Vec::with_capacity(chains.len());
+        for chain in chains {
+            out.push(self.readable_containers(caller, &r.library, chain).await?);
         }
         Ok(out)
     }

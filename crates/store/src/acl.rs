@@ -15,8 +15,6 @@ use crate::{DbResult, Result};
 pub struct AclObject {
     pub key: i64,
     pub default_security: DefaultSecurity,
-    /// The container's owner or the document's author: full access whatever the ACL says.
-    pub owner: String,
 }
 
 /// Every ACL object of a library with the trustees of each, in key order.
@@ -26,10 +24,10 @@ pub async fn objects(
 ) -> Result<Vec<(AclObject, Vec<Trustee>)>> {
     let mut out: Vec<(AclObject, Vec<Trustee>)> = Vec::new();
     let rows = Sql::new(
-        "SELECT acl, default_security, owner FROM containers WHERE default_security <> 'inherit' AND library = ",
+        "SELECT acl, default_security FROM containers WHERE default_security <> 'inherit' AND library = ",
     )
     .bind(library.as_str())
-    .push(" UNION ALL SELECT acl, default_security, author AS owner FROM documents WHERE default_security <> 'inherit' AND is_latest = 1 AND library = ")
+    .push(" UNION ALL SELECT acl, default_security FROM documents WHERE default_security <> 'inherit' AND is_latest = 1 AND library = ")
     .bind(library.as_str())
     .fetch_all(conn)
     .await?;
@@ -39,7 +37,6 @@ pub async fn objects(
             AclObject {
                 key: r.try_get("acl").db()?,
                 default_security: DefaultSecurity::parse("default_security", &security)?,
-                owner: r.try_get("owner").db()?,
             },
             Vec::new(),
         ));

@@ -131,6 +131,12 @@ impl TestServer {
     }
 
     pub async fn login(&self, user: &str, password: &str) -> String {
+        self.login_scoped(user, password, "user").await
+    }
+
+    /// A password-grant token with the given scopes (`admin` for identity and security
+    /// administration).
+    pub async fn login_scoped(&self, user: &str, password: &str, scope: &str) -> String {
         let r = self
             .http
             .post(format!("{}/auth/oauth2/token", self.base))
@@ -138,6 +144,7 @@ impl TestServer {
                 ("grant_type", "password"),
                 ("username", user),
                 ("password", password),
+                ("scope", scope),
             ])
             .send()
             .await

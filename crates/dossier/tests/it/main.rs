@@ -15,3 +15,4 @@ mod harness;
 mod identity;
 mod lookups;
 mod schema;
+mod security_model;

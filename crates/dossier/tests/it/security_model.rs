@@ -1,0 +1,872 @@
+//! Security proven against an independent reference. Each case builds a random library
+//! through the HTTP API (users, external users, groups, an administrator, workspaces and
+//! nested folders with random default securities and trustees, documents by random
+//! authors), then asks, for every user and every object, what the server shows and lets
+//! them do — and compares each answer with `Reference`, a plain evaluator of the rules
+//! written here with loops over the model, sharing no code with the server. Then it
+//! re-secures a container and changes a group, and checks everything again (readable-set
+//! caches must notice at once).
+//!
+//! `DOSSIER_SECURITY_CASES` sets the number of random libraries (default 6; `.ci/run` runs
+//! more); `DOSSIER_SECURITY_SEED` replays one case.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{ADMIN_PASSWORD, TestServer};
+
+const PASSWORD: &str = "model-password";
+const LEVELS: [&str; 4] = ["no_access", "read", "read_write", "full_access"];
+const DEFAULTS: [&str; 3] = ["public", "view", "private"];
+
+#[derive(Clone, Debug)]
+struct User {
+    id: String,
+    external: bool,
+    admin: bool,
+    token: String,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    group: bool,
+    id: String,
+    level: usize,
+}
+
+#[derive(Clone, Debug)]
+struct Object {
+    /// The server's id (`LIB!n`).
+    id: String,
+    /// Index of the parent container (a document's home folder).
+    parent: Option<usize>,
+    is_workspace: bool,
+    default: String,
+    entries: Vec<Entry>,
+    owner: String,
+}
+
+#[derive(Debug, Default)]
+struct Model {
+    library: String,
+    users: Vec<User>,
+    /// group id → members
+    groups: BTreeMap<String, BTreeSet<String>>,
+    containers: Vec<Object>,
+    documents: Vec<Object>,
+}
+
+/// The rules, evaluated the slow and obvious way.
+struct Reference<'a>(&'a Model);
+
+impl Reference<'_> {
+    fn object(&self, is_document: bool, i: usize) -> &Object {
+        if is_document {
+            &self.0.documents[i]
+        } else {
+            &self.0.containers[i]
+        }
+    }
+
+    /// The object whose security applies: walk up while the default security is inherit.
+    fn governing(&self, is_document: bool, i: usize) -> &Object {
+        let mut o = self.object(is_document, i);
+        while o.default == "inherit" {
+            o = &self.0.containers[o.parent.expect("an inheriting object has a parent")];
+        }
+        o
+    }
+
+    fn level(&self, user: &User, is_document: bool, i: usize) -> usize {
+        if user.admin {
+            return 3;
+        }
+        if self.object(is_document, i).owner == user.id {
+            return 3;
+        }
+        let g = self.governing(is_document, i);
+        let mut own = None;
+        for e in &g.entries {
+            if !e.group && e.id == user.id {
+                own = Some(e.level);
+            }
+        }
+        if let Some(l) = own {
+            return l;
+        }
+        let mut group_levels = Vec::new();
+        for e in &g.entries {
+            if e.group
+                && self
+                    .0
+                    .groups
+                    .get(&e.id)
+                    .is_some_and(|m| m.contains(&user.id))
+            {
+                group_levels.push(e.level);
+            }
+        }
+        if !group_levels.is_empty() {
+            if group_levels.contains(&0) {
+                return 0;
+            }
+            return *group_levels.iter().max().expect("not empty");
+        }
+        if user.external {
+            return 0;
+        }
+        match g.default.as_str() {
+            "public" => 2,
+            "view" => 1,
+            _ => 0,
+        }
+    }
+}
+
+async fn call(
+    s: &TestServer,
+    token: &str,
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut r = s.http.request(method, url).header("X-Auth-Token", token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.expect("request");
+    let status = r.status();
+    let text = r.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn random_entries(rng: &mut StdRng, m: &Model) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::new();
+    for _ in 0..rng.random_range(0..3) {
+        let group = rng.random_bool(0.5) && !m.groups.is_empty();
+        let id = if group {
+            m.groups
+                .keys()
+                .nth(rng.random_range(0..m.groups.len()))
+                .expect("group")
+                .clone()
+        } else {
+            m.users[rng.random_range(0..m.users.len())].id.clone()
+        };
+        if out.iter().any(|e| e.group == group && e.id == id) {
+            continue;
+        }
+        out.push(Entry {
+            group,
+            id,
+            level: rng.random_range(0..4),
+        });
+    }
+    out
+}
+
+fn trustee_body(entries: &[Entry]) -> (Value, Value) {
+    let pick = |group: bool| {
+        entries
+            .iter()
+            .filter(|e| e.group == group)
+            .map(|e| json!({"id": e.id, "access_level": LEVELS[e.level]}))
+            .collect::<Vec<_>>()
+    };
+    (Value::Array(pick(false)), Value::Array(pick(true)))
+}
+
+/// Builds a random library through the API as the administrator.
+async fn build(s: &TestServer, admin: &str, case: u64, rng: &mut StdRng) -> Model {
+    let library = format!("SEC{case}");
+    s.dossier()
+        .create_library(&library, "security case")
+        .await
+        .expect("library");
+    let v2 = format!("{}/work/api/v2/customers/1", s.base);
+    let lib = format!("{v2}/libraries/{library}");
+    let mut m = Model {
+        library: library.clone(),
+        ..Model::default()
+    };
+    for i in 0..rng.random_range(3..6) {
+        let id = format!("C{case}U{i}");
+        let external = rng.random_bool(0.25);
+        let (st, b) = call(s, admin, Method::POST, &format!("{v2}/users"), Some(json!({"id": id, "password": PASSWORD, "is_external": external, "libraries": [library]}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        m.users.push(User {
+            id,
+            external,
+            admin: false,
+            token: String::new(),
+        });
+    }
+    if rng.random_bool(0.3) {
+        let who = m.users[0].id.clone();
+        let (st, b) = call(
+            s,
+            admin,
+            Method::PUT,
+            &format!("{v2}/groups/NRTADMIN/members"),
+            Some(json!({"action": "add", "data": [who]})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        m.users[0].admin = true;
+    }
+    for g in 0..rng.random_range(1..4) {
+        let id = format!("C{case}G{g}");
+        let members: BTreeSet<String> = m
+            .users
+            .iter()
+            .filter(|_| rng.random_bool(0.5))
+            .map(|u| u.id.clone())
+            .collect();
+        let (st, b) = call(
+            s,
+            admin,
+            Method::POST,
+            &format!("{v2}/groups"),
+            Some(json!({"id": id, "members": members})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        m.groups.insert(id, members);
+    }
+    let owners: Vec<String> = m
+        .users
+        .iter()
+        .map(|u| u.id.clone())
+        .chain(["ADMIN".to_string()])
+        .collect();
+    for _ in 0..rng.random_range(1..3) {
+        let default = DEFAULTS[rng.random_range(0..3)].to_string();
+        let entries = random_entries(rng, &m);
+        let owner = owners[rng.random_range(0..owners.len())].clone();
+        let (ut, gt) = trustee_body(&entries);
+        let (st, b) = call(s, admin, Method::POST, &format!("{lib}/workspaces"), Some(json!({"name": "matter", "default_security": default, "owner": owner, "user_trustees": ut, "group_trustees": gt}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        m.containers.push(Object {
+            id: b["data"]["id"].as_str().expect("id").into(),
+            parent: None,
+            is_workspace: true,
+            default,
+            entries,
+            owner,
+        });
+    }
+    for _ in 0..rng.random_range(2..7) {
+        let parent = rng.random_range(0..m.containers.len());
+        // An inheriting object gets no trustees of its own (that case is the snapshot rule,
+        // tested on its own below).
+        let default = if rng.random_bool(0.5) {
+            "inherit".to_string()
+        } else {
+            DEFAULTS[rng.random_range(0..3)].to_string()
+        };
+        let entries = if default == "inherit" {
+            Vec::new()
+        } else {
+            random_entries(rng, &m)
+        };
+        let owner = owners[rng.random_range(0..owners.len())].clone();
+        let (ut, gt) = trustee_body(&entries);
+        let p = &m.containers[parent];
+        let url = if p.is_workspace {
+            format!("{lib}/workspaces/{}/folders", p.id)
+        } else {
+            format!("{lib}/folders/{}/subfolders", p.id)
+        };
+        let (st, b) = call(s, admin, Method::POST, &url, Some(json!({"name": "folder", "default_security": default, "owner": owner, "user_trustees": ut, "group_trustees": gt}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        m.containers.push(Object {
+            id: b["data"]["id"].as_str().expect("id").into(),
+            parent: Some(parent),
+            is_workspace: false,
+            default,
+            entries,
+            owner,
+        });
+    }
+    let folders: Vec<usize> = (0..m.containers.len())
+        .filter(|i| !m.containers[*i].is_workspace)
+        .collect();
+    for n in 0..rng.random_range(3..9) {
+        let folder = folders[rng.random_range(0..folders.len())];
+        let default = if rng.random_bool(0.5) {
+            "inherit".to_string()
+        } else {
+            DEFAULTS[rng.random_range(0..3)].to_string()
+        };
+        let entries = if default == "inherit" {
+            Vec::new()
+        } else {
+            random_entries(rng, &m)
+        };
+        let author = owners[rng.random_range(0..owners.len())].clone();
+        let (ut, gt) = trustee_body(&entries);
+        let profile = json!({"doc_profile": {"author": author, "default_security": default}, "user_trustees": ut, "group_trustees": gt});
+        let form = TestServer::upload_form(
+            profile,
+            &format!("d{n}.txt"),
+            format!("case {case} doc {n}").into_bytes(),
+        );
+        let r = s
+            .http
+            .post(format!(
+                "{lib}/folders/{}/documents",
+                m.containers[folder].id
+            ))
+            .header("X-Auth-Token", admin)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let st = r.status();
+        let b: Value = r.json().await.expect("json");
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        let id = b["data"]["id"].as_str().expect("id");
+        // The version suffix goes: `LIB!n.1` names one version, `LIB!n` the document.
+        let id = id.rsplit_once('.').map_or(id, |(d, _)| d).to_string();
+        m.documents.push(Object {
+            id,
+            parent: Some(folder),
+            is_workspace: false,
+            default,
+            entries,
+            owner: author,
+        });
+    }
+    for u in &mut m.users {
+        u.token = s.login(&u.id, PASSWORD).await;
+    }
+    m
+}
+
+/// The objects of a list as `D:LIB!n` (documents, any version) and `C:LIB!n` (containers):
+/// documents and containers are numbered separately, so `LIB!4` can name one of each.
+fn ids(list: &Value) -> BTreeSet<String> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .map(|o| {
+            let id = o["id"].as_str().expect("id");
+            if matches!(o["wstype"].as_str(), Some("document" | "email")) {
+                doc_key(id.rsplit_once('.').map_or(id, |(d, _)| d))
+            } else {
+                con_key(id)
+            }
+        })
+        .collect()
+}
+
+fn doc_key(id: &str) -> String {
+    format!("D:{id}")
+}
+
+fn con_key(id: &str) -> String {
+    format!("C:{id}")
+}
+
+/// Checks every user against the reference; returns the number of comparisons made.
+async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
+    let reference = Reference(m);
+    let lib = format!("{}/work/api/v2/customers/1/libraries/{}", s.base, m.library);
+    let mut checks = 0;
+    for u in &m.users {
+        let ctx = |what: &str| {
+            format!(
+                "seed {seed} {round}: user {} ({}{}) {what}",
+                u.id,
+                if u.external { "external" } else { "internal" },
+                if u.admin { ", NRTADMIN" } else { "" }
+            )
+        };
+        let doc_levels: Vec<usize> = (0..m.documents.len())
+            .map(|i| reference.level(u, true, i))
+            .collect();
+        let con_levels: Vec<usize> = (0..m.containers.len())
+            .map(|i| reference.level(u, false, i))
+            .collect();
+        for (i, d) in m.documents.iter().enumerate() {
+            let want = doc_levels[i];
+            let readable = want >= 1;
+            let expect = if readable {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            for path in [
+                "",
+                "/versions",
+                "/history",
+                "/path",
+                "/download",
+                "/security",
+                "/name-value-pairs",
+            ] {
+                let r = s
+                    .http
+                    .get(format!("{lib}/documents/{}{path}", d.id))
+                    .header("X-Auth-Token", &u.token)
+                    .send()
+                    .await
+                    .expect("GET");
+                assert_eq!(
+                    r.status(),
+                    expect,
+                    "{}",
+                    ctx(&format!("GET document {}{path}, level {want}", d.id))
+                );
+                if path == "/path" && readable {
+                    let body: Value = r.json().await.expect("json");
+                    for chain in body["data"].as_array().expect("paths") {
+                        for c in ids(chain) {
+                            let ci = m
+                                .containers
+                                .iter()
+                                .position(|x| con_key(&x.id) == c)
+                                .expect("known container");
+                            assert!(
+                                con_levels[ci] >= 1,
+                                "{}",
+                                ctx(&format!("path of {} shows unreadable {c}", d.id))
+                            );
+                        }
+                    }
+                }
+                checks += 1;
+            }
+            // Editing: a 404 below read, a 403 below read/write.
+            let (st, _) = call(
+                s,
+                &u.token,
+                Method::PATCH,
+                &format!("{lib}/documents/{}", d.id),
+                Some(json!({"comment": format!("edit by {}", u.id)})),
+            )
+            .await;
+            let expect = match want {
+                0 => StatusCode::NOT_FOUND,
+                1 => StatusCode::FORBIDDEN,
+                _ => StatusCode::OK,
+            };
+            assert_eq!(
+                st,
+                expect,
+                "{}",
+                ctx(&format!("PATCH document {}, level {want}", d.id))
+            );
+            checks += 1;
+            if want < 3 {
+                let (st, _) = call(
+                    s,
+                    &u.token,
+                    Method::POST,
+                    &format!("{lib}/documents/{}/security", d.id),
+                    Some(json!({"default_security": "public"})),
+                )
+                .await;
+                let expect = if readable {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::NOT_FOUND
+                };
+                assert_eq!(
+                    st,
+                    expect,
+                    "{}",
+                    ctx(&format!("POST security of {}, level {want}", d.id))
+                );
+                checks += 1;
+            }
+        }
+        for (i, c) in m.containers.iter().enumerate() {
+            let want = con_levels[i];
+            let kind = if c.is_workspace {
+                "workspaces"
+            } else {
+                "folders"
+            };
+            let expect = if want >= 1 {
+                StatusCode::OK
+            } else {
+                StatusCode::NOT_FOUND
+            };
+            let (st, body) = call(
+                s,
+                &u.token,
+                Method::GET,
+                &format!("{lib}/{kind}/{}/children?total=true&limit=9999", c.id),
+                None,
+            )
+            .await;
+            assert_eq!(
+                st,
+                expect,
+                "{}",
+                ctx(&format!("children of {}, level {want}", c.id))
+            );
+            checks += 1;
+            if want >= 1 {
+                let mut visible: BTreeSet<String> = BTreeSet::new();
+                for (j, x) in m.containers.iter().enumerate() {
+                    if x.parent == Some(i) && con_levels[j] >= 1 {
+                        visible.insert(con_key(&x.id));
+                    }
+                }
+                for (j, x) in m.documents.iter().enumerate() {
+                    if x.parent == Some(i) && doc_levels[j] >= 1 {
+                        visible.insert(doc_key(&x.id));
+                    }
+                }
+                assert_eq!(
+                    ids(&body["data"]),
+                    visible,
+                    "{}",
+                    ctx(&format!("children of {}", c.id))
+                );
+                assert_eq!(
+                    body["total_count"],
+                    visible.len(),
+                    "{} {body}",
+                    ctx(&format!("children count of {}", c.id))
+                );
+                checks += 2;
+            }
+            for path in ["", "/security", "/name-value-pairs"] {
+                let (st, _) = call(
+                    s,
+                    &u.token,
+                    Method::GET,
+                    &format!("{lib}/{kind}/{}{path}", c.id),
+                    None,
+                )
+                .await;
+                assert_eq!(
+                    st,
+                    expect,
+                    "{}",
+                    ctx(&format!("GET {}{path}, level {want}", c.id))
+                );
+                checks += 1;
+            }
+            let (st, _) = call(
+                s,
+                &u.token,
+                Method::PATCH,
+                &format!("{lib}/{kind}/{}", c.id),
+                Some(json!({"description": format!("by {}", u.id)})),
+            )
+            .await;
+            let expect = match want {
+                0 => StatusCode::NOT_FOUND,
+                1 => StatusCode::FORBIDDEN,
+                _ => StatusCode::OK,
+            };
+            assert_eq!(
+                st,
+                expect,
+                "{}",
+                ctx(&format!("PATCH {}, level {want}", c.id))
+            );
+            checks += 1;
+        }
+        // Library-wide lists and counts.
+        let (st, body) = call(
+            s,
+            &u.token,
+            Method::GET,
+            &format!("{lib}/documents?total=true&limit=9999"),
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        let want: BTreeSet<String> = m
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| doc_levels[*j] >= 1)
+            .map(|(_, d)| doc_key(&d.id))
+            .collect();
+        assert_eq!(
+            ids(&body["data"]["results"]),
+            want,
+            "{}",
+            ctx("document search")
+        );
+        assert_eq!(body["total_count"], want.len(), "{}", ctx("document count"));
+        let (_, body) = call(
+            s,
+            &u.token,
+            Method::POST,
+            &format!("{lib}/documents/search"),
+            Some(json!({"filters": {}, "limit": 9999})),
+        )
+        .await;
+        assert_eq!(ids(&body["data"]), want, "{}", ctx("POST document search"));
+        let (_, body) = call(
+            s,
+            &u.token,
+            Method::GET,
+            &format!("{lib}/workspaces?total=true&limit=9999"),
+            None,
+        )
+        .await;
+        let want: BTreeSet<String> = m
+            .containers
+            .iter()
+            .enumerate()
+            .filter(|(j, c)| c.is_workspace && con_levels[*j] >= 1)
+            .map(|(_, c)| con_key(&c.id))
+            .collect();
+        assert_eq!(
+            ids(&body["data"]["results"]),
+            want,
+            "{}",
+            ctx("workspace search")
+        );
+        assert_eq!(
+            body["total_count"],
+            want.len(),
+            "{}",
+            ctx("workspace count")
+        );
+        // The change-events feed is for administrators only.
+        let (st, _) = call(
+            s,
+            &u.token,
+            Method::GET,
+            &format!("{lib}/change-events"),
+            None,
+        )
+        .await;
+        assert_eq!(st == StatusCode::OK, u.admin, "{}", ctx("change-events"));
+        checks += 6;
+    }
+    checks
+}
+
+/// Re-secures one container and moves one user in or out of one group, in the model and
+/// on the server.
+async fn mutate(s: &TestServer, admin: &str, m: &mut Model, rng: &mut StdRng) {
+    let lib = format!("{}/work/api/v2/customers/1/libraries/{}", s.base, m.library);
+    let i = rng.random_range(0..m.containers.len());
+    let default = if m.containers[i].is_workspace || rng.random_bool(0.6) {
+        DEFAULTS[rng.random_range(0..3)].to_string()
+    } else {
+        "inherit".to_string()
+    };
+    let entries = if default == "inherit" {
+        Vec::new()
+    } else {
+        random_entries(rng, m)
+    };
+    let remove: Vec<Value> = m.containers[i]
+        .entries
+        .iter()
+        .map(|e| json!({"id": e.id, "type": if e.group { "group" } else { "user" }}))
+        .collect();
+    let include: Vec<Value> = entries.iter().map(|e| json!({"id": e.id, "type": if e.group { "group" } else { "user" }, "access_level": LEVELS[e.level]})).collect();
+    let kind = if m.containers[i].is_workspace {
+        "workspaces"
+    } else {
+        "folders"
+    };
+    let (st, b) = call(
+        s,
+        admin,
+        Method::POST,
+        &format!("{lib}/{kind}/{}/security", m.containers[i].id),
+        Some(json!({"default_security": default, "remove": remove, "include": include})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    m.containers[i].default = default;
+    m.containers[i].entries = entries;
+    let group = m
+        .groups
+        .keys()
+        .nth(rng.random_range(0..m.groups.len()))
+        .expect("group")
+        .clone();
+    let user = m.users[rng.random_range(0..m.users.len())].id.clone();
+    let members = m.groups.get_mut(&group).expect("group");
+    let action = if members.contains(&user) {
+        "delete"
+    } else {
+        "add"
+    };
+    let v2 = format!("{}/work/api/v2/customers/1", s.base);
+    let (st, b) = call(
+        s,
+        admin,
+        Method::PUT,
+        &format!("{v2}/groups/{group}/members"),
+        Some(json!({"action": action, "data": [user]})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    if action == "add" {
+        members.insert(user);
+    } else {
+        members.remove(&user);
+    }
+}
+
+#[tokio::test]
+async fn every_answer_matches_the_reference_evaluator() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "admin").await;
+    let cases: u64 = std::env::var("DOSSIER_SECURITY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(6);
+    let seeds: Vec<u64> = match std::env::var("DOSSIER_SECURITY_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(seed) => vec![seed],
+        None => (0..cases).map(|c| 0x5ec0_0000 + c * 7919).collect(),
+    };
+    let mut total = 0;
+    for (case, seed) in seeds.iter().enumerate() {
+        let mut rng = StdRng::seed_from_u64(*seed);
+        let mut m = build(&s, &admin, case as u64, &mut rng).await;
+        if std::env::var("DOSSIER_SECURITY_SEED").is_ok() {
+            eprintln!("model: {m:#?}");
+        }
+        total += check(&s, &m, *seed, "as built").await;
+        mutate(&s, &admin, &mut m, &mut rng).await;
+        total += check(&s, &m, *seed, "after a security and a group change").await;
+    }
+    eprintln!(
+        "security model: {} random libraries, {total} answers compared with the reference",
+        seeds.len()
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn an_inheriting_upload_with_trustees_keeps_what_it_inherited_and_adds_them() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "admin").await;
+    let v2 = format!("{}/work/api/v2/customers/1", s.base);
+    for id in ["VIEWER", "OUTSIDER"] {
+        let (st, b) = call(
+            &s,
+            &admin,
+            Method::POST,
+            &format!("{v2}/users"),
+            Some(json!({"id": id, "password": PASSWORD, "libraries": ["ACTIVE"]})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    let (st, ws) = s.post(&s.lib("/workspaces"), json!({"name": "Private matter", "default_security": "private", "user_trustees": [{"id": "VIEWER", "access_level": "read"}]})).await;
+    assert_eq!(st, StatusCode::CREATED, "{ws}");
+    let folder = s
+        .create_folder(ws["data"]["id"].as_str().unwrap(), "Docs")
+        .await;
+    let profile = json!({"doc_profile": {"default_security": "inherit"}, "user_trustees": [{"id": "OUTSIDER", "access_level": "read"}]});
+    let (st, d) = s
+        .upload_raw(
+            &folder,
+            TestServer::upload_form(profile, "x.txt", b"x".to_vec()),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    assert_eq!(
+        d["data"]["default_security"], "private",
+        "the inherited default, made its own"
+    );
+    let id = d["data"]["id"].as_str().unwrap();
+    let outsider = s.login("OUTSIDER", PASSWORD).await;
+    let viewer = s.login("VIEWER", PASSWORD).await;
+    let (st, _) = call(
+        &s,
+        &outsider,
+        Method::GET,
+        &s.lib(&format!("/documents/{id}")),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "its own trustee reads it");
+    let (st, _) = call(
+        &s,
+        &viewer,
+        Method::GET,
+        &s.lib(&format!("/documents/{id}")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        st,
+        StatusCode::NOT_FOUND,
+        "the workspace's trustee does not: the document governs itself"
+    );
+    // Choosing inherit gives the document's own security up.
+    let (st, b) = s
+        .post(
+            &s.lib(&format!("/documents/{id}/security")),
+            json!({"default_security": "inherit"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["default_security"], "inherit");
+    assert_eq!(b["inherited_default_security"], "private");
+    let (st, _) = call(
+        &s,
+        &viewer,
+        Method::GET,
+        &s.lib(&format!("/documents/{id}")),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = call(
+        &s,
+        &outsider,
+        Method::GET,
+        &s.lib(&format!("/documents/{id}")),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    // Every change left an audit record with before and after.
+    let (_, log) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &format!("{v2}/audit-log?action=security.change"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        log["data"][0]["detail"]["before"]["default_security"],
+        "private"
+    );
+    assert_eq!(
+        log["data"][0]["detail"]["after"]["default_security"],
+        "inherit"
+    );
+    // A workspace cannot inherit.
+    let (st, e) = s
+        .post(
+            &s.lib(&format!(
+                "/workspaces/{}/security",
+                ws["data"]["id"].as_str().unwrap()
+            )),
+            json!({"default_security": "inherit"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
+    s.stop().await;
+}
