@@ -178,10 +178,12 @@ pub enum Right {
     UserManagement,
     Report,
     SystemManagement,
+    /// Passes ethical walls; every pass is audited (break glass).
+    EthicalWallOverride,
 }
 
 impl Right {
-    pub const ALL: [Right; 31] = [
+    pub const ALL: [Right; 32] = [
         Right::AllowIndexSearch,
         Right::Checkout,
         Right::CreatePublicFolder,
@@ -213,6 +215,7 @@ impl Right {
         Right::UserManagement,
         Right::Report,
         Right::SystemManagement,
+        Right::EthicalWallOverride,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -248,6 +251,7 @@ impl Right {
             Right::UserManagement => "user_management",
             Right::Report => "report",
             Right::SystemManagement => "system_management",
+            Right::EthicalWallOverride => "ethical_wall_override",
         }
     }
 
@@ -346,11 +350,22 @@ pub fn seeded_roles() -> Vec<(&'static str, &'static str, BTreeSet<Right>)> {
     ]
     .into_iter()
     .collect();
-    let admin: BTreeSet<Right> = Right::ALL.into_iter().filter(|r| *r != ReadOnly).collect();
+    // Passing walls is a deliberate, separate grant: not even the admin role has it.
+    let admin: BTreeSet<Right> = Right::ALL
+        .into_iter()
+        .filter(|r| !matches!(r, ReadOnly | EthicalWallOverride))
+        .collect();
+    let mut break_glass = user.clone();
+    break_glass.insert(EthicalWallOverride);
     vec![
         (DEFAULT_ROLE, "Standard user", user),
         ("READ_ONLY", "Read-only user", read_only),
         ("LIBRARY_ADMIN", "Library administrator", admin),
+        (
+            "BREAK_GLASS",
+            "Standard user who may pass ethical walls (audited)",
+            break_glass,
+        ),
     ]
 }
 

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod limits;
 pub mod model;
 pub mod security;
+pub mod walls;
 
 pub use activity::Activity;
 pub use custom::{CustomKind, CustomValue, CustomValues};

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use dossier_core::access::{Acl, Principal, access, acl_access};
 use dossier_core::identity::{ADMIN_GROUP, AuditOutcome};
+use dossier_core::walls::{WallFacts, denied_scopes};
 use dossier_core::{AccessLevel, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use dossier_store::acl::Visible;
@@ -33,11 +34,11 @@ pub struct AccessCache {
 #[derive(Clone, Debug)]
 struct Cached {
     stamp: i64,
-    visible: Visible,
+    visible: Option<Visible>,
 }
 
 impl AccessCache {
-    fn get(&self, library: &str, user: &str, stamp: i64) -> Option<Visible> {
+    fn get(&self, library: &str, user: &str, stamp: i64) -> Option<Option<Visible>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(&(library.to_string(), user.to_string()))
@@ -45,7 +46,7 @@ impl AccessCache {
             .map(|c| c.visible.clone())
     }
 
-    fn put(&self, library: &str, user: &str, stamp: i64, visible: Visible) {
+    fn put(&self, library: &str, user: &str, stamp: i64, visible: Option<Visible>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         // Entries of an older stamp are useless; drop them rather than let the map grow.
         entries.retain(|_, c| c.stamp >= stamp);
@@ -91,6 +92,8 @@ pub(crate) struct Guarded<'a> {
     pub acl: i64,
     pub owner: &'a str,
     pub what: &'a str,
+    /// What ethical walls look at: client, matter, workspace.
+    pub facts: WallFacts<'a>,
 }
 
 /// What a use case needs on an object.
@@ -128,8 +131,25 @@ impl Dossier {
             acl,
             owner,
             what,
+            facts,
         } = object;
         let p = principal(conn, caller).await?;
+        // Walls first: their denial wins over every grant, NRTADMIN's included.
+        let walls = dossier_store::walls::list(conn, library.as_str()).await?;
+        if let Some(wall) = walls
+            .iter()
+            .find(|w| w.scope.covers(&facts) && w.denies(&p))
+        {
+            if !self.may_pass_walls(conn, caller, library).await? {
+                return Err(DomainError::not_found(what));
+            }
+            self.audit_in_background(
+                caller,
+                "wall.break_glass",
+                what,
+                json!({"library": library.as_str(), "object": what, "wall": wall.id, "wall_name": wall.name, "need": format!("{need:?}").to_lowercase()}),
+            );
+        }
         let (default_security, trustees) =
             dossier_store::acl::governing(conn, library, acl).await?;
         let acl_view = Acl {
@@ -159,18 +179,28 @@ impl Dossier {
             && !owner.eq_ignore_ascii_case(&p.user)
             && acl_access(&p, &acl_view) < need.level()
         {
-            self.audit_admin_override(caller, library, what, need);
+            self.audit_in_background(
+                caller,
+                "access.admin_override",
+                what,
+                json!({"library": library.as_str(), "object": what, "need": format!("{need:?}").to_lowercase()}),
+            );
         }
         Ok(level)
     }
 
-    /// Records, in its own transaction after the request's, that an administrator used
-    /// NRTADMIN rights beyond an object's own security. Spawned: the request may hold the
-    /// writer.
-    fn audit_admin_override(&self, caller: &Caller, library: &LibraryId, what: &str, need: Need) {
+    /// Records an access that needs a trace (an administrator beyond an object's own
+    /// security, a pass through an ethical wall) in its own transaction after the
+    /// request's: spawned, because the request may hold the writer.
+    fn audit_in_background(
+        &self,
+        caller: &Caller,
+        action: &'static str,
+        what: &str,
+        detail: serde_json::Value,
+    ) {
         let d = self.clone();
         let caller = caller.clone();
-        let detail = json!({"library": library.as_str(), "object": what, "need": format!("{need:?}").to_lowercase()});
         let target = what.to_string();
         tokio::spawn(async move {
             let outcome = async {
@@ -179,7 +209,7 @@ impl Dossier {
                     tx.conn(),
                     Some(&caller),
                     Audit {
-                        action: "access.admin_override",
+                        action,
                         target: Some(target),
                         outcome: AuditOutcome::Success,
                         detail,
@@ -190,9 +220,29 @@ impl Dossier {
             }
             .await;
             if let Err(e) = outcome {
-                tracing::error!("could not audit an administrator's access: {e}");
+                tracing::error!("could not write the {action} audit record: {e}");
             }
         });
+    }
+
+    /// Whether the caller's role in the library holds `ethical_wall_override`.
+    async fn may_pass_walls(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        library: &LibraryId,
+    ) -> Result<bool> {
+        let Some(m) =
+            dossier_store::roles::membership_of(conn, library.as_str(), &caller.user_id).await?
+        else {
+            return Ok(false);
+        };
+        Ok(dossier_store::roles::get(conn, library.as_str(), &m.role)
+            .await?
+            .is_some_and(|r| {
+                r.rights
+                    .contains(&dossier_core::identity::Right::EthicalWallOverride)
+            }))
     }
 
     /// The caller's readable set in a library, for list, count and search queries; `None`
@@ -202,41 +252,47 @@ impl Dossier {
         caller: &Caller,
         library: &LibraryId,
     ) -> Result<Option<Visible>> {
-        if caller.is_admin {
-            return Ok(None);
-        }
         let mut conn = self.store.read().await?;
         let stamp = dossier_store::events::security_stamp(&mut conn).await?;
         if let Some(v) = self.access.get(library.as_str(), &caller.user_id, stamp) {
-            return Ok(Some(v));
+            return Ok(v);
         }
         let p = principal(&mut conn, caller).await?;
-        if p.is_admin {
-            return Ok(None);
-        }
-        let objects = dossier_store::acl::objects(&mut conn, library).await?;
-        // The ACL alone decides which keys are readable: an object's owner sees that object
-        // (the `owner = me` half of the filter), not everything that inherits from it.
-        let keys: Vec<i64> = objects
-            .iter()
-            .filter(|(o, trustees)| {
-                acl_access(
-                    &p,
-                    &Acl {
-                        default_security: o.default_security,
-                        trustees,
-                    },
-                ) >= AccessLevel::Read
+        let walls = dossier_store::walls::list(&mut conn, library.as_str()).await?;
+        let denied = Arc::new(denied_scopes(&p, &walls));
+        let visible = if p.is_admin {
+            // Administrators read every ACL; only walls narrow what they list.
+            (!denied.is_empty()).then(|| Visible {
+                keys: None,
+                user: caller.user_id.clone(),
+                denied,
             })
-            .map(|(o, _)| o.key)
-            .collect();
-        let visible = Visible {
-            keys: Arc::new(keys),
-            user: caller.user_id.clone(),
+        } else {
+            let objects = dossier_store::acl::objects(&mut conn, library).await?;
+            // The ACL alone decides which keys are readable: an object's owner sees that
+            // object (the `owner = me` half of the filter), not everything inheriting from it.
+            let keys: Vec<i64> = objects
+                .iter()
+                .filter(|(o, trustees)| {
+                    acl_access(
+                        &p,
+                        &Acl {
+                            default_security: o.default_security,
+                            trustees,
+                        },
+                    ) >= AccessLevel::Read
+                })
+                .map(|(o, _)| o.key)
+                .collect();
+            Some(Visible {
+                keys: Some(Arc::new(keys)),
+                user: caller.user_id.clone(),
+                denied,
+            })
         };
         self.access
             .put(library.as_str(), &caller.user_id, stamp, visible.clone());
-        Ok(Some(visible))
+        Ok(visible)
     }
 }
 
@@ -357,4 +413,14 @@ pub(crate) async fn set_document_security(
         .await?;
     resecure_document(conn, library, doc.id.number, doc.default_security).await?;
     security_changed(conn, caller, now, library, doc.id.to_string()).await
+}
+
+/// Whether an object passes a list's visibility filter, decided in memory (for paths):
+/// the same conditions `Visible::push_filter` writes in SQL.
+pub(crate) fn admits(v: &Visible, acl: i64, owner: &str, facts: &WallFacts<'_>) -> bool {
+    let acl_ok = v
+        .keys
+        .as_ref()
+        .is_none_or(|keys| keys.binary_search(&acl).is_ok() || owner.eq_ignore_ascii_case(&v.user));
+    acl_ok && !v.denied.iter().any(|scope| scope.covers(facts))
 }

@@ -2,6 +2,7 @@
 
 use dossier_core::access::AclKey;
 use dossier_core::model::{Container, ContainerKind, DocumentView};
+use dossier_core::walls::WallFacts;
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
 use crate::access::{Guarded, Need};
@@ -60,18 +61,10 @@ impl Dossier {
         need: Need,
     ) -> Result<Container> {
         let c = load(conn, id).await?;
-        self.require(
-            conn,
-            caller,
-            Guarded {
-                library: &id.library,
-                acl: c.acl,
-                owner: &c.owner,
-                what: &format!("container {id}"),
-            },
-            need,
-        )
-        .await?;
+        let ws = workspace_of(conn, &c).await?;
+        let what = format!("container {id}");
+        self.require(conn, caller, guarded(&c, &ws, &what), need)
+            .await?;
         Ok(c)
     }
 
@@ -85,16 +78,43 @@ impl Dossier {
         need: Need,
     ) -> Result<Container> {
         let c = load_kind(conn, id, kinds).await?;
+        let ws = workspace_of(conn, &c).await?;
         let what = format!("{} {id}", c.kind.as_str());
-        let object = Guarded {
-            library: &id.library,
-            acl: c.acl,
-            owner: &c.owner,
-            what: &what,
-        };
-        self.require(conn, caller, object, need).await?;
+        self.require(conn, caller, guarded(&c, &ws, &what), need)
+            .await?;
         Ok(c)
     }
+}
+
+/// A container as the access check sees it; `workspace` is its workspace (itself for a
+/// workspace).
+fn guarded<'a>(c: &'a Container, workspace: &'a Container, what: &'a str) -> Guarded<'a> {
+    Guarded {
+        library: &c.id.library,
+        acl: c.acl,
+        owner: &c.owner,
+        what,
+        facts: container_facts(c, workspace),
+    }
+}
+
+/// What ethical walls look at on a container: its client and matter, and its workspace's.
+pub(crate) fn container_facts<'a>(c: &'a Container, workspace: &'a Container) -> WallFacts<'a> {
+    WallFacts {
+        client: c.customs.get(1).and_then(|v| v.as_text()),
+        matter: c.customs.get(2).and_then(|v| v.as_text()),
+        workspace: Some(c.workspace),
+        workspace_client: workspace.customs.get(1).and_then(|v| v.as_text()),
+        workspace_matter: workspace.customs.get(2).and_then(|v| v.as_text()),
+    }
+}
+
+/// The workspace of a container (a copy of the container itself for a workspace).
+pub(crate) async fn workspace_of(conn: &mut AnyConnection, c: &Container) -> Result<Container> {
+    if c.id.number == c.workspace {
+        return Ok(c.clone());
+    }
+    load(conn, &ContainerId::new(c.id.library.clone(), c.workspace)).await
 }
 
 fn item_type(kind: ContainerKind) -> &'static str {
@@ -585,7 +605,7 @@ impl Dossier {
         self.readable_containers(caller, &id.library, chain).await
     }
 
-    /// Keeps the containers of `list` the caller may read (for paths).
+    /// Keeps the containers of a path (workspace first) the caller may read.
     pub(crate) async fn readable_containers(
         &self,
         caller: &Caller,
@@ -595,12 +615,15 @@ impl Dossier {
         let Some(v) = self.visibility(caller, library).await? else {
             return Ok(list);
         };
-        Ok(list
-            .into_iter()
-            .filter(|c| {
-                v.keys.binary_search(&c.acl).is_ok() || c.owner.eq_ignore_ascii_case(&v.user)
-            })
-            .collect())
+        let mut conn = self.store.read().await?;
+        let mut out = Vec::with_capacity(list.len());
+        for c in list {
+            let ws = workspace_of(&mut conn, &c).await?;
+            if crate::access::admits(&v, c.acl, &c.owner, &container_facts(&c, &ws)) {
+                out.push(c);
+            }
+        }
+        Ok(out)
     }
 
     /// GET …/workspaces/{id}/children and …/folders/{id}/children: subcontainers first, then

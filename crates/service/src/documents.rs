@@ -10,6 +10,7 @@ use dossier_core::limits::{NVP_KEY_MAX, NVP_VALUE_MAX, check_len};
 use dossier_core::model::{
     Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry, WsType,
 };
+use dossier_core::walls::WallFacts;
 use dossier_core::{
     Activity, ContainerId, DefaultSecurity, DocumentId, DocumentRef, DomainError, LibraryId,
 };
@@ -100,18 +101,37 @@ impl Dossier {
         need: Need,
     ) -> Result<Document> {
         let doc = load_document(conn, r).await?;
-        self.require(
-            conn,
-            caller,
-            Guarded {
-                library: &r.library,
-                acl: doc.acl,
-                owner: &doc.author,
-                what: &format!("document {r}"),
+        let home = dossier_store::documents::home_workspaces(conn, &r.library, &[r.number])
+            .await?
+            .get(&r.number)
+            .map(|(w, _)| *w);
+        let workspace = match home {
+            Some(n) => crate::containers::load(conn, &ContainerId::new(r.library.clone(), n))
+                .await
+                .ok(),
+            None => None,
+        };
+        let what = format!("document {r}");
+        let object = Guarded {
+            library: &r.library,
+            acl: doc.acl,
+            owner: &doc.author,
+            what: &what,
+            facts: WallFacts {
+                client: doc.customs.get(1).and_then(|v| v.as_text()),
+                matter: doc.customs.get(2).and_then(|v| v.as_text()),
+                workspace: home,
+                workspace_client: workspace
+                    .as_ref()
+                    .and_then(|w| w.customs.get(1))
+                    .and_then(|v| v.as_text()),
+                workspace_matter: workspace
+                    .as_ref()
+                    .and_then(|w| w.customs.get(2))
+                    .and_then(|v| v.as_text()),
             },
-            need,
-        )
-        .await?;
+        };
+        self.require(conn, caller, object, need).await?;
         Ok(doc)
     }
 }

@@ -16,6 +16,7 @@ pub mod libraries;
 pub mod profile;
 pub mod security;
 pub mod trustees;
+pub mod walls;
 
 use std::sync::Arc;
 

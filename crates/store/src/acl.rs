@@ -210,37 +210,99 @@ pub async fn resolve_pending(conn: &mut AnyConnection) -> Result<u64> {
     Ok(total)
 }
 
-/// A caller's readable set for list queries: the ACL keys it may read, plus its login id
-/// (owners and authors see their own objects whatever the ACL says).
+/// A caller's readable set for list queries: the ACL keys it may read (`None`: every
+/// key, for administrators), its login id (owners and authors see their own objects
+/// whatever the ACL says) and the scopes ethical walls close to it (these win over both).
 #[derive(Clone, Debug)]
 pub struct Visible {
-    pub keys: std::sync::Arc<Vec<i64>>,
+    pub keys: Option<std::sync::Arc<Vec<i64>>>,
     pub user: String,
+    pub denied: std::sync::Arc<Vec<dossier_core::walls::WallScope>>,
+}
+
+/// Which table a visibility filter is applied to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listed {
+    Documents,
+    Containers,
 }
 
 impl Visible {
-    /// Appends ` AND (alias.acl IN (…) OR alias.owner_col = user)`. The keys are integers
-    /// this server computed, written inline: a readable set can hold more keys than a
-    /// statement may have parameters.
-    pub fn push_filter(&self, sql: &mut Sql, alias: &str, owner_col: &str) {
-        let prefix = if alias.is_empty() {
+    /// Appends the readable-set conditions for rows of `table` aliased `alias` (or
+    /// unaliased when empty). The keys are integers this server computed, written inline:
+    /// a readable set can hold more keys than a statement may have parameters.
+    pub fn push_filter(&self, sql: &mut Sql, table: Listed, alias: &str) {
+        let p = if alias.is_empty() {
             String::new()
         } else {
             format!("{alias}.")
         };
-        sql.push(" AND (");
-        if !self.keys.is_empty() {
-            let list = self
-                .keys
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            sql.push(&format!("{prefix}acl IN ({list}) OR "));
+        let owner = match table {
+            Listed::Documents => "author",
+            Listed::Containers => "owner",
+        };
+        if let Some(keys) = &self.keys {
+            sql.push(" AND (");
+            if !keys.is_empty() {
+                let list = keys
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                sql.push(&format!("{p}acl IN ({list}) OR "));
+            }
+            sql.push(&format!("{p}{owner} = "))
+                .bind(self.user.as_str())
+                .push(")");
         }
-        sql.push(&format!("{prefix}{owner_col} = "))
-            .bind(self.user.as_str())
-            .push(")");
+        for scope in self.denied.iter() {
+            use dossier_core::walls::WallScope;
+            // Client and matter walls cover a matching object and everything in (or filed
+            // in) a matching workspace: `covered` writes the second half, with `w` the
+            // workspace row.
+            let in_workspaces = match table {
+                Listed::Containers => format!(
+                    "{p}workspace IN (SELECT w.number FROM containers w WHERE w.library = {p}library AND w.kind = 'workspace' AND "
+                ),
+                Listed::Documents => format!(
+                    "{p}number IN (SELECT wf.document FROM filings wf JOIN containers wc ON wc.library = wf.library AND wc.number = wf.folder JOIN containers w ON w.library = wc.library AND w.number = wc.workspace WHERE wf.is_reference = 0 AND wf.library = {p}library AND "
+                ),
+            };
+            match scope {
+                WallScope::Client(c) => {
+                    sql.push(&format!(" AND NOT (COALESCE({p}c1, '') = "))
+                        .bind(c.as_str())
+                        .push(" OR ")
+                        .push(&in_workspaces)
+                        .push("COALESCE(w.c1, '') = ")
+                        .bind(c.as_str())
+                        .push("))");
+                }
+                WallScope::Matter(c, m) => {
+                    sql.push(&format!(" AND NOT ((COALESCE({p}c1, '') = "))
+                        .bind(c.as_str())
+                        .push(&format!(" AND COALESCE({p}c2, '') = "))
+                        .bind(m.as_str())
+                        .push(") OR ")
+                        .push(&in_workspaces)
+                        .push("COALESCE(w.c1, '') = ")
+                        .bind(c.as_str())
+                        .push(" AND COALESCE(w.c2, '') = ")
+                        .bind(m.as_str())
+                        .push("))");
+                }
+                WallScope::Workspace(w) => match table {
+                    Listed::Containers => {
+                        sql.push(&format!(" AND {p}workspace <> ")).bind(*w);
+                    }
+                    Listed::Documents => {
+                        sql.push(&format!(" AND {p}number NOT IN (SELECT wf.document FROM filings wf JOIN containers wc ON wc.library = wf.library AND wc.number = wf.folder WHERE wf.is_reference = 0 AND wf.library = {p}library AND wc.workspace = "))
+                            .bind(*w)
+                            .push(")");
+                    }
+                },
+            }
+        }
     }
 }
 

@@ -245,7 +245,8 @@ pub struct ContainerFilter {
 fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
     sql.push(" WHERE library = ").bind(library.as_str());
     if let Some(v) = &f.visible {
-        v.push_filter(sql, "", "owner");
+        // Qualified by the table name: the filter's subqueries have containers of their own.
+        v.push_filter(sql, crate::acl::Listed::Containers, "containers");
     }
     if !f.kinds.is_empty() {
         sql.push(" AND kind IN (")

@@ -348,7 +348,7 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
         .bind(library.as_str())
         .push(" AND d.is_latest = 1");
     if let Some(v) = &f.visible {
-        v.push_filter(sql, "d", "author");
+        v.push_filter(sql, crate::acl::Listed::Documents, "d");
     }
     if let Some(folders) = &f.folders {
         if folders.is_empty() {

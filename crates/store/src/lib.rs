@@ -19,6 +19,7 @@ pub mod roles;
 pub mod sql;
 pub mod tokens;
 pub mod users;
+pub mod walls;
 
 use std::str::FromStr;
 use std::time::Duration;

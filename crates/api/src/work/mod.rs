@@ -9,6 +9,7 @@ pub mod documents;
 pub mod filters;
 pub mod identity;
 pub mod security;
+pub mod walls;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -60,6 +61,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(identity::get_role).patch(identity::save_role),
         )
         .route("/customers/{customer}/roles", get(identity::list_roles))
+        .route(&format!("{l}/walls"), get(walls::list).post(walls::create))
+        .route(
+            &format!("{l}/walls/{{wall}}"),
+            get(walls::get)
+                .put(walls::replace)
+                .patch(walls::replace)
+                .delete(walls::delete),
+        )
+        .route(&format!("{l}/walls/{{wall}}/report"), get(walls::report))
         .route(&format!("{l}/classes"), get(catalog::classes))
         .route(
             &format!("{l}/classes/{{class}}/subclasses"),

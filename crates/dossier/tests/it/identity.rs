@@ -428,7 +428,10 @@ async fn library_members_roles_and_user_numbers() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["DEFAULT", "LIBRARY_ADMIN", "READ_ONLY"]);
+    assert_eq!(
+        ids,
+        ["BREAK_GLASS", "DEFAULT", "LIBRARY_ADMIN", "READ_ONLY"]
+    );
     let (_, ro) = send(&s, &a, Method::GET, &format!("{l}/roles/read_only"), None).await;
     assert_eq!(ro["data"]["m1_bits"]["read_only"], true);
     assert_eq!(ro["data"]["m1_bits"]["delete"], false);

@@ -22,6 +22,63 @@ use crate::harness::{ADMIN_PASSWORD, TestServer};
 const PASSWORD: &str = "model-password";
 const LEVELS: [&str; 4] = ["no_access", "read", "read_write", "full_access"];
 const DEFAULTS: [&str; 3] = ["public", "view", "private"];
+const CLIENTS: [&str; 2] = ["ACME", "GLOBEX"];
+const MATTERS: [&str; 2] = ["M1", "M2"];
+
+/// No client, a client alone, or a client and matter.
+fn random_matter(rng: &mut StdRng) -> (Option<String>, Option<String>) {
+    match rng.random_range(0..3) {
+        0 => (None, None),
+        1 => (Some(CLIENTS[rng.random_range(0..2)].to_string()), None),
+        _ => (
+            Some(CLIENTS[rng.random_range(0..2)].to_string()),
+            Some(MATTERS[rng.random_range(0..2)].to_string()),
+        ),
+    }
+}
+
+fn random_wall(rng: &mut StdRng, m: &Model) -> ModelWall {
+    let (mut client, mut matter, mut workspace) = (None, None, None);
+    match rng.random_range(0..3) {
+        0 => client = Some(CLIENTS[rng.random_range(0..2)].to_string()),
+        1 => {
+            client = Some(CLIENTS[rng.random_range(0..2)].to_string());
+            matter = Some(MATTERS[rng.random_range(0..2)].to_string());
+        }
+        _ => {
+            let workspaces: Vec<usize> = (0..m.containers.len())
+                .filter(|i| m.containers[*i].is_workspace)
+                .collect();
+            workspace = Some(workspaces[rng.random_range(0..workspaces.len())]);
+        }
+    }
+    ModelWall {
+        id: 0,
+        inclusive: rng.random_bool(0.5),
+        client,
+        matter,
+        workspace,
+        users: m
+            .users
+            .iter()
+            .filter(|_| rng.random_bool(0.3))
+            .map(|u| u.id.clone())
+            .collect(),
+        groups: m
+            .groups
+            .keys()
+            .filter(|_| rng.random_bool(0.3))
+            .cloned()
+            .collect(),
+    }
+}
+
+fn wall_body(m: &Model, w: &ModelWall) -> Value {
+    json!({"name": "wall", "kind": if w.inclusive { "inclusive" } else { "exclusive" },
+           "client": w.client, "matter": w.matter,
+           "workspace_id": w.workspace.map(|i| m.containers[i].id.clone()),
+           "users": w.users, "groups": w.groups})
+}
 
 #[derive(Clone, Debug)]
 struct User {
@@ -48,6 +105,21 @@ struct Object {
     default: String,
     entries: Vec<Entry>,
     owner: String,
+    /// custom1 / custom2
+    client: Option<String>,
+    matter: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+struct ModelWall {
+    id: i64,
+    inclusive: bool,
+    client: Option<String>,
+    matter: Option<String>,
+    /// A container index, for a workspace wall.
+    workspace: Option<usize>,
+    users: BTreeSet<String>,
+    groups: BTreeSet<String>,
 }
 
 #[derive(Debug, Default)]
@@ -58,6 +130,7 @@ struct Model {
     groups: BTreeMap<String, BTreeSet<String>>,
     containers: Vec<Object>,
     documents: Vec<Object>,
+    walls: Vec<ModelWall>,
 }
 
 /// The rules, evaluated the slow and obvious way.
@@ -81,7 +154,55 @@ impl Reference<'_> {
         o
     }
 
+    /// The workspace an object lies in: walk up to the root.
+    fn workspace(&self, is_document: bool, i: usize) -> usize {
+        let mut at = if is_document {
+            self.0.documents[i].parent.expect("filed")
+        } else {
+            i
+        };
+        while let Some(p) = self.0.containers[at].parent {
+            at = p;
+        }
+        at
+    }
+
+    /// Whether a wall shuts the user out of the object: a wall covers an object whose own
+    /// client (and matter) match, or whose workspace's do, or that lies in its workspace.
+    fn walled_out(&self, user: &User, is_document: bool, i: usize) -> bool {
+        let o = self.object(is_document, i);
+        let ws_index = self.workspace(is_document, i);
+        let ws = &self.0.containers[ws_index];
+        for w in &self.0.walls {
+            let pair = |x: &Object| match (&w.client, &w.matter) {
+                (Some(c), Some(m)) => x.client.as_ref() == Some(c) && x.matter.as_ref() == Some(m),
+                (Some(c), None) => x.client.as_ref() == Some(c),
+                _ => false,
+            };
+            let covers = match w.workspace {
+                Some(x) => x == ws_index,
+                None => pair(o) || pair(ws),
+            };
+            if !covers {
+                continue;
+            }
+            let mut inside = w.users.contains(&user.id);
+            for g in &w.groups {
+                if self.0.groups.get(g).is_some_and(|m| m.contains(&user.id)) {
+                    inside = true;
+                }
+            }
+            if inside != w.inclusive {
+                return true;
+            }
+        }
+        false
+    }
+
     fn level(&self, user: &User, is_document: bool, i: usize) -> usize {
+        if self.walled_out(user, is_document, i) {
+            return 0;
+        }
         if user.admin {
             return 3;
         }
@@ -196,6 +317,17 @@ async fn build(s: &TestServer, admin: &str, case: u64, rng: &mut StdRng) -> Mode
         library: library.clone(),
         ..Model::default()
     };
+    // Walls bind administrators too; the administrator who builds and changes the model
+    // holds the audited break-glass role in this library.
+    let (st, b) = call(
+        s,
+        admin,
+        Method::PUT,
+        &format!("{v2}/users/ADMIN/libraries/{library}"),
+        Some(json!({"role": "BREAK_GLASS"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
     for i in 0..rng.random_range(3..6) {
         let id = format!("C{case}U{i}");
         let external = rng.random_bool(0.25);
@@ -246,12 +378,36 @@ async fn build(s: &TestServer, admin: &str, case: u64, rng: &mut StdRng) -> Mode
         .map(|u| u.id.clone())
         .chain(["ADMIN".to_string()])
         .collect();
+    // Two clients with two matters each, for walls to cover.
+    for client in CLIENTS {
+        let (st, b) = call(
+            s,
+            admin,
+            Method::POST,
+            &format!("{lib}/customs/custom1"),
+            Some(json!({"id": client, "description": client})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        for matter in MATTERS {
+            let (st, b) = call(
+                s,
+                admin,
+                Method::POST,
+                &format!("{lib}/customs/custom2"),
+                Some(json!({"id": matter, "description": matter, "parent": {"id": client}})),
+            )
+            .await;
+            assert_eq!(st, StatusCode::CREATED, "{b}");
+        }
+    }
     for _ in 0..rng.random_range(1..3) {
         let default = DEFAULTS[rng.random_range(0..3)].to_string();
         let entries = random_entries(rng, &m);
         let owner = owners[rng.random_range(0..owners.len())].clone();
         let (ut, gt) = trustee_body(&entries);
-        let (st, b) = call(s, admin, Method::POST, &format!("{lib}/workspaces"), Some(json!({"name": "matter", "default_security": default, "owner": owner, "user_trustees": ut, "group_trustees": gt}))).await;
+        let (client, matter) = random_matter(rng);
+        let (st, b) = call(s, admin, Method::POST, &format!("{lib}/workspaces"), Some(json!({"name": "matter", "default_security": default, "owner": owner, "user_trustees": ut, "group_trustees": gt, "custom1": client, "custom2": matter}))).await;
         assert_eq!(st, StatusCode::CREATED, "{b}");
         m.containers.push(Object {
             id: b["data"]["id"].as_str().expect("id").into(),
@@ -260,6 +416,8 @@ async fn build(s: &TestServer, admin: &str, case: u64, rng: &mut StdRng) -> Mode
             default,
             entries,
             owner,
+            client,
+            matter,
         });
     }
     for _ in 0..rng.random_range(2..7) {
@@ -293,6 +451,8 @@ async fn build(s: &TestServer, admin: &str, case: u64, rng: &mut StdRng) -> Mode
             default,
             entries,
             owner,
+            client: None,
+            matter: None,
         });
     }
     let folders: Vec<usize> = (0..m.containers.len())
@@ -312,7 +472,8 @@ async fn build(s: &TestServer, admin: &str, case: u64, rng: &mut StdRng) -> Mode
         };
         let author = owners[rng.random_range(0..owners.len())].clone();
         let (ut, gt) = trustee_body(&entries);
-        let profile = json!({"doc_profile": {"author": author, "default_security": default}, "user_trustees": ut, "group_trustees": gt});
+        let (client, matter) = random_matter(rng);
+        let profile = json!({"doc_profile": {"author": author, "default_security": default, "custom1": client, "custom2": matter}, "user_trustees": ut, "group_trustees": gt});
         let form = TestServer::upload_form(
             profile,
             &format!("d{n}.txt"),
@@ -342,6 +503,24 @@ async fn build(s: &TestServer, admin: &str, case: u64, rng: &mut StdRng) -> Mode
             default,
             entries,
             owner: author,
+            client,
+            matter,
+        });
+    }
+    for _ in 0..rng.random_range(0..3) {
+        let wall = random_wall(rng, &m);
+        let (st, b) = call(
+            s,
+            admin,
+            Method::POST,
+            &format!("{lib}/walls"),
+            Some(wall_body(&m, &wall)),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        m.walls.push(ModelWall {
+            id: b["data"]["id"].as_i64().expect("wall id"),
+            ..wall
         });
     }
     for u in &mut m.users {
@@ -718,6 +897,39 @@ async fn mutate(s: &TestServer, admin: &str, m: &mut Model, rng: &mut StdRng) {
         members.insert(user);
     } else {
         members.remove(&user);
+    }
+    // And one wall gains or loses a member (or a first wall goes up).
+    if m.walls.is_empty() {
+        let wall = random_wall(rng, m);
+        let (st, b) = call(
+            s,
+            admin,
+            Method::POST,
+            &format!("{lib}/walls"),
+            Some(wall_body(m, &wall)),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        m.walls.push(ModelWall {
+            id: b["data"]["id"].as_i64().expect("wall id"),
+            ..wall
+        });
+    } else {
+        let w = rng.random_range(0..m.walls.len());
+        let user = m.users[rng.random_range(0..m.users.len())].id.clone();
+        if !m.walls[w].users.remove(&user) {
+            m.walls[w].users.insert(user);
+        }
+        let body = wall_body(m, &m.walls[w]);
+        let (st, b) = call(
+            s,
+            admin,
+            Method::PUT,
+            &format!("{lib}/walls/{}", m.walls[w].id),
+            Some(body),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
     }
 }
 
