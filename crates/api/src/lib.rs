@@ -4,12 +4,14 @@
 //! - `work`: the iManage Work API v2 under `/work/api/v2` and `/api/v2`, discovery at
 //!   `/api` and `/work/api`.
 //! - `oauth`: the token endpoint (password and refresh_token grants) and revocation.
+//! - `scim`: SCIM 2.0 provisioning of users and groups under `/scim/v2`.
 
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod oauth;
 pub mod reply;
+pub mod scim;
 pub mod work;
 
 use std::sync::Arc;
@@ -39,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/work/api/v2", v2.clone())
         .nest("/api/v2", v2)
         .merge(oauth::router())
+        .nest("/scim/v2", scim::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {

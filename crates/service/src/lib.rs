@@ -126,5 +126,7 @@ pub fn blob_error(e: BlobError) -> DomainError {
 pub mod filters {
     pub use dossier_store::containers::ContainerFilter;
     pub use dossier_store::documents::{CustomMatch, DocumentFilter};
+    pub use dossier_store::groups::GroupFilter;
     pub use dossier_store::history::HistoryFilter;
+    pub use dossier_store::users::UserFilter;
 }

@@ -1,0 +1,410 @@
+//! Listing (RFC 7644 §3.4.2): the parameters of GET and of POST `.search`, sorting,
+//! 1-based paging with an exact `totalResults`, and attribute projection
+//! (`attributes` / `excludedAttributes` and each attribute's `returned`).
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use super::error::{ScimError, ScimResult};
+use super::filter::{self, AttrPath, Filter, Resolved};
+use super::schema::{Kind, ResourceKind, Returned};
+
+pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+/// The most resources one page returns (published as `filter.maxResults`).
+pub const MAX_COUNT: usize = 1000;
+pub const DEFAULT_COUNT: usize = 100;
+
+#[derive(Clone, Debug, Default)]
+pub struct ListParams {
+    pub filter: Option<Filter>,
+    pub sort_by: Option<Resolved>,
+    pub descending: bool,
+    /// 1-based.
+    pub start_index: usize,
+    pub count: usize,
+    pub projection: Projection,
+}
+
+/// Which attributes a response carries.
+#[derive(Clone, Debug, Default)]
+pub struct Projection {
+    pub attributes: Vec<AttrPath>,
+    pub excluded: Vec<AttrPath>,
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn paths(names: &[String]) -> Vec<AttrPath> {
+    // An attribute name that does not parse is not an error (RFC 7644 §3.9 does not make
+    // it one); it simply selects nothing.
+    names.iter().filter_map(|n| filter::attr_path(n).ok()).collect()
+}
+
+impl Projection {
+    pub fn from_query(q: &HashMap<String, String>) -> Projection {
+        let get = |k: &str| q.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
+        Projection {
+            attributes: paths(&get("attributes").map(split_list).unwrap_or_default()),
+            excluded: paths(&get("excludedAttributes").map(split_list).unwrap_or_default()),
+        }
+    }
+
+    /// Whether a response will carry this top-level attribute (to skip loading it).
+    pub fn wants(&self, kind: ResourceKind, name: &str) -> bool {
+        if !self.attributes.is_empty() {
+            return self.attributes.iter().any(|p| p.name.eq_ignore_ascii_case(name));
+        }
+        let excluded = self
+            .excluded
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case(name) && p.sub.is_none());
+        !excluded && filter::resolve(kind, &AttrPath { urn: None, name: name.into(), sub: None }).is_ok()
+    }
+}
+
+impl ListParams {
+    fn build(
+        kind: ResourceKind,
+        filter_text: Option<&str>,
+        sort_by: Option<&str>,
+        sort_order: Option<&str>,
+        start_index: Option<i64>,
+        count: Option<i64>,
+        projection: Projection,
+    ) -> ScimResult<ListParams> {
+        let filter = match filter_text.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => {
+                let f = filter::parse(text)
+                    .and_then(|f| filter::validate(&f, kind).map(|()| f))
+                    .map_err(|e| ScimError::bad("invalidFilter", e.0))?;
+                Some(f)
+            }
+        };
+        let sort_by = match sort_by.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(s) => {
+                let p = filter::attr_path(s).map_err(|e| ScimError::bad("invalidValue", e.0))?;
+                filter::resolve(kind, &p).map_err(|e| ScimError::bad("invalidValue", e.0))?
+            }
+        };
+        let descending = match sort_order.map(str::trim) {
+            None | Some("") => false,
+            Some(o) if o.eq_ignore_ascii_case("ascending") => false,
+            Some(o) if o.eq_ignore_ascii_case("descending") => true,
+            Some(o) => {
+                return Err(ScimError::bad(
+                    "invalidValue",
+                    format!("sortOrder is ascending or descending, not '{o}'"),
+                ));
+            }
+        };
+        Ok(ListParams {
+            filter,
+            sort_by,
+            descending,
+            // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1, a negative count as 0.
+            start_index: start_index.unwrap_or(1).max(1) as usize,
+            count: count.unwrap_or(DEFAULT_COUNT as i64).clamp(0, MAX_COUNT as i64) as usize,
+            projection,
+        })
+    }
+
+    /// From the query string of a GET.
+    pub fn from_query(kind: ResourceKind, q: &HashMap<String, String>) -> ScimResult<ListParams> {
+        let get = |k: &str| q.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
+        let int = |k: &str| -> ScimResult<Option<i64>> {
+            get(k)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    v.parse::<i64>().map_err(|_| {
+                        ScimError::bad("invalidValue", format!("{k} must be an integer, not '{v}'"))
+                    })
+                })
+                .transpose()
+        };
+        Self::build(
+            kind,
+            get("filter"),
+            get("sortBy"),
+            get("sortOrder"),
+            int("startIndex")?,
+            int("count")?,
+            Projection::from_query(q),
+        )
+    }
+
+    /// From the body of POST `.search` (RFC 7644 §3.4.3).
+    pub fn from_search(kind: ResourceKind, body: &Value) -> ScimResult<ListParams> {
+        let field = |k: &str| filter::get_ci(body, k);
+        let text = |k: &str| -> ScimResult<Option<&str>> {
+            match field(k) {
+                None => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s)),
+                Some(_) => Err(ScimError::bad("invalidValue", format!("{k} must be a string"))),
+            }
+        };
+        let int = |k: &str| -> ScimResult<Option<i64>> {
+            match field(k) {
+                None => Ok(None),
+                Some(v) => v
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| ScimError::bad("invalidValue", format!("{k} must be an integer"))),
+            }
+        };
+        let list = |k: &str| -> ScimResult<Vec<String>> {
+            match field(k) {
+                None => Ok(vec![]),
+                Some(Value::String(s)) => Ok(split_list(s)),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|v| {
+                        v.as_str().map(str::to_string).ok_or_else(|| {
+                            ScimError::bad("invalidValue", format!("{k} must list strings"))
+                        })
+                    })
+                    .collect(),
+                Some(_) => Err(ScimError::bad("invalidValue", format!("{k} must be an array"))),
+            }
+        };
+        let projection = Projection {
+            attributes: paths(&list("attributes")?),
+            excluded: paths(&list("excludedAttributes")?),
+        };
+        Self::build(
+            kind,
+            text("filter")?,
+            text("sortBy")?,
+            text("sortOrder")?,
+            int("startIndex")?,
+            int("count")?,
+            projection,
+        )
+    }
+
+    /// Filters, sorts and pages full resources; returns the page and the exact total.
+    pub fn select(&self, kind: ResourceKind, mut all: Vec<Value>) -> (Vec<Value>, usize) {
+        if let Some(f) = &self.filter {
+            all.retain(|r| filter::matches(f, kind, r));
+        }
+        if let Some(by) = &self.sort_by {
+            let mut keyed: Vec<(Option<String>, Value)> =
+                all.into_iter().map(|r| (filter::sort_key(&r, by), r)).collect();
+            // Stable, with resources lacking the attribute last in either order.
+            keyed.sort_by(|(a, _), (b, _)| match (a, b) {
+                (Some(a), Some(b)) if self.descending => b.cmp(a),
+                (Some(a), Some(b)) => a.cmp(b),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            });
+            all = keyed.into_iter().map(|(_, r)| r).collect();
+        }
+        let total = all.len();
+        let page = all
+            .into_iter()
+            .skip(self.start_index - 1)
+            .take(self.count)
+            .collect();
+        (page, total)
+    }
+}
+
+/// The ListResponse envelope.
+pub fn list_response(resources: Vec<Value>, total: usize, start_index: usize) -> Value {
+    json!({
+        "schemas": [LIST_SCHEMA],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    })
+}
+
+fn key_of<'a>(o: &'a Map<String, Value>, name: &str) -> Option<&'a String> {
+    o.keys().find(|k| k.eq_ignore_ascii_case(name))
+}
+
+/// Cuts a full resource down to what the response returns.
+pub fn project(kind: ResourceKind, full: &Value, p: &Projection) -> Value {
+    let Some(src) = full.as_object() else {
+        return full.clone();
+    };
+    let mut out = if p.attributes.is_empty() {
+        let mut o = src.clone();
+        strip_request_only(kind, &mut o);
+        for path in &p.excluded {
+            remove_path(kind, &mut o, path);
+        }
+        o
+    } else {
+        let mut o = Map::new();
+        for key in ["schemas", "id"] {
+            if let Some(v) = src.get(key) {
+                o.insert(key.into(), v.clone());
+            }
+        }
+        for path in &p.attributes {
+            copy_path(kind, src, &mut o, path);
+        }
+        o
+    };
+    out.retain(|_, v| !v.as_object().is_some_and(Map::is_empty));
+    Value::Object(out)
+}
+
+/// Drops the attributes returned only on request (`returned: request`).
+fn strip_request_only(kind: ResourceKind, o: &mut Map<String, Value>) {
+    strip_in(kind.core().attrs, o);
+    for ext in kind.extensions() {
+        if let Some(k) = key_of(o, ext.id).cloned()
+            && let Some(Value::Object(c)) = o.get_mut(&k)
+        {
+            strip_in(ext.attrs, c);
+        }
+    }
+}
+
+fn strip_in(attrs: &[super::schema::Attr], c: &mut Map<String, Value>) {
+    for attr in attrs {
+        let Some(k) = key_of(c, attr.name).cloned() else {
+            continue;
+        };
+        if attr.returned == Returned::Request {
+            c.remove(&k);
+            continue;
+        }
+        if attr.kind != Kind::Complex {
+            continue;
+        }
+        for sub in attr.sub.iter().filter(|s| s.returned == Returned::Request) {
+            for item in elements_mut(c.get_mut(&k)) {
+                if let Some(sk) = key_of(item, sub.name).cloned() {
+                    item.remove(&sk);
+                }
+            }
+        }
+        if c.get(&k).and_then(Value::as_object).is_some_and(Map::is_empty) {
+            c.remove(&k);
+        }
+    }
+}
+
+fn elements_mut(v: Option<&mut Value>) -> Vec<&mut Map<String, Value>> {
+    match v {
+        Some(Value::Array(a)) => a.iter_mut().filter_map(Value::as_object_mut).collect(),
+        Some(Value::Object(o)) => vec![o],
+        _ => vec![],
+    }
+}
+
+fn remove_path(kind: ResourceKind, o: &mut Map<String, Value>, path: &AttrPath) {
+    let Ok(Some(r)) = filter::resolve(kind, path) else {
+        // A bare extension URN excludes the whole extension.
+        if let Some(k) = key_of(o, &filter::display_path(path)).cloned() {
+            o.remove(&k);
+        }
+        return;
+    };
+    if r.leaf().returned == Returned::Always {
+        return;
+    }
+    let container = match r.extension {
+        Some(urn) => match key_of(o, urn).cloned().and_then(|k| o.get_mut(&k)) {
+            Some(Value::Object(c)) => c,
+            _ => return,
+        },
+        None => o,
+    };
+    let Some(k) = key_of(container, r.attr.name).cloned() else {
+        return;
+    };
+    match r.sub {
+        None => {
+            container.remove(&k);
+        }
+        Some(sub) => {
+            for item in elements_mut(container.get_mut(&k)) {
+                if let Some(sk) = key_of(item, sub.name).cloned() {
+                    item.remove(&sk);
+                }
+            }
+        }
+    }
+}
+
+fn copy_path(kind: ResourceKind, src: &Map<String, Value>, out: &mut Map<String, Value>, path: &AttrPath) {
+    let whole = filter::display_path(path);
+    let Ok(Some(r)) = filter::resolve(kind, path) else {
+        if let Some(k) = key_of(src, &whole) {
+            out.insert(k.clone(), src[k].clone());
+        }
+        return;
+    };
+    if r.leaf().returned == Returned::Never {
+        return;
+    }
+    let (from, to): (&Map<String, Value>, &mut Map<String, Value>) = match r.extension {
+        Some(urn) => {
+            let Some(Value::Object(from)) = key_of(src, urn).map(|k| &src[k]) else {
+                return;
+            };
+            let to = out
+                .entry(urn.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            let Some(to) = to.as_object_mut() else { return };
+            (from, to)
+        }
+        None => (src, out),
+    };
+    let Some(k) = key_of(from, r.attr.name) else {
+        return;
+    };
+    let value = &from[k];
+    match r.sub {
+        None => {
+            to.insert(k.clone(), value.clone());
+        }
+        Some(sub) => {
+            let pick = |item: &Value| -> Option<(String, Value)> {
+                let o = item.as_object()?;
+                let sk = key_of(o, sub.name)?;
+                Some((sk.clone(), o[sk].clone()))
+            };
+            let merged = match (to.get(k).cloned(), value) {
+                (existing, Value::Array(items)) => {
+                    let mut arr: Vec<Value> = match existing {
+                        Some(Value::Array(a)) => a,
+                        _ => items.iter().map(|_| Value::Object(Map::new())).collect(),
+                    };
+                    for (slot, item) in arr.iter_mut().zip(items) {
+                        if let (Some(o), Some((sk, sv))) = (slot.as_object_mut(), pick(item)) {
+                            o.insert(sk, sv);
+                        }
+                    }
+                    Value::Array(arr)
+                }
+                (existing, item) => {
+                    let mut o = existing
+                        .and_then(|e| e.as_object().cloned())
+                        .unwrap_or_default();
+                    if let Some((sk, sv)) = pick(item) {
+                        o.insert(sk, sv);
+                    }
+                    Value::Object(o)
+                }
+            };
+            to.insert(k.clone(), merged);
+        }
+    }
+}
