@@ -69,12 +69,18 @@ pub async fn one_resource_type(headers: HeaderMap, Id(id): Id) -> ScimResult<Res
         .iter()
         .find(|k| k.name().eq_ignore_ascii_case(&id))
         .ok_or_else(|| ScimError::not_found(format!("resource type {id} not found")))?;
-    Ok(respond(StatusCode::OK, &resource_type(*kind, &base_url(&headers))))
+    Ok(respond(
+        StatusCode::OK,
+        &resource_type(*kind, &base_url(&headers)),
+    ))
 }
 
 pub async fn schemas(headers: HeaderMap) -> Response {
     let base = base_url(&headers);
-    let all: Vec<Value> = schema::ALL.iter().map(|s| schema::schema_json(s, &base)).collect();
+    let all: Vec<Value> = schema::ALL
+        .iter()
+        .map(|s| schema::schema_json(s, &base))
+        .collect();
     let n = all.len();
     respond(StatusCode::OK, &list_response(all, n, 1))
 }
@@ -84,5 +90,8 @@ pub async fn one_schema(headers: HeaderMap, Id(id): Id) -> ScimResult<Response> 
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(&id))
         .ok_or_else(|| ScimError::not_found(format!("schema {id} not found")))?;
-    Ok(respond(StatusCode::OK, &schema::schema_json(s, &base_url(&headers))))
+    Ok(respond(
+        StatusCode::OK,
+        &schema::schema_json(s, &base_url(&headers)),
+    ))
 }

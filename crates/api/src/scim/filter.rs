@@ -114,7 +114,9 @@ impl Filter {
             Filter::Compare(p, CompareOp::Eq, Literal::Str(v))
                 if p.sub.is_none()
                     && p.name.eq_ignore_ascii_case(attr)
-                    && p.urn.as_deref().is_none_or(|u| u.starts_with("urn:ietf:params:scim:schemas:core:")) =>
+                    && p.urn
+                        .as_deref()
+                        .is_none_or(|u| u.starts_with("urn:ietf:params:scim:schemas:core:")) =>
             {
                 Some(v)
             }
@@ -349,9 +351,8 @@ impl Parser {
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("pr") => {
                 return Ok(Filter::Present(path));
             }
-            Some(Token::Word(w)) => {
-                CompareOp::parse(&w).ok_or_else(|| FilterError(format!("unknown operator '{w}'")))?
-            }
+            Some(Token::Word(w)) => CompareOp::parse(&w)
+                .ok_or_else(|| FilterError(format!("unknown operator '{w}'")))?,
             Some(t) => return err(format!("expected an operator, found {}", describe(&t))),
             None => return err("the filter ends where an operator was expected"),
         };
@@ -550,7 +551,10 @@ fn resolve_in(scope: Scope, path: &AttrPath) -> Result<Option<Resolved>> {
                 return Ok(None);
             }
             let sub = schema::find(parent.sub, &path.name).ok_or_else(|| {
-                FilterError(format!("{} has no sub-attribute '{}'", parent.name, path.name))
+                FilterError(format!(
+                    "{} has no sub-attribute '{}'",
+                    parent.name, path.name
+                ))
             })?;
             Ok(Some(Resolved {
                 extension: None,
@@ -574,10 +578,11 @@ fn check(f: &Filter, scope: Scope) -> Result<()> {
                 return err("value filters cannot be nested");
             };
             match resolve_in(scope, p)? {
-                Some(r) if r.attr.kind == Kind::Complex => {
-                    check(inner, Scope::Element(r.attr))
-                }
-                Some(r) => err(format!("'{}' has no sub-attributes to filter on", r.attr.name)),
+                Some(r) if r.attr.kind == Kind::Complex => check(inner, Scope::Element(r.attr)),
+                Some(r) => err(format!(
+                    "'{}' has no sub-attributes to filter on",
+                    r.attr.name
+                )),
                 None => Ok(()),
             }
         }
@@ -651,7 +656,11 @@ fn parse_date(s: &str) -> Option<DateTime<FixedOffset>> {
 pub fn get_ci<'a>(obj: &'a Value, name: &str) -> Option<&'a Value> {
     let o = obj.as_object()?;
     o.get(name)
-        .or_else(|| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+        .or_else(|| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
         .filter(|v| !v.is_null())
 }
 
@@ -669,10 +678,14 @@ pub fn values_at<'a>(root: &'a Value, r: &Resolved) -> Vec<&'a Value> {
         other => vec![other],
     };
     match (r.sub, r.attr.kind) {
-        (Some(sub), _) => items.into_iter().filter_map(|i| get_ci(i, sub.name)).collect(),
-        (None, Kind::Complex) if r.attr.multi => {
-            items.into_iter().filter_map(|i| get_ci(i, "value")).collect()
-        }
+        (Some(sub), _) => items
+            .into_iter()
+            .filter_map(|i| get_ci(i, sub.name))
+            .collect(),
+        (None, Kind::Complex) if r.attr.multi => items
+            .into_iter()
+            .filter_map(|i| get_ci(i, "value"))
+            .collect(),
         _ => items,
     }
 }
@@ -707,9 +720,9 @@ fn eval(f: &Filter, scope: Scope, v: &Value) -> bool {
                 None => Some(v),
             };
             match container.and_then(|c| get_ci(c, r.attr.name)) {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .any(|i| eval(inner, Scope::Element(r.attr), i)),
+                Some(Value::Array(items)) => {
+                    items.iter().any(|i| eval(inner, Scope::Element(r.attr), i))
+                }
                 Some(obj @ Value::Object(_)) => eval(inner, Scope::Element(r.attr), obj),
                 _ => false,
             }
@@ -725,7 +738,8 @@ fn eval(f: &Filter, scope: Scope, v: &Value) -> bool {
             };
             let leaf = r.leaf();
             let (leaf_kind, case_exact) = if leaf.kind == Kind::Complex {
-                schema::find(leaf.sub, "value").map_or((Kind::String, false), |s| (s.kind, s.case_exact))
+                schema::find(leaf.sub, "value")
+                    .map_or((Kind::String, false), |s| (s.kind, s.case_exact))
             } else {
                 (leaf.kind, leaf.case_exact)
             };
@@ -873,7 +887,9 @@ mod tests {
         // id and externalId are caseExact.
         assert!(eval_user(r#"externalId eq "Ext-1""#));
         assert!(!eval_user(r#"externalId eq "ext-1""#));
-        assert!(eval_user(r#"urn:ietf:params:scim:schemas:core:2.0:User:name.givenName eq "barbara""#));
+        assert!(eval_user(
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:name.givenName eq "barbara""#
+        ));
         assert!(eval_user(
             r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tax""#
         ));
@@ -882,11 +898,17 @@ mod tests {
     #[test]
     fn logic_and_precedence() {
         // and binds tighter than or.
-        assert!(eval_user(r#"title eq "x" and title eq "y" or active eq true"#));
-        assert!(!eval_user(r#"title eq "x" and (title eq "y" or active eq true)"#));
+        assert!(eval_user(
+            r#"title eq "x" and title eq "y" or active eq true"#
+        ));
+        assert!(!eval_user(
+            r#"title eq "x" and (title eq "y" or active eq true)"#
+        ));
         assert!(eval_user(r#"not (title eq "x")"#));
         assert!(!eval_user(r#"not(title pr) or not (active eq true)"#));
-        assert!(eval_user(r#"((userName sw "b") and (not (displayName ew "x")))"#));
+        assert!(eval_user(
+            r#"((userName sw "b") and (not (displayName ew "x")))"#
+        ));
     }
 
     #[test]
@@ -895,7 +917,9 @@ mod tests {
         assert!(!eval_user(r#"emails[type eq "home"]"#));
         assert!(eval_user(r#"emails co "@FIRM""#));
         assert!(eval_user(r#"emails.value ew "example""#));
-        assert!(eval_user(r#"emails[type eq "work"].value eq "bjensen@firm.example""#));
+        assert!(eval_user(
+            r#"emails[type eq "work"].value eq "bjensen@firm.example""#
+        ));
         assert!(eval_user(r#"groups.value eq "g1""#));
         assert!(eval_user(r#"groups eq "g1" and emails[primary eq true]"#));
     }
@@ -907,7 +931,9 @@ mod tests {
         assert!(!eval_user(r#"nickName co "x""#));
         assert!(eval_user(r#"nickName ne "x""#));
         assert!(!eval_user("nickName ne null"));
-        assert!(eval_user(r#"addresses[type eq "work"] or title eq null or active eq true"#));
+        assert!(eval_user(
+            r#"addresses[type eq "work"] or title eq null or active eq true"#
+        ));
         assert!(!eval_user("title eq null"));
         assert!(eval_user("phoneNumbers eq null"));
     }
@@ -934,7 +960,12 @@ mod tests {
             r#"userName eq "\q""#,
             r#"name.givenName.x eq "x""#,
         ] {
-            assert!(parse(bad).and_then(|f| validate(&f, ResourceKind::User)).is_err(), "{bad}");
+            assert!(
+                parse(bad)
+                    .and_then(|f| validate(&f, ResourceKind::User))
+                    .is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -948,7 +979,11 @@ mod tests {
         assert!(rejected(r#"password eq "secret""#).contains("cannot be filtered"));
         assert!(rejected(r#"name eq "x""#).contains("complex"));
         assert!(rejected(r#"emails[shoe eq "x"]"#).contains("sub-attribute"));
-        assert!(parse(r#"members eq "x""#).and_then(|f| validate(&f, ResourceKind::Group)).is_ok());
+        assert!(
+            parse(r#"members eq "x""#)
+                .and_then(|f| validate(&f, ResourceKind::Group))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -991,21 +1026,28 @@ mod tests {
             parse_path(schema::ENTERPRISE_SCHEMA),
             Ok(PatchPath::Extension(schema::ENTERPRISE_SCHEMA))
         );
-        let PatchPath::Attr { attr, filter } = parse_path(r#"emails[type eq "work"].value"#).unwrap()
+        let PatchPath::Attr { attr, filter } =
+            parse_path(r#"emails[type eq "work"].value"#).unwrap()
         else {
             panic!()
         };
         assert_eq!(attr.name, "emails");
         assert_eq!(attr.sub.as_deref(), Some("value"));
         assert!(filter.is_some());
-        let PatchPath::Attr { attr, .. } = parse_path(
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-        )
-        .unwrap() else {
+        let PatchPath::Attr { attr, .. } =
+            parse_path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department")
+                .unwrap()
+        else {
             panic!()
         };
         assert_eq!(attr.urn.as_deref(), Some(schema::ENTERPRISE_SCHEMA));
-        for bad in ["", "members[", r#"members[value eq "x"] x"#, "a.b.c", r#"emails[type eq "x"].7"#] {
+        for bad in [
+            "",
+            "members[",
+            r#"members[value eq "x"] x"#,
+            "a.b.c",
+            r#"emails[type eq "x"].7"#,
+        ] {
             assert!(parse_path(bad).is_err(), "{bad}");
         }
     }

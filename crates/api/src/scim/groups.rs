@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use dossier_core::DomainError;
 use dossier_core::identity::{Group, USER_NOS_ENTERPRISE};
 use dossier_service::Caller;
-use dossier_service::identity::MemberAction;
 use dossier_service::filters::GroupFilter;
 use dossier_service::filters::UserFilter;
+use dossier_service::identity::MemberAction;
 use serde_json::Value;
 
 use super::error::{ScimError, ScimResult};
@@ -127,7 +127,10 @@ async fn list_with(
 ) -> ScimResult<Response> {
     let base = base_url(headers);
     let groups = candidates(st, c, params.filter.as_ref()).await?;
-    let filter_needs_members = params.filter.as_ref().is_some_and(|f| f.mentions("members"));
+    let filter_needs_members = params
+        .filter
+        .as_ref()
+        .is_some_and(|f| f.mentions("members"));
     let output_needs_members = params.projection.wants(KIND, "members");
     let dir = if filter_needs_members || output_needs_members {
         Some(Directory::load(st, c).await?)
@@ -175,7 +178,11 @@ async fn present(
         None
     };
     let full = group_json(g, members.as_deref(), base);
-    Ok(respond_resource(status, &project(KIND, &full, projection), g.version))
+    Ok(respond_resource(
+        status,
+        &project(KIND, &full, projection),
+        g.version,
+    ))
 }
 
 /// displayName identifies a group to people and to Entra's matching rules: two groups of
@@ -190,9 +197,13 @@ async fn check_name_free(
         query: Some(name.to_string()),
         ..GroupFilter::default()
     };
-    let taken = st.dossier.groups(c, &filter, ALL).await?.0.into_iter().any(|g| {
-        g.full_name.eq_ignore_ascii_case(name) && except.is_none_or(|e| e.id != g.id)
-    });
+    let taken = st
+        .dossier
+        .groups(c, &filter, ALL)
+        .await?
+        .0
+        .into_iter()
+        .any(|g| g.full_name.eq_ignore_ascii_case(name) && except.is_none_or(|e| e.id != g.id));
     if taken {
         return Err(ScimError::uniqueness(format!(
             "a group named '{name}' already exists"
@@ -243,7 +254,15 @@ pub async fn create(
         .create_group(&c, &id, changes, &logins)
         .await
         .map_err(ScimError::on_create)?;
-    present(&st, &c, &g, &base_url(&headers), &Projection::from_query(&q), StatusCode::CREATED).await
+    present(
+        &st,
+        &c,
+        &g,
+        &base_url(&headers),
+        &Projection::from_query(&q),
+        StatusCode::CREATED,
+    )
+    .await
 }
 
 pub async fn get_one(
@@ -257,7 +276,15 @@ pub async fn get_one(
     if not_modified(&headers, g.version) {
         return Ok(not_modified_response(g.version));
     }
-    present(&st, &c, &g, &base_url(&headers), &Projection::from_query(&q), StatusCode::OK).await
+    present(
+        &st,
+        &c,
+        &g,
+        &base_url(&headers),
+        &Projection::from_query(&q),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Makes the group what `input` describes: its name and external id, then its members.
@@ -276,7 +303,12 @@ async fn save(
         g = st.dossier.update_group(c, &g.id, input.changes()).await?;
     }
     let wanted: BTreeSet<String> = dir.logins(&input.members)?.into_iter().collect();
-    let current: BTreeSet<String> = st.dossier.group_members(c, &g.id).await?.into_iter().collect();
+    let current: BTreeSet<String> = st
+        .dossier
+        .group_members(c, &g.id)
+        .await?
+        .into_iter()
+        .collect();
     if wanted != current {
         let wanted: Vec<String> = wanted.into_iter().collect();
         st.dossier
@@ -300,7 +332,15 @@ pub async fn replace(
     let input = group_input(&body)?;
     let dir = Directory::load(&st, &c).await?;
     let g = save(&st, &c, g, &dir, input).await?;
-    present(&st, &c, &g, &base_url(&headers), &Projection::from_query(&q), StatusCode::OK).await
+    present(
+        &st,
+        &c,
+        &g,
+        &base_url(&headers),
+        &Projection::from_query(&q),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn modify(
@@ -324,7 +364,15 @@ pub async fn modify(
     } else {
         save(&st, &c, g, &dir, group_input(&patched)?).await?
     };
-    present(&st, &c, &g, &base, &Projection::from_query(&q), StatusCode::OK).await
+    present(
+        &st,
+        &c,
+        &g,
+        &base,
+        &Projection::from_query(&q),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn delete(

@@ -117,9 +117,9 @@ pub fn etag(version: i64) -> String {
 /// Whether an `If-Match` / `If-None-Match` list names this version (weak comparison).
 fn names_version(list: &str, version: i64) -> bool {
     let want = format!("\"{version}\"");
-    list.split(',').map(str::trim).any(|t| {
-        t == "*" || t.strip_prefix("W/").unwrap_or(t) == want
-    })
+    list.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == want)
 }
 
 /// RFC 7644 §3.14 / RFC 7232: a write with an `If-Match` that names another version fails.

@@ -44,9 +44,12 @@ pub fn parse_request(body: &Value) -> ScimResult<Vec<Operation>> {
         .as_object()
         .ok_or_else(|| syntax("a PATCH body must be a JSON object"))?;
     if let Some(schemas) = filter::get_ci(body, "schemas") {
-        let ok = schemas
-            .as_array()
-            .is_some_and(|a| a.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_SCHEMA))));
+        let ok = schemas.as_array().is_some_and(|a| {
+            a.iter().any(|s| {
+                s.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(PATCH_SCHEMA))
+            })
+        });
         if !ok {
             return Err(syntax(format!("schemas must contain {PATCH_SCHEMA}")));
         }
@@ -58,7 +61,9 @@ pub fn parse_request(body: &Value) -> ScimResult<Vec<Operation>> {
         .and_then(Value::as_array)
         .ok_or_else(|| syntax("a PATCH body needs an Operations array"))?;
     if ops.len() > MAX_OPERATIONS {
-        return Err(syntax(format!("at most {MAX_OPERATIONS} operations per request")));
+        return Err(syntax(format!(
+            "at most {MAX_OPERATIONS} operations per request"
+        )));
     }
     ops.iter()
         .enumerate()
@@ -80,7 +85,12 @@ pub fn parse_request(body: &Value) -> ScimResult<Vec<Operation>> {
                 None => None,
                 Some(Value::String(p)) if p.trim().is_empty() => None,
                 Some(Value::String(p)) => Some(p.clone()),
-                Some(_) => return Err(ScimError::bad("invalidPath", format!("Operations[{i}].path must be a string"))),
+                Some(_) => {
+                    return Err(ScimError::bad(
+                        "invalidPath",
+                        format!("Operations[{i}].path must be a string"),
+                    ));
+                }
             };
             Ok(Operation {
                 op,
@@ -164,9 +174,10 @@ fn apply_path(
     };
     let sub = match &attr.sub {
         None => None,
-        Some(s) => Some(super::schema::find(r.attr.sub, s).ok_or_else(|| {
-            bad_path(format!("{} has no sub-attribute '{s}'", r.attr.name))
-        })?),
+        Some(s) => Some(
+            super::schema::find(r.attr.sub, s)
+                .ok_or_else(|| bad_path(format!("{} has no sub-attribute '{s}'", r.attr.name)))?,
+        ),
     };
     let target = Resolved { sub, ..r };
     if target.attr.mutability == Mutability::ReadOnly
@@ -177,7 +188,10 @@ fn apply_path(
         return Ok(());
     }
     if op != Op::Remove && value.is_none() {
-        return Err(ScimError::bad("invalidValue", format!("{op:?} of {path} needs a value")));
+        return Err(ScimError::bad(
+            "invalidValue",
+            format!("{op:?} of {path} needs a value"),
+        ));
     }
     let value = value.map(|v| coerce(target.attr, sub, v));
     let container = container(resource, target.extension, op != Op::Remove);
@@ -229,7 +243,10 @@ fn apply_extension(
                 }
                 Ok(())
             }
-            _ => Err(ScimError::bad("invalidValue", format!("{urn} takes an object"))),
+            _ => Err(ScimError::bad(
+                "invalidValue",
+                format!("{urn} takes an object"),
+            )),
         },
     }
 }
@@ -286,7 +303,9 @@ fn coerce(attr: &'static Attr, sub: Option<&'static Attr>, v: Value) -> Value {
     match sub {
         Some(s) => coerce_one(s, v),
         None if attr.multi => match v {
-            Value::Array(items) => Value::Array(items.into_iter().map(|i| coerce_one(attr, i)).collect()),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|i| coerce_one(attr, i)).collect())
+            }
             other => coerce_one(attr, other),
         },
         None => coerce_one(attr, v),
@@ -433,7 +452,10 @@ fn apply_plain(
         (None, _, Some(v)) if attr.kind == Kind::Complex => {
             let mut c = current.unwrap_or_else(|| Value::Object(Map::new()));
             if !v.is_object() {
-                return Err(ScimError::bad("invalidValue", format!("{name} takes an object")));
+                return Err(ScimError::bad(
+                    "invalidValue",
+                    format!("{name} takes an object"),
+                ));
             }
             merge(&mut c, v);
             Some(c)
@@ -625,7 +647,10 @@ mod tests {
             }}, {"op": "add", "value": {ENTERPRISE_SCHEMA: {"department": "Trusts"}}}])),
         )
         .unwrap();
-        assert_eq!(v["name"], json!({"givenName": "Babs", "familyName": "Jensen"}));
+        assert_eq!(
+            v["name"],
+            json!({"givenName": "Babs", "familyName": "Jensen"})
+        );
         assert_eq!(v["displayName"], "Babs J");
         assert_eq!(v[ENTERPRISE_SCHEMA]["department"], "Trusts");
     }
@@ -657,11 +682,16 @@ mod tests {
         .unwrap();
         assert_eq!(v["emails"][0]["value"], "new@firm.example");
         assert_eq!(v["emails"][0]["primary"], true);
-        assert_eq!(v["phoneNumbers"], json!([{"type": "work", "value": "+1 555"}]));
+        assert_eq!(
+            v["phoneNumbers"],
+            json!([{"type": "work", "value": "+1 555"}])
+        );
         let r = patch(
             ResourceKind::User,
             user(),
-            ops(json!([{"op": "replace", "path": "emails[value co \"zzz\"]", "value": {"value": "a@b.c"}}])),
+            ops(
+                json!([{"op": "replace", "path": "emails[value co \"zzz\"]", "value": {"value": "a@b.c"}}]),
+            ),
         );
         assert_eq!(scim_type(r), "noTarget");
         let v = patch(
@@ -681,7 +711,10 @@ mod tests {
             ops(json!([{"op": "Add", "path": "members", "value": [{"value": "b"}, {"value": "c"}]}])),
         )
         .unwrap();
-        assert_eq!(v["members"], json!([{"value": "a"}, {"value": "b"}, {"value": "c"}]));
+        assert_eq!(
+            v["members"],
+            json!([{"value": "a"}, {"value": "b"}, {"value": "c"}])
+        );
         let v = patch(
             ResourceKind::Group,
             group(),
@@ -707,7 +740,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v["members"], json!([{"value": "a"}]));
-        let v = patch(ResourceKind::Group, group(), ops(json!([{"op": "remove", "path": "members"}]))).unwrap();
+        let v = patch(
+            ResourceKind::Group,
+            group(),
+            ops(json!([{"op": "remove", "path": "members"}])),
+        )
+        .unwrap();
         assert!(v.get("members").is_none());
     }
 
@@ -726,16 +764,82 @@ mod tests {
     #[test]
     fn bad_requests_name_the_problem() {
         let u = || user();
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), ops(json!([{"op": "add", "path": "shoeSize", "value": 1}])))), "invalidPath");
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), ops(json!([{"op": "add", "path": "emails[", "value": 1}])))), "invalidPath");
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), ops(json!([{"op": "add", "path": "name.middle", "value": 1}])))), "invalidPath");
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), ops(json!([{"op": "add", "path": "title[value eq \"x\"]", "value": 1}])))), "invalidPath");
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), ops(json!([{"op": "remove"}])))), "noTarget");
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), ops(json!([{"op": "move", "path": "title"}])))), "invalidSyntax");
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), ops(json!([{"op": "add", "value": "x"}])))), "invalidValue");
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), json!({"schemas": ["x"], "Operations": []}))), "invalidSyntax");
-        assert_eq!(scim_type(patch(ResourceKind::User, u(), json!({"ops": []}))), "invalidSyntax");
-        assert_eq!(scim_type(patch(ResourceKind::Group, group(), ops(json!([{"op": "add", "path": ENTERPRISE_SCHEMA, "value": {}}])))), "invalidPath");
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::User,
+                u(),
+                ops(json!([{"op": "add", "path": "shoeSize", "value": 1}]))
+            )),
+            "invalidPath"
+        );
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::User,
+                u(),
+                ops(json!([{"op": "add", "path": "emails[", "value": 1}]))
+            )),
+            "invalidPath"
+        );
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::User,
+                u(),
+                ops(json!([{"op": "add", "path": "name.middle", "value": 1}]))
+            )),
+            "invalidPath"
+        );
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::User,
+                u(),
+                ops(json!([{"op": "add", "path": "title[value eq \"x\"]", "value": 1}]))
+            )),
+            "invalidPath"
+        );
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::User,
+                u(),
+                ops(json!([{"op": "remove"}]))
+            )),
+            "noTarget"
+        );
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::User,
+                u(),
+                ops(json!([{"op": "move", "path": "title"}]))
+            )),
+            "invalidSyntax"
+        );
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::User,
+                u(),
+                ops(json!([{"op": "add", "value": "x"}]))
+            )),
+            "invalidValue"
+        );
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::User,
+                u(),
+                json!({"schemas": ["x"], "Operations": []})
+            )),
+            "invalidSyntax"
+        );
+        assert_eq!(
+            scim_type(patch(ResourceKind::User, u(), json!({"ops": []}))),
+            "invalidSyntax"
+        );
+        assert_eq!(
+            scim_type(patch(
+                ResourceKind::Group,
+                group(),
+                ops(json!([{"op": "add", "path": ENTERPRISE_SCHEMA, "value": {}}]))
+            )),
+            "invalidPath"
+        );
     }
 
     #[test]
@@ -758,9 +862,19 @@ mod tests {
     fn extension_remove_and_replace() {
         let mut u = user();
         u[ENTERPRISE_SCHEMA] = json!({"department": "Tax"});
-        let v = patch(ResourceKind::User, u.clone(), ops(json!([{"op": "remove", "path": ENTERPRISE_SCHEMA}]))).unwrap();
+        let v = patch(
+            ResourceKind::User,
+            u.clone(),
+            ops(json!([{"op": "remove", "path": ENTERPRISE_SCHEMA}])),
+        )
+        .unwrap();
         assert!(v.get(ENTERPRISE_SCHEMA).is_none());
-        let v = patch(ResourceKind::User, u, ops(json!([{"op": "remove", "path": format!("{ENTERPRISE_SCHEMA}:department")}]))).unwrap();
+        let v = patch(
+            ResourceKind::User,
+            u,
+            ops(json!([{"op": "remove", "path": format!("{ENTERPRISE_SCHEMA}:department")}])),
+        )
+        .unwrap();
         assert_eq!(v[ENTERPRISE_SCHEMA], json!({}));
     }
 }

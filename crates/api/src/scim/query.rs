@@ -45,28 +45,51 @@ fn split_list(s: &str) -> Vec<String> {
 fn paths(names: &[String]) -> Vec<AttrPath> {
     // An attribute name that does not parse is not an error (RFC 7644 §3.9 does not make
     // it one); it simply selects nothing.
-    names.iter().filter_map(|n| filter::attr_path(n).ok()).collect()
+    names
+        .iter()
+        .filter_map(|n| filter::attr_path(n).ok())
+        .collect()
 }
 
 impl Projection {
     pub fn from_query(q: &HashMap<String, String>) -> Projection {
-        let get = |k: &str| q.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            q.iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v.as_str())
+        };
         Projection {
             attributes: paths(&get("attributes").map(split_list).unwrap_or_default()),
-            excluded: paths(&get("excludedAttributes").map(split_list).unwrap_or_default()),
+            excluded: paths(
+                &get("excludedAttributes")
+                    .map(split_list)
+                    .unwrap_or_default(),
+            ),
         }
     }
 
     /// Whether a response will carry this top-level attribute (to skip loading it).
     pub fn wants(&self, kind: ResourceKind, name: &str) -> bool {
         if !self.attributes.is_empty() {
-            return self.attributes.iter().any(|p| p.name.eq_ignore_ascii_case(name));
+            return self
+                .attributes
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case(name));
         }
         let excluded = self
             .excluded
             .iter()
             .any(|p| p.name.eq_ignore_ascii_case(name) && p.sub.is_none());
-        !excluded && filter::resolve(kind, &AttrPath { urn: None, name: name.into(), sub: None }).is_ok()
+        !excluded
+            && filter::resolve(
+                kind,
+                &AttrPath {
+                    urn: None,
+                    name: name.into(),
+                    sub: None,
+                },
+            )
+            .is_ok()
     }
 }
 
@@ -113,14 +136,20 @@ impl ListParams {
             descending,
             // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1, a negative count as 0.
             start_index: start_index.unwrap_or(1).max(1) as usize,
-            count: count.unwrap_or(DEFAULT_COUNT as i64).clamp(0, MAX_COUNT as i64) as usize,
+            count: count
+                .unwrap_or(DEFAULT_COUNT as i64)
+                .clamp(0, MAX_COUNT as i64) as usize,
             projection,
         })
     }
 
     /// From the query string of a GET.
     pub fn from_query(kind: ResourceKind, q: &HashMap<String, String>) -> ScimResult<ListParams> {
-        let get = |k: &str| q.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            q.iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(k))
+                .map(|(_, v)| v.as_str())
+        };
         let int = |k: &str| -> ScimResult<Option<i64>> {
             get(k)
                 .map(str::trim)
@@ -150,16 +179,18 @@ impl ListParams {
             match field(k) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(ScimError::bad("invalidValue", format!("{k} must be a string"))),
+                Some(_) => Err(ScimError::bad(
+                    "invalidValue",
+                    format!("{k} must be a string"),
+                )),
             }
         };
         let int = |k: &str| -> ScimResult<Option<i64>> {
             match field(k) {
                 None => Ok(None),
-                Some(v) => v
-                    .as_i64()
-                    .map(Some)
-                    .ok_or_else(|| ScimError::bad("invalidValue", format!("{k} must be an integer"))),
+                Some(v) => v.as_i64().map(Some).ok_or_else(|| {
+                    ScimError::bad("invalidValue", format!("{k} must be an integer"))
+                }),
             }
         };
         let list = |k: &str| -> ScimResult<Vec<String>> {
@@ -174,7 +205,10 @@ impl ListParams {
                         })
                     })
                     .collect(),
-                Some(_) => Err(ScimError::bad("invalidValue", format!("{k} must be an array"))),
+                Some(_) => Err(ScimError::bad(
+                    "invalidValue",
+                    format!("{k} must be an array"),
+                )),
             }
         };
         let projection = Projection {
@@ -198,8 +232,10 @@ impl ListParams {
             all.retain(|r| filter::matches(f, kind, r));
         }
         if let Some(by) = &self.sort_by {
-            let mut keyed: Vec<(Option<String>, Value)> =
-                all.into_iter().map(|r| (filter::sort_key(&r, by), r)).collect();
+            let mut keyed: Vec<(Option<String>, Value)> = all
+                .into_iter()
+                .map(|r| (filter::sort_key(&r, by), r))
+                .collect();
             // Stable, with resources lacking the attribute last in either order.
             keyed.sort_by(|(a, _), (b, _)| match (a, b) {
                 (Some(a), Some(b)) if self.descending => b.cmp(a),
@@ -294,7 +330,10 @@ fn strip_in(attrs: &[super::schema::Attr], c: &mut Map<String, Value>) {
                 }
             }
         }
-        if c.get(&k).and_then(Value::as_object).is_some_and(Map::is_empty) {
+        if c.get(&k)
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+        {
             c.remove(&k);
         }
     }
@@ -343,7 +382,12 @@ fn remove_path(kind: ResourceKind, o: &mut Map<String, Value>, path: &AttrPath) 
     }
 }
 
-fn copy_path(kind: ResourceKind, src: &Map<String, Value>, out: &mut Map<String, Value>, path: &AttrPath) {
+fn copy_path(
+    kind: ResourceKind,
+    src: &Map<String, Value>,
+    out: &mut Map<String, Value>,
+    path: &AttrPath,
+) {
     let whole = filter::display_path(path);
     let Ok(Some(r)) = filter::resolve(kind, path) else {
         if let Some(k) = key_of(src, &whole) {

@@ -23,7 +23,13 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn meta(kind: &str, location: String, created: DateTime<Utc>, edited: DateTime<Utc>, version: i64) -> Value {
+fn meta(
+    kind: &str,
+    location: String,
+    created: DateTime<Utc>,
+    edited: DateTime<Utc>,
+    version: i64,
+) -> Value {
     json!({
         "resourceType": kind,
         "created": time(created),
@@ -212,7 +218,10 @@ pub fn user_input(v: &Value) -> ScimResult<UserInput> {
         Some(_) => return Err(invalid("name must be an object")),
     };
     let given = opt_string(name.and_then(|n| get_ci(n, "givenName")), "name.givenName")?;
-    let family = opt_string(name.and_then(|n| get_ci(n, "familyName")), "name.familyName")?;
+    let family = opt_string(
+        name.and_then(|n| get_ci(n, "familyName")),
+        "name.familyName",
+    )?;
     let formatted = opt_string(name.and_then(|n| get_ci(n, "formatted")), "name.formatted")?;
     let parts: Vec<&str> = [given.as_deref(), family.as_deref()]
         .into_iter()
@@ -395,8 +404,13 @@ mod tests {
 
     #[test]
     fn group_input_refuses_nested_groups() {
-        assert!(group_input(&json!({"displayName": "A", "members": [{"value": "g", "type": "Group"}]})).is_err());
-        let g = group_input(&json!({"displayName": "A", "members": [{"value": "u"}, {"value": "u"}]})).unwrap();
+        assert!(
+            group_input(&json!({"displayName": "A", "members": [{"value": "g", "type": "Group"}]}))
+                .is_err()
+        );
+        let g =
+            group_input(&json!({"displayName": "A", "members": [{"value": "u"}, {"value": "u"}]}))
+                .unwrap();
         assert_eq!(g.members, vec!["u".to_string()]);
     }
 }

@@ -144,7 +144,10 @@ pub static USER_ATTRS: [Attr; 9] = [
     ),
     Attr {
         required: true,
-        ..text("displayName", "The name shown for the user (Dossier's full name).")
+        ..text(
+            "displayName",
+            "The name shown for the user (Dossier's full name).",
+        )
     },
     text("title", "The user's job title."),
     boolean(
@@ -157,8 +160,16 @@ pub static USER_ATTRS: [Attr; 9] = [
         case_exact: true,
         ..text("password", "A new password for signing in to Dossier.")
     },
-    multi(complex("emails", "The user's work e-mail address.", &CONTACT)),
-    multi(complex("phoneNumbers", "The user's work phone number.", &CONTACT)),
+    multi(complex(
+        "emails",
+        "The user's work e-mail address.",
+        &CONTACT,
+    )),
+    multi(complex(
+        "phoneNumbers",
+        "The user's work phone number.",
+        &CONTACT,
+    )),
     read_only(multi(complex(
         "groups",
         "The groups the user belongs to; change them through the Group resource.",
@@ -201,7 +212,10 @@ pub static GROUP_ATTRS: [Attr; 2] = [
             Attr {
                 canonical: &["User"],
                 mutability: Mutability::Immutable,
-                ..text("type", "The kind of member; Dossier groups hold users only.")
+                ..text(
+                    "type",
+                    "The kind of member; Dossier groups hold users only.",
+                )
             },
         ],
     )),
@@ -216,7 +230,10 @@ pub static COMMON_ATTRS: [Attr; 3] = [
     },
     Attr {
         case_exact: true,
-        ..text("externalId", "The provisioning client's id for the resource.")
+        ..text(
+            "externalId",
+            "The provisioning client's id for the resource.",
+        )
     },
     read_only(complex(
         "meta",
@@ -345,7 +362,10 @@ impl ResourceKind {
 
     /// Whether `name` is a standard attribute this resource accepts but does not keep.
     pub fn is_unkept(self, name: &str) -> bool {
-        self == ResourceKind::User && UNKEPT_USER_ATTRS.iter().any(|a| a.eq_ignore_ascii_case(name))
+        self == ResourceKind::User
+            && UNKEPT_USER_ATTRS
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(name))
     }
 }
 

@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use dossier_core::DomainError;
 use dossier_core::identity::User;
-use dossier_service::identity::NewUser;
-use dossier_service::{Caller, Page};
 use dossier_service::filters::GroupFilter;
 use dossier_service::filters::UserFilter;
+use dossier_service::identity::NewUser;
+use dossier_service::{Caller, Page};
 use serde_json::Value;
 
 use super::error::{ScimError, ScimResult};
@@ -137,7 +137,10 @@ async fn list_with(
     let by_ssid: HashMap<&str, &User> = users.iter().map(|u| (u.ssid.as_str(), u)).collect();
     let mut out = Vec::with_capacity(page.len());
     for r in page {
-        let r = match (&memberships, r["id"].as_str().and_then(|id| by_ssid.get(id))) {
+        let r = match (
+            &memberships,
+            r["id"].as_str().and_then(|id| by_ssid.get(id)),
+        ) {
             (None, Some(u)) if params.projection.wants(KIND, "groups") => {
                 user_json(u, Some(&groups_of(st, c, u).await?), &base)
             }
@@ -166,14 +169,21 @@ async fn present(
         None
     };
     let full = user_json(u, groups.as_deref(), base);
-    Ok(respond_resource(status, &project(KIND, &full, projection), u.version))
+    Ok(respond_resource(
+        status,
+        &project(KIND, &full, projection),
+        u.version,
+    ))
 }
 
 /// The service names the login id `id`; a SCIM client knows it as userName.
 fn as_user_name(e: DomainError) -> ScimError {
     match e {
         DomainError::Invalid { message, fields } if fields.iter().any(|f| f.field == "id") => {
-            ScimError::bad("invalidValue", format!("userName: {}", message.replacen("id ", "", 1)))
+            ScimError::bad(
+                "invalidValue",
+                format!("userName: {}", message.replacen("id ", "", 1)),
+            )
         }
         other => ScimError::on_create(other),
     }
@@ -222,7 +232,15 @@ pub async fn get_one(
     if not_modified(&headers, u.version) {
         return Ok(not_modified_response(u.version));
     }
-    present(&st, &c, &u, &base_url(&headers), &Projection::from_query(&q), StatusCode::OK).await
+    present(
+        &st,
+        &c,
+        &u,
+        &base_url(&headers),
+        &Projection::from_query(&q),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn replace(
@@ -238,7 +256,15 @@ pub async fn replace(
     let input = user_input(&body)?;
     input.check_same_user(&u)?;
     let updated = st.dossier.update_user(&c, &u.id, input.changes).await?;
-    present(&st, &c, &updated, &base_url(&headers), &Projection::from_query(&q), StatusCode::OK).await
+    present(
+        &st,
+        &c,
+        &updated,
+        &base_url(&headers),
+        &Projection::from_query(&q),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn modify(
@@ -265,7 +291,15 @@ pub async fn modify(
         input.check_same_user(&u)?;
         st.dossier.update_user(&c, &u.id, input.changes).await?
     };
-    present(&st, &c, &updated, &base, &Projection::from_query(&q), StatusCode::OK).await
+    present(
+        &st,
+        &c,
+        &updated,
+        &base,
+        &Projection::from_query(&q),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn delete(
