@@ -94,7 +94,7 @@ pub async fn search(
     headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> ScimResult<Response> {
-    let params = ListParams::from_search(KIND, &body)?;
+    let params = ListParams::from_search(&[KIND], &body)?;
     list_with(&st, &c, &headers, params).await
 }
 
@@ -119,6 +119,60 @@ async fn candidates(st: &AppState, c: &Caller, f: Option<&Filter>) -> ScimResult
     Ok(d.groups(c, &gf, ALL).await?.0)
 }
 
+/// The customer's groups that pass the filter, as full SCIM JSON. Members are loaded
+/// only when the filter or sort order needs them; the flag says whether they were.
+pub(super) async fn matching(
+    st: &AppState,
+    c: &Caller,
+    base: &str,
+    params: &ListParams,
+) -> ScimResult<(Vec<Value>, bool)> {
+    let groups = candidates(st, c, params.filter.as_ref()).await?;
+    let dir = if params.looks_at("members") {
+        Some(Directory::load(st, c).await?)
+    } else {
+        None
+    };
+    let mut all = Vec::with_capacity(groups.len());
+    for g in &groups {
+        let members = match &dir {
+            Some(d) => Some(d.members(st, c, g).await?),
+            None => None,
+        };
+        let r = group_json(g, members.as_deref(), base);
+        if params.keeps(KIND, &r) {
+            all.push(r);
+        }
+    }
+    Ok((all, dir.is_some()))
+}
+
+/// One listed group as the response carries it: its members added if wanted and not
+/// loaded yet, then projected.
+pub(super) async fn finish(
+    st: &AppState,
+    c: &Caller,
+    base: &str,
+    page: Vec<Value>,
+    members_loaded: bool,
+    projection: &Projection,
+) -> ScimResult<Vec<Value>> {
+    if members_loaded || !projection.wants(KIND, "members") || page.is_empty() {
+        return Ok(page.iter().map(|r| project(KIND, r, projection)).collect());
+    }
+    let dir = Directory::load(st, c).await?;
+    let mut out = Vec::with_capacity(page.len());
+    for r in page {
+        let g = st
+            .dossier
+            .group_by_ssid(c, r["id"].as_str().unwrap_or_default())
+            .await?;
+        let full = group_json(&g, Some(&dir.members(st, c, &g).await?), base);
+        out.push(project(KIND, &full, projection));
+    }
+    Ok(out)
+}
+
 async fn list_with(
     st: &AppState,
     c: &Caller,
@@ -126,37 +180,10 @@ async fn list_with(
     params: ListParams,
 ) -> ScimResult<Response> {
     let base = base_url(headers);
-    let groups = candidates(st, c, params.filter.as_ref()).await?;
-    let filter_needs_members = params
-        .filter
-        .as_ref()
-        .is_some_and(|f| f.mentions("members"));
-    let output_needs_members = params.projection.wants(KIND, "members");
-    let dir = if filter_needs_members || output_needs_members {
-        Some(Directory::load(st, c).await?)
-    } else {
-        None
-    };
-    let mut full = Vec::with_capacity(groups.len());
-    for g in &groups {
-        let members = match &dir {
-            Some(d) if filter_needs_members => Some(d.members(st, c, g).await?),
-            _ => None,
-        };
-        full.push(group_json(g, members.as_deref(), &base));
-    }
-    let (page, total) = params.select(KIND, full);
-    let by_ssid: HashMap<&str, &Group> = groups.iter().map(|g| (g.ssid.as_str(), g)).collect();
-    let mut out = Vec::with_capacity(page.len());
-    for r in page {
-        let r = match (&dir, r["id"].as_str().and_then(|id| by_ssid.get(id))) {
-            (Some(d), Some(g)) if output_needs_members && !filter_needs_members => {
-                group_json(g, Some(&d.members(st, c, g).await?), &base)
-            }
-            _ => r,
-        };
-        out.push(project(KIND, &r, &params.projection));
-    }
+    let (all, loaded) = matching(st, c, &base, &params).await?;
+    let (page, total) = params.sort_and_page(all.into_iter().map(|r| (KIND, r)).collect());
+    let page = page.into_iter().map(|(_, r)| r).collect();
+    let out = finish(st, c, &base, page, loaded, &params.projection).await?;
     Ok(respond(
         StatusCode::OK,
         &list_response(out, total, params.start_index),

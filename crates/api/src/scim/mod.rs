@@ -5,7 +5,7 @@
 //! - `filter`: the filter language (and PATCH paths); `patch`: PATCH over SCIM JSON.
 //! - `resources`: domain records ↔ SCIM JSON; `query`: listing, paging and projection.
 //! - `users`, `groups`: the resource endpoints; `discovery`: ServiceProviderConfig,
-//!   ResourceTypes and Schemas.
+//!   ResourceTypes and Schemas; `search`: POST /.search over both types.
 //! - `http`: the provisioning caller, bodies, ETags; `error`: SCIM's error format.
 
 pub mod discovery;
@@ -17,6 +17,7 @@ pub mod patch;
 pub mod query;
 pub mod resources;
 pub mod schema;
+pub mod search;
 pub mod users;
 
 use axum::Router;
@@ -29,6 +30,7 @@ use error::ScimError;
 /// The /scim/v2 routes, to be nested under that prefix.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/.search", post(search::search_all))
         .route("/Users", get(users::list).post(users::create))
         .route("/Users/.search", post(users::search))
         .route(

@@ -138,7 +138,10 @@ fn apply_without_path(
         if let (true, Value::Object(inner)) = (is_schema, &v) {
             // `{"urn:…:enterprise:2.0:User": {"department": "Tax"}}` or the core URN.
             let urn = key.clone();
-            for (k, iv) in inner {
+            for (k, iv) in inner
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+            {
                 apply_path(kind, resource, op, &format!("{urn}:{k}"), Some(iv.clone()))?;
             }
             continue;
@@ -239,6 +242,9 @@ fn apply_extension(
                     o.retain(|k, _| !k.eq_ignore_ascii_case(urn));
                 }
                 for (k, v) in inner {
+                    if k.eq_ignore_ascii_case("schemas") {
+                        continue;
+                    }
                     apply_path(kind, resource, op, &format!("{urn}:{k}"), Some(v))?;
                 }
                 Ok(())

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value, json};
 
 use super::error::{ScimError, ScimResult};
-use super::filter::{self, AttrPath, Filter, Resolved};
+use super::filter::{self, AttrPath, Filter};
 use super::schema::{Kind, ResourceKind, Returned};
 
 pub const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
@@ -19,7 +19,8 @@ pub const DEFAULT_COUNT: usize = 100;
 #[derive(Clone, Debug, Default)]
 pub struct ListParams {
     pub filter: Option<Filter>,
-    pub sort_by: Option<Resolved>,
+    /// Resolved per resource type when sorting, since a server-wide search mixes types.
+    pub sort_by: Option<AttrPath>,
     pub descending: bool,
     /// 1-based.
     pub start_index: usize,
@@ -95,7 +96,7 @@ impl Projection {
 
 impl ListParams {
     fn build(
-        kind: ResourceKind,
+        kinds: &[ResourceKind],
         filter_text: Option<&str>,
         sort_by: Option<&str>,
         sort_order: Option<&str>,
@@ -106,9 +107,15 @@ impl ListParams {
         let filter = match filter_text.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(text) => {
-                let f = filter::parse(text)
-                    .and_then(|f| filter::validate(&f, kind).map(|()| f))
-                    .map_err(|e| ScimError::bad("invalidFilter", e.0))?;
+                let f = filter::parse(text).map_err(|e| ScimError::bad("invalidFilter", e.0))?;
+                // A server-wide search needs the filter to make sense for one type at least.
+                let errors: Vec<_> = kinds
+                    .iter()
+                    .filter_map(|k| filter::validate(&f, *k).err())
+                    .collect();
+                if let Some(e) = errors.first().filter(|_| errors.len() == kinds.len()) {
+                    return Err(ScimError::bad("invalidFilter", e.0.clone()));
+                }
                 Some(f)
             }
         };
@@ -116,7 +123,14 @@ impl ListParams {
             None => None,
             Some(s) => {
                 let p = filter::attr_path(s).map_err(|e| ScimError::bad("invalidValue", e.0))?;
-                filter::resolve(kind, &p).map_err(|e| ScimError::bad("invalidValue", e.0))?
+                let errors: Vec<_> = kinds
+                    .iter()
+                    .filter_map(|k| filter::resolve(*k, &p).err())
+                    .collect();
+                if let Some(e) = errors.first().filter(|_| errors.len() == kinds.len()) {
+                    return Err(ScimError::bad("invalidValue", e.0.clone()));
+                }
+                Some(p)
             }
         };
         let descending = match sort_order.map(str::trim) {
@@ -145,6 +159,7 @@ impl ListParams {
 
     /// From the query string of a GET.
     pub fn from_query(kind: ResourceKind, q: &HashMap<String, String>) -> ScimResult<ListParams> {
+        let kind = [kind];
         let get = |k: &str| {
             q.iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(k))
@@ -162,7 +177,7 @@ impl ListParams {
                 .transpose()
         };
         Self::build(
-            kind,
+            &kind,
             get("filter"),
             get("sortBy"),
             get("sortOrder"),
@@ -173,7 +188,7 @@ impl ListParams {
     }
 
     /// From the body of POST `.search` (RFC 7644 §3.4.3).
-    pub fn from_search(kind: ResourceKind, body: &Value) -> ScimResult<ListParams> {
+    pub fn from_search(kinds: &[ResourceKind], body: &Value) -> ScimResult<ListParams> {
         let field = |k: &str| filter::get_ci(body, k);
         let text = |k: &str| -> ScimResult<Option<&str>> {
             match field(k) {
@@ -216,7 +231,7 @@ impl ListParams {
             excluded: paths(&list("excludedAttributes")?),
         };
         Self::build(
-            kind,
+            kinds,
             text("filter")?,
             text("sortBy")?,
             text("sortOrder")?,
@@ -226,15 +241,38 @@ impl ListParams {
         )
     }
 
-    /// Filters, sorts and pages full resources; returns the page and the exact total.
-    pub fn select(&self, kind: ResourceKind, mut all: Vec<Value>) -> (Vec<Value>, usize) {
-        if let Some(f) = &self.filter {
-            all.retain(|r| filter::matches(f, kind, r));
-        }
+    /// Whether a full resource of `kind` passes the filter (a filter naming attributes
+    /// the type lacks matches none of its resources).
+    pub fn keeps(&self, kind: ResourceKind, r: &Value) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|f| filter::validate(f, kind).is_ok() && filter::matches(f, kind, r))
+    }
+
+    /// Whether the filter or the sort order looks at this attribute.
+    pub fn looks_at(&self, name: &str) -> bool {
+        self.filter.as_ref().is_some_and(|f| f.mentions(name))
+            || self
+                .sort_by
+                .as_ref()
+                .is_some_and(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Sorts and pages filtered resources; returns the page and the exact total.
+    pub fn sort_and_page(
+        &self,
+        mut all: Vec<(ResourceKind, Value)>,
+    ) -> (Vec<(ResourceKind, Value)>, usize) {
         if let Some(by) = &self.sort_by {
-            let mut keyed: Vec<(Option<String>, Value)> = all
+            let mut keyed: Vec<(Option<String>, (ResourceKind, Value))> = all
                 .into_iter()
-                .map(|r| (filter::sort_key(&r, by), r))
+                .map(|(k, r)| {
+                    let key = match filter::resolve(k, by) {
+                        Ok(Some(res)) => filter::sort_key(&r, &res),
+                        _ => None,
+                    };
+                    (key, (k, r))
+                })
                 .collect();
             // Stable, with resources lacking the attribute last in either order.
             keyed.sort_by(|(a, _), (b, _)| match (a, b) {

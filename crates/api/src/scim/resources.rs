@@ -48,7 +48,13 @@ fn insert_some(o: &mut Map<String, Value>, key: &str, v: &Option<String>) {
 /// The user as SCIM JSON. `groups` is left out when the caller did not load them.
 pub fn user_json(u: &User, groups: Option<&[Link]>, base: &str) -> Value {
     let mut o = Map::new();
-    o.insert("schemas".into(), json!([USER_SCHEMA, ENTERPRISE_SCHEMA]));
+    // An extension's URN is listed only when the resource carries it (RFC 7643 §3).
+    let schemas = if u.department.is_some() {
+        json!([USER_SCHEMA, ENTERPRISE_SCHEMA])
+    } else {
+        json!([USER_SCHEMA])
+    };
+    o.insert("schemas".into(), schemas);
     o.insert("id".into(), json!(u.ssid));
     insert_some(&mut o, "externalId", &u.user_id_ex);
     o.insert("userName".into(), json!(u.id));

@@ -107,14 +107,22 @@ const fn reference(name: &'static str, refs: &'static [&'static str]) -> Attr {
 }
 
 /// `value`, `type` and `primary` of emails and phone numbers. Dossier keeps one work
-/// address and one number, so `work` is the only type it can give back.
+/// address and one number: `work` is the only type it can give back, and the value it
+/// keeps is always the primary one, so `primary` is derived (read-only) and shown only on
+/// request. On input the primary value, else the work one, else the first is kept.
 const CONTACT: [Attr; 3] = [
     text("value", "The address or number."),
     Attr {
         canonical: &["work"],
         ..text("type", "The kind of address or number.")
     },
-    boolean("primary", "Whether this is the preferred value."),
+    Attr {
+        returned: Returned::Request,
+        ..read_only(boolean(
+            "primary",
+            "Always true: Dossier keeps only the primary value.",
+        ))
+    },
 ];
 
 pub static USER_ATTRS: [Attr; 9] = [
@@ -150,10 +158,15 @@ pub static USER_ATTRS: [Attr; 9] = [
         )
     },
     text("title", "The user's job title."),
-    boolean(
-        "active",
-        "Whether the user may sign in; deactivated users keep their documents.",
-    ),
+    Attr {
+        // Dossier always knows whether an account is active (absent on input means
+        // active), so the attribute cannot be unassigned.
+        required: true,
+        ..boolean(
+            "active",
+            "Whether the user may sign in; deactivated users keep their documents.",
+        )
+    },
     Attr {
         mutability: Mutability::WriteOnly,
         returned: Returned::Never,

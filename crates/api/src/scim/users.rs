@@ -52,7 +52,7 @@ pub async fn search(
     headers: HeaderMap,
     ScimBody(body): ScimBody,
 ) -> ScimResult<Response> {
-    let params = ListParams::from_search(KIND, &body)?;
+    let params = ListParams::from_search(&[KIND], &body)?;
     list_with(&st, &c, &headers, params).await
 }
 
@@ -109,6 +109,54 @@ async fn all_memberships(st: &AppState, c: &Caller) -> ScimResult<HashMap<String
     Ok(out)
 }
 
+/// The customer's users that pass the filter, as full SCIM JSON. Group memberships are
+/// loaded only when the filter or sort order needs them; the flag says whether they were.
+pub(super) async fn matching(
+    st: &AppState,
+    c: &Caller,
+    base: &str,
+    params: &ListParams,
+) -> ScimResult<(Vec<Value>, bool)> {
+    let users = candidates(st, c, params.filter.as_ref()).await?;
+    let memberships = if params.looks_at("groups") {
+        Some(all_memberships(st, c).await?)
+    } else {
+        None
+    };
+    let all = users
+        .iter()
+        .map(|u| {
+            let groups = memberships
+                .as_ref()
+                .map(|m| m.get(&u.id).map(Vec::as_slice).unwrap_or_default());
+            user_json(u, groups, base)
+        })
+        .filter(|r| params.keeps(KIND, r))
+        .collect();
+    Ok((all, memberships.is_some()))
+}
+
+/// One listed user as the response carries it: its groups added if wanted and not
+/// loaded yet, then projected.
+pub(super) async fn finish(
+    st: &AppState,
+    c: &Caller,
+    base: &str,
+    r: Value,
+    groups_loaded: bool,
+    projection: &Projection,
+) -> ScimResult<Value> {
+    if groups_loaded || !projection.wants(KIND, "groups") {
+        return Ok(project(KIND, &r, projection));
+    }
+    let u = st
+        .dossier
+        .user_by_ssid(c, r["id"].as_str().unwrap_or_default())
+        .await?;
+    let full = user_json(&u, Some(&groups_of(st, c, &u).await?), base);
+    Ok(project(KIND, &full, projection))
+}
+
 async fn list_with(
     st: &AppState,
     c: &Caller,
@@ -116,37 +164,11 @@ async fn list_with(
     params: ListParams,
 ) -> ScimResult<Response> {
     let base = base_url(headers);
-    let users = candidates(st, c, params.filter.as_ref()).await?;
-    let groups_needed = params.filter.as_ref().is_some_and(|f| f.mentions("groups"))
-        || params.sort_by.is_some_and(|s| s.attr.name == "groups");
-    let memberships = if groups_needed {
-        Some(all_memberships(st, c).await?)
-    } else {
-        None
-    };
-    let full = users
-        .iter()
-        .map(|u| {
-            let groups = memberships
-                .as_ref()
-                .map(|m| m.get(&u.id).map(Vec::as_slice).unwrap_or_default());
-            user_json(u, groups, &base)
-        })
-        .collect();
-    let (page, total) = params.select(KIND, full);
-    let by_ssid: HashMap<&str, &User> = users.iter().map(|u| (u.ssid.as_str(), u)).collect();
+    let (all, loaded) = matching(st, c, &base, &params).await?;
+    let (page, total) = params.sort_and_page(all.into_iter().map(|r| (KIND, r)).collect());
     let mut out = Vec::with_capacity(page.len());
-    for r in page {
-        let r = match (
-            &memberships,
-            r["id"].as_str().and_then(|id| by_ssid.get(id)),
-        ) {
-            (None, Some(u)) if params.projection.wants(KIND, "groups") => {
-                user_json(u, Some(&groups_of(st, c, u).await?), &base)
-            }
-            _ => r,
-        };
-        out.push(project(KIND, &r, &params.projection));
+    for (_, r) in page {
+        out.push(finish(st, c, &base, r, loaded, &params.projection).await?);
     }
     Ok(respond(
         StatusCode::OK,
