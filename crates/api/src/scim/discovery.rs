@@ -16,7 +16,6 @@ pub async fn service_provider_config(headers: HeaderMap) -> Response {
         StatusCode::OK,
         &json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "documentationUri": "https://github.com/dossier-dms/dossier/blob/main/docs/compatibility.md",
             "patch": {"supported": true},
             "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
             "filter": {"supported": true, "maxResults": MAX_COUNT},

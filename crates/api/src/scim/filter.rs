@@ -729,7 +729,8 @@ fn eval(f: &Filter, scope: Scope, v: &Value) -> bool {
         }
         Filter::Compare(p, op, lit) => {
             let Ok(Some(r)) = resolve_in(scope, p) else {
-                // Unkept attributes have no value: `eq null` and `ne "x"` hold.
+                // Unkept attributes, and in a server-wide search the attributes another
+                // resource type lacks, have no value: `eq null` and `ne "x"` hold.
                 return match (op, lit) {
                     (CompareOp::Eq, Literal::Null) => true,
                     (CompareOp::Ne, l) => *l != Literal::Null,
@@ -936,6 +937,24 @@ mod tests {
         ));
         assert!(!eval_user("title eq null"));
         assert!(eval_user("phoneNumbers eq null"));
+    }
+
+    #[test]
+    fn attributes_a_type_lacks_are_unassigned() {
+        let g = json!({"displayName": "Page Group"});
+        let f = parse(r#"displayName sw "page" or userName sw "page""#).unwrap();
+        assert!(validate(&f, ResourceKind::Group).is_err());
+        assert!(matches(&f, ResourceKind::Group, &g));
+        assert!(!matches(
+            &parse("userName pr").unwrap(),
+            ResourceKind::Group,
+            &g
+        ));
+        assert!(matches(
+            &parse(r#"userName ne "x""#).unwrap(),
+            ResourceKind::Group,
+            &g
+        ));
     }
 
     #[test]

@@ -241,12 +241,13 @@ impl ListParams {
         )
     }
 
-    /// Whether a full resource of `kind` passes the filter (a filter naming attributes
-    /// the type lacks matches none of its resources).
+    /// Whether a full resource of `kind` passes the filter. The filter was checked
+    /// against the types searched; in a server-wide search, attributes one type lacks
+    /// are unassigned for its resources.
     pub fn keeps(&self, kind: ResourceKind, r: &Value) -> bool {
         self.filter
             .as_ref()
-            .is_none_or(|f| filter::validate(f, kind).is_ok() && filter::matches(f, kind, r))
+            .is_none_or(|f| filter::matches(f, kind, r))
     }
 
     /// Whether the filter or the sort order looks at this attribute.

@@ -14,3 +14,4 @@ mod events;
 mod harness;
 mod lookups;
 mod schema;
+mod scim;
