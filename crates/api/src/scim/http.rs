@@ -29,7 +29,19 @@ impl FromRequestParts<AppState> for Provisioner {
         let token = token_of(parts).ok_or_else(|| {
             ScimError::new(StatusCode::UNAUTHORIZED, None, "a bearer token is required")
         })?;
-        let caller = state.dossier.authenticate(&token).await?;
+        let caller = state
+            .dossier
+            .authenticate(&token)
+            .await
+            .map_err(|e| match e {
+                // The service words this for the Work API's X-Auth-Token header.
+                dossier_core::DomainError::Unauthenticated(_) => ScimError::new(
+                    StatusCode::UNAUTHORIZED,
+                    None,
+                    "the bearer token is invalid or expired",
+                ),
+                other => other.into(),
+            })?;
         caller.require_identity_admin()?;
         Ok(Provisioner(caller))
     }

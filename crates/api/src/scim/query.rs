@@ -491,3 +491,110 @@ fn copy_path(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn user(name: &str, title: Option<&str>) -> (ResourceKind, Value) {
+        let mut v = json!({"schemas": [], "id": name, "userName": name,
+                           "name": {"givenName": "G", "formatted": "G F"},
+                           "emails": [{"value": "e@x.example", "type": "work", "primary": true}]});
+        if let Some(t) = title {
+            v["title"] = json!(t);
+        }
+        (ResourceKind::User, v)
+    }
+
+    #[test]
+    fn paging_is_one_based_with_an_exact_total() {
+        let p = ListParams::from_query(
+            ResourceKind::User,
+            &q(&[("startIndex", "2"), ("count", "2")]),
+        )
+        .unwrap();
+        let all: Vec<_> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|n| user(n, None))
+            .collect();
+        let (page, total) = p.sort_and_page(all.clone());
+        assert_eq!(total, 5);
+        let names: Vec<&str> = page
+            .iter()
+            .map(|(_, r)| r["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, vec!["b", "c"]);
+        let p = ListParams::from_query(
+            ResourceKind::User,
+            &q(&[("startIndex", "-4"), ("count", "99999")]),
+        )
+        .unwrap();
+        assert_eq!((p.start_index, p.count), (1, MAX_COUNT));
+        let p = ListParams::from_query(ResourceKind::User, &q(&[("count", "-1")])).unwrap();
+        assert_eq!(p.sort_and_page(all).0.len(), 0);
+    }
+
+    #[test]
+    fn sorting_puts_missing_values_last_both_ways() {
+        let all = vec![
+            user("a", Some("b")),
+            user("b", None),
+            user("c", Some("A")),
+            user("d", Some("c")),
+        ];
+        let order = |pairs: &[(&str, &str)]| -> Vec<String> {
+            let p = ListParams::from_query(ResourceKind::User, &q(pairs)).unwrap();
+            p.sort_and_page(all.clone())
+                .0
+                .iter()
+                .map(|(_, r)| r["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(order(&[("sortBy", "title")]), vec!["c", "a", "d", "b"]);
+        assert_eq!(
+            order(&[("sortBy", "TITLE"), ("sortOrder", "descending")]),
+            vec!["d", "a", "c", "b"]
+        );
+        assert!(ListParams::from_query(ResourceKind::User, &q(&[("sortBy", "shoe")])).is_err());
+        assert!(ListParams::from_query(ResourceKind::User, &q(&[("count", "ten")])).is_err());
+    }
+
+    #[test]
+    fn projection_follows_returned_and_the_parameters() {
+        let (_, full) = user("a", Some("t"));
+        let default = project(ResourceKind::User, &full, &Projection::default());
+        assert_eq!(default["name"], json!({"givenName": "G"}));
+        assert_eq!(
+            default["emails"],
+            json!([{"value": "e@x.example", "type": "work"}])
+        );
+        let only = project(
+            ResourceKind::User,
+            &full,
+            &Projection::from_query(&q(&[(
+                "attributes",
+                "title, name.formatted,emails.primary",
+            )])),
+        );
+        assert_eq!(
+            only,
+            json!({"schemas": [], "id": "a", "title": "t", "name": {"formatted": "G F"},
+                   "emails": [{"primary": true}]})
+        );
+        let without = project(
+            ResourceKind::User,
+            &full,
+            &Projection::from_query(&q(&[("excludedAttributes", "id,emails.type,name")])),
+        );
+        assert_eq!(without["id"], "a");
+        assert_eq!(without["emails"], json!([{"value": "e@x.example"}]));
+        assert!(without.get("name").is_none());
+    }
+}
