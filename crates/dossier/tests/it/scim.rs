@@ -1342,6 +1342,8 @@ async fn scim2_tester_finds_no_failures() {
     })
     .await
     .unwrap();
+    // Every check's result, for the log of a run with --nocapture.
+    println!("{out}");
     assert!(out.contains("unexcused failures: 0"), "{out}");
     assert!(!out.contains("SKIPPED"), "{out}");
     s.stop().await;
