@@ -94,9 +94,15 @@ impl<S: Send + Sync> FromRequest<S> for ScimBody {
                 ));
             }
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ScimError::bad("invalidSyntax", e.body_text()))?;
+        // A body over the size limit keeps its own status (413), not a syntax error.
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let status = e.status();
+            if status == StatusCode::BAD_REQUEST {
+                ScimError::bad("invalidSyntax", e.body_text())
+            } else {
+                ScimError::new(status, None, e.body_text())
+            }
+        })?;
         serde_json::from_slice::<Value>(&bytes)
             .ok()
             .filter(Value::is_object)

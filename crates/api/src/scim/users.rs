@@ -202,10 +202,7 @@ async fn present(
 fn as_user_name(e: DomainError) -> ScimError {
     match e {
         DomainError::Invalid { message, fields } if fields.iter().any(|f| f.field == "id") => {
-            ScimError::bad(
-                "invalidValue",
-                format!("userName: {}", message.replacen("id ", "", 1)),
-            )
+            ScimError::bad("invalidValue", message.replacen("id", "userName", 1))
         }
         other => ScimError::on_create(other),
     }

@@ -1228,12 +1228,23 @@ async fn errors_are_scim_errors_with_the_right_type() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["scimType"], "invalidSyntax");
+    // A body over the request size limit is 413, still in SCIM's format.
+    scim.post(
+        "/Users",
+        json!({"userName": "big", "title": "x".repeat(3 << 20)}),
+    )
+    .await
+    .assert_error(StatusCode::PAYLOAD_TOO_LARGE, None);
     scim.post("/Users", json!({"displayName": "No Name"}))
         .await
         .assert_error(StatusCode::BAD_REQUEST, Some("invalidValue"));
-    scim.post("/Users", json!({"userName": "has space"}))
-        .await
-        .assert_error(StatusCode::BAD_REQUEST, Some("invalidValue"));
+    let r = scim.post("/Users", json!({"userName": "has space"})).await;
+    r.assert_error(StatusCode::BAD_REQUEST, Some("invalidValue"));
+    assert!(
+        r.body["detail"].as_str().unwrap().starts_with("userName "),
+        "{}",
+        r.body
+    );
     scim.post("/Users", json!({"userName": "pw", "password": "short"}))
         .await
         .assert_error(StatusCode::BAD_REQUEST, Some("invalidValue"));
