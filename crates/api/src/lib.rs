@@ -4,6 +4,8 @@
 //! - `work`: the iManage Work API v2 under `/work/api/v2` and `/api/v2`, discovery at
 //!   `/api` and `/work/api`.
 //! - `oauth`: the token endpoint (password and refresh_token grants) and revocation.
+//! - `users_v1`: the v1 user-management API under `/api/v1/customers/{database}`.
+//! - `scim`: SCIM 2.0 provisioning of users and groups under `/scim/v2`.
 
 pub mod dto;
 pub mod error;
@@ -11,6 +13,7 @@ pub mod extract;
 pub mod identity_wire;
 pub mod oauth;
 pub mod reply;
+pub mod scim;
 pub mod users_v1;
 pub mod work;
 
@@ -42,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v2", v2)
         .merge(oauth::router())
         .merge(users_v1::router())
+        .nest("/scim/v2", scim::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {

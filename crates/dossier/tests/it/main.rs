@@ -15,4 +15,5 @@ mod harness;
 mod identity;
 mod lookups;
 mod schema;
+mod scim;
 mod security_model;
