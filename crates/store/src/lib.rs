@@ -3,6 +3,7 @@
 //! query runs inside a write transaction (`Store::begin`) or on a read connection
 //! (`Store::read`). Rules (validation, access, events) live in the service layer, not here.
 
+pub mod apps;
 pub mod audit;
 mod batch;
 pub mod blobs;
@@ -12,6 +13,7 @@ pub mod documents;
 pub mod events;
 pub mod groups;
 pub mod history;
+pub mod keys;
 pub mod libraries;
 pub mod nvps;
 pub mod roles;
