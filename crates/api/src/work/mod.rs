@@ -1,6 +1,7 @@
 //! The iManage Work API v2. Routes are relative to `/work/api/v2` (also served at
 //! `/api/v2`); `L` below is `/customers/{customer}/libraries/{library}`.
 
+pub mod apps;
 pub mod catalog;
 pub mod containers;
 pub mod content;
@@ -34,6 +35,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(upload_limit);
     Router::new()
         .route("/customers/{customer}/libraries", get(catalog::libraries))
+        .route(
+            "/customers/{customer}/apps",
+            get(apps::list).post(apps::create),
+        )
+        .route(
+            "/customers/{customer}/apps/{id}",
+            get(apps::get_one).patch(apps::update).delete(apps::revoke),
+        )
         .route("/customers/{customer}/users/me", get(catalog::me))
         .route(&format!("{l}/users/me"), get(catalog::me))
         .route(&format!("{l}/classes"), get(catalog::classes))

@@ -13,4 +13,5 @@ mod documents;
 mod events;
 mod harness;
 mod lookups;
+mod oauth;
 mod schema;
