@@ -46,7 +46,29 @@ impl FromRequestParts<AppState> for Caller {
                 "X-Auth-Token is invalid or missing".into(),
             ))
         })?;
-        Ok(state.dossier.authenticate(&token).await?)
+        let mut caller = state.dossier.authenticate(&token).await?;
+        caller.address = peer_address(parts);
+        Ok(caller)
+    }
+}
+
+/// The client's network address, when the server was started with connection info.
+/// Forwarded-for headers are not trusted: any client can write them.
+fn peer_address(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+/// The client's address, for sign-in throttling and audit records.
+pub struct ClientAddress(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(peer_address(parts)))
     }
 }
 

@@ -53,6 +53,36 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "lifetime of a refresh token",
     ),
     (
+        "lockout_threshold",
+        Some("5"),
+        "failed sign-ins that lock an account until an administrator unlocks it (0: never)",
+    ),
+    (
+        "signin_failures_per_account",
+        Some("10"),
+        "failed sign-ins per account within signin_window_seconds before 429 (0: no limit)",
+    ),
+    (
+        "signin_failures_per_address",
+        Some("50"),
+        "failed sign-ins per client address within signin_window_seconds before 429 (0: no limit)",
+    ),
+    (
+        "signin_window_seconds",
+        Some("300"),
+        "the sliding window of the sign-in limits",
+    ),
+    (
+        "signing_key_rotation_days",
+        Some("90"),
+        "age at which the ID-token signing key is replaced (0: only by `dossier keys rotate`)",
+    ),
+    (
+        "public_url",
+        None,
+        "external base URL, e.g. https://dms.example.com (default: from each request's Host)",
+    ),
+    (
         "max_upload_bytes",
         Some("10737418240"),
         "largest accepted upload",
@@ -101,6 +131,12 @@ pub struct Config {
     pub s3: dossier_blob::S3Settings,
     pub access_token_seconds: i64,
     pub refresh_token_seconds: i64,
+    pub lockout_threshold: i64,
+    pub signin_failures_per_account: usize,
+    pub signin_failures_per_address: usize,
+    pub signin_window_seconds: i64,
+    pub signing_key_rotation_days: i64,
+    pub public_url: Option<String>,
     pub max_upload_bytes: u64,
     pub admin_password: Option<String>,
     pub log: String,
@@ -258,7 +294,43 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         }
         Ok(n)
     };
+    let public_url = match get("public_url").map(|v| (v, url::Url::parse(v.text.trim()))) {
+        None => None,
+        Some((v, Ok(u))) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Some(v.text.trim().trim_end_matches('/').to_string())
+        }
+        Some((v, _)) => {
+            return Err(ConfigError::Invalid {
+                name: "public_url".into(),
+                value: v.text.clone(),
+                origin: v.source.clone(),
+                why: "expected an absolute http:// or https:// URL".into(),
+            });
+        }
+    };
     Ok(Config {
+        lockout_threshold: parse(
+            values,
+            "lockout_threshold",
+            "expected a whole number (0 disables lockout)",
+        )?,
+        signin_failures_per_account: parse(
+            values,
+            "signin_failures_per_account",
+            "expected a whole number (0: no limit)",
+        )?,
+        signin_failures_per_address: parse(
+            values,
+            "signin_failures_per_address",
+            "expected a whole number (0: no limit)",
+        )?,
+        signin_window_seconds: positive("signin_window_seconds")?,
+        signing_key_rotation_days: parse(
+            values,
+            "signing_key_rotation_days",
+            "expected a whole number of days (0: never)",
+        )?,
+        public_url,
         listen: parse(values, "listen", "expected host:port, e.g. 127.0.0.1:8080")?,
         s3: dossier_blob::S3Settings {
             endpoint: get("s3_endpoint").map(|v| v.text.clone()),

@@ -43,6 +43,12 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         customer_id: 1,
         access_token_seconds: config.access_token_seconds,
         refresh_token_seconds: config.refresh_token_seconds,
+        lockout_threshold: config.lockout_threshold,
+        signin_failures_per_account: config.signin_failures_per_account,
+        signin_failures_per_address: config.signin_failures_per_address,
+        signin_window_seconds: config.signin_window_seconds,
+        signing_key_rotation_days: config.signing_key_rotation_days,
+        public_url: config.public_url.clone(),
     };
     Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
 }
@@ -92,11 +98,15 @@ pub async fn start(
         .map_err(|e| startup::msg(e.to_string()))?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
+        // Connection info gives handlers the client's address (throttling, audit).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok((
         Running {

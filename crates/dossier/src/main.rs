@@ -65,6 +65,16 @@ enum Command {
         #[command(subcommand)]
         task: identity_cli::GroupTask,
     },
+    /// Register, list and revoke OAuth apps.
+    App {
+        #[command(subcommand)]
+        task: AppTask,
+    },
+    /// Manage the keys that sign ID tokens.
+    Keys {
+        #[command(subcommand)]
+        task: KeysTask,
+    },
     /// Re-hash every stored blob and match every document version to its blob.
     Check,
     /// Print a commented configuration file with every setting.
@@ -81,6 +91,42 @@ enum AdminTask {
     },
     /// Set a user's password, read from standard input (or DOSSIER_NEW_PASSWORD).
     SetPassword { user: String },
+}
+
+#[derive(Subcommand)]
+enum AppTask {
+    /// Register an app; prints its client id and (once) its client secret.
+    Add {
+        name: String,
+        /// A redirect URI (repeat for several).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// A grant: authorization_code, refresh_token, password, client_credentials (repeat).
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// A scope: user, admin, openid, scim (repeat).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// A public client (no secret; PKCE required).
+        #[arg(long)]
+        public: bool,
+        /// Skip the consent page (the firm's own apps).
+        #[arg(long)]
+        first_party: bool,
+        /// The user a client_credentials token acts as.
+        #[arg(long)]
+        service_account: Option<String>,
+    },
+    /// List the registered apps.
+    List,
+    /// Disable an app and revoke every token issued to it.
+    Revoke { client_id: String },
+}
+
+#[derive(Subcommand)]
+enum KeysTask {
+    /// Replace the ID-token signing key; the old one stays published until its tokens expire.
+    Rotate,
 }
 
 fn main() -> ExitCode {
@@ -156,6 +202,8 @@ async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
             dossier.store.close().await;
             outcome.map(|()| ExitCode::SUCCESS)
         }
+        Command::App { task } => app(task, config).await,
+        Command::Keys { task } => keys(task, config).await,
         Command::Check => check(config).await,
         Command::ConfigTemplate => Ok(ExitCode::SUCCESS),
     }
@@ -255,6 +303,83 @@ async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
         }
     }
     dossier.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn app(task: AppTask, config: &Config) -> Result<ExitCode, String> {
+    let dossier = dossier::open(config).await.map_err(|e| e.to_string())?;
+    dossier
+        .bootstrap(config.admin_password.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
+    let caller = dossier
+        .command_line_caller()
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = match task {
+        AppTask::Add {
+            name,
+            redirect_uris,
+            grants,
+            scopes,
+            public,
+            first_party,
+            service_account,
+        } => {
+            let registration = dossier_service::apps::AppRegistration {
+                name,
+                redirect_uris,
+                grants,
+                scopes,
+                public,
+                service_account,
+                first_party,
+            };
+            dossier.register_app(&caller, registration).await.map(|r| {
+                println!("client_id: {}", r.app.client_id);
+                match r.client_secret {
+                    Some(s) => println!("client_secret: {s}\n(shown only this once)"),
+                    None => println!("public client: no secret; it must use PKCE"),
+                }
+            })
+        }
+        AppTask::List => dossier.apps(&caller).await.map(|apps| {
+            for a in apps {
+                let grants: Vec<&str> = a.grants.iter().map(|g| g.as_str()).collect();
+                let scopes: Vec<&str> = a.scopes.iter().map(String::as_str).collect();
+                println!(
+                    "{}\t{}\t{}\t{}\tgrants={}\tscopes={}",
+                    a.client_id,
+                    a.name,
+                    if a.is_public() {
+                        "public"
+                    } else {
+                        "confidential"
+                    },
+                    if a.enabled { "enabled" } else { "disabled" },
+                    grants.join(","),
+                    scopes.join(","),
+                );
+            }
+        }),
+        AppTask::Revoke { client_id } => dossier
+            .revoke_app(&caller, &client_id)
+            .await
+            .map(|a| println!("revoked app {} ({})", a.client_id, a.name)),
+    };
+    dossier.store.close().await;
+    result.map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn keys(task: KeysTask, config: &Config) -> Result<ExitCode, String> {
+    let dossier = dossier::open(config).await.map_err(|e| e.to_string())?;
+    let result = match task {
+        KeysTask::Rotate => dossier.rotate_signing_key().await,
+    };
+    dossier.store.close().await;
+    let kid = result.map_err(|e| e.to_string())?;
+    println!("new signing key {kid}; the previous key stays published until its tokens expire");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,14 +1,16 @@
-//! Sign-in and tokens, minimal until the identity issue: the OAuth password and
-//! refresh_token grants, and resolving a presented token to its caller. Tokens are random
-//! 256-bit values; only their SHA-256 is stored. Refresh tokens rotate at each use, and
-//! presenting a used one revokes its whole family.
+//! Tokens: issuing access, refresh and ID tokens, resolving a presented token to its caller,
+//! revoking a token's family, and password hashing. Tokens are random 256-bit values; only
+//! their SHA-256 is stored. The grants that decide *whether* to issue live in `oauth`, the
+//! password check with lockout and throttling in `signin`.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
+use dossier_core::identity::{AuditOutcome, User};
+use dossier_store::AnyConnection;
 use dossier_store::tokens::StoredToken;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -17,22 +19,13 @@ use crate::{Caller, Dossier, Result};
 
 pub use dossier_core::identity::ADMIN_GROUP;
 
-/// What the token endpoint returns.
-#[derive(Clone, Debug)]
-pub struct IssuedTokens {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub expires_in: i64,
-    pub scope: String,
-}
-
-fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -48,7 +41,7 @@ pub async fn hash_password(password: String) -> Result<String> {
     .map_err(DomainError::internal)?
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
+pub(crate) async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| {
             Argon2::default()
@@ -72,122 +65,131 @@ pub fn check_password_rules(password: &str) -> Result<()> {
     Ok(())
 }
 
-fn bad_credentials() -> DomainError {
-    DomainError::Unauthenticated("the user name or password is incorrect".into())
+/// The tokens a grant issues. `refresh_token` is absent for client_credentials;
+/// `id_token` is present when `openid` was granted.
+#[derive(Clone, Debug)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+    pub expires_in: i64,
+    pub scope: String,
+}
+
+/// What an issued token is for: whom it acts as, with which scopes, for which app.
+pub(crate) struct Issue<'a> {
+    pub user: &'a User,
+    pub scope: &'a str,
+    /// The sign-in this token descends from; refresh tokens keep it.
+    pub family: &'a str,
+    pub client_id: Option<&'a str>,
+    pub with_refresh: bool,
+    /// For the ID token: the issuer URL, the client's nonce, and when the user signed in.
+    pub issuer: &'a str,
+    pub nonce: Option<&'a str>,
+    pub auth_time: Option<DateTime<Utc>>,
+}
+
+/// A token as introspection reports it (RFC 7662).
+#[derive(Clone, Debug)]
+pub struct TokenInfo {
+    pub kind: String,
+    pub user: User,
+    pub scope: String,
+    pub client_id: Option<String>,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 impl Dossier {
-    /// The OAuth password grant.
-    pub async fn password_grant(
+    /// Whether a user is an NRTADMIN member, and whether they manage identity through a
+    /// library role with an administration right.
+    pub(crate) async fn identity_rights(
         &self,
-        username: &str,
-        password: &str,
-        scope: Option<&str>,
-    ) -> Result<IssuedTokens> {
-        let user = {
-            let mut conn = self.store.read().await?;
-            dossier_store::users::get(&mut conn, username).await?
-        };
-        let Some(user) = user else {
-            // Spend the same time as a real check, so response timing does not reveal
-            // which user names exist.
-            let _ = hash_password(password.to_string()).await;
-            return Err(bad_credentials());
-        };
-        let Some(hash) = user.password_hash.clone() else {
-            return Err(bad_credentials());
-        };
-        if !verify_password(password.to_string(), hash).await || !user.may_sign_in_with_password() {
-            return Err(bad_credentials());
-        }
-        let scope = scope
-            .filter(|s| !s.is_empty())
-            .unwrap_or("user")
-            .to_string();
-        let mut tx = self.store.begin().await?;
-        let issued = self
-            .issue(tx.conn(), &user.id, &scope, &random_token())
-            .await?;
-        tx.commit().await?;
-        Ok(issued)
-    }
-
-    /// The OAuth refresh_token grant, rotating the refresh token.
-    pub async fn refresh_grant(&self, refresh_token: &str) -> Result<IssuedTokens> {
-        let hash = token_hash(refresh_token);
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let Some(stored) = dossier_store::tokens::get(tx.conn(), &hash).await? else {
-            return Err(DomainError::Unauthenticated(
-                "the refresh token is invalid".into(),
-            ));
-        };
-        if stored.kind == "refresh_used" {
-            // A replayed refresh token means it leaked: revoke everything issued from it.
-            dossier_store::tokens::delete_family(tx.conn(), &stored.family).await?;
-            tx.commit().await?;
-            return Err(DomainError::Unauthenticated(
-                "the refresh token was already used; its session has been revoked".into(),
-            ));
-        }
-        if stored.kind != "refresh" || stored.expires_at < now {
-            return Err(DomainError::Unauthenticated(
-                "the refresh token is invalid or expired".into(),
-            ));
-        }
-        dossier_store::tokens::delete(tx.conn(), &hash).await?;
-        dossier_store::tokens::insert(
-            tx.conn(),
-            &hash,
-            &StoredToken {
-                kind: "refresh_used".into(),
-                ..stored.clone()
-            },
-            now,
-        )
-        .await?;
-        let issued = self
-            .issue(tx.conn(), &stored.user_id, &stored.scope, &stored.family)
-            .await?;
-        tx.commit().await?;
-        Ok(issued)
-    }
-
-    async fn issue(
-        &self,
-        conn: &mut dossier_store::AnyConnection,
+        conn: &mut AnyConnection,
         user_id: &str,
-        scope: &str,
-        family: &str,
+    ) -> Result<(bool, bool)> {
+        let is_admin = dossier_store::groups::is_member(conn, ADMIN_GROUP, user_id).await?;
+        let mut identity_admin = false;
+        for m in dossier_store::roles::memberships(conn, user_id).await? {
+            if let Some(role) = dossier_store::roles::get(conn, &m.library, &m.role).await? {
+                identity_admin |= role.is_admin();
+            }
+        }
+        Ok((is_admin, identity_admin))
+    }
+
+    /// Stores a new access token (and refresh token) and signs the ID token, in the
+    /// caller's transaction.
+    pub(crate) async fn issue(
+        &self,
+        conn: &mut AnyConnection,
+        i: Issue<'_>,
     ) -> Result<IssuedTokens> {
         let now = self.now();
         let access = random_token();
-        let refresh = random_token();
         let base = StoredToken {
             kind: "access".into(),
-            user_id: user_id.to_string(),
-            scope: scope.to_string(),
-            family: family.to_string(),
+            user_id: i.user.id.clone(),
+            scope: i.scope.to_string(),
+            family: i.family.to_string(),
             expires_at: now + Duration::seconds(self.settings.access_token_seconds),
+            client_id: i.client_id.map(str::to_string),
         };
         dossier_store::tokens::insert(conn, &token_hash(&access), &base, now).await?;
-        dossier_store::tokens::insert(
-            conn,
-            &token_hash(&refresh),
-            &StoredToken {
-                kind: "refresh".into(),
-                expires_at: now + Duration::seconds(self.settings.refresh_token_seconds),
-                ..base
-            },
-            now,
-        )
-        .await?;
+        let refresh = if i.with_refresh {
+            let refresh = random_token();
+            dossier_store::tokens::insert(
+                conn,
+                &token_hash(&refresh),
+                &StoredToken {
+                    kind: "refresh".into(),
+                    expires_at: now + Duration::seconds(self.settings.refresh_token_seconds),
+                    ..base
+                },
+                now,
+            )
+            .await?;
+            Some(refresh)
+        } else {
+            None
+        };
+        let id_token = if i.scope.split_whitespace().any(|s| s == "openid") {
+            Some(self.sign_jwt(&self.id_token_claims(&i, now)).await?)
+        } else {
+            None
+        };
         Ok(IssuedTokens {
             access_token: access,
             refresh_token: refresh,
+            id_token,
             expires_in: self.settings.access_token_seconds,
-            scope: scope.to_string(),
+            scope: i.scope.to_string(),
         })
+    }
+
+    /// OpenID Connect Core §2: the ID token's claims. Without an app (a clientless password
+    /// grant) the audience is the issuer itself.
+    fn id_token_claims(&self, i: &Issue<'_>, now: DateTime<Utc>) -> serde_json::Value {
+        let mut claims = serde_json::json!({
+            "iss": i.issuer,
+            "sub": i.user.ssid,
+            "aud": i.client_id.unwrap_or(i.issuer),
+            "iat": now.timestamp(),
+            "exp": now.timestamp() + self.settings.access_token_seconds,
+            "name": i.user.full_name,
+            "preferred_username": i.user.id,
+        });
+        if let Some(email) = &i.user.email {
+            claims["email"] = email.clone().into();
+        }
+        if let Some(nonce) = i.nonce {
+            claims["nonce"] = nonce.into();
+        }
+        if let Some(t) = i.auth_time {
+            claims["auth_time"] = t.timestamp().into();
+        }
+        claims
     }
 
     /// Resolves an access token to its caller.
@@ -209,13 +211,7 @@ impl Dossier {
         if !user.active || user.is_locked {
             return Err(invalid());
         }
-        let is_admin = dossier_store::groups::is_member(&mut conn, ADMIN_GROUP, &user.id).await?;
-        let mut identity_admin = false;
-        for m in dossier_store::roles::memberships(&mut conn, &user.id).await? {
-            if let Some(role) = dossier_store::roles::get(&mut conn, &m.library, &m.role).await? {
-                identity_admin |= role.is_admin();
-            }
-        }
+        let (is_admin, identity_admin) = self.identity_rights(&mut conn, &user.id).await?;
         Ok(Caller {
             user_id: user.id,
             full_name: user.full_name,
@@ -223,18 +219,80 @@ impl Dossier {
             is_admin,
             identity_admin,
             scope: stored.scope,
-            client_id: None,
+            client_id: stored.client_id,
             address: None,
         })
     }
 
-    /// Revokes an access or refresh token and everything issued with it.
-    pub async fn revoke(&self, token: &str) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        if let Some(stored) = dossier_store::tokens::get(tx.conn(), &token_hash(token)).await? {
-            dossier_store::tokens::delete_family(tx.conn(), &stored.family).await?;
+    /// A stored token, live or not, for introspection and revocation.
+    pub(crate) async fn token_info(&self, token: &str) -> Result<Option<TokenInfo>> {
+        if token.is_empty() || token.len() > 512 {
+            return Ok(None);
         }
-        tx.commit().await
+        let mut conn = self.store.read().await?;
+        let Some(rec) = dossier_store::tokens::record(&mut conn, &token_hash(token)).await? else {
+            return Ok(None);
+        };
+        let Some(user) = dossier_store::users::get(&mut conn, &rec.token.user_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(TokenInfo {
+            kind: rec.token.kind,
+            user,
+            scope: rec.token.scope,
+            client_id: rec.token.client_id,
+            issued_at: rec.created_at,
+            expires_at: rec.token.expires_at,
+        }))
+    }
+
+    /// Revokes an access or refresh token and everything issued with it (its family).
+    /// Returns whether a token was found.
+    pub(crate) async fn revoke_family(&self, token: &str, address: Option<&str>) -> Result<bool> {
+        let mut tx = self.store.begin().await?;
+        let Some(stored) = dossier_store::tokens::get(tx.conn(), &token_hash(token)).await? else {
+            return Ok(false);
+        };
+        let revoked = dossier_store::tokens::delete_family(tx.conn(), &stored.family).await?;
+        self.audit_subject(
+            tx.conn(),
+            Some(&stored.user_id),
+            address,
+            crate::identity::Audit {
+                action: "token.revoke",
+                target: Some(stored.user_id.clone()),
+                outcome: AuditOutcome::Success,
+                detail: serde_json::json!({"kind": stored.kind, "client_id": stored.client_id, "tokens": revoked}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// An audit record whose actor is known only by id (sign-ins, tokens).
+    pub(crate) async fn audit_subject(
+        &self,
+        conn: &mut AnyConnection,
+        actor: Option<&str>,
+        address: Option<&str>,
+        a: crate::identity::Audit<'_>,
+    ) -> Result<()> {
+        dossier_store::audit::append(
+            conn,
+            &dossier_core::identity::AuditRecord {
+                seq: 0,
+                customer_id: self.settings.customer_id,
+                at: self.now(),
+                actor: actor.map(str::to_string),
+                action: a.action.to_string(),
+                target: a.target,
+                outcome: a.outcome,
+                address: address.map(str::to_string),
+                detail: a.detail.to_string(),
+            },
+        )
+        .await
     }
 
     /// Sets a user's password from the command line (`admin set-password`, `user passwd`):

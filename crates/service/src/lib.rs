@@ -4,6 +4,7 @@
 //! functions, so a rule lives in exactly one place.
 
 pub mod access;
+pub mod apps;
 pub mod auth;
 pub mod bootstrap;
 pub mod catalog;
@@ -13,8 +14,12 @@ pub mod documents;
 mod events;
 pub mod identity;
 pub mod libraries;
+pub mod oauth;
 pub mod profile;
 pub mod security;
+pub mod signin;
+pub mod signing;
+mod throttle;
 pub mod trustees;
 pub mod walls;
 
@@ -48,6 +53,18 @@ pub struct Settings {
     pub customer_id: i64,
     pub access_token_seconds: i64,
     pub refresh_token_seconds: i64,
+    /// Failed sign-ins that lock an account (0: never lock).
+    pub lockout_threshold: i64,
+    /// Failed sign-ins tolerated per account and per client address within the window
+    /// before further attempts get 429 (0: no limit).
+    pub signin_failures_per_account: usize,
+    pub signin_failures_per_address: usize,
+    pub signin_window_seconds: i64,
+    /// Age at which the ID-token signing key is replaced (0: only `dossier keys rotate`).
+    pub signing_key_rotation_days: i64,
+    /// The external base URL (`https://dms.example.com`), when a proxy hides it; otherwise
+    /// the issuer is taken from each request's Host and X-Forwarded-Proto.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -56,6 +73,12 @@ impl Default for Settings {
             customer_id: 1,
             access_token_seconds: 1800,
             refresh_token_seconds: 30 * 24 * 3600,
+            lockout_threshold: 5,
+            signin_failures_per_account: 10,
+            signin_failures_per_address: 50,
+            signin_window_seconds: 300,
+            signing_key_rotation_days: 90,
+            public_url: None,
         }
     }
 }
@@ -87,6 +110,8 @@ pub struct Dossier {
     pub settings: Settings,
     /// Readable sets per (library, user), see `access`.
     pub(crate) access: Arc<access::AccessCache>,
+    /// The authorization server's per-node state (sign-in throttling).
+    pub(crate) oauth: Arc<oauth::Runtime>,
 }
 
 impl Dossier {
@@ -100,6 +125,7 @@ impl Dossier {
             store,
             blobs,
             clock,
+            oauth: Arc::new(oauth::Runtime::new(&settings)),
             settings,
             access: Arc::default(),
         }

@@ -4,6 +4,7 @@
 //! (`Store::read`). Rules (validation, access, events) live in the service layer, not here.
 
 pub mod acl;
+pub mod apps;
 pub mod audit;
 mod batch;
 pub mod blobs;
@@ -13,6 +14,7 @@ pub mod documents;
 pub mod events;
 pub mod groups;
 pub mod history;
+pub mod keys;
 pub mod libraries;
 pub mod nvps;
 pub mod roles;

@@ -13,6 +13,15 @@ pub struct StoredToken {
     pub scope: String,
     pub family: String,
     pub expires_at: DateTime<Utc>,
+    /// The app the token was issued to; `None` for a password grant without a client.
+    pub client_id: Option<String>,
+}
+
+/// A stored token as read back, with when it was issued.
+#[derive(Clone, Debug)]
+pub struct TokenRecord {
+    pub token: StoredToken,
+    pub created_at: DateTime<Utc>,
 }
 
 pub async fn insert(
@@ -21,7 +30,7 @@ pub async fn insert(
     t: &StoredToken,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    Sql::new("INSERT INTO tokens (token_hash, kind, user_id, scope, family, expires_at, created_at) VALUES (")
+    Sql::new("INSERT INTO tokens (token_hash, kind, user_id, scope, family, expires_at, client_id, created_at) VALUES (")
         .bind(hash)
         .push(", ")
         .bind(t.kind.as_str())
@@ -34,6 +43,8 @@ pub async fn insert(
         .push(", ")
         .bind(t.expires_at)
         .push(", ")
+        .bind(t.client_id.clone())
+        .push(", ")
         .bind(now)
         .push(")")
         .execute(conn)
@@ -42,20 +53,29 @@ pub async fn insert(
 }
 
 pub async fn get(conn: &mut AnyConnection, hash: &str) -> Result<Option<StoredToken>> {
-    let Some(row) =
-        Sql::new("SELECT kind, user_id, scope, family, expires_at FROM tokens WHERE token_hash = ")
-            .bind(hash)
-            .fetch_optional(conn)
-            .await?
+    Ok(record(conn, hash).await?.map(|r| r.token))
+}
+
+pub async fn record(conn: &mut AnyConnection, hash: &str) -> Result<Option<TokenRecord>> {
+    let Some(row) = Sql::new(
+        "SELECT kind, user_id, scope, family, expires_at, client_id, created_at FROM tokens WHERE token_hash = ",
+    )
+    .bind(hash)
+    .fetch_optional(conn)
+    .await?
     else {
         return Ok(None);
     };
-    Ok(Some(StoredToken {
-        kind: row.try_get("kind").db()?,
-        user_id: row.try_get("user_id").db()?,
-        scope: row.try_get("scope").db()?,
-        family: row.try_get("family").db()?,
-        expires_at: get_ts(&row, "expires_at")?,
+    Ok(Some(TokenRecord {
+        token: StoredToken {
+            kind: row.try_get("kind").db()?,
+            user_id: row.try_get("user_id").db()?,
+            scope: row.try_get("scope").db()?,
+            family: row.try_get("family").db()?,
+            expires_at: get_ts(&row, "expires_at")?,
+            client_id: row.try_get("client_id").db()?,
+        },
+        created_at: get_ts(&row, "created_at")?,
     }))
 }
 
@@ -86,6 +106,14 @@ pub async fn delete_expired(conn: &mut AnyConnection, now: DateTime<Utc>) -> Res
 pub async fn delete_for_user(conn: &mut AnyConnection, user: &str) -> Result<u64> {
     Sql::new("DELETE FROM tokens WHERE user_id = ")
         .bind(user.to_uppercase())
+        .execute(conn)
+        .await
+}
+
+/// Revokes every token issued to an app (when the app is revoked or disabled).
+pub async fn delete_for_client(conn: &mut AnyConnection, client_id: &str) -> Result<u64> {
+    Sql::new("DELETE FROM tokens WHERE client_id = ")
+        .bind(client_id)
         .execute(conn)
         .await
 }

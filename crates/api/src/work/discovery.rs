@@ -24,19 +24,32 @@ pub async fn discovery(
         .get("x-forwarded-proto")
         .and_then(|h| h.to_str().ok())
         .unwrap_or("http");
-    let preferred = libraries
-        .first()
+    let user = state.dossier.user(&caller, "me").await?;
+    // The user's own preferred library when it is one they can see, else the first.
+    let preferred = user
+        .preferred_library
+        .as_deref()
+        .and_then(|p| {
+            libraries
+                .iter()
+                .find(|l| l.id.as_str().eq_ignore_ascii_case(p))
+        })
+        .or_else(|| libraries.first())
         .map(|l| l.id.to_string())
         .unwrap_or_default();
-    Ok(reply::data(json!({
+    let mut body = json!({
         "auth_status": "authenticated",
         "capabilities": ["oauth"],
         "dms_version": env!("CARGO_PKG_VERSION"),
-        "user": {"customer_id": caller.customer_id, "id": caller.user_id, "name": caller.full_name, "user_type": "enterprise", "is_admin": caller.is_admin},
+        "user": {"customer_id": caller.customer_id, "id": caller.user_id, "name": caller.full_name, "email": user.email, "ssid": user.ssid, "user_type": "enterprise", "is_admin": caller.is_admin},
         "versions": [{"name": "v2", "url": format!("{scheme}://{host}/work/api/v2"), "version": "2.1"}],
         "work": {
             "libraries": libraries.iter().map(|l| json!({"alias": l.id.as_str(), "type": "worksite", "status": "ready", "attributes": {"knowledge": false}, "is_classic_client_compatible": true})).collect::<Vec<_>>(),
             "preferred_library": preferred,
         }
-    })))
+    });
+    if let Some(app) = &caller.client_id {
+        body["app"] = json!({"id": app});
+    }
+    Ok(reply::data(body))
 }

@@ -1,6 +1,7 @@
 //! The iManage Work API v2. Routes are relative to `/work/api/v2` (also served at
 //! `/api/v2`); `L` below is `/customers/{customer}/libraries/{library}`.
 
+pub mod apps;
 pub mod catalog;
 pub mod containers;
 pub mod content;
@@ -70,6 +71,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .delete(walls::delete),
         )
         .route(&format!("{l}/walls/{{wall}}/report"), get(walls::report))
+        .route(
+            "/customers/{customer}/apps",
+            get(apps::list).post(apps::create),
+        )
+        .route(
+            "/customers/{customer}/apps/{id}",
+            get(apps::get_one).patch(apps::update).delete(apps::revoke),
+        )
         .route(&format!("{l}/classes"), get(catalog::classes))
         .route(
             &format!("{l}/classes/{{class}}/subclasses"),

@@ -23,7 +23,6 @@ async fn password_grant_and_rotating_refresh_tokens() {
             ("grant_type", "password"),
             ("username", "admin"),
             ("password", ADMIN_PASSWORD),
-            ("client_id", "x"),
         ],
     )
     .await;

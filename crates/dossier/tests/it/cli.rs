@@ -268,7 +268,16 @@ async fn users_and_groups_are_managed_from_the_command_line() {
     let config = dossier::config::load(None, &env, &flags).unwrap();
     let dossier = dossier::open(&config).await.unwrap();
     let tokens = dossier
-        .password_grant("jdoe", "jane-new-password", Some("admin"))
+        .password_grant(
+            None,
+            "jdoe",
+            "jane-new-password",
+            Some("admin"),
+            &dossier_service::oauth::GrantContext {
+                issuer: "http://localhost".into(),
+                address: None,
+            },
+        )
         .await
         .unwrap();
     let caller = dossier.authenticate(&tokens.access_token).await.unwrap();

@@ -14,6 +14,7 @@ mod events;
 mod harness;
 mod identity;
 mod lookups;
+mod oauth;
 mod schema;
 mod scim;
 mod security_model;

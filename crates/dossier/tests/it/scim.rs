@@ -253,13 +253,17 @@ async fn scim_needs_a_scim_or_admin_token_of_an_identity_administrator() {
     };
     assert_eq!(admin_scoped.get("/Users").await.status, StatusCode::OK);
 
-    // A user who is not an administrator gets 403 even with the scim scope.
+    // A user who is not an administrator is refused the scim scope by the token
+    // endpoint, and gets 403 with the tokens it can have.
     scim.user(
         "clerk",
         json!({"password": "clerk-password-1", "displayName": "A Clerk"}),
     )
     .await;
     let (status, t) = token(&s, "clerk", "clerk-password-1", "scim").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{t}");
+    assert_eq!(t["error"], "invalid_scope");
+    let (status, t) = token(&s, "clerk", "clerk-password-1", "user").await;
     assert_eq!(status, StatusCode::OK, "{t}");
     let clerk = Scim {
         s: &s,
