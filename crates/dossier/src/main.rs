@@ -307,15 +307,8 @@ async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
 }
 
 async fn app(task: AppTask, config: &Config) -> Result<ExitCode, String> {
-    let dossier = dossier::open(config).await.map_err(|e| e.to_string())?;
-    dossier
-        .bootstrap(config.admin_password.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
-    let caller = dossier
-        .command_line_caller()
-        .await
-        .map_err(|e| e.to_string())?;
+    let dossier = opened(config).await?;
+    let caller = dossier_service::Caller::console(dossier.settings.customer_id);
     let result = match task {
         AppTask::Add {
             name,

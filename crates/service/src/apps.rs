@@ -338,26 +338,6 @@ impl Dossier {
         dossier_store::apps::delete_codes(conn, client_id, self.now()).await?;
         dossier_store::tokens::delete_for_client(conn, client_id).await
     }
-
-    /// The caller the command line acts as: the bootstrapped administrator, with the admin
-    /// scope (`dossier app …`, run by whoever holds the server's configuration).
-    pub async fn command_line_caller(&self) -> Result<Caller> {
-        let mut conn = self.store.read().await?;
-        let admin = dossier_store::users::get(&mut conn, "ADMIN")
-            .await?
-            .ok_or_else(|| DomainError::not_found("user ADMIN"))?;
-        let (is_admin, identity_admin) = self.identity_rights(&mut conn, &admin.id).await?;
-        Ok(Caller {
-            user_id: admin.id,
-            full_name: admin.full_name,
-            customer_id: admin.customer_id,
-            is_admin,
-            identity_admin,
-            scope: "admin".into(),
-            client_id: None,
-            address: Some("command line".into()),
-        })
-    }
 }
 
 #[cfg(test)]
