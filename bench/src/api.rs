@@ -47,6 +47,11 @@ async fn expect_json(resp: reqwest::Response, what: &str) -> R<Value> {
 impl Api {
     /// Logs in as the administrator with the OAuth password grant.
     pub async fn login(base: &str) -> R<Api> {
+        Self::login_as(base, "admin", ADMIN_PASSWORD, "user").await
+    }
+
+    /// Logs in as `user` with the password grant and the given scopes.
+    pub async fn login_as(base: &str, user: &str, password: &str, scope: &str) -> R<Api> {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
             .timeout(Duration::from_secs(3600))
@@ -55,7 +60,7 @@ impl Api {
             .post(format!("{base}/auth/oauth2/token"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
-                "grant_type=password&username=admin&password={ADMIN_PASSWORD}"
+                "grant_type=password&username={user}&password={password}&scope={scope}"
             ))
             .send()
             .await?;
@@ -86,7 +91,17 @@ impl Api {
             .header("X-Auth-Token", &self.token)
     }
 
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+    /// A request to a path under `/work/api/v2/customers/1` (customer level).
+    pub fn customer(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(
+                method,
+                format!("{}/work/api/v2/customers/1{path}", self.base),
+            )
+            .header("X-Auth-Token", &self.token)
+    }
+
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.http
             .post(self.url(path))
             .header("X-Auth-Token", &self.token)

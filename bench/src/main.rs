@@ -7,6 +7,7 @@ mod api;
 mod ingest;
 mod payload;
 mod read;
+mod security;
 mod server;
 mod stats;
 mod upload_rss;
@@ -55,6 +56,8 @@ enum Command {
     UploadRss(upload_rss::Args),
     /// Profile GETs and folder listings in a library of N documents, against direct SELECTs.
     Read(read::Args),
+    /// Permission-trimmed listing and counting at scale, and how fast a security change shows.
+    Security(security::Args),
     /// Every benchmark in turn, with default settings.
     All,
 }
@@ -135,10 +138,12 @@ fn main() -> ExitCode {
             Command::Ingest(a) => ingest::run(&env, a).await,
             Command::UploadRss(a) => upload_rss::run(&env, a).await,
             Command::Read(a) => read::run(&env, a).await,
+            Command::Security(a) => security::run(&env, a).await,
             Command::All => {
                 ingest::run(&env, ingest::Args::default()).await?;
                 upload_rss::run(&env, upload_rss::Args::default()).await?;
-                read::run(&env, read::Args::default()).await
+                read::run(&env, read::Args::default()).await?;
+                security::run(&env, security::Args::default()).await
             }
         }
     });

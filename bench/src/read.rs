@@ -66,9 +66,9 @@ impl Layout {
 const GRACE: Duration = Duration::from_secs(120);
 
 /// One fixed-duration run of one kind of lookup.
-struct Run {
-    latencies: Latencies,
-    errors: usize,
+pub(crate) struct Run {
+    pub(crate) latencies: Latencies,
+    pub(crate) errors: usize,
     first_error: Option<String>,
     /// Requests abandoned at the end of the grace period (their time so far is counted in
     /// the latencies as a lower bound).
@@ -78,13 +78,13 @@ struct Run {
 
 impl Run {
     /// Completed requests per second.
-    fn per_s(&self) -> f64 {
+    pub(crate) fn per_s(&self) -> f64 {
         (self.latencies.count() - self.unfinished) as f64 / self.elapsed.as_secs_f64()
     }
 }
 
 /// A lookup: given a random number, make one request.
-type Op = Arc<dyn Fn(u64) -> BoxFuture<'static, R<()>> + Send + Sync>;
+pub(crate) type Op = Arc<dyn Fn(u64) -> BoxFuture<'static, R<()>> + Send + Sync>;
 
 pub async fn run(env: &Env, args: Args) -> R<()> {
     let docs = args
@@ -295,7 +295,7 @@ fn file_size(db: &Path) -> u64 {
         .sum()
 }
 
-fn report(what: &str, via: &str, r: &Run) {
+pub(crate) fn report(what: &str, via: &str, r: &Run) {
     println!(
         "  {what:<16} {via:<24} {:>9} req/s  p50 {:>7} ms  p99 {:>7} ms  ({} requests in {:.1} s, {} errors{})",
         fig(r.per_s()),
@@ -320,7 +320,7 @@ fn report(what: &str, via: &str, r: &Run) {
 }
 
 /// Column names of a table, in order.
-async fn columns(conn: &mut SqliteConnection, table: &str) -> R<Vec<String>> {
+pub(crate) async fn columns(conn: &mut SqliteConnection, table: &str) -> R<Vec<String>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
     )))
@@ -333,7 +333,7 @@ async fn columns(conn: &mut SqliteConnection, table: &str) -> R<Vec<String>> {
 }
 
 /// `t.col` for every column, with some replaced by expressions.
-fn select_list(cols: &[String], replace: &[(&str, String)]) -> String {
+pub(crate) fn select_list(cols: &[String], replace: &[(&str, String)]) -> String {
     cols.iter()
         .map(|c| {
             replace
@@ -474,7 +474,7 @@ async fn seed(db: &Path, docs: u64, template_folder: i64, template_doc: i64) -> 
 }
 
 /// Runs `op` from `clients` concurrent workers for `duration`, after a one-second warm-up.
-async fn measure(clients: usize, duration: Duration, op: Op) -> R<Run> {
+pub(crate) async fn measure(clients: usize, duration: Duration, op: Op) -> R<Run> {
     drive(clients, Duration::from_secs(1), op.clone()).await?;
     drive(clients, duration, op).await
 }
