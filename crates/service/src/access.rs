@@ -15,10 +15,10 @@ use std::sync::{Arc, Mutex};
 
 use dossier_core::access::{Acl, Principal, access, acl_access};
 use dossier_core::identity::{ADMIN_GROUP, AuditOutcome};
-use dossier_core::walls::{WallFacts, denied_scopes};
+use dossier_core::walls::{WallFacts, WallScope, denied_scopes};
 use dossier_core::{AccessLevel, DomainError, LibraryId};
 use dossier_store::AnyConnection;
-use dossier_store::acl::Visible;
+use dossier_store::acl::{Denied, Visible};
 use dossier_store::groups::GroupFilter;
 use serde_json::json;
 
@@ -259,10 +259,11 @@ impl Dossier {
         }
         let p = principal(&mut conn, caller).await?;
         let walls = dossier_store::walls::list(&mut conn, library.as_str()).await?;
-        let denied = Arc::new(denied_scopes(&p, &walls));
+        let denied = Arc::new(flatten(&mut conn, library, &denied_scopes(&p, &walls)).await?);
         let visible = if p.is_admin {
             // Administrators read every ACL; only walls narrow what they list.
             (!denied.is_empty()).then(|| Visible {
+                library: library.as_str().to_string(),
                 keys: None,
                 user: caller.user_id.clone(),
                 denied,
@@ -285,6 +286,7 @@ impl Dossier {
                 .map(|(o, _)| o.key)
                 .collect();
             Some(Visible {
+                library: library.as_str().to_string(),
                 keys: Some(Arc::new(keys)),
                 user: caller.user_id.clone(),
                 denied,
@@ -415,6 +417,28 @@ pub(crate) async fn set_document_security(
     security_changed(conn, caller, now, library, doc.id.to_string()).await
 }
 
+/// The scopes walls close to a caller, flattened for queries (`acl::Denied`).
+async fn flatten(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    scopes: &[WallScope],
+) -> Result<Denied> {
+    let mut d = Denied::default();
+    for s in scopes {
+        match s {
+            WallScope::Client(c) => d.clients.push(c.clone()),
+            WallScope::Matter(c, m) => d.matters.push((c.clone(), m.clone())),
+            WallScope::Workspace(w) => d.workspaces.push(*w),
+        }
+    }
+    d.workspaces.extend(
+        dossier_store::acl::workspaces_matching(conn, library, &d.clients, &d.matters).await?,
+    );
+    d.workspaces.sort_unstable();
+    d.workspaces.dedup();
+    Ok(d)
+}
+
 /// Whether an object passes a list's visibility filter, decided in memory (for paths):
 /// the same conditions `Visible::push_filter` writes in SQL.
 pub(crate) fn admits(v: &Visible, acl: i64, owner: &str, facts: &WallFacts<'_>) -> bool {
@@ -422,5 +446,15 @@ pub(crate) fn admits(v: &Visible, acl: i64, owner: &str, facts: &WallFacts<'_>) 
         .keys
         .as_ref()
         .is_none_or(|keys| keys.binary_search(&acl).is_ok() || owner.eq_ignore_ascii_case(&v.user));
-    acl_ok && !v.denied.iter().any(|scope| scope.covers(facts))
+    let d = &v.denied;
+    let client = facts.client.unwrap_or_default();
+    let walled = d.clients.iter().any(|c| c.eq_ignore_ascii_case(client))
+        || d.matters.iter().any(|(c, m)| {
+            c.eq_ignore_ascii_case(client)
+                && facts.matter.is_some_and(|fm| fm.eq_ignore_ascii_case(m))
+        })
+        || facts
+            .workspace
+            .is_some_and(|w| d.workspaces.binary_search(&w).is_ok());
+    acl_ok && !walled
 }

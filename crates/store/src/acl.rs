@@ -212,12 +212,30 @@ pub async fn resolve_pending(conn: &mut AnyConnection) -> Result<u64> {
 
 /// A caller's readable set for list queries: the ACL keys it may read (`None`: every
 /// key, for administrators), its login id (owners and authors see their own objects
-/// whatever the ACL says) and the scopes ethical walls close to it (these win over both).
+/// whatever the ACL says) and what ethical walls close to it (these win over both).
 #[derive(Clone, Debug)]
 pub struct Visible {
+    pub library: String,
     pub keys: Option<std::sync::Arc<Vec<i64>>>,
     pub user: String,
-    pub denied: std::sync::Arc<Vec<dossier_core::walls::WallScope>>,
+    pub denied: std::sync::Arc<Denied>,
+}
+
+/// What walls shut a caller out of, flattened so a query needs three conditions however
+/// many walls there are: objects with these clients, or client and matter pairs, in their
+/// own profile, and everything in these workspaces (walled workspaces and the workspaces
+/// whose own client or matter a wall names).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Denied {
+    pub clients: Vec<String>,
+    pub matters: Vec<(String, String)>,
+    pub workspaces: Vec<i64>,
+}
+
+impl Denied {
+    pub fn is_empty(&self) -> bool {
+        self.clients.is_empty() && self.matters.is_empty() && self.workspaces.is_empty()
+    }
 }
 
 /// Which table a visibility filter is applied to.
@@ -227,16 +245,20 @@ pub enum Listed {
     Containers,
 }
 
+fn int_list(values: &[i64]) -> String {
+    values
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 impl Visible {
-    /// Appends the readable-set conditions for rows of `table` aliased `alias` (or
-    /// unaliased when empty). The keys are integers this server computed, written inline:
-    /// a readable set can hold more keys than a statement may have parameters.
+    /// Appends the readable-set conditions for rows of `table` aliased `alias`. Keys and
+    /// workspace numbers are integers this server computed, written inline: a readable set
+    /// can hold more keys than a statement may have parameters.
     pub fn push_filter(&self, sql: &mut Sql, table: Listed, alias: &str) {
-        let p = if alias.is_empty() {
-            String::new()
-        } else {
-            format!("{alias}.")
-        };
+        let p = format!("{alias}.");
         let owner = match table {
             Listed::Documents => "author",
             Listed::Containers => "owner",
@@ -244,63 +266,46 @@ impl Visible {
         if let Some(keys) = &self.keys {
             sql.push(" AND (");
             if !keys.is_empty() {
-                let list = keys
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
-                sql.push(&format!("{p}acl IN ({list}) OR "));
+                sql.push(&format!("{p}acl IN ({}) OR ", int_list(keys)));
             }
             sql.push(&format!("{p}{owner} = "))
                 .bind(self.user.as_str())
                 .push(")");
         }
-        for scope in self.denied.iter() {
-            use dossier_core::walls::WallScope;
-            // Client and matter walls cover a matching object and everything in (or filed
-            // in) a matching workspace: `covered` writes the second half, with `w` the
-            // workspace row.
-            let in_workspaces = match table {
-                Listed::Containers => format!(
-                    "{p}workspace IN (SELECT w.number FROM containers w WHERE w.library = {p}library AND w.kind = 'workspace' AND "
-                ),
-                Listed::Documents => format!(
-                    "{p}number IN (SELECT wf.document FROM filings wf JOIN containers wc ON wc.library = wf.library AND wc.number = wf.folder JOIN containers w ON w.library = wc.library AND w.number = wc.workspace WHERE wf.is_reference = 0 AND wf.library = {p}library AND "
-                ),
-            };
-            match scope {
-                WallScope::Client(c) => {
-                    sql.push(&format!(" AND NOT (COALESCE({p}c1, '') = "))
-                        .bind(c.as_str())
-                        .push(" OR ")
-                        .push(&in_workspaces)
-                        .push("COALESCE(w.c1, '') = ")
-                        .bind(c.as_str())
-                        .push("))");
+        let d = &self.denied;
+        if !d.clients.is_empty() {
+            sql.push(&format!(" AND COALESCE({p}c1, '') NOT IN ("))
+                .bind_list(d.clients.iter().map(String::as_str))
+                .push(")");
+        }
+        if !d.matters.is_empty() {
+            sql.push(&format!(
+                " AND (COALESCE({p}c1, ''), COALESCE({p}c2, '')) NOT IN (VALUES "
+            ));
+            for (i, (c, m)) in d.matters.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
                 }
-                WallScope::Matter(c, m) => {
-                    sql.push(&format!(" AND NOT ((COALESCE({p}c1, '') = "))
-                        .bind(c.as_str())
-                        .push(&format!(" AND COALESCE({p}c2, '') = "))
-                        .bind(m.as_str())
-                        .push(") OR ")
-                        .push(&in_workspaces)
-                        .push("COALESCE(w.c1, '') = ")
-                        .bind(c.as_str())
-                        .push(" AND COALESCE(w.c2, '') = ")
-                        .bind(m.as_str())
-                        .push("))");
+                sql.push("(")
+                    .bind(c.as_str())
+                    .push(", ")
+                    .bind(m.as_str())
+                    .push(")");
+            }
+            sql.push(")");
+        }
+        if !d.workspaces.is_empty() {
+            let list = int_list(&d.workspaces);
+            match table {
+                Listed::Containers => {
+                    sql.push(&format!(" AND {p}workspace NOT IN ({list})"));
                 }
-                WallScope::Workspace(w) => match table {
-                    Listed::Containers => {
-                        sql.push(&format!(" AND {p}workspace <> ")).bind(*w);
-                    }
-                    Listed::Documents => {
-                        sql.push(&format!(" AND {p}number NOT IN (SELECT wf.document FROM filings wf JOIN containers wc ON wc.library = wf.library AND wc.number = wf.folder WHERE wf.is_reference = 0 AND wf.library = {p}library AND wc.workspace = "))
-                            .bind(*w)
-                            .push(")");
-                    }
-                },
+                Listed::Documents => {
+                    // Not correlated with the outer row, so it is evaluated once.
+                    sql.push(&format!(" AND {p}number NOT IN (SELECT wf.document FROM filings wf JOIN containers wc ON wc.library = wf.library AND wc.number = wf.folder WHERE wf.is_reference = 0 AND wf.library = "))
+                        .bind(self.library.as_str())
+                        .push(&format!(" AND wc.workspace IN ({list}))"));
+                }
             }
         }
     }
@@ -322,4 +327,39 @@ pub async fn set_document_default(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The workspaces of a library whose own client is one of `clients`, or whose client and
+/// matter are one of `matters` (for flattening walls).
+pub async fn workspaces_matching(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    clients: &[String],
+    matters: &[(String, String)],
+) -> Result<Vec<i64>> {
+    let mut names: Vec<&str> = clients.iter().map(String::as_str).collect();
+    names.extend(matters.iter().map(|(c, _)| c.as_str()));
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows =
+        Sql::new("SELECT number, c1, c2 FROM containers WHERE kind = 'workspace' AND library = ")
+            .bind(library.as_str())
+            .push(" AND c1 IN (")
+            .bind_list(names)
+            .push(")")
+            .fetch_all(conn)
+            .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let c1: Option<String> = r.try_get("c1").db()?;
+        let c2: Option<String> = r.try_get("c2").db()?;
+        let c1 = c1.unwrap_or_default();
+        let hit = clients.contains(&c1)
+            || c2.is_some_and(|m| matters.iter().any(|(c, mm)| *c == c1 && *mm == m));
+        if hit {
+            out.push(r.try_get("number").db()?);
+        }
+    }
+    Ok(out)
 }
