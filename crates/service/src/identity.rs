@@ -333,7 +333,21 @@ impl Dossier {
         }
         self.check_preferred_library(tx.conn(), &user).await?;
         dossier_store::users::insert(tx.conn(), &user).await?;
-        for (library, role) in &new.libraries {
+        // A user needs a library to work in: without named ones, the preferred library,
+        // else the bootstrapped default library (SCIM and other directories name none).
+        let mut libraries = new.libraries.clone();
+        if libraries.is_empty() {
+            let all = dossier_store::libraries::list(tx.conn(), caller.customer_id).await?;
+            let default = all
+                .iter()
+                .find(|l| l.id.as_str() == crate::bootstrap::DEFAULT_LIBRARY)
+                .or(all.first())
+                .map(|l| l.id.as_str().to_string());
+            if let Some(lib) = user.preferred_library.clone().or(default) {
+                libraries.push((lib, None));
+            }
+        }
+        for (library, role) in &libraries {
             self.join_in(tx.conn(), library, &id, role.as_deref())
                 .await?;
         }
@@ -344,7 +358,7 @@ impl Dossier {
                 action: "user.create",
                 target: Some(id.clone()),
                 outcome: AuditOutcome::Success,
-                detail: json!({"after": user_snapshot(&user), "libraries": new.libraries.iter().map(|(l, _)| l).collect::<Vec<_>>()}),
+                detail: json!({"after": user_snapshot(&user), "libraries": libraries.iter().map(|(l, _)| l).collect::<Vec<_>>()}),
             },
         )
         .await?;

@@ -7,7 +7,9 @@ use dossier_store::AnyConnection;
 use crate::{Caller, Dossier, Result};
 
 /// Resolves a library the caller addresses by customer and alias. An unknown customer or
-/// library is a 404, as is one of another customer.
+/// library is a 404, as is one of another customer, and one the caller is not a member of
+/// (administrators are members of every library of their customer): the library's public
+/// objects are for its users, not the whole customer's.
 pub async fn resolve(
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -22,6 +24,13 @@ pub async fn resolve(
     dossier_store::libraries::get(conn, customer_id, &id)
         .await?
         .ok_or_else(|| DomainError::not_found(format!("library {library}")))?;
+    if !caller.is_admin
+        && dossier_store::roles::membership_of(conn, id.as_str(), &caller.user_id)
+            .await?
+            .is_none()
+    {
+        return Err(DomainError::not_found(format!("library {library}")));
+    }
     Ok(id)
 }
 
@@ -31,7 +40,15 @@ impl Dossier {
             return Err(DomainError::not_found(format!("customer {customer_id}")));
         }
         let mut conn = self.store.read().await?;
-        dossier_store::libraries::list(&mut conn, customer_id).await
+        let all = dossier_store::libraries::list(&mut conn, customer_id).await?;
+        if caller.is_admin {
+            return Ok(all);
+        }
+        let mine = dossier_store::roles::memberships(&mut conn, &caller.user_id).await?;
+        Ok(all
+            .into_iter()
+            .filter(|l| mine.iter().any(|m| m.library == l.id.as_str()))
+            .collect())
     }
 
     pub async fn library(

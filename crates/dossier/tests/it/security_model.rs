@@ -1082,3 +1082,148 @@ async fn an_inheriting_upload_with_trustees_keeps_what_it_inherited_and_adds_the
     assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_member_of_one_library_reaches_nothing_in_another_whatever_ids_it_guesses() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "admin").await;
+    s.dossier()
+        .create_library("OTHER", "another library")
+        .await
+        .unwrap();
+    let v2 = format!("{}/work/api/v2/customers/1", s.base);
+    let (st, b) = call(
+        &s,
+        &admin,
+        Method::POST,
+        &format!("{v2}/users"),
+        Some(json!({"id": "INSIDER", "password": PASSWORD, "libraries": ["ACTIVE"]})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let other = format!("{v2}/libraries/OTHER");
+    let (st, ws) = call(
+        &s,
+        &admin,
+        Method::POST,
+        &format!("{other}/workspaces"),
+        Some(json!({"name": "public matter", "default_security": "public"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{ws}");
+    let ws = ws["data"]["id"].as_str().unwrap().to_string();
+    let (st, f) = call(
+        &s,
+        &admin,
+        Method::POST,
+        &format!("{other}/workspaces/{ws}/folders"),
+        Some(json!({"name": "docs"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{f}");
+    let folder = f["data"]["id"].as_str().unwrap().to_string();
+    let form = TestServer::upload_form(json!({}), "x.txt", b"other".to_vec());
+    let r = s
+        .http
+        .post(format!("{other}/folders/{folder}/documents"))
+        .header("X-Auth-Token", &admin)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let doc: Value = r.json().await.unwrap();
+    let doc = doc["data"]["id"].as_str().unwrap().to_string();
+
+    let t = s.login("INSIDER", PASSWORD).await;
+    let (_, libs) = call(&s, &t, Method::GET, &format!("{v2}/libraries"), None).await;
+    let aliases: Vec<&str> = libs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        aliases,
+        ["ACTIVE"],
+        "only the libraries the user belongs to"
+    );
+    for (method, url, body) in [
+        (Method::GET, format!("{other}/workspaces/{ws}"), None),
+        (Method::GET, format!("{other}/documents/{doc}"), None),
+        (
+            Method::GET,
+            format!("{other}/documents/{doc}/download"),
+            None,
+        ),
+        (Method::GET, format!("{other}/documents?total=true"), None),
+        (Method::GET, format!("{other}/workspaces"), None),
+        (
+            Method::GET,
+            format!("{other}/folders/{folder}/children"),
+            None,
+        ),
+        (Method::GET, format!("{other}/change-events"), None),
+        (
+            Method::PATCH,
+            format!("{other}/documents/{doc}"),
+            Some(json!({"comment": "x"})),
+        ),
+        (
+            Method::POST,
+            format!("{other}/workspaces"),
+            Some(json!({"name": "mine"})),
+        ),
+        (Method::DELETE, format!("{other}/folders/{folder}"), None),
+        // OTHER's ids under ACTIVE's URL name nothing.
+        (Method::GET, s.lib(&format!("/documents/{doc}")), None),
+        (Method::GET, s.lib(&format!("/workspaces/{ws}")), None),
+        // Another customer does not exist for this caller.
+        (
+            Method::GET,
+            format!(
+                "{}/work/api/v2/customers/2/libraries/ACTIVE/workspaces",
+                s.base
+            ),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("{}/work/api/v2/customers/2/users", s.base),
+            None,
+        ),
+    ] {
+        let (st, e) = call(&s, &t, method.clone(), &url, body).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{method} {url}: {e}");
+    }
+    // Nothing was written.
+    let (_, list) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &format!("{other}/workspaces?total=true"),
+        None,
+    )
+    .await;
+    assert_eq!(list["total_count"], 1);
+    // Joining the library opens its public matter.
+    let (st, _) = call(
+        &s,
+        &admin,
+        Method::PUT,
+        &format!("{v2}/users/INSIDER/libraries/OTHER"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = call(
+        &s,
+        &t,
+        Method::GET,
+        &format!("{other}/documents/{doc}"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    s.stop().await;
+}
