@@ -11,3 +11,7 @@ CREATE INDEX containers_by_acl ON containers (library, acl);
 CREATE INDEX documents_by_acl ON documents (library, acl, is_latest);
 CREATE INDEX trustees_by_principal ON trustees (library, trustee_type, trustee_id);
 CREATE INDEX events_by_item_type ON events (item_type, seq);
+-- Readable-set filters are (acl IN (…) OR author = me): an index on each side lets the
+-- planner union two index ranges instead of scanning every latest version.
+CREATE INDEX documents_by_author ON documents (library, author, is_latest);
+CREATE INDEX containers_by_owner ON containers (library, owner);
