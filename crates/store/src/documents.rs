@@ -344,11 +344,15 @@ fn push_pattern(sql: &mut Sql, col: &str, pattern: &Option<String>) {
 }
 
 fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
+    push_where_part(sql, library, f, crate::acl::Part::Both);
+}
+
+fn push_where_part(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter, part: crate::acl::Part) {
     sql.push(" WHERE d.library = ")
         .bind(library.as_str())
         .push(" AND d.is_latest = 1");
     if let Some(v) = &f.visible {
-        v.push_filter(sql, crate::acl::Listed::Documents, "d");
+        v.push_part(sql, crate::acl::Listed::Documents, "d", part);
     }
     if let Some(folders) = &f.folders {
         if folders.is_empty() {
@@ -445,6 +449,23 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
 }
 
 /// Latest versions matching `f`, in document-number order.
+/// Counts the documents matching `f`. A trimmed count is the sum of its two disjoint
+/// halves (readable by ACL; the caller's own beyond that), each driven by its own index.
+async fn count(conn: &mut AnyConnection, library: &LibraryId, f: &DocumentFilter) -> Result<i64> {
+    use crate::acl::Part;
+    let parts: &[Part] = match &f.visible {
+        Some(v) if v.keys.is_some() => &[Part::Granted, Part::OwnedOnly],
+        _ => &[Part::Both],
+    };
+    let mut total = 0;
+    for part in parts {
+        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM documents d");
+        push_where_part(&mut sql, library, f, *part);
+        total += sql.fetch_one(conn).await?.try_get::<i64, _>("n").db()?;
+    }
+    Ok(total)
+}
+
 pub async fn search(
     conn: &mut AnyConnection,
     library: &LibraryId,
@@ -452,9 +473,7 @@ pub async fn search(
     page: Page,
 ) -> Result<(Vec<Document>, Option<i64>)> {
     let total = if page.want_total {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM documents d");
-        push_where(&mut sql, library, f);
-        Some(sql.fetch_one(conn).await?.try_get::<i64, _>("n").db()?)
+        Some(count(conn, library, f).await?)
     } else {
         None
     };
