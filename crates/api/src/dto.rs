@@ -36,7 +36,7 @@ pub fn library(l: &Library) -> Value {
     json!({"id": l.id.as_str(), "alias": l.id.as_str(), "description": l.description, "type": "worksite", "is_hidden": l.is_hidden})
 }
 
-pub fn document(v: &DocumentView, caller: &Caller, include_operations: bool) -> Value {
+pub fn document(v: &DocumentView, caller: &Caller, ops: Option<&Operations>) -> Value {
     let d = &v.doc;
     let mut o = Map::new();
     let full_name = if d.extension.is_empty() {
@@ -95,28 +95,28 @@ pub fn document(v: &DocumentView, caller: &Caller, include_operations: bool) -> 
         o.insert("received_date".into(), opt_ts(e.received_date));
         o.insert("conversation_id".into(), json!(e.conversation_id));
     }
-    if include_operations {
-        o.insert(
-            "operations".into(),
-            operations(&Operations::of(v, caller), caller),
-        );
+    if let Some(ops) = ops {
+        o.insert("operations".into(), operations(ops, caller));
     }
     Value::Object(o)
 }
 
 pub fn operations(ops: &Operations, caller: &Caller) -> Value {
+    use dossier_core::AccessLevel;
     let edit = ops.editable;
+    let change = ops.level >= AccessLevel::ReadWrite;
     json!({
         "copy": true,
         "create_new_version": edit,
         "delete": edit && !ops.checked_out,
-        "lock": !ops.checked_out,
-        "unlock": ops.checked_out && (!ops.checked_out_by_other || caller.is_admin),
+        "lock": change && !ops.checked_out,
+        "unlock": change && ops.checked_out && (!ops.checked_out_by_other || caller.is_admin),
         "move": edit,
         "replace": edit,
         "update": edit,
-        "set_security": edit,
-        "checkout": !ops.checked_out,
+        "set_security": ops.level >= AccessLevel::FullAccess,
+        "checkout": change && !ops.checked_out,
+        "access_level": ops.level.as_str(),
     })
 }
 

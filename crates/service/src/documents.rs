@@ -100,6 +100,17 @@ impl Dossier {
         r: &DocumentRef,
         need: Need,
     ) -> Result<Document> {
+        Ok(self.document_and_level(conn, caller, r, need).await?.0)
+    }
+
+    /// As `document_for`, with the caller's access level.
+    pub(crate) async fn document_and_level(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        r: &DocumentRef,
+        need: Need,
+    ) -> Result<(Document, dossier_core::AccessLevel)> {
         let doc = load_document(conn, r).await?;
         let home = dossier_store::documents::home_workspaces(conn, &r.library, &[r.number])
             .await?
@@ -131,8 +142,8 @@ impl Dossier {
                     .and_then(|v| v.as_text()),
             },
         };
-        self.require(conn, caller, object, need).await?;
-        Ok(doc)
+        let level = self.require(conn, caller, object, need).await?;
+        Ok((doc, level))
     }
 }
 
@@ -680,6 +691,22 @@ impl Dossier {
         let mut conn = self.store.read().await?;
         let doc = self.document_for(&mut conn, caller, r, Need::Read).await?;
         view(&mut conn, doc).await
+    }
+
+    /// GET …/documents/{id}/operations and `include_operations`: the document and what the
+    /// caller may do with it.
+    pub async fn document_operations(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+    ) -> Result<(DocumentView, Operations)> {
+        let mut conn = self.store.read().await?;
+        let (doc, level) = self
+            .document_and_level(&mut conn, caller, r, Need::Read)
+            .await?;
+        let v = view(&mut conn, doc).await?;
+        let ops = Operations::of(&v, caller, level);
+        Ok((v, ops))
     }
 
     /// PATCH …/documents/{id}: changes the profile of one version.
@@ -1376,22 +1403,30 @@ impl Dossier {
     }
 }
 
-/// What the caller may do with a document, for GET …/operations and `include_operations`.
+/// What the caller may do with a document, for GET …/operations and `include_operations`:
+/// its access level and the check-out state decide.
 #[derive(Clone, Debug)]
 pub struct Operations {
+    pub level: dossier_core::AccessLevel,
     pub editable: bool,
     pub checked_out_by_other: bool,
     pub checked_out: bool,
 }
 
 impl Operations {
-    pub fn of(view: &DocumentView, caller: &Caller) -> Operations {
+    pub fn of(
+        view: &DocumentView,
+        caller: &Caller,
+        level: dossier_core::AccessLevel,
+    ) -> Operations {
         let by_other = view
             .checkout
             .as_ref()
             .is_some_and(|c| c.user_id != caller.user_id);
         Operations {
-            editable: !by_other || caller.is_admin,
+            level,
+            editable: level >= dossier_core::AccessLevel::ReadWrite
+                && (!by_other || caller.is_admin),
             checked_out_by_other: by_other,
             checked_out: view.checkout.is_some(),
         }

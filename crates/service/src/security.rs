@@ -106,27 +106,40 @@ impl Dossier {
         r: &DocumentRef,
         change: SecurityChange,
     ) -> Result<SecurityView> {
-        let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = self
-            .document_for(tx.conn(), caller, r, Need::ChangeSecurity)
+        let v = self
+            .change_document_security_in(tx.conn(), caller, r, &change)
             .await?;
-        let parent_acl =
-            dossier_store::acl::home_folder_key(tx.conn(), &r.library, r.number).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    async fn change_document_security_in(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        r: &DocumentRef,
+        change: &SecurityChange,
+    ) -> Result<SecurityView> {
+        let now = self.now();
+        let doc = self
+            .document_for(conn, caller, r, Need::ChangeSecurity)
+            .await?;
+        let parent_acl = dossier_store::acl::home_folder_key(conn, &r.library, r.number).await?;
         let (before, after) = self
             .apply_security(
-                tx.conn(),
+                conn,
                 &r.library,
                 AclKey::Document(r.number),
                 doc.default_security,
                 parent_acl,
-                &change,
+                change,
             )
             .await?;
-        dossier_store::acl::set_document_default(tx.conn(), &r.library, r.number, after.0).await?;
-        resecure_document(tx.conn(), &r.library, r.number, after.0).await?;
+        dossier_store::acl::set_document_default(conn, &r.library, r.number, after.0).await?;
+        resecure_document(conn, &r.library, r.number, after.0).await?;
         let what = doc.id.to_string();
-        self.record_security_change(tx.conn(), caller, now, &r.library, &what, &before, &after)
+        self.record_security_change(conn, caller, now, &r.library, &what, &before, &after)
             .await?;
         let entry = crate::documents::history_entry(
             &doc.id,
@@ -135,11 +148,9 @@ impl Dossier {
             now,
             format!("security: {} -> {}", before.0.as_str(), after.0.as_str()),
         );
-        dossier_store::history::insert(tx.conn(), &entry).await?;
-        let doc = self.document_for(tx.conn(), caller, r, Need::Read).await?;
-        let v = view_of(tx.conn(), &r.library, doc.default_security, doc.acl).await?;
-        tx.commit().await?;
-        Ok(v)
+        dossier_store::history::insert(conn, &entry).await?;
+        let doc = self.document_for(conn, caller, r, Need::Read).await?;
+        view_of(conn, &r.library, doc.default_security, doc.acl).await
     }
 
     pub async fn change_container_security(
@@ -148,14 +159,28 @@ impl Dossier {
         id: &ContainerId,
         change: SecurityChange,
     ) -> Result<SecurityView> {
-        let now = self.now();
         let mut tx = self.store.begin().await?;
+        let v = self
+            .change_container_security_in(tx.conn(), caller, id, &change)
+            .await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    async fn change_container_security_in(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        id: &ContainerId,
+        change: &SecurityChange,
+    ) -> Result<SecurityView> {
+        let now = self.now();
         let mut c = self
-            .container_for(tx.conn(), caller, id, Need::ChangeSecurity)
+            .container_for(conn, caller, id, Need::ChangeSecurity)
             .await?;
         let parent_acl = match c.parent {
             Some(p) => Some(
-                crate::containers::load(tx.conn(), &ContainerId::new(id.library.clone(), p))
+                crate::containers::load(conn, &ContainerId::new(id.library.clone(), p))
                     .await?
                     .acl,
             ),
@@ -163,20 +188,20 @@ impl Dossier {
         };
         let (before, after) = self
             .apply_security(
-                tx.conn(),
+                conn,
                 &id.library,
                 AclKey::Container(id.number),
                 c.default_security,
                 parent_acl,
-                &change,
+                change,
             )
             .await?;
         c.default_security = after.0;
         c.edit_date = now;
-        dossier_store::containers::update(tx.conn(), &c).await?;
-        resecure_container(tx.conn(), &id.library, id.number).await?;
+        dossier_store::containers::update(conn, &c).await?;
+        resecure_container(conn, &id.library, id.number).await?;
         self.record_security_change(
-            tx.conn(),
+            conn,
             caller,
             now,
             &id.library,
@@ -185,10 +210,8 @@ impl Dossier {
             &after,
         )
         .await?;
-        let c: Container = crate::containers::load(tx.conn(), id).await?;
-        let v = view_of(tx.conn(), &id.library, c.default_security, c.acl).await?;
-        tx.commit().await?;
-        Ok(v)
+        let c: Container = crate::containers::load(conn, id).await?;
+        view_of(conn, &id.library, c.default_security, c.acl).await
     }
 
     /// Works out and writes an object's new own trustees; returns its (default security,
@@ -305,6 +328,158 @@ impl Dossier {
             },
             Some(&owner),
         ))
+    }
+}
+
+/// How `copy_security` combines a source's security with a target's (iManage's copy
+/// permissions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyMode {
+    /// The target's trustees become the source's.
+    Overwrite,
+    /// Both lists; where both name a trustee, the lower level.
+    MergePessimistic,
+    /// Both lists; where both name a trustee, the higher level.
+    MergeOptimistic,
+}
+
+/// How open a default security is, for merging: private < view < public.
+fn openness(d: DefaultSecurity) -> u8 {
+    match d {
+        DefaultSecurity::Private | DefaultSecurity::Inherit => 0,
+        DefaultSecurity::View => 1,
+        DefaultSecurity::Public => 2,
+    }
+}
+
+/// The target's new (default security, trustees) when `source` is copied onto `target`.
+fn combine(
+    mode: CopyMode,
+    with_default: bool,
+    source: &SecurityView,
+    target: &SecurityView,
+) -> (DefaultSecurity, Vec<Trustee>) {
+    let mut trustees: Vec<Trustee> = match mode {
+        CopyMode::Overwrite => source.trustees.clone(),
+        CopyMode::MergePessimistic | CopyMode::MergeOptimistic => {
+            let mut out = target.trustees.clone();
+            for t in &source.trustees {
+                match out
+                    .iter_mut()
+                    .find(|o| o.trustee_type == t.trustee_type && o.id == t.id)
+                {
+                    Some(o) if mode == CopyMode::MergePessimistic => {
+                        o.access = o.access.min(t.access)
+                    }
+                    Some(o) => o.access = o.access.max(t.access),
+                    None => out.push(t.clone()),
+                }
+            }
+            out
+        }
+    };
+    trustees
+        .sort_by(|a, b| (a.trustee_type.as_str(), &a.id).cmp(&(b.trustee_type.as_str(), &b.id)));
+    let (src, dst) = (
+        source.effective_default_security,
+        target.effective_default_security,
+    );
+    let default = if !with_default {
+        dst
+    } else {
+        match mode {
+            CopyMode::Overwrite => src,
+            CopyMode::MergePessimistic => {
+                if openness(src) <= openness(dst) {
+                    src
+                } else {
+                    dst
+                }
+            }
+            CopyMode::MergeOptimistic => {
+                if openness(src) >= openness(dst) {
+                    src
+                } else {
+                    dst
+                }
+            }
+        }
+    };
+    (default, trustees)
+}
+
+impl Dossier {
+    /// Copies the security of `source` onto every target in one transaction (all or
+    /// nothing): each target needs full access, the source read. A target ends up governing
+    /// itself with the combined default security and trustees.
+    pub async fn copy_security(
+        &self,
+        caller: &Caller,
+        source: ObjectRef<'_>,
+        targets: &[ObjectRef<'_>],
+        mode: CopyMode,
+        with_default: bool,
+    ) -> Result<usize> {
+        let mut tx = self.store.begin().await?;
+        let src = match source {
+            ObjectRef::Document(r) => {
+                let d = self.document_for(tx.conn(), caller, r, Need::Read).await?;
+                view_of(tx.conn(), &r.library, d.default_security, d.acl).await?
+            }
+            ObjectRef::Container(id) => {
+                let c = self
+                    .container_for(tx.conn(), caller, id, Need::Read)
+                    .await?;
+                view_of(tx.conn(), &id.library, c.default_security, c.acl).await?
+            }
+        };
+        for t in targets {
+            let current = match t {
+                ObjectRef::Document(r) => {
+                    let d = self
+                        .document_for(tx.conn(), caller, r, Need::ChangeSecurity)
+                        .await?;
+                    view_of(tx.conn(), &r.library, d.default_security, d.acl).await?
+                }
+                ObjectRef::Container(id) => {
+                    let c = self
+                        .container_for(tx.conn(), caller, id, Need::ChangeSecurity)
+                        .await?;
+                    view_of(tx.conn(), &id.library, c.default_security, c.acl).await?
+                }
+            };
+            let (default, trustees) = combine(mode, with_default, &src, &current);
+            let own = match t {
+                ObjectRef::Document(r) => {
+                    dossier_store::catalog::trustees(tx.conn(), &r.library, "document", r.number)
+                        .await?
+                }
+                ObjectRef::Container(id) => {
+                    dossier_store::catalog::trustees(tx.conn(), &id.library, "container", id.number)
+                        .await?
+                }
+            };
+            let change = SecurityChange {
+                default_security: Some(default),
+                remove: own
+                    .iter()
+                    .map(|o| (o.trustee_type.clone(), o.id.clone()))
+                    .collect(),
+                include: trustees,
+            };
+            match t {
+                ObjectRef::Document(r) => {
+                    self.change_document_security_in(tx.conn(), caller, r, &change)
+                        .await?
+                }
+                ObjectRef::Container(id) => {
+                    self.change_container_security_in(tx.conn(), caller, id, &change)
+                        .await?
+                }
+            };
+        }
+        tx.commit().await?;
+        Ok(targets.len())
     }
 }
 

@@ -487,7 +487,13 @@ pub async fn search(
     if let Some(after) = page.after {
         sql.push(" AND d.number > ").bind(after);
     }
-    sql.push(" ORDER BY d.number");
+    // A folder's documents are found through its filings; `+d.number` keeps SQLite from
+    // walking the whole library in number order instead (to avoid sorting a short list).
+    sql.push(if f.folders.is_some() {
+        " ORDER BY +d.number"
+    } else {
+        " ORDER BY d.number"
+    });
     page.push_limit(&mut sql);
     Ok((
         sql.fetch_all(conn)

@@ -199,7 +199,7 @@ pub async fn children(
         .iter()
         .map(|c| match c {
             Child::Container(c) => dto::container(c, None),
-            Child::Document(d) => dto::document(d, &caller, false),
+            Child::Document(d) => dto::document(d, &caller, None),
         })
         .collect();
     Ok(reply::list(json, total, None))

@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use dossier_core::{Activity, ContainerId, DocumentRef, DomainError};
 use dossier_service::Caller;
-use dossier_service::documents::Operations;
 use dossier_service::filters::HistoryFilter;
 use serde_json::{Value, json};
 
@@ -68,7 +67,7 @@ pub async fn upload_or_reference(
             .ok_or_else(|| ApiError(DomainError::required("document_id")))?
             .parse()?;
         let v = state.dossier.add_reference(&caller, &folder, &doc).await?;
-        return Ok(reply::created(dto::document(&v, &caller, false)));
+        return Ok(reply::created(dto::document(&v, &caller, None)));
     }
     let upload = read_upload(
         &state,
@@ -87,7 +86,7 @@ pub async fn upload_or_reference(
             &upload.blob,
         )
         .await?;
-    Ok(reply::created(dto::document(&v, &caller, false)))
+    Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
 pub async fn new_version(
@@ -114,7 +113,7 @@ pub async fn new_version(
             &upload.blob,
         )
         .await?;
-    Ok(reply::created(dto::document(&v, &caller, false)))
+    Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
 pub async fn replace_file(
@@ -135,7 +134,7 @@ pub async fn replace_file(
         .dossier
         .replace_content(&caller, &doc, &upload.profile, &upload.blob)
         .await?;
-    Ok(reply::data(dto::document(&v, &caller, false)))
+    Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
 pub async fn get(
@@ -145,12 +144,12 @@ pub async fn get(
     q: Q,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
+    if q.flag("include_operations")?.unwrap_or(false) {
+        let (v, ops) = state.dossier.document_operations(&caller, &doc).await?;
+        return Ok(reply::data(dto::document(&v, &caller, Some(&ops))));
+    }
     let v = state.dossier.document(&caller, &doc).await?;
-    Ok(reply::data(dto::document(
-        &v,
-        &caller,
-        q.flag("include_operations")?.unwrap_or(false),
-    )))
+    Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
 pub async fn update(
@@ -161,7 +160,7 @@ pub async fn update(
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
     let v = state.dossier.update_document(&caller, &doc, &body).await?;
-    Ok(reply::data(dto::document(&v, &caller, false)))
+    Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
 pub async fn delete(
@@ -205,7 +204,7 @@ pub async fn versions(
     Ok(reply::list(
         items
             .iter()
-            .map(|v| dto::document(v, &caller, false))
+            .map(|v| dto::document(v, &caller, None))
             .collect(),
         total,
         cursor,
@@ -224,7 +223,7 @@ pub async fn lock(
         .lock(&caller, &doc, &body, Activity::Lock)
         .await?;
     let v = state.dossier.document(&caller, &doc).await?;
-    Ok(reply::data(dto::document(&v, &caller, false)))
+    Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
 pub async fn unlock(
@@ -235,7 +234,7 @@ pub async fn unlock(
     let doc = target(&state, &caller, &p).await?;
     state.dossier.unlock(&caller, &doc).await?;
     let v = state.dossier.document(&caller, &doc).await?;
-    Ok(reply::data(dto::document(&v, &caller, false)))
+    Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
 /// `POST …/checkout`: locks the document and returns its content.
@@ -288,7 +287,7 @@ pub async fn copy(
         .dossier
         .copy_document(&caller, &doc, folder.as_ref())
         .await?;
-    Ok(reply::created(dto::document(&v, &caller, false)))
+    Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
 pub async fn move_document(
@@ -315,7 +314,7 @@ pub async fn move_document(
         .dossier
         .move_document(&caller, &from, &doc, &to)
         .await?;
-    Ok(reply::data(dto::document(&v, &caller, false)))
+    Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
 pub async fn remove_reference(
@@ -444,11 +443,8 @@ pub async fn operations(
     p: Params,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
-    let v = state.dossier.document(&caller, &doc).await?;
-    Ok(reply::data(dto::operations(
-        &Operations::of(&v, &caller),
-        &caller,
-    )))
+    let (_, ops) = state.dossier.document_operations(&caller, &doc).await?;
+    Ok(reply::data(dto::operations(&ops, &caller)))
 }
 
 async fn search(
@@ -479,7 +475,7 @@ async fn search(
     Ok((
         found
             .iter()
-            .map(|v| dto::document(v, caller, false))
+            .map(|v| dto::document(v, caller, None))
             .collect(),
         total,
         cursor,
@@ -540,7 +536,7 @@ pub async fn folder_documents(
     Ok(reply::list(
         found
             .iter()
-            .map(|v| dto::document(v, &caller, false))
+            .map(|v| dto::document(v, &caller, None))
             .collect(),
         total,
         cursor,

@@ -143,6 +143,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(security::user_on_container),
         )
         .route(
+            &format!("{l}/workspaces/{{id}}/security/copy"),
+            post(security::copy_from_container),
+        )
+        .route(
             &format!("{l}/containers/{{id}}"),
             get(containers::get_container),
         )
@@ -189,6 +193,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             &format!("{l}/folders/{{id}}/users/{{uid}}/security"),
             get(security::user_on_container),
+        )
+        .route(
+            &format!("{l}/folders/{{id}}/security/copy"),
+            post(security::copy_from_container),
         )
         .route(
             &format!("{l}/folders/{{folder}}/documents/{{id}}/move"),
@@ -246,6 +254,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             &format!("{l}/documents/{{id}}/users/{{uid}}/security"),
             get(security::user_on_document),
+        )
+        .route(
+            &format!("{l}/documents/{{id}}/security/copy"),
+            post(security::copy_from_document),
         )
         .merge(uploads)
 }

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use dossier_core::model::{Trustee, TrusteeType};
 use dossier_core::{AccessLevel, DefaultSecurity, DomainError};
 use dossier_service::Caller;
-use dossier_service::security::{ObjectRef, SECURED_KINDS, SecurityChange, SecurityView};
+use dossier_service::security::{CopyMode, ObjectRef, SECURED_KINDS, SecurityChange, SecurityView};
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ApiResult};
@@ -215,4 +215,94 @@ pub async fn user_on_container(
         axum::Json(json!({"data": {"access": level.number(), "access_level": level.as_str()}}))
             .into_response(),
     )
+}
+
+/// `POST …/{documents|workspaces|folders}/{id}/security/copy`
+/// `{documents: [ids], containers: [ids], mode, include_default_security}`: copies this
+/// object's security onto the targets, all or nothing. `mode` is `overwrite`,
+/// `merge_pessimistic` or `merge_optimistic` (or the connector's display strings
+/// "Overwrite", "Merge (Pessimistic)", "Merge (Optimistic)").
+pub async fn copy_from_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(b): JsonObject,
+) -> ApiResult<Response> {
+    library(&state, &caller, &p).await?;
+    let source = p.document("id")?;
+    copy(&state, &caller, &p, ObjectRef::Document(&source), &b).await
+}
+
+pub async fn copy_from_container(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(b): JsonObject,
+) -> ApiResult<Response> {
+    library(&state, &caller, &p).await?;
+    let source = p.container("id")?;
+    copy(&state, &caller, &p, ObjectRef::Container(&source), &b).await
+}
+
+async fn copy(
+    state: &AppState,
+    caller: &Caller,
+    p: &Params,
+    source: ObjectRef<'_>,
+    b: &Map<String, Value>,
+) -> ApiResult<Response> {
+    let mode = match b
+        .get("mode")
+        .and_then(Value::as_str)
+        .map(|m| m.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("overwrite") => CopyMode::Overwrite,
+        Some("merge_pessimistic" | "merge (pessimistic)") => CopyMode::MergePessimistic,
+        Some("merge_optimistic" | "merge (optimistic)") => CopyMode::MergeOptimistic,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "mode",
+                format!("mode is overwrite, merge_pessimistic or merge_optimistic, not '{other}'"),
+            ));
+        }
+    };
+    let with_default =
+        crate::identity_wire::opt_bool(b, "include_default_security")?.unwrap_or(true);
+    let ids = |key: &str| -> ApiResult<Vec<String>> { crate::identity_wire::id_list(b, key) };
+    let mut docs = Vec::new();
+    for raw in ids("documents")? {
+        let r: dossier_core::DocumentRef = raw.parse()?;
+        if r.library.as_str() != p.library()?.to_uppercase() {
+            return Err(ApiError::invalid(
+                "documents",
+                format!("{raw} is in another library"),
+            ));
+        }
+        docs.push(r);
+    }
+    let mut containers = Vec::new();
+    for raw in ids("containers")? {
+        let c: dossier_core::ContainerId = raw.parse()?;
+        if c.library.as_str() != p.library()?.to_uppercase() {
+            return Err(ApiError::invalid(
+                "containers",
+                format!("{raw} is in another library"),
+            ));
+        }
+        containers.push(c);
+    }
+    if docs.is_empty() && containers.is_empty() {
+        return Err(ApiError(DomainError::required("documents")));
+    }
+    let targets: Vec<ObjectRef<'_>> = docs
+        .iter()
+        .map(ObjectRef::Document)
+        .chain(containers.iter().map(ObjectRef::Container))
+        .collect();
+    let n = state
+        .dossier
+        .copy_security(caller, source, &targets, mode, with_default)
+        .await?;
+    Ok(axum::Json(json!({"data": {"copied_to": n}})).into_response())
 }

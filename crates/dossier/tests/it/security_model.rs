@@ -1227,3 +1227,172 @@ async fn a_member_of_one_library_reaches_nothing_in_another_whatever_ids_it_gues
     assert_eq!(st, StatusCode::OK);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn security_is_copied_by_overwrite_or_merge_and_operations_follow_the_callers_level() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "admin").await;
+    let v2 = format!("{}/work/api/v2/customers/1", s.base);
+    for id in ["ANN", "BOB"] {
+        let (st, b) = call(
+            &s,
+            &admin,
+            Method::POST,
+            &format!("{v2}/users"),
+            Some(json!({"id": id, "password": PASSWORD})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    let make = |default: &str, trustees: Value| json!({"name": "m", "default_security": default, "user_trustees": trustees});
+    let (_, src) = s.post(&s.lib("/workspaces"), make("private", json!([{"id": "ANN", "access_level": "read_write"}, {"id": "BOB", "access_level": "read"}]))).await;
+    let (_, dst) = s
+        .post(
+            &s.lib("/workspaces"),
+            make("public", json!([{"id": "ANN", "access_level": "read"}])),
+        )
+        .await;
+    let (src, dst) = (
+        src["data"]["id"].as_str().unwrap().to_string(),
+        dst["data"]["id"].as_str().unwrap().to_string(),
+    );
+    let levels = |b: &Value| -> BTreeMap<String, String> {
+        b["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["id"].as_str().unwrap().to_string(),
+                    t["access_level"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let copy = |mode: &str, with_default: bool| json!({"containers": [dst.clone()], "mode": mode, "include_default_security": with_default});
+    // Pessimistic merge: both lists, the lower level, the more closed default.
+    let (st, b) = s
+        .post(
+            &s.lib(&format!("/workspaces/{src}/security/copy")),
+            copy("Merge (Pessimistic)", true),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (_, sec) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &s.lib(&format!("/workspaces/{dst}/security")),
+        None,
+    )
+    .await;
+    assert_eq!(sec["default_security"], "private");
+    assert_eq!(
+        levels(&sec),
+        BTreeMap::from([("ANN".into(), "read".into()), ("BOB".into(), "read".into())])
+    );
+    // Optimistic merge without the default: the higher level, the default kept.
+    let (_, b) = s
+        .post(
+            &s.lib(&format!("/workspaces/{src}/security/copy")),
+            copy("merge_optimistic", false),
+        )
+        .await;
+    assert_eq!(b["data"]["copied_to"], 1);
+    let (_, sec) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &s.lib(&format!("/workspaces/{dst}/security")),
+        None,
+    )
+    .await;
+    assert_eq!(sec["default_security"], "private");
+    assert_eq!(levels(&sec)["ANN"], "read_write");
+    // Overwrite: the source's list exactly.
+    s.post(
+        &s.lib(&format!("/workspaces/{dst}/security")),
+        json!({"include": [{"id": "ADMIN", "type": "user", "access_level": "full_access"}]}),
+    )
+    .await;
+    let (_, b) = s
+        .post(
+            &s.lib(&format!("/workspaces/{src}/security/copy")),
+            copy("overwrite", true),
+        )
+        .await;
+    assert_eq!(b["data"]["copied_to"], 1);
+    let (_, sec) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &s.lib(&format!("/workspaces/{dst}/security")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        levels(&sec),
+        BTreeMap::from([
+            ("ANN".into(), "read_write".into()),
+            ("BOB".into(), "read".into())
+        ])
+    );
+    // A bad mode or a target the caller cannot change leaves everything as it was.
+    let (st, _) = s
+        .post(
+            &s.lib(&format!("/workspaces/{src}/security/copy")),
+            copy("sideways", true),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let bob = s.login("BOB", PASSWORD).await;
+    let (st, _) = call(
+        &s,
+        &bob,
+        Method::POST,
+        &s.lib(&format!("/workspaces/{src}/security/copy")),
+        Some(copy("overwrite", true)),
+    )
+    .await;
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "BOB reads the target but cannot change its security"
+    );
+    // Operations report what the caller's level allows.
+    let folder = s.create_folder(&src, "docs").await;
+    let doc = s.upload(&folder, "a.txt", b"a", json!({})).await;
+    let doc = doc["id"].as_str().unwrap();
+    let (_, ops) = call(
+        &s,
+        &bob,
+        Method::GET,
+        &s.lib(&format!("/documents/{doc}/operations")),
+        None,
+    )
+    .await;
+    assert_eq!(ops["data"]["access_level"], "read");
+    assert_eq!(ops["data"]["update"], false);
+    assert_eq!(ops["data"]["set_security"], false);
+    let ann = s.login("ANN", PASSWORD).await;
+    let (_, ops) = call(
+        &s,
+        &ann,
+        Method::GET,
+        &s.lib(&format!("/documents/{doc}?include_operations=true")),
+        None,
+    )
+    .await;
+    assert_eq!(ops["data"]["operations"]["update"], true);
+    assert_eq!(ops["data"]["operations"]["set_security"], false);
+    let (_, ops) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &s.lib(&format!("/documents/{doc}/operations")),
+        None,
+    )
+    .await;
+    assert_eq!(ops["data"]["set_security"], true);
+    s.stop().await;
+}
