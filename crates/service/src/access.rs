@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use dossier_core::access::{Acl, Principal, access, acl_access};
 use dossier_core::identity::{ADMIN_GROUP, AuditOutcome};
-use dossier_core::walls::{WallFacts, WallScope, denied_scopes};
+use dossier_core::walls::{Wall, WallFacts, WallScope, denied_scopes};
 use dossier_core::{AccessLevel, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use dossier_store::acl::{Denied, Visible};
@@ -28,32 +28,34 @@ use crate::{Caller, Dossier, Page, Result};
 
 #[derive(Debug, Default)]
 pub struct AccessCache {
-    entries: Mutex<HashMap<(String, String), Cached>>,
+    entries: Mutex<HashMap<(String, String), Context>>,
 }
 
+/// What the access checks of one user in one library need, as of one security stamp:
+/// who the user is (groups, flags), the library's walls, and (once a list asked for it)
+/// the readable set.
 #[derive(Clone, Debug)]
-struct Cached {
+struct Context {
     stamp: i64,
-    visible: Option<Visible>,
+    principal: Arc<Principal>,
+    walls: Arc<Vec<Wall>>,
+    visible: Option<Option<Visible>>,
 }
 
 impl AccessCache {
-    fn get(&self, library: &str, user: &str, stamp: i64) -> Option<Option<Visible>> {
+    fn get(&self, library: &str, user: &str, stamp: i64) -> Option<Context> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(&(library.to_string(), user.to_string()))
             .filter(|c| c.stamp == stamp)
-            .map(|c| c.visible.clone())
+            .cloned()
     }
 
-    fn put(&self, library: &str, user: &str, stamp: i64, visible: Option<Visible>) {
+    fn put(&self, library: &str, user: &str, context: Context) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         // Entries of an older stamp are useless; drop them rather than let the map grow.
-        entries.retain(|_, c| c.stamp >= stamp);
-        entries.insert(
-            (library.to_string(), user.to_string()),
-            Cached { stamp, visible },
-        );
+        entries.retain(|_, c| c.stamp >= context.stamp);
+        entries.insert((library.to_string(), user.to_string()), context);
     }
 }
 
@@ -133,13 +135,10 @@ impl Dossier {
             what,
             facts,
         } = object;
-        let p = principal(conn, caller).await?;
+        let ctx = self.context(conn, caller, library).await?;
+        let (p, walls) = (ctx.principal.as_ref(), ctx.walls.as_ref());
         // Walls first: their denial wins over every grant, NRTADMIN's included.
-        let walls = dossier_store::walls::list(conn, library.as_str()).await?;
-        if let Some(wall) = walls
-            .iter()
-            .find(|w| w.scope.covers(&facts) && w.denies(&p))
-        {
+        if let Some(wall) = walls.iter().find(|w| w.scope.covers(&facts) && w.denies(p)) {
             if !self.may_pass_walls(conn, caller, library).await? {
                 return Err(DomainError::not_found(what));
             }
@@ -156,7 +155,7 @@ impl Dossier {
             default_security,
             trustees: &trustees,
         };
-        let level = access(&p, &acl_view, Some(owner));
+        let level = access(p, &acl_view, Some(owner));
         if level < AccessLevel::Read {
             return Err(DomainError::not_found(what));
         }
@@ -177,7 +176,7 @@ impl Dossier {
         }
         if p.is_admin
             && !owner.eq_ignore_ascii_case(&p.user)
-            && acl_access(&p, &acl_view) < need.level()
+            && acl_access(p, &acl_view) < need.level()
         {
             self.audit_in_background(
                 caller,
@@ -253,13 +252,12 @@ impl Dossier {
         library: &LibraryId,
     ) -> Result<Option<Visible>> {
         let mut conn = self.store.read().await?;
-        let stamp = dossier_store::events::security_stamp(&mut conn).await?;
-        if let Some(v) = self.access.get(library.as_str(), &caller.user_id, stamp) {
-            return Ok(v);
+        let mut ctx = self.context(&mut conn, caller, library).await?;
+        if let Some(v) = &ctx.visible {
+            return Ok(v.clone());
         }
-        let p = principal(&mut conn, caller).await?;
-        let walls = dossier_store::walls::list(&mut conn, library.as_str()).await?;
-        let denied = Arc::new(flatten(&mut conn, library, &denied_scopes(&p, &walls)).await?);
+        let p = ctx.principal.as_ref();
+        let denied = Arc::new(flatten(&mut conn, library, &denied_scopes(p, &ctx.walls)).await?);
         let visible = if p.is_admin {
             // Administrators read every ACL; only walls narrow what they list.
             (!denied.is_empty()).then(|| Visible {
@@ -276,7 +274,7 @@ impl Dossier {
                 .iter()
                 .filter(|(o, trustees)| {
                     acl_access(
-                        &p,
+                        p,
                         &Acl {
                             default_security: o.default_security,
                             trustees,
@@ -292,9 +290,32 @@ impl Dossier {
                 denied,
             })
         };
-        self.access
-            .put(library.as_str(), &caller.user_id, stamp, visible.clone());
+        ctx.visible = Some(visible.clone());
+        self.access.put(library.as_str(), &caller.user_id, ctx);
         Ok(visible)
+    }
+
+    /// The caller's access context in a library, from the cache while the security stamp
+    /// is unchanged.
+    async fn context(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        library: &LibraryId,
+    ) -> Result<Context> {
+        let stamp = dossier_store::events::security_stamp(conn).await?;
+        if let Some(ctx) = self.access.get(library.as_str(), &caller.user_id, stamp) {
+            return Ok(ctx);
+        }
+        let ctx = Context {
+            stamp,
+            principal: Arc::new(principal(conn, caller).await?),
+            walls: Arc::new(dossier_store::walls::list(conn, library.as_str()).await?),
+            visible: None,
+        };
+        self.access
+            .put(library.as_str(), &caller.user_id, ctx.clone());
+        Ok(ctx)
     }
 }
 

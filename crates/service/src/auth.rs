@@ -110,12 +110,10 @@ impl Dossier {
         user_id: &str,
     ) -> Result<(bool, bool)> {
         let is_admin = dossier_store::groups::is_member(conn, ADMIN_GROUP, user_id).await?;
-        let mut identity_admin = false;
-        for m in dossier_store::roles::memberships(conn, user_id).await? {
-            if let Some(role) = dossier_store::roles::get(conn, &m.library, &m.role).await? {
-                identity_admin |= role.is_admin();
-            }
-        }
+        let identity_admin = dossier_store::roles::roles_of(conn, user_id)
+            .await?
+            .iter()
+            .any(|r| r.is_admin());
         Ok((is_admin, identity_admin))
     }
 

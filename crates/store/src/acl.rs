@@ -336,10 +336,7 @@ impl Visible {
                     sql.push(&format!(" AND {p}workspace NOT IN ({list})"));
                 }
                 Listed::Documents => {
-                    // Not correlated with the outer row, so it is evaluated once.
-                    sql.push(&format!(" AND {p}number NOT IN (SELECT wf.document FROM filings wf JOIN containers wc ON wc.library = wf.library AND wc.number = wf.folder WHERE wf.is_reference = 0 AND wf.library = "))
-                        .bind(self.library.as_str())
-                        .push(&format!(" AND wc.workspace IN ({list}))"));
+                    sql.push(&format!(" AND {p}workspace NOT IN ({list})"));
                 }
             }
         }

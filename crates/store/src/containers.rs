@@ -175,7 +175,8 @@ pub async fn count_children(conn: &mut AnyConnection, id: &ContainerId) -> Resul
     row.try_get("n").db()
 }
 
-/// Sets the workspace of every container below `root` (after a move across workspaces).
+/// Sets the workspace of every container below `root`, and of the documents filed there
+/// (after a move across workspaces).
 pub async fn set_workspace_of_subtree(
     conn: &mut AnyConnection,
     root: &ContainerId,
@@ -189,6 +190,17 @@ pub async fn set_workspace_of_subtree(
             .bind(root.library.as_str())
             .push(" AND number = ")
             .bind(n)
+            .execute(conn)
+            .await?;
+        Sql::new("UPDATE documents SET workspace = ")
+            .bind(workspace)
+            .push(" WHERE library = ")
+            .bind(root.library.as_str())
+            .push(" AND number IN (SELECT document FROM filings WHERE is_reference = 0 AND library = ")
+            .bind(root.library.as_str())
+            .push(" AND folder = ")
+            .bind(n)
+            .push(")")
             .execute(conn)
             .await?;
         let rows = Sql::new("SELECT number FROM containers WHERE library = ")

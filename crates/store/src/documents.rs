@@ -139,6 +139,15 @@ pub async fn insert_version(conn: &mut AnyConnection, d: &Document) -> Result<()
     bind_customs(&mut sql, &d.customs);
     sql.push(")");
     sql.execute(conn).await?;
+    // A new version keeps the document's workspace (set by the home filing).
+    Sql::new("UPDATE documents SET workspace = (SELECT MAX(o.workspace) FROM documents o WHERE o.library = documents.library AND o.number = documents.number) WHERE library = ")
+        .bind(d.id.library.as_str())
+        .push(" AND number = ")
+        .bind(d.id.number)
+        .push(" AND version = ")
+        .bind(d.id.version)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -528,6 +537,17 @@ pub async fn file(
         .push(")")
         .execute(conn)
         .await?;
+    if !is_reference {
+        // The home filing decides the document's workspace (what workspace walls look at).
+        Sql::new("UPDATE documents SET workspace = (SELECT c.workspace FROM containers c WHERE c.library = documents.library AND c.number = ")
+            .bind(folder)
+            .push(") WHERE library = ")
+            .bind(library.as_str())
+            .push(" AND number = ")
+            .bind(document)
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 

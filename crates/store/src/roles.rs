@@ -257,3 +257,14 @@ pub async fn memberships_in(
         .map(membership)
         .collect()
 }
+
+/// The roles a user holds, one per library it belongs to, in one query.
+pub async fn roles_of(conn: &mut AnyConnection, user: &str) -> Result<Vec<Role>> {
+    Sql::new("SELECT r.library, r.id, r.description, r.rights FROM library_users lu JOIN roles r ON r.library = lu.library AND r.id = lu.role WHERE lu.user_id = ")
+        .bind(user.to_uppercase())
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(role)
+        .collect()
+}

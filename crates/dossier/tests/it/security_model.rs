@@ -1396,3 +1396,94 @@ async fn security_is_copied_by_overwrite_or_merge_and_operations_follow_the_call
     assert_eq!(ops["data"]["set_security"], true);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_workspace_wall_follows_documents_and_folders_that_move() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "admin").await;
+    let v2 = format!("{}/work/api/v2/customers/1", s.base);
+    let (st, b) = call(
+        &s,
+        &admin,
+        Method::POST,
+        &format!("{v2}/users"),
+        Some(json!({"id": "WALLED", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (_, w1) = s
+        .post(&s.lib("/workspaces"), json!({"name": "walled matter"}))
+        .await;
+    let (_, w2) = s
+        .post(&s.lib("/workspaces"), json!({"name": "open matter"}))
+        .await;
+    let (w1, w2) = (
+        w1["data"]["id"].as_str().unwrap().to_string(),
+        w2["data"]["id"].as_str().unwrap().to_string(),
+    );
+    let f1 = s.create_folder(&w1, "f1").await;
+    let f2 = s.create_folder(&w2, "f2").await;
+    let doc = s.upload(&f1, "a.txt", b"a", json!({})).await;
+    let doc = doc["id"]
+        .as_str()
+        .unwrap()
+        .rsplit_once('.')
+        .unwrap()
+        .0
+        .to_string();
+    let (st, b) = call(
+        &s,
+        &admin,
+        Method::POST,
+        &s.lib("/walls"),
+        Some(json!({"name": "w", "kind": "exclusive", "workspace_id": w1, "users": ["WALLED"]})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let t = s.login("WALLED", PASSWORD).await;
+    let visible = |t: String| {
+        let s = &s;
+        async move {
+            let (_, b) = call(s, &t, Method::GET, &s.lib("/documents?limit=100"), None).await;
+            b["data"]["results"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(visible(t.clone()).await, 0);
+    // Moving the document out of the walled workspace opens it.
+    let (st, b) = s
+        .post(
+            &s.lib(&format!("/folders/{f1}/documents/{doc}/move")),
+            json!({"destination_folder_id": f2}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(visible(t.clone()).await, 1);
+    let (st, _) = call(
+        &s,
+        &t,
+        Method::GET,
+        &s.lib(&format!("/documents/{doc}")),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    // Moving its folder into the walled workspace closes it again, in lists and by id.
+    let (st, b) = s
+        .post(
+            &s.lib(&format!("/folders/{f2}/move")),
+            json!({"destination_id": w1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(visible(t.clone()).await, 0);
+    let (st, _) = call(
+        &s,
+        &t,
+        Method::GET,
+        &s.lib(&format!("/documents/{doc}")),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    s.stop().await;
+}
