@@ -16,6 +16,7 @@ pub mod identity;
 pub mod libraries;
 pub mod oauth;
 pub mod profile;
+pub mod reports;
 pub mod security;
 pub mod signin;
 pub mod signing;

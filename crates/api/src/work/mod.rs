@@ -71,6 +71,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .delete(walls::delete),
         )
         .route(&format!("{l}/walls/{{wall}}/report"), get(walls::report))
+        .route(&format!("{l}/access-report"), get(walls::access_report))
         .route(
             "/customers/{customer}/apps",
             get(apps::list).post(apps::create),

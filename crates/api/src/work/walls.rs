@@ -176,3 +176,37 @@ pub async fn report(
         .await?;
     Ok(reply::data(report_json(&r)))
 }
+
+/// `GET L/access-report?client=…[&matter=…]` or `?workspace_id=…`: every member's access to
+/// the workspaces covered, and the rule that decided it (now; no past dates).
+pub async fn access_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: crate::extract::Q,
+) -> ApiResult<Response> {
+    let lib = library(&state, &caller, &p).await?;
+    if q.text("date").is_some() {
+        return Err(ApiError::invalid(
+            "date",
+            "reports for a past date need a security history, which Dossier does not keep yet",
+        ));
+    }
+    let mut body = Map::new();
+    for key in ["client", "matter", "workspace_id"] {
+        if let Some(v) = q.text(key) {
+            body.insert(key.into(), json!(v));
+        }
+    }
+    body.insert("kind".into(), json!("exclusive"));
+    let scope = input(&lib, &body)?.scope;
+    let lines = state.dossier.access_report(&caller, &lib, &scope).await?;
+    Ok(reply::list(
+        lines
+            .iter()
+            .map(|l| json!({"user": l.user, "workspace_id": format!("{}!{}", lib.as_str(), l.workspace), "access": l.level.number(), "access_level": l.level.as_str(), "can_read": l.level >= dossier_core::AccessLevel::Read, "reason": l.reason}))
+            .collect(),
+        None,
+        None,
+    ))
+}

@@ -782,6 +782,54 @@ async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
             ctx("document search")
         );
         assert_eq!(body["total_count"], want.len(), "{}", ctx("document count"));
+        // A page of the trimmed list is that slice of the readable documents in number order.
+        let mut ordered: Vec<(i64, String)> = want
+            .iter()
+            .map(|k| {
+                let n = k
+                    .rsplit('!')
+                    .next()
+                    .expect("number")
+                    .parse::<i64>()
+                    .expect("number");
+                (n, k.clone())
+            })
+            .collect();
+        ordered.sort();
+        let (_, page) = call(
+            s,
+            &u.token,
+            Method::GET,
+            &format!("{lib}/documents?limit=2&offset=1"),
+            None,
+        )
+        .await;
+        let got: Vec<String> = page["data"]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|o| {
+                doc_key(
+                    o["id"]
+                        .as_str()
+                        .expect("id")
+                        .rsplit_once('.')
+                        .map_or("", |(d, _)| d),
+                )
+            })
+            .collect();
+        let expected: Vec<String> = ordered
+            .iter()
+            .skip(1)
+            .take(2)
+            .map(|(_, k)| k.clone())
+            .collect();
+        assert_eq!(
+            got,
+            expected,
+            "{}",
+            ctx("document page 2 of 2 from offset 1")
+        );
         let (_, body) = call(
             s,
             &u.token,
@@ -1485,5 +1533,137 @@ async fn a_workspace_wall_follows_documents_and_folders_that_move() {
     )
     .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_access_report_says_who_reads_a_matter_and_why() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "admin").await;
+    let v2 = format!("{}/work/api/v2/customers/1", s.base);
+    let lib = s.lib("");
+    for (field, body) in [
+        ("custom1", json!({"id": "ACME", "description": "Acme"})),
+        (
+            "custom2",
+            json!({"id": "0001", "description": "Deal", "parent": {"id": "ACME"}}),
+        ),
+    ] {
+        let (st, b) = call(
+            &s,
+            &admin,
+            Method::POST,
+            &format!("{lib}/customs/{field}"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    for (id, external) in [
+        ("PARTNER", false),
+        ("CLERK", false),
+        ("GUEST", true),
+        ("RIVAL", false),
+    ] {
+        let (st, b) = call(
+            &s,
+            &admin,
+            Method::POST,
+            &format!("{v2}/users"),
+            Some(json!({"id": id, "password": PASSWORD, "is_external": external})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    let (st, b) = call(
+        &s,
+        &admin,
+        Method::POST,
+        &format!("{v2}/groups"),
+        Some(json!({"id": "DEALTEAM", "members": ["CLERK"]})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, ws) = call(&s, &admin, Method::POST, &format!("{lib}/workspaces"), Some(json!({"name": "Acme deal", "custom1": "ACME", "custom2": "0001", "default_security": "view", "owner": "PARTNER", "group_trustees": [{"id": "DEALTEAM", "access_level": "read_write"}]}))).await;
+    assert_eq!(st, StatusCode::CREATED, "{ws}");
+    let (st, b) = call(
+        &s,
+        &admin,
+        Method::POST,
+        &format!("{lib}/walls"),
+        Some(
+            json!({"name": "conflict", "kind": "exclusive", "client": "ACME", "users": ["RIVAL"]}),
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, report) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &format!("{lib}/access-report?client=ACME&matter=0001"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{report}");
+    let by_user: BTreeMap<String, (String, String)> = report["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["user"].as_str().unwrap().to_string(),
+                (
+                    l["access_level"].as_str().unwrap().to_string(),
+                    l["reason"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(by_user["PARTNER"].0, "full_access");
+    assert!(by_user["PARTNER"].1.contains("owner"));
+    assert_eq!(by_user["CLERK"].0, "read_write");
+    assert!(by_user["CLERK"].1.contains("DEALTEAM"));
+    assert_eq!(by_user["GUEST"].0, "no_access");
+    assert!(by_user["GUEST"].1.contains("external"));
+    assert_eq!(by_user["RIVAL"].0, "no_access");
+    assert!(by_user["RIVAL"].1.contains("wall"));
+    assert_eq!(by_user["ADMIN"].0, "full_access");
+    // Each line agrees with what the user's own token can do.
+    for (user, (level, _)) in &by_user {
+        if user == "ADMIN" {
+            continue;
+        }
+        let t = s.login(user, PASSWORD).await;
+        let (st, _) = call(
+            &s,
+            &t,
+            Method::GET,
+            &format!("{lib}/workspaces/{}", ws["data"]["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+        assert_eq!(st == StatusCode::OK, level != "no_access", "{user}");
+    }
+    // Past dates are not answered, and the report is for administrators.
+    let (st, _) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &format!("{lib}/access-report?client=ACME&date=2026-01-01"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let clerk = s.login("CLERK", PASSWORD).await;
+    let (st, _) = call(
+        &s,
+        &clerk,
+        Method::GET,
+        &format!("{lib}/access-report?client=ACME"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
     s.stop().await;
 }
