@@ -238,6 +238,9 @@ impl Denied {
     }
 }
 
+/// Joins a client and a matter alias into one key; a control character, so no alias holds it.
+const MATTER_SEPARATOR: &str = "\u{1f}";
+
 /// Which part of a readable set a condition selects (see `Visible::push_part`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -314,20 +317,17 @@ impl Visible {
                 .push(")");
         }
         if !d.matters.is_empty() {
-            sql.push(&format!(
-                " AND (COALESCE({p}c1, ''), COALESCE({p}c2, '')) NOT IN (VALUES "
-            ));
-            for (i, (c, m)) in d.matters.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.push("(")
-                    .bind(c.as_str())
-                    .push(", ")
-                    .bind(m.as_str())
-                    .push(")");
-            }
-            sql.push(")");
+            // One scalar key per pair: a row-value IN list is scanned linearly for every row,
+            // a scalar one is looked up in a temporary index.
+            sql.push(&format!(" AND (COALESCE({p}c1, '') || "))
+                .bind(MATTER_SEPARATOR)
+                .push(&format!(" || COALESCE({p}c2, '')) NOT IN ("))
+                .bind_list(
+                    d.matters
+                        .iter()
+                        .map(|(c, m)| format!("{c}{MATTER_SEPARATOR}{m}")),
+                )
+                .push(")");
         }
         if !d.workspaces.is_empty() {
             let list = int_list(&d.workspaces);
