@@ -189,7 +189,17 @@ impl Store {
         migrator
             .run(&self.writer)
             .await
-            .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))
+            .map_err(|e| DomainError::Internal(format!("migration failed: {e}")))?;
+        if self.backend == Backend::Sqlite {
+            // SQLite plans from statistics only once ANALYZE has gathered them; `optimize`
+            // refreshes those that are missing or stale, sampling at most 400 rows an index
+            // so a start stays quick at millions of rows. (PostgreSQL's autovacuum does this.)
+            sqlx::query("PRAGMA analysis_limit = 400; PRAGMA optimize")
+                .execute(&self.writer)
+                .await
+                .db()?;
+        }
+        Ok(())
     }
 
     /// Starts a write transaction. On PostgreSQL it takes a transaction-scoped advisory lock
