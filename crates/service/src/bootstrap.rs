@@ -146,6 +146,8 @@ impl Dossier {
         } else {
             out.generated_admin_password = None;
         }
+        // A database without a security history starts one with everything as it is.
+        crate::reports::record_baseline(tx.conn(), customer, now).await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -354,6 +354,7 @@ impl Dossier {
             crate::access::security_changed(tx.conn(), caller, now, library, c.id.to_string())
                 .await?;
         }
+        crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, now).await?;
         tx.commit().await?;
         Ok(c)
     }
@@ -430,6 +431,7 @@ impl Dossier {
         c.edit_date = self.now();
         validate(tx.conn(), &c, &changes).await?;
         dossier_store::containers::update(tx.conn(), &c).await?;
+        crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, c.edit_date).await?;
         if resecured {
             crate::access::resecure_container(tx.conn(), &id.library, id.number).await?;
             crate::access::security_changed(
@@ -480,6 +482,16 @@ impl Dossier {
             )));
         }
         dossier_store::containers::delete(tx.conn(), id).await?;
+        if c.kind == ContainerKind::Workspace {
+            crate::reports::record_workspace_deleted(
+                tx.conn(),
+                caller.customer_id,
+                &id.library,
+                id.number,
+                self.now(),
+            )
+            .await?;
+        }
         dossier_store::nvps::remove_all(tx.conn(), &id.library, NvpOwner::Container(id.number))
             .await?;
         dossier_store::catalog::remove_trustees(tx.conn(), &id.library, "container", id.number)

@@ -231,6 +231,17 @@ impl Dossier {
         action: &'static str,
         object_id: &str,
     ) -> Result<()> {
+        // The same moment extends the security history, for point-in-time reports.
+        match item_type {
+            "user" => {
+                crate::reports::record_user(conn, caller.customer_id, object_id, self.now()).await?
+            }
+            "group" => {
+                crate::reports::record_group(conn, caller.customer_id, object_id, self.now())
+                    .await?
+            }
+            _ => {}
+        }
         emit(
             conn,
             caller,

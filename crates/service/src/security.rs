@@ -211,6 +211,7 @@ impl Dossier {
         )
         .await?;
         let c: Container = crate::containers::load(conn, id).await?;
+        crate::reports::record_workspace(conn, caller.customer_id, &c, now).await?;
         view_of(conn, &id.library, c.default_security, c.acl).await
     }
 

@@ -197,6 +197,15 @@ impl Dossier {
         after: Option<&Wall>,
     ) -> Result<()> {
         let id = after.or(before).map_or(0, |w| w.id);
+        crate::reports::record_wall(
+            conn,
+            caller.customer_id,
+            library.as_str(),
+            id,
+            after,
+            self.now(),
+        )
+        .await?;
         self.audit(
             conn,
             Some(caller),

@@ -177,8 +177,9 @@ pub async fn report(
     Ok(reply::data(report_json(&r)))
 }
 
-/// `GET L/access-report?client=…[&matter=…]` or `?workspace_id=…`: every member's access to
-/// the workspaces covered, and the rule that decided it (now; no past dates).
+/// `GET L/access-report?client=…[&matter=…]` or `?workspace_id=…`, optionally `&date=`:
+/// every member's access to the workspaces covered, and the rule that decided it, now or on
+/// that date.
 pub async fn access_report(
     State(state): State<AppState>,
     caller: Caller,
@@ -186,12 +187,23 @@ pub async fn access_report(
     q: crate::extract::Q,
 ) -> ApiResult<Response> {
     let lib = library(&state, &caller, &p).await?;
-    if q.text("date").is_some() {
-        return Err(ApiError::invalid(
-            "date",
-            "reports for a past date need a security history, which Dossier does not keep yet",
-        ));
-    }
+    // A bare date means the end of that day; a timestamp that moment.
+    let at = match q.text("date") {
+        None => None,
+        Some(raw) => {
+            let t = dossier_core::custom::parse_timestamp(raw).ok_or_else(|| {
+                ApiError::invalid(
+                    "date",
+                    format!("'{raw}' is not a date (YYYY-MM-DD) or an ISO-8601 timestamp"),
+                )
+            })?;
+            Some(if raw.trim().len() == 10 {
+                t + chrono::Duration::days(1) - chrono::Duration::microseconds(1)
+            } else {
+                t
+            })
+        }
+    };
     let mut body = Map::new();
     for key in ["client", "matter", "workspace_id"] {
         if let Some(v) = q.text(key) {
@@ -200,7 +212,10 @@ pub async fn access_report(
     }
     body.insert("kind".into(), json!("exclusive"));
     let scope = input(&lib, &body)?.scope;
-    let lines = state.dossier.access_report(&caller, &lib, &scope).await?;
+    let lines = state
+        .dossier
+        .access_report(&caller, &lib, &scope, at)
+        .await?;
     Ok(reply::list(
         lines
             .iter()

@@ -1645,12 +1645,87 @@ async fn the_access_report_says_who_reads_a_matter_and_why() {
         .await;
         assert_eq!(st == StatusCode::OK, level != "no_access", "{user}");
     }
-    // Past dates are not answered, and the report is for administrators.
+    // The report for a moment before a change still tells the old story.
+    let before = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let (st, _) = call(
+        &s,
+        &admin,
+        Method::PUT,
+        &format!("{v2}/groups/DEALTEAM/members"),
+        Some(json!({"action": "delete", "data": ["CLERK"]})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = call(
+        &s,
+        &admin,
+        Method::PUT,
+        &format!("{lib}/walls/{}", 1),
+        Some(json!({"name": "conflict", "kind": "exclusive", "client": "ACME", "users": []})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let level_of = |report: &Value, user: &str| -> (String, String) {
+        let l = report["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["user"] == user)
+            .unwrap();
+        (
+            l["access_level"].as_str().unwrap().to_string(),
+            l["reason"].as_str().unwrap().to_string(),
+        )
+    };
+    let (_, now) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &format!("{lib}/access-report?client=ACME&matter=0001"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        level_of(&now, "CLERK").0,
+        "read",
+        "view default now that the group entry no longer applies"
+    );
+    assert_eq!(
+        level_of(&now, "RIVAL").0,
+        "read",
+        "the wall no longer names RIVAL"
+    );
+    let when = before.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let (st, then) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &format!(
+            "{lib}/access-report?client=ACME&matter=0001&date={}",
+            when.replace('+', "%2B")
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{then}");
+    assert_eq!(level_of(&then, "CLERK"), by_user["CLERK"].clone());
+    assert_eq!(level_of(&then, "RIVAL"), by_user["RIVAL"].clone());
+    // Before the history begins there is nothing to say; the report is for administrators.
+    let (st, e) = call(
+        &s,
+        &admin,
+        Method::GET,
+        &format!("{lib}/access-report?client=ACME&date=2020-01-01"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
     let (st, _) = call(
         &s,
         &admin,
         Method::GET,
-        &format!("{lib}/access-report?client=ACME&date=2026-01-01"),
+        &format!("{lib}/access-report?client=ACME&date=yesterday"),
         None,
     )
     .await;
