@@ -457,29 +457,34 @@ fn push_where_part(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter, part:
     }
 }
 
-/// Latest versions matching `f`, in document-number order.
-/// A page of a trimmed library-wide search, in two steps: the numbers of the page from
-/// each half of the readable set (index-only through `documents_by_acl`, where one OR
-/// query would walk the library in number order past every unreadable document), then the
-/// rows of just those numbers.
+/// A page of a trimmed library-wide search and its total, in two steps: the numbers of
+/// the page from each half of the readable set, each with its half's count in the same
+/// scan (`COUNT(*) OVER ()`; index-only through `documents_by_acl`, where one OR query
+/// would walk the library in number order past every unreadable document), then the rows
+/// of just those numbers. The total is meaningless in cursor mode, where it is not asked.
 async fn trimmed_page(
     conn: &mut AnyConnection,
     library: &LibraryId,
     f: &DocumentFilter,
     page: Page,
     cols: &str,
-) -> Result<Vec<Document>> {
+) -> Result<(Vec<Document>, i64)> {
     use crate::acl::Part;
     let wanted = page.limit + if page.after.is_none() { page.offset } else { 0 };
     let mut numbers: Vec<i64> = Vec::new();
+    let mut total = 0;
     for part in [Part::Granted, Part::OwnedOnly] {
-        let mut sql = Sql::new("SELECT d.number FROM documents d");
+        let mut sql = Sql::new("SELECT d.number, COUNT(*) OVER () AS n FROM documents d");
         push_where_part(&mut sql, library, f, part);
         if let Some(after) = page.after {
             sql.push(" AND d.number > ").bind(after);
         }
         sql.push(" ORDER BY d.number LIMIT ").bind(wanted);
-        for r in sql.fetch_all(conn).await? {
+        let rows = sql.fetch_all(conn).await?;
+        if let Some(first) = rows.first() {
+            total += first.try_get::<i64, _>("n").db()?;
+        }
+        for r in rows {
             numbers.push(r.try_get("number").db()?);
         }
     }
@@ -495,9 +500,9 @@ async fn trimmed_page(
         .take(page.limit.max(0) as usize)
         .collect();
     if numbers.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), total));
     }
-    Sql::new(&format!(
+    let docs = Sql::new(&format!(
         "SELECT {cols} FROM documents d WHERE d.library = "
     ))
     .bind(library.as_str())
@@ -508,7 +513,8 @@ async fn trimmed_page(
     .await?
     .iter()
     .map(document)
-    .collect()
+    .collect::<Result<_>>()?;
+    Ok((docs, total))
 }
 
 /// Counts the documents matching `f`. A trimmed count is the sum of its two disjoint
@@ -528,25 +534,27 @@ async fn count(conn: &mut AnyConnection, library: &LibraryId, f: &DocumentFilter
     Ok(total)
 }
 
+/// Latest versions matching `f`, in document-number order, with the total when asked.
 pub async fn search(
     conn: &mut AnyConnection,
     library: &LibraryId,
     f: &DocumentFilter,
     page: Page,
 ) -> Result<(Vec<Document>, Option<i64>)> {
-    let total = if page.want_total {
-        Some(count(conn, library, f).await?)
-    } else {
-        None
-    };
     let cols = columns()
         .split(", ")
         .map(|c| format!("d.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
     if f.folders.is_none() && f.visible.as_ref().is_some_and(|v| v.keys.is_some()) {
-        return Ok((trimmed_page(conn, library, f, page, &cols).await?, total));
+        let (docs, total) = trimmed_page(conn, library, f, page, &cols).await?;
+        return Ok((docs, page.want_total.then_some(total)));
     }
+    let total = if page.want_total {
+        Some(count(conn, library, f).await?)
+    } else {
+        None
+    };
     let mut sql = Sql::new(&format!("SELECT {cols} FROM documents d"));
     push_where(&mut sql, library, f);
     if let Some(after) = page.after {
