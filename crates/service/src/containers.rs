@@ -117,6 +117,9 @@ pub(crate) async fn workspace_of(conn: &mut AnyConnection, c: &Container) -> Res
     load(conn, &ContainerId::new(c.id.library.clone(), c.workspace)).await
 }
 
+/// Subcontainers read in one go for a children listing.
+const SUBCONTAINERS: i64 = 10_000;
+
 fn item_type(kind: ContainerKind) -> &'static str {
     match kind {
         ContainerKind::Workspace => "workspace",
@@ -656,19 +659,34 @@ impl Dossier {
             visible,
             ..Default::default()
         };
-        let (containers, container_total) = dossier_store::containers::search(
+        let (containers, _) = dossier_store::containers::search(
             &mut conn,
             &id.library,
             &filter,
             Page {
-                limit: 10_000,
+                limit: SUBCONTAINERS,
                 offset: 0,
                 after: None,
-                want_total: true,
+                want_total: false,
             },
         )
         .await?;
-        let container_total = container_total.unwrap_or(0);
+        // Counted only when the list could be cut short; usually its length is the total.
+        let container_total = if containers.len() as i64 == SUBCONTAINERS {
+            let mut conn = self.store.read().await?;
+            let all = Page {
+                limit: 1,
+                offset: 0,
+                after: None,
+                want_total: true,
+            };
+            dossier_store::containers::search(&mut conn, &id.library, &filter, all)
+                .await?
+                .1
+                .unwrap_or(0)
+        } else {
+            containers.len() as i64
+        };
         drop(conn);
         let mut out: Vec<Child> = containers
             .into_iter()
@@ -684,7 +702,7 @@ impl Dossier {
                 limit: remaining.max(1),
                 offset: doc_offset,
                 after: None,
-                want_total: true,
+                want_total: page.want_total,
             };
             let (docs, doc_total) = self
                 .documents_in(

@@ -148,7 +148,7 @@ impl Dossier {
 }
 
 async fn view(conn: &mut AnyConnection, doc: Document) -> Result<DocumentView> {
-    let mut views = views(conn, vec![doc]).await?;
+    let mut views = views(conn, vec![doc], false).await?;
     views
         .pop()
         .ok_or_else(|| DomainError::internal("document view vanished"))
@@ -156,7 +156,13 @@ async fn view(conn: &mut AnyConnection, doc: Document) -> Result<DocumentView> {
 
 /// Decorates documents with their latest version, check-out and workspace, in a fixed
 /// number of queries whatever the list length.
-async fn views(conn: &mut AnyConnection, docs: Vec<Document>) -> Result<Vec<DocumentView>> {
+/// `all_latest`: the documents are known to be latest versions (search results), so their
+/// own version is the latest one and need not be looked up.
+async fn views(
+    conn: &mut AnyConnection,
+    docs: Vec<Document>,
+    all_latest: bool,
+) -> Result<Vec<DocumentView>> {
     let Some(first) = docs.first() else {
         return Ok(vec![]);
     };
@@ -164,7 +170,12 @@ async fn views(conn: &mut AnyConnection, docs: Vec<Document>) -> Result<Vec<Docu
     let numbers: Vec<i64> = docs.iter().map(|d| d.id.number).collect();
     let checkouts = dossier_store::documents::checkouts_for(conn, &library, &numbers).await?;
     let workspaces = dossier_store::documents::home_workspaces(conn, &library, &numbers).await?;
-    let latest = dossier_store::documents::latest_versions(conn, &library, &numbers).await?;
+    // Searches return latest versions only: their own version is the latest one.
+    let latest = if all_latest {
+        Default::default()
+    } else {
+        dossier_store::documents::latest_versions(conn, &library, &numbers).await?
+    };
     Ok(docs
         .into_iter()
         .map(|doc| {
@@ -844,7 +855,7 @@ impl Dossier {
         self.document_for(&mut conn, caller, r, Need::Read).await?;
         let (docs, total) =
             dossier_store::documents::versions(&mut conn, &r.library, r.number, page).await?;
-        Ok((views(&mut conn, docs).await?, total))
+        Ok((views(&mut conn, docs, false).await?, total))
     }
 
     /// POST …/documents/{id}/lock, and the lock half of POST …/checkout.
@@ -1386,7 +1397,7 @@ impl Dossier {
         let mut conn = self.store.read().await?;
         let (docs, total) =
             dossier_store::documents::search(&mut conn, library, &filter, page).await?;
-        Ok((views(&mut conn, docs).await?, total))
+        Ok((views(&mut conn, docs, true).await?, total))
     }
 
     /// Checks a folder id for a document listing: a folder or tab of the library.
