@@ -40,7 +40,15 @@ struct Context {
     principal: Arc<Principal>,
     walls: Arc<Vec<Wall>>,
     visible: Option<Option<Visible>>,
+    /// Governing ACLs looked up so far (shared by the clones of this context): an ACL's
+    /// default security or trustees cannot change without a new stamp.
+    governing: Arc<Mutex<HashMap<i64, Governing>>>,
 }
+
+type Governing = (
+    dossier_core::DefaultSecurity,
+    Arc<Vec<dossier_core::model::Trustee>>,
+);
 
 impl AccessCache {
     fn get(&self, library: &str, user: &str, stamp: i64) -> Option<Context> {
@@ -149,8 +157,24 @@ impl Dossier {
                 json!({"library": library.as_str(), "object": what, "wall": wall.id, "wall_name": wall.name, "need": format!("{need:?}").to_lowercase()}),
             );
         }
-        let (default_security, trustees) =
-            dossier_store::acl::governing(conn, library, acl).await?;
+        let cached = ctx
+            .governing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&acl)
+            .cloned();
+        let (default_security, trustees) = match cached {
+            Some(g) => g,
+            None => {
+                let (d, t) = dossier_store::acl::governing(conn, library, acl).await?;
+                let g = (d, Arc::new(t));
+                ctx.governing
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(acl, g.clone());
+                g
+            }
+        };
         let acl_view = Acl {
             default_security,
             trustees: &trustees,
@@ -312,6 +336,7 @@ impl Dossier {
             principal: Arc::new(principal(conn, caller).await?),
             walls: Arc::new(dossier_store::walls::list(conn, library.as_str()).await?),
             visible: None,
+            governing: Arc::default(),
         };
         self.access
             .put(library.as_str(), &caller.user_id, ctx.clone());
