@@ -1,14 +1,14 @@
 //! The one enforcement point. Every use case that touches a document or container goes
 //! through `require` (one object) or `visibility` (lists, counts, searches), so the Work
 //! API, the façade, the v1 API and the web client cannot disagree. The rules themselves are
-//! `dossier_core::access`; this module gathers their inputs and caches readable sets.
+//! `dossier_core::access` and `dossier_core::walls`; this module gathers their inputs.
 //!
-//! A readable set is computed from the library's ACL objects (objects with their own
-//! security), not per document, and cached per (library, user). It is valid while the
+//! What the checks of one user in one library need (principal, walls, governing ACLs, the
+//! readable set) is an access context, cached per (library, user) and valid while the
 //! outbox's security stamp (`events::security_stamp`) is unchanged: every change that can
-//! alter it (re-securing, a new object with its own security, group or user changes)
-//! emits an event of item type `security`, `group` or `user` in its own transaction, so
-//! another node sees the change as soon as it commits.
+//! alter it emits an event of item type `security`, `group` or `user` in its own
+//! transaction (`acl_keys::security_changed`, `Dossier::identity_event`), so another node
+//! sees the change as soon as it commits.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,6 @@ use dossier_store::acl::{Denied, Visible};
 use dossier_store::groups::GroupFilter;
 use serde_json::json;
 
-use crate::events::{Change, emit};
 use crate::identity::Audit;
 use crate::{Caller, Dossier, Page, Result};
 
@@ -342,125 +341,6 @@ impl Dossier {
             .put(library.as_str(), &caller.user_id, ctx.clone());
         Ok(ctx)
     }
-}
-
-/// Emits the event that invalidates readable sets: an object's security changed, or an
-/// object with its own security appeared.
-pub(crate) async fn security_changed(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    now: chrono::DateTime<chrono::Utc>,
-    library: &LibraryId,
-    object_id: String,
-) -> Result<()> {
-    emit(
-        conn,
-        caller,
-        now,
-        Change {
-            library: library.as_str(),
-            item_type: "security",
-            action: "update",
-            object_id,
-            related_object_id: None,
-            root_id: None,
-        },
-    )
-    .await
-}
-
-/// The ACL key a new object gets, fixing up its default security: an object with its own
-/// default security governs itself; one that inherits but comes with trustees governs
-/// itself too, taking the default security its parent resolves to (so its trustees add to
-/// what it would have inherited); any other inheriting object takes its parent's key.
-/// Returns the key and whether the object owns it.
-pub(crate) async fn key_for_new(
-    conn: &mut AnyConnection,
-    library: &LibraryId,
-    own: dossier_core::access::AclKey,
-    security: &mut dossier_core::DefaultSecurity,
-    has_trustees: bool,
-    parent_acl: Option<i64>,
-) -> Result<(i64, bool)> {
-    use dossier_core::DefaultSecurity;
-    match (*security, parent_acl) {
-        (DefaultSecurity::Inherit, Some(parent)) if has_trustees => {
-            *security = dossier_store::acl::governing(conn, library, parent)
-                .await?
-                .0;
-            Ok((own.encode(), true))
-        }
-        (DefaultSecurity::Inherit, Some(parent)) => Ok((parent, false)),
-        (DefaultSecurity::Inherit, None) => Err(DomainError::invalid(
-            "default_security",
-            "an object without a parent cannot inherit its security",
-        )),
-        _ => Ok((own.encode(), true)),
-    }
-}
-
-/// Re-resolves the ACL key of a container whose security or parent changed, and of every
-/// inheriting container and document below it.
-pub(crate) async fn resecure_container(
-    conn: &mut AnyConnection,
-    library: &LibraryId,
-    number: i64,
-) -> Result<()> {
-    let id = dossier_core::ContainerId::new(library.clone(), number);
-    let c = dossier_store::containers::get(conn, &id)
-        .await?
-        .ok_or_else(|| DomainError::not_found(format!("container {id}")))?;
-    let key = if c.default_security == dossier_core::DefaultSecurity::Inherit {
-        let parent = c
-            .parent
-            .ok_or_else(|| DomainError::internal(format!("{id} inherits but has no parent")))?;
-        let pid = dossier_core::ContainerId::new(library.clone(), parent);
-        dossier_store::containers::get(conn, &pid)
-            .await?
-            .ok_or_else(|| DomainError::internal(format!("parent of {id} is missing")))?
-            .acl
-    } else {
-        dossier_core::access::AclKey::Container(number).encode()
-    };
-    let mut pending = vec![number];
-    while let Some(n) = pending.pop() {
-        pending.extend(dossier_store::acl::set_container(conn, library, n, key).await?);
-    }
-    Ok(())
-}
-
-/// Re-resolves a document's ACL key after its security or home folder changed.
-pub(crate) async fn resecure_document(
-    conn: &mut AnyConnection,
-    library: &LibraryId,
-    number: i64,
-    security: dossier_core::DefaultSecurity,
-) -> Result<()> {
-    let key = if security == dossier_core::DefaultSecurity::Inherit {
-        dossier_store::acl::home_folder_key(conn, library, number)
-            .await?
-            .ok_or_else(|| {
-                DomainError::internal(format!("document {number} of {library} has no home folder"))
-            })?
-    } else {
-        dossier_core::access::AclKey::Document(number).encode()
-    };
-    dossier_store::acl::set_document(conn, library, number, key).await
-}
-
-/// Gives every version of `doc` its default security, re-resolves its ACL key and tells
-/// the readable-set caches.
-pub(crate) async fn set_document_security(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    now: chrono::DateTime<chrono::Utc>,
-    doc: &dossier_core::model::Document,
-) -> Result<()> {
-    let library = &doc.id.library;
-    dossier_store::acl::set_document_default(conn, library, doc.id.number, doc.default_security)
-        .await?;
-    resecure_document(conn, library, doc.id.number, doc.default_security).await?;
-    security_changed(conn, caller, now, library, doc.id.to_string()).await
 }
 
 /// The scopes walls close to a caller, flattened for queries (`acl::Denied`).

@@ -325,7 +325,7 @@ impl Dossier {
         };
         apply(&mut c, &changes);
         validate(tx.conn(), &c, &changes).await?;
-        let (acl, owns_acl) = crate::access::key_for_new(
+        let (acl, owns_acl) = crate::acl_keys::key_for_new(
             tx.conn(),
             library,
             AclKey::Container(number),
@@ -354,7 +354,7 @@ impl Dossier {
         )
         .await?;
         if owns_acl {
-            crate::access::security_changed(tx.conn(), caller, now, library, c.id.to_string())
+            crate::acl_keys::security_changed(tx.conn(), caller, now, library, c.id.to_string())
                 .await?;
         }
         crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, now).await?;
@@ -436,8 +436,8 @@ impl Dossier {
         dossier_store::containers::update(tx.conn(), &c).await?;
         crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, c.edit_date).await?;
         if resecured {
-            crate::access::resecure_container(tx.conn(), &id.library, id.number).await?;
-            crate::access::security_changed(
+            crate::acl_keys::resecure_container(tx.conn(), &id.library, id.number).await?;
+            crate::acl_keys::security_changed(
                 tx.conn(),
                 caller,
                 c.edit_date,
@@ -586,7 +586,7 @@ impl Dossier {
         }
         dossier_store::containers::update(tx.conn(), &c).await?;
         // An inheriting folder now inherits from its new parent.
-        crate::access::resecure_container(tx.conn(), &id.library, id.number).await?;
+        crate::acl_keys::resecure_container(tx.conn(), &id.library, id.number).await?;
         emit(
             tx.conn(),
             caller,

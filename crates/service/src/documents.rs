@@ -469,7 +469,7 @@ impl Dossier {
             Some(blob),
             now,
         )?;
-        let (acl, owns_acl) = crate::access::key_for_new(
+        let (acl, owns_acl) = crate::acl_keys::key_for_new(
             tx.conn(),
             &folder.library,
             AclKey::Document(number),
@@ -540,7 +540,7 @@ impl Dossier {
         )
         .await?;
         if owns_acl {
-            crate::access::security_changed(
+            crate::acl_keys::security_changed(
                 tx.conn(),
                 caller,
                 now,
@@ -751,7 +751,7 @@ impl Dossier {
         dossier_store::documents::update(tx.conn(), &doc).await?;
         if resecured {
             // Security belongs to the document, not the version.
-            crate::access::set_document_security(tx.conn(), caller, now, &doc).await?;
+            crate::acl_keys::set_document_security(tx.conn(), caller, now, &doc).await?;
         }
         record(
             tx.conn(),
@@ -1013,7 +1013,7 @@ impl Dossier {
         let trustees =
             dossier_store::catalog::trustees(tx.conn(), &r.library, "document", r.number).await?;
         let target_acl = crate::containers::load(tx.conn(), &target).await?.acl;
-        let (acl, owns_acl) = crate::access::key_for_new(
+        let (acl, owns_acl) = crate::acl_keys::key_for_new(
             tx.conn(),
             &r.library,
             AclKey::Document(number),
@@ -1035,7 +1035,7 @@ impl Dossier {
         dossier_store::catalog::set_trustees(tx.conn(), &r.library, "document", number, &trustees)
             .await?;
         if owns_acl {
-            crate::access::security_changed(
+            crate::acl_keys::security_changed(
                 tx.conn(),
                 caller,
                 now,
@@ -1128,8 +1128,13 @@ impl Dossier {
         .await?;
         if !filing.is_reference {
             // A document that inherits now inherits from its new home folder.
-            crate::access::resecure_document(tx.conn(), &r.library, r.number, doc.default_security)
-                .await?;
+            crate::acl_keys::resecure_document(
+                tx.conn(),
+                &r.library,
+                r.number,
+                doc.default_security,
+            )
+            .await?;
         }
         record(
             tx.conn(),

@@ -4,6 +4,7 @@
 //! functions, so a rule lives in exactly one place.
 
 pub mod access;
+mod acl_keys;
 pub mod apps;
 pub mod auth;
 pub mod bootstrap;

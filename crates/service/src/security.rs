@@ -12,7 +12,8 @@ use dossier_core::{
 use dossier_store::AnyConnection;
 use serde_json::{Value, json};
 
-use crate::access::{Need, principal, resecure_container, resecure_document, security_changed};
+use crate::access::{Need, principal};
+use crate::acl_keys::{resecure_container, resecure_document, security_changed};
 use crate::identity::Audit;
 use crate::{Caller, Dossier, Result, trustees};
 

@@ -15,7 +15,7 @@ use dossier_store::groups::GroupFilter;
 use dossier_store::users::UserFilter;
 use serde_json::{Value, json};
 
-use crate::access::security_changed;
+use crate::acl_keys::security_changed;
 use crate::identity::Audit;
 use crate::{Caller, Dossier, Page, Result};
 
