@@ -69,14 +69,32 @@ impl AccessCache {
 /// Who the caller is for the access calculus: login, enabled groups, external flag.
 pub(crate) async fn principal(conn: &mut AnyConnection, caller: &Caller) -> Result<Principal> {
     let user = dossier_store::users::get(conn, &caller.user_id).await?;
+    let mut p = principal_of(
+        conn,
+        caller.customer_id,
+        &caller.user_id,
+        user.is_some_and(|u| u.is_external),
+    )
+    .await?;
+    p.is_admin |= caller.is_admin;
+    Ok(p)
+}
+
+/// The principal of any user of the customer (for reports about others).
+pub(crate) async fn principal_of(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    user_id: &str,
+    is_external: bool,
+) -> Result<Principal> {
     let filter = GroupFilter {
-        member: Some(caller.user_id.clone()),
+        member: Some(user_id.to_string()),
         enabled: Some(true),
         ..GroupFilter::default()
     };
     let (groups, _) = dossier_store::groups::list(
         conn,
-        caller.customer_id,
+        customer_id,
         &filter,
         Page {
             limit: 100_000,
@@ -86,9 +104,9 @@ pub(crate) async fn principal(conn: &mut AnyConnection, caller: &Caller) -> Resu
     .await?;
     let groups: BTreeSet<String> = groups.into_iter().map(|g| g.id).collect();
     Ok(Principal {
-        user: caller.user_id.clone(),
-        is_admin: caller.is_admin || groups.contains(ADMIN_GROUP),
-        is_external: user.is_some_and(|u| u.is_external),
+        user: user_id.to_uppercase(),
+        is_admin: groups.contains(ADMIN_GROUP),
+        is_external,
         groups,
     })
 }

@@ -631,10 +631,15 @@ impl Dossier {
             return Ok(list);
         };
         let mut conn = self.store.read().await?;
+        // A path lies in one workspace: load it once, not once per container.
+        let mut workspaces: std::collections::HashMap<i64, Container> = Default::default();
         let mut out = Vec::with_capacity(list.len());
         for c in list {
-            let ws = workspace_of(&mut conn, &c).await?;
-            if crate::access::admits(&v, c.acl, &c.owner, &container_facts(&c, &ws)) {
+            if let std::collections::hash_map::Entry::Vacant(e) = workspaces.entry(c.workspace) {
+                e.insert(workspace_of(&mut conn, &c).await?);
+            }
+            let ws = &workspaces[&c.workspace];
+            if crate::access::admits(&v, c.acl, &c.owner, &container_facts(&c, ws)) {
                 out.push(c);
             }
         }

@@ -12,7 +12,7 @@ use dossier_core::{
 use dossier_store::AnyConnection;
 use serde_json::{Value, json};
 
-use crate::access::{Need, principal};
+use crate::access::{Need, principal_of};
 use crate::acl_keys::{resecure_container, resecure_document, security_changed};
 use crate::identity::Audit;
 use crate::{Caller, Dossier, Result, trustees};
@@ -309,17 +309,7 @@ impl Dossier {
             }
         };
         let user = self.user(caller, uid).await?;
-        let as_user = Caller {
-            user_id: user.id.clone(),
-            is_admin: dossier_store::groups::is_member(
-                &mut conn,
-                dossier_core::identity::ADMIN_GROUP,
-                &user.id,
-            )
-            .await?,
-            ..caller.clone()
-        };
-        let p = principal(&mut conn, &as_user).await?;
+        let p = principal_of(&mut conn, caller.customer_id, &user.id, user.is_external).await?;
         let (default_security, trustees) =
             dossier_store::acl::governing(&mut conn, library, acl).await?;
         Ok(access(

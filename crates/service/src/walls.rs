@@ -6,12 +6,10 @@
 use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
-use dossier_core::access::Principal;
-use dossier_core::identity::{ADMIN_GROUP, AuditOutcome};
+use dossier_core::identity::AuditOutcome;
 use dossier_core::walls::{Wall, WallKind, WallScope};
 use dossier_core::{ContainerId, LibraryId};
 use dossier_store::AnyConnection;
-use dossier_store::groups::GroupFilter;
 use dossier_store::users::UserFilter;
 use serde_json::{Value, json};
 
@@ -255,28 +253,9 @@ impl Dossier {
             conflicts: Vec::new(),
         };
         for u in users {
-            let gfilter = GroupFilter {
-                member: Some(u.id.clone()),
-                enabled: Some(true),
-                ..GroupFilter::default()
-            };
-            let (groups, _) = dossier_store::groups::list(
-                &mut conn,
-                caller.customer_id,
-                &gfilter,
-                Page {
-                    limit: 100_000,
-                    ..Page::default()
-                },
-            )
-            .await?;
-            let groups: BTreeSet<String> = groups.into_iter().map(|g| g.id).collect();
-            let p = Principal {
-                user: u.id.clone(),
-                is_admin: groups.contains(ADMIN_GROUP),
-                is_external: u.is_external,
-                groups,
-            };
+            let p =
+                crate::access::principal_of(&mut conn, caller.customer_id, &u.id, u.is_external)
+                    .await?;
             if wall.is_inside(&p) {
                 report.inside.push(u.id.clone());
                 for other in all.iter().filter(|o| o.id != wall.id && o.denies(&p)) {

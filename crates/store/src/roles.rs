@@ -88,28 +88,6 @@ pub async fn list(conn: &mut AnyConnection, library: &str) -> Result<Vec<Role>> 
         .collect()
 }
 
-/// Deletes a role nobody holds; returns false if it did not exist.
-pub async fn delete(conn: &mut AnyConnection, library: &str, id: &str) -> Result<bool> {
-    Ok(Sql::new("DELETE FROM roles WHERE library = ")
-        .bind(library)
-        .push(" AND id = ")
-        .bind(id.to_uppercase())
-        .execute(conn)
-        .await?
-        > 0)
-}
-
-pub async fn holders(conn: &mut AnyConnection, library: &str, role: &str) -> Result<i64> {
-    Sql::new("SELECT COUNT(*) AS n FROM library_users WHERE library = ")
-        .bind(library)
-        .push(" AND role = ")
-        .bind(role.to_uppercase())
-        .fetch_one(conn)
-        .await?
-        .try_get("n")
-        .db()
-}
-
 /// One user's membership of one library.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Membership {
