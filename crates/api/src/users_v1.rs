@@ -122,11 +122,7 @@ async fn member(
             .await?
             .ok_or_else(not_found)?,
         Err(_) => {
-            let u = state
-                .dossier
-                .user(caller, reference)
-                .await
-                .map_err(|_| not_found())?;
+            let u = state.dossier.user(caller, reference).await?;
             state
                 .dossier
                 .memberships_in(db, std::slice::from_ref(&u.id))
@@ -136,11 +132,7 @@ async fn member(
                 .ok_or_else(not_found)?
         }
     };
-    let u = state
-        .dossier
-        .user(caller, &m.user_id)
-        .await
-        .map_err(|_| not_found())?;
+    let u = state.dossier.user(caller, &m.user_id).await?;
     Ok((u, m))
 }
 
@@ -186,7 +178,12 @@ async fn create_user(
         .or(opt_string(&body, "user_id")?)
         .ok_or_else(|| ApiError(DomainError::required("login_name")))?;
     let role = opt_string(&body, "role")?;
-    let existing = state.dossier.user(&caller, &login).await.ok();
+    // Only "no such user" means create; any other failure is the answer.
+    let existing = match state.dossier.user(&caller, &login).await {
+        Ok(u) => Some(u),
+        Err(DomainError::NotFound(_)) => None,
+        Err(e) => return Err(ApiError(e)),
+    };
     let (user, m) = match existing {
         Some(u) => {
             if !state
