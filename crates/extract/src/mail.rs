@@ -65,7 +65,7 @@ pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
     let person = |p: &msg_parser::Person| display(Some(p.name.as_str()), Some(p.email.as_str()));
     let people = |v: &[msg_parser::Person]| {
         v.iter()
-            .map(|p| person(p))
+            .map(&person)
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
     };

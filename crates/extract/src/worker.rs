@@ -150,11 +150,12 @@ pub fn worker_main() -> ExitCode {
         };
         let limits = req.limits();
         limit_cpu(limits.timeout, started);
-        if hooks {
-            test_hook(&req.file_name, memory_limited);
-        }
-        let run =
-            std::panic::AssertUnwindSafe(|| crate::extract(&content, &req.file_name, &limits));
+        let run = std::panic::AssertUnwindSafe(|| {
+            if hooks {
+                test_hook(&req.file_name, memory_limited);
+            }
+            crate::extract(&content, &req.file_name, &limits)
+        });
         let extraction = std::panic::catch_unwind(run).unwrap_or_else(|payload| {
             Extraction::failed(
                 "unknown",
