@@ -53,18 +53,50 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
     Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
 }
 
+/// The text-extraction worker pool, as configured.
+pub fn extractor(config: &Config) -> startup::Result<dossier_service::search::Extractor> {
+    use dossier_service::search::{Extractor, Limits};
+    let program = match &config.extract_program {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().map_err(|e| {
+            startup::msg(format!("cannot find this program to run text extraction: {e}"))
+        })?,
+    };
+    let limits = Limits {
+        timeout: std::time::Duration::from_secs(config.extract_timeout_seconds as u64),
+        memory_bytes: config.extract_memory_mb << 20,
+        max_input_bytes: config.extract_max_input_mb << 20,
+        ..Limits::default()
+    };
+    Ok(Extractor::new(program, limits, config.extract_workers))
+}
+
+/// This node's search index (the server's: it holds the index's writer lock).
+fn open_search(config: &Config) -> startup::Result<dossier_service::search::Search> {
+    dossier_service::search::Search::open(&config.index_dir, extractor(config)?).map_err(|e| {
+        startup::msg(format!(
+            "cannot open the search index in {}: {e}",
+            config.index_dir.display()
+        ))
+    })
+}
+
 /// A started server: its address and a handle to stop it.
 pub struct Running {
     pub addr: std::net::SocketAddr,
     pub dossier: Arc<Dossier>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop_indexer: tokio::sync::watch::Sender<bool>,
+    indexer: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
+        let _ = self.stop_indexer.send(true);
+        let _ = self.indexer.await;
         self.dossier.store.close().await;
     }
 }
@@ -75,7 +107,7 @@ pub async fn start(
     config: &Config,
     listener: TcpListener,
 ) -> startup::Result<(Running, Option<String>)> {
-    let dossier = open(config).await?;
+    let dossier = open(config).await?.with_search(Arc::new(open_search(config)?));
     let swept = dossier.blobs.sweep_staging().await.map_err(|e| {
         startup::msg(format!(
             "cannot clean the content store's staging area: {e}"
@@ -89,6 +121,15 @@ pub async fn start(
         .await
         .map_err(|e| startup::msg(format!("cannot bootstrap: {e}")))?;
     let dossier = Arc::new(dossier);
+    let (stop_indexer, stopped) = tokio::sync::watch::channel(false);
+    let indexer = match dossier.search() {
+        Ok(search) => tokio::spawn(dossier_service::search::indexer::run(
+            dossier.clone(),
+            search.clone(),
+            stopped,
+        )),
+        Err(_) => tokio::spawn(async {}),
+    };
     let app = dossier_api::router(AppState {
         dossier: dossier.clone(),
         max_upload_bytes: config.max_upload_bytes,
@@ -114,6 +155,8 @@ pub async fn start(
             dossier,
             shutdown: tx,
             task,
+            stop_indexer,
+            indexer,
         },
         boot.generated_admin_password,
     ))

@@ -77,6 +77,9 @@ enum Command {
     },
     /// Re-hash every stored blob and match every document version to its blob.
     Check,
+    /// Rebuild the search index from the database and the cached text, beside the one in
+    /// use (a running server switches to it when it is done); resumes an interrupted run.
+    Reindex,
     /// Print a commented configuration file with every setting.
     ConfigTemplate,
     /// The text-extraction worker (started by the server; frames on stdin/stdout).
@@ -212,6 +215,7 @@ async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
         Command::App { task } => app(task, config).await,
         Command::Keys { task } => keys(task, config).await,
         Command::Check => check(config).await,
+        Command::Reindex => reindex(config).await,
         Command::ConfigTemplate | Command::ExtractWorker => Ok(ExitCode::SUCCESS),
     }
 }
@@ -380,6 +384,43 @@ async fn keys(task: KeysTask, config: &Config) -> Result<ExitCode, String> {
     dossier.store.close().await;
     let kid = result.map_err(|e| e.to_string())?;
     println!("new signing key {kid}; the previous key stays published until its tokens expire");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn reindex(config: &Config) -> Result<ExitCode, String> {
+    use std::io::Write;
+    let dossier = dossier::open(config).await.map_err(|e| e.to_string())?;
+    let extractor = dossier::extractor(config).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let mut shown = std::time::Instant::now() - std::time::Duration::from_secs(1);
+    let written = dossier_service::search::rebuild::rebuild(&dossier, &config.index_dir, &extractor, |p| {
+        // A progress bar on stderr, redrawn at most a few times a second.
+        if shown.elapsed().as_millis() < 250 && p.done < p.total {
+            return;
+        }
+        shown = std::time::Instant::now();
+        let share = if p.total == 0 { 1.0 } else { p.done as f64 / p.total as f64 };
+        let width = 40;
+        let filled = ((share * width as f64) as usize).min(width);
+        let rate = p.done as f64 / started.elapsed().as_secs_f64().max(0.001);
+        eprint!(
+            "\r[{}{}] {}/{} documents, {:.0}/s ",
+            "#".repeat(filled),
+            "-".repeat(width - filled),
+            p.done,
+            p.total,
+            rate
+        );
+        let _ = std::io::stderr().flush();
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    eprintln!();
+    println!(
+        "reindexed {written} documents in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    dossier.store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -59,6 +59,11 @@ impl Extractor {
         }
     }
 
+    /// The limits every call runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
     pub async fn extract(&self, content: Bytes, file_name: &str) -> Extraction {
         let limits = &self.inner.limits;
         if content.len() as u64 > limits.max_input_bytes {

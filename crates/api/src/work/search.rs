@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::LibraryId;
-use dossier_index::{Node, Sort, SortField};
+use dossier_service::search::{Node, Sort, SortField, parse_query};
 use dossier_service::Caller;
 use dossier_service::search::query::{SearchOptions, SearchPage, TextCriteria, facetable};
 use serde_json::{Map, Value, json};
@@ -32,7 +32,7 @@ pub fn wants_index(q: &Q) -> bool {
 
 fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
     q.text(name)
-        .map(|t| dossier_index::parse(t).map_err(|e| ApiError::invalid(name, e.0)))
+        .map(|t| parse_query(t).map_err(|e| ApiError::invalid(name, e.0)))
         .transpose()
 }
 
@@ -40,7 +40,7 @@ fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
 /// not parse as a query: these parameters are not the query language.
 fn words(q: &Q, name: &str) -> Option<Node> {
     q.text(name)
-        .map(|t| dossier_index::parse(t).unwrap_or_else(|_| Node::Phrase(t.replace('"', " "))))
+        .map(|t| parse_query(t).unwrap_or_else(|_| Node::Phrase(t.replace('"', " "))))
 }
 
 fn range(q: &Q, name: &str) -> ApiResult<(Option<i64>, Option<i64>)> {

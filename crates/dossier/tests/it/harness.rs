@@ -71,6 +71,11 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut env: BTreeMap<String, String> = BTreeMap::new();
         env.insert("DOSSIER_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
+        // The server runs in this test process; text extraction runs in the real binary.
+        env.insert(
+            "DOSSIER_EXTRACT_PROGRAM".into(),
+            env!("CARGO_BIN_EXE_dossier").into(),
+        );
         let mut postgres = None;
         if let Some(base) = postgres_base() {
             let (url, name) = fresh_postgres(&base).await;
@@ -209,6 +214,23 @@ impl TestServer {
         let r = self.req(Method::DELETE, url).send().await.expect("DELETE");
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Waits until the search index has applied every outbox event written so far (the
+    /// indexer runs beside requests; tests that search wait for it rather than sleep).
+    pub async fn wait_for_index(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let body = self.get_json(&self.lib("/search/status")).await;
+            if body["data"]["lag_events"] == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the search index did not catch up: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn create_workspace(&self, name: &str) -> String {

@@ -17,4 +17,5 @@ mod lookups;
 mod oauth;
 mod schema;
 mod scim;
+mod search;
 mod security_model;

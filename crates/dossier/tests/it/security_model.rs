@@ -557,6 +557,9 @@ fn con_key(id: &str) -> String {
 /// Checks every user against the reference; returns the number of comparisons made.
 async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
     let reference = Reference(m);
+    // Searches below must see every change made so far (a re-secured subtree is re-keyed
+    // in the index by the indexer).
+    s.wait_for_index().await;
     let lib = format!("{}/work/api/v2/customers/1/libraries/{}", s.base, m.library);
     let mut checks = 0;
     for u in &m.users {
@@ -782,6 +785,46 @@ async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
             ctx("document search")
         );
         assert_eq!(body["total_count"], want.len(), "{}", ctx("document count"));
+        // Full-text search: the same readable set, counted and faceted inside the index.
+        let (st, body) = call(
+            s,
+            &u.token,
+            Method::GET,
+            &format!("{lib}/documents?anywhere=case&total=true&limit=9999&facets=custom1,custom2"),
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert_eq!(ids(&body["data"]["results"]), want, "{}", ctx("full-text search hits"));
+        assert_eq!(body["total_count"], want.len(), "{}", ctx("full-text search total"));
+        for (field, value_of) in [
+            ("custom1", (|d: &Object| d.client.clone()) as fn(&Object) -> Option<String>),
+            ("custom2", |d: &Object| d.matter.clone()),
+        ] {
+            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+            for (j, d) in m.documents.iter().enumerate() {
+                if doc_levels[j] >= 1
+                    && let Some(v) = value_of(d)
+                {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
+            let got: BTreeMap<String, u64> = body["data"]["facets"][field]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|f| {
+                            (
+                                f["alias"].as_str().expect("alias").to_string(),
+                                f["count"].as_u64().expect("count"),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert_eq!(got, counts, "{}", ctx(&format!("{field} facet counts")));
+        }
+        checks += 3;
         // A page of the trimmed list is that slice of the readable documents in number order.
         let mut ordered: Vec<(i64, String)> = want
             .iter()

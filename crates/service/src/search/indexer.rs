@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use dossier_core::model::Event;
 use dossier_core::{DocumentRef, LibraryId};
+use dossier_extract::Extractor;
 use dossier_index::{Change, Checkpoint, Indexable, SearchIndex};
 use dossier_store::search::{Status, ToIndex};
 
@@ -111,7 +112,7 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
         .into_iter()
         .map(|(lib, n)| (lib, n.into_iter().collect()))
         .collect();
-    write(d, search, index, documents, &Checkpoint { seq: last, rebuilt_up_to: None }).await?;
+    write(d, &search.extractor, index, documents, &Checkpoint { seq: last, rebuilt_up_to: None }).await?;
     search.set_applied(last);
     Ok(events.len())
 }
@@ -120,7 +121,7 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
 /// `checkpoint`, then records their index status.
 pub(crate) async fn write(
     d: &Dossier,
-    search: &Search,
+    extractor: &Extractor,
     index: Arc<SearchIndex>,
     documents: Vec<(String, Vec<i64>)>,
     checkpoint: &Checkpoint,
@@ -143,7 +144,7 @@ pub(crate) async fn write(
             });
         }
         removed.push((library.clone(), gone));
-        let texts = texts(d, search, &rows).await?;
+        let texts = texts(d, extractor, &rows).await?;
         for (row, text) in rows.into_iter().zip(texts) {
             statuses.push(Status {
                 library: library.clone(),
@@ -151,8 +152,8 @@ pub(crate) async fn write(
                 version: row.doc.id.version,
                 acl: row.doc.acl,
                 workspace: row.workspace,
-                outcome: text.outcome.as_str().to_string(),
-                reason: text.outcome.reason().map(str::to_string),
+                outcome: text::outcome_name(&text.outcome).to_string(),
+                reason: text::reason(&text.outcome).map(str::to_string),
                 seq: checkpoint.seq,
                 indexed_at: d.now(),
             });
@@ -176,36 +177,42 @@ pub(crate) async fn write(
 }
 
 /// The text of each row's content: cached, or extracted now (a few at a time).
-async fn texts(d: &Dossier, search: &Search, rows: &[ToIndex]) -> Result<Vec<Text>> {
-    use futures::StreamExt;
+async fn texts(d: &Dossier, extractor: &Extractor, rows: &[ToIndex]) -> Result<Vec<Text>> {
     let hashes: Vec<&str> = rows.iter().map(|r| r.doc.content_hash.as_str()).collect();
     let cache = {
         let mut conn = d.store.read().await?;
         dossier_store::search::extracted(&mut conn, &hashes).await?
     };
-    let cache = Arc::new(cache);
-    let results: Vec<Result<Text>> = futures::stream::iter(rows.iter().map(|r| {
-        let cache = cache.clone();
-        async move {
-            let got = match cache.get(&r.doc.content_hash) {
-                Some(e) => text::from_cache(d, e).await,
-                None => text::extract(d, search.extractor.as_ref(), &r.doc).await,
-            };
-            // One unreadable content must not hold up the rest: the document is indexed by
-            // its profile and its status says why (it is retried when it next changes).
-            got.or_else(|e| {
-                Ok(Text {
-                    body: String::new(),
-                    outcome: text::Outcome::Failed(format!("the content could not be read: {e}")),
-                    email: None,
-                })
-            })
-        }
-    }))
-    .buffered(TEXT_CONCURRENCY)
-    .collect()
-    .await;
-    results.into_iter().collect()
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(TEXT_CONCURRENCY) {
+        let got = futures::future::join_all(
+            chunk
+                .iter()
+                .map(|r| text_of(d, extractor, cache.get(&r.doc.content_hash), &r.doc)),
+        )
+        .await;
+        out.extend(got);
+    }
+    Ok(out)
+}
+
+/// One document's text. An unreadable content must not hold up the rest: the document is
+/// indexed by its profile and its status says why (it is retried when it next changes).
+async fn text_of(
+    d: &Dossier,
+    extractor: &Extractor,
+    cached: Option<&dossier_store::search::Extracted>,
+    doc: &dossier_core::model::Document,
+) -> Text {
+    let got = match cached {
+        Some(e) => text::from_cache(d, e).await,
+        None => text::extract(d, extractor, doc).await,
+    };
+    got.unwrap_or_else(|e| Text {
+        body: String::new(),
+        outcome: dossier_extract::Outcome::Failed(format!("the content could not be read: {e}")),
+        email: None,
+    })
 }
 
 fn indexable(row: ToIndex, text: Text) -> Indexable {

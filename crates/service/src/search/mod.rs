@@ -17,7 +17,8 @@ use std::sync::{Arc, RwLock};
 use dossier_core::DomainError;
 use dossier_index::SearchIndex;
 
-pub use text::{EmailHeaders, Extract, Extraction, Outcome};
+pub use dossier_extract::{Extractor, Limits};
+pub use dossier_index::{Node, QueryError, Sort, SortField, parse as parse_query};
 
 use crate::{Dossier, Result};
 
@@ -37,7 +38,7 @@ pub(crate) fn index_error(e: dossier_index::IndexError) -> DomainError {
 pub struct Search {
     root: PathBuf,
     live: RwLock<(String, Arc<SearchIndex>)>,
-    pub(crate) extractor: Arc<dyn Extract>,
+    pub(crate) extractor: Extractor,
     /// The outbox sequence the live index reflects.
     applied: AtomicI64,
 }
@@ -77,7 +78,7 @@ pub(crate) fn new_generation(root: &Path) -> Result<String> {
 
 impl Search {
     /// Opens (or creates) the index under `root`, adopting a finished rebuild if one waits.
-    pub fn open(root: &Path, extractor: Arc<dyn Extract>) -> Result<Search> {
+    pub fn open(root: &Path, extractor: Extractor) -> Result<Search> {
         std::fs::create_dir_all(root).map_err(io)?;
         let current = match std::fs::read_to_string(root.join(CURRENT)) {
             Ok(name) => name.trim().to_string(),

@@ -7,7 +7,11 @@ use std::sync::Arc;
 
 use dossier_index::{Checkpoint, SearchIndex};
 
-use super::{READY, Search, index_error, indexer, io};
+use std::path::Path;
+
+use dossier_extract::Extractor;
+
+use super::{READY, index_error, indexer, io};
 use crate::{Dossier, Result};
 
 /// Documents per rebuild commit.
@@ -24,10 +28,11 @@ pub struct Progress {
 /// written in this run.
 pub async fn rebuild(
     d: &Dossier,
-    search: &Search,
+    root: &Path,
+    extractor: &Extractor,
     mut progress: impl FnMut(Progress),
 ) -> Result<u64> {
-    let root = search.root();
+    std::fs::create_dir_all(root).map_err(io)?;
     let current = std::fs::read_to_string(root.join(super::CURRENT))
         .map(|s| s.trim().to_string())
         .unwrap_or_default();
@@ -76,7 +81,7 @@ pub async fn rebuild(
             }
         }
         checkpoint.rebuilt_up_to = Some(last);
-        let n = indexer::write(d, search, index.clone(), by_library, &checkpoint).await? as u64;
+        let n = indexer::write(d, extractor, index.clone(), by_library, &checkpoint).await? as u64;
         written += n;
         done += n;
         progress(Progress { done, total });

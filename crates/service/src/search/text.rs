@@ -1,76 +1,30 @@
 //! The text of a document's content for the index: from the extracted-text cache when this
 //! content was seen before, otherwise from the extractor (a separate process, see
-//! `Extract`), whose result is cached by content hash before it is used.
-
-use std::future::Future;
-use std::pin::Pin;
+//! `dossier_extract`), whose result is cached by content hash before it is used.
 
 use bytes::{Bytes, BytesMut};
+use dossier_extract::{EmailHeaders, Extraction, Extractor, Outcome};
 use dossier_core::model::Document;
 use dossier_store::search::Extracted;
 use futures::TryStreamExt;
 
 use crate::{Dossier, Result, blob_error};
 
-/// How extraction of one file ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Indexed,
-    MetadataOnly(String),
-    Failed(String),
-}
-
-impl Outcome {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Outcome::Indexed => "indexed",
-            Outcome::MetadataOnly(_) => "metadata_only",
-            Outcome::Failed(_) => "failed",
-        }
-    }
-
-    pub fn reason(&self) -> Option<&str> {
-        match self {
-            Outcome::Indexed => None,
-            Outcome::MetadataOnly(r) | Outcome::Failed(r) => Some(r),
-        }
+/// The reason recorded beside an outcome.
+pub(crate) fn reason(o: &Outcome) -> Option<&str> {
+    match o {
+        Outcome::Indexed => None,
+        Outcome::MetadataOnly(r) | Outcome::Failed(r) => Some(r),
     }
 }
 
-/// An email's headers, as extraction found them.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct EmailHeaders {
-    pub from: String,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-    pub bcc: Vec<String>,
-    pub subject: String,
-    pub sent: Option<i64>,
-    pub received: Option<i64>,
-}
-
-/// What extraction of one file gave.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Extraction {
-    pub text: String,
-    pub outcome: Outcome,
-    pub format: String,
-    pub truncated: bool,
-    pub email: Option<EmailHeaders>,
-}
-
-/// Text extraction from untrusted files. The server's implementation runs it in worker
-/// processes with time and memory limits (crate `dossier-extract`); it answers every call,
-/// with a failed outcome when the file defeats it.
-pub trait Extract: Send + Sync {
-    fn extract<'a>(
-        &'a self,
-        content: Bytes,
-        file_name: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Extraction> + Send + 'a>>;
-
-    /// Files larger than this are indexed by their profile only, unread.
-    fn max_input_bytes(&self) -> u64;
+/// The name an outcome is recorded under.
+pub fn outcome_name(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Indexed => "indexed",
+        Outcome::MetadataOnly(_) => "metadata_only",
+        Outcome::Failed(_) => "failed",
+    }
 }
 
 /// A document's text and how it was obtained.
@@ -120,29 +74,26 @@ pub(crate) async fn from_cache(d: &Dossier, e: &Extracted) -> Result<Text> {
 }
 
 /// Extracts a document's content now and caches the result under its content hash.
-pub(crate) async fn extract(d: &Dossier, x: &dyn Extract, doc: &Document) -> Result<Text> {
+pub(crate) async fn extract(d: &Dossier, x: &Extractor, doc: &Document) -> Result<Text> {
     let file_name = format!("{}.{}", doc.name, doc.extension);
-    let extraction = if doc.size as u64 > x.max_input_bytes() {
-        Extraction {
-            text: String::new(),
-            outcome: Outcome::MetadataOnly(format!(
-                "the file is larger than the {} MiB extraction limit",
-                x.max_input_bytes() / (1024 * 1024)
-            )),
-            format: doc.extension.to_lowercase(),
-            truncated: false,
-            email: None,
-        }
+    let limit = x.limits().max_input_bytes;
+    let too_large = || Extraction {
+        text: String::new(),
+        outcome: Outcome::MetadataOnly(format!(
+            "the file is larger than the {} MiB extraction limit",
+            limit / (1024 * 1024)
+        )),
+        format: doc.extension.to_lowercase(),
+        truncated: false,
+        email: None,
+    };
+    // A file over the limit is never read into memory: its size says enough.
+    let extraction = if doc.size as u64 > limit {
+        too_large()
     } else {
-        match read_blob(d, &doc.content_hash, x.max_input_bytes()).await? {
+        match read_blob(d, &doc.content_hash, limit).await? {
             Some(content) => x.extract(content, &file_name).await,
-            None => Extraction {
-                text: String::new(),
-                outcome: Outcome::MetadataOnly("the file is larger than the extraction limit".into()),
-                format: doc.extension.to_lowercase(),
-                truncated: false,
-                email: None,
-            },
+            None => too_large(),
         }
     };
     let text_hash = if extraction.text.is_empty() {
@@ -157,8 +108,8 @@ pub(crate) async fn extract(d: &Dossier, x: &dyn Extract, doc: &Document) -> Res
         )
     };
     let record = Extracted {
-        outcome: extraction.outcome.as_str().to_string(),
-        reason: extraction.outcome.reason().map(str::to_string),
+        outcome: outcome_name(&extraction.outcome).to_string(),
+        reason: reason(&extraction.outcome).map(str::to_string),
         format: extraction.format.clone(),
         text_hash,
         text_bytes: extraction.text.len() as i64,
