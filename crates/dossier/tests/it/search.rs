@@ -268,13 +268,15 @@ async fn facets_count_lookup_values_of_the_matches() {
 async fn search_finds_only_what_the_caller_may_read_and_follows_changes() {
     let s = TestServer::start().await;
     let admin = s.login_scoped("admin", crate::harness::ADMIN_PASSWORD, "admin").await;
-    let (st, b) = s
-        .post(
-            &format!("{}/work/api/v2/customers/1/users", s.base),
-            json!({"id": "CLERK", "full_name": "A Clerk", "password": "clerk-password-1", "libraries": ["ACTIVE"]}),
-        )
-        .await;
-    assert!(st.is_success(), "{b}");
+    let r = s
+        .http
+        .post(format!("{}/work/api/v2/customers/1/users", s.base))
+        .header("X-Auth-Token", &admin)
+        .json(&json!({"id": "CLERK", "full_name": "A Clerk", "password": "clerk-password-1", "libraries": ["ACTIVE"]}))
+        .send()
+        .await
+        .expect("create user");
+    assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
     let clerk = s.login("CLERK", "clerk-password-1").await;
     let (st, ws) = s
         .post(
@@ -319,7 +321,6 @@ async fn search_finds_only_what_the_caller_may_read_and_follows_changes() {
     assert!(st.is_success(), "{b}");
     s.wait_for_index().await;
     assert!(anywhere(&s, "bluebird").await.is_empty());
-    let _ = admin;
     s.stop().await;
 }
 
