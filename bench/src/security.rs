@@ -29,7 +29,8 @@ use sqlx::{AssertSqlSafe, Connection, Row};
 
 use crate::api::{Api, LIBRARY, number_of};
 use crate::payload::Payload;
-use crate::read::{Op, Run, columns, measure, report, select_list};
+use crate::read::{Op, Run, measure, report};
+use crate::seed::{self, exec};
 use crate::server::{ADMIN_PASSWORD, CpuMeter, Server};
 use crate::stats::{fig, ms, ratio, table, thousands};
 use crate::{Env, R, err};
@@ -380,21 +381,8 @@ async fn seed(
     template_ws: i64,
     template_folder: i64,
 ) -> R<Layout> {
-    let mut conn = SqliteConnection::connect_with(
-        &SqliteConnectOptions::new()
-            .filename(db)
-            .busy_timeout(Duration::from_secs(30)),
-    )
-    .await?;
-    for pragma in ["PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -524288"] {
-        sqlx::query(pragma).execute(&mut conn).await?;
-    }
-    let row = sqlx::query("SELECT next_document, next_container FROM libraries WHERE id = ?1")
-        .bind(LIBRARY)
-        .fetch_one(&mut conn)
-        .await?;
-    let first_doc: i64 = row.try_get("next_document")?;
-    let first_ws: i64 = row.try_get("next_container")?;
+    let mut conn = seed::open(db).await?;
+    let (first_doc, first_ws) = seed::next_numbers(&mut conn).await?;
     let first_folder = first_ws + workspaces;
     let layout = Layout {
         first_ws,
@@ -405,8 +393,8 @@ async fn seed(
         big,
         groups,
     };
-    let c_cols = columns(&mut conn, "containers").await?;
-    let d_cols = columns(&mut conn, "documents").await?;
+    let c_cols = seed::columns(&mut conn, "containers").await?;
+    let d_cols = seed::columns(&mut conn, "documents").await?;
     let mut tx = conn.begin().await?;
     let seq = |n: i64| {
         format!(
@@ -415,7 +403,7 @@ async fn seed(
     };
     let security =
         "CASE WHEN seq.i % 50 = 1 THEN 'public' WHEN seq.i % 50 = 2 THEN 'view' ELSE 'private' END";
-    let ws_select = select_list(
+    let ws_select = seed::select_list(
         &c_cols,
         &[
             ("number", format!("{first_ws} + seq.i")),
@@ -428,8 +416,8 @@ async fn seed(
             ("c2", "'M' || seq.i".into()),
         ],
     );
-    exec(&mut tx, format!("{} INSERT INTO containers ({}) SELECT {ws_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_ws}", seq(workspaces), c_cols.join(", "))).await?;
-    let folder_select = select_list(
+    exec(&mut *tx, format!("{} INSERT INTO containers ({}) SELECT {ws_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_ws}", seq(workspaces), c_cols.join(", "))).await?;
+    let folder_select = seed::select_list(
         &c_cols,
         &[
             ("number", format!("{first_folder} + seq.i")),
@@ -440,8 +428,8 @@ async fn seed(
             ("acl", format!("({first_ws} + seq.i) * 2")),
         ],
     );
-    exec(&mut tx, format!("{} INSERT INTO containers ({}) SELECT {folder_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_folder}", seq(workspaces), c_cols.join(", "))).await?;
-    exec(&mut tx, format!("{} INSERT INTO trustees (library, object_kind, object_number, trustee_type, trustee_id, access) SELECT '{LIBRARY}', 'container', {first_ws} + seq.i, 'group', 'G' || (seq.i % {groups}), 2 FROM seq WHERE seq.i > 0 AND seq.i % 50 NOT IN (1, 2)", seq(workspaces))).await?;
+    exec(&mut *tx, format!("{} INSERT INTO containers ({}) SELECT {folder_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_folder}", seq(workspaces), c_cols.join(", "))).await?;
+    exec(&mut *tx, format!("{} INSERT INTO trustees (library, object_kind, object_number, trustee_type, trustee_id, access) SELECT '{LIBRARY}', 'container', {first_ws} + seq.i, 'group', 'G' || (seq.i % {groups}), 2 FROM seq WHERE seq.i > 0 AND seq.i % 50 NOT IN (1, 2)", seq(workspaces))).await?;
     tx.commit().await?;
     // Documents in batches: document j lives in workspace ws_of_doc(j).
     let per = (docs - big) / (workspaces - 1).max(1);
@@ -461,7 +449,7 @@ async fn seed(
     while at < docs {
         let n = batch.min(docs - at);
         let mut tx = conn.begin().await?;
-        let doc_select = select_list(
+        let doc_select = seed::select_list(
             &d_cols,
             &[
                 ("number", format!("{first_doc} + {at} + seq.i")),
@@ -497,8 +485,8 @@ async fn seed(
                 ),
             ],
         );
-        exec(&mut tx, format!("{} INSERT INTO documents ({}) SELECT {doc_select} FROM seq, documents t WHERE t.library = '{LIBRARY}' AND t.number = {template_doc}", seq(n), d_cols.join(", "))).await?;
-        exec(&mut tx, format!("{} INSERT INTO filings (library, folder, document, is_reference, filed_at) SELECT '{LIBRARY}', {first_folder} + {}, {first_doc} + {at} + seq.i, 0, 0 FROM seq", seq(n), ws_expr.replace("seq.i", &format!("({at} + seq.i)")))).await?;
+        exec(&mut *tx, format!("{} INSERT INTO documents ({}) SELECT {doc_select} FROM seq, documents t WHERE t.library = '{LIBRARY}' AND t.number = {template_doc}", seq(n), d_cols.join(", "))).await?;
+        exec(&mut *tx, format!("{} INSERT INTO filings (library, folder, document, is_reference, filed_at) SELECT '{LIBRARY}', {first_folder} + {}, {first_doc} + {at} + seq.i, 0, 0 FROM seq", seq(n), ws_expr.replace("seq.i", &format!("({at} + seq.i)")))).await?;
         tx.commit().await?;
         at += n;
     }
@@ -529,11 +517,4 @@ async fn seed(
     sqlx::query("ANALYZE").execute(&mut conn).await?;
     conn.close().await?;
     Ok(layout)
-}
-
-async fn exec(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, sql: String) -> R<u64> {
-    Ok(sqlx::query(AssertSqlSafe(sql))
-        .execute(&mut **tx)
-        .await?
-        .rows_affected())
 }
