@@ -6,9 +6,10 @@
 //! it carries (`workspace_of`, `carries_rare`) can be evaluated without generating text:
 //! the benchmark counts what the non-admin user should find from those rules alone.
 //!
-//! The words follow a Zipf law (s = 1) over one ranked list: English function words first,
-//! then legal and general vocabulary, then a long tail of pronounceable made-up words that
-//! stands in for the names, typos and jargon that give a real index millions of terms.
+//! The words follow a Zipf law (s = 1) over a ranked list of English function words, then
+//! legal and general vocabulary; one word in twelve comes instead from a long tail of
+//! pronounceable made-up words (Zipf too), standing in for the names, typos and jargon
+//! that give a real index a large dictionary.
 //! Boilerplate clauses ("force majeure", "governing law", …) give phrase queries something
 //! to find, and each document names its client, matter number, dates and amounts.
 
@@ -260,9 +261,8 @@ const INDUSTRIES: &[&str] = &[
 const FORMS: &[&str] = &["Ltd", "plc", "LLP", "Inc.", "GmbH", "S.A.", "Group", "LLC"];
 
 const FIRST_NAMES: &[&str] = &[
-    "Sarah", "James", "Priya", "Michael", "Aisha", "Thomas", "Elena", "David", "Fatima",
-    "Robert", "Mei", "William", "Olivia", "Daniel", "Grace", "Samuel", "Chloe", "Joseph",
-    "Amara", "Henry",
+    "Sarah", "James", "Priya", "Michael", "Aisha", "Thomas", "Elena", "David", "Fatima", "Robert",
+    "Mei", "William", "Olivia", "Daniel", "Grace", "Samuel", "Chloe", "Joseph", "Amara", "Henry",
 ];
 
 const MONTHS: &[&str] = &[
@@ -355,10 +355,40 @@ impl Item {
 pub struct Corpus {
     pub clients: Vec<Client>,
     pub matters: Vec<Matter>,
+    /// Function words and the legal and business vocabulary, ranked.
+    core: Zipf,
+    /// The made-up long tail.
+    tail: Zipf,
+}
+
+/// Words drawn with probability proportional to 1 / rank.
+struct Zipf {
     words: Vec<String>,
-    /// Cumulative Zipf weights over `words`, normalized to end at 1.
+    /// Cumulative weights, normalized to end at 1.
     cdf: Vec<f64>,
 }
+
+impl Zipf {
+    fn new(words: Vec<String>) -> Zipf {
+        let mut cdf = Vec::with_capacity(words.len());
+        let mut sum = 0.0;
+        for rank in 1..=words.len() {
+            sum += 1.0 / rank as f64;
+            cdf.push(sum);
+        }
+        cdf.iter_mut().for_each(|c| *c /= sum);
+        Zipf { words, cdf }
+    }
+
+    fn draw(&self, rng: &mut Rng) -> &str {
+        let u = rng.unit();
+        let i = self.cdf.partition_point(|c| *c < u);
+        &self.words[i.min(self.words.len() - 1)]
+    }
+}
+
+/// The share of words drawn from the made-up tail: names, jargon, typos, numbers.
+const TAIL_SHARE: f64 = 0.08;
 
 /// 2000-01-01 and a span of 25 years, in microseconds.
 const EPOCH_2000: i64 = 946_684_800_000_000;
@@ -380,7 +410,8 @@ impl Corpus {
             .map(|c| {
                 // Distinct names for the first 50 × 20 clients; a number beyond that.
                 let surname = SURNAMES[c % SURNAMES.len()];
-                let industry = INDUSTRIES[(c / SURNAMES.len()) % INDUSTRIES.len()];
+                // (c + c / 50) % 20 gives each surname a different industry in each round.
+                let industry = INDUSTRIES[(c + c / SURNAMES.len()) % INDUSTRIES.len()];
                 let form = FORMS[mix(c as u64) as usize % FORMS.len()];
                 let round = c / (SURNAMES.len() * INDUSTRIES.len());
                 let short = if round == 0 {
@@ -401,27 +432,16 @@ impl Corpus {
                 Matter {
                     client,
                     alias: format!("{client:04}-{:04}", m / clients.len() + 1),
-                    description: format!(
-                        "{} - {}",
-                        rng.pick(MATTER_KINDS),
-                        clients[client].short
-                    ),
+                    description: format!("{} - {}", rng.pick(MATTER_KINDS), clients[client].short),
                 }
             })
             .collect();
-        let words = vocabulary(&mut rng);
-        let mut cdf = Vec::with_capacity(words.len());
-        let mut sum = 0.0;
-        for rank in 1..=words.len() {
-            sum += 1.0 / rank as f64;
-            cdf.push(sum);
-        }
-        cdf.iter_mut().for_each(|c| *c /= sum);
+        let (core, tail) = vocabulary(&mut rng);
         Corpus {
             clients,
             matters,
-            words,
-            cdf,
+            core: Zipf::new(core),
+            tail: Zipf::new(tail),
         }
     }
 
@@ -435,11 +455,6 @@ impl Corpus {
     pub fn carries_rare(index: u64, k: usize) -> bool {
         mix(index.wrapping_mul(31).wrapping_add(k as u64 + 1) ^ SEED.rotate_left(17))
             .is_multiple_of(RARE_EVERY)
-    }
-
-    /// Words of rank `lo..hi` (0-based), for picking query terms of a known frequency.
-    pub fn words_ranked(&self, lo: usize, hi: usize) -> &[String] {
-        &self.words[lo.min(self.words.len())..hi.min(self.words.len())]
     }
 
     /// Item `index`: an email (30%) or a document, with its text.
@@ -490,11 +505,7 @@ impl Corpus {
                 index
             ));
             self.body(&mut rng, target, client, other, &mut text);
-            let name = format!(
-                "{kind} - {} (draft {})",
-                client.short,
-                rng.between(1, 9)
-            );
+            let name = format!("{kind} - {} (draft {})", client.short, rng.between(1, 9));
             (name, None)
         };
         for (k, word) in RARE.iter().enumerate() {
@@ -514,7 +525,14 @@ impl Corpus {
 
     /// Paragraphs of Zipf-drawn sentences until `target` bytes, now and then a clause of
     /// boilerplate or a sentence with a date and an amount.
-    fn body(&self, rng: &mut Rng, target: usize, client: &Client, other: &Client, out: &mut String) {
+    fn body(
+        &self,
+        rng: &mut Rng,
+        target: usize,
+        client: &Client,
+        other: &Client,
+        out: &mut String,
+    ) {
         let end = out.len() + target;
         while out.len() < end {
             for _ in 0..rng.between(2, 6) {
@@ -565,41 +583,47 @@ impl Corpus {
     }
 
     fn word(&self, rng: &mut Rng) -> &str {
-        let u = rng.unit();
-        let i = self.cdf.partition_point(|c| *c < u);
-        &self.words[i.min(self.words.len() - 1)]
+        if rng.chance(TAIL_SHARE) {
+            self.tail.draw(rng)
+        } else {
+            self.core.draw(rng)
+        }
     }
 }
 
-/// The ranked word list: function words, core vocabulary, then a made-up tail.
-fn vocabulary(rng: &mut Rng) -> Vec<String> {
+/// The ranked word lists: function words then core vocabulary, and a made-up tail (never
+/// a core or rare word).
+fn vocabulary(rng: &mut Rng) -> (Vec<String>, Vec<String>) {
     const TAIL: usize = 40_000;
     let mut seen: HashSet<String> = RARE.iter().map(|w| w.to_string()).collect();
-    let mut words = Vec::new();
-    for w in FUNCTION_WORDS.split_whitespace().chain(CORE_WORDS.split_whitespace()) {
+    let mut core = Vec::new();
+    for w in FUNCTION_WORDS
+        .split_whitespace()
+        .chain(CORE_WORDS.split_whitespace())
+    {
         if seen.insert(w.to_string()) {
-            words.push(w.to_string());
+            core.push(w.to_string());
         }
     }
     const ONSETS: &[&str] = &[
-        "b", "br", "c", "cl", "d", "dr", "f", "g", "gr", "h", "k", "l", "m", "n", "p", "pr",
-        "r", "s", "st", "t", "tr", "v", "w",
+        "b", "br", "c", "cl", "d", "dr", "f", "g", "gr", "h", "k", "l", "m", "n", "p", "pr", "r",
+        "s", "st", "t", "tr", "v", "w",
     ];
     const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ea", "ou"];
-    const CODAS: &[&str] = &["", "", "n", "r", "s", "t", "l", "m", "nd", "rt"];
-    let target = words.len() + TAIL;
-    while words.len() < target {
+    const CODAS: &[&str] = &["", "", "", "", "n", "r", "s", "t", "l", "m", "nd", "rt"];
+    let mut tail = Vec::with_capacity(TAIL);
+    while tail.len() < TAIL {
         let mut w = String::new();
-        for _ in 0..rng.between(2, 4) {
+        for _ in 0..rng.between(2, 3) {
             w.push_str(rng.pick(ONSETS));
             w.push_str(rng.pick(VOWELS));
             w.push_str(rng.pick(CODAS));
         }
         if seen.insert(w.clone()) {
-            words.push(w);
+            tail.push(w);
         }
     }
-    words
+    (core, tail)
 }
 
 /// A log-normal size around `median` bytes, clamped to `[lo, hi]`.
@@ -614,10 +638,7 @@ fn person(rng: &mut Rng) -> String {
         .chars()
         .filter(char::is_ascii_alphabetic)
         .collect();
-    format!(
-        "{first} {last} <{}@dossierlaw.com>",
-        login.to_lowercase()
-    )
+    format!("{first} {last} <{}@dossierlaw.com>", login.to_lowercase())
 }
 
 fn date(rng: &mut Rng) -> String {

@@ -13,11 +13,12 @@ use dossier_store::documents::DocumentFilter;
 use dossier_store::sql::Page;
 use futures::future::BoxFuture;
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Connection, Row};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, Connection};
 
 use crate::api::{Api, LIBRARY, number_of};
 use crate::payload::{Payload, Rng, run_nonce};
+use crate::seed;
 use crate::server::{CpuMeter, Server};
 use crate::stats::{Latencies, fig, mb, ms, ratio, table, thousands};
 use crate::{Env, R, err};
@@ -438,7 +439,13 @@ pub(crate) async fn measure(clients: usize, duration: Duration, op: Op) -> R<Run
 }
 
 /// `measure` of an in-process baseline; reports it with the bench process's CPU use.
-pub(crate) async fn measure_here(what: &str, via: &str, clients: usize, duration: Duration, op: Op) -> R<Run> {
+pub(crate) async fn measure_here(
+    what: &str,
+    via: &str,
+    clients: usize,
+    duration: Duration,
+    op: Op,
+) -> R<Run> {
     drive(clients, Duration::from_secs(1), op.clone()).await?;
     let cpu = CpuMeter::own()?;
     let run = drive(clients, duration, op).await?;

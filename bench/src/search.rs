@@ -135,8 +135,14 @@ fn readable(matter: usize) -> bool {
 
 pub async fn run(env: &Env, args: Args) -> R<()> {
     let q = env.quick;
-    let docs = args.docs.unwrap_or(if q { 100_000 } else { 1_000_000 }).max(1);
-    let matters = args.matters.unwrap_or(if q { 2_000 } else { 10_000 }).max(1);
+    let docs = args
+        .docs
+        .unwrap_or(if q { 100_000 } else { 1_000_000 })
+        .max(1);
+    let matters = args
+        .matters
+        .unwrap_or(if q { 2_000 } else { 10_000 })
+        .max(1);
     let seconds = args.seconds.unwrap_or(if q { 5 } else { 15 }).max(1);
     let clients = args.clients.unwrap_or(8).max(1);
     let duration = Duration::from_secs(seconds);
@@ -170,9 +176,7 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
     let expected_rare = (0..docs)
         .filter(|i| readable(corpus.matter_of(*i)) && Corpus::carries_rare(*i, 0))
         .count() as i64;
-    let visible = (0..docs)
-        .filter(|i| readable(corpus.matter_of(*i)))
-        .count();
+    let visible = (0..docs).filter(|i| readable(corpus.matter_of(*i))).count();
     println!(
         "  BENCHUSER may read {} of {} matters and {} of {} items ({:.1}%) by the seed's rules",
         (0..corpus.matters.len()).filter(|m| readable(*m)).count(),
@@ -247,7 +251,7 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
                 fts_op(&fts, &pools, kind),
             )
             .await?;
-            rows.push(query_row(kind, c, &http, &base));
+            rows.push(query_row(kind, c, &http, &base, reindex.success));
         }
     }
     let idle_rss = server.rss()?;
@@ -281,7 +285,9 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
     let rate = docs as f64 / reindex.elapsed.as_secs_f64();
     table(
         "reindex summary",
-        &["build", "seconds", "docs/s", "peak RSS", "vs FTS5", "target"],
+        &[
+            "build", "seconds", "docs/s", "peak RSS", "vs FTS5", "target",
+        ],
         &[
             vec![
                 "dossier reindex".into(),
@@ -422,7 +428,13 @@ async fn seed_library(
         let corpus = corpus.clone();
         let blobs = blobs.clone();
         tokio::task::spawn_blocking(move || {
-            generate_batch(&corpus, library, &blobs, from, (from + SEED_BATCH).min(docs))
+            generate_batch(
+                &corpus,
+                library,
+                &blobs,
+                from,
+                (from + SEED_BATCH).min(docs),
+            )
         })
     };
     let mut next = Some(generate(0));
@@ -500,7 +512,12 @@ async fn seed_matters(
         let client = &corpus.clients[m.client].alias;
         let ws = library.workspace(i);
         for (sql, number, name, t) in [
-            (&workspace_sql, ws, m.description.as_str(), template.workspace),
+            (
+                &workspace_sql,
+                ws,
+                m.description.as_str(),
+                template.workspace,
+            ),
             (&folder_sql, library.folder(i), "Documents", template.folder),
         ] {
             sqlx::query(AssertSqlSafe(sql.as_str()))
@@ -603,7 +620,11 @@ async fn insert_batch(
                 .push_bind(s.name.clone())
                 .push_bind(s.doc_type)
                 .push_bind(s.extension)
-                .push_bind(if s.email.is_some() { "email" } else { "document" })
+                .push_bind(if s.email.is_some() {
+                    "email"
+                } else {
+                    "document"
+                })
                 .push_bind(from)
                 .push_bind(to)
                 .push_bind(s.edited)
@@ -727,9 +748,8 @@ async fn build_fts5(path: &Path, data: &Path, corpus: &Corpus, library: Library)
     while let Some(row) = rows.try_next().await? {
         let number: i64 = row.try_get("number")?;
         let hash: String = row.try_get("text_hash")?;
-        let text = std::fs::read_to_string(
-            text_dir.join(&hash[0..2]).join(&hash[2..4]).join(&hash),
-        )?;
+        let text =
+            std::fs::read_to_string(text_dir.join(&hash[0..2]).join(&hash[2..4]).join(&hash))?;
         sqlx::query("INSERT INTO fts (rowid, name, body) VALUES (?1, ?2, ?3)")
             .bind(number)
             .bind(row.try_get::<String, _>("name")?)
@@ -963,7 +983,10 @@ async fn check_counts(api: &Api, fts: &SqlitePool, pools: &Pools, expected_rare:
             "  check {} {}{}: server {}, FTS5 {}{}",
             kind.name(),
             q.text,
-            q.client.as_deref().map(|c| format!(" in {c}")).unwrap_or_default(),
+            q.client
+                .as_deref()
+                .map(|c| format!(" in {c}"))
+                .unwrap_or_default(),
             server.map_or("no count".into(), |n| thousands(n as f64)),
             thousands(base as f64),
             if kind == Kind::Rare {
@@ -992,7 +1015,7 @@ fn server_count(v: &Value) -> Option<i64> {
     })
 }
 
-fn query_row(kind: Kind, clients: usize, http: &Run, base: &Run) -> Vec<String> {
+fn query_row(kind: Kind, clients: usize, http: &Run, base: &Run, indexed: bool) -> Vec<String> {
     let p50 = http.latencies.percentile_ms(50.0);
     let p99 = http.latencies.percentile_ms(99.0);
     let b50 = base.latencies.percentile_ms(50.0);
@@ -1009,10 +1032,12 @@ fn query_row(kind: Kind, clients: usize, http: &Run, base: &Run) -> Vec<String> 
         ms(b99),
         times(p50, b50),
         times(p99, b99),
-        if http.errors == 0 {
-            format!("{} / {}", met(p50 < 20.0), met(p99 < 100.0))
+        if !indexed {
+            "(no index: reindex failed)".into()
+        } else if http.errors > 0 {
+            "(errors)".into()
         } else {
-            "errors".into()
+            format!("{} / {}", met(p50 < 20.0), met(p99 < 100.0))
         },
     ]
 }

@@ -31,7 +31,10 @@ pub async fn next_numbers(conn: &mut SqliteConnection) -> R<(i64, i64)> {
         .bind(LIBRARY)
         .fetch_one(&mut *conn)
         .await?;
-    Ok((row.try_get("next_document")?, row.try_get("next_container")?))
+    Ok((
+        row.try_get("next_document")?,
+        row.try_get("next_container")?,
+    ))
 }
 
 /// Column names of a table, in order.
