@@ -415,7 +415,7 @@ async fn seed(
             ("c2", "'M' || seq.i".into()),
         ],
     );
-    exec(&mut *tx, format!("{} INSERT INTO containers ({}) SELECT {ws_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_ws}", seq(workspaces), c_cols.join(", "))).await?;
+    exec(&mut tx, format!("{} INSERT INTO containers ({}) SELECT {ws_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_ws}", seq(workspaces), c_cols.join(", "))).await?;
     let folder_select = seed::select_list(
         &c_cols,
         &[
@@ -427,8 +427,8 @@ async fn seed(
             ("acl", format!("({first_ws} + seq.i) * 2")),
         ],
     );
-    exec(&mut *tx, format!("{} INSERT INTO containers ({}) SELECT {folder_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_folder}", seq(workspaces), c_cols.join(", "))).await?;
-    exec(&mut *tx, format!("{} INSERT INTO trustees (library, object_kind, object_number, trustee_type, trustee_id, access) SELECT '{LIBRARY}', 'container', {first_ws} + seq.i, 'group', 'G' || (seq.i % {groups}), 2 FROM seq WHERE seq.i > 0 AND seq.i % 50 NOT IN (1, 2)", seq(workspaces))).await?;
+    exec(&mut tx, format!("{} INSERT INTO containers ({}) SELECT {folder_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_folder}", seq(workspaces), c_cols.join(", "))).await?;
+    exec(&mut tx, format!("{} INSERT INTO trustees (library, object_kind, object_number, trustee_type, trustee_id, access) SELECT '{LIBRARY}', 'container', {first_ws} + seq.i, 'group', 'G' || (seq.i % {groups}), 2 FROM seq WHERE seq.i > 0 AND seq.i % 50 NOT IN (1, 2)", seq(workspaces))).await?;
     tx.commit().await?;
     // Documents in batches: document j lives in workspace ws_of_doc(j).
     let per = (docs - big) / (workspaces - 1).max(1);
@@ -484,8 +484,8 @@ async fn seed(
                 ),
             ],
         );
-        exec(&mut *tx, format!("{} INSERT INTO documents ({}) SELECT {doc_select} FROM seq, documents t WHERE t.library = '{LIBRARY}' AND t.number = {template_doc}", seq(n), d_cols.join(", "))).await?;
-        exec(&mut *tx, format!("{} INSERT INTO filings (library, folder, document, is_reference, filed_at) SELECT '{LIBRARY}', {first_folder} + {}, {first_doc} + {at} + seq.i, 0, 0 FROM seq", seq(n), ws_expr.replace("seq.i", &format!("({at} + seq.i)")))).await?;
+        exec(&mut tx, format!("{} INSERT INTO documents ({}) SELECT {doc_select} FROM seq, documents t WHERE t.library = '{LIBRARY}' AND t.number = {template_doc}", seq(n), d_cols.join(", "))).await?;
+        exec(&mut tx, format!("{} INSERT INTO filings (library, folder, document, is_reference, filed_at) SELECT '{LIBRARY}', {first_folder} + {}, {first_doc} + {at} + seq.i, 0, 0 FROM seq", seq(n), ws_expr.replace("seq.i", &format!("({at} + seq.i)")))).await?;
         tx.commit().await?;
         at += n;
     }
