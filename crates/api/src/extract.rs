@@ -117,7 +117,7 @@ impl Params {
         Ok(id)
     }
 
-    fn same_library(&self, lib: &dossier_core::LibraryId) -> Result<(), ApiError> {
+    pub fn same_library(&self, lib: &dossier_core::LibraryId) -> Result<(), ApiError> {
         if lib.as_str().eq_ignore_ascii_case(self.library()?) {
             Ok(())
         } else {

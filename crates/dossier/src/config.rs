@@ -93,6 +93,36 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "password of the administrator created at first start",
     ),
     (
+        "index_dir",
+        None,
+        "directory of the search index, on local disk (default: data_dir/index)",
+    ),
+    (
+        "extract_program",
+        None,
+        "program run as `<program> extract-worker` to extract text (default: this binary)",
+    ),
+    (
+        "extract_workers",
+        Some("2"),
+        "text-extraction worker processes",
+    ),
+    (
+        "extract_timeout_seconds",
+        Some("30"),
+        "longest extraction of one file before it is recorded as failed",
+    ),
+    (
+        "extract_memory_mb",
+        Some("1024"),
+        "memory limit of each extraction worker",
+    ),
+    (
+        "extract_max_input_mb",
+        Some("64"),
+        "files larger than this are indexed by their profile only",
+    ),
+    (
         "log",
         Some("info"),
         "log filter, e.g. info or dossier=debug",
@@ -138,6 +168,13 @@ pub struct Config {
     pub signing_key_rotation_days: i64,
     pub public_url: Option<String>,
     pub max_upload_bytes: u64,
+    pub index_dir: PathBuf,
+    /// `None`: this binary (`std::env::current_exe`).
+    pub extract_program: Option<PathBuf>,
+    pub extract_workers: usize,
+    pub extract_timeout_seconds: i64,
+    pub extract_memory_mb: u64,
+    pub extract_max_input_mb: u64,
     pub admin_password: Option<String>,
     pub log: String,
 }
@@ -342,6 +379,14 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         access_token_seconds: positive("access_token_seconds")?,
         refresh_token_seconds: positive("refresh_token_seconds")?,
         max_upload_bytes: parse(values, "max_upload_bytes", "expected a number of bytes")?,
+        index_dir: get("index_dir")
+            .map(|v| PathBuf::from(&v.text))
+            .unwrap_or_else(|| data_dir.join("index")),
+        extract_program: get("extract_program").map(|v| PathBuf::from(&v.text)),
+        extract_workers: parse(values, "extract_workers", "expected a number of processes")?,
+        extract_timeout_seconds: positive("extract_timeout_seconds")?,
+        extract_memory_mb: parse(values, "extract_memory_mb", "expected a number of MiB")?,
+        extract_max_input_mb: parse(values, "extract_max_input_mb", "expected a number of MiB")?,
         admin_password: get("admin_password").map(|v| v.text.clone()),
         log: get("log")
             .map(|v| v.text.clone())

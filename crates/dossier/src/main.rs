@@ -79,6 +79,9 @@ enum Command {
     Check,
     /// Print a commented configuration file with every setting.
     ConfigTemplate,
+    /// The text-extraction worker (started by the server; frames on stdin/stdout).
+    #[command(hide = true)]
+    ExtractWorker,
 }
 
 #[derive(Subcommand)]
@@ -132,6 +135,10 @@ enum KeysTask {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
+    // Before any configuration or logging: stdout is the worker's frame channel.
+    if matches!(command, Command::ExtractWorker) {
+        return dossier_extract::worker_main();
+    }
     if matches!(command, Command::ConfigTemplate) {
         print!("{}", config::template());
         return ExitCode::SUCCESS;
@@ -205,7 +212,7 @@ async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
         Command::App { task } => app(task, config).await,
         Command::Keys { task } => keys(task, config).await,
         Command::Check => check(config).await,
-        Command::ConfigTemplate => Ok(ExitCode::SUCCESS),
+        Command::ConfigTemplate | Command::ExtractWorker => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod libraries;
 pub mod oauth;
 pub mod profile;
 pub mod reports;
+pub mod search;
 pub mod security;
 pub mod signin;
 pub mod signing;
@@ -114,6 +115,8 @@ pub struct Dossier {
     pub(crate) access: Arc<access::AccessCache>,
     /// The authorization server's per-node state (sign-in throttling).
     pub(crate) oauth: Arc<oauth::Runtime>,
+    /// The search index of this node, when search is enabled.
+    pub(crate) search: Option<Arc<search::Search>>,
 }
 
 impl Dossier {
@@ -130,7 +133,14 @@ impl Dossier {
             oauth: Arc::new(oauth::Runtime::new(&settings)),
             settings,
             access: Arc::default(),
+            search: None,
         }
+    }
+
+    /// Enables search with this node's index.
+    pub fn with_search(mut self, search: Arc<search::Search>) -> Self {
+        self.search = Some(search);
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {

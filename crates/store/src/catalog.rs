@@ -299,3 +299,26 @@ pub async fn remove_trustees(
         .await?;
     Ok(())
 }
+
+/// A lookup entry by field and alias under any parent (facet descriptions: the facet
+/// counts an alias, whichever parent it sits under).
+pub async fn find_lookup(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    field: usize,
+    alias: &str,
+) -> Result<Option<Lookup>> {
+    Sql::new(
+        "SELECT field, parent_alias, alias, description, enabled FROM lookups WHERE library = ",
+    )
+    .bind(library.as_str())
+    .push(" AND field = ")
+    .bind(field as i64)
+    .push(" AND alias = ")
+    .bind(alias.to_uppercase())
+    .push(" ORDER BY parent_alias LIMIT 1")
+    .fetch_optional(conn)
+    .await?
+    .map(|r| lookup(&r))
+    .transpose()
+}

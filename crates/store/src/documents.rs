@@ -857,3 +857,36 @@ pub async fn latest_versions(
     }
     Ok(out)
 }
+
+/// The latest versions of these documents with their home workspace (-1 when unfiled).
+pub async fn latest_with_workspace(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    numbers: &[i64],
+) -> Result<Vec<(Document, i64)>> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = Sql::new(&format!(
+        "SELECT {}, workspace FROM documents WHERE library = ",
+        columns()
+    ))
+    .bind(library.as_str())
+    .push(" AND is_latest = 1 AND number IN (")
+    .bind_list(numbers.iter().copied())
+    .push(")")
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((document(r)?, r.try_get("workspace").db()?)))
+        .collect()
+}
+
+/// The numbers of a library's checked-out documents (few: check-outs are short-lived).
+pub async fn checked_out(conn: &mut AnyConnection, library: &LibraryId) -> Result<Vec<i64>> {
+    let rows = Sql::new("SELECT document FROM checkouts WHERE library = ")
+        .bind(library.as_str())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| r.try_get("document").db()).collect()
+}

@@ -30,6 +30,44 @@ pub async fn append(conn: &mut AnyConnection, e: &Event) -> Result<()> {
     Ok(())
 }
 
+/// Events of every library after `seq`, oldest first, at most `limit`: the outbox as its
+/// consumers (the search indexer) read it.
+pub async fn all_after(conn: &mut AnyConnection, seq: i64, limit: i64) -> Result<Vec<Event>> {
+    Sql::new(
+        "SELECT seq, library, item_type, action, object_id, related_object_id, root_id, user_id, event_date FROM events WHERE seq > ",
+    )
+    .bind(seq)
+    .push(" ORDER BY seq LIMIT ")
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(event)
+    .collect()
+}
+
+fn event(r: &sqlx::any::AnyRow) -> Result<Event> {
+    Ok(Event {
+        seq: r.try_get("seq").db()?,
+        library: r.try_get("library").db()?,
+        item_type: r.try_get("item_type").db()?,
+        action: r.try_get("action").db()?,
+        object_id: r.try_get("object_id").db()?,
+        related_object_id: r.try_get("related_object_id").db()?,
+        root_id: r.try_get("root_id").db()?,
+        user_id: r.try_get("user_id").db()?,
+        event_date: get_ts(r, "event_date")?,
+    })
+}
+
+/// The newest event of all libraries (what the index lags behind).
+pub async fn newest_seq(conn: &mut AnyConnection) -> Result<i64> {
+    let row = Sql::new("SELECT COALESCE(MAX(seq), 0) AS n FROM events")
+        .fetch_one(conn)
+        .await?;
+    row.try_get("n").db()
+}
+
 /// Events of a library after `cursor`, oldest first, at most `limit`.
 pub async fn after(
     conn: &mut AnyConnection,
@@ -50,23 +88,7 @@ pub async fn after(
         sql.push(" AND action = ").bind(a);
     }
     sql.push(" ORDER BY seq LIMIT ").bind(limit);
-    sql.fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Event {
-                seq: r.try_get("seq").db()?,
-                library: r.try_get("library").db()?,
-                item_type: r.try_get("item_type").db()?,
-                action: r.try_get("action").db()?,
-                object_id: r.try_get("object_id").db()?,
-                related_object_id: r.try_get("related_object_id").db()?,
-                root_id: r.try_get("root_id").db()?,
-                user_id: r.try_get("user_id").db()?,
-                event_date: get_ts(r, "event_date")?,
-            })
-        })
-        .collect()
+    sql.fetch_all(conn).await?.iter().map(event).collect()
 }
 
 pub async fn last_seq(conn: &mut AnyConnection, library: &str) -> Result<i64> {

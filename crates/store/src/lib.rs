@@ -18,6 +18,7 @@ pub mod keys;
 pub mod libraries;
 pub mod nvps;
 pub mod roles;
+pub mod search;
 pub mod snapshots;
 pub mod sql;
 pub mod tokens;

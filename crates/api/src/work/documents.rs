@@ -4,7 +4,7 @@
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use dossier_core::{Activity, ContainerId, DocumentRef, DomainError};
+use dossier_core::{Activity, ContainerId, DocumentRef, DomainError, LibraryId};
 use dossier_service::Caller;
 use dossier_service::filters::HistoryFilter;
 use serde_json::{Value, json};
@@ -450,13 +450,10 @@ pub async fn operations(
 async fn search(
     state: &AppState,
     caller: &Caller,
-    p: &Params,
+    lib: &LibraryId,
     q: &Q,
 ) -> ApiResult<(Vec<Value>, Option<i64>, Option<String>, bool)> {
-    let lib = state
-        .dossier
-        .library(caller, p.customer()?, p.library()?)
-        .await?;
+    let lib = lib.clone();
     let paging = q.paging(500)?;
     let filter = document_filter(&state.dossier, caller, &lib, q).await?;
     let mut page = paging.page;
@@ -489,7 +486,14 @@ pub async fn search_get(
     p: Params,
     q: Q,
 ) -> ApiResult<Response> {
-    let (items, total, cursor, _) = search(&state, &caller, &p, &q).await?;
+    let lib = state
+        .dossier
+        .library(&caller, p.customer()?, p.library()?)
+        .await?;
+    if crate::work::search::wants_index(&q) {
+        return crate::work::search::run(&state, &caller, vec![lib], &q, false).await;
+    }
+    let (items, total, cursor, _) = search(&state, &caller, &lib, &q).await?;
     Ok(reply::results(items, total, cursor))
 }
 
@@ -500,7 +504,14 @@ pub async fn search_post(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let q = flatten_post(&body)?;
-    let (items, _, _, overflow) = search(&state, &caller, &p, &q).await?;
+    let lib = state
+        .dossier
+        .library(&caller, p.customer()?, p.library()?)
+        .await?;
+    if crate::work::search::wants_index(&q) {
+        return crate::work::search::run(&state, &caller, vec![lib], &q, true).await;
+    }
+    let (items, _, _, overflow) = search(&state, &caller, &lib, &q).await?;
     Ok(reply::search(items, overflow))
 }
 

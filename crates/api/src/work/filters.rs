@@ -85,7 +85,7 @@ fn numbers(q: &Q, name: &str) -> ApiResult<Vec<i64>> {
         .collect()
 }
 
-fn date(q: &Q, name: &str) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+pub fn timestamp(q: &Q, name: &str) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
     q.text(name)
         .map(|v| {
             parse_timestamp(v)
@@ -187,7 +187,7 @@ pub async fn document_filter(
             };
             customs.push((n, CustomMatch::NumberRange(num(&from)?, num(&to)?)));
         } else {
-            customs.push((n, CustomMatch::TimeRange(date(q, &from)?, date(q, &to)?)));
+            customs.push((n, CustomMatch::TimeRange(timestamp(q, &from)?, timestamp(q, &to)?)));
         }
     }
     let wstype = match (q.flag("email_only")?, q.flag("exclude_emails")?) {
@@ -201,12 +201,7 @@ pub async fn document_filter(
         (_, Some(true)) => Some(WsType::Document),
         _ => None,
     };
-    // `anywhere` searches profile and full text; until the search index exists it matches
-    // the name and comment (the profile half).
-    let name_or_description = q
-        .text("name_or_description")
-        .map(str::to_string)
-        .or_else(|| q.text("anywhere").map(|a| format!("*{a}*")));
+    let name_or_description = q.text("name_or_description").map(str::to_string);
     Ok(DocumentFilter {
         folders,
         names: list(q, "name"),
@@ -225,10 +220,10 @@ pub async fn document_filter(
         customs,
         checked_out: q.flag("checked_out")?,
         wstype,
-        create_from: date(q, "create_date_from")?,
-        create_to: date(q, "create_date_to")?,
-        edit_from: date(q, "edit_date_from")?,
-        edit_to: date(q, "edit_date_to")?,
+        create_from: timestamp(q, "create_date_from")?,
+        create_to: timestamp(q, "create_date_to")?,
+        edit_from: timestamp(q, "edit_date_from")?,
+        edit_to: timestamp(q, "edit_date_to")?,
         visible: None,
     })
 }

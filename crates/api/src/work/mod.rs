@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod documents;
 pub mod filters;
 pub mod identity;
+pub mod search;
 pub mod security;
 pub mod walls;
 
@@ -208,6 +209,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
             axum::routing::delete(documents::remove_reference),
         )
         .route(&format!("{l}/documents"), get(documents::search_get))
+        .route("/customers/{customer}/documents", get(search::customer_get))
+        .route(
+            "/customers/{customer}/documents/search",
+            post(search::customer_post).get(search::customer_get),
+        )
+        .route(&format!("{l}/search/status"), get(search::status))
+        .route(
+            &format!("{l}/documents/{{id}}/index-status"),
+            get(search::document_status),
+        )
         .route(
             &format!("{l}/documents/search"),
             post(documents::search_post).get(documents::search_get),

@@ -1,0 +1,307 @@
+//! Document searches that need the search index (imanage-api.md §4): text (`anywhere`,
+//! `body`, email fields), facets and relevance order, at library level and across libraries
+//! (`V2/documents?libraries=A,B`). Pure profile searches stay on the database path in
+//! `documents`, which is exact the moment a write returns; the index follows within
+//! moments.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use dossier_core::LibraryId;
+use dossier_index::{Node, Sort, SortField};
+use dossier_service::Caller;
+use dossier_service::search::query::{SearchOptions, SearchPage, TextCriteria, facetable};
+use serde_json::{Map, Value, json};
+
+use crate::dto;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonObject, Params, Q};
+use crate::work::filters::{document_filter, flatten_post, timestamp};
+use crate::AppState;
+
+/// Parameters that only the index can answer.
+const INDEX_ONLY: &[&str] = &[
+    "anywhere", "body", "subject", "from", "to", "cc", "sender", "recipient", "facets",
+];
+
+/// Whether a document search goes to the index.
+pub fn wants_index(q: &Q) -> bool {
+    INDEX_ONLY.iter().any(|p| q.text(p).is_some())
+        || q.text("sort_by").is_some_and(|s| s.eq_ignore_ascii_case("relevance"))
+        || q.text("results").is_some_and(|r| r.eq_ignore_ascii_case("false"))
+}
+
+fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
+    q.text(name)
+        .map(|t| dossier_index::parse(t).map_err(|e| ApiError::invalid(name, e.0)))
+        .transpose()
+}
+
+/// Words of a plain-text field (a comment, a name in a header), as a phrase when they do
+/// not parse as a query: these parameters are not the query language.
+fn words(q: &Q, name: &str) -> Option<Node> {
+    q.text(name)
+        .map(|t| dossier_index::parse(t).unwrap_or_else(|_| Node::Phrase(t.replace('"', " "))))
+}
+
+fn range(q: &Q, name: &str) -> ApiResult<(Option<i64>, Option<i64>)> {
+    Ok((
+        timestamp(q, &format!("{name}_from"))?.map(|t| t.timestamp()),
+        timestamp(q, &format!("{name}_to"))?.map(|t| t.timestamp()),
+    ))
+}
+
+fn text_criteria(q: &Q) -> ApiResult<TextCriteria> {
+    Ok(TextCriteria {
+        anywhere: parsed(q, "anywhere")?,
+        body: parsed(q, "body")?,
+        subject: words(q, "subject"),
+        from: words(q, "from").or_else(|| words(q, "sender")),
+        to: words(q, "to").or_else(|| words(q, "recipient")),
+        cc: words(q, "cc"),
+        comments: words(q, "comments").or_else(|| words(q, "description")),
+        sent_date: range(q, "sent_date")?,
+        received_date: range(q, "received_date")?,
+    })
+}
+
+fn sort(q: &Q, has_text: bool) -> ApiResult<Sort> {
+    let field = match q.text("sort_by").map(str::to_ascii_lowercase).as_deref() {
+        None if has_text => SortField::Relevance,
+        None => SortField::Number,
+        Some("relevance") | Some("score") => SortField::Relevance,
+        Some("document_number") | Some("number") | Some("id") => SortField::Number,
+        Some("edit_date") => SortField::EditDate,
+        Some("create_date") => SortField::CreateDate,
+        Some("name") => SortField::Name,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "sort_by",
+                format!("cannot sort by '{other}': use relevance, document_number, name, edit_date or create_date"),
+            ));
+        }
+    };
+    let descending = match q.text("sort_order").map(str::to_ascii_lowercase).as_deref() {
+        None => matches!(field, SortField::Relevance | SortField::EditDate | SortField::CreateDate),
+        Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(ApiError::invalid(
+                "sort_order",
+                format!("sort_order must be asc or desc, not '{other}'"),
+            ));
+        }
+    };
+    Ok(Sort { field, descending })
+}
+
+fn facets(q: &Q) -> ApiResult<Vec<usize>> {
+    let Some(raw) = q.text("facets") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|f| {
+            f.strip_prefix("custom")
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| (1..=dossier_core::custom::CUSTOM_COUNT).contains(n) && facetable(*n))
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "facets",
+                        format!("'{f}' cannot be faceted: use lookup fields custom1–custom12, custom29, custom30"),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Runs an index search over `libraries` and shapes the answer: GET as
+/// `{data:{results, facets?}, total_count?, cursor?}`, POST as `{data:[…], overflow, facets?}`.
+pub async fn run(
+    state: &AppState,
+    caller: &Caller,
+    libraries: Vec<LibraryId>,
+    q: &Q,
+    post: bool,
+) -> ApiResult<Response> {
+    let Some(first) = libraries.first() else {
+        return Err(ApiError::invalid("libraries", "no library to search"));
+    };
+    let paging = q.paging(500)?;
+    let text = text_criteria(q)?;
+    let has_text = text.anywhere.is_some() || text.body.is_some() || text.comments.is_some();
+    let mut sort = sort(q, has_text)?;
+    if paging.cursor_mode {
+        // A cursor is a document number: cursor paging walks in number order.
+        sort.field = SortField::Number;
+    }
+    let filter = document_filter(&state.dossier, caller, first, q).await?;
+    let options = SearchOptions {
+        sort,
+        page: paging.page,
+        facets: facets(q)?,
+        results: q.flag("results")?.unwrap_or(true),
+    };
+    let page = state
+        .dossier
+        .search_documents(caller, &libraries, filter, &text, &options)
+        .await?;
+    let cursor = if page.more && paging.cursor_mode {
+        page.hits.last().map(|h| crate::extract::encode_cursor(h.view.doc.id.number))
+    } else {
+        None
+    };
+    let items: Vec<Value> = page.hits.iter().map(|h| hit(h, caller)).collect();
+    let facets = facets_json(&page);
+    let mut o = Map::new();
+    if post {
+        o.insert("data".into(), Value::Array(items));
+        o.insert("overflow".into(), json!(page.more));
+        if let Some(f) = facets {
+            o.insert("facets".into(), f);
+        }
+    } else {
+        let mut data = Map::new();
+        if options.results {
+            data.insert("results".into(), Value::Array(items));
+        }
+        if let Some(f) = facets {
+            data.insert("facets".into(), f);
+        }
+        o.insert("data".into(), Value::Object(data));
+        if let Some(c) = cursor {
+            o.insert("cursor".into(), json!(c));
+        }
+    }
+    if let Some(t) = page.total {
+        o.insert("total_count".into(), json!(t));
+    }
+    Ok(axum::Json(Value::Object(o)).into_response())
+}
+
+fn hit(h: &dossier_service::search::query::SearchHit, caller: &Caller) -> Value {
+    let mut v = dto::document(&h.view, caller, None);
+    if let Value::Object(o) = &mut v {
+        o.insert("score".into(), json!(h.score));
+        let mut marks = Map::new();
+        if let Some(n) = &h.name_highlight {
+            marks.insert("name".into(), json!(n));
+        }
+        if let Some(b) = &h.body_highlight {
+            marks.insert("body".into(), json!(b));
+        }
+        if !marks.is_empty() {
+            o.insert("highlights".into(), Value::Object(marks));
+        }
+    }
+    v
+}
+
+fn facets_json(page: &SearchPage) -> Option<Value> {
+    if page.facets.is_empty() {
+        return None;
+    }
+    let mut o = Map::new();
+    for (n, values) in &page.facets {
+        o.insert(
+            format!("custom{n}"),
+            Value::Array(
+                values
+                    .iter()
+                    .map(|v| json!({"alias": v.alias, "count": v.count, "description": v.description}))
+                    .collect(),
+            ),
+        );
+    }
+    Some(Value::Object(o))
+}
+
+/// The libraries of a customer-level search: `libraries=A,B`, or every library the caller
+/// may use.
+async fn customer_libraries(state: &AppState, caller: &Caller, p: &Params, q: &Q) -> ApiResult<Vec<LibraryId>> {
+    let customer = p.customer()?;
+    match q.text("libraries") {
+        Some(list) => {
+            let mut out = Vec::new();
+            for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                out.push(state.dossier.library(caller, customer, name).await?);
+            }
+            Ok(out)
+        }
+        None => Ok(state
+            .dossier
+            .libraries(caller, customer)
+            .await?
+            .into_iter()
+            .map(|l| l.id)
+            .collect()),
+    }
+}
+
+/// `GET V2/customers/{c}/documents`: a search across libraries.
+pub async fn customer_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    let libraries = customer_libraries(&state, &caller, &p, &q).await?;
+    run(&state, &caller, libraries, &q, false).await
+}
+
+/// `POST V2/customers/{c}/documents/search`.
+pub async fn customer_post(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let q = flatten_post(&body)?;
+    let libraries = customer_libraries(&state, &caller, &p, &q).await?;
+    run(&state, &caller, libraries, &q, true).await
+}
+
+/// `GET L/search/status` (administrators): the index's lag behind the outbox and the
+/// documents by index outcome.
+pub async fn status(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let lib = state.dossier.library(&caller, p.customer()?, p.library()?).await?;
+    let lag = state.dossier.index_lag(&caller).await?;
+    let mut outcomes = Map::new();
+    for (l, outcome, n) in &lag.outcomes {
+        if l == lib.as_str() {
+            outcomes.insert(outcome.clone(), json!(n));
+        }
+    }
+    Ok(crate::reply::data(json!({
+        "applied_sequence": lag.applied_seq,
+        "newest_sequence": lag.newest_seq,
+        "lag_events": (lag.newest_seq - lag.applied_seq).max(0),
+        "lag_seconds": lag.lag_seconds,
+        "index_entries": lag.entries,
+        "documents": outcomes,
+    })))
+}
+
+/// `GET L/documents/{id}/index-status`: what the index holds for one document.
+pub async fn document_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Response> {
+    let r: dossier_core::DocumentRef = p.get("id")?.parse()?;
+    p.same_library(&r.library)?;
+    let status = state.dossier.index_status(&caller, &r).await?;
+    Ok(crate::reply::data(match status {
+        None => json!({"status": "pending"}),
+        Some(s) => json!({
+            "status": s.outcome,
+            "reason": s.reason,
+            "version": s.version,
+            "indexed_at": dossier_core::custom::format_timestamp(s.indexed_at),
+        }),
+    }))
+}

@@ -1,0 +1,112 @@
+//! Facet counts ("refine by" panels): for each requested lookup field, how many matching
+//! documents carry each value, from the field's column of term ordinals. Counts are exact
+//! (every match is counted, in every segment), so they can be checked against a reference.
+
+use std::collections::HashMap;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::StrColumn;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::FacetCount;
+use crate::schema::custom_name;
+
+/// Values returned per field, as iManage does.
+pub const TOP: usize = 5;
+
+pub struct TopValues {
+    fields: Vec<usize>,
+}
+
+impl TopValues {
+    pub fn new(fields: &[usize]) -> TopValues {
+        TopValues {
+            fields: fields.to_vec(),
+        }
+    }
+}
+
+pub struct SegmentTopValues {
+    columns: Vec<Option<(StrColumn, Vec<u64>)>>,
+}
+
+impl Collector for TopValues {
+    type Fruit = Vec<(usize, Vec<FacetCount>)>;
+    type Child = SegmentTopValues;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentTopValues> {
+        let mut columns = Vec::new();
+        for n in &self.fields {
+            let column = segment.fast_fields().str(&custom_name(*n))?;
+            columns.push(column.map(|c| {
+                let terms = c.num_terms();
+                (c, vec![0; terms])
+            }));
+        }
+        Ok(SegmentTopValues { columns })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        segments: Vec<Vec<HashMap<String, u64>>>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut out = Vec::new();
+        for (i, n) in self.fields.iter().enumerate() {
+            let mut merged: HashMap<String, u64> = HashMap::new();
+            for s in &segments {
+                for (value, count) in &s[i] {
+                    *merged.entry(value.clone()).or_default() += count;
+                }
+            }
+            let mut counts: Vec<FacetCount> = merged
+                .into_iter()
+                .map(|(value, count)| FacetCount { value, count })
+                .collect();
+            // Most frequent first; ties by value, so the answer is the same every time.
+            counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            counts.truncate(TOP);
+            out.push((*n, counts));
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for SegmentTopValues {
+    type Fruit = Vec<HashMap<String, u64>>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (column, counts) in self.columns.iter_mut().flatten() {
+            for ord in column.term_ords(doc) {
+                if let Some(c) = counts.get_mut(ord as usize) {
+                    *c += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.columns
+            .into_iter()
+            .map(|column| {
+                let mut values = HashMap::new();
+                if let Some((column, counts)) = column {
+                    let mut text = String::new();
+                    for (ord, count) in counts.into_iter().enumerate() {
+                        if count > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
+                            values.insert(text.clone(), count);
+                        }
+                    }
+                }
+                values
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,329 @@
+//! The search index (tantivy): derived data. It holds one entry per document (its latest
+//! version) and is fed from the outbox by the service's indexer; every commit records the
+//! last outbox sequence applied, so after a crash the indexer replays from there, and
+//! `dossier reindex` can always rebuild it from the database and the cached text.
+//!
+//! Searches are permission-trimmed inside the query (`request::Trim`), so totals and facets
+//! count only what the caller may read.
+
+mod compile;
+mod document;
+mod facets;
+pub mod query;
+mod request;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::indexer::LogMergePolicy;
+use tantivy::query::Query;
+use tantivy::schema::Value;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, Searcher,
+    TantivyDocument, Term,
+};
+
+pub use document::{Indexable, key};
+pub use query::{Node, QueryError, parse};
+pub use request::{CustomFilter, SearchRequest, Sort, SortField, Trim};
+
+/// The indexing memory budget: tantivy flushes a segment when it is used up. One thread on a
+/// two-core machine, so indexing leaves a core for requests.
+const WRITER_BUDGET_BYTES: usize = 128 * 1024 * 1024;
+/// Deleted entries a segment may carry before merges reclaim them: re-profiles and new
+/// versions replace entries all day in a DMS.
+const DELETED_RATIO_BEFORE_MERGE: f32 = 0.3;
+/// Longest snippet shown for a hit.
+const SNIPPET_CHARS: usize = 240;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    #[error("search index: the commit record '{0}' is not one this version wrote")]
+    Payload(String),
+}
+
+pub type Result<T> = std::result::Result<T, IndexError>;
+
+/// What a commit records: the outbox position it is consistent with and, while
+/// `dossier reindex` builds an index, how far the rebuild has come.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    /// Every outbox event up to here is reflected.
+    pub seq: i64,
+    /// During a rebuild: the (library, number) of the last document written, so an
+    /// interrupted rebuild resumes after it. `None` once the rebuild is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebuilt_up_to: Option<(String, i64)>,
+}
+
+/// One change to apply: a document (re-)indexed, or gone from search.
+#[derive(Clone, Debug)]
+pub enum Change {
+    Put(Box<Indexable>),
+    Remove { library: String, number: i64 },
+}
+
+/// A hit: the document and its score (0 when the order is not by relevance).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub library: String,
+    pub number: i64,
+    pub score: f32,
+}
+
+/// A facet value and how many readable matches carry it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    pub total: Option<u64>,
+    /// Per requested field, its top values.
+    pub facets: Vec<(usize, Vec<FacetCount>)>,
+}
+
+/// Marks in a snippet: `<b>` and `</b>` around matched words (iManage clients render HTML).
+pub struct Highlighter {
+    name: Option<SnippetGenerator>,
+    body: Option<SnippetGenerator>,
+}
+
+impl Highlighter {
+    pub fn name(&self, text: &str) -> Option<String> {
+        snippet(self.name.as_ref(), text)
+    }
+
+    pub fn body(&self, text: &str) -> Option<String> {
+        snippet(self.body.as_ref(), text)
+    }
+}
+
+fn snippet(g: Option<&SnippetGenerator>, text: &str) -> Option<String> {
+    let s = g?.snippet(text);
+    (!s.is_empty() && !s.highlighted().is_empty()).then(|| s.to_html())
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: schema::Fields,
+    dir: PathBuf,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating an empty one if there is none.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema::build();
+        let directory = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| IndexError::Tantivy(e.into()))?;
+        let index = Index::open_or_create(directory, schema)?;
+        schema::register(index.tokenizers());
+        let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_BUDGET_BYTES)?;
+        let mut policy = LogMergePolicy::default();
+        policy.set_del_docs_ratio_before_merge(DELETED_RATIO_BEFORE_MERGE);
+        writer.set_merge_policy(Box::new(policy));
+        // Reloaded by `apply` right after each commit: a document is findable as soon as
+        // the commit that holds it returns, not after a file watcher notices.
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The checkpoint of the last commit (the default for a new index).
+    pub fn checkpoint(&self) -> Result<Checkpoint> {
+        match self.index.load_metas()?.payload {
+            None => Ok(Checkpoint::default()),
+            Some(p) => serde_json::from_str(&p).map_err(|_| IndexError::Payload(p)),
+        }
+    }
+
+    /// Applies changes and commits them with `checkpoint`, in one commit: either all of
+    /// them and the checkpoint are durable, or none.
+    pub fn apply(&self, changes: Vec<Change>, checkpoint: &Checkpoint) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        for c in changes {
+            // Delete then add in one commit: opstamps order them, so the delete removes
+            // only the older entry.
+            match c {
+                Change::Put(x) => {
+                    let k = key(x.doc.id.library.as_str(), x.doc.id.number);
+                    writer.delete_term(Term::from_field_text(self.fields.key, &k));
+                    writer.add_document(document::to_tantivy(&self.fields, &x))?;
+                }
+                Change::Remove { library, number } => {
+                    writer.delete_term(Term::from_field_text(
+                        self.fields.key,
+                        &key(&library, number),
+                    ));
+                }
+            }
+        }
+        let mut prepared = writer.prepare_commit()?;
+        let payload = serde_json::to_string(checkpoint).unwrap_or_default();
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Removes every entry (the start of a rebuild into this index).
+    pub fn clear(&self, checkpoint: &Checkpoint) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        writer.delete_all_documents()?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&serde_json::to_string(checkpoint).unwrap_or_default());
+        prepared.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Entries in the index.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn compiler(&self) -> compile::Compiler<'_> {
+        compile::Compiler {
+            fields: &self.fields,
+            analyzer: schema::analyzer(),
+        }
+    }
+
+    /// Checks a request's text without running it (a clear error before any work).
+    pub fn check(&self, r: &SearchRequest) -> Result<()> {
+        request::build(&mut self.compiler(), r)?;
+        Ok(())
+    }
+
+    /// Runs a search: a page of hits in the requested order, the total and the facets, all
+    /// over the same trimmed query.
+    pub fn search(&self, r: &SearchRequest) -> Result<(Found, Highlighter)> {
+        let query = request::build(&mut self.compiler(), r)?;
+        let searcher = self.reader.searcher();
+        let mut found = Found::default();
+        if r.want_total {
+            found.total = Some(searcher.search(&query, &Count)? as u64);
+        }
+        if !r.facets.is_empty() {
+            found.facets = searcher.search(&query, &facets::TopValues::new(&r.facets))?;
+        }
+        if r.limit > 0 {
+            found.hits = self.page(&searcher, &*query, r)?;
+        }
+        let highlighter = Highlighter {
+            name: self.generator(&searcher, r, self.fields.name),
+            body: self.generator(&searcher, r, self.fields.body),
+        };
+        Ok((found, highlighter))
+    }
+
+    fn generator(&self, searcher: &Searcher, r: &SearchRequest, field: tantivy::schema::Field) -> Option<SnippetGenerator> {
+        if !r.has_text() {
+            return None;
+        }
+        // Only the text clauses: the trimming and filters hold no words to mark.
+        let text = SearchRequest {
+            libraries: r.libraries.clone(),
+            anywhere: r.anywhere.clone(),
+            body: r.body.clone(),
+            subject: r.subject.clone(),
+            comments: r.comments.clone(),
+            ..SearchRequest::default()
+        };
+        let q = request::build(&mut self.compiler(), &text).ok()?;
+        let mut g = SnippetGenerator::create(searcher, &*q, field).ok()?;
+        g.set_max_num_chars(SNIPPET_CHARS);
+        Some(g)
+    }
+
+    fn page(&self, searcher: &Searcher, query: &dyn Query, r: &SearchRequest) -> Result<Vec<Hit>> {
+        let top = TopDocs::with_limit(r.limit).and_offset(r.offset);
+        let order = if r.sort.descending { Order::Desc } else { Order::Asc };
+        let sort = if r.sort.field == SortField::Relevance && !r.has_text() {
+            SortField::Number
+        } else {
+            r.sort.field
+        };
+        let addresses: Vec<(f32, DocAddress)> = match sort {
+            SortField::Relevance => searcher.search(query, &top.order_by_score())?,
+            SortField::Number | SortField::EditDate | SortField::CreateDate => {
+                let field = match sort {
+                    SortField::EditDate => "edit_date",
+                    SortField::CreateDate => "create_date",
+                    _ => "number",
+                };
+                searcher
+                    .search(query, &top.order_by_fast_field::<i64>(field, order))?
+                    .into_iter()
+                    .map(|(_, a)| (0.0, a))
+                    .collect()
+            }
+            SortField::Name => searcher
+                .search(query, &top.order_by_string_fast_field("name_key", order))?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect(),
+        };
+        addresses
+            .into_iter()
+            .map(|(score, address)| self.hit(searcher, address, score))
+            .collect()
+    }
+
+    fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score) -> Result<Hit> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let k = doc
+            .get_first(self.fields.key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let (library, number) = k.rsplit_once('!').unwrap_or((k, "0"));
+        Ok(Hit {
+            library: library.to_string(),
+            number: number.parse().unwrap_or_default(),
+            score,
+        })
+    }
+
+    /// Stops the background merges cleanly (a graceful shutdown).
+    pub fn close(self) -> Result<()> {
+        let writer = self.writer.into_inner().unwrap_or_else(|p| p.into_inner());
+        writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

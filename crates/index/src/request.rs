@@ -1,0 +1,305 @@
+//! A search as the service asks it: text, profile filters, the caller's trimming, paging,
+//! sorting and facets. Everything that decides which documents count is part of one tantivy
+//! query, so results, totals and facets agree and never include what the caller may not read.
+
+use std::ops::Bound;
+
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, RangeQuery, RegexQuery,
+    TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use crate::compile::{Compiler, wildcard_regex};
+use crate::query::{Node, QueryError};
+use crate::schema::Fields;
+
+/// What one library lets the caller read, as `acl::Visible` says it in SQL.
+#[derive(Clone, Debug, Default)]
+pub struct Trim {
+    /// Readable ACL keys; `None` for administrators (every key).
+    pub keys: Option<Vec<i64>>,
+    /// The caller: an owner (author) reads their own documents whatever the ACL says.
+    pub owner: String,
+    pub denied_clients: Vec<String>,
+    pub denied_matters: Vec<(String, String)>,
+    pub denied_workspaces: Vec<i64>,
+}
+
+/// customN filters, in the value type of N's kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CustomFilter {
+    /// Lookup and text fields, compared whole and case-insensitively.
+    Text(String),
+    Number(Option<f64>, Option<f64>),
+    /// Unix seconds, inclusive.
+    Time(Option<i64>, Option<i64>),
+    Boolean(bool),
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortField {
+    /// Best matches first (the default when there is text to match).
+    #[default]
+    Relevance,
+    Number,
+    EditDate,
+    CreateDate,
+    Name,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sort {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest {
+    /// Per library searched, the caller's trimming there.
+    pub libraries: Vec<(String, Trim)>,
+    /// `anywhere`: profile and full text.
+    pub anywhere: Option<Node>,
+    /// `body`: full text only.
+    pub body: Option<Node>,
+    /// Email subject and parties, as words.
+    pub subject: Option<Node>,
+    pub from: Option<Node>,
+    pub to: Option<Node>,
+    pub cc: Option<Node>,
+    /// `comments` / `description`: words of the comment.
+    pub comments: Option<Node>,
+    /// Whole names, any of them (case-insensitive).
+    pub names: Vec<String>,
+    /// A `*` pattern over the whole name or comment.
+    pub name_or_description: Option<String>,
+    /// `*` patterns over whole user ids.
+    pub author: Option<String>,
+    pub operator: Option<String>,
+    pub last_user: Option<String>,
+    pub class: Option<String>,
+    pub subclass: Option<String>,
+    pub types: Vec<String>,
+    pub numbers: Vec<i64>,
+    /// Only these documents, when set (`checked_out=true`: the checked-out ones).
+    pub only_numbers: Option<Vec<i64>>,
+    /// Documents not to count (`checked_out=false`: the checked-out ones).
+    pub exclude_numbers: Vec<i64>,
+    pub customs: Vec<(usize, CustomFilter)>,
+    /// Filed in one of these folders.
+    pub folders: Option<Vec<i64>>,
+    /// `document` or `email`.
+    pub wstype: Option<String>,
+    /// Unix seconds, inclusive.
+    pub create_date: (Option<i64>, Option<i64>),
+    pub edit_date: (Option<i64>, Option<i64>),
+    pub sent_date: (Option<i64>, Option<i64>),
+    pub received_date: (Option<i64>, Option<i64>),
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+    /// Cursor paging: only documents after this number in the sort direction (number order).
+    pub after: Option<i64>,
+    pub want_total: bool,
+    /// Lookup fields (1–12, 29, 30) to count the top values of among all matches.
+    pub facets: Vec<usize>,
+}
+
+impl SearchRequest {
+    /// Whether any part of it ranks documents (so relevance order means something).
+    pub fn has_text(&self) -> bool {
+        self.anywhere.is_some()
+            || self.body.is_some()
+            || self.subject.is_some()
+            || self.from.is_some()
+            || self.to.is_some()
+            || self.cc.is_some()
+            || self.comments.is_some()
+    }
+}
+
+fn term(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn any_text(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
+    Box::new(TermSetQuery::new(
+        values
+            .into_iter()
+            .map(|v| Term::from_field_text(field, &v)),
+    ))
+}
+
+fn any_i64(field: Field, values: &[i64]) -> Box<dyn Query> {
+    Box::new(TermSetQuery::new(
+        values.iter().map(|v| Term::from_field_i64(field, *v)),
+    ))
+}
+
+fn range_i64(field: Field, (lo, hi): (Option<i64>, Option<i64>)) -> Option<Box<dyn Query>> {
+    if lo.is_none() && hi.is_none() {
+        return None;
+    }
+    let b = |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
+    Some(Box::new(RangeQuery::new(b(lo), b(hi))))
+}
+
+fn range_f64(field: Field, lo: Option<f64>, hi: Option<f64>) -> Box<dyn Query> {
+    let b = |v: Option<f64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_f64(field, v)));
+    Box::new(RangeQuery::new(b(lo), b(hi)))
+}
+
+fn pattern(field: Field, p: &str) -> Result<Box<dyn Query>, QueryError> {
+    RegexQuery::from_pattern(&wildcard_regex(&p.to_lowercase()), field)
+        .map(|q| Box::new(q) as Box<dyn Query>)
+        .map_err(|e| QueryError(format!("bad pattern '{p}': {e}")))
+}
+
+/// One library's trimming: readable (by ACL, or owned) and not behind a wall.
+fn trimmed(f: &Fields, library: &str, t: &Trim) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, term(f.library, library))];
+    if let Some(keys) = &t.keys {
+        clauses.push((
+            Occur::Must,
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Should, any_i64(f.acl, keys)),
+                (Occur::Should, term(f.owner, &t.owner)),
+            ])),
+        ));
+    }
+    if !t.denied_clients.is_empty() {
+        clauses.push((
+            Occur::MustNot,
+            any_text(f.wall_client, t.denied_clients.iter().cloned()),
+        ));
+    }
+    for (client, matter) in &t.denied_matters {
+        clauses.push((
+            Occur::MustNot,
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, term(f.wall_client, client)),
+                (Occur::Must, term(f.wall_matter, matter)),
+            ])),
+        ));
+    }
+    if !t.denied_workspaces.is_empty() {
+        clauses.push((Occur::MustNot, any_i64(f.workspace, &t.denied_workspaces)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// The query of a whole request: scored text clauses, and filters that only admit.
+pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Query>, QueryError> {
+    let f = c.fields;
+    let mut scored: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let text_parts: [(&Option<Node>, Vec<(Field, f32)>); 7] = [
+        (&r.anywhere, f.anywhere()),
+        (&r.body, vec![(f.body, 1.0)]),
+        (&r.subject, vec![(f.subject, 1.0)]),
+        (&r.from, vec![(f.email_from, 1.0)]),
+        (&r.to, vec![(f.email_to, 1.0)]),
+        (&r.cc, vec![(f.email_cc, 1.0)]),
+        (&r.comments, vec![(f.comment, 1.0)]),
+    ];
+    for (node, fields) in text_parts {
+        if let Some(n) = node {
+            scored.push((Occur::Must, c.compile(n, &fields)?));
+        }
+    }
+    let mut filters: Vec<Box<dyn Query>> = Vec::new();
+    // Trimming first: it is the clause that must never be missing.
+    filters.push(match r.libraries.as_slice() {
+        [] => Box::new(EmptyQuery),
+        [(lib, t)] => trimmed(f, lib, t),
+        many => Box::new(BooleanQuery::new(
+            many.iter()
+                .map(|(lib, t)| (Occur::Should, trimmed(f, lib, t)))
+                .collect(),
+        )),
+    });
+    if !r.names.is_empty() {
+        filters.push(any_text(f.name_key, r.names.iter().map(|n| n.to_lowercase())));
+    }
+    if let Some(p) = &r.name_or_description {
+        filters.push(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, pattern(f.name_key, p)?),
+            (Occur::Should, c.compile(&Node::Phrase(p.replace('*', " ")), &[(f.comment, 1.0)])?),
+        ])));
+    }
+    for (field, p) in [(f.author, &r.author), (f.operator, &r.operator), (f.last_user, &r.last_user)] {
+        if let Some(p) = p {
+            filters.push(pattern(field, p)?);
+        }
+    }
+    if let Some(v) = &r.class {
+        filters.push(term(f.class, &v.to_uppercase()));
+    }
+    if let Some(v) = &r.subclass {
+        filters.push(term(f.subclass, &v.to_uppercase()));
+    }
+    if !r.types.is_empty() {
+        filters.push(any_text(f.doc_type, r.types.iter().map(|t| t.to_uppercase())));
+    }
+    if !r.numbers.is_empty() {
+        filters.push(any_i64(f.number, &r.numbers));
+    }
+    if let Some(only) = &r.only_numbers {
+        filters.push(any_i64(f.number, only));
+    }
+    if let Some(folders) = &r.folders {
+        filters.push(any_i64(f.folders, folders));
+    }
+    if let Some(w) = &r.wstype {
+        filters.push(term(f.wstype, w));
+    }
+    for (n, m) in &r.customs {
+        let field = f.custom(*n);
+        filters.push(match m {
+            CustomFilter::Text(v) => term(field, &v.to_uppercase()),
+            CustomFilter::Number(lo, hi) => range_f64(field, *lo, *hi),
+            CustomFilter::Time(lo, hi) => {
+                range_i64(field, (*lo, *hi)).unwrap_or_else(|| Box::new(AllQuery))
+            }
+            CustomFilter::Boolean(b) => Box::new(TermQuery::new(
+                Term::from_field_bool(field, *b),
+                IndexRecordOption::Basic,
+            )),
+        });
+    }
+    for (field, range) in [
+        (f.create_date, r.create_date),
+        (f.edit_date, r.edit_date),
+        (f.sent_date, r.sent_date),
+        (f.received_date, r.received_date),
+    ] {
+        if let Some(q) = range_i64(field, range) {
+            filters.push(q);
+        }
+    }
+    if let Some(after) = r.after {
+        let bound = if r.sort.descending {
+            (None, Some(after - 1))
+        } else {
+            (Some(after + 1), None)
+        };
+        if let Some(q) = range_i64(f.number, bound) {
+            filters.push(q);
+        }
+    }
+    let mut clauses = scored;
+    if clauses.is_empty() {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    for q in filters {
+        // Filters admit or refuse; they must not move the ranking.
+        clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
+    }
+    if !r.exclude_numbers.is_empty() {
+        clauses.push((Occur::MustNot, any_i64(f.number, &r.exclude_numbers)));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}

@@ -1,0 +1,261 @@
+//! The indexer: the one writer of the search index. It reads the outbox after the index's
+//! checkpoint, works out which documents the events touched, re-reads those documents from
+//! the database (the outbox says *what* changed, the tables say *how it is now*), and
+//! commits their entries together with the new checkpoint. A crash between the index commit
+//! and anything after it only makes the next run apply the same events again.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dossier_core::model::Event;
+use dossier_core::{DocumentRef, LibraryId};
+use dossier_index::{Change, Checkpoint, Indexable, SearchIndex};
+use dossier_store::search::{Status, ToIndex};
+
+use super::text::{self, Text};
+use super::Search;
+use crate::{Dossier, Result};
+
+/// Events read per round: one index commit covers at most this many.
+const EVENTS_PER_ROUND: i64 = 2_000;
+/// How long an idle indexer waits before looking at the outbox again.
+const IDLE_WAIT: Duration = Duration::from_millis(50);
+/// Documents whose text is fetched or extracted at the same time.
+const TEXT_CONCURRENCY: usize = 4;
+
+/// What a round of events asks the indexer to do.
+#[derive(Default)]
+struct Work {
+    /// Per library, documents to re-read.
+    documents: BTreeMap<String, BTreeSet<i64>>,
+    /// Libraries where a container's security or place changed: documents whose indexed
+    /// ACL key or workspace no longer matches are looked up.
+    drift: BTreeSet<String>,
+}
+
+impl Work {
+    fn note(&mut self, e: &Event) {
+        match e.item_type.as_str() {
+            "document" => {
+                if let Ok(r) = e.object_id.parse::<DocumentRef>() {
+                    self.documents
+                        .entry(r.library.as_str().to_string())
+                        .or_default()
+                        .insert(r.number);
+                }
+            }
+            // A document's own security names the version (`LIB!12.1`); a container's,
+            // the container (`LIB!7`). Walls are applied at query time: nothing to do.
+            "security" if e.object_id.contains('.') => {
+                if let Ok(r) = e.object_id.parse::<DocumentRef>() {
+                    self.documents
+                        .entry(r.library.as_str().to_string())
+                        .or_default()
+                        .insert(r.number);
+                }
+            }
+            "security" if !e.object_id.starts_with("wall ") => {
+                self.drift.insert(e.library.clone());
+            }
+            "container" | "folder" | "workspace" | "tab"
+                if matches!(e.action.as_str(), "container_move" | "delete") =>
+            {
+                self.drift.insert(e.library.clone());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Applies the events after the index's checkpoint, one round at a time, until none are
+/// left. Returns how many events were applied.
+pub async fn catch_up(d: &Dossier, search: &Search) -> Result<usize> {
+    let mut applied = 0;
+    loop {
+        let n = round(d, search).await?;
+        if n == 0 {
+            return Ok(applied);
+        }
+        applied += n;
+    }
+}
+
+/// One round: at most `EVENTS_PER_ROUND` events, one index commit.
+async fn round(d: &Dossier, search: &Search) -> Result<usize> {
+    let index = search.index();
+    let from = search.applied();
+    let events = {
+        let mut conn = d.store.read().await?;
+        dossier_store::events::all_after(&mut conn, from, EVENTS_PER_ROUND).await?
+    };
+    let Some(last) = events.last().map(|e| e.seq) else {
+        return Ok(0);
+    };
+    let mut work = Work::default();
+    for e in &events {
+        work.note(e);
+    }
+    if !work.drift.is_empty() {
+        let mut conn = d.store.read().await?;
+        for library in &work.drift {
+            let moved = dossier_store::search::drifted(&mut conn, library).await?;
+            work.documents
+                .entry(library.clone())
+                .or_default()
+                .extend(moved);
+        }
+    }
+    let documents: Vec<(String, Vec<i64>)> = work
+        .documents
+        .into_iter()
+        .map(|(lib, n)| (lib, n.into_iter().collect()))
+        .collect();
+    write(d, search, index, documents, &Checkpoint { seq: last, rebuilt_up_to: None }).await?;
+    search.set_applied(last);
+    Ok(events.len())
+}
+
+/// Re-reads these documents and commits their entries (or their removal) with
+/// `checkpoint`, then records their index status.
+pub(crate) async fn write(
+    d: &Dossier,
+    search: &Search,
+    index: Arc<SearchIndex>,
+    documents: Vec<(String, Vec<i64>)>,
+    checkpoint: &Checkpoint,
+) -> Result<usize> {
+    let mut changes = Vec::new();
+    let mut statuses = Vec::new();
+    let mut removed: Vec<(String, Vec<i64>)> = Vec::new();
+    for (library, numbers) in documents {
+        let lib = LibraryId::parse(&library)?;
+        let rows = {
+            let mut conn = d.store.read().await?;
+            dossier_store::search::to_index(&mut conn, &lib, &numbers).await?
+        };
+        let present: BTreeSet<i64> = rows.iter().map(|r| r.doc.id.number).collect();
+        let gone: Vec<i64> = numbers.into_iter().filter(|n| !present.contains(n)).collect();
+        for n in &gone {
+            changes.push(Change::Remove {
+                library: library.clone(),
+                number: *n,
+            });
+        }
+        removed.push((library.clone(), gone));
+        let texts = texts(d, search, &rows).await?;
+        for (row, text) in rows.into_iter().zip(texts) {
+            statuses.push(Status {
+                library: library.clone(),
+                number: row.doc.id.number,
+                version: row.doc.id.version,
+                acl: row.doc.acl,
+                workspace: row.workspace,
+                outcome: text.outcome.as_str().to_string(),
+                reason: text.outcome.reason().map(str::to_string),
+                seq: checkpoint.seq,
+                indexed_at: d.now(),
+            });
+            changes.push(Change::Put(Box::new(indexable(row, text))));
+        }
+    }
+    let count = changes.len();
+    let cp = checkpoint.clone();
+    // The commit fsyncs: off the async threads.
+    tokio::task::spawn_blocking(move || index.apply(changes, &cp))
+        .await
+        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
+        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?;
+    let mut tx = d.store.begin().await?;
+    dossier_store::search::put_status(tx.conn(), &statuses).await?;
+    for (library, numbers) in &removed {
+        dossier_store::search::remove_status(tx.conn(), library, numbers).await?;
+    }
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// The text of each row's content: cached, or extracted now (a few at a time).
+async fn texts(d: &Dossier, search: &Search, rows: &[ToIndex]) -> Result<Vec<Text>> {
+    use futures::StreamExt;
+    let hashes: Vec<&str> = rows.iter().map(|r| r.doc.content_hash.as_str()).collect();
+    let cache = {
+        let mut conn = d.store.read().await?;
+        dossier_store::search::extracted(&mut conn, &hashes).await?
+    };
+    let cache = Arc::new(cache);
+    let results: Vec<Result<Text>> = futures::stream::iter(rows.iter().map(|r| {
+        let cache = cache.clone();
+        async move {
+            let got = match cache.get(&r.doc.content_hash) {
+                Some(e) => text::from_cache(d, e).await,
+                None => text::extract(d, search.extractor.as_ref(), &r.doc).await,
+            };
+            // One unreadable content must not hold up the rest: the document is indexed by
+            // its profile and its status says why (it is retried when it next changes).
+            got.or_else(|e| {
+                Ok(Text {
+                    body: String::new(),
+                    outcome: text::Outcome::Failed(format!("the content could not be read: {e}")),
+                    email: None,
+                })
+            })
+        }
+    }))
+    .buffered(TEXT_CONCURRENCY)
+    .collect()
+    .await;
+    results.into_iter().collect()
+}
+
+fn indexable(row: ToIndex, text: Text) -> Indexable {
+    let mut doc = row.doc;
+    let mut subject = String::new();
+    if let Some(h) = text.email {
+        // The profile's email fields win; the message's own headers fill the gaps.
+        let e = &mut doc.email;
+        let joined = |v: &[String]| (!v.is_empty()).then(|| v.join("; "));
+        e.from = e.from.take().or((!h.from.is_empty()).then_some(h.from));
+        e.to = e.to.take().or(joined(&h.to));
+        e.cc = e.cc.take().or(joined(&h.cc));
+        e.bcc = e.bcc.take().or(joined(&h.bcc));
+        e.sent_date = e.sent_date.or(h.sent.and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
+        e.received_date = e
+            .received_date
+            .or(h.received.and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
+        subject = h.subject;
+    }
+    Indexable {
+        doc,
+        workspace: row.workspace,
+        folders: row.folders,
+        body: text.body,
+        subject,
+        profile: Vec::new(),
+    }
+}
+
+/// Runs until `stop` fires: catches up, then waits for more events.
+pub async fn run(d: Arc<Dossier>, search: Arc<Search>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = search.adopt_rebuilt(&d).await {
+            tracing::error!(error = %e, "cannot switch to the rebuilt search index");
+        }
+        match catch_up(&d, &search).await {
+            Ok(_) => {}
+            Err(e) => {
+                // The database or the index is unwell; try again shortly, from the
+                // checkpoint (nothing was half applied).
+                tracing::error!(error = %e, "search indexing failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(IDLE_WAIT) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! Running a search for a caller: the profile filter and text criteria become one index
+//! request trimmed to what the caller may read in each library; the page of hits is then
+//! read from the database through the same visibility filter (defence in depth: a hit the
+//! index still holds after a change it has not applied yet is dropped, never shown).
+
+use std::collections::HashMap;
+
+use dossier_core::custom::CustomKind;
+use dossier_core::model::DocumentView;
+use dossier_core::{CustomValue, LibraryId};
+use dossier_index::{CustomFilter, Node, SearchRequest, Sort, Trim};
+use dossier_store::acl::Visible;
+use dossier_store::documents::{CustomMatch, DocumentFilter};
+use dossier_store::sql::Page;
+
+use super::{index_error, text};
+use crate::{Caller, Dossier, Result};
+
+/// Hits whose highlights are worked out (each needs its cached text read).
+const HIGHLIGHTED_HITS: usize = 100;
+
+/// The text criteria of a search, parsed (`dossier_index::parse`).
+#[derive(Clone, Debug, Default)]
+pub struct TextCriteria {
+    pub anywhere: Option<Node>,
+    pub body: Option<Node>,
+    pub subject: Option<Node>,
+    pub from: Option<Node>,
+    pub to: Option<Node>,
+    pub cc: Option<Node>,
+    pub comments: Option<Node>,
+    pub sent_date: (Option<i64>, Option<i64>),
+    pub received_date: (Option<i64>, Option<i64>),
+}
+
+/// What a search asks for beyond its filters.
+#[derive(Clone, Debug, Default)]
+pub struct SearchOptions {
+    pub sort: Sort,
+    pub page: Page,
+    /// Lookup fields to count the top values of.
+    pub facets: Vec<usize>,
+    /// `results=false`: only totals and facets.
+    pub results: bool,
+}
+
+/// One hit as returned: the document, its score and its highlighted snippets.
+#[derive(Clone, Debug)]
+pub struct SearchHit {
+    pub view: DocumentView,
+    pub score: f32,
+    pub name_highlight: Option<String>,
+    pub body_highlight: Option<String>,
+}
+
+/// A facet value with its count and the lookup's description.
+#[derive(Clone, Debug)]
+pub struct FacetValue {
+    pub alias: String,
+    pub count: u64,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchPage {
+    pub hits: Vec<SearchHit>,
+    pub total: Option<u64>,
+    pub facets: Vec<(usize, Vec<FacetValue>)>,
+    /// More hits follow this page.
+    pub more: bool,
+}
+
+fn trim(v: &Option<Visible>, caller: &Caller) -> Trim {
+    match v {
+        None => Trim {
+            owner: caller.user_id.clone(),
+            ..Trim::default()
+        },
+        Some(v) => Trim {
+            keys: v.keys.as_ref().map(|k| k.to_vec()),
+            owner: v.user.clone(),
+            denied_clients: v.denied.clients.clone(),
+            denied_matters: v.denied.matters.clone(),
+            denied_workspaces: v.denied.workspaces.clone(),
+        },
+    }
+}
+
+fn secs(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
+    t.map(|t| t.timestamp())
+}
+
+/// The index request for a profile filter (the same filter the database search takes).
+fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
+    let customs = f
+        .customs
+        .iter()
+        .filter_map(|(n, m)| {
+            let filter = match m {
+                CustomMatch::Equals(CustomValue::Text(v)) => CustomFilter::Text(v.clone()),
+                CustomMatch::Equals(CustomValue::Number(v)) => CustomFilter::Number(Some(*v), Some(*v)),
+                CustomMatch::Equals(CustomValue::Timestamp(v)) => {
+                    CustomFilter::Time(Some(v.timestamp()), Some(v.timestamp()))
+                }
+                CustomMatch::Equals(CustomValue::Boolean(b)) => CustomFilter::Boolean(*b),
+                CustomMatch::NumberRange(lo, hi) => CustomFilter::Number(*lo, *hi),
+                CustomMatch::TimeRange(lo, hi) => CustomFilter::Time(secs(*lo), secs(*hi)),
+            };
+            Some((*n, filter))
+        })
+        .collect();
+    SearchRequest {
+        anywhere: t.anywhere.clone(),
+        body: t.body.clone(),
+        subject: t.subject.clone(),
+        from: t.from.clone(),
+        to: t.to.clone(),
+        cc: t.cc.clone(),
+        comments: t.comments.clone(),
+        names: f.names.clone(),
+        name_or_description: f.name_or_description.clone(),
+        author: f.author.clone(),
+        operator: f.operator.clone(),
+        last_user: f.last_user.clone(),
+        class: f.class.clone(),
+        subclass: f.subclass.clone(),
+        types: f.types.clone(),
+        numbers: f.numbers.clone(),
+        customs,
+        folders: f.folders.clone(),
+        wstype: f.wstype.map(|w| w.as_str().to_string()),
+        create_date: (secs(f.create_from), secs(f.create_to)),
+        edit_date: (secs(f.edit_from), secs(f.edit_to)),
+        sent_date: t.sent_date,
+        received_date: t.received_date,
+        ..SearchRequest::default()
+    }
+}
+
+/// Whether a facet field can be faceted (lookups, the values iManage panels refine by).
+pub fn facetable(n: usize) -> bool {
+    CustomKind::of(n) == CustomKind::Lookup
+}
+
+impl Dossier {
+    /// GET/POST …/documents with text criteria, facets or relevance order: a search of the
+    /// index across `libraries`, trimmed to the caller.
+    pub async fn search_documents(
+        &self,
+        caller: &Caller,
+        libraries: &[LibraryId],
+        filter: DocumentFilter,
+        text: &TextCriteria,
+        options: &SearchOptions,
+    ) -> Result<SearchPage> {
+        let search = self.search()?;
+        let mut r = request(&filter, text);
+        let mut visibility = HashMap::new();
+        for lib in libraries {
+            let v = self.visibility(caller, lib).await?;
+            r.libraries.push((lib.as_str().to_string(), trim(&v, caller)));
+            visibility.insert(lib.as_str().to_string(), v);
+        }
+        if let Some(c) = filter.checked_out {
+            let mut conn = self.store.read().await?;
+            let mut out = Vec::new();
+            for lib in libraries {
+                out.extend(dossier_store::documents::checked_out(&mut conn, lib).await?);
+            }
+            if c {
+                r.only_numbers = Some(out);
+            } else {
+                r.exclude_numbers = out;
+            }
+        }
+        r.sort = options.sort;
+        r.after = options.page.after;
+        r.offset = if r.after.is_some() { 0 } else { options.page.offset.max(0) as usize };
+        // One more than the page, to tell whether more follow.
+        r.limit = if options.results { options.page.limit.max(0) as usize + 1 } else { 0 };
+        r.want_total = options.page.want_total;
+        r.facets = options.facets.iter().copied().filter(|n| facetable(*n)).collect();
+        let index = search.index();
+        let (found, highlighter) = tokio::task::spawn_blocking(move || index.search(&r))
+            .await
+            .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
+            .map_err(index_error)?;
+        let want = options.page.limit.max(0) as usize;
+        let more = found.hits.len() > want;
+        let mut hits = found.hits;
+        hits.truncate(want);
+        // The page, re-read through the database's own visibility filter.
+        let mut views: HashMap<(String, i64), DocumentView> = HashMap::new();
+        let mut conn = self.store.read().await?;
+        for lib in libraries {
+            let numbers: Vec<i64> = hits
+                .iter()
+                .filter(|h| h.library == lib.as_str())
+                .map(|h| h.number)
+                .collect();
+            if numbers.is_empty() {
+                continue;
+            }
+            let f = DocumentFilter {
+                numbers,
+                visible: visibility.get(lib.as_str()).cloned().flatten(),
+                ..DocumentFilter::default()
+            };
+            let page = Page {
+                limit: f.numbers.len() as i64,
+                offset: 0,
+                after: None,
+                want_total: false,
+            };
+            let (docs, _) = dossier_store::documents::search(&mut conn, lib, &f, page).await?;
+            for v in crate::documents::views_of(&mut conn, docs).await? {
+                views.insert((lib.as_str().to_string(), v.doc.id.number), v);
+            }
+        }
+        let mut out = Vec::new();
+        for (i, h) in hits.into_iter().enumerate() {
+            let Some(view) = views.remove(&(h.library.clone(), h.number)) else {
+                continue;
+            };
+            let (name_highlight, body_highlight) = if i < HIGHLIGHTED_HITS && r_has_text(text) {
+                let body = self.cached_text(&mut conn, &view.doc.content_hash).await?;
+                (highlighter.name(&view.doc.name), highlighter.body(&body))
+            } else {
+                (None, None)
+            };
+            out.push(SearchHit {
+                view,
+                score: h.score,
+                name_highlight,
+                body_highlight,
+            });
+        }
+        let facets = self.describe_facets(&mut conn, libraries, found.facets).await?;
+        Ok(SearchPage {
+            hits: out,
+            total: found.total,
+            facets,
+            more,
+        })
+    }
+
+    async fn cached_text(&self, conn: &mut dossier_store::AnyConnection, hash: &str) -> Result<String> {
+        let cache = dossier_store::search::extracted(conn, &[hash]).await?;
+        match cache.get(hash) {
+            Some(e) => Ok(text::from_cache(self, e).await?.body),
+            None => Ok(String::new()),
+        }
+    }
+
+    /// Facet values with the description of their lookup entry (from the first library
+    /// that has one).
+    async fn describe_facets(
+        &self,
+        conn: &mut dossier_store::AnyConnection,
+        libraries: &[LibraryId],
+        facets: Vec<(usize, Vec<dossier_index::FacetCount>)>,
+    ) -> Result<Vec<(usize, Vec<FacetValue>)>> {
+        let mut out = Vec::new();
+        for (n, counts) in facets {
+            let mut values = Vec::new();
+            for c in counts {
+                let mut description = String::new();
+                for lib in libraries {
+                    if let Some(l) =
+                        dossier_store::catalog::find_lookup(conn, lib, n, &c.value).await?
+                    {
+                        description = l.description;
+                        break;
+                    }
+                }
+                values.push(FacetValue {
+                    alias: c.value,
+                    count: c.count,
+                    description,
+                });
+            }
+            out.push((n, values));
+        }
+        Ok(out)
+    }
+}
+
+fn r_has_text(t: &TextCriteria) -> bool {
+    t.anywhere.is_some()
+        || t.body.is_some()
+        || t.subject.is_some()
+        || t.comments.is_some()
+}

@@ -1,0 +1,274 @@
+//! What the search indexer keeps in the database: the extracted-text cache (by content
+//! hash), each document's index status, and the document rows it indexes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use dossier_core::LibraryId;
+use dossier_core::model::Document;
+use sqlx::{AnyConnection, Row};
+
+use crate::sql::Sql;
+use crate::{DbResult, Result};
+
+/// How a file's text was obtained, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extracted {
+    /// `indexed`, `metadata_only` or `failed`.
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub format: String,
+    /// The text as a blob of the content store; `None` when there is none.
+    pub text_hash: Option<String>,
+    pub text_bytes: i64,
+    pub truncated: bool,
+    /// An email's headers (JSON), for the email fields of the index.
+    pub email: Option<String>,
+}
+
+/// The cached extractions of these contents.
+pub async fn extracted(
+    conn: &mut AnyConnection,
+    hashes: &[&str],
+) -> Result<HashMap<String, Extracted>> {
+    let mut out = HashMap::new();
+    if hashes.is_empty() {
+        return Ok(out);
+    }
+    let rows = Sql::new("SELECT content_hash, outcome, reason, format, text_hash, text_bytes, truncated, email FROM extracted_text WHERE content_hash IN (")
+        .bind_list(hashes.iter().copied())
+        .push(")")
+        .fetch_all(conn)
+        .await?;
+    for r in rows {
+        out.insert(
+            r.try_get("content_hash").db()?,
+            Extracted {
+                outcome: r.try_get("outcome").db()?,
+                reason: r.try_get("reason").db()?,
+                format: r.try_get("format").db()?,
+                text_hash: r.try_get("text_hash").db()?,
+                text_bytes: r.try_get("text_bytes").db()?,
+                truncated: r.try_get::<i64, _>("truncated").db()? != 0,
+                email: r.try_get("email").db()?,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// Records the extraction of a content (the latest one wins: a later, better extractor
+/// may redo it).
+pub async fn put_extracted(
+    conn: &mut AnyConnection,
+    content_hash: &str,
+    e: &Extracted,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    Sql::new("INSERT INTO extracted_text (content_hash, outcome, reason, format, text_hash, text_bytes, truncated, email, extracted_at) VALUES (")
+        .bind(content_hash)
+        .push(", ")
+        .bind(e.outcome.as_str())
+        .push(", ")
+        .bind(e.reason.clone())
+        .push(", ")
+        .bind(e.format.as_str())
+        .push(", ")
+        .bind(e.text_hash.clone())
+        .push(", ")
+        .bind(e.text_bytes)
+        .push(", ")
+        .bind(e.truncated)
+        .push(", ")
+        .bind(e.email.clone())
+        .push(", ")
+        .bind(at.timestamp())
+        .push(") ON CONFLICT (content_hash) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason, format = excluded.format, text_hash = excluded.text_hash, text_bytes = excluded.text_bytes, truncated = excluded.truncated, email = excluded.email, extracted_at = excluded.extracted_at")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A document's entry in the index, as the indexer last wrote it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub library: String,
+    pub number: i64,
+    pub version: i64,
+    pub acl: i64,
+    pub workspace: i64,
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub seq: i64,
+    pub indexed_at: DateTime<Utc>,
+}
+
+/// Records what the index now holds for these documents.
+pub async fn put_status(conn: &mut AnyConnection, rows: &[Status]) -> Result<()> {
+    // One statement per chunk: bound parameters stay well below every backend's limit.
+    for chunk in rows.chunks(100) {
+        let mut sql = Sql::new("INSERT INTO search_status (library, number, version, acl, workspace, outcome, reason, seq, indexed_at) VALUES ");
+        for (i, s) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(s.library.as_str())
+                .push(", ")
+                .bind(s.number)
+                .push(", ")
+                .bind(s.version)
+                .push(", ")
+                .bind(s.acl)
+                .push(", ")
+                .bind(s.workspace)
+                .push(", ")
+                .bind(s.outcome.as_str())
+                .push(", ")
+                .bind(s.reason.clone())
+                .push(", ")
+                .bind(s.seq)
+                .push(", ")
+                .bind(s.indexed_at.timestamp())
+                .push(")");
+        }
+        sql.push(" ON CONFLICT (library, number) DO UPDATE SET version = excluded.version, acl = excluded.acl, workspace = excluded.workspace, outcome = excluded.outcome, reason = excluded.reason, seq = excluded.seq, indexed_at = excluded.indexed_at");
+        sql.execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Forgets documents that left the index.
+pub async fn remove_status(conn: &mut AnyConnection, library: &str, numbers: &[i64]) -> Result<()> {
+    for chunk in numbers.chunks(500) {
+        Sql::new("DELETE FROM search_status WHERE library = ")
+            .bind(library)
+            .push(" AND number IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")")
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn status(conn: &mut AnyConnection, library: &str, number: i64) -> Result<Option<Status>> {
+    let Some(r) = Sql::new("SELECT library, number, version, acl, workspace, outcome, reason, seq, indexed_at FROM search_status WHERE library = ")
+        .bind(library)
+        .push(" AND number = ")
+        .bind(number)
+        .fetch_optional(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Status {
+        library: r.try_get("library").db()?,
+        number: r.try_get("number").db()?,
+        version: r.try_get("version").db()?,
+        acl: r.try_get("acl").db()?,
+        workspace: r.try_get("workspace").db()?,
+        outcome: r.try_get("outcome").db()?,
+        reason: r.try_get("reason").db()?,
+        seq: r.try_get("seq").db()?,
+        indexed_at: DateTime::from_timestamp(r.try_get("indexed_at").db()?, 0).unwrap_or_default(),
+    }))
+}
+
+/// Documents of a library indexed under an ACL key or home workspace they no longer have
+/// (a subtree re-secured to its own security, a folder moved to another workspace). A
+/// change of who is on an ACL changes no key, so this is empty after most security edits.
+pub async fn drifted(conn: &mut AnyConnection, library: &str) -> Result<Vec<i64>> {
+    let rows = Sql::new("SELECT d.number AS number FROM documents d JOIN search_status s ON s.library = d.library AND s.number = d.number WHERE d.library = ")
+        .bind(library)
+        .push(" AND d.is_latest = 1 AND (d.acl <> s.acl OR d.workspace <> s.workspace)")
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| r.try_get("number").db()).collect()
+}
+
+/// Index statuses of a library by outcome.
+pub async fn counts(conn: &mut AnyConnection, library: &str) -> Result<Vec<(String, i64)>> {
+    let rows = Sql::new("SELECT outcome, COUNT(*) AS n FROM search_status WHERE library = ")
+        .bind(library)
+        .push(" GROUP BY outcome ORDER BY outcome")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("outcome").db()?, r.try_get("n").db()?)))
+        .collect()
+}
+
+/// A document as the indexer needs it: the latest version, its home workspace and the
+/// folders it is filed in.
+pub struct ToIndex {
+    pub doc: Document,
+    pub workspace: i64,
+    pub folders: Vec<i64>,
+}
+
+/// The latest versions of these documents (those that still exist).
+pub async fn to_index(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    numbers: &[i64],
+) -> Result<Vec<ToIndex>> {
+    let mut out = Vec::new();
+    for chunk in numbers.chunks(500) {
+        let rows = crate::documents::latest_with_workspace(conn, library, chunk).await?;
+        let mut folders: HashMap<i64, Vec<i64>> = HashMap::new();
+        for r in Sql::new("SELECT document, folder FROM filings WHERE library = ")
+            .bind(library.as_str())
+            .push(" AND document IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")")
+            .fetch_all(conn)
+            .await?
+        {
+            folders
+                .entry(r.try_get("document").db()?)
+                .or_default()
+                .push(r.try_get("folder").db()?);
+        }
+        for (doc, workspace) in rows {
+            let folders = folders.remove(&doc.id.number).unwrap_or_default();
+            out.push(ToIndex {
+                doc,
+                workspace,
+                folders,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The next `limit` documents (latest versions) after `after` in (library, number) order:
+/// the walk of a rebuild, which can stop and resume anywhere.
+pub async fn walk(
+    conn: &mut AnyConnection,
+    after: &(String, i64),
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    let rows = Sql::new("SELECT library, number FROM documents WHERE is_latest = 1 AND (library > ")
+        .bind(after.0.as_str())
+        .push(" OR (library = ")
+        .bind(after.0.as_str())
+        .push(" AND number > ")
+        .bind(after.1)
+        .push(")) ORDER BY library, number LIMIT ")
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("library").db()?, r.try_get("number").db()?)))
+        .collect()
+}
+
+/// Latest documents in all libraries (a rebuild's progress bar).
+pub async fn count_latest(conn: &mut AnyConnection) -> Result<i64> {
+    Sql::new("SELECT COUNT(*) AS n FROM documents WHERE is_latest = 1")
+        .fetch_one(conn)
+        .await?
+        .try_get("n")
+        .db()
+}
