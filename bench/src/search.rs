@@ -289,18 +289,22 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
             "build", "seconds", "docs/s", "peak RSS", "vs FTS5", "target",
         ],
         &[
-            vec![
-                "dossier reindex".into(),
-                format!("{:.1}", reindex.elapsed.as_secs_f64()),
-                thousands(rate),
-                mb(reindex.peak_rss),
-                times(reindex.elapsed.as_secs_f64(), fts_build),
-                format!(
-                    "1M < 15 min: {}; RSS < 2 GB: {}",
-                    met(reindex.success && rate * 900.0 >= 1e6),
-                    met(reindex.success && reindex.peak_rss < 2_000_000_000)
-                ),
-            ],
+            if !reindex.success {
+                vec!["dossier reindex".into(), "failed".into()]
+            } else {
+                vec![
+                    "dossier reindex".into(),
+                    format!("{:.1}", reindex.elapsed.as_secs_f64()),
+                    thousands(rate),
+                    mb(reindex.peak_rss),
+                    times(reindex.elapsed.as_secs_f64(), fts_build),
+                    format!(
+                        "1M < 15 min: {}; RSS < 2 GB: {}",
+                        met(reindex.success && rate * 900.0 >= 1e6),
+                        met(reindex.success && reindex.peak_rss < 2_000_000_000)
+                    ),
+                ]
+            },
             vec![
                 "FTS5 build (baseline)".into(),
                 format!("{fts_build:.1}"),
