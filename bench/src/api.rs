@@ -91,6 +91,13 @@ impl Api {
             .header("X-Auth-Token", &self.token)
     }
 
+    /// A GET of a library path with query parameters, encoded here.
+    pub fn get_with(&self, path: &str, params: &[(&str, &str)]) -> R<reqwest::RequestBuilder> {
+        let mut url = reqwest::Url::parse(&self.url(path))?;
+        url.query_pairs_mut().extend_pairs(params);
+        Ok(self.http.get(url).header("X-Auth-Token", &self.token))
+    }
+
     /// A request to a path under `/work/api/v2/customers/1` (customer level).
     pub fn customer(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http

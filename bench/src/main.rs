@@ -4,10 +4,13 @@
 //! the targets next to them. Nothing here asserts on timing: these are measurements.
 
 mod api;
+mod corpus;
 mod ingest;
 mod payload;
 mod read;
+mod search;
 mod security;
+mod seed;
 mod server;
 mod stats;
 mod upload_rss;
@@ -28,7 +31,7 @@ pub fn err(msg: impl Into<String>) -> Error {
 #[derive(Parser)]
 #[command(
     name = "dossier-bench",
-    about = "Benchmarks a Dossier release server (ingest, upload memory, reads at scale)"
+    about = "Benchmarks a Dossier release server (ingest, upload memory, reads at scale, search)"
 )]
 struct Cli {
     /// The server binary (default: `dossier` next to this executable).
@@ -58,6 +61,8 @@ enum Command {
     Read(read::Args),
     /// Permission-trimmed listing and counting at scale, and how fast a security change shows.
     Security(security::Args),
+    /// Full-text search and full reindex of a legal corpus as a non-admin, against FTS5.
+    Search(search::Args),
     /// Every benchmark in turn, with default settings.
     All,
 }
@@ -139,11 +144,13 @@ fn main() -> ExitCode {
             Command::UploadRss(a) => upload_rss::run(&env, a).await,
             Command::Read(a) => read::run(&env, a).await,
             Command::Security(a) => security::run(&env, a).await,
+            Command::Search(a) => search::run(&env, a).await,
             Command::All => {
                 ingest::run(&env, ingest::Args::default()).await?;
                 upload_rss::run(&env, upload_rss::Args::default()).await?;
                 read::run(&env, read::Args::default()).await?;
-                security::run(&env, security::Args::default()).await
+                security::run(&env, security::Args::default()).await?;
+                search::run(&env, search::Args::default()).await
             }
         }
     });

@@ -13,11 +13,12 @@ use dossier_store::documents::DocumentFilter;
 use dossier_store::sql::Page;
 use futures::future::BoxFuture;
 use serde_json::Value;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Connection, Row};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, Connection};
 
 use crate::api::{Api, LIBRARY, number_of};
 use crate::payload::{Payload, Rng, run_nonce};
+use crate::seed;
 use crate::server::{CpuMeter, Server};
 use crate::stats::{Latencies, fig, mb, ms, ratio, table, thousands};
 use crate::{Env, R, err};
@@ -287,7 +288,7 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
     Ok(())
 }
 
-fn file_size(db: &Path) -> u64 {
+pub(crate) fn file_size(db: &Path) -> u64 {
     ["", "-wal"]
         .iter()
         .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())
@@ -319,54 +320,12 @@ pub(crate) fn report(what: &str, via: &str, r: &Run) {
     }
 }
 
-/// Column names of a table, in order.
-pub(crate) async fn columns(conn: &mut SqliteConnection, table: &str) -> R<Vec<String>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
-    )))
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.try_get::<String, _>("name"))
-        .collect::<Result<_, _>>()?)
-}
-
-/// `t.col` for every column, with some replaced by expressions.
-pub(crate) fn select_list(cols: &[String], replace: &[(&str, String)]) -> String {
-    cols.iter()
-        .map(|c| {
-            replace
-                .iter()
-                .find(|(name, _)| name == c)
-                .map_or_else(|| format!("t.{c}"), |(_, e)| e.clone())
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Writes `docs` documents (copies of the template's row, version 1, latest), their home
 /// filings in new folders of 50 (copies of the template folder, in the same workspace),
 /// and advances the library's numbering past them. Large transactions, no HTTP.
 async fn seed(db: &Path, docs: u64, template_folder: i64, template_doc: i64) -> R<Layout> {
-    let mut conn = SqliteConnection::connect_with(
-        &SqliteConnectOptions::new()
-            .filename(db)
-            .busy_timeout(Duration::from_secs(30)),
-    )
-    .await?;
-    sqlx::query("PRAGMA synchronous = NORMAL")
-        .execute(&mut conn)
-        .await?;
-    sqlx::query("PRAGMA cache_size = -524288")
-        .execute(&mut conn)
-        .await?;
-    let row = sqlx::query("SELECT next_document, next_container FROM libraries WHERE id = ?1")
-        .bind(LIBRARY)
-        .fetch_one(&mut conn)
-        .await?;
-    let first_doc: i64 = row.try_get("next_document")?;
-    let first_folder: i64 = row.try_get("next_container")?;
+    let mut conn = seed::open(db).await?;
+    let (first_doc, first_folder) = seed::next_numbers(&mut conn).await?;
     let folders = docs.div_ceil(PER_FOLDER);
     let layout = Layout {
         first_doc,
@@ -374,15 +333,15 @@ async fn seed(db: &Path, docs: u64, template_folder: i64, template_doc: i64) -> 
         first_folder,
         folders,
     };
-    let doc_cols = columns(&mut conn, "documents").await?;
-    let container_cols = columns(&mut conn, "containers").await?;
+    let doc_cols = seed::columns(&mut conn, "documents").await?;
+    let container_cols = seed::columns(&mut conn, "containers").await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
         .unwrap_or(0);
 
     let mut tx = conn.begin().await?;
-    let folder_select = select_list(
+    let folder_select = seed::select_list(
         &container_cols,
         &[
             ("number", format!("{first_folder} + seq.i")),
@@ -409,7 +368,7 @@ async fn seed(db: &Path, docs: u64, template_folder: i64, template_doc: i64) -> 
     }
     tx.commit().await?;
 
-    let doc_select = select_list(
+    let doc_select = seed::select_list(
         &doc_cols,
         &[
             ("number", format!("{first_doc} + seq.i")),
@@ -480,7 +439,13 @@ pub(crate) async fn measure(clients: usize, duration: Duration, op: Op) -> R<Run
 }
 
 /// `measure` of an in-process baseline; reports it with the bench process's CPU use.
-async fn measure_here(what: &str, via: &str, clients: usize, duration: Duration, op: Op) -> R<Run> {
+pub(crate) async fn measure_here(
+    what: &str,
+    via: &str,
+    clients: usize,
+    duration: Duration,
+    op: Op,
+) -> R<Run> {
     drive(clients, Duration::from_secs(1), op.clone()).await?;
     let cpu = CpuMeter::own()?;
     let run = drive(clients, duration, op).await?;

@@ -24,12 +24,12 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{AssertSqlSafe, Connection, Row};
+use sqlx::{Connection, Row};
 
 use crate::api::{Api, LIBRARY, number_of};
 use crate::payload::Payload;
-use crate::read::{Op, Run, columns, measure, report, select_list};
+use crate::read::{Op, Run, measure, report};
+use crate::seed::{self, exec};
 use crate::server::{ADMIN_PASSWORD, CpuMeter, Server};
 use crate::stats::{fig, ms, ratio, table, thousands};
 use crate::{Env, R, err};
@@ -380,21 +380,8 @@ async fn seed(
     template_ws: i64,
     template_folder: i64,
 ) -> R<Layout> {
-    let mut conn = SqliteConnection::connect_with(
-        &SqliteConnectOptions::new()
-            .filename(db)
-            .busy_timeout(Duration::from_secs(30)),
-    )
-    .await?;
-    for pragma in ["PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -524288"] {
-        sqlx::query(pragma).execute(&mut conn).await?;
-    }
-    let row = sqlx::query("SELECT next_document, next_container FROM libraries WHERE id = ?1")
-        .bind(LIBRARY)
-        .fetch_one(&mut conn)
-        .await?;
-    let first_doc: i64 = row.try_get("next_document")?;
-    let first_ws: i64 = row.try_get("next_container")?;
+    let mut conn = seed::open(db).await?;
+    let (first_doc, first_ws) = seed::next_numbers(&mut conn).await?;
     let first_folder = first_ws + workspaces;
     let layout = Layout {
         first_ws,
@@ -405,8 +392,8 @@ async fn seed(
         big,
         groups,
     };
-    let c_cols = columns(&mut conn, "containers").await?;
-    let d_cols = columns(&mut conn, "documents").await?;
+    let c_cols = seed::columns(&mut conn, "containers").await?;
+    let d_cols = seed::columns(&mut conn, "documents").await?;
     let mut tx = conn.begin().await?;
     let seq = |n: i64| {
         format!(
@@ -415,7 +402,7 @@ async fn seed(
     };
     let security =
         "CASE WHEN seq.i % 50 = 1 THEN 'public' WHEN seq.i % 50 = 2 THEN 'view' ELSE 'private' END";
-    let ws_select = select_list(
+    let ws_select = seed::select_list(
         &c_cols,
         &[
             ("number", format!("{first_ws} + seq.i")),
@@ -429,7 +416,7 @@ async fn seed(
         ],
     );
     exec(&mut tx, format!("{} INSERT INTO containers ({}) SELECT {ws_select} FROM seq, containers t WHERE t.library = '{LIBRARY}' AND t.number = {template_ws}", seq(workspaces), c_cols.join(", "))).await?;
-    let folder_select = select_list(
+    let folder_select = seed::select_list(
         &c_cols,
         &[
             ("number", format!("{first_folder} + seq.i")),
@@ -461,7 +448,7 @@ async fn seed(
     while at < docs {
         let n = batch.min(docs - at);
         let mut tx = conn.begin().await?;
-        let doc_select = select_list(
+        let doc_select = seed::select_list(
             &d_cols,
             &[
                 ("number", format!("{first_doc} + {at} + seq.i")),
@@ -529,11 +516,4 @@ async fn seed(
     sqlx::query("ANALYZE").execute(&mut conn).await?;
     conn.close().await?;
     Ok(layout)
-}
-
-async fn exec(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, sql: String) -> R<u64> {
-    Ok(sqlx::query(AssertSqlSafe(sql))
-        .execute(&mut **tx)
-        .await?
-        .rows_affected())
 }

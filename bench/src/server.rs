@@ -18,6 +18,70 @@ pub struct Server {
     stopped: bool,
 }
 
+/// `dossier <subcommand> --data-dir <data_dir>` with only the settings chosen here: no
+/// stray DOSSIER_* of the caller's shell.
+fn dossier_command(bin: &Path, subcommand: &str, data_dir: &Path) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.arg(subcommand).arg("--data-dir").arg(data_dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("DOSSIER_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("DOSSIER_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    cmd
+}
+
+/// How a one-off `dossier` command went.
+pub struct CommandRun {
+    pub elapsed: Duration,
+    /// The highest VmHWM read while it ran (sampled every 50 ms, so growth in its last
+    /// moments may be missed), in bytes.
+    pub peak_rss: u64,
+    pub success: bool,
+    pub stdout: String,
+    /// Its stderr, in this file.
+    pub log: PathBuf,
+}
+
+/// Runs `dossier <subcommand> --data-dir <data_dir> <args…>` to completion, sampling its
+/// peak RSS from /proc while it runs; stderr goes to `<data_dir>.<subcommand>.log`.
+pub async fn run_command(
+    bin: &Path,
+    subcommand: &str,
+    data_dir: &Path,
+    args: &[&str],
+) -> R<CommandRun> {
+    let log = data_dir.with_extension(format!("{subcommand}.log"));
+    let stdout_path = data_dir.with_extension(format!("{subcommand}.out"));
+    let mut cmd = dossier_command(bin, subcommand, data_dir);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(File::create(&stdout_path)?)
+        .stderr(File::create(&log)?);
+    let started = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| err(format!("cannot start {}: {e}", bin.display())))?;
+    let mut peak_kb = 0;
+    let status = loop {
+        if let Ok(kb) = proc_status_kb(child.id(), "VmHWM:") {
+            peak_kb = peak_kb.max(kb);
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    Ok(CommandRun {
+        elapsed: started.elapsed(),
+        peak_rss: peak_kb * 1024,
+        success: status.success(),
+        stdout: std::fs::read_to_string(&stdout_path).unwrap_or_default(),
+        log,
+    })
+}
+
 /// A free loopback port: bind port 0, note the port, let it go.
 fn free_port() -> R<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -32,22 +96,12 @@ impl Server {
         let listen = format!("127.0.0.1:{port}");
         let log = data_dir.with_extension("server.log");
         let out = File::options().create(true).append(true).open(&log)?;
-        let mut cmd = Command::new(bin);
-        cmd.arg("serve")
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--listen")
+        let mut cmd = dossier_command(bin, "serve", data_dir);
+        cmd.arg("--listen")
             .arg(&listen)
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out);
-        // Only the settings chosen here: no stray DOSSIER_* of the caller's shell.
-        for (k, _) in std::env::vars() {
-            if k.starts_with("DOSSIER_") {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.env("DOSSIER_ADMIN_PASSWORD", ADMIN_PASSWORD);
         let child = cmd
             .spawn()
             .map_err(|e| err(format!("cannot start {}: {e}", bin.display())))?;
