@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::api::Api;
@@ -127,7 +127,34 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
             .create_folder(workspace, &format!("ingest {}", c.label))
             .await?;
         let cpu = CpuMeter::start(&server)?;
+        // Small documents: a freshness probe runs beside the load (DESIGN §6: findable
+        // within 1 s of the upload's response, gone within 1 s of the delete's).
+        let probe = (c.size <= 100_000).then(|| {
+            let stop = Arc::new(AtomicBool::new(false));
+            let task = tokio::spawn(crate::freshness::probe(api.clone(), folder, nonce, stop.clone()));
+            (stop, task)
+        });
         let http = http_ingest(&api, folder, &payload, c.count, c.clients).await?;
+        if let Some((stop, task)) = probe {
+            stop.store(true, Ordering::Relaxed);
+            let f = task.await.map_err(|e| err(e.to_string()))??;
+            let verdict = |l: &crate::stats::Latencies| {
+                if l.percentile_ms(99.0) < 1000.0 { "met" } else { "not met" }
+            };
+            notes.push(format!(
+                "search freshness under the {} load ({} probes): findable after upload p50 {} ms, p99 {} ms, max {} ms; gone after delete p50 {} ms, p99 {} ms, max {} ms (target p99 < 1 s: {}, {})",
+                c.label,
+                f.findable.count(),
+                ms(f.findable.percentile_ms(50.0)),
+                ms(f.findable.percentile_ms(99.0)),
+                ms(f.findable.max_ms()),
+                ms(f.gone.percentile_ms(50.0)),
+                ms(f.gone.percentile_ms(99.0)),
+                ms(f.gone.max_ms()),
+                verdict(&f.findable),
+                verdict(&f.gone),
+            ));
+        }
         let cpu = cpu.summary();
         println!(
             "  {:>6} x {:>5}, {:>2} clients: HTTP {} docs/s {} MB/s (p50 {} ms, p99 {} ms) | fsync'd files {} docs/s {} MB/s | ratio {}",

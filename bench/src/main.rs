@@ -4,6 +4,7 @@
 //! the targets next to them. Nothing here asserts on timing: these are measurements.
 
 mod api;
+mod freshness;
 mod corpus;
 mod ingest;
 mod payload;

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dossier_service::Dossier;
 
@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api", get(work::discovery::discovery))
         .route("/work/api", get(work::discovery::discovery))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .nest("/work/api/v2", v2.clone())
         .nest("/api/v2", v2)
         .merge(oauth::router())
@@ -63,6 +64,59 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => ApiError(e).into_response(),
     }
+}
+
+/// Prometheus text exposition of the search index's lag (the figures an operator alerts on:
+/// a stuck indexer shows as a growing lag).
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    use std::fmt::Write;
+    let lag = match state.dossier.lag().await {
+        Ok(l) => l,
+        Err(e) => return ApiError(e).into_response(),
+    };
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, samples: &[(String, String)]| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+    };
+    let plain = |v: String| vec![(String::new(), v)];
+    gauge(
+        "dossier_search_applied_sequence",
+        "Outbox sequence the search index reflects.",
+        &plain(lag.applied_seq.to_string()),
+    );
+    gauge(
+        "dossier_search_lag_events",
+        "Outbox events not yet applied to the search index.",
+        &plain((lag.newest_seq - lag.applied_seq).max(0).to_string()),
+    );
+    gauge(
+        "dossier_search_lag_seconds",
+        "Age of the oldest outbox event not yet applied to the search index.",
+        &plain(lag.lag_seconds.to_string()),
+    );
+    gauge(
+        "dossier_search_index_entries",
+        "Documents in the search index.",
+        &plain(lag.entries.to_string()),
+    );
+    let by_outcome: Vec<(String, String)> = lag
+        .outcomes
+        .iter()
+        .map(|(lib, outcome, n)| (format!("{{library=\"{lib}\",status=\"{outcome}\"}}"), n.to_string()))
+        .collect();
+    gauge(
+        "dossier_search_documents",
+        "Documents by index status (indexed, metadata_only, failed).",
+        &by_outcome,
+    );
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        out,
+    )
+        .into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -372,8 +372,13 @@ async fn document_search_and_folder_listing() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(posted["data"].as_array().unwrap().len(), 1);
-    let anywhere = s.get_json(&s.lib("/documents?anywhere=amm")).await;
+    // `anywhere` goes to the search index (whole words, as iManage matches them), which
+    // follows the outbox a moment behind.
+    s.wait_for_index().await;
+    let anywhere = s.get_json(&s.lib("/documents?anywhere=GAMMA")).await;
     assert_eq!(anywhere["data"]["results"][0]["name"], "gamma");
+    let part = s.get_json(&s.lib("/documents?anywhere=amm")).await;
+    assert_eq!(part["data"]["results"], json!([]));
 
     let children = s
         .get_json(&s.lib(&format!("/folders/{a}/children?total=true")))

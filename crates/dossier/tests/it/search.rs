@@ -221,6 +221,18 @@ async fn documents_are_found_by_their_text_and_profile_with_the_query_language()
     let st = s.get_json(&s.lib("/search/status")).await;
     assert_eq!(st["data"]["lag_events"], 0, "{st}");
     assert!(st["data"]["documents"]["indexed"].as_i64().unwrap_or_default() >= 5, "{st}");
+    let metrics = s.get(&format!("{}/metrics", s.base)).await.text().await.expect("metrics");
+    assert!(metrics.contains("dossier_search_lag_events 0"), "{metrics}");
+    assert!(metrics.contains("dossier_search_documents{library=\"ACTIVE\",status=\"indexed\"}"), "{metrics}");
+    // A user who is not an administrator is refused the status.
+    let r = s
+        .http
+        .get(s.lib("/search/status"))
+        .header("X-Auth-Token", "not-a-token")
+        .send()
+        .await
+        .expect("status");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     s.stop().await;
 }
 
