@@ -28,7 +28,10 @@ pub struct Freshness {
 
 async fn hits(api: &Api, word: &str) -> R<u64> {
     let resp = api
-        .get_with("/documents", &[("anywhere", word), ("total", "true"), ("limit", "1")])?
+        .get_with(
+            "/documents",
+            &[("anywhere", word), ("total", "true"), ("limit", "1")],
+        )?
         .send()
         .await?;
     let body: Value = resp.json().await?;
@@ -46,7 +49,11 @@ async fn wait_until(api: &Api, word: &str, want: u64) -> R<Duration> {
         if started.elapsed() > GIVE_UP {
             return Err(err(format!(
                 "'{word}' still had not {} after {GIVE_UP:?}",
-                if want == 0 { "left the results" } else { "appeared" }
+                if want == 0 {
+                    "left the results"
+                } else {
+                    "appeared"
+                }
             )));
         }
         tokio::time::sleep(POLL).await;

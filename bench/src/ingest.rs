@@ -131,7 +131,12 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
         // within 1 s of the upload's response, gone within 1 s of the delete's).
         let probe = (c.size <= 100_000).then(|| {
             let stop = Arc::new(AtomicBool::new(false));
-            let task = tokio::spawn(crate::freshness::probe(api.clone(), folder, nonce, stop.clone()));
+            let task = tokio::spawn(crate::freshness::probe(
+                api.clone(),
+                folder,
+                nonce,
+                stop.clone(),
+            ));
             (stop, task)
         });
         let http = http_ingest(&api, folder, &payload, c.count, c.clients).await?;
@@ -139,7 +144,11 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
             stop.store(true, Ordering::Relaxed);
             let f = task.await.map_err(|e| err(e.to_string()))??;
             let verdict = |l: &crate::stats::Latencies| {
-                if l.percentile_ms(99.0) < 1000.0 { "met" } else { "not met" }
+                if l.percentile_ms(99.0) < 1000.0 {
+                    "met"
+                } else {
+                    "not met"
+                }
             };
             notes.push(format!(
                 "search freshness under the {} load ({} probes): findable after upload p50 {} ms, p99 {} ms, max {} ms; gone after delete p50 {} ms, p99 {} ms, max {} ms (target p99 < 1 s: {}, {})",

@@ -4,8 +4,8 @@
 //! the targets next to them. Nothing here asserts on timing: these are measurements.
 
 mod api;
-mod freshness;
 mod corpus;
+mod freshness;
 mod ingest;
 mod payload;
 mod read;

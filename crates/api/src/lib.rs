@@ -105,7 +105,12 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
     let by_outcome: Vec<(String, String)> = lag
         .outcomes
         .iter()
-        .map(|(lib, outcome, n)| (format!("{{library=\"{lib}\",status=\"{outcome}\"}}"), n.to_string()))
+        .map(|(lib, outcome, n)| {
+            (
+                format!("{{library=\"{lib}\",status=\"{outcome}\"}}"),
+                n.to_string(),
+            )
+        })
         .collect();
     gauge(
         "dossier_search_documents",
@@ -113,7 +118,10 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
         &by_outcome,
     );
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         out,
     )
         .into_response()

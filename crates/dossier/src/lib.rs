@@ -59,7 +59,9 @@ pub fn extractor(config: &Config) -> startup::Result<dossier_service::search::Ex
     let program = match &config.extract_program {
         Some(p) => p.clone(),
         None => std::env::current_exe().map_err(|e| {
-            startup::msg(format!("cannot find this program to run text extraction: {e}"))
+            startup::msg(format!(
+                "cannot find this program to run text extraction: {e}"
+            ))
         })?,
     };
     let limits = Limits {
@@ -107,7 +109,9 @@ pub async fn start(
     config: &Config,
     listener: TcpListener,
 ) -> startup::Result<(Running, Option<String>)> {
-    let dossier = open(config).await?.with_search(Arc::new(open_search(config)?));
+    let dossier = open(config)
+        .await?
+        .with_search(Arc::new(open_search(config)?));
     let swept = dossier.blobs.sweep_staging().await.map_err(|e| {
         startup::msg(format!(
             "cannot clean the content store's staging area: {e}"

@@ -393,28 +393,33 @@ async fn reindex(config: &Config) -> Result<ExitCode, String> {
     let extractor = dossier::extractor(config).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let mut shown = std::time::Instant::now() - std::time::Duration::from_secs(1);
-    let written = dossier_service::search::rebuild::rebuild(&dossier, &config.index_dir, &extractor, |p| {
-        // A progress bar on stderr, redrawn at most a few times a second.
-        if shown.elapsed().as_millis() < 250 && p.done < p.total {
-            return;
-        }
-        shown = std::time::Instant::now();
-        let share = if p.total == 0 { 1.0 } else { p.done as f64 / p.total as f64 };
-        let width = 40;
-        let filled = ((share * width as f64) as usize).min(width);
-        let rate = p.done as f64 / started.elapsed().as_secs_f64().max(0.001);
-        eprint!(
-            "\r[{}{}] {}/{} documents, {:.0}/s ",
-            "#".repeat(filled),
-            "-".repeat(width - filled),
-            p.done,
-            p.total,
-            rate
-        );
-        let _ = std::io::stderr().flush();
-    })
-    .await
-    .map_err(|e| e.to_string())?;
+    let written =
+        dossier_service::search::rebuild::rebuild(&dossier, &config.index_dir, &extractor, |p| {
+            // A progress bar on stderr, redrawn at most a few times a second.
+            if shown.elapsed().as_millis() < 250 && p.done < p.total {
+                return;
+            }
+            shown = std::time::Instant::now();
+            let share = if p.total == 0 {
+                1.0
+            } else {
+                p.done as f64 / p.total as f64
+            };
+            let width = 40;
+            let filled = ((share * width as f64) as usize).min(width);
+            let rate = p.done as f64 / started.elapsed().as_secs_f64().max(0.001);
+            eprint!(
+                "\r[{}{}] {}/{} documents, {:.0}/s ",
+                "#".repeat(filled),
+                "-".repeat(width - filled),
+                p.done,
+                p.total,
+                rate
+            );
+            let _ = std::io::stderr().flush();
+        })
+        .await
+        .map_err(|e| e.to_string())?;
     eprintln!();
     println!(
         "reindexed {written} documents in {:.1} s",

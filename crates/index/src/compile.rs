@@ -61,7 +61,8 @@ impl Compiler<'_> {
                 let n: usize = name.strip_prefix("custom")?.parse().ok()?;
                 if !matches!(
                     dossier_core::custom::CustomKind::of(n),
-                    dossier_core::custom::CustomKind::Lookup | dossier_core::custom::CustomKind::Text
+                    dossier_core::custom::CustomKind::Lookup
+                        | dossier_core::custom::CustomKind::Text
                 ) {
                     return Some(Box::new(EmptyQuery));
                 }
@@ -115,9 +116,7 @@ impl Compiler<'_> {
             Node::Field(name, inner) => match (self.keyword(name, &plain(inner)), &**inner) {
                 (Some(q), Node::Word(_) | Node::Phrase(_)) => q,
                 (Some(_), _) => {
-                    return Err(QueryError(format!(
-                        "'{name}:' takes a single value"
-                    )));
+                    return Err(QueryError(format!("'{name}:' takes a single value")));
                 }
                 (None, _) => {
                     let named = self.named(name)?;

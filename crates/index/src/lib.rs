@@ -250,7 +250,12 @@ impl SearchIndex {
         Ok((found, highlighter))
     }
 
-    fn generator(&self, searcher: &Searcher, r: &SearchRequest, field: tantivy::schema::Field) -> Option<SnippetGenerator> {
+    fn generator(
+        &self,
+        searcher: &Searcher,
+        r: &SearchRequest,
+        field: tantivy::schema::Field,
+    ) -> Option<SnippetGenerator> {
         if !r.has_text() {
             return None;
         }
@@ -271,7 +276,11 @@ impl SearchIndex {
 
     fn page(&self, searcher: &Searcher, query: &dyn Query, r: &SearchRequest) -> Result<Vec<Hit>> {
         let top = TopDocs::with_limit(r.limit).and_offset(r.offset);
-        let order = if r.sort.descending { Order::Desc } else { Order::Asc };
+        let order = if r.sort.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
         let sort = if r.sort.field == SortField::Relevance && !r.has_text() {
             SortField::Number
         } else {

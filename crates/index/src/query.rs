@@ -61,9 +61,7 @@ fn is_break(c: char) -> bool {
 
 fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
     if text.len() > MAX_QUERY_BYTES {
-        return fail(format!(
-            "the query is longer than {MAX_QUERY_BYTES} bytes"
-        ));
+        return fail(format!("the query is longer than {MAX_QUERY_BYTES} bytes"));
     }
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
@@ -134,8 +132,22 @@ fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
 /// Field names `field:value` may use; any other `x:y` is an ordinary word (a time, a
 /// reference like `ref:123`).
 pub const FIELDS: &[&str] = &[
-    "name", "title", "comment", "comments", "description", "body", "author", "operator",
-    "last_user", "subject", "from", "to", "cc", "bcc", "type", "class",
+    "name",
+    "title",
+    "comment",
+    "comments",
+    "description",
+    "body",
+    "author",
+    "operator",
+    "last_user",
+    "subject",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "type",
+    "class",
 ];
 
 fn is_field_name(s: &str) -> bool {
@@ -197,7 +209,10 @@ impl Parser {
                 Some(Token::And) => {
                     self.next();
                     if all.is_empty()
-                        || matches!(self.peek(), None | Some(Token::Close) | Some(Token::Or) | Some(Token::And))
+                        || matches!(
+                            self.peek(),
+                            None | Some(Token::Close) | Some(Token::Or) | Some(Token::And)
+                        )
                     {
                         return fail("AND must have a term on each side");
                     }
@@ -217,7 +232,9 @@ impl Parser {
 
     fn unary(&mut self, depth: usize) -> Result<Node, QueryError> {
         if depth > MAX_DEPTH {
-            return fail(format!("the query is nested deeper than {MAX_DEPTH} levels"));
+            return fail(format!(
+                "the query is nested deeper than {MAX_DEPTH} levels"
+            ));
         }
         match self.next() {
             Some(Token::Minus) => Ok(Node::Not(Box::new(self.unary(depth + 1)?))),

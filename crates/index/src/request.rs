@@ -128,9 +128,7 @@ fn term(field: Field, text: &str) -> Box<dyn Query> {
 
 fn any_text(field: Field, values: impl IntoIterator<Item = String>) -> Box<dyn Query> {
     Box::new(TermSetQuery::new(
-        values
-            .into_iter()
-            .map(|v| Term::from_field_text(field, &v)),
+        values.into_iter().map(|v| Term::from_field_text(field, &v)),
     ))
 }
 
@@ -144,12 +142,20 @@ fn range_i64(field: Field, (lo, hi): (Option<i64>, Option<i64>)) -> Option<Box<d
     if lo.is_none() && hi.is_none() {
         return None;
     }
-    let b = |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
+    let b = |v: Option<i64>| {
+        v.map_or(Bound::Unbounded, |v| {
+            Bound::Included(Term::from_field_i64(field, v))
+        })
+    };
     Some(Box::new(RangeQuery::new(b(lo), b(hi))))
 }
 
 fn range_f64(field: Field, lo: Option<f64>, hi: Option<f64>) -> Box<dyn Query> {
-    let b = |v: Option<f64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_f64(field, v)));
+    let b = |v: Option<f64>| {
+        v.map_or(Bound::Unbounded, |v| {
+            Bound::Included(Term::from_field_f64(field, v))
+        })
+    };
     Box::new(RangeQuery::new(b(lo), b(hi)))
 }
 
@@ -192,11 +198,14 @@ fn trimmed(f: &Fields, library: &str, t: &Trim) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses))
 }
 
+/// Fields with their boosts.
+type Boosted = Vec<(Field, f32)>;
+
 /// The query of a whole request: scored text clauses, and filters that only admit.
 pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Query>, QueryError> {
     let f = c.fields;
     let mut scored: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let text_parts: [(&Option<Node>, Vec<(Field, f32)>); 7] = [
+    let text_parts: [(&Option<Node>, Boosted); 7] = [
         (&r.anywhere, f.anywhere()),
         (&r.body, vec![(f.body, 1.0)]),
         (&r.subject, vec![(f.subject, 1.0)]),
@@ -222,15 +231,25 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
         )),
     });
     if !r.names.is_empty() {
-        filters.push(any_text(f.name_key, r.names.iter().map(|n| n.to_lowercase())));
+        filters.push(any_text(
+            f.name_key,
+            r.names.iter().map(|n| n.to_lowercase()),
+        ));
     }
     if let Some(p) = &r.name_or_description {
         filters.push(Box::new(BooleanQuery::new(vec![
             (Occur::Should, pattern(f.name_key, p)?),
-            (Occur::Should, c.compile(&Node::Phrase(p.replace('*', " ")), &[(f.comment, 1.0)])?),
+            (
+                Occur::Should,
+                c.compile(&Node::Phrase(p.replace('*', " ")), &[(f.comment, 1.0)])?,
+            ),
         ])));
     }
-    for (field, p) in [(f.author, &r.author), (f.operator, &r.operator), (f.last_user, &r.last_user)] {
+    for (field, p) in [
+        (f.author, &r.author),
+        (f.operator, &r.operator),
+        (f.last_user, &r.last_user),
+    ] {
         if let Some(p) = p {
             filters.push(pattern(field, p)?);
         }
@@ -242,7 +261,10 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
         filters.push(term(f.subclass, &v.to_uppercase()));
     }
     if !r.types.is_empty() {
-        filters.push(any_text(f.doc_type, r.types.iter().map(|t| t.to_uppercase())));
+        filters.push(any_text(
+            f.doc_type,
+            r.types.iter().map(|t| t.to_uppercase()),
+        ));
     }
     if !r.numbers.is_empty() {
         filters.push(any_i64(f.number, &r.numbers));

@@ -11,7 +11,10 @@ fn doc(number: i64, name: &str, acl: i64, client: &str, author: &str) -> Documen
     customs.set(1, Some(CustomValue::Text(client.into())));
     customs.set(2, Some(CustomValue::Text("M1".into())));
     customs.set(17, Some(CustomValue::Number(number as f64)));
-    let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().unwrap_or_default()
+    let t = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
         + chrono::Duration::days(number);
     Document {
         id: DocumentId::new(LibraryId::parse("ACTIVE").unwrap(), number, 1),
@@ -78,12 +81,27 @@ fn sample() -> (tempfile::TempDir, SearchIndex) {
     index
         .apply(
             vec![
-                put(doc(1, "Share Purchase Agreement", 100, "ACME", "JSMITH"), "The vendor gives an indemnity for tax. Force majeure applies."),
-                put(doc(2, "Lease of Café premises", 100, "ACME", "JSMITH"), "The tenant covenants to pay rent; arbitration in London."),
-                put(doc(3, "Board minutes", 200, "GLOBEX", "ADOE"), "Indemnities were discussed. The force of the majeure clause."),
-                put(doc(4, "Letter to client", 300, "GLOBEX", "ADOE"), "Arbitrations are costly."),
+                put(
+                    doc(1, "Share Purchase Agreement", 100, "ACME", "JSMITH"),
+                    "The vendor gives an indemnity for tax. Force majeure applies.",
+                ),
+                put(
+                    doc(2, "Lease of Café premises", 100, "ACME", "JSMITH"),
+                    "The tenant covenants to pay rent; arbitration in London.",
+                ),
+                put(
+                    doc(3, "Board minutes", 200, "GLOBEX", "ADOE"),
+                    "Indemnities were discussed. The force of the majeure clause.",
+                ),
+                put(
+                    doc(4, "Letter to client", 300, "GLOBEX", "ADOE"),
+                    "Arbitrations are costly.",
+                ),
             ],
-            &Checkpoint { seq: 7, rebuilt_up_to: None },
+            &Checkpoint {
+                seq: 7,
+                rebuilt_up_to: None,
+            },
         )
         .unwrap();
     (dir, index)
@@ -97,11 +115,17 @@ fn words_stems_accents_phrases_and_operators() {
     assert_eq!(numbers(&index, &anywhere("cafe")), vec![2]);
     assert_eq!(numbers(&index, &anywhere("\"force majeure\"")), vec![1]);
     assert_eq!(numbers(&index, &anywhere("force majeure")), vec![1, 3]);
-    assert_eq!(numbers(&index, &anywhere("arbitration OR indemnity")), vec![1, 2, 3, 4]);
+    assert_eq!(
+        numbers(&index, &anywhere("arbitration OR indemnity")),
+        vec![1, 2, 3, 4]
+    );
     assert_eq!(numbers(&index, &anywhere("arbitration -rent")), vec![4]);
     assert_eq!(numbers(&index, &anywhere("arbitrat*")), vec![2, 4]);
     assert_eq!(numbers(&index, &anywhere("name:lease")), vec![2]);
-    assert_eq!(numbers(&index, &anywhere("author:adoe arbitration")), vec![4]);
+    assert_eq!(
+        numbers(&index, &anywhere("author:adoe arbitration")),
+        vec![4]
+    );
     assert_eq!(numbers(&index, &anywhere("custom1:globex")), vec![3, 4]);
     assert!(numbers(&index, &anywhere("nothing-like-this")).is_empty());
 }
@@ -144,20 +168,38 @@ fn filters_facets_sorting_and_paging() {
         limit: 2,
         want_total: true,
         facets: vec![1, 2],
-        sort: Sort { field: SortField::Number, descending: true },
+        sort: Sort {
+            field: SortField::Number,
+            descending: true,
+        },
         ..SearchRequest::default()
     };
     let (found, _) = index.search(&r).unwrap();
     assert_eq!(found.total, Some(4));
-    assert_eq!(found.hits.iter().map(|h| h.number).collect::<Vec<_>>(), vec![4, 3]);
+    assert_eq!(
+        found.hits.iter().map(|h| h.number).collect::<Vec<_>>(),
+        vec![4, 3]
+    );
     assert_eq!(
         found.facets[0].1,
         vec![
-            FacetCount { value: "ACME".into(), count: 2 },
-            FacetCount { value: "GLOBEX".into(), count: 2 }
+            FacetCount {
+                value: "ACME".into(),
+                count: 2
+            },
+            FacetCount {
+                value: "GLOBEX".into(),
+                count: 2
+            }
         ]
     );
-    assert_eq!(found.facets[1].1, vec![FacetCount { value: "M1".into(), count: 4 }]);
+    assert_eq!(
+        found.facets[1].1,
+        vec![FacetCount {
+            value: "M1".into(),
+            count: 4
+        }]
+    );
     r.after = Some(3);
     assert_eq!(numbers(&index, &r), vec![1, 2]);
     r.after = None;
@@ -182,10 +224,19 @@ fn replacing_and_removing_entries_and_the_checkpoint() {
     index
         .apply(
             vec![
-                put(doc(1, "Share Purchase Agreement v2", 100, "ACME", "JSMITH"), "now about escrow"),
-                Change::Remove { library: "ACTIVE".into(), number: 2 },
+                put(
+                    doc(1, "Share Purchase Agreement v2", 100, "ACME", "JSMITH"),
+                    "now about escrow",
+                ),
+                Change::Remove {
+                    library: "ACTIVE".into(),
+                    number: 2,
+                },
             ],
-            &Checkpoint { seq: 9, rebuilt_up_to: None },
+            &Checkpoint {
+                seq: 9,
+                rebuilt_up_to: None,
+            },
         )
         .unwrap();
     assert_eq!(index.len(), 3);

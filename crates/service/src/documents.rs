@@ -159,7 +159,10 @@ async fn view(conn: &mut AnyConnection, doc: Document) -> Result<DocumentView> {
 /// `all_latest`: the documents are known to be latest versions (search results), so their
 /// own version is the latest one and need not be looked up.
 /// Views of latest versions (search hits).
-pub(crate) async fn views_of(conn: &mut AnyConnection, docs: Vec<Document>) -> Result<Vec<DocumentView>> {
+pub(crate) async fn views_of(
+    conn: &mut AnyConnection,
+    docs: Vec<Document>,
+) -> Result<Vec<DocumentView>> {
     views(conn, docs, true).await
 }
 

@@ -107,7 +107,9 @@ pub struct Status {
 pub async fn put_status(conn: &mut AnyConnection, rows: &[Status]) -> Result<()> {
     // One statement per chunk: bound parameters stay well below every backend's limit.
     for chunk in rows.chunks(100) {
-        let mut sql = Sql::new("INSERT INTO search_status (library, number, version, acl, workspace, outcome, reason, seq, indexed_at) VALUES ");
+        let mut sql = Sql::new(
+            "INSERT INTO search_status (library, number, version, acl, workspace, outcome, reason, seq, indexed_at) VALUES ",
+        );
         for (i, s) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -152,7 +154,11 @@ pub async fn remove_status(conn: &mut AnyConnection, library: &str, numbers: &[i
     Ok(())
 }
 
-pub async fn status(conn: &mut AnyConnection, library: &str, number: i64) -> Result<Option<Status>> {
+pub async fn status(
+    conn: &mut AnyConnection,
+    library: &str,
+    number: i64,
+) -> Result<Option<Status>> {
     let Some(r) = Sql::new("SELECT library, number, version, acl, workspace, outcome, reason, seq, indexed_at FROM search_status WHERE library = ")
         .bind(library)
         .push(" AND number = ")
@@ -249,16 +255,17 @@ pub async fn walk(
     after: &(String, i64),
     limit: i64,
 ) -> Result<Vec<(String, i64)>> {
-    let rows = Sql::new("SELECT library, number FROM documents WHERE is_latest = 1 AND (library > ")
-        .bind(after.0.as_str())
-        .push(" OR (library = ")
-        .bind(after.0.as_str())
-        .push(" AND number > ")
-        .bind(after.1)
-        .push(")) ORDER BY library, number LIMIT ")
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
+    let rows =
+        Sql::new("SELECT library, number FROM documents WHERE is_latest = 1 AND (library > ")
+            .bind(after.0.as_str())
+            .push(" OR (library = ")
+            .bind(after.0.as_str())
+            .push(" AND number > ")
+            .bind(after.1)
+            .push(")) ORDER BY library, number LIMIT ")
+            .bind(limit)
+            .fetch_all(conn)
+            .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("library").db()?, r.try_get("number").db()?)))
         .collect()

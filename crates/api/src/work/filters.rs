@@ -187,7 +187,10 @@ pub async fn document_filter(
             };
             customs.push((n, CustomMatch::NumberRange(num(&from)?, num(&to)?)));
         } else {
-            customs.push((n, CustomMatch::TimeRange(timestamp(q, &from)?, timestamp(q, &to)?)));
+            customs.push((
+                n,
+                CustomMatch::TimeRange(timestamp(q, &from)?, timestamp(q, &to)?),
+            ));
         }
     }
     let wstype = match (q.flag("email_only")?, q.flag("exclude_emails")?) {

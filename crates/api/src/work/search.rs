@@ -7,27 +7,37 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::LibraryId;
-use dossier_service::search::{Node, Sort, SortField, parse_query};
 use dossier_service::Caller;
 use dossier_service::search::query::{SearchOptions, SearchPage, TextCriteria, facetable};
+use dossier_service::search::{Node, Sort, SortField, parse_query};
 use serde_json::{Map, Value, json};
 
+use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonObject, Params, Q};
 use crate::work::filters::{document_filter, flatten_post, timestamp};
-use crate::AppState;
 
 /// Parameters that only the index can answer.
 const INDEX_ONLY: &[&str] = &[
-    "anywhere", "body", "subject", "from", "to", "cc", "sender", "recipient", "facets",
+    "anywhere",
+    "body",
+    "subject",
+    "from",
+    "to",
+    "cc",
+    "sender",
+    "recipient",
+    "facets",
 ];
 
 /// Whether a document search goes to the index.
 pub fn wants_index(q: &Q) -> bool {
     INDEX_ONLY.iter().any(|p| q.text(p).is_some())
-        || q.text("sort_by").is_some_and(|s| s.eq_ignore_ascii_case("relevance"))
-        || q.text("results").is_some_and(|r| r.eq_ignore_ascii_case("false"))
+        || q.text("sort_by")
+            .is_some_and(|s| s.eq_ignore_ascii_case("relevance"))
+        || q.text("results")
+            .is_some_and(|r| r.eq_ignore_ascii_case("false"))
 }
 
 fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
@@ -76,12 +86,17 @@ fn sort(q: &Q, has_text: bool) -> ApiResult<Sort> {
         Some(other) => {
             return Err(ApiError::invalid(
                 "sort_by",
-                format!("cannot sort by '{other}': use relevance, document_number, name, edit_date or create_date"),
+                format!(
+                    "cannot sort by '{other}': use relevance, document_number, name, edit_date or create_date"
+                ),
             ));
         }
     };
     let descending = match q.text("sort_order").map(str::to_ascii_lowercase).as_deref() {
-        None => matches!(field, SortField::Relevance | SortField::EditDate | SortField::CreateDate),
+        None => matches!(
+            field,
+            SortField::Relevance | SortField::EditDate | SortField::CreateDate
+        ),
         Some("asc") => false,
         Some("desc") => true,
         Some(other) => {
@@ -147,7 +162,9 @@ pub async fn run(
         .search_documents(caller, &libraries, filter, &text, &options)
         .await?;
     let cursor = if page.more && paging.cursor_mode {
-        page.hits.last().map(|h| crate::extract::encode_cursor(h.view.doc.id.number))
+        page.hits
+            .last()
+            .map(|h| crate::extract::encode_cursor(h.view.doc.id.number))
     } else {
         None
     };
@@ -218,7 +235,12 @@ fn facets_json(page: &SearchPage) -> Option<Value> {
 
 /// The libraries of a customer-level search: `libraries=A,B`, or every library the caller
 /// may use.
-async fn customer_libraries(state: &AppState, caller: &Caller, p: &Params, q: &Q) -> ApiResult<Vec<LibraryId>> {
+async fn customer_libraries(
+    state: &AppState,
+    caller: &Caller,
+    p: &Params,
+    q: &Q,
+) -> ApiResult<Vec<LibraryId>> {
     let customer = p.customer()?;
     match q.text("libraries") {
         Some(list) => {
@@ -268,7 +290,10 @@ pub async fn status(
     caller: Caller,
     p: Params,
 ) -> ApiResult<Response> {
-    let lib = state.dossier.library(&caller, p.customer()?, p.library()?).await?;
+    let lib = state
+        .dossier
+        .library(&caller, p.customer()?, p.library()?)
+        .await?;
     let lag = state.dossier.index_lag(&caller).await?;
     let mut outcomes = Map::new();
     for (l, outcome, n) in &lag.outcomes {

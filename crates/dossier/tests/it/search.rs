@@ -134,19 +134,43 @@ async fn documents_are_found_by_their_text_and_profile_with_the_query_language()
     assert_eq!(status["status"], "indexed", "{status}");
 
     // Words through the analyzer: stems, case and accents do not matter.
-    assert_eq!(anywhere(&s, "indemnity").await, ["Board minutes", "Share Purchase Agreement"]);
-    assert_eq!(anywhere(&s, "INDEMNITIES").await, ["Board minutes", "Share Purchase Agreement"]);
-    assert_eq!(anywhere(&s, "cafe").await, ["Board minutes", "Share Purchase Agreement"]);
+    assert_eq!(
+        anywhere(&s, "indemnity").await,
+        ["Board minutes", "Share Purchase Agreement"]
+    );
+    assert_eq!(
+        anywhere(&s, "INDEMNITIES").await,
+        ["Board minutes", "Share Purchase Agreement"]
+    );
+    assert_eq!(
+        anywhere(&s, "cafe").await,
+        ["Board minutes", "Share Purchase Agreement"]
+    );
     // Script text of the HTML is not text of the document.
     assert!(!anywhere(&s, "hidden").await.contains(&"Lease".to_string()));
     // Phrases, OR, exclusion, prefixes, fields; the profile is searched too.
-    assert_eq!(anywhere(&s, "\"force majeure\"").await, ["Share Purchase Agreement"]);
+    assert_eq!(
+        anywhere(&s, "\"force majeure\"").await,
+        ["Share Purchase Agreement"]
+    );
     assert!(anywhere(&s, "\"majeure force\"").await.is_empty());
-    assert_eq!(anywhere(&s, "rent OR escrow").await, ["Email about escrow", "Lease"]);
-    assert_eq!(anywhere(&s, "arbitration -rent").await, ["Letter to client"]);
-    assert_eq!(anywhere(&s, "arbitrat*").await, ["Lease", "Letter to client"]);
+    assert_eq!(
+        anywhere(&s, "rent OR escrow").await,
+        ["Email about escrow", "Lease"]
+    );
+    assert_eq!(
+        anywhere(&s, "arbitration -rent").await,
+        ["Letter to client"]
+    );
+    assert_eq!(
+        anywhere(&s, "arbitrat*").await,
+        ["Lease", "Letter to client"]
+    );
     assert_eq!(anywhere(&s, "name:lease").await, ["Lease"]);
-    assert_eq!(anywhere(&s, "purchase agreement").await, ["Share Purchase Agreement"]);
+    assert_eq!(
+        anywhere(&s, "purchase agreement").await,
+        ["Share Purchase Agreement"]
+    );
     assert_eq!(anywhere(&s, "review").await, ["Letter to client"]);
     assert_eq!(anywhere(&s, "subject:escrow").await, ["Email about escrow"]);
     assert_eq!(anywhere(&s, "from:alice").await, ["Email about escrow"]);
@@ -220,10 +244,24 @@ async fn documents_are_found_by_their_text_and_profile_with_the_query_language()
     // The index's lag is visible to administrators.
     let st = s.get_json(&s.lib("/search/status")).await;
     assert_eq!(st["data"]["lag_events"], 0, "{st}");
-    assert!(st["data"]["documents"]["indexed"].as_i64().unwrap_or_default() >= 5, "{st}");
-    let metrics = s.get(&format!("{}/metrics", s.base)).await.text().await.expect("metrics");
+    assert!(
+        st["data"]["documents"]["indexed"]
+            .as_i64()
+            .unwrap_or_default()
+            >= 5,
+        "{st}"
+    );
+    let metrics = s
+        .get(&format!("{}/metrics", s.base))
+        .await
+        .text()
+        .await
+        .expect("metrics");
     assert!(metrics.contains("dossier_search_lag_events 0"), "{metrics}");
-    assert!(metrics.contains("dossier_search_documents{library=\"ACTIVE\",status=\"indexed\"}"), "{metrics}");
+    assert!(
+        metrics.contains("dossier_search_documents{library=\"ACTIVE\",status=\"indexed\"}"),
+        "{metrics}"
+    );
     // A user who is not an administrator is refused the status.
     let r = s
         .http
@@ -259,7 +297,12 @@ async fn facets_count_lookup_values_of_the_matches() {
         .await;
     }
     s.wait_for_index().await;
-    let (st, body) = search(&s, &s.token, "anywhere=warranty&facets=custom1&results=false&total=true").await;
+    let (st, body) = search(
+        &s,
+        &s.token,
+        "anywhere=warranty&facets=custom1&results=false&total=true",
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{body}");
     assert!(body["data"].get("results").is_none(), "{body}");
     assert_eq!(body["total_count"], 3);
@@ -279,7 +322,9 @@ async fn facets_count_lookup_values_of_the_matches() {
 #[tokio::test]
 async fn search_finds_only_what_the_caller_may_read_and_follows_changes() {
     let s = TestServer::start().await;
-    let admin = s.login_scoped("admin", crate::harness::ADMIN_PASSWORD, "admin").await;
+    let admin = s
+        .login_scoped("admin", crate::harness::ADMIN_PASSWORD, "admin")
+        .await;
     let r = s
         .http
         .post(format!("{}/work/api/v2/customers/1/users", s.base))
@@ -300,7 +345,12 @@ async fn search_finds_only_what_the_caller_may_read_and_follows_changes() {
     let ws = ws["data"]["id"].as_str().expect("id").to_string();
     let folder = s.create_folder(&ws, "Docs").await;
     let doc = s
-        .upload(&folder, "memo.txt", b"the merger code name is bluebird", json!({"name": "Memo"}))
+        .upload(
+            &folder,
+            "memo.txt",
+            b"the merger code name is bluebird",
+            json!({"name": "Memo"}),
+        )
         .await;
     s.wait_for_index().await;
     let (_, body) = search(&s, &clerk, "anywhere=bluebird&total=true").await;
@@ -322,7 +372,10 @@ async fn search_finds_only_what_the_caller_may_read_and_follows_changes() {
     // Re-profiled: the new text is found, the old name is not.
     let id = doc["id"].as_str().expect("id").to_string();
     let (st, b) = s
-        .patch(&s.lib(&format!("/documents/{id}")), json!({"name": "Kingfisher memo"}))
+        .patch(
+            &s.lib(&format!("/documents/{id}")),
+            json!({"name": "Kingfisher memo"}),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
     s.wait_for_index().await;
@@ -355,13 +408,21 @@ async fn malformed_queries_are_refused_with_the_reason() {
         let msg = assert_error(st, &body, StatusCode::BAD_REQUEST);
         assert_eq!(crate::harness::error_field(&body), field, "{msg}");
     }
-    for bad in ["facets=custom13", "facets=name", "anywhere=a&sort_by=size", "anywhere=a&sort_order=up"] {
+    for bad in [
+        "facets=custom13",
+        "facets=name",
+        "anywhere=a&sort_by=size",
+        "anywhere=a&sort_order=up",
+    ] {
         let (st, body) = search(&s, &s.token, bad).await;
         assert_error(st, &body, StatusCode::BAD_REQUEST);
     }
     // The POST form says the same.
     let (st, body) = s
-        .post(&s.lib("/documents/search"), json!({"filters": {"anywhere": "\"x"}}))
+        .post(
+            &s.lib("/documents/search"),
+            json!({"filters": {"anywhere": "\"x"}}),
+        )
         .await;
     assert_error(st, &body, StatusCode::BAD_REQUEST);
     s.stop().await;
@@ -385,8 +446,13 @@ async fn hostile_files_are_recorded_and_never_stop_indexing() {
         let d = s.upload(&folder, name, bytes, json!({"name": name})).await;
         ids.push(d["id"].as_str().expect("id").to_string());
     }
-    s.upload(&folder, "fine.txt", b"an ordinary sentence about novation", json!({"name": "fine"}))
-        .await;
+    s.upload(
+        &folder,
+        "fine.txt",
+        b"an ordinary sentence about novation",
+        json!({"name": "fine"}),
+    )
+    .await;
     s.wait_for_index().await;
     for (id, (name, _)) in ids.iter().zip(&files) {
         let st = index_status(&s, id).await;
@@ -396,13 +462,22 @@ async fn hostile_files_are_recorded_and_never_stop_indexing() {
             "{name}: {st}"
         );
         if status != "indexed" {
-            assert!(st["reason"].as_str().is_some_and(|r| !r.is_empty()), "{name}: {st}");
+            assert!(
+                st["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "{name}: {st}"
+            );
         }
         // Each is still found by its profile.
-        assert_eq!(anywhere(&s, &format!("name:\"{name}\"")).await, [name.to_string()]);
+        assert_eq!(
+            anywhere(&s, &format!("name:\"{name}\"")).await,
+            [name.to_string()]
+        );
     }
     let bomb = index_status(&s, &ids[0]).await;
-    assert_ne!(bomb["status"], "failed", "a zip bomb is cut short, not a crash: {bomb}");
+    assert_ne!(
+        bomb["status"], "failed",
+        "a zip bomb is cut short, not a crash: {bomb}"
+    );
     let msg = index_status(&s, &ids[1]).await;
     assert_ne!(msg["status"], "indexed", "{msg}");
     assert_eq!(anywhere(&s, "novation").await, ["fine"]);
@@ -435,26 +510,43 @@ async fn reindex_rebuilds_beside_the_live_index_and_the_server_switches_to_it() 
         .output()
         .expect("dossier reindex");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("reindexed 30 documents"), "{stdout}");
     // The server adopts the new generation between two rounds and keeps answering.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let current = std::fs::read_to_string(s.dir.path().join("index").join("CURRENT"))
-            .unwrap_or_default();
+        let current =
+            std::fs::read_to_string(s.dir.path().join("index").join("CURRENT")).unwrap_or_default();
         let generations = std::fs::read_dir(s.dir.path().join("index"))
-            .map(|d| d.filter_map(Result::ok).filter(|e| e.path().is_dir()).count())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.path().is_dir())
+                    .count()
+            })
             .unwrap_or(0);
         if generations == 1 && !current.is_empty() {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the server did not switch");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not switch"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let (_, body) = search(&s, &s.token, "anywhere=sequoia&total=true").await;
     assert_eq!(body["total_count"], 30, "{body}");
     // A change after the rebuild started is applied on top of it.
-    s.upload(&folder, "late.txt", b"sequoia again", json!({"name": "late"})).await;
+    s.upload(
+        &folder,
+        "late.txt",
+        b"sequoia again",
+        json!({"name": "late"}),
+    )
+    .await;
     s.wait_for_index().await;
     let (_, body) = search(&s, &s.token, "anywhere=sequoia&total=true").await;
     assert_eq!(body["total_count"], 31, "{body}");

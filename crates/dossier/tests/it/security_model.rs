@@ -795,10 +795,23 @@ async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
         )
         .await;
         assert_eq!(st, StatusCode::OK, "{body}");
-        assert_eq!(ids(&body["data"]["results"]), want, "{}", ctx("full-text search hits"));
-        assert_eq!(body["total_count"], want.len(), "{}", ctx("full-text search total"));
+        assert_eq!(
+            ids(&body["data"]["results"]),
+            want,
+            "{}",
+            ctx("full-text search hits")
+        );
+        assert_eq!(
+            body["total_count"],
+            want.len(),
+            "{}",
+            ctx("full-text search total")
+        );
         for (field, value_of) in [
-            ("custom1", (|d: &Object| d.client.clone()) as fn(&Object) -> Option<String>),
+            (
+                "custom1",
+                (|d: &Object| d.client.clone()) as fn(&Object) -> Option<String>,
+            ),
             ("custom2", |d: &Object| d.matter.clone()),
         ] {
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();

@@ -12,10 +12,10 @@ use dossier_core::model::Event;
 use dossier_core::{DocumentRef, LibraryId};
 use dossier_extract::Extractor;
 use dossier_index::{Change, Checkpoint, Indexable, SearchIndex};
-use dossier_store::search::{Status, ToIndex};
+use dossier_store::search::{Extracted, Status, ToIndex};
 
-use super::text::{self, Text};
 use super::Search;
+use super::text::{self, Text};
 use crate::{Dossier, Result};
 
 /// Events read per round: one index commit covers at most this many.
@@ -112,7 +112,17 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
         .into_iter()
         .map(|(lib, n)| (lib, n.into_iter().collect()))
         .collect();
-    write(d, &search.extractor, index, documents, &Checkpoint { seq: last, rebuilt_up_to: None }).await?;
+    write(
+        d,
+        &search.extractor,
+        index,
+        documents,
+        &Checkpoint {
+            seq: last,
+            rebuilt_up_to: None,
+        },
+    )
+    .await?;
     search.set_applied(last);
     Ok(events.len())
 }
@@ -129,6 +139,7 @@ pub(crate) async fn write(
     let mut changes = Vec::new();
     let mut statuses = Vec::new();
     let mut removed: Vec<(String, Vec<i64>)> = Vec::new();
+    let mut extracted: Vec<(String, Extracted)> = Vec::new();
     for (library, numbers) in documents {
         let lib = LibraryId::parse(&library)?;
         let rows = {
@@ -136,7 +147,10 @@ pub(crate) async fn write(
             dossier_store::search::to_index(&mut conn, &lib, &numbers).await?
         };
         let present: BTreeSet<i64> = rows.iter().map(|r| r.doc.id.number).collect();
-        let gone: Vec<i64> = numbers.into_iter().filter(|n| !present.contains(n)).collect();
+        let gone: Vec<i64> = numbers
+            .into_iter()
+            .filter(|n| !present.contains(n))
+            .collect();
         for n in &gone {
             changes.push(Change::Remove {
                 library: library.clone(),
@@ -145,7 +159,10 @@ pub(crate) async fn write(
         }
         removed.push((library.clone(), gone));
         let texts = texts(d, extractor, &rows).await?;
-        for (row, text) in rows.into_iter().zip(texts) {
+        for (row, (text, fresh)) in rows.into_iter().zip(texts) {
+            if let Some(e) = fresh {
+                extracted.push((row.doc.content_hash.clone(), e));
+            }
             statuses.push(Status {
                 library: library.clone(),
                 number: row.doc.id.number,
@@ -168,6 +185,9 @@ pub(crate) async fn write(
         .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
         .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?;
     let mut tx = d.store.begin().await?;
+    for (hash, e) in &extracted {
+        dossier_store::search::put_extracted(tx.conn(), hash, e, d.now()).await?;
+    }
     dossier_store::search::put_status(tx.conn(), &statuses).await?;
     for (library, numbers) in &removed {
         dossier_store::search::remove_status(tx.conn(), library, numbers).await?;
@@ -176,8 +196,11 @@ pub(crate) async fn write(
     Ok(count)
 }
 
+/// A document's text, and the extraction to cache when it was extracted just now.
+type Got = (Text, Option<Extracted>);
+
 /// The text of each row's content: cached, or extracted now (a few at a time).
-async fn texts(d: &Dossier, extractor: &Extractor, rows: &[ToIndex]) -> Result<Vec<Text>> {
+async fn texts(d: &Dossier, extractor: &Extractor, rows: &[ToIndex]) -> Result<Vec<Got>> {
     let hashes: Vec<&str> = rows.iter().map(|r| r.doc.content_hash.as_str()).collect();
     let cache = {
         let mut conn = d.store.read().await?;
@@ -201,17 +224,26 @@ async fn texts(d: &Dossier, extractor: &Extractor, rows: &[ToIndex]) -> Result<V
 async fn text_of(
     d: &Dossier,
     extractor: &Extractor,
-    cached: Option<&dossier_store::search::Extracted>,
+    cached: Option<&Extracted>,
     doc: &dossier_core::model::Document,
-) -> Text {
+) -> Got {
     let got = match cached {
-        Some(e) => text::from_cache(d, e).await,
-        None => text::extract(d, extractor, doc).await,
+        Some(e) => text::from_cache(d, e).await.map(|t| (t, None)),
+        None => text::extract(d, extractor, doc)
+            .await
+            .map(|(t, e)| (t, Some(e))),
     };
-    got.unwrap_or_else(|e| Text {
-        body: String::new(),
-        outcome: dossier_extract::Outcome::Failed(format!("the content could not be read: {e}")),
-        email: None,
+    got.unwrap_or_else(|e| {
+        (
+            Text {
+                body: String::new(),
+                outcome: dossier_extract::Outcome::Failed(format!(
+                    "the content could not be read: {e}"
+                )),
+                email: None,
+            },
+            None,
+        )
     })
 }
 
@@ -226,10 +258,12 @@ fn indexable(row: ToIndex, text: Text) -> Indexable {
         e.to = e.to.take().or(joined(&h.to));
         e.cc = e.cc.take().or(joined(&h.cc));
         e.bcc = e.bcc.take().or(joined(&h.bcc));
-        e.sent_date = e.sent_date.or(h.sent.and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
-        e.received_date = e
-            .received_date
-            .or(h.received.and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
+        e.sent_date = e
+            .sent_date
+            .or(h.sent.and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
+        e.received_date = e.received_date.or(h
+            .received
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
         subject = h.subject;
     }
     Indexable {
@@ -243,7 +277,11 @@ fn indexable(row: ToIndex, text: Text) -> Indexable {
 }
 
 /// Runs until `stop` fires: catches up, then waits for more events.
-pub async fn run(d: Arc<Dossier>, search: Arc<Search>, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    d: Arc<Dossier>,
+    search: Arc<Search>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         if *stop.borrow() {
             return;

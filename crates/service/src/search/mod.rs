@@ -110,7 +110,11 @@ impl Search {
     }
 
     pub fn index(&self) -> Arc<SearchIndex> {
-        self.live.read().unwrap_or_else(|p| p.into_inner()).1.clone()
+        self.live
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .clone()
     }
 
     /// The outbox sequence the index reflects.
@@ -125,7 +129,12 @@ impl Search {
     /// Switches to a rebuilt generation if one is ready; the indexer then replays the
     /// outbox from where the rebuild started.
     pub(crate) async fn adopt_rebuilt(&self, _d: &Dossier) -> Result<()> {
-        let current = self.live.read().unwrap_or_else(|p| p.into_inner()).0.clone();
+        let current = self
+            .live
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .clone();
         let Some(newer) = ready_after(&self.root, &current)? else {
             return Ok(());
         };
@@ -158,8 +167,7 @@ impl Search {
 fn ready_after(root: &Path, current: &str) -> Result<Option<String>> {
     Ok(generations(root)?
         .into_iter()
-        .filter(|g| g.as_str() > current && root.join(g).join(READY).exists())
-        .next_back())
+        .rfind(|g| g.as_str() > current && root.join(g).join(READY).exists()))
 }
 
 /// How far behind the outbox the index is, for the admin API and /metrics.

@@ -17,7 +17,7 @@ use super::{index_error, text};
 use crate::{Caller, Dossier, Result};
 
 /// Hits whose highlights are worked out (each needs its cached text read).
-const HIGHLIGHTED_HITS: usize = 100;
+const HIGHLIGHTED_HITS: usize = 50;
 
 /// The text criteria of a search, parsed (`dossier_index::parse`).
 #[derive(Clone, Debug, Default)]
@@ -95,10 +95,12 @@ fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
     let customs = f
         .customs
         .iter()
-        .filter_map(|(n, m)| {
+        .map(|(n, m)| {
             let filter = match m {
                 CustomMatch::Equals(CustomValue::Text(v)) => CustomFilter::Text(v.clone()),
-                CustomMatch::Equals(CustomValue::Number(v)) => CustomFilter::Number(Some(*v), Some(*v)),
+                CustomMatch::Equals(CustomValue::Number(v)) => {
+                    CustomFilter::Number(Some(*v), Some(*v))
+                }
                 CustomMatch::Equals(CustomValue::Timestamp(v)) => {
                     CustomFilter::Time(Some(v.timestamp()), Some(v.timestamp()))
                 }
@@ -106,7 +108,7 @@ fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
                 CustomMatch::NumberRange(lo, hi) => CustomFilter::Number(*lo, *hi),
                 CustomMatch::TimeRange(lo, hi) => CustomFilter::Time(secs(*lo), secs(*hi)),
             };
-            Some((*n, filter))
+            (*n, filter)
         })
         .collect();
     SearchRequest {
@@ -158,7 +160,8 @@ impl Dossier {
         let mut visibility = HashMap::new();
         for lib in libraries {
             let v = self.visibility(caller, lib).await?;
-            r.libraries.push((lib.as_str().to_string(), trim(&v, caller)));
+            r.libraries
+                .push((lib.as_str().to_string(), trim(&v, caller)));
             visibility.insert(lib.as_str().to_string(), v);
         }
         if let Some(c) = filter.checked_out {
@@ -175,11 +178,24 @@ impl Dossier {
         }
         r.sort = options.sort;
         r.after = options.page.after;
-        r.offset = if r.after.is_some() { 0 } else { options.page.offset.max(0) as usize };
+        r.offset = if r.after.is_some() {
+            0
+        } else {
+            options.page.offset.max(0) as usize
+        };
         // One more than the page, to tell whether more follow.
-        r.limit = if options.results { options.page.limit.max(0) as usize + 1 } else { 0 };
+        r.limit = if options.results {
+            options.page.limit.max(0) as usize + 1
+        } else {
+            0
+        };
         r.want_total = options.page.want_total;
-        r.facets = options.facets.iter().copied().filter(|n| facetable(*n)).collect();
+        r.facets = options
+            .facets
+            .iter()
+            .copied()
+            .filter(|n| facetable(*n))
+            .collect();
         let index = search.index();
         let (found, highlighter) = tokio::task::spawn_blocking(move || index.search(&r))
             .await
@@ -217,25 +233,42 @@ impl Dossier {
                 views.insert((lib.as_str().to_string(), v.doc.id.number), v);
             }
         }
+        let mut page: Vec<(DocumentView, f32)> = Vec::new();
+        for h in hits {
+            if let Some(view) = views.remove(&(h.library.clone(), h.number)) {
+                page.push((view, h.score));
+            }
+        }
+        let bodies = if has_text(text) {
+            let first: Vec<&str> = page
+                .iter()
+                .take(HIGHLIGHTED_HITS)
+                .map(|(v, _)| v.doc.content_hash.as_str())
+                .collect();
+            self.cached_texts(&mut conn, &first).await?
+        } else {
+            HashMap::new()
+        };
         let mut out = Vec::new();
-        for (i, h) in hits.into_iter().enumerate() {
-            let Some(view) = views.remove(&(h.library.clone(), h.number)) else {
-                continue;
-            };
-            let (name_highlight, body_highlight) = if i < HIGHLIGHTED_HITS && r_has_text(text) {
-                let body = self.cached_text(&mut conn, &view.doc.content_hash).await?;
-                (highlighter.name(&view.doc.name), highlighter.body(&body))
+        for (i, (view, score)) in page.into_iter().enumerate() {
+            let (name_highlight, body_highlight) = if i < HIGHLIGHTED_HITS && has_text(text) {
+                let body = bodies
+                    .get(&view.doc.content_hash)
+                    .map_or("", String::as_str);
+                (highlighter.name(&view.doc.name), highlighter.body(body))
             } else {
                 (None, None)
             };
             out.push(SearchHit {
                 view,
-                score: h.score,
+                score,
                 name_highlight,
                 body_highlight,
             });
         }
-        let facets = self.describe_facets(&mut conn, libraries, found.facets).await?;
+        let facets = self
+            .describe_facets(&mut conn, libraries, found.facets)
+            .await?;
         Ok(SearchPage {
             hits: out,
             total: found.total,
@@ -244,12 +277,24 @@ impl Dossier {
         })
     }
 
-    async fn cached_text(&self, conn: &mut dossier_store::AnyConnection, hash: &str) -> Result<String> {
-        let cache = dossier_store::search::extracted(conn, &[hash]).await?;
-        match cache.get(hash) {
-            Some(e) => Ok(text::from_cache(self, e).await?.body),
-            None => Ok(String::new()),
+    /// The cached texts of these contents (for highlights), read a few at a time.
+    async fn cached_texts(
+        &self,
+        conn: &mut dossier_store::AnyConnection,
+        hashes: &[&str],
+    ) -> Result<HashMap<String, String>> {
+        let cache = dossier_store::search::extracted(conn, hashes).await?;
+        let mut out = HashMap::new();
+        let entries: Vec<(&String, &dossier_store::search::Extracted)> = cache.iter().collect();
+        for chunk in entries.chunks(8) {
+            let texts =
+                futures::future::join_all(chunk.iter().map(|(_, e)| text::from_cache(self, e)))
+                    .await;
+            for ((hash, _), t) in chunk.iter().zip(texts) {
+                out.insert((*hash).clone(), t?.body);
+            }
         }
+        Ok(out)
     }
 
     /// Facet values with the description of their lookup entry (from the first library
@@ -285,9 +330,6 @@ impl Dossier {
     }
 }
 
-fn r_has_text(t: &TextCriteria) -> bool {
-    t.anywhere.is_some()
-        || t.body.is_some()
-        || t.subject.is_some()
-        || t.comments.is_some()
+fn has_text(t: &TextCriteria) -> bool {
+    t.anywhere.is_some() || t.body.is_some() || t.subject.is_some() || t.comments.is_some()
 }

@@ -39,8 +39,7 @@ pub async fn rebuild(
     // An unfinished generation newer than the live one is resumed; otherwise a new one.
     let unfinished = super::generations(root)?
         .into_iter()
-        .filter(|g| g.as_str() > current.as_str() && !root.join(g).join(READY).exists())
-        .next_back();
+        .rfind(|g| g.as_str() > current.as_str() && !root.join(g).join(READY).exists());
     let generation = match unfinished {
         Some(g) => g,
         None => super::new_generation(root)?,

@@ -3,8 +3,8 @@
 //! `dossier_extract`), whose result is cached by content hash before it is used.
 
 use bytes::{Bytes, BytesMut};
-use dossier_extract::{EmailHeaders, Extraction, Extractor, Outcome};
 use dossier_core::model::Document;
+use dossier_extract::{EmailHeaders, Extraction, Extractor, Outcome};
 use dossier_store::search::Extracted;
 use futures::TryStreamExt;
 
@@ -69,12 +69,21 @@ pub(crate) async fn from_cache(d: &Dossier, e: &Extracted) -> Result<Text> {
     Ok(Text {
         body,
         outcome: cached(e),
-        email: e.email.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+        email: e
+            .email
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok()),
     })
 }
 
-/// Extracts a document's content now and caches the result under its content hash.
-pub(crate) async fn extract(d: &Dossier, x: &Extractor, doc: &Document) -> Result<Text> {
+/// Extracts a document's content now; returns the text and the record to cache under its
+/// content hash (the caller writes it with the index status, in one transaction). The text
+/// itself is stored as a blob before that record can name it.
+pub(crate) async fn extract(
+    d: &Dossier,
+    x: &Extractor,
+    doc: &Document,
+) -> Result<(Text, Extracted)> {
     let file_name = format!("{}.{}", doc.name, doc.extension);
     let limit = x.limits().max_input_bytes;
     let too_large = || Extraction {
@@ -119,12 +128,12 @@ pub(crate) async fn extract(d: &Dossier, x: &Extractor, doc: &Document) -> Resul
             .as_ref()
             .and_then(|e| serde_json::to_string(e).ok()),
     };
-    let mut tx = d.store.begin().await?;
-    dossier_store::search::put_extracted(tx.conn(), &doc.content_hash, &record, d.now()).await?;
-    tx.commit().await?;
-    Ok(Text {
-        body: extraction.text,
-        outcome: extraction.outcome,
-        email: extraction.email,
-    })
+    Ok((
+        Text {
+            body: extraction.text,
+            outcome: extraction.outcome,
+            email: extraction.email,
+        },
+        record,
+    ))
 }
