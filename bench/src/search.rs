@@ -863,7 +863,12 @@ impl Query {
     fn params(&self) -> Vec<(&str, &str)> {
         let mut p = vec![("anywhere", self.text)];
         match self.kind {
-            Kind::Faceted => p.extend([("facets", "custom1,custom2"), ("results", "false")]),
+            // With the total, which FTS5's grouped count also gives: the check below is exact.
+            Kind::Faceted => p.extend([
+                ("facets", "custom1,custom2"),
+                ("results", "false"),
+                ("total", "true"),
+            ]),
             _ => p.extend([("total", "true"), ("limit", PAGE)]),
         }
         if let Some(c) = &self.client {

@@ -18,7 +18,6 @@ use std::sync::Mutex;
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::LogMergePolicy;
-use tantivy::query::Query;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
@@ -229,20 +228,59 @@ impl SearchIndex {
     }
 
     /// Runs a search: a page of hits in the requested order, the total and the facets, all
-    /// over the same trimmed query.
+    /// over the same trimmed query, in one pass over its matches.
     pub fn search(&self, r: &SearchRequest) -> Result<(Found, Highlighter)> {
         let query = request::build(&mut self.compiler(), r)?;
         let searcher = self.reader.searcher();
-        let mut found = Found::default();
-        if r.want_total {
-            found.total = Some(searcher.search(&query, &Count)? as u64);
-        }
-        if !r.facets.is_empty() {
-            found.facets = searcher.search(&query, &facets::TopValues::new(&r.facets))?;
-        }
-        if r.limit > 0 {
-            found.hits = self.page(&searcher, &*query, r)?;
-        }
+        let count = r.want_total.then_some(Count);
+        let facets = (!r.facets.is_empty()).then(|| facets::TopValues::new(&r.facets));
+        let top = TopDocs::with_limit(r.limit.max(1)).and_offset(r.offset);
+        let order = if r.sort.descending { Order::Desc } else { Order::Asc };
+        let sort = if r.sort.field == SortField::Relevance && !r.has_text() {
+            SortField::Number
+        } else {
+            r.sort.field
+        };
+        let unscored = |hits: Vec<(Option<i64>, DocAddress)>| -> Vec<(f32, DocAddress)> {
+            hits.into_iter().map(|(_, a)| (0.0, a)).collect()
+        };
+        let (total, top_values, addresses) = match sort {
+            SortField::Relevance => {
+                searcher.search(&query, &(count, facets, top.order_by_score()))?
+            }
+            SortField::Number | SortField::EditDate | SortField::CreateDate => {
+                let field = match sort {
+                    SortField::EditDate => "edit_date",
+                    SortField::CreateDate => "create_date",
+                    _ => "number",
+                };
+                let (t, f, hits) = searcher.search(
+                    &query,
+                    &(count, facets, top.order_by_fast_field::<i64>(field, order)),
+                )?;
+                (t, f, unscored(hits))
+            }
+            SortField::Name => {
+                let (t, f, hits) = searcher.search(
+                    &query,
+                    &(count, facets, top.order_by_string_fast_field("name_key", order)),
+                )?;
+                (t, f, hits.into_iter().map(|(_, a)| (0.0, a)).collect())
+            }
+        };
+        let hits = if r.limit == 0 {
+            Vec::new()
+        } else {
+            addresses
+                .into_iter()
+                .map(|(score, address)| self.hit(&searcher, address, score))
+                .collect::<Result<_>>()?
+        };
+        let found = Found {
+            hits,
+            total: total.map(|t| t as u64),
+            facets: top_values.unwrap_or_default(),
+        };
         let highlighter = Highlighter {
             name: self.generator(&searcher, r, self.fields.name),
             body: self.generator(&searcher, r, self.fields.body),
@@ -272,44 +310,6 @@ impl SearchIndex {
         let mut g = SnippetGenerator::create(searcher, &*q, field).ok()?;
         g.set_max_num_chars(SNIPPET_CHARS);
         Some(g)
-    }
-
-    fn page(&self, searcher: &Searcher, query: &dyn Query, r: &SearchRequest) -> Result<Vec<Hit>> {
-        let top = TopDocs::with_limit(r.limit).and_offset(r.offset);
-        let order = if r.sort.descending {
-            Order::Desc
-        } else {
-            Order::Asc
-        };
-        let sort = if r.sort.field == SortField::Relevance && !r.has_text() {
-            SortField::Number
-        } else {
-            r.sort.field
-        };
-        let addresses: Vec<(f32, DocAddress)> = match sort {
-            SortField::Relevance => searcher.search(query, &top.order_by_score())?,
-            SortField::Number | SortField::EditDate | SortField::CreateDate => {
-                let field = match sort {
-                    SortField::EditDate => "edit_date",
-                    SortField::CreateDate => "create_date",
-                    _ => "number",
-                };
-                searcher
-                    .search(query, &top.order_by_fast_field::<i64>(field, order))?
-                    .into_iter()
-                    .map(|(_, a)| (0.0, a))
-                    .collect()
-            }
-            SortField::Name => searcher
-                .search(query, &top.order_by_string_fast_field("name_key", order))?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect(),
-        };
-        addresses
-            .into_iter()
-            .map(|(score, address)| self.hit(searcher, address, score))
-            .collect()
     }
 
     fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score) -> Result<Hit> {
