@@ -235,7 +235,11 @@ impl SearchIndex {
         let count = r.want_total.then_some(Count);
         let facets = (!r.facets.is_empty()).then(|| facets::TopValues::new(&r.facets));
         let top = TopDocs::with_limit(r.limit.max(1)).and_offset(r.offset);
-        let order = if r.sort.descending { Order::Desc } else { Order::Asc };
+        let order = if r.sort.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
         let sort = if r.sort.field == SortField::Relevance && !r.has_text() {
             SortField::Number
         } else {
@@ -263,7 +267,11 @@ impl SearchIndex {
             SortField::Name => {
                 let (t, f, hits) = searcher.search(
                     &query,
-                    &(count, facets, top.order_by_string_fast_field("name_key", order)),
+                    &(
+                        count,
+                        facets,
+                        top.order_by_string_fast_field("name_key", order),
+                    ),
                 )?;
                 (t, f, hits.into_iter().map(|(_, a)| (0.0, a)).collect())
             }
