@@ -22,6 +22,8 @@ use crate::{Dossier, Result};
 const EVENTS_PER_ROUND: i64 = 2_000;
 /// How long an idle indexer waits before looking at the outbox again.
 const IDLE_WAIT: Duration = Duration::from_millis(50);
+/// The shortest time between two index commits while changes keep coming.
+const BETWEEN_COMMITS: Duration = Duration::from_millis(250);
 /// Documents whose text is fetched or extracted at the same time.
 const TEXT_CONCURRENCY: usize = 4;
 
@@ -289,17 +291,22 @@ pub async fn run(
         if let Err(e) = search.adopt_rebuilt(&d).await {
             tracing::error!(error = %e, "cannot switch to the rebuilt search index");
         }
-        match catch_up(&d, &search).await {
-            Ok(_) => {}
+        let pause = match round(&d, &search).await {
+            // A full round means a backlog: go straight on.
+            Ok(n) if n as i64 >= EVENTS_PER_ROUND => Duration::ZERO,
+            // Each index commit fsyncs several files, on the disk uploads fsync to as well:
+            // under load, commits are spaced so they stay a few per second.
+            Ok(n) if n > 0 => BETWEEN_COMMITS,
+            Ok(_) => IDLE_WAIT,
             Err(e) => {
                 // The database or the index is unwell; try again shortly, from the
                 // checkpoint (nothing was half applied).
                 tracing::error!(error = %e, "search indexing failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                Duration::from_secs(1)
             }
-        }
+        };
         tokio::select! {
-            _ = tokio::time::sleep(IDLE_WAIT) => {}
+            _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => {}
         }
     }
