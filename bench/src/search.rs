@@ -93,6 +93,67 @@ pub struct Args {
     /// Concurrent clients of the second round (the first has one) [default: 8].
     #[arg(long)]
     pub clients: Option<usize>,
+    /// A scratch directory an earlier run kept (`--keep`): skip the seeding and the FTS5
+    /// build and use what it left (its `seeded.json` gives the seed and the FTS5 build time).
+    #[arg(long)]
+    pub reuse: Option<PathBuf>,
+    /// Skip `dossier reindex` and query the index already in the data directory (with
+    /// `--reuse`: to measure queries again after a change to the query path only).
+    #[arg(long, requires = "reuse")]
+    pub skip_reindex: bool,
+}
+
+/// What a kept scratch directory records of its seeding, for `--reuse`.
+#[derive(Clone, Copy, Debug)]
+struct Seeded {
+    library: Library,
+    docs: u64,
+    matters: u64,
+    text_bytes: u64,
+    seed_seconds: f64,
+    fts_build_seconds: f64,
+}
+
+impl Seeded {
+    const FILE: &str = "seeded.json";
+
+    fn save(&self, dir: &Path) -> R<()> {
+        let l = self.library;
+        let v = json!({
+            "docs": self.docs, "matters": self.matters, "text_bytes": self.text_bytes,
+            "seed_seconds": self.seed_seconds, "fts_build_seconds": self.fts_build_seconds,
+            "first_doc": l.first_doc, "first_ws": l.first_ws, "first_folder": l.first_folder,
+        });
+        std::fs::write(dir.join(Self::FILE), v.to_string())?;
+        Ok(())
+    }
+
+    fn load(dir: &Path) -> R<Seeded> {
+        let path = dir.join(Self::FILE);
+        let v: Value = serde_json::from_slice(&std::fs::read(&path)?)?;
+        let int = |k: &str| {
+            v[k].as_i64()
+                .ok_or_else(|| err(format!("{}: no '{k}'", path.display())))
+        };
+        let float = |k: &str| {
+            v[k].as_f64()
+                .ok_or_else(|| err(format!("{}: no '{k}'", path.display())))
+        };
+        let docs = int("docs")? as u64;
+        Ok(Seeded {
+            library: Library {
+                first_doc: int("first_doc")?,
+                docs,
+                first_ws: int("first_ws")?,
+                first_folder: int("first_folder")?,
+            },
+            docs,
+            matters: int("matters")? as u64,
+            text_bytes: int("text_bytes")? as u64,
+            seed_seconds: float("seed_seconds")?,
+            fts_build_seconds: float("fts_build_seconds")?,
+        })
+    }
 }
 
 /// Where the seeded rows are, and who may read them.
@@ -135,43 +196,55 @@ fn readable(matter: usize) -> bool {
 
 pub async fn run(env: &Env, args: Args) -> R<()> {
     let q = env.quick;
-    let docs = args
-        .docs
-        .unwrap_or(if q { 100_000 } else { 1_000_000 })
-        .max(1);
-    let matters = args
-        .matters
-        .unwrap_or(if q { 2_000 } else { 10_000 })
-        .max(1);
     let seconds = args.seconds.unwrap_or(if q { 5 } else { 15 }).max(1);
     let clients = args.clients.unwrap_or(8).max(1);
     let duration = Duration::from_secs(seconds);
-    let tmp = env.tempdir("dossier-bench-search-")?;
-    let data = tmp.path().join("data");
+    let (_scratch, dir) = match &args.reuse {
+        Some(dir) => (None, dir.clone()),
+        None => {
+            let t = env.tempdir("dossier-bench-search-")?;
+            let dir = t.path().to_path_buf();
+            (Some(t), dir)
+        }
+    };
+    let data = dir.join("data");
+    let fts_path = dir.join("fts5.db");
+    let seeded = match &args.reuse {
+        Some(_) => {
+            let s = Seeded::load(&dir)?;
+            println!(
+                "search: reusing {} (seeded with {} items in {:.1} s; FTS5 built in {:.1} s in that run)",
+                dir.display(),
+                thousands(s.docs as f64),
+                s.seed_seconds,
+                s.fts_build_seconds
+            );
+            s
+        }
+        None => {
+            let docs = args
+                .docs
+                .unwrap_or(if q { 100_000 } else { 1_000_000 })
+                .max(1);
+            let matters = args
+                .matters
+                .unwrap_or(if q { 2_000 } else { 10_000 })
+                .max(1);
+            seed_and_baseline(env, &dir, docs, matters).await?
+        }
+    };
+    let docs = seeded.docs;
+    let fts_build = seeded.fts_build_seconds;
     let corpus = Arc::new(Corpus::new(
-        matters.div_ceil(MATTERS_PER_CLIENT) as usize,
-        matters as usize,
+        seeded.matters.div_ceil(MATTERS_PER_CLIENT) as usize,
+        seeded.matters as usize,
     ));
     println!(
         "search: {} documents and emails in {} matters of {} clients, {clients} clients, {seconds} s per measurement, scratch {}",
         thousands(docs as f64),
         thousands(corpus.matters.len() as f64),
         thousands(corpus.clients.len() as f64),
-        tmp.path().display()
-    );
-
-    // 1. Identity and templates through HTTP.
-    let template = setup(&env.server, &data).await?;
-
-    // 2. The library straight into SQLite and the content store.
-    let started = Instant::now();
-    let (library, text_bytes) = seed_library(&data, &corpus, docs, template).await?;
-    let seed_time = started.elapsed().as_secs_f64();
-    println!(
-        "  seeded {} items ({} of text) in {seed_time:.1} s ({} items/s)",
-        thousands(docs as f64),
-        mb(text_bytes),
-        thousands(docs as f64 / seed_time)
+        dir.display()
     );
     let expected_rare = (0..docs)
         .filter(|i| readable(corpus.matter_of(*i)) && Corpus::carries_rare(*i, 0))
@@ -185,35 +258,33 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
         thousands(docs as f64),
         100.0 * visible as f64 / docs as f64
     );
-
-    // 3. The FTS5 baseline over the same texts, from the same database and content store.
-    let fts_path = tmp.path().join("fts5.db");
-    let started = Instant::now();
-    let fts = build_fts5(&fts_path, &data, &corpus, library).await?;
-    let fts_build = started.elapsed().as_secs_f64();
-    println!(
-        "  FTS5 baseline built in {fts_build:.1} s ({} docs/s), {}",
-        thousands(docs as f64 / fts_build),
-        mb(file_size(&fts_path))
-    );
+    let fts = open_fts5(&fts_path).await?;
 
     // 4. The server's own full reindex.
-    println!("  dossier reindex …");
-    let reindex = run_command(&env.server, "reindex", &data, &[]).await?;
-    println!(
-        "  dossier reindex: {} in {:.1} s, peak RSS {}: {}",
-        if reindex.success { "ok" } else { "FAILED" },
-        reindex.elapsed.as_secs_f64(),
-        mb(reindex.peak_rss),
-        reindex.stdout.trim()
-    );
-    if !reindex.success {
+    let reindex = if args.skip_reindex {
+        println!("  dossier reindex: skipped (--skip-reindex), querying the index already there");
+        None
+    } else {
+        println!("  dossier reindex …");
+        Some(run_command(&env.server, "reindex", &data, &[]).await?)
+    };
+    if let Some(reindex) = &reindex {
         println!(
-            "  warning: dossier reindex failed; its log ({}) ends:\n{}",
-            reindex.log.display(),
-            tail(&reindex.log, 10)
+            "  dossier reindex: {} in {:.1} s, peak RSS {}: {}",
+            if reindex.success { "ok" } else { "FAILED" },
+            reindex.elapsed.as_secs_f64(),
+            mb(reindex.peak_rss),
+            reindex.stdout.trim()
         );
+        if !reindex.success {
+            println!(
+                "  warning: dossier reindex failed; its log ({}) ends:\n{}",
+                reindex.log.display(),
+                tail(&reindex.log, 10)
+            );
+        }
     }
+    let indexed = reindex.as_ref().is_none_or(|r| r.success);
 
     // 5. Queries as BENCHUSER, over HTTP and over FTS5.
     let server = Server::start(&env.server, &data).await?;
@@ -251,7 +322,7 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
                 fts_op(&fts, &pools, kind),
             )
             .await?;
-            rows.push(query_row(kind, c, &http, &base, reindex.success));
+            rows.push(query_row(kind, c, &http, &base, indexed));
         }
     }
     let idle_rss = server.rss()?;
@@ -282,31 +353,38 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
         ],
         &rows,
     );
-    let rate = docs as f64 / reindex.elapsed.as_secs_f64();
+    let reindex_row = match &reindex {
+        None => vec!["dossier reindex".into(), "skipped".into()],
+        Some(r) if !r.success => vec!["dossier reindex".into(), "failed".into()],
+        Some(r) => {
+            let rate = docs as f64 / r.elapsed.as_secs_f64();
+            vec![
+                "dossier reindex".into(),
+                format!("{:.1}", r.elapsed.as_secs_f64()),
+                thousands(rate),
+                mb(r.peak_rss),
+                times(r.elapsed.as_secs_f64(), fts_build),
+                format!(
+                    "1M < 15 min: {}; RSS < 2 GB: {}",
+                    met(rate * 900.0 >= 1e6),
+                    met(r.peak_rss < 2_000_000_000)
+                ),
+            ]
+        }
+    };
     table(
         "reindex summary",
         &[
             "build", "seconds", "docs/s", "peak RSS", "vs FTS5", "target",
         ],
         &[
-            if !reindex.success {
-                vec!["dossier reindex".into(), "failed".into()]
-            } else {
-                vec![
-                    "dossier reindex".into(),
-                    format!("{:.1}", reindex.elapsed.as_secs_f64()),
-                    thousands(rate),
-                    mb(reindex.peak_rss),
-                    times(reindex.elapsed.as_secs_f64(), fts_build),
-                    format!(
-                        "1M < 15 min: {}; RSS < 2 GB: {}",
-                        met(reindex.success && rate * 900.0 >= 1e6),
-                        met(reindex.success && reindex.peak_rss < 2_000_000_000)
-                    ),
-                ]
-            },
+            reindex_row,
             vec![
-                "FTS5 build (baseline)".into(),
+                if args.reuse.is_some() {
+                    "FTS5 build (baseline, seeding run)".into()
+                } else {
+                    "FTS5 build (baseline)".into()
+                },
                 format!("{fts_build:.1}"),
                 thousands(docs as f64 / fts_build),
                 "(in bench)".into(),
@@ -321,6 +399,45 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
         mb(peak_rss)
     );
     Ok(())
+}
+
+/// Steps 1–3: identity and templates through HTTP, the library straight into SQLite and the
+/// content store, and the FTS5 baseline over the same texts; recorded in `dir` for `--reuse`.
+async fn seed_and_baseline(env: &Env, dir: &Path, docs: u64, matters: u64) -> R<Seeded> {
+    let data = dir.join("data");
+    let corpus = Corpus::new(
+        matters.div_ceil(MATTERS_PER_CLIENT) as usize,
+        matters as usize,
+    );
+    let template = setup(&env.server, &data).await?;
+    let started = Instant::now();
+    let (library, text_bytes) = seed_library(&data, &corpus, docs, template).await?;
+    let seed_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  seeded {} items ({} of text) in {seed_seconds:.1} s ({} items/s)",
+        thousands(docs as f64),
+        mb(text_bytes),
+        thousands(docs as f64 / seed_seconds)
+    );
+    let fts_path = dir.join("fts5.db");
+    let started = Instant::now();
+    build_fts5(&fts_path, &data, &corpus, library).await?;
+    let fts_build_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  FTS5 baseline built in {fts_build_seconds:.1} s ({} docs/s), {}",
+        thousands(docs as f64 / fts_build_seconds),
+        mb(file_size(&fts_path))
+    );
+    let seeded = Seeded {
+        library,
+        docs,
+        matters,
+        text_bytes,
+        seed_seconds,
+        fts_build_seconds,
+    };
+    seeded.save(dir)?;
+    Ok(seeded)
 }
 
 /// The template rows the seeded ones copy.
@@ -709,7 +826,7 @@ fn unix_seconds() -> i64 {
 
 /// Builds the baseline's FTS5 table and metadata from the seeded documents and their cached
 /// text blobs, as a reindex reads them; returns a pool of reader connections.
-async fn build_fts5(path: &Path, data: &Path, corpus: &Corpus, library: Library) -> R<SqlitePool> {
+async fn build_fts5(path: &Path, data: &Path, corpus: &Corpus, library: Library) -> R<()> {
     let mut out = SqliteConnection::connect_with(
         &SqliteConnectOptions::new()
             .filename(path)
@@ -789,6 +906,11 @@ async fn build_fts5(path: &Path, data: &Path, corpus: &Corpus, library: Library)
     exec(&mut out, "INSERT INTO fts (fts) VALUES ('optimize')".into()).await?;
     exec(&mut out, "ANALYZE".into()).await?;
     out.close().await?;
+    Ok(())
+}
+
+/// Reader connections to the FTS5 baseline.
+async fn open_fts5(path: &Path) -> R<SqlitePool> {
     Ok(SqlitePoolOptions::new()
         .max_connections(BASELINE_CONNECTIONS)
         .connect_with(

@@ -29,9 +29,33 @@ pub use document::{Indexable, key};
 pub use query::{Node, QueryError, parse};
 pub use request::{CustomFilter, SearchRequest, Sort, SortField, Trim};
 
-/// The indexing memory budget: tantivy flushes a segment when it is used up. One thread on a
-/// two-core machine, so indexing leaves a core for requests.
-const WRITER_BUDGET_BYTES: usize = 128 * 1024 * 1024;
+/// How an index is written: a live server's index leaves a core for requests; a rebuild
+/// (`dossier reindex`) has the machine to itself and larger segments make fewer merges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writing {
+    Live,
+    Rebuild,
+}
+
+impl Writing {
+    fn threads(self) -> usize {
+        match self {
+            Writing::Live => 1,
+            Writing::Rebuild => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .clamp(1, 4),
+        }
+    }
+
+    /// The indexing memory budget (split between the threads): tantivy flushes a segment
+    /// when a thread's share is used up.
+    fn budget(self) -> usize {
+        match self {
+            Writing::Live => 128 * 1024 * 1024,
+            Writing::Rebuild => 256 * 1024 * 1024 * self.threads(),
+        }
+    }
+}
 /// Deleted entries a segment may carry before merges reclaim them: re-profiles and new
 /// versions replace entries all day in a DMS.
 const DELETED_RATIO_BEFORE_MERGE: f32 = 0.3;
@@ -125,14 +149,15 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating an empty one if there is none.
-    pub fn open(dir: &Path) -> Result<SearchIndex> {
+    pub fn open(dir: &Path, writing: Writing) -> Result<SearchIndex> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema::build();
         let directory = tantivy::directory::MmapDirectory::open(dir)
             .map_err(|e| IndexError::Tantivy(e.into()))?;
         let index = Index::open_or_create(directory, schema)?;
         schema::register(index.tokenizers());
-        let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_BUDGET_BYTES)?;
+        let writer: IndexWriter =
+            index.writer_with_num_threads(writing.threads(), writing.budget())?;
         let mut policy = LogMergePolicy::default();
         policy.set_del_docs_ratio_before_merge(DELETED_RATIO_BEFORE_MERGE);
         writer.set_merge_policy(Box::new(policy));
@@ -166,10 +191,17 @@ impl SearchIndex {
     /// Applies changes and commits them with `checkpoint`, in one commit: either all of
     /// them and the checkpoint are durable, or none.
     pub fn apply(&self, changes: Vec<Change>, checkpoint: &Checkpoint) -> Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.stage(changes)?;
+        self.commit(checkpoint)
+    }
+
+    /// Hands changes to the writer without committing them: they become durable (and
+    /// searchable) with the next `commit`, and are lost with a crash before it.
+    pub fn stage(&self, changes: Vec<Change>) -> Result<()> {
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         for c in changes {
-            // Delete then add in one commit: opstamps order them, so the delete removes
-            // only the older entry.
+            // Delete then add: opstamps order them, so the delete removes only the older
+            // entry.
             match c {
                 Change::Put(x) => {
                     let k = key(x.doc.id.library.as_str(), x.doc.id.number);
@@ -184,6 +216,12 @@ impl SearchIndex {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Commits everything staged with `checkpoint` as its record, and makes it searchable.
+    pub fn commit(&self, checkpoint: &Checkpoint) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut prepared = writer.prepare_commit()?;
         let payload = serde_json::to_string(checkpoint).unwrap_or_default();
         prepared.set_payload(&payload);

@@ -77,7 +77,7 @@ fn anywhere(q: &str) -> SearchRequest {
 
 fn sample() -> (tempfile::TempDir, SearchIndex) {
     let dir = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open(dir.path()).unwrap();
+    let index = SearchIndex::open(dir.path(), Writing::Live).unwrap();
     index
         .apply(
             vec![
@@ -244,7 +244,7 @@ fn replacing_and_removing_entries_and_the_checkpoint() {
     assert_eq!(numbers(&index, &anywhere("escrow")), vec![1]);
     assert!(numbers(&index, &anywhere("rent")).is_empty());
     index.close().unwrap();
-    let reopened = SearchIndex::open(dir.path()).unwrap();
+    let reopened = SearchIndex::open(dir.path(), Writing::Live).unwrap();
     assert_eq!(reopened.checkpoint().unwrap().seq, 9);
     assert_eq!(reopened.len(), 3);
 }

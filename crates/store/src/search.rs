@@ -181,16 +181,46 @@ pub async fn status(
     }))
 }
 
-/// Documents of a library indexed under an ACL key or home workspace they no longer have
-/// (a subtree re-secured to its own security, a folder moved to another workspace). A
-/// change of who is on an ACL changes no key, so this is empty after most security edits.
-pub async fn drifted(conn: &mut AnyConnection, library: &str) -> Result<Vec<i64>> {
+/// Documents in these workspaces whose indexed ACL key or workspace no longer matches the
+/// database (after a container's security changed or a folder moved). Scoped to the
+/// workspaces the changed containers are in: a library-wide comparison costs a scan of
+/// every document for each new workspace.
+pub async fn drifted(
+    conn: &mut AnyConnection,
+    library: &str,
+    workspaces: &[i64],
+) -> Result<Vec<i64>> {
+    if workspaces.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = Sql::new("SELECT d.number AS number FROM documents d JOIN search_status s ON s.library = d.library AND s.number = d.number WHERE d.library = ")
         .bind(library)
-        .push(" AND d.is_latest = 1 AND (d.acl <> s.acl OR d.workspace <> s.workspace)")
+        .push(" AND d.workspace IN (")
+        .bind_list(workspaces.iter().copied())
+        .push(") AND d.is_latest = 1 AND (d.acl <> s.acl OR d.workspace <> s.workspace)")
         .fetch_all(conn)
         .await?;
     rows.iter().map(|r| r.try_get("number").db()).collect()
+}
+
+/// The workspaces these containers are in now (a workspace is in itself); containers that
+/// no longer exist are left out.
+pub async fn workspaces_of(
+    conn: &mut AnyConnection,
+    library: &str,
+    containers: &[i64],
+) -> Result<Vec<i64>> {
+    if containers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = Sql::new("SELECT DISTINCT workspace FROM containers WHERE library = ")
+        .bind(library)
+        .push(" AND number IN (")
+        .bind_list(containers.iter().copied())
+        .push(")")
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| r.try_get("workspace").db()).collect()
 }
 
 /// Index statuses of a library by outcome.

@@ -24,17 +24,18 @@ const EVENTS_PER_ROUND: i64 = 2_000;
 const IDLE_WAIT: Duration = Duration::from_millis(50);
 /// The shortest time between two index commits while changes keep coming.
 const BETWEEN_COMMITS: Duration = Duration::from_millis(250);
-/// Documents whose text is fetched or extracted at the same time.
-const TEXT_CONCURRENCY: usize = 4;
+/// Documents whose text is fetched or extracted at the same time (extractions are bounded
+/// by the extractor's own pool; cached texts are blob reads).
+const TEXT_CONCURRENCY: usize = 8;
 
 /// What a round of events asks the indexer to do.
 #[derive(Default)]
 struct Work {
     /// Per library, documents to re-read.
     documents: BTreeMap<String, BTreeSet<i64>>,
-    /// Libraries where a container's security or place changed: documents whose indexed
-    /// ACL key or workspace no longer matches are looked up.
-    drift: BTreeSet<String>,
+    /// Per library, containers whose security or place changed: documents of their
+    /// workspaces whose indexed ACL key or workspace no longer matches are looked up.
+    drift: BTreeMap<String, BTreeSet<i64>>,
 }
 
 impl Work {
@@ -58,15 +59,24 @@ impl Work {
                         .insert(r.number);
                 }
             }
-            "security" if !e.object_id.starts_with("wall ") => {
-                self.drift.insert(e.library.clone());
-            }
+            "security" if !e.object_id.starts_with("wall ") => self.drifted(e),
             "container" | "folder" | "workspace" | "tab"
                 if matches!(e.action.as_str(), "container_move" | "delete") =>
             {
-                self.drift.insert(e.library.clone());
+                self.drifted(e)
             }
             _ => {}
+        }
+    }
+}
+
+impl Work {
+    fn drifted(&mut self, e: &Event) {
+        if let Ok(c) = e.object_id.parse::<dossier_core::ContainerId>() {
+            self.drift
+                .entry(c.library.as_str().to_string())
+                .or_default()
+                .insert(c.number);
         }
     }
 }
@@ -101,8 +111,11 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
     }
     if !work.drift.is_empty() {
         let mut conn = d.store.read().await?;
-        for library in &work.drift {
-            let moved = dossier_store::search::drifted(&mut conn, library).await?;
+        for (library, containers) in &work.drift {
+            let containers: Vec<i64> = containers.iter().copied().collect();
+            let workspaces =
+                dossier_store::search::workspaces_of(&mut conn, library, &containers).await?;
+            let moved = dossier_store::search::drifted(&mut conn, library, &workspaces).await?;
             work.documents
                 .entry(library.clone())
                 .or_default()
@@ -138,10 +151,64 @@ pub(crate) async fn write(
     documents: Vec<(String, Vec<i64>)>,
     checkpoint: &Checkpoint,
 ) -> Result<usize> {
-    let mut changes = Vec::new();
-    let mut statuses = Vec::new();
-    let mut removed: Vec<(String, Vec<i64>)> = Vec::new();
-    let mut extracted: Vec<(String, Extracted)> = Vec::new();
+    let mut batch = read(d, extractor, documents, checkpoint.seq).await?;
+    let changes = std::mem::take(&mut batch.changes);
+    let count = changes.len();
+    let cp = checkpoint.clone();
+    // The commit fsyncs: off the async threads.
+    blocking(move || index.apply(changes, &cp)).await?;
+    batch.record(d).await?;
+    Ok(count)
+}
+
+/// Runs index work off the async threads (it blocks on the writer and fsyncs).
+pub(crate) async fn blocking(
+    f: impl FnOnce() -> dossier_index::Result<()> + Send + 'static,
+) -> Result<()> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
+        .map_err(super::index_error)
+}
+
+/// Documents read for the index: their entries (or removals), and what to record in the
+/// database once those are applied.
+#[derive(Default)]
+pub(crate) struct Batch {
+    pub(crate) changes: Vec<Change>,
+    statuses: Vec<Status>,
+    /// Extractions made for this batch, cached by content hash.
+    extracted: Vec<(String, Extracted)>,
+    /// Per library, documents that no longer exist.
+    removed: Vec<(String, Vec<i64>)>,
+}
+
+impl Batch {
+    /// Records the index status of the batch's documents (and the texts it extracted), in
+    /// one transaction.
+    pub(crate) async fn record(&self, d: &Dossier) -> Result<()> {
+        let mut tx = d.store.begin().await?;
+        for (hash, e) in &self.extracted {
+            dossier_store::search::put_extracted(tx.conn(), hash, e, d.now()).await?;
+        }
+        dossier_store::search::put_status(tx.conn(), &self.statuses).await?;
+        for (library, numbers) in &self.removed {
+            dossier_store::search::remove_status(tx.conn(), library, numbers).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Re-reads these documents (and their text) as the index should hold them; `seq` is the
+/// outbox position the batch will be committed at.
+pub(crate) async fn read(
+    d: &Dossier,
+    extractor: &Extractor,
+    documents: Vec<(String, Vec<i64>)>,
+    seq: i64,
+) -> Result<Batch> {
+    let mut batch = Batch::default();
     for (library, numbers) in documents {
         let lib = LibraryId::parse(&library)?;
         let rows = {
@@ -154,18 +221,18 @@ pub(crate) async fn write(
             .filter(|n| !present.contains(n))
             .collect();
         for n in &gone {
-            changes.push(Change::Remove {
+            batch.changes.push(Change::Remove {
                 library: library.clone(),
                 number: *n,
             });
         }
-        removed.push((library.clone(), gone));
+        batch.removed.push((library.clone(), gone));
         let texts = texts(d, extractor, &rows).await?;
         for (row, (text, fresh)) in rows.into_iter().zip(texts) {
             if let Some(e) = fresh {
-                extracted.push((row.doc.content_hash.clone(), e));
+                batch.extracted.push((row.doc.content_hash.clone(), e));
             }
-            statuses.push(Status {
+            batch.statuses.push(Status {
                 library: library.clone(),
                 number: row.doc.id.number,
                 version: row.doc.id.version,
@@ -173,29 +240,15 @@ pub(crate) async fn write(
                 workspace: row.workspace,
                 outcome: text::outcome_name(&text.outcome).to_string(),
                 reason: text::reason(&text.outcome).map(str::to_string),
-                seq: checkpoint.seq,
+                seq,
                 indexed_at: d.now(),
             });
-            changes.push(Change::Put(Box::new(indexable(row, text))));
+            batch
+                .changes
+                .push(Change::Put(Box::new(indexable(row, text))));
         }
     }
-    let count = changes.len();
-    let cp = checkpoint.clone();
-    // The commit fsyncs: off the async threads.
-    tokio::task::spawn_blocking(move || index.apply(changes, &cp))
-        .await
-        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
-        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?;
-    let mut tx = d.store.begin().await?;
-    for (hash, e) in &extracted {
-        dossier_store::search::put_extracted(tx.conn(), hash, e, d.now()).await?;
-    }
-    dossier_store::search::put_status(tx.conn(), &statuses).await?;
-    for (library, numbers) in &removed {
-        dossier_store::search::remove_status(tx.conn(), library, numbers).await?;
-    }
-    tx.commit().await?;
-    Ok(count)
+    Ok(batch)
 }
 
 /// A document's text, and the extraction to cache when it was extracted just now.

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use dossier_core::DomainError;
-use dossier_index::SearchIndex;
+use dossier_index::{SearchIndex, Writing};
 
 pub use dossier_extract::{Extractor, Limits};
 pub use dossier_index::{Node, QueryError, Sort, SortField, parse as parse_query};
@@ -92,7 +92,7 @@ impl Search {
             Some(newer) => newer,
             None => current,
         };
-        let index = SearchIndex::open(&root.join(&live)).map_err(index_error)?;
+        let index = SearchIndex::open(&root.join(&live), Writing::Live).map_err(index_error)?;
         std::fs::write(root.join(CURRENT), &live).map_err(io)?;
         let applied = index.checkpoint().map_err(index_error)?.seq;
         let search = Search {
@@ -138,7 +138,8 @@ impl Search {
         let Some(newer) = ready_after(&self.root, &current)? else {
             return Ok(());
         };
-        let index = SearchIndex::open(&self.root.join(&newer)).map_err(index_error)?;
+        let index =
+            SearchIndex::open(&self.root.join(&newer), Writing::Live).map_err(index_error)?;
         let applied = index.checkpoint().map_err(index_error)?.seq;
         std::fs::write(self.root.join(CURRENT), &newer).map_err(io)?;
         let old = {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use dossier_core::custom::CustomKind;
 use dossier_core::model::DocumentView;
+use dossier_core::walls::WallFacts;
 use dossier_core::{CustomValue, LibraryId};
 use dossier_index::{CustomFilter, Node, SearchRequest, Sort, Trim};
 use dossier_store::acl::Visible;
@@ -205,7 +206,7 @@ impl Dossier {
         let more = found.hits.len() > want;
         let mut hits = found.hits;
         hits.truncate(want);
-        // The page, re-read through the database's own visibility filter.
+        // The page, re-read and checked against the caller's visibility as it is now.
         let mut views: HashMap<(String, i64), DocumentView> = HashMap::new();
         let mut conn = self.store.read().await?;
         for lib in libraries {
@@ -214,22 +215,8 @@ impl Dossier {
                 .filter(|h| h.library == lib.as_str())
                 .map(|h| h.number)
                 .collect();
-            if numbers.is_empty() {
-                continue;
-            }
-            let f = DocumentFilter {
-                numbers,
-                visible: visibility.get(lib.as_str()).cloned().flatten(),
-                ..DocumentFilter::default()
-            };
-            let page = Page {
-                limit: f.numbers.len() as i64,
-                offset: 0,
-                after: None,
-                want_total: false,
-            };
-            let (docs, _) = dossier_store::documents::search(&mut conn, lib, &f, page).await?;
-            for v in crate::documents::views_of(&mut conn, docs).await? {
+            let visible = visibility.get(lib.as_str()).and_then(Option::as_ref);
+            for v in readable_views(&mut conn, lib, visible, &numbers).await? {
                 views.insert((lib.as_str().to_string(), v.doc.id.number), v);
             }
         }
@@ -328,6 +315,35 @@ impl Dossier {
         }
         Ok(out)
     }
+}
+
+/// The latest versions of these documents that the caller may read, with their views. The
+/// check runs in memory (`access::admits`, the rule the SQL filter writes): asking the
+/// database for fifty numbers *and* the readable set makes it walk the readable set.
+async fn readable_views(
+    conn: &mut dossier_store::AnyConnection,
+    library: &LibraryId,
+    visible: Option<&Visible>,
+    numbers: &[i64],
+) -> Result<Vec<DocumentView>> {
+    let rows = dossier_store::documents::latest_with_workspace(conn, library, numbers).await?;
+    let docs = rows
+        .into_iter()
+        .filter(|(doc, workspace)| {
+            visible.is_none_or(|v| {
+                let facts = WallFacts {
+                    client: doc.customs.get(1).and_then(|c| c.as_text()),
+                    matter: doc.customs.get(2).and_then(|c| c.as_text()),
+                    workspace: (*workspace >= 0).then_some(*workspace),
+                    workspace_client: None,
+                    workspace_matter: None,
+                };
+                crate::access::admits(v, doc.acl, &doc.author, &facts)
+            })
+        })
+        .map(|(doc, _)| doc)
+        .collect();
+    crate::documents::views_of(conn, docs).await
 }
 
 fn has_text(t: &TextCriteria) -> bool {

@@ -1,0 +1,5 @@
+// `sqlx::migrate!` embeds the migration files at compile time; a new file must rebuild
+// this crate (sqlx's documented build script).
+fn main() {
+    println!("cargo:rerun-if-changed=migrations");
+}
