@@ -405,10 +405,10 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
 /// content store, and the FTS5 baseline over the same texts; recorded in `dir` for `--reuse`.
 async fn seed_and_baseline(env: &Env, dir: &Path, docs: u64, matters: u64) -> R<Seeded> {
     let data = dir.join("data");
-    let corpus = Corpus::new(
+    let corpus = Arc::new(Corpus::new(
         matters.div_ceil(MATTERS_PER_CLIENT) as usize,
         matters as usize,
-    );
+    ));
     let template = setup(&env.server, &data).await?;
     let started = Instant::now();
     let (library, text_bytes) = seed_library(&data, &corpus, docs, template).await?;
