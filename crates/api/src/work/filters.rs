@@ -122,15 +122,13 @@ pub fn today(dossier: &Dossier, q: &Q) -> ApiResult<Today> {
     })
 }
 
+/// Inclusive lower and upper bounds of a date filter; `None` leaves that side open.
+pub type DateBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// Inclusive bounds of one date filter: `{name}_from` and `{name}_to` (ISO-8601) and the
 /// relative forms named in `relative`, each resolved against `today`. Given together, a
 /// document must satisfy all of them, so the bounds are their intersection.
-pub fn date_bounds(
-    q: &Q,
-    name: &str,
-    relative: &[String],
-    today: Today,
-) -> ApiResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+pub fn date_bounds(q: &Q, name: &str, relative: &[String], today: Today) -> ApiResult<DateBounds> {
     let mut lo = timestamp(q, &format!("{name}_from"))?;
     let mut hi = timestamp(q, &format!("{name}_to"))?;
     for param in relative {
@@ -153,11 +151,7 @@ pub fn date_bounds(
 
 /// The bounds of a document date (`create_date`, `edit_date`, `sent_date`,
 /// `received_date`): its relative range comes as the bare name or as `{name}_relative`.
-pub fn document_date(
-    q: &Q,
-    name: &str,
-    today: Today,
-) -> ApiResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+pub fn document_date(q: &Q, name: &str, today: Today) -> ApiResult<DateBounds> {
     date_bounds(
         q,
         name,
