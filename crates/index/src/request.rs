@@ -32,7 +32,8 @@ pub struct Trim {
 pub enum CustomFilter {
     /// Lookup and text fields, compared whole and case-insensitively.
     Text(String),
-    Number(Option<f64>, Option<f64>),
+    /// custom17–20; `Excluded` for the strict `<v` and `>v`.
+    Number(Bound<f64>, Bound<f64>),
     /// Unix seconds, inclusive.
     Time(Option<i64>, Option<i64>),
     Boolean(bool),
@@ -150,12 +151,8 @@ fn range_i64(field: Field, (lo, hi): (Option<i64>, Option<i64>)) -> Option<Box<d
     Some(Box::new(RangeQuery::new(b(lo), b(hi))))
 }
 
-fn range_f64(field: Field, lo: Option<f64>, hi: Option<f64>) -> Box<dyn Query> {
-    let b = |v: Option<f64>| {
-        v.map_or(Bound::Unbounded, |v| {
-            Bound::Included(Term::from_field_f64(field, v))
-        })
-    };
+fn range_f64(field: Field, lo: Bound<f64>, hi: Bound<f64>) -> Box<dyn Query> {
+    let b = |v: Bound<f64>| v.map(|v| Term::from_field_f64(field, v));
     Box::new(RangeQuery::new(b(lo), b(hi)))
 }
 

@@ -1,5 +1,7 @@
 //! The index on its own: text matching, trimming, facets and checkpoints.
 
+use std::ops::Bound;
+
 use chrono::{TimeZone, Utc};
 use dossier_core::model::{Document, EmailFields, WsType};
 use dossier_core::{CustomValue, CustomValues, DefaultSecurity, DocumentId, LibraryId};
@@ -203,8 +205,17 @@ fn filters_facets_sorting_and_paging() {
     r.after = Some(3);
     assert_eq!(numbers(&index, &r), vec![1, 2]);
     r.after = None;
-    r.customs = vec![(17, CustomFilter::Number(Some(2.0), Some(3.0)))];
+    r.customs = vec![(
+        17,
+        CustomFilter::Number(Bound::Included(2.0), Bound::Included(3.0)),
+    )];
     assert_eq!(numbers(&index, &r), vec![2, 3]);
+    // Strict ends: above 2 and below 4.
+    r.customs = vec![(
+        17,
+        CustomFilter::Number(Bound::Excluded(2.0), Bound::Excluded(4.0)),
+    )];
+    assert_eq!(numbers(&index, &r), vec![3]);
     r.customs = vec![(1, CustomFilter::Text("acme".into()))];
     r.author = Some("js*".into());
     assert_eq!(numbers(&index, &r), vec![1, 2]);

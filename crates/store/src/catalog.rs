@@ -1,6 +1,8 @@
 //! Per-library configuration: lookup tables for custom fields, classes, subclasses and
 //! document types; and trustees recorded on objects.
 
+use std::collections::BTreeSet;
+
 use dossier_core::model::{Class, DocType, Lookup, Subclass, Trustee};
 use dossier_core::{LibraryId, model::TrusteeType};
 use sqlx::any::AnyRow;
@@ -321,4 +323,43 @@ pub async fn find_lookup(
     .await?
     .map(|r| lookup(&r))
     .transpose()
+}
+
+/// (parent, alias) pairs per lookup query: well under the bound-parameter limits of
+/// SQLite and PostgreSQL.
+const PAIRS_PER_QUERY: usize = 400;
+
+/// The lookup entries of one field named by these (parent alias, alias) pairs (parent `""`
+/// for a field without one), in batches rather than one query per document (the indexer
+/// describes a round's documents with them). Each batch asks for its parents and aliases as
+/// two lists, which the primary key answers by lookups; entries of a parent and an alias
+/// from different pairs can come back too and are left for the caller to ignore.
+pub async fn lookups_named(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    field: usize,
+    pairs: &[(String, String)],
+) -> Result<Vec<Lookup>> {
+    let mut out = Vec::new();
+    for chunk in pairs.chunks(PAIRS_PER_QUERY) {
+        let parents: BTreeSet<String> = chunk.iter().map(|(p, _)| p.to_uppercase()).collect();
+        let aliases: BTreeSet<String> = chunk.iter().map(|(_, a)| a.to_uppercase()).collect();
+        let rows = Sql::new(
+            "SELECT field, parent_alias, alias, description, enabled FROM lookups WHERE library = ",
+        )
+        .bind(library.as_str())
+        .push(" AND field = ")
+        .bind(field as i64)
+        .push(" AND parent_alias IN (")
+        .bind_list(parents)
+        .push(") AND alias IN (")
+        .bind_list(aliases)
+        .push(")")
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            out.push(lookup(row)?);
+        }
+    }
+    Ok(out)
 }

@@ -1,5 +1,7 @@
 //! Document versions and their profiles, where they are filed, and check-outs.
 
+use std::ops::Bound;
+
 use chrono::{DateTime, Utc};
 use dossier_core::custom::CUSTOM_COUNT;
 use dossier_core::model::{Checkout, Document, EmailFields, Filing, WsType};
@@ -315,7 +317,8 @@ pub async fn delete_version(conn: &mut AnyConnection, id: &DocumentId) -> Result
 #[derive(Clone, Debug)]
 pub enum CustomMatch {
     Equals(CustomValue),
-    NumberRange(Option<f64>, Option<f64>),
+    /// custom17–20: `_from`/`_to` and the operator forms (`<v` and `>v` are strict).
+    NumberRange(Bound<f64>, Bound<f64>),
     TimeRange(Option<DateTime<Utc>>, Option<DateTime<Utc>>),
 }
 
@@ -420,13 +423,14 @@ fn push_where_part(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter, part:
                     .bind(custom_param(*n, Some(v)));
             }
             CustomMatch::NumberRange(lo, hi) => {
-                if let Some(lo) = lo {
-                    sql.push(&format!(" AND d.c{n} >= "))
-                        .bind(crate::sql::Param::Float(Some(*lo)));
-                }
-                if let Some(hi) = hi {
-                    sql.push(&format!(" AND d.c{n} <= "))
-                        .bind(crate::sql::Param::Float(Some(*hi)));
+                for (bound, included, excluded) in [(lo, ">=", ">"), (hi, "<=", "<")] {
+                    let (op, v) = match bound {
+                        Bound::Included(v) => (included, v),
+                        Bound::Excluded(v) => (excluded, v),
+                        Bound::Unbounded => continue,
+                    };
+                    sql.push(&format!(" AND d.c{n} {op} "))
+                        .bind(crate::sql::Param::Float(Some(*v)));
                 }
             }
             CustomMatch::TimeRange(lo, hi) => {

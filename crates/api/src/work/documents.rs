@@ -10,7 +10,7 @@ use dossier_service::filters::HistoryFilter;
 use serde_json::{Value, json};
 
 use super::content::{UploadTarget, read_upload, serve};
-use super::filters::{document_filter, flatten_post};
+use super::filters::{document_filter, flatten_post, today};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonObject, Params, Q, parse_object};
 use crate::{AppState, dto, reply};
@@ -455,7 +455,8 @@ async fn search(
 ) -> ApiResult<(Vec<Value>, Option<i64>, Option<String>, bool)> {
     let lib = lib.clone();
     let paging = q.paging(500)?;
-    let filter = document_filter(&state.dossier, caller, &lib, q).await?;
+    let today = today(&state.dossier, q)?;
+    let filter = document_filter(&state.dossier, caller, &lib, q, today).await?;
     let mut page = paging.page;
     page.limit += 1;
     let (mut found, total) = state
@@ -529,7 +530,8 @@ pub async fn folder_documents(
     let folder = p.container("id")?;
     state.dossier.document_folder(&caller, &folder).await?;
     let paging = q.paging(500)?;
-    let mut filter = document_filter(&state.dossier, &caller, &lib, &q).await?;
+    let today = today(&state.dossier, &q)?;
+    let mut filter = document_filter(&state.dossier, &caller, &lib, &q, today).await?;
     filter.folders = Some(vec![folder.number]);
     let mut page = paging.page;
     page.limit += 1;

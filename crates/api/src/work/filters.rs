@@ -3,7 +3,9 @@
 //! which is flattened into the same form first.
 
 use std::collections::HashMap;
+use std::ops::Bound;
 
+use chrono::{DateTime, Utc};
 use dossier_core::custom::{CUSTOM_COUNT, CustomKind, parse_timestamp};
 use dossier_core::model::{ContainerKind, WsType};
 use dossier_core::{ContainerId, CustomValue, LibraryId};
@@ -13,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Q;
+use crate::work::forms::{MAX_TIMEZONE_OFFSET_MINUTES, RelativeRange, Today, number_form};
 
 /// Flattens a POST search body's `filters` (and top-level paging keys) into query form.
 pub fn flatten_post(body: &Map<String, Value>) -> ApiResult<Q> {
@@ -25,7 +28,7 @@ pub fn flatten_post(body: &Map<String, Value>) -> ApiResult<Q> {
     for (k, v) in filters.iter().chain(body.iter().filter(|(k, _)| {
         matches!(
             k.as_str(),
-            "limit" | "offset" | "total" | "cursor" | "paging_mode"
+            "limit" | "offset" | "total" | "cursor" | "paging_mode" | "timezone_offset"
         )
     })) {
         let text = match v {
@@ -85,7 +88,7 @@ fn numbers(q: &Q, name: &str) -> ApiResult<Vec<i64>> {
         .collect()
 }
 
-pub fn timestamp(q: &Q, name: &str) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+fn timestamp(q: &Q, name: &str) -> ApiResult<Option<DateTime<Utc>>> {
     q.text(name)
         .map(|v| {
             parse_timestamp(v)
@@ -94,9 +97,73 @@ pub fn timestamp(q: &Q, name: &str) -> ApiResult<Option<chrono::DateTime<chrono:
         .transpose()
 }
 
-fn custom_equals(q: &Q) -> ApiResult<Vec<(usize, CustomValue)>> {
+/// "Today" for this search's relative dates: the server's clock, in the caller's time zone
+/// when `timezone_offset` (minutes ahead of UTC) is given.
+pub fn today(dossier: &Dossier, q: &Q) -> ApiResult<Today> {
+    let name = "timezone_offset";
+    let offset_minutes = match q.text(name) {
+        None => 0,
+        Some(v) => v
+            .parse::<i32>()
+            .ok()
+            .filter(|m| m.abs() <= MAX_TIMEZONE_OFFSET_MINUTES)
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    name,
+                    format!(
+                        "{name} must be whole minutes ahead of UTC (-360 for UTC-6), not '{v}'"
+                    ),
+                )
+            })?,
+    };
+    Ok(Today {
+        now: dossier.now(),
+        offset_minutes,
+    })
+}
+
+/// Inclusive lower and upper bounds of a date filter; `None` leaves that side open.
+pub type DateBounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// Inclusive bounds of one date filter: `{name}_from` and `{name}_to` (ISO-8601) and the
+/// relative forms named in `relative`, each resolved against `today`. Given together, a
+/// document must satisfy all of them, so the bounds are their intersection.
+pub fn date_bounds(q: &Q, name: &str, relative: &[String], today: Today) -> ApiResult<DateBounds> {
+    let mut lo = timestamp(q, &format!("{name}_from"))?;
+    let mut hi = timestamp(q, &format!("{name}_to"))?;
+    for param in relative {
+        let Some(raw) = q.text(param) else {
+            continue;
+        };
+        let (from, to) = RelativeRange::parse(raw)
+            .and_then(|r| r.resolve(today))
+            .map_err(|why| {
+                ApiError::invalid(
+                    param,
+                    format!("{param} is not a relative date range: {why}"),
+                )
+            })?;
+        lo = lo.max(Some(from));
+        hi = Some(hi.map_or(to, |h| h.min(to)));
+    }
+    Ok((lo, hi))
+}
+
+/// The bounds of a document date (`create_date`, `edit_date`, `sent_date`,
+/// `received_date`): its relative range comes as the bare name or as `{name}_relative`.
+pub fn document_date(q: &Q, name: &str, today: Today) -> ApiResult<DateBounds> {
+    date_bounds(
+        q,
+        name,
+        &[name.to_string(), format!("{name}_relative")],
+        today,
+    )
+}
+
+/// customN values matched whole, for the fields `whole` admits.
+fn custom_equals(q: &Q, whole: impl Fn(usize) -> bool) -> ApiResult<Vec<(usize, CustomValue)>> {
     let mut out = Vec::new();
-    for n in 1..=CUSTOM_COUNT {
+    for n in (1..=CUSTOM_COUNT).filter(|n| whole(*n)) {
         if let Some(v) =
             q.0.get(&format!("custom{n}"))
                 .filter(|v| !v.trim().is_empty())
@@ -121,7 +188,7 @@ pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<Container
         name_or_description: q.text("name_or_description").map(str::to_string),
         description: q.text("description").map(str::to_string),
         owner: q.text("owner").map(str::to_string),
-        customs: custom_equals(q)?,
+        customs: custom_equals(q, |_| true)?,
         numbers: list(q, "include_ids")
             .iter()
             .map(|id| id.parse::<ContainerId>().map(|c| c.number))
@@ -131,11 +198,13 @@ pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<Container
     })
 }
 
+/// The profile filter of a document search; relative dates are resolved against `today`.
 pub async fn document_filter(
     dossier: &Dossier,
     caller: &Caller,
     library: &LibraryId,
     q: &Q,
+    today: Today,
 ) -> ApiResult<DocumentFilter> {
     let folders = match q.text("container_id") {
         Some(raw) => {
@@ -166,31 +235,45 @@ pub async fn document_filter(
         }
         None => None,
     };
-    let mut customs: Vec<(usize, CustomMatch)> = custom_equals(q)?
-        .into_iter()
-        .map(|(n, v)| (n, CustomMatch::Equals(v)))
-        .collect();
+    // custom17–20 take the operator forms (`<v`, `>v`, `=v`, `a-b`) as well as a value.
+    let mut customs: Vec<(usize, CustomMatch)> =
+        custom_equals(q, |n| CustomKind::of(n) != CustomKind::Number)?
+            .into_iter()
+            .map(|(n, v)| (n, CustomMatch::Equals(v)))
+            .collect();
     for n in 17..=24 {
-        let (from, to) = (format!("custom{n}_from"), format!("custom{n}_to"));
-        if q.text(&from).is_none() && q.text(&to).is_none() {
-            continue;
-        }
+        let name = format!("custom{n}");
         if CustomKind::of(n) == CustomKind::Number {
+            if let Some(raw) = q.text(&name) {
+                let (lo, hi) = number_form(raw).map_err(|why| {
+                    ApiError::invalid(&name, format!("{name} is not a number search: {why}"))
+                })?;
+                customs.push((n, CustomMatch::NumberRange(lo, hi)));
+            }
+            let (from, to) = (format!("{name}_from"), format!("{name}_to"));
+            if q.text(&from).is_none() && q.text(&to).is_none() {
+                continue;
+            }
             let num = |name: &str| {
                 q.text(name)
                     .map(|v| {
-                        v.parse::<f64>().map_err(|_| {
-                            ApiError::invalid(name, format!("{name} must be a number"))
-                        })
+                        v.parse::<f64>()
+                            .ok()
+                            .filter(|v| v.is_finite())
+                            .map(Bound::Included)
+                            .ok_or_else(|| {
+                                ApiError::invalid(name, format!("{name} must be a number"))
+                            })
                     })
                     .transpose()
+                    .map(|b| b.unwrap_or(Bound::Unbounded))
             };
             customs.push((n, CustomMatch::NumberRange(num(&from)?, num(&to)?)));
         } else {
-            customs.push((
-                n,
-                CustomMatch::TimeRange(timestamp(q, &from)?, timestamp(q, &to)?),
-            ));
+            let (lo, hi) = date_bounds(q, &name, &[format!("{name}_relative")], today)?;
+            if lo.is_some() || hi.is_some() {
+                customs.push((n, CustomMatch::TimeRange(lo, hi)));
+            }
         }
     }
     let wstype = match (q.flag("email_only")?, q.flag("exclude_emails")?) {
@@ -205,6 +288,8 @@ pub async fn document_filter(
         _ => None,
     };
     let name_or_description = q.text("name_or_description").map(str::to_string);
+    let (create_from, create_to) = document_date(q, "create_date", today)?;
+    let (edit_from, edit_to) = document_date(q, "edit_date", today)?;
     Ok(DocumentFilter {
         folders,
         names: list(q, "name"),
@@ -223,10 +308,10 @@ pub async fn document_filter(
         customs,
         checked_out: q.flag("checked_out")?,
         wstype,
-        create_from: timestamp(q, "create_date_from")?,
-        create_to: timestamp(q, "create_date_to")?,
-        edit_from: timestamp(q, "edit_date_from")?,
-        edit_to: timestamp(q, "edit_date_to")?,
+        create_from,
+        create_to,
+        edit_from,
+        edit_to,
         visible: None,
     })
 }

@@ -8,6 +8,7 @@ pub mod content;
 pub mod discovery;
 pub mod documents;
 pub mod filters;
+pub mod forms;
 pub mod identity;
 pub mod search;
 pub mod security;

@@ -16,7 +16,8 @@ use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonObject, Params, Q};
-use crate::work::filters::{document_filter, flatten_post, timestamp};
+use crate::work::filters::{document_date, document_filter, flatten_post, today};
+use crate::work::forms::Today;
 
 /// Parameters that only the index can answer.
 const INDEX_ONLY: &[&str] = &[
@@ -31,9 +32,19 @@ const INDEX_ONLY: &[&str] = &[
     "facets",
 ];
 
+/// Email dates, and each of their forms. The index holds them as the indexer saw them (the
+/// message's own headers fill the profile's gaps), so their filters are answered there.
+const EMAIL_DATES: &[&str] = &["sent_date", "received_date"];
+const DATE_FORMS: &[&str] = &["", "_from", "_to", "_relative"];
+
 /// Whether a document search goes to the index.
 pub fn wants_index(q: &Q) -> bool {
     INDEX_ONLY.iter().any(|p| q.text(p).is_some())
+        || EMAIL_DATES.iter().any(|d| {
+            DATE_FORMS
+                .iter()
+                .any(|form| q.text(&format!("{d}{form}")).is_some())
+        })
         || q.text("sort_by")
             .is_some_and(|s| s.eq_ignore_ascii_case("relevance"))
         || q.text("results")
@@ -53,14 +64,12 @@ fn words(q: &Q, name: &str) -> Option<Node> {
         .map(|t| parse_query(t).unwrap_or_else(|_| Node::Phrase(t.replace('"', " "))))
 }
 
-fn range(q: &Q, name: &str) -> ApiResult<(Option<i64>, Option<i64>)> {
-    Ok((
-        timestamp(q, &format!("{name}_from"))?.map(|t| t.timestamp()),
-        timestamp(q, &format!("{name}_to"))?.map(|t| t.timestamp()),
-    ))
+fn range(q: &Q, name: &str, today: Today) -> ApiResult<(Option<i64>, Option<i64>)> {
+    let (from, to) = document_date(q, name, today)?;
+    Ok((from.map(|t| t.timestamp()), to.map(|t| t.timestamp())))
 }
 
-fn text_criteria(q: &Q) -> ApiResult<TextCriteria> {
+fn text_criteria(q: &Q, today: Today) -> ApiResult<TextCriteria> {
     Ok(TextCriteria {
         anywhere: parsed(q, "anywhere")?,
         body: parsed(q, "body")?,
@@ -69,8 +78,8 @@ fn text_criteria(q: &Q) -> ApiResult<TextCriteria> {
         to: words(q, "to").or_else(|| words(q, "recipient")),
         cc: words(q, "cc"),
         comments: words(q, "comments").or_else(|| words(q, "description")),
-        sent_date: range(q, "sent_date")?,
-        received_date: range(q, "received_date")?,
+        sent_date: range(q, "sent_date", today)?,
+        received_date: range(q, "received_date", today)?,
     })
 }
 
@@ -143,14 +152,16 @@ pub async fn run(
         return Err(ApiError::invalid("libraries", "no library to search"));
     };
     let paging = q.paging(500)?;
-    let text = text_criteria(q)?;
+    // One "today" for every relative date of the search.
+    let today = today(&state.dossier, q)?;
+    let text = text_criteria(q, today)?;
     let has_text = text.anywhere.is_some() || text.body.is_some() || text.comments.is_some();
     let mut sort = sort(q, has_text)?;
     if paging.cursor_mode {
         // A cursor is a document number: cursor paging walks in number order.
         sort.field = SortField::Number;
     }
-    let filter = document_filter(&state.dossier, caller, first, q).await?;
+    let filter = document_filter(&state.dossier, caller, first, q, today).await?;
     let options = SearchOptions {
         sort,
         page: paging.page,

@@ -18,4 +18,5 @@ mod oauth;
 mod schema;
 mod scim;
 mod search;
+mod search_forms;
 mod security_model;

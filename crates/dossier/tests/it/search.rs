@@ -46,7 +46,7 @@ fn zip_bomb() -> Vec<u8> {
     out.into_inner()
 }
 
-async fn search(s: &TestServer, token: &str, query: &str) -> (StatusCode, Value) {
+pub(crate) async fn search(s: &TestServer, token: &str, query: &str) -> (StatusCode, Value) {
     let r = s
         .http
         .get(s.lib(&format!("/documents?{query}")))
@@ -58,7 +58,7 @@ async fn search(s: &TestServer, token: &str, query: &str) -> (StatusCode, Value)
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-fn names(body: &Value) -> Vec<String> {
+pub(crate) fn names(body: &Value) -> Vec<String> {
     let mut n: Vec<String> = body["data"]["results"]
         .as_array()
         .map(|a| {
@@ -71,7 +71,7 @@ fn names(body: &Value) -> Vec<String> {
     n
 }
 
-fn q(text: &str) -> String {
+pub(crate) fn q(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 

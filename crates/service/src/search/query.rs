@@ -4,6 +4,7 @@
 //! index still holds after a change it has not applied yet is dropped, never shown).
 
 use std::collections::HashMap;
+use std::ops::Bound;
 
 use dossier_core::custom::CustomKind;
 use dossier_core::model::DocumentView;
@@ -100,7 +101,7 @@ fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
             let filter = match m {
                 CustomMatch::Equals(CustomValue::Text(v)) => CustomFilter::Text(v.clone()),
                 CustomMatch::Equals(CustomValue::Number(v)) => {
-                    CustomFilter::Number(Some(*v), Some(*v))
+                    CustomFilter::Number(Bound::Included(*v), Bound::Included(*v))
                 }
                 CustomMatch::Equals(CustomValue::Timestamp(v)) => {
                     CustomFilter::Time(Some(v.timestamp()), Some(v.timestamp()))
