@@ -19,3 +19,4 @@ mod schema;
 mod scim;
 mod search;
 mod security_model;
+mod workspace_search;
