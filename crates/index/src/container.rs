@@ -148,7 +148,12 @@ pub(crate) fn filters(
     if let Some(p) = &r.owner {
         out.push(crate::request::pattern(f.owner_key, p)?);
     }
-    if let Some(v) = r.file_target.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+    if let Some(v) = r
+        .file_target
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
         let mut any: Vec<(Occur, Box<dyn Query>)> = FILE_TARGET_FIELDS
             .iter()
             .map(|n| (Occur::Should, term(f.custom(*n), &v.to_uppercase())))

@@ -90,7 +90,11 @@ fn containers_are_their_own_kind_and_trimmed_like_documents() {
     );
     // Lookup descriptions are profile words.
     assert_eq!(
-        numbers(&index, &request(Kind::Workspace, "corporation", all.clone())).0,
+        numbers(
+            &index,
+            &request(Kind::Workspace, "corporation", all.clone())
+        )
+        .0,
         vec![1, 4]
     );
     let reader = Trim {

@@ -1,8 +1,8 @@
 //! What one index document holds: a document's latest version, its profile, the facts
 //! trimming needs, and its text.
 
-use dossier_core::{CustomValue, CustomValues};
 use dossier_core::model::Document;
+use dossier_core::{CustomValue, CustomValues};
 use tantivy::TantivyDocument;
 
 use crate::schema::Fields;

@@ -11,10 +11,10 @@ use serde_json::Value;
 use super::container_search;
 use super::filters::{container_filter, flatten_post};
 use super::search::Shape;
-use dossier_service::search::containers::ContainerSearchKind;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
+use dossier_service::search::containers::ContainerSearchKind;
 
 const WORKSPACE: &[ContainerKind] = &[ContainerKind::Workspace];
 const FOLDERS: &[ContainerKind] = &[

@@ -97,8 +97,15 @@ pub async fn rebuild(
             }
         }
         checkpoint.rebuilt_up_to = Some(last);
-        let n = indexer::write(d, extractor, index.clone(), by_library, Vec::new(), &checkpoint)
-            .await? as u64;
+        let n = indexer::write(
+            d,
+            extractor,
+            index.clone(),
+            by_library,
+            Vec::new(),
+            &checkpoint,
+        )
+        .await? as u64;
         written.documents += n;
         done += n;
         progress(Progress { done, total });
@@ -130,7 +137,15 @@ pub async fn rebuild(
         };
         after = last;
         let n = changes.len() as u64;
-        indexer::write(d, extractor, index.clone(), Vec::new(), changes, &checkpoint).await?;
+        indexer::write(
+            d,
+            extractor,
+            index.clone(),
+            Vec::new(),
+            changes,
+            &checkpoint,
+        )
+        .await?;
         written.containers += n;
         done += n;
         progress(Progress { done, total });
