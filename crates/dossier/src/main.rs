@@ -409,7 +409,7 @@ async fn reindex(config: &Config) -> Result<ExitCode, String> {
             let filled = ((share * width as f64) as usize).min(width);
             let rate = p.done as f64 / started.elapsed().as_secs_f64().max(0.001);
             eprint!(
-                "\r[{}{}] {}/{} documents, {:.0}/s ",
+                "\r[{}{}] {}/{} entries, {:.0}/s ",
                 "#".repeat(filled),
                 "-".repeat(width - filled),
                 p.done,
@@ -422,7 +422,9 @@ async fn reindex(config: &Config) -> Result<ExitCode, String> {
         .map_err(|e| e.to_string())?;
     eprintln!();
     println!(
-        "reindexed {written} documents in {:.1} s",
+        "reindexed {} documents and {} workspaces and folders in {:.1} s",
+        written.documents,
+        written.containers,
         started.elapsed().as_secs_f64()
     );
     dossier.store.close().await;

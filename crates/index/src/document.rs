@@ -1,8 +1,8 @@
 //! What one index document holds: a document's latest version, its profile, the facts
 //! trimming needs, and its text.
 
-use dossier_core::CustomValue;
 use dossier_core::model::Document;
+use dossier_core::{CustomValue, CustomValues};
 use tantivy::TantivyDocument;
 
 use crate::schema::Fields;
@@ -38,6 +38,7 @@ pub(crate) fn to_tantivy(f: &Fields, x: &Indexable) -> TantivyDocument {
     let library = d.id.library.as_str();
     let mut t = TantivyDocument::default();
     t.add_text(f.key, key(library, d.id.number));
+    t.add_text(f.kind, crate::Kind::Document.as_str());
     t.add_text(f.library, library);
     t.add_i64(f.number, d.id.number);
     t.add_i64(f.version, d.id.version);
@@ -95,9 +96,15 @@ pub(crate) fn to_tantivy(f: &Fields, x: &Indexable) -> TantivyDocument {
     if let Some(r) = d.email.received_date {
         t.add_i64(f.received_date, secs(r));
     }
+    add_customs(f, &mut t, &d.customs);
+    t
+}
+
+/// custom1–30, each in the field type of its kind (documents and containers alike).
+pub(crate) fn add_customs(f: &Fields, t: &mut TantivyDocument, customs: &CustomValues) {
     for n in 1..=dossier_core::custom::CUSTOM_COUNT {
         let field = f.custom(n);
-        match d.customs.get(n) {
+        match customs.get(n) {
             Some(CustomValue::Text(v)) => t.add_text(field, v.to_uppercase()),
             Some(CustomValue::Number(v)) => t.add_f64(field, *v),
             Some(CustomValue::Timestamp(v)) => t.add_i64(field, secs(*v)),
@@ -105,7 +112,6 @@ pub(crate) fn to_tantivy(f: &Fields, x: &Indexable) -> TantivyDocument {
             None => {}
         }
     }
-    t
 }
 
 fn text_custom(d: &Document, n: usize) -> Option<&str> {

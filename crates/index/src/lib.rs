@@ -7,6 +7,7 @@
 //! count only what the caller may read.
 
 mod compile;
+mod container;
 mod document;
 mod facets;
 pub mod query;
@@ -25,6 +26,7 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
+pub use container::{ContainerCriteria, IndexableContainer, Kind, container_key};
 pub use document::{Indexable, key};
 pub use query::{Node, QueryError, parse};
 pub use request::{CustomFilter, SearchRequest, Sort, SortField, Trim};
@@ -72,6 +74,9 @@ pub enum IndexError {
     Query(#[from] QueryError),
     #[error("search index: the commit record '{0}' is not one this version wrote")]
     Payload(String),
+    /// The index on disk was written with other fields than this version's.
+    #[error("search index: {0}")]
+    SchemaChanged(String),
 }
 
 pub type Result<T> = std::result::Result<T, IndexError>;
@@ -88,11 +93,13 @@ pub struct Checkpoint {
     pub rebuilt_up_to: Option<(String, i64)>,
 }
 
-/// One change to apply: a document (re-)indexed, or gone from search.
+/// One change to apply: a document or a container (re-)indexed, or gone from search.
 #[derive(Clone, Debug)]
 pub enum Change {
     Put(Box<Indexable>),
     Remove { library: String, number: i64 },
+    PutContainer(Box<IndexableContainer>),
+    RemoveContainer { library: String, number: i64 },
 }
 
 /// A hit: the document and its score (0 when the order is not by relevance).
@@ -154,7 +161,12 @@ impl SearchIndex {
         let (schema, fields) = schema::build();
         let directory = tantivy::directory::MmapDirectory::open(dir)
             .map_err(|e| IndexError::Tantivy(e.into()))?;
-        let index = Index::open_or_create(directory, schema)?;
+        let index = match Index::open_or_create(directory, schema) {
+            Ok(i) => i,
+            // Left by an older version: the caller decides what replaces it.
+            Err(tantivy::TantivyError::SchemaError(m)) => return Err(IndexError::SchemaChanged(m)),
+            Err(e) => return Err(e.into()),
+        };
         schema::register(index.tokenizers());
         let writer: IndexWriter =
             index.writer_with_num_threads(writing.threads(), writing.budget())?;
@@ -212,6 +224,17 @@ impl SearchIndex {
                     writer.delete_term(Term::from_field_text(
                         self.fields.key,
                         &key(&library, number),
+                    ));
+                }
+                Change::PutContainer(x) => {
+                    let k = container_key(x.container.id.library.as_str(), x.container.id.number);
+                    writer.delete_term(Term::from_field_text(self.fields.key, &k));
+                    writer.add_document(container::to_tantivy(&self.fields, &x))?;
+                }
+                Change::RemoveContainer { library, number } => {
+                    writer.delete_term(Term::from_field_text(
+                        self.fields.key,
+                        &container_key(&library, number),
                     ));
                 }
             }
@@ -367,7 +390,10 @@ impl SearchIndex {
         let (library, number) = k.rsplit_once('!').unwrap_or((k, "0"));
         Ok(Hit {
             library: library.to_string(),
-            number: number.parse().unwrap_or_default(),
+            number: number
+                .trim_start_matches(container::KEY_MARK)
+                .parse()
+                .unwrap_or_default(),
             score,
         })
     }
@@ -380,5 +406,7 @@ impl SearchIndex {
     }
 }
 
+#[cfg(test)]
+mod container_tests;
 #[cfg(test)]
 mod tests;

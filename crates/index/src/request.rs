@@ -12,6 +12,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::compile::{Compiler, wildcard_regex};
+use crate::container::{ContainerCriteria, Kind};
 use crate::query::{Node, QueryError};
 use crate::schema::Fields;
 
@@ -58,6 +59,10 @@ pub struct Sort {
 
 #[derive(Clone, Debug, Default)]
 pub struct SearchRequest {
+    /// Which entries: documents (the default), workspaces or folders.
+    pub kind: Kind,
+    /// Criteria of workspace and folder searches.
+    pub container: ContainerCriteria,
     /// Per library searched, the caller's trimming there.
     pub libraries: Vec<(String, Trim)>,
     /// `anywhere`: profile and full text.
@@ -156,7 +161,7 @@ fn range_f64(field: Field, lo: Bound<f64>, hi: Bound<f64>) -> Box<dyn Query> {
     Box::new(RangeQuery::new(b(lo), b(hi)))
 }
 
-fn pattern(field: Field, p: &str) -> Result<Box<dyn Query>, QueryError> {
+pub(crate) fn pattern(field: Field, p: &str) -> Result<Box<dyn Query>, QueryError> {
     RegexQuery::from_pattern(&wildcard_regex(&p.to_lowercase()), field)
         .map(|q| Box::new(q) as Box<dyn Query>)
         .map_err(|e| QueryError(format!("bad pattern '{p}': {e}")))
@@ -227,6 +232,8 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
                 .collect(),
         )),
     });
+    filters.push(term(f.kind, r.kind.as_str()));
+    filters.extend(crate::container::filters(c, &r.container)?);
     if !r.names.is_empty() {
         filters.push(any_text(
             f.name_key,

@@ -35,12 +35,16 @@ pub fn register(tokenizers: &TokenizerManager) {
 pub struct Fields {
     /// `LIB!number`: the one index document per document (its latest version).
     pub key: Field,
+    /// `document`, `workspace` or `folder` (`container::Kind`): every search asks for one.
+    pub kind: Field,
     pub library: Field,
     pub number: Field,
     pub version: Field,
     // Trimming: the same facts the SQL visibility filter reads (`acl::Visible`).
     pub acl: Field,
     pub owner: Field,
+    /// A container's owner, lower-cased, for the `owner` filter's patterns.
+    pub owner_key: Field,
     pub wall_client: Field,
     pub wall_matter: Field,
     pub workspace: Field,
@@ -92,11 +96,13 @@ pub fn build() -> (Schema, Fields) {
     let when = INDEXED | FAST;
     let fields = Fields {
         key: s.add_text_field("key", STRING | STORED),
+        kind: s.add_text_field("kind", STRING),
         library: s.add_text_field("library", STRING),
         number: s.add_i64_field("number", INDEXED | FAST | STORED),
         version: s.add_i64_field("version", STORED),
         acl: s.add_i64_field("acl", INDEXED),
         owner: s.add_text_field("owner", STRING),
+        owner_key: s.add_text_field("owner_key", STRING),
         wall_client: s.add_text_field("wall_client", STRING),
         wall_matter: s.add_text_field("wall_matter", STRING),
         workspace: s.add_i64_field("workspace", INDEXED),

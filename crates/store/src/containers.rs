@@ -366,3 +366,59 @@ pub async fn subtree(conn: &mut AnyConnection, root: &ContainerId) -> Result<Vec
     }
     Ok(out)
 }
+
+/// These containers of a library (those that still exist), for the search indexer.
+pub async fn many(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    numbers: &[i64],
+) -> Result<Vec<Container>> {
+    let mut out = Vec::new();
+    for chunk in numbers.chunks(500) {
+        let rows = Sql::new(&format!(
+            "SELECT {} FROM containers WHERE library = ",
+            columns()
+        ))
+        .bind(library.as_str())
+        .push(" AND number IN (")
+        .bind_list(chunk.iter().copied())
+        .push(")")
+        .fetch_all(conn)
+        .await?;
+        for r in &rows {
+            out.push(container(r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The next `limit` containers after `(library, number)` in (library, number) order: the
+/// walk of an index rebuild.
+pub async fn walk(
+    conn: &mut AnyConnection,
+    after: &(String, i64),
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    let rows = Sql::new("SELECT library, number FROM containers WHERE library > ")
+        .bind(after.0.as_str())
+        .push(" OR (library = ")
+        .bind(after.0.as_str())
+        .push(" AND number > ")
+        .bind(after.1)
+        .push(") ORDER BY library, number LIMIT ")
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("library").db()?, r.try_get("number").db()?)))
+        .collect()
+}
+
+/// How many containers there are (a rebuild's progress).
+pub async fn count(conn: &mut AnyConnection) -> Result<i64> {
+    Sql::new("SELECT COUNT(*) AS n FROM containers")
+        .fetch_one(conn)
+        .await?
+        .try_get("n")
+        .db()
+}

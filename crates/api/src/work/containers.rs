@@ -8,10 +8,13 @@ use dossier_service::Caller;
 use dossier_service::containers::Child;
 use serde_json::Value;
 
+use super::container_search;
 use super::filters::{container_filter, flatten_post};
+use super::search::Shape;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
+use dossier_service::search::containers::ContainerSearchKind;
 
 const WORKSPACE: &[ContainerKind] = &[ContainerKind::Workspace];
 const FOLDERS: &[ContainerKind] = &[
@@ -290,16 +293,54 @@ async fn search(
     ))
 }
 
+/// Runs a library-level workspace or folder search in the index when it needs it
+/// (`container_search::wants_index`), else on the database path.
+async fn routed(
+    state: &AppState,
+    caller: &Caller,
+    p: &Params,
+    q: &Q,
+    kind: ContainerSearchKind,
+    shape: Shape,
+) -> ApiResult<Response> {
+    if container_search::wants_index(q) {
+        let lib = state
+            .dossier
+            .library(caller, p.customer()?, p.library()?)
+            .await?;
+        return container_search::run(state, caller, vec![lib], q, kind, shape).await;
+    }
+    let kinds = match kind {
+        ContainerSearchKind::Workspaces => WORKSPACE,
+        ContainerSearchKind::Folders => FOLDERS,
+    };
+    let (items, total, cursor, overflow) = search(state, caller, p, q, kinds.to_vec()).await?;
+    Ok(match shape {
+        Shape::Results => reply::results(items, total, cursor),
+        Shape::List => reply::list(items, total, cursor),
+        Shape::Search => reply::search(items, overflow),
+    })
+}
+
+/// `GET L/workspaces`, `GET L/workspaces/search`: `{data:{results}}`.
 pub async fn search_workspaces_get(
     State(state): State<AppState>,
     caller: Caller,
     p: Params,
     q: Q,
 ) -> ApiResult<Response> {
-    let (items, total, cursor, _) = search(&state, &caller, &p, &q, WORKSPACE.to_vec()).await?;
-    Ok(reply::results(items, total, cursor))
+    routed(
+        &state,
+        &caller,
+        &p,
+        &q,
+        ContainerSearchKind::Workspaces,
+        Shape::Results,
+    )
+    .await
 }
 
+/// `POST L/workspaces/search`: `{data:[…], overflow}`.
 pub async fn search_workspaces_post(
     State(state): State<AppState>,
     caller: Caller,
@@ -307,20 +348,54 @@ pub async fn search_workspaces_post(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let q = flatten_post(&body)?;
-    let (items, _, _, overflow) = search(&state, &caller, &p, &q, WORKSPACE.to_vec()).await?;
-    Ok(reply::search(items, overflow))
+    routed(
+        &state,
+        &caller,
+        &p,
+        &q,
+        ContainerSearchKind::Workspaces,
+        Shape::Search,
+    )
+    .await
 }
 
+/// `GET L/folders`: a bare `data` list.
 pub async fn search_folders_get(
     State(state): State<AppState>,
     caller: Caller,
     p: Params,
     q: Q,
 ) -> ApiResult<Response> {
-    let (items, total, cursor, _) = search(&state, &caller, &p, &q, FOLDERS.to_vec()).await?;
-    Ok(reply::list(items, total, cursor))
+    routed(
+        &state,
+        &caller,
+        &p,
+        &q,
+        ContainerSearchKind::Folders,
+        Shape::List,
+    )
+    .await
 }
 
+/// `GET L/folders/search`: the search form, `{data:{results}}` like the other GET searches.
+pub async fn search_folders_search_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    p: Params,
+    q: Q,
+) -> ApiResult<Response> {
+    routed(
+        &state,
+        &caller,
+        &p,
+        &q,
+        ContainerSearchKind::Folders,
+        Shape::Results,
+    )
+    .await
+}
+
+/// `POST L/folders/search`: `{data:[…], overflow}`.
 pub async fn search_folders_post(
     State(state): State<AppState>,
     caller: Caller,
@@ -328,6 +403,13 @@ pub async fn search_folders_post(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let q = flatten_post(&body)?;
-    let (items, _, _, overflow) = search(&state, &caller, &p, &q, FOLDERS.to_vec()).await?;
-    Ok(reply::search(items, overflow))
+    routed(
+        &state,
+        &caller,
+        &p,
+        &q,
+        ContainerSearchKind::Folders,
+        Shape::Search,
+    )
+    .await
 }

@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod catalog;
+pub mod container_search;
 pub mod containers;
 pub mod content;
 pub mod discovery;
@@ -156,7 +157,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(&format!("{l}/folders"), get(containers::search_folders_get))
         .route(
             &format!("{l}/folders/search"),
-            post(containers::search_folders_post),
+            post(containers::search_folders_post).get(containers::search_folders_search_get),
         )
         .route(
             &format!("{l}/folders/{{id}}"),
@@ -214,6 +215,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/customers/{customer}/documents/search",
             post(search::customer_post).get(search::customer_get),
+        )
+        .route(
+            "/customers/{customer}/workspaces",
+            get(container_search::customer_get),
+        )
+        .route(
+            "/customers/{customer}/workspaces/search",
+            post(container_search::customer_post).get(container_search::customer_get),
         )
         .route(&format!("{l}/search/status"), get(search::status))
         .route(

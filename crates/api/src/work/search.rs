@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::LibraryId;
 use dossier_service::Caller;
-use dossier_service::search::query::{SearchOptions, SearchPage, TextCriteria, facetable};
+use dossier_service::search::query::{FacetValue, SearchOptions, TextCriteria, facetable};
 use dossier_service::search::{Node, Sort, SortField, parse_query};
 use serde_json::{Map, Value, json};
 
@@ -51,7 +51,7 @@ pub fn wants_index(q: &Q) -> bool {
             .is_some_and(|r| r.eq_ignore_ascii_case("false"))
 }
 
-fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
+pub(crate) fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
     q.text(name)
         .map(|t| parse_query(t).map_err(|e| ApiError::invalid(name, e.0)))
         .transpose()
@@ -59,7 +59,7 @@ fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
 
 /// Words of a plain-text field (a comment, a name in a header), as a phrase when they do
 /// not parse as a query: these parameters are not the query language.
-fn words(q: &Q, name: &str) -> Option<Node> {
+pub(crate) fn words(q: &Q, name: &str) -> Option<Node> {
     q.text(name)
         .map(|t| parse_query(t).unwrap_or_else(|_| Node::Phrase(t.replace('"', " "))))
 }
@@ -83,7 +83,7 @@ fn text_criteria(q: &Q, today: Today) -> ApiResult<TextCriteria> {
     })
 }
 
-fn sort(q: &Q, has_text: bool) -> ApiResult<Sort> {
+pub(crate) fn sort(q: &Q, has_text: bool) -> ApiResult<Sort> {
     let field = match q.text("sort_by").map(str::to_ascii_lowercase).as_deref() {
         None if has_text => SortField::Relevance,
         None => SortField::Number,
@@ -118,7 +118,7 @@ fn sort(q: &Q, has_text: bool) -> ApiResult<Sort> {
     Ok(Sort { field, descending })
 }
 
-fn facets(q: &Q) -> ApiResult<Vec<usize>> {
+pub(crate) fn facets(q: &Q) -> ApiResult<Vec<usize>> {
     let Some(raw) = q.text("facets") else {
         return Ok(Vec::new());
     };
@@ -180,31 +180,68 @@ pub async fn run(
         None
     };
     let items: Vec<Value> = page.hits.iter().map(|h| hit(h, caller)).collect();
-    let facets = facets_json(&page);
+    let shape = if post { Shape::Search } else { Shape::Results };
+    Ok(envelope(
+        shape,
+        options.results.then_some(items),
+        facets_json(&page.facets),
+        page.total,
+        cursor,
+        page.more,
+    ))
+}
+
+/// The list envelope a search answers in (imanage-api.md §4.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// GET searches: `{data:{results, facets?}, total_count?, cursor?}`.
+    Results,
+    /// GET lists: `{data:[…], facets?, total_count?, cursor?}`.
+    List,
+    /// POST searches: `{data:[…], overflow, facets?, total_count?}`.
+    Search,
+}
+
+/// An index search's answer in `shape`; `items` is `None` for `results=false`.
+pub(crate) fn envelope(
+    shape: Shape,
+    items: Option<Vec<Value>>,
+    facets: Option<Value>,
+    total: Option<u64>,
+    cursor: Option<String>,
+    more: bool,
+) -> Response {
     let mut o = Map::new();
-    if post {
-        o.insert("data".into(), Value::Array(items));
-        o.insert("overflow".into(), json!(page.more));
-        if let Some(f) = facets {
-            o.insert("facets".into(), f);
+    match shape {
+        Shape::Search | Shape::List => {
+            o.insert("data".into(), Value::Array(items.unwrap_or_default()));
+            if shape == Shape::Search {
+                o.insert("overflow".into(), json!(more));
+            }
+            if let Some(f) = facets {
+                o.insert("facets".into(), f);
+            }
         }
-    } else {
-        let mut data = Map::new();
-        if options.results {
-            data.insert("results".into(), Value::Array(items));
-        }
-        if let Some(f) = facets {
-            data.insert("facets".into(), f);
-        }
-        o.insert("data".into(), Value::Object(data));
-        if let Some(c) = cursor {
-            o.insert("cursor".into(), json!(c));
+        Shape::Results => {
+            let mut data = Map::new();
+            if let Some(items) = items {
+                data.insert("results".into(), Value::Array(items));
+            }
+            if let Some(f) = facets {
+                data.insert("facets".into(), f);
+            }
+            o.insert("data".into(), Value::Object(data));
         }
     }
-    if let Some(t) = page.total {
+    if shape != Shape::Search
+        && let Some(c) = cursor
+    {
+        o.insert("cursor".into(), json!(c));
+    }
+    if let Some(t) = total {
         o.insert("total_count".into(), json!(t));
     }
-    Ok(axum::Json(Value::Object(o)).into_response())
+    axum::Json(Value::Object(o)).into_response()
 }
 
 fn hit(h: &dossier_service::search::query::SearchHit, caller: &Caller) -> Value {
@@ -225,12 +262,12 @@ fn hit(h: &dossier_service::search::query::SearchHit, caller: &Caller) -> Value 
     v
 }
 
-fn facets_json(page: &SearchPage) -> Option<Value> {
-    if page.facets.is_empty() {
+pub(crate) fn facets_json(facets: &[(usize, Vec<FacetValue>)]) -> Option<Value> {
+    if facets.is_empty() {
         return None;
     }
     let mut o = Map::new();
-    for (n, values) in &page.facets {
+    for (n, values) in facets {
         o.insert(
             format!("custom{n}"),
             Value::Array(
@@ -246,7 +283,7 @@ fn facets_json(page: &SearchPage) -> Option<Value> {
 
 /// The libraries of a customer-level search: `libraries=A,B`, or every library the caller
 /// may use.
-async fn customer_libraries(
+pub(crate) async fn customer_libraries(
     state: &AppState,
     caller: &Caller,
     p: &Params,

@@ -20,3 +20,4 @@ mod scim;
 mod search;
 mod search_forms;
 mod security_model;
+mod workspace_search;

@@ -922,6 +922,57 @@ async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
             "{}",
             ctx("workspace count")
         );
+        // The same workspaces through the search index: hits and total trimmed inside it.
+        let (st, body) = call(
+            s,
+            &u.token,
+            Method::GET,
+            &format!("{lib}/workspaces?anywhere=matter&total=true&limit=9999"),
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert_eq!(
+            ids(&body["data"]["results"]),
+            want,
+            "{}",
+            ctx("workspace full-text search hits")
+        );
+        assert_eq!(
+            body["total_count"],
+            want.len(),
+            "{}",
+            ctx("workspace full-text search total")
+        );
+        let want_folders: BTreeSet<String> = m
+            .containers
+            .iter()
+            .enumerate()
+            .filter(|(j, c)| !c.is_workspace && con_levels[*j] >= 1)
+            .map(|(_, c)| con_key(&c.id))
+            .collect();
+        let (st, body) = call(
+            s,
+            &u.token,
+            Method::GET,
+            &format!("{lib}/folders/search?anywhere=folder&total=true&limit=9999"),
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        assert_eq!(
+            ids(&body["data"]["results"]),
+            want_folders,
+            "{}",
+            ctx("folder full-text search hits")
+        );
+        assert_eq!(
+            body["total_count"],
+            want_folders.len(),
+            "{}",
+            ctx("folder full-text search total")
+        );
+        checks += 4;
         // The change-events feed is for administrators only.
         let (st, _) = call(
             s,

@@ -37,6 +37,11 @@ struct Work {
     /// Per library, containers whose security or place changed: documents of their
     /// workspaces whose indexed ACL key or workspace no longer matches are looked up.
     drift: BTreeMap<String, BTreeSet<i64>>,
+    /// Per library, containers to re-read (created, edited, deleted).
+    containers: BTreeMap<String, BTreeSet<i64>>,
+    /// Per library, containers whose whole subtree is re-read: a move or a security change
+    /// can change the ACL key or workspace of every container below.
+    subtrees: BTreeMap<String, BTreeSet<i64>>,
 }
 
 impl Work {
@@ -60,13 +65,32 @@ impl Work {
                         .insert(r.number);
                 }
             }
-            "security" if !e.object_id.starts_with("wall ") => self.drifted(e),
-            "container" | "folder" | "workspace" | "tab"
-                if matches!(e.action.as_str(), "container_move" | "delete") =>
-            {
-                self.drifted(e)
+            "security" if !e.object_id.starts_with("wall ") => {
+                self.drifted(e);
+                self.container(e, true);
+            }
+            "container" | "folder" | "workspace" | "tab" => {
+                let moved = e.action == "container_move";
+                if moved || e.action == "delete" {
+                    self.drifted(e);
+                }
+                self.container(e, moved);
             }
             _ => {}
+        }
+    }
+
+    /// Notes the container an event names (its subtree too when `below`).
+    fn container(&mut self, e: &Event, below: bool) {
+        if let Ok(id) = e.object_id.parse::<dossier_core::ContainerId>() {
+            let to = if below {
+                &mut self.subtrees
+            } else {
+                &mut self.containers
+            };
+            to.entry(id.library.as_str().to_string())
+                .or_default()
+                .insert(id.number);
         }
     }
 }
@@ -123,6 +147,23 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
                 .extend(moved);
         }
     }
+    let mut containers = work.containers;
+    let mut container_changes = Vec::new();
+    {
+        let mut conn = d.store.read().await?;
+        for (library, roots) in work.subtrees {
+            let lib = LibraryId::parse(&library)?;
+            let numbers = containers.entry(library).or_default();
+            for root in roots {
+                let id = dossier_core::ContainerId::new(lib.clone(), root);
+                numbers.extend(dossier_store::containers::subtree(&mut conn, &id).await?);
+            }
+        }
+        for (library, numbers) in &containers {
+            container_changes
+                .extend(super::containers::changes(&mut conn, library, numbers).await?);
+        }
+    }
     let documents: Vec<(String, Vec<i64>)> = work
         .documents
         .into_iter()
@@ -133,6 +174,7 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
         &search.extractor,
         index,
         documents,
+        container_changes,
         &Checkpoint {
             seq: last,
             rebuilt_up_to: None,
@@ -143,18 +185,21 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
     Ok(events.len())
 }
 
-/// Re-reads these documents and commits their entries (or their removal) with
-/// `checkpoint`, then records their index status.
+/// Re-reads these documents and commits their entries (or their removal), with
+/// `containers` (entries already read), in one commit with `checkpoint`, then records the
+/// documents' index status. Returns the documents written.
 pub(crate) async fn write(
     d: &Dossier,
     extractor: &Extractor,
     index: Arc<SearchIndex>,
     documents: Vec<(String, Vec<i64>)>,
+    containers: Vec<Change>,
     checkpoint: &Checkpoint,
 ) -> Result<usize> {
     let mut batch = read(d, extractor, documents, checkpoint.seq).await?;
-    let changes = std::mem::take(&mut batch.changes);
-    let count = changes.len();
+    let count = batch.changes.len();
+    let mut changes = containers;
+    changes.append(&mut batch.changes);
     let cp = checkpoint.clone();
     // The commit fsyncs: off the async threads.
     blocking(move || index.apply(changes, &cp)).await?;
@@ -395,6 +440,20 @@ pub async fn run(
     search: Arc<Search>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    if search.needs_rebuild() {
+        let rebuilt = super::rebuild::rebuild(&d, search.root(), &search.extractor, |_| {});
+        tokio::select! {
+            r = rebuilt => match r {
+                Ok(n) => tracing::info!(documents = n.documents, containers = n.containers,
+                    "rebuilt the search index"),
+                // The marker stays: the next start tries again. Meanwhile the live index
+                // follows the outbox from here.
+                Err(e) => tracing::error!(error = %e, "cannot rebuild the search index"),
+            },
+            // Resumed at the next start (the rebuild commits its position).
+            _ = stop.changed() => return,
+        }
+    }
     loop {
         if *stop.borrow() {
             return;

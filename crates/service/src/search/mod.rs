@@ -5,6 +5,7 @@
 //! `dossier reindex` builds a new generation beside it (resumable), marks it `READY`, and
 //! the running server's indexer adopts it between two rounds, so searches never stop.
 
+pub mod containers;
 pub mod indexer;
 pub mod query;
 pub mod rebuild;
@@ -26,6 +27,11 @@ use crate::{Dossier, Result};
 const CURRENT: &str = "CURRENT";
 /// The file a finished rebuild leaves in its generation.
 const READY: &str = "READY";
+/// The file in a generation started empty because the live one was written with another
+/// schema (an upgrade that added fields): the indexer rebuilds before anything else, and
+/// the file stays until the rebuilt generation replaces this one, so an interrupted
+/// rebuild resumes at the next start.
+const REBUILD: &str = "REBUILD";
 
 pub(crate) fn index_error(e: dossier_index::IndexError) -> DomainError {
     match e {
@@ -92,7 +98,23 @@ impl Search {
             Some(newer) => newer,
             None => current,
         };
-        let index = SearchIndex::open(&root.join(&live), Writing::Live).map_err(index_error)?;
+        // An index from a version with other fields cannot be read by this one. Refusing to
+        // start would turn an upgrade into an outage, and migrating tantivy segments in
+        // place is not possible: a fresh generation answers at once (empty at first) while
+        // the indexer rebuilds it from the database, as `dossier reindex` would.
+        let (live, index) = match SearchIndex::open(&root.join(&live), Writing::Live) {
+            Err(dossier_index::IndexError::SchemaChanged(why)) => {
+                let fresh = new_generation(root)?;
+                tracing::warn!(old = %live, new = %fresh, %why,
+                    "the search index was written by another version; rebuilding it");
+                std::fs::create_dir_all(root.join(&fresh)).map_err(io)?;
+                std::fs::write(root.join(&fresh).join(REBUILD), b"").map_err(io)?;
+                let index =
+                    SearchIndex::open(&root.join(&fresh), Writing::Live).map_err(index_error)?;
+                (fresh, index)
+            }
+            other => (live, other.map_err(index_error)?),
+        };
         std::fs::write(root.join(CURRENT), &live).map_err(io)?;
         let applied = index.checkpoint().map_err(index_error)?.seq;
         let search = Search {
@@ -107,6 +129,12 @@ impl Search {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Whether the live generation waits for a rebuild (see `REBUILD`).
+    pub fn needs_rebuild(&self) -> bool {
+        let live = self.live.read().unwrap_or_else(|p| p.into_inner());
+        self.root.join(&live.0).join(REBUILD).exists()
     }
 
     pub fn index(&self) -> Arc<SearchIndex> {
@@ -138,8 +166,15 @@ impl Search {
         let Some(newer) = ready_after(&self.root, &current)? else {
             return Ok(());
         };
-        let index =
-            SearchIndex::open(&self.root.join(&newer), Writing::Live).map_err(index_error)?;
+        let index = match SearchIndex::open(&self.root.join(&newer), Writing::Live) {
+            Err(dossier_index::IndexError::SchemaChanged(why)) => {
+                // Rebuilt by an older version before this one started: of no use.
+                tracing::warn!(generation = %newer, %why, "discarding a rebuilt search index of another version");
+                std::fs::remove_dir_all(self.root.join(&newer)).map_err(io)?;
+                return Ok(());
+            }
+            other => other.map_err(index_error)?,
+        };
         let applied = index.checkpoint().map_err(index_error)?.seq;
         std::fs::write(self.root.join(CURRENT), &newer).map_err(io)?;
         let old = {

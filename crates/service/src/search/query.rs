@@ -72,7 +72,7 @@ pub struct SearchPage {
     pub more: bool,
 }
 
-fn trim(v: &Option<Visible>, caller: &Caller) -> Trim {
+pub(crate) fn trim(v: &Option<Visible>, caller: &Caller) -> Trim {
     match v {
         None => Trim {
             owner: caller.user_id.clone(),
@@ -93,7 +93,7 @@ fn secs(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
 }
 
 /// The index request for a profile filter (the same filter the database search takes).
-fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
+pub(crate) fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
     let customs = f
         .customs
         .iter()
@@ -141,6 +141,30 @@ fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
     }
 }
 
+/// The order, page, total and facets of a request (documents and containers alike).
+pub(crate) fn paged(r: &mut SearchRequest, options: &SearchOptions) {
+    r.sort = options.sort;
+    r.after = options.page.after;
+    r.offset = if r.after.is_some() {
+        0
+    } else {
+        options.page.offset.max(0) as usize
+    };
+    // One more than the page, to tell whether more follow.
+    r.limit = if options.results {
+        options.page.limit.max(0) as usize + 1
+    } else {
+        0
+    };
+    r.want_total = options.page.want_total;
+    r.facets = options
+        .facets
+        .iter()
+        .copied()
+        .filter(|n| facetable(*n))
+        .collect();
+}
+
 /// Whether a facet field can be faceted (lookups, the values iManage panels refine by).
 pub fn facetable(n: usize) -> bool {
     CustomKind::of(n) == CustomKind::Lookup
@@ -178,26 +202,7 @@ impl Dossier {
                 r.exclude_numbers = out;
             }
         }
-        r.sort = options.sort;
-        r.after = options.page.after;
-        r.offset = if r.after.is_some() {
-            0
-        } else {
-            options.page.offset.max(0) as usize
-        };
-        // One more than the page, to tell whether more follow.
-        r.limit = if options.results {
-            options.page.limit.max(0) as usize + 1
-        } else {
-            0
-        };
-        r.want_total = options.page.want_total;
-        r.facets = options
-            .facets
-            .iter()
-            .copied()
-            .filter(|n| facetable(*n))
-            .collect();
+        paged(&mut r, options);
         let index = search.index();
         let (found, highlighter) = tokio::task::spawn_blocking(move || index.search(&r))
             .await
@@ -287,7 +292,7 @@ impl Dossier {
 
     /// Facet values with the description of their lookup entry (from the first library
     /// that has one).
-    async fn describe_facets(
+    pub(crate) async fn describe_facets(
         &self,
         conn: &mut dossier_store::AnyConnection,
         libraries: &[LibraryId],

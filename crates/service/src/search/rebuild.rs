@@ -30,14 +30,21 @@ pub struct Progress {
     pub total: u64,
 }
 
-/// Rebuilds the index. Resumes an unfinished rebuild if one is there; returns the documents
-/// written in this run.
+/// What a rebuild run wrote.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rebuilt {
+    pub documents: u64,
+    /// Workspaces and folders.
+    pub containers: u64,
+}
+
+/// Rebuilds the index. Resumes an unfinished rebuild if one is there.
 pub async fn rebuild(
     d: &Dossier,
     root: &Path,
     extractor: &Extractor,
     mut progress: impl FnMut(Progress),
-) -> Result<u64> {
+) -> Result<Rebuilt> {
     std::fs::create_dir_all(root).map_err(io)?;
     let current = std::fs::read_to_string(root.join(super::CURRENT))
         .map(|s| s.trim().to_string())
@@ -50,8 +57,17 @@ pub async fn rebuild(
         Some(g) => g,
         None => super::new_generation(root)?,
     };
-    let dir = root.join(&generation);
-    let index = Arc::new(SearchIndex::open(&dir, Writing::Rebuild).map_err(index_error)?);
+    let mut dir = root.join(&generation);
+    let index = match SearchIndex::open(&dir, Writing::Rebuild) {
+        // An unfinished rebuild of another version: start over.
+        Err(dossier_index::IndexError::SchemaChanged(_)) => {
+            std::fs::remove_dir_all(&dir).map_err(io)?;
+            dir = root.join(super::new_generation(root)?);
+            SearchIndex::open(&dir, Writing::Rebuild).map_err(index_error)?
+        }
+        other => other.map_err(index_error)?,
+    };
+    let index = Arc::new(index);
     let mut checkpoint = index.checkpoint().map_err(index_error)?;
     if checkpoint.rebuilt_up_to.is_none() {
         // A fresh start: the events from now on are replayed once the server adopts it.
@@ -64,10 +80,11 @@ pub async fn rebuild(
     }
     let total = {
         let mut conn = d.store.read().await?;
-        dossier_store::search::count_latest(&mut conn).await? as u64
+        (dossier_store::search::count_latest(&mut conn).await?
+            + dossier_store::containers::count(&mut conn).await?) as u64
     };
     let mut done = index.len();
-    let mut written = 0u64;
+    let mut written = Rebuilt::default();
     progress(Progress { done, total });
     // Reading (database and cached text) runs ahead of indexing, so both cores work.
     let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD);
@@ -107,7 +124,7 @@ pub async fn rebuild(
                 indexer::blocking(move || i.commit(&cp)).await?;
                 since_commit = 0;
             }
-            written += n;
+            written.documents += n;
             done += n;
             progress(Progress { done, total });
         }
@@ -115,6 +132,32 @@ pub async fn rebuild(
     };
     let (read, wrote) = futures::join!(reader, writer);
     read.and(wrote)?;
+    // Then every workspace and folder. They are walked whole each run: the checkpoint's
+    // position is the documents' walk, and containers are few and cheap (no text) beside
+    // them, so a resumed rebuild simply writes them again (each write replaces its entry).
+    let mut after = (String::new(), 0);
+    loop {
+        let (batch, changes) = {
+            let mut conn = d.store.read().await?;
+            let batch = dossier_store::containers::walk(&mut conn, &after, BATCH).await?;
+            let mut changes = Vec::new();
+            for (library, numbers) in by_library(batch.clone()) {
+                let numbers = numbers.into_iter().collect();
+                changes.extend(super::containers::changes(&mut conn, &library, &numbers).await?);
+            }
+            (batch, changes)
+        };
+        let Some(last) = batch.last().cloned() else {
+            break;
+        };
+        after = last;
+        let n = changes.len() as u64;
+        let staged = index.clone();
+        indexer::blocking(move || staged.stage(changes)).await?;
+        written.containers += n;
+        done += n;
+        progress(Progress { done, total });
+    }
     checkpoint.rebuilt_up_to = None;
     let finished = index.clone();
     indexer::blocking(move || finished.commit(&checkpoint)).await?;

@@ -1,0 +1,213 @@
+//! Workspaces and folders in the search index: the entries the indexer writes for them, and
+//! the index search behind `GET/POST L/workspaces[/search]`, `V2/workspaces` and
+//! `L/folders/search` when they carry text, a file target, facets or relevance order.
+//!
+//! The search builds the same `SearchRequest` document searches build (`query::request`),
+//! with the same trimming (`query::trim`) and paging (`query::paged`), and reads the page
+//! back through the database's visibility filter, so a hit the index has not caught up on
+//! is dropped, never shown.
+
+use std::collections::{BTreeSet, HashMap};
+
+use dossier_core::model::Container;
+use dossier_core::{CustomKind, CustomValue, DomainError, LibraryId};
+use dossier_index::{Change, ContainerCriteria, IndexableContainer, Kind};
+use dossier_store::AnyConnection;
+use dossier_store::containers::ContainerFilter;
+use dossier_store::documents::DocumentFilter;
+use dossier_store::sql::Page;
+
+use super::index_error;
+use super::query::{FacetValue, SearchOptions, TextCriteria};
+use crate::{Caller, Dossier, Result};
+
+/// The index entries of these containers: each one as it is now, or its removal when it
+/// no longer exists.
+pub(crate) async fn changes(
+    conn: &mut AnyConnection,
+    library: &str,
+    numbers: &BTreeSet<i64>,
+) -> Result<Vec<Change>> {
+    let lib = LibraryId::parse(library)?;
+    let numbers: Vec<i64> = numbers.iter().copied().collect();
+    let found = dossier_store::containers::many(conn, &lib, &numbers).await?;
+    let present: BTreeSet<i64> = found.iter().map(|c| c.id.number).collect();
+    let mut out: Vec<Change> = numbers
+        .iter()
+        .filter(|n| !present.contains(n))
+        .map(|n| Change::RemoveContainer {
+            library: library.to_string(),
+            number: *n,
+        })
+        .collect();
+    // Lookup descriptions, looked up once per value in a batch: most containers of a
+    // library share a handful of clients.
+    let mut described: HashMap<(usize, String), Option<String>> = HashMap::new();
+    for c in found {
+        let mut profile = Vec::new();
+        for n in 1..=dossier_core::custom::CUSTOM_COUNT {
+            let Some(CustomValue::Text(alias)) = c.customs.get(n) else {
+                continue;
+            };
+            if CustomKind::of(n) != CustomKind::Lookup {
+                continue;
+            }
+            let key = (n, alias.clone());
+            if !described.contains_key(&key) {
+                let d = dossier_store::catalog::find_lookup(conn, &lib, n, alias)
+                    .await?
+                    .map(|l| l.description)
+                    .filter(|d| !d.is_empty());
+                described.insert(key.clone(), d);
+            }
+            if let Some(Some(d)) = described.get(&key) {
+                profile.push(d.clone());
+            }
+        }
+        out.push(Change::PutContainer(Box::new(IndexableContainer {
+            container: c,
+            profile,
+        })));
+    }
+    Ok(out)
+}
+
+/// What a workspace or folder search asks of the index beyond the profile filters it
+/// shares with documents.
+#[derive(Clone, Debug, Default)]
+pub struct ContainerQuery {
+    pub kind: ContainerSearchKind,
+    /// The profile filters, as documents take them: names, `name_or_description`, the
+    /// typed custom fields, create and edit dates.
+    pub profile: DocumentFilter,
+    /// `anywhere` and `description` (words of the description).
+    pub text: TextCriteria,
+    pub owner: Option<String>,
+    pub file_target: Option<String>,
+    /// `container_id`: direct children of this container.
+    pub parent: Option<i64>,
+    /// `include_ids`: only these containers.
+    pub numbers: Vec<i64>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContainerSearchKind {
+    #[default]
+    Workspaces,
+    /// Folders, tabs and search folders.
+    Folders,
+}
+
+/// One hit: the container and its score.
+#[derive(Clone, Debug)]
+pub struct ContainerHit {
+    pub container: Container,
+    pub score: f32,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ContainerPage {
+    pub hits: Vec<ContainerHit>,
+    pub total: Option<u64>,
+    pub facets: Vec<(usize, Vec<FacetValue>)>,
+    /// More hits follow this page.
+    pub more: bool,
+}
+
+impl Dossier {
+    /// A workspace or folder search of the index across `libraries`, trimmed to the caller.
+    pub async fn search_containers_indexed(
+        &self,
+        caller: &Caller,
+        libraries: &[LibraryId],
+        q: &ContainerQuery,
+        options: &SearchOptions,
+    ) -> Result<ContainerPage> {
+        let search = self.search()?;
+        let mut r = super::query::request(&q.profile, &q.text);
+        r.kind = match q.kind {
+            ContainerSearchKind::Workspaces => Kind::Workspace,
+            ContainerSearchKind::Folders => Kind::Folder,
+        };
+        r.container = ContainerCriteria {
+            owner: q.owner.clone(),
+            file_target: q.file_target.clone(),
+        };
+        r.folders = q.parent.map(|p| vec![p]);
+        r.numbers = q.numbers.clone();
+        let mut visibility = HashMap::new();
+        for lib in libraries {
+            let v = self.visibility(caller, lib).await?;
+            r.libraries
+                .push((lib.as_str().to_string(), super::query::trim(&v, caller)));
+            visibility.insert(lib.as_str().to_string(), v);
+        }
+        super::query::paged(&mut r, options);
+        let index = search.index();
+        let (found, _) = tokio::task::spawn_blocking(move || index.search(&r))
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?
+            .map_err(index_error)?;
+        let want = options.page.limit.max(0) as usize;
+        let more = found.hits.len() > want;
+        let mut hits = found.hits;
+        hits.truncate(want);
+        // The page, re-read through the database's own visibility filter.
+        let mut rows: HashMap<(String, i64), Container> = HashMap::new();
+        let mut conn = self.store.read().await?;
+        for lib in libraries {
+            let numbers: Vec<i64> = hits
+                .iter()
+                .filter(|h| h.library == lib.as_str())
+                .map(|h| h.number)
+                .collect();
+            if numbers.is_empty() {
+                continue;
+            }
+            let f = ContainerFilter {
+                kinds: match q.kind {
+                    ContainerSearchKind::Workspaces => {
+                        vec![dossier_core::model::ContainerKind::Workspace]
+                    }
+                    ContainerSearchKind::Folders => vec![
+                        dossier_core::model::ContainerKind::Folder,
+                        dossier_core::model::ContainerKind::Tab,
+                        dossier_core::model::ContainerKind::SearchFolder,
+                    ],
+                },
+                numbers,
+                visible: visibility.get(lib.as_str()).cloned().flatten(),
+                ..ContainerFilter::default()
+            };
+            let page = Page {
+                limit: f.numbers.len() as i64,
+                offset: 0,
+                after: None,
+                want_total: false,
+            };
+            let (found, _) = dossier_store::containers::search(&mut conn, lib, &f, page).await?;
+            for c in found {
+                rows.insert((lib.as_str().to_string(), c.id.number), c);
+            }
+        }
+        let hits = hits
+            .into_iter()
+            .filter_map(|h| {
+                rows.remove(&(h.library.clone(), h.number))
+                    .map(|container| ContainerHit {
+                        container,
+                        score: h.score,
+                    })
+            })
+            .collect();
+        let facets = self
+            .describe_facets(&mut conn, libraries, found.facets)
+            .await?;
+        Ok(ContainerPage {
+            hits,
+            total: found.total,
+            facets,
+            more,
+        })
+    }
+}
