@@ -62,7 +62,7 @@ fn numbers(index: &SearchIndex, r: &SearchRequest) -> (Vec<i64>, Option<u64>) {
 #[test]
 fn containers_are_their_own_kind_and_trimmed_like_documents() {
     let dir = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open(dir.path()).unwrap();
+    let index = SearchIndex::open(dir.path(), Writing::Live).unwrap();
     index
         .apply(
             vec![
@@ -144,7 +144,7 @@ fn an_index_with_another_schema_is_reported() {
         tantivy::Index::create_in_dir(dir.path(), s.build()).unwrap();
     }
     assert!(matches!(
-        SearchIndex::open(dir.path()),
+        SearchIndex::open(dir.path(), Writing::Live),
         Err(IndexError::SchemaChanged(_))
     ));
 }

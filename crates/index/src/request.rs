@@ -232,7 +232,17 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
                 .collect(),
         )),
     });
-    filters.push(term(f.kind, r.kind.as_str()));
+    let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    match r.kind {
+        // Documents are nearly every entry: shutting out the few containers is cheaper
+        // than intersecting with a posting list as long as the index.
+        Kind::Document => {
+            for k in [Kind::Workspace, Kind::Folder] {
+                excluded.push((Occur::MustNot, term(f.kind, k.as_str())));
+            }
+        }
+        k => filters.push(term(f.kind, k.as_str())),
+    }
     filters.extend(crate::container::filters(c, &r.container)?);
     if !r.names.is_empty() {
         filters.push(any_text(
@@ -327,5 +337,6 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
     if !r.exclude_numbers.is_empty() {
         clauses.push((Occur::MustNot, any_i64(f.number, &r.exclude_numbers)));
     }
+    clauses.extend(excluded);
     Ok(Box::new(BooleanQuery::new(clauses)))
 }
