@@ -302,27 +302,29 @@ pub async fn remove_trustees(
     Ok(())
 }
 
-/// A lookup entry by field and alias under any parent (facet descriptions: the facet
-/// counts an alias, whichever parent it sits under).
-pub async fn find_lookup(
+/// The entries of one lookup field with these aliases, under any parent, in one query
+/// (facet answers describe their top values with them).
+pub async fn lookups_with_aliases(
     conn: &mut AnyConnection,
     library: &LibraryId,
     field: usize,
-    alias: &str,
-) -> Result<Option<Lookup>> {
-    Sql::new(
+    aliases: &[String],
+) -> Result<Vec<Lookup>> {
+    if aliases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = Sql::new(
         "SELECT field, parent_alias, alias, description, enabled FROM lookups WHERE library = ",
     )
     .bind(library.as_str())
     .push(" AND field = ")
     .bind(field as i64)
-    .push(" AND alias = ")
-    .bind(alias.to_uppercase())
-    .push(" ORDER BY parent_alias LIMIT 1")
-    .fetch_optional(conn)
-    .await?
-    .map(|r| lookup(&r))
-    .transpose()
+    .push(" AND alias IN (")
+    .bind_list(aliases.iter().map(|a| a.to_uppercase()))
+    .push(") ORDER BY parent_alias")
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(lookup).collect()
 }
 
 /// (parent, alias) pairs per lookup query: well under the bound-parameter limits of

@@ -10,7 +10,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use dossier_core::model::Container;
-use dossier_core::{CustomKind, CustomValue, DomainError, LibraryId};
+use dossier_core::{DomainError, LibraryId};
 use dossier_index::{Change, ContainerCriteria, IndexableContainer, Kind};
 use dossier_store::AnyConnection;
 use dossier_store::containers::ContainerFilter;
@@ -40,30 +40,9 @@ pub(crate) async fn changes(
             number: *n,
         })
         .collect();
-    // Lookup descriptions, looked up once per value in a batch: most containers of a
-    // library share a handful of clients.
-    let mut described: HashMap<(usize, String), Option<String>> = HashMap::new();
-    for c in found {
-        let mut profile = Vec::new();
-        for n in 1..=dossier_core::custom::CUSTOM_COUNT {
-            let Some(CustomValue::Text(alias)) = c.customs.get(n) else {
-                continue;
-            };
-            if CustomKind::of(n) != CustomKind::Lookup {
-                continue;
-            }
-            let key = (n, alias.clone());
-            if !described.contains_key(&key) {
-                let d = dossier_store::catalog::find_lookup(conn, &lib, n, alias)
-                    .await?
-                    .map(|l| l.description)
-                    .filter(|d| !d.is_empty());
-                described.insert(key.clone(), d);
-            }
-            if let Some(Some(d)) = described.get(&key) {
-                profile.push(d.clone());
-            }
-        }
+    let customs: Vec<&dossier_core::CustomValues> = found.iter().map(|c| &c.customs).collect();
+    let described = super::lookups::descriptions(conn, &lib, &customs).await?;
+    for (c, profile) in found.into_iter().zip(described) {
         out.push(Change::PutContainer(Box::new(IndexableContainer {
             container: c,
             profile,

@@ -4,13 +4,12 @@
 //! commits their entries together with the new checkpoint. A crash between the index commit
 //! and anything after it only makes the next run apply the same events again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dossier_core::custom::{CUSTOM_COUNT, is_lookup, parent_of};
-use dossier_core::model::{Document, Event};
-use dossier_core::{DocumentRef, LibraryId};
+use dossier_core::model::Event;
+use dossier_core::{CustomValues, DocumentRef, LibraryId};
 use dossier_extract::Extractor;
 use dossier_index::{Change, Checkpoint, Indexable, SearchIndex};
 use dossier_store::search::{Extracted, Status, ToIndex};
@@ -274,7 +273,11 @@ pub(crate) async fn read(
         }
         batch.removed.push((library.clone(), gone));
         let texts = texts(d, extractor, &rows).await?;
-        let described = lookup_descriptions(d, &lib, &rows).await?;
+        let described = {
+            let customs: Vec<&CustomValues> = rows.iter().map(|r| &r.doc.customs).collect();
+            let mut conn = d.store.read().await?;
+            super::lookups::descriptions(&mut conn, &lib, &customs).await?
+        };
         for ((row, (text, fresh)), profile) in rows.into_iter().zip(texts).zip(described) {
             if let Some(e) = fresh {
                 batch.extracted.push((row.doc.content_hash.clone(), e));
@@ -349,62 +352,6 @@ async fn text_of(
     })
 }
 
-/// The (parent alias, alias) of the lookup entry a document names in lookup field `n`.
-fn lookup_named(doc: &Document, n: usize) -> Option<(String, String)> {
-    let alias = doc.customs.get(n)?.as_text()?;
-    let parent = match parent_of(n) {
-        Some(p) => doc.customs.get(p)?.as_text()?,
-        None => "",
-    };
-    Some((parent.to_uppercase(), alias.to_uppercase()))
-}
-
-/// Per row, the descriptions of the lookup entries it names in custom1–12, 29 and 30 (a
-/// client's name beside its alias), so `anywhere` finds a document by them: one batch per
-/// field for all the rows, not a query per document. A description edited later reaches
-/// the index only when the document is next re-indexed.
-async fn lookup_descriptions(
-    d: &Dossier,
-    library: &LibraryId,
-    rows: &[ToIndex],
-) -> Result<Vec<Vec<String>>> {
-    let fields: Vec<usize> = (1..=CUSTOM_COUNT).filter(|n| is_lookup(*n)).collect();
-    let mut described: HashMap<(usize, String, String), String> = HashMap::new();
-    let mut conn = d.store.read().await?;
-    for &n in &fields {
-        let pairs: BTreeSet<(String, String)> = rows
-            .iter()
-            .filter_map(|r| lookup_named(&r.doc, n))
-            .collect();
-        if pairs.is_empty() {
-            continue;
-        }
-        let pairs: Vec<(String, String)> = pairs.into_iter().collect();
-        for l in dossier_store::catalog::lookups_named(&mut conn, library, n, &pairs).await? {
-            if !l.description.trim().is_empty() {
-                let key = (
-                    n,
-                    l.parent_alias.unwrap_or_default(),
-                    l.alias.to_uppercase(),
-                );
-                described.insert(key, l.description);
-            }
-        }
-    }
-    Ok(rows
-        .iter()
-        .map(|r| {
-            fields
-                .iter()
-                .filter_map(|&n| {
-                    let (parent, alias) = lookup_named(&r.doc, n)?;
-                    described.get(&(n, parent, alias)).cloned()
-                })
-                .collect()
-        })
-        .collect())
-}
-
 fn indexable(row: ToIndex, text: Text, profile: Vec<String>) -> Indexable {
     let mut doc = row.doc;
     let mut subject = String::new();
@@ -458,7 +405,7 @@ pub async fn run(
         if *stop.borrow() {
             return;
         }
-        if let Err(e) = search.adopt_rebuilt(&d).await {
+        if let Err(e) = search.adopt_rebuilt().await {
             tracing::error!(error = %e, "cannot switch to the rebuilt search index");
         }
         let pause = match round(&d, &search).await {

@@ -7,6 +7,7 @@
 
 pub mod containers;
 pub mod indexer;
+mod lookups;
 pub mod query;
 pub mod rebuild;
 pub mod text;
@@ -156,7 +157,7 @@ impl Search {
 
     /// Switches to a rebuilt generation if one is ready; the indexer then replays the
     /// outbox from where the rebuild started.
-    pub(crate) async fn adopt_rebuilt(&self, _d: &Dossier) -> Result<()> {
+    pub(crate) async fn adopt_rebuilt(&self) -> Result<()> {
         let current = self
             .live
             .read()

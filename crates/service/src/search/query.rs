@@ -300,23 +300,27 @@ impl Dossier {
     ) -> Result<Vec<(usize, Vec<FacetValue>)>> {
         let mut out = Vec::new();
         for (n, counts) in facets {
-            let mut values = Vec::new();
-            for c in counts {
-                let mut description = String::new();
-                for lib in libraries {
-                    if let Some(l) =
-                        dossier_store::catalog::find_lookup(conn, lib, n, &c.value).await?
-                    {
-                        description = l.description;
-                        break;
-                    }
+            let aliases: Vec<String> = counts.iter().map(|c| c.value.clone()).collect();
+            // The first library (and, within it, the first parent) describing an alias wins.
+            let mut described: HashMap<String, String> = HashMap::new();
+            for lib in libraries {
+                for l in dossier_store::catalog::lookups_with_aliases(conn, lib, n, &aliases)
+                    .await?
+                {
+                    described.entry(l.alias.to_uppercase()).or_insert(l.description);
                 }
-                values.push(FacetValue {
+            }
+            let values = counts
+                .into_iter()
+                .map(|c| FacetValue {
+                    description: described
+                        .get(&c.value.to_uppercase())
+                        .cloned()
+                        .unwrap_or_default(),
                     alias: c.value,
                     count: c.count,
-                    description,
-                });
-            }
+                })
+                .collect();
             out.push((n, values));
         }
         Ok(out)
