@@ -4,14 +4,15 @@
 
 use tantivy::Term;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RegexQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::query::{Node, QueryError};
 use crate::schema::Fields;
+use crate::shared_filter::SharedFilter;
 
 /// Most terms one prefix may expand to in the dictionary of one segment is tantivy's own
 /// business; the prefix must just be long enough not to match most of the vocabulary.
@@ -20,6 +21,10 @@ const SHORTEST_PREFIX: usize = 2;
 pub(crate) struct Compiler<'a> {
     pub fields: &'a Fields,
     pub analyzer: TextAnalyzer,
+    /// The caller's readable set (`SharedFilter`): each field's matches of a word are
+    /// intersected with it before the fields are combined, so a union over the fields
+    /// never walks the postings of documents the caller cannot read.
+    pub within: Option<SharedFilter>,
 }
 
 impl Compiler<'_> {
@@ -99,7 +104,7 @@ impl Compiler<'_> {
                 for (field, boost) in fields {
                     let q = RegexQuery::from_pattern(&pattern, *field)
                         .map_err(|e| QueryError(format!("bad wildcard '{p}*': {e}")))?;
-                    any.push((Occur::Should, boosted(Box::new(q), *boost)));
+                    any.push((Occur::Should, self.restricted(boosted(Box::new(q), *boost))));
                 }
                 let prefix: Box<dyn Query> = Box::new(BooleanQuery::new(any));
                 if tokens.len() == 1 {
@@ -156,6 +161,20 @@ impl Compiler<'_> {
         })
     }
 
+    /// `q` within the readable set, when there is one; the set adds nothing to the score.
+    fn restricted(&self, q: Box<dyn Query>) -> Box<dyn Query> {
+        match &self.within {
+            None => q,
+            Some(w) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, q),
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(w.clone()), 0.0)),
+                ),
+            ])),
+        }
+    }
+
     /// Text that must appear as written (one word or several in a row) in any of `fields`.
     fn phrase_in(&mut self, text: &str, fields: &[(Field, f32)]) -> Box<dyn Query> {
         let tokens = self.tokens(text);
@@ -178,7 +197,7 @@ impl Compiler<'_> {
                         .collect(),
                 ))
             };
-            any.push((Occur::Should, boosted(q, *boost)));
+            any.push((Occur::Should, self.restricted(boosted(q, *boost))));
         }
         if any.len() == 1 {
             any.remove(0).1

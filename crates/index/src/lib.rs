@@ -13,6 +13,7 @@ mod facets;
 pub mod query;
 mod request;
 mod schema;
+mod shared_filter;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -279,6 +280,7 @@ impl SearchIndex {
         compile::Compiler {
             fields: &self.fields,
             analyzer: schema::analyzer(),
+            within: None,
         }
     }
 

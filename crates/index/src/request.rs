@@ -15,6 +15,7 @@ use crate::compile::{Compiler, wildcard_regex};
 use crate::container::{ContainerCriteria, Kind};
 use crate::query::{Node, QueryError};
 use crate::schema::Fields;
+use crate::shared_filter::SharedFilter;
 
 /// What one library lets the caller read, as `acl::Visible` says it in SQL.
 #[derive(Clone, Debug, Default)]
@@ -206,6 +207,18 @@ type Boosted = Vec<(Field, f32)>;
 /// The query of a whole request: scored text clauses, and filters that only admit.
 pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Query>, QueryError> {
     let f = c.fields;
+    // What the caller may read, worked out once per segment and shared by the text
+    // clauses (see `Compiler::within`) and the filter below.
+    let readable = SharedFilter::new(match r.libraries.as_slice() {
+        [] => Box::new(EmptyQuery),
+        [(lib, t)] => trimmed(f, lib, t),
+        many => Box::new(BooleanQuery::new(
+            many.iter()
+                .map(|(lib, t)| (Occur::Should, trimmed(f, lib, t)))
+                .collect(),
+        )),
+    });
+    c.within = Some(readable.clone());
     let mut scored: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let text_parts: [(&Option<Node>, Boosted); 7] = [
         (&r.anywhere, f.anywhere()),
@@ -223,15 +236,7 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
     }
     let mut filters: Vec<Box<dyn Query>> = Vec::new();
     // Trimming first: it is the clause that must never be missing.
-    filters.push(match r.libraries.as_slice() {
-        [] => Box::new(EmptyQuery),
-        [(lib, t)] => trimmed(f, lib, t),
-        many => Box::new(BooleanQuery::new(
-            many.iter()
-                .map(|(lib, t)| (Occur::Should, trimmed(f, lib, t)))
-                .collect(),
-        )),
-    });
+    filters.push(Box::new(readable.clone()));
     let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     match r.kind {
         // Documents are nearly every entry: shutting out the few containers is cheaper

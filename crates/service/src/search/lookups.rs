@@ -30,8 +30,7 @@ pub(crate) async fn descriptions(
     let fields: Vec<usize> = (1..=CUSTOM_COUNT).filter(|n| is_lookup(*n)).collect();
     let mut described: HashMap<(usize, String, String), String> = HashMap::new();
     for &n in &fields {
-        let pairs: BTreeSet<(String, String)> =
-            items.iter().filter_map(|c| named(c, n)).collect();
+        let pairs: BTreeSet<(String, String)> = items.iter().filter_map(|c| named(c, n)).collect();
         if pairs.is_empty() {
             continue;
         }

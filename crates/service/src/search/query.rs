@@ -304,10 +304,12 @@ impl Dossier {
             // The first library (and, within it, the first parent) describing an alias wins.
             let mut described: HashMap<String, String> = HashMap::new();
             for lib in libraries {
-                for l in dossier_store::catalog::lookups_with_aliases(conn, lib, n, &aliases)
-                    .await?
+                for l in
+                    dossier_store::catalog::lookups_with_aliases(conn, lib, n, &aliases).await?
                 {
-                    described.entry(l.alias.to_uppercase()).or_insert(l.description);
+                    described
+                        .entry(l.alias.to_uppercase())
+                        .or_insert(l.description);
                 }
             }
             let values = counts
