@@ -18,8 +18,12 @@ use dossier_store::sql::Page;
 use super::{index_error, text};
 use crate::{Caller, Dossier, Result};
 
-/// Hits whose highlights are worked out (each needs its cached text read).
-const HIGHLIGHTED_HITS: usize = 50;
+/// Hits whose highlights are worked out: each needs its cached text read and analysed
+/// again, the largest share of a text search's time after the index itself.
+const HIGHLIGHTED_HITS: usize = 20;
+/// How much of a text a highlight looks through: the snippet comes from the first match
+/// in it (a text may hold up to the extractor's 8 MiB).
+const HIGHLIGHTED_BYTES: usize = 128 * 1024;
 
 /// The text criteria of a search, parsed (`dossier_index::parse`).
 #[derive(Clone, Debug, Default)]
@@ -247,7 +251,7 @@ impl Dossier {
             let (name_highlight, body_highlight) = if i < HIGHLIGHTED_HITS && has_text(text) {
                 let body = bodies
                     .get(&view.doc.content_hash)
-                    .map_or("", String::as_str);
+                    .map_or("", |b| prefix(b, HIGHLIGHTED_BYTES));
                 (highlighter.name(&view.doc.name), highlighter.body(body))
             } else {
                 (None, None)
@@ -356,6 +360,18 @@ async fn readable_views(
         .map(|(doc, _)| doc)
         .collect();
     crate::documents::views_of(conn, docs).await
+}
+
+/// The longest start of `text` within `max` bytes that ends on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn has_text(t: &TextCriteria) -> bool {
