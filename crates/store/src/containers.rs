@@ -399,19 +399,7 @@ pub async fn walk(
     after: &(String, i64),
     limit: i64,
 ) -> Result<Vec<(String, i64)>> {
-    let rows = Sql::new("SELECT library, number FROM containers WHERE library > ")
-        .bind(after.0.as_str())
-        .push(" OR (library = ")
-        .bind(after.0.as_str())
-        .push(" AND number > ")
-        .bind(after.1)
-        .push(") ORDER BY library, number LIMIT ")
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("library").db()?, r.try_get("number").db()?)))
-        .collect()
+    crate::search::walk_keys(conn, "containers WHERE", after, limit).await
 }
 
 /// How many containers there are (a rebuild's progress).

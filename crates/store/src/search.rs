@@ -278,24 +278,34 @@ pub async fn to_index(
     Ok(out)
 }
 
-/// The next `limit` documents (latest versions) after `after` in (library, number) order:
-/// the walk of a rebuild, which can stop and resume anywhere.
+/// The next `limit` latest documents after `(library, number)` in (library, number) order:
+/// the walk of an index rebuild.
 pub async fn walk(
     conn: &mut AnyConnection,
     after: &(String, i64),
     limit: i64,
 ) -> Result<Vec<(String, i64)>> {
-    let rows =
-        Sql::new("SELECT library, number FROM documents WHERE is_latest = 1 AND (library > ")
-            .bind(after.0.as_str())
-            .push(" OR (library = ")
-            .bind(after.0.as_str())
-            .push(" AND number > ")
-            .bind(after.1)
-            .push(")) ORDER BY library, number LIMIT ")
-            .bind(limit)
-            .fetch_all(conn)
-            .await?;
+    walk_keys(conn, "documents WHERE is_latest = 1 AND", after, limit).await
+}
+
+/// The next `limit` (library, number) keys of `from` (a table and the start of a WHERE
+/// clause) after `after`, in key order.
+pub(crate) async fn walk_keys(
+    conn: &mut AnyConnection,
+    from: &str,
+    after: &(String, i64),
+    limit: i64,
+) -> Result<Vec<(String, i64)>> {
+    let rows = Sql::new(&format!("SELECT library, number FROM {from} (library > "))
+        .bind(after.0.as_str())
+        .push(" OR (library = ")
+        .bind(after.0.as_str())
+        .push(" AND number > ")
+        .bind(after.1)
+        .push(")) ORDER BY library, number LIMIT ")
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("library").db()?, r.try_get("number").db()?)))
         .collect()

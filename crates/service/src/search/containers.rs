@@ -9,15 +9,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use dossier_core::LibraryId;
 use dossier_core::model::Container;
-use dossier_core::{DomainError, LibraryId};
 use dossier_index::{Change, ContainerCriteria, IndexableContainer, Kind};
 use dossier_store::AnyConnection;
 use dossier_store::containers::ContainerFilter;
 use dossier_store::documents::DocumentFilter;
 use dossier_store::sql::Page;
 
-use super::index_error;
 use super::query::{FacetValue, SearchOptions, TextCriteria};
 use crate::{Caller, Dossier, Result};
 
@@ -121,16 +120,7 @@ impl Dossier {
                 .push((lib.as_str().to_string(), super::query::trim(&v, caller)));
             visibility.insert(lib.as_str().to_string(), v);
         }
-        super::query::paged(&mut r, options);
-        let index = search.index();
-        let (found, _) = tokio::task::spawn_blocking(move || index.search(&r))
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))?
-            .map_err(index_error)?;
-        let want = options.page.limit.max(0) as usize;
-        let more = found.hits.len() > want;
-        let mut hits = found.hits;
-        hits.truncate(want);
+        let (found, _, hits, more) = super::query::run_paged(search, r, options).await?;
         // The page, re-read through the database's own visibility filter.
         let mut rows: HashMap<(String, i64), Container> = HashMap::new();
         let mut conn = self.store.read().await?;

@@ -10,7 +10,7 @@ use dossier_core::custom::CustomKind;
 use dossier_core::model::DocumentView;
 use dossier_core::walls::WallFacts;
 use dossier_core::{CustomValue, LibraryId};
-use dossier_index::{CustomFilter, Node, SearchRequest, Sort, Trim};
+use dossier_index::{CustomFilter, Found, Highlighter, Hit, Node, SearchRequest, Sort, Trim};
 use dossier_store::acl::Visible;
 use dossier_store::documents::{CustomMatch, DocumentFilter};
 use dossier_store::sql::Page;
@@ -146,7 +146,27 @@ pub(crate) fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
 }
 
 /// The order, page, total and facets of a request (documents and containers alike).
-pub(crate) fn paged(r: &mut SearchRequest, options: &SearchOptions) {
+/// Runs `r` with the paging of `options`, off the async threads: what it found, the page of
+/// hits (without the one asked for beyond it) and whether more follow.
+pub(crate) async fn run_paged(
+    search: &super::Search,
+    mut r: SearchRequest,
+    options: &SearchOptions,
+) -> Result<(Found, Highlighter, Vec<Hit>, bool)> {
+    paged(&mut r, options);
+    let index = search.index();
+    let (mut found, highlighter) = tokio::task::spawn_blocking(move || index.search(&r))
+        .await
+        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
+        .map_err(index_error)?;
+    let want = options.page.limit.max(0) as usize;
+    let mut hits = std::mem::take(&mut found.hits);
+    let more = hits.len() > want;
+    hits.truncate(want);
+    Ok((found, highlighter, hits, more))
+}
+
+fn paged(r: &mut SearchRequest, options: &SearchOptions) {
     r.sort = options.sort;
     r.after = options.page.after;
     r.offset = if r.after.is_some() {
@@ -206,16 +226,7 @@ impl Dossier {
                 r.exclude_numbers = out;
             }
         }
-        paged(&mut r, options);
-        let index = search.index();
-        let (found, highlighter) = tokio::task::spawn_blocking(move || index.search(&r))
-            .await
-            .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
-            .map_err(index_error)?;
-        let want = options.page.limit.max(0) as usize;
-        let more = found.hits.len() > want;
-        let mut hits = found.hits;
-        hits.truncate(want);
+        let (found, highlighter, hits, more) = run_paged(search, r, options).await?;
         // The page, re-read and checked against the caller's visibility as it is now.
         let mut views: HashMap<(String, i64), DocumentView> = HashMap::new();
         let mut conn = self.store.read().await?;
