@@ -270,10 +270,11 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
     };
     if let Some(reindex) = &reindex {
         println!(
-            "  dossier reindex: {} in {:.1} s, peak RSS {}: {}",
+            "  dossier reindex: {} in {:.1} s, peak RSS {} (anonymous {}): {}",
             if reindex.success { "ok" } else { "FAILED" },
             reindex.elapsed.as_secs_f64(),
             mb(reindex.peak_rss),
+            mb(reindex.peak_anon),
             reindex.stdout.trim()
         );
         if !reindex.success {
@@ -362,7 +363,7 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
                 "dossier reindex".into(),
                 format!("{:.1}", r.elapsed.as_secs_f64()),
                 thousands(rate),
-                mb(r.peak_rss),
+                format!("{} (anon. {})", mb(r.peak_rss), mb(r.peak_anon)),
                 times(r.elapsed.as_secs_f64(), fts_build),
                 format!(
                     "1M < 15 min: {}; RSS < 2 GB: {}",

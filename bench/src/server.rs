@@ -38,6 +38,10 @@ pub struct CommandRun {
     /// The highest VmHWM read while it ran (sampled every 50 ms, so growth in its last
     /// moments may be missed), in bytes.
     pub peak_rss: u64,
+    /// The highest RssAnon sampled: the process's own memory, without the pages of files it
+    /// maps (an index's segments, read through mmap, count in VmHWM while they are resident
+    /// but are page cache the kernel can drop), in bytes.
+    pub peak_anon: u64,
     pub success: bool,
     pub stdout: String,
     /// Its stderr, in this file.
@@ -64,9 +68,13 @@ pub async fn run_command(
         .spawn()
         .map_err(|e| err(format!("cannot start {}: {e}", bin.display())))?;
     let mut peak_kb = 0;
+    let mut anon_kb = 0;
     let status = loop {
         if let Ok(kb) = proc_status_kb(child.id(), "VmHWM:") {
             peak_kb = peak_kb.max(kb);
+        }
+        if let Ok(kb) = proc_status_kb(child.id(), "RssAnon:") {
+            anon_kb = anon_kb.max(kb);
         }
         if let Some(status) = child.try_wait()? {
             break status;
@@ -76,6 +84,7 @@ pub async fn run_command(
     Ok(CommandRun {
         elapsed: started.elapsed(),
         peak_rss: peak_kb * 1024,
+        peak_anon: anon_kb * 1024,
         success: status.success(),
         stdout: std::fs::read_to_string(&stdout_path).unwrap_or_default(),
         log,

@@ -10,6 +10,7 @@ mod compile;
 mod container;
 mod document;
 mod facets;
+mod highlight;
 pub mod query;
 mod request;
 mod schema;
@@ -21,7 +22,6 @@ use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::LogMergePolicy;
 use tantivy::schema::Value;
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Score, Searcher,
     TantivyDocument, Term,
@@ -29,6 +29,7 @@ use tantivy::{
 
 pub use container::{ContainerCriteria, IndexableContainer, Kind, container_key};
 pub use document::{Indexable, key};
+pub use highlight::Highlighter;
 pub use query::{Node, QueryError, parse};
 pub use request::{CustomFilter, SearchRequest, Sort, SortField, Trim};
 
@@ -55,15 +56,14 @@ impl Writing {
     fn budget(self) -> usize {
         match self {
             Writing::Live => 128 * 1024 * 1024,
-            Writing::Rebuild => 256 * 1024 * 1024 * self.threads(),
+            // 128 MiB a thread: larger first segments save little merging and cost RSS.
+            Writing::Rebuild => 128 * 1024 * 1024 * self.threads(),
         }
     }
 }
 /// Deleted entries a segment may carry before merges reclaim them: re-profiles and new
 /// versions replace entries all day in a DMS.
 const DELETED_RATIO_BEFORE_MERGE: f32 = 0.3;
-/// Longest snippet shown for a hit.
-const SNIPPET_CHARS: usize = 240;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -124,27 +124,6 @@ pub struct Found {
     pub total: Option<u64>,
     /// Per requested field, its top values.
     pub facets: Vec<(usize, Vec<FacetCount>)>,
-}
-
-/// Marks in a snippet: `<b>` and `</b>` around matched words (iManage clients render HTML).
-pub struct Highlighter {
-    name: Option<SnippetGenerator>,
-    body: Option<SnippetGenerator>,
-}
-
-impl Highlighter {
-    pub fn name(&self, text: &str) -> Option<String> {
-        snippet(self.name.as_ref(), text)
-    }
-
-    pub fn body(&self, text: &str) -> Option<String> {
-        snippet(self.body.as_ref(), text)
-    }
-}
-
-fn snippet(g: Option<&SnippetGenerator>, text: &str) -> Option<String> {
-    let s = g?.snippet(text);
-    (!s.is_empty() && !s.highlighted().is_empty()).then(|| s.to_html())
 }
 
 pub struct SearchIndex {
@@ -352,35 +331,27 @@ impl SearchIndex {
             total: total.map(|t| t as u64),
             facets: top_values.unwrap_or_default(),
         };
-        let highlighter = Highlighter {
-            name: self.generator(&searcher, r, self.fields.name),
-            body: self.generator(&searcher, r, self.fields.body),
-        };
+        let highlighter = self.highlighter(&searcher, r);
         Ok((found, highlighter))
     }
 
-    fn generator(
-        &self,
-        searcher: &Searcher,
-        r: &SearchRequest,
-        field: tantivy::schema::Field,
-    ) -> Option<SnippetGenerator> {
+    /// Snippet makers for a request's words (none when it has no text to mark).
+    fn highlighter(&self, searcher: &Searcher, r: &SearchRequest) -> Highlighter {
         if !r.has_text() {
-            return None;
+            return Highlighter::default();
         }
         // Only the text clauses: the trimming and filters hold no words to mark.
         let text = SearchRequest {
-            libraries: r.libraries.clone(),
             anywhere: r.anywhere.clone(),
             body: r.body.clone(),
             subject: r.subject.clone(),
             comments: r.comments.clone(),
             ..SearchRequest::default()
         };
-        let q = request::build(&mut self.compiler(), &text).ok()?;
-        let mut g = SnippetGenerator::create(searcher, &*q, field).ok()?;
-        g.set_max_num_chars(SNIPPET_CHARS);
-        Some(g)
+        match request::build(&mut self.compiler(), &text) {
+            Ok(q) => Highlighter::new(searcher, &*q, self.fields.name, self.fields.body),
+            Err(_) => Highlighter::default(),
+        }
     }
 
     fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score) -> Result<Hit> {
