@@ -12,6 +12,7 @@ mod document;
 mod facets;
 mod highlight;
 pub mod query;
+mod readable;
 mod request;
 mod schema;
 mod shared_filter;

@@ -14,6 +14,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use crate::compile::{Compiler, wildcard_regex};
 use crate::container::{ContainerCriteria, Kind};
 use crate::query::{Node, QueryError};
+use crate::readable::Readable;
 use crate::schema::Fields;
 use crate::shared_filter::SharedFilter;
 
@@ -170,16 +171,13 @@ pub(crate) fn pattern(field: Field, p: &str) -> Result<Box<dyn Query>, QueryErro
 
 /// One library's trimming: readable (by ACL, or owned) and not behind a wall.
 fn trimmed(f: &Fields, library: &str, t: &Trim) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, term(f.library, library))];
-    if let Some(keys) = &t.keys {
-        clauses.push((
-            Occur::Must,
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Should, any_i64(f.acl, keys)),
-                (Occur::Should, term(f.owner, &t.owner)),
-            ])),
-        ));
-    }
+    let readable = Readable::new(
+        Term::from_field_text(f.library, library),
+        crate::schema::ACL,
+        t.keys.as_deref(),
+        Term::from_field_text(f.owner, &t.owner),
+    );
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(readable))];
     if !t.denied_clients.is_empty() {
         clauses.push((
             Occur::MustNot,

@@ -14,6 +14,9 @@ use tantivy::tokenizer::{
 /// The analyzer of every full-text field: words, lower-cased, accents folded, English stems.
 pub const LEGAL: &str = "legal";
 
+/// The ACL key field's name (its column is read by name).
+pub const ACL: &str = "acl";
+
 /// Tokens longer than this are noise (base64, hashes) and are dropped.
 const LONGEST_TOKEN: usize = 40;
 
@@ -100,7 +103,8 @@ pub fn build() -> (Schema, Fields) {
         library: s.add_text_field("library", STRING),
         number: s.add_i64_field("number", INDEXED | FAST | STORED),
         version: s.add_i64_field("version", STORED),
-        acl: s.add_i64_field("acl", INDEXED),
+        // Fast: a search tests its readable keys against the column (`readable`).
+        acl: s.add_i64_field(ACL, INDEXED | FAST),
         owner: s.add_text_field("owner", STRING),
         owner_key: s.add_text_field("owner_key", STRING),
         wall_client: s.add_text_field("wall_client", STRING),
