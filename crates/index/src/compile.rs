@@ -25,6 +25,8 @@ pub(crate) struct Compiler<'a> {
     /// intersected with it before the fields are combined, so a union over the fields
     /// never walks the postings of documents the caller cannot read.
     pub within: Option<SharedFilter>,
+    /// Readable sets kept between searches (`readable`).
+    pub readable_sets: std::sync::Arc<crate::readable::ReadableCache>,
 }
 
 impl Compiler<'_> {

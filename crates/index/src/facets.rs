@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::FacetCount;
@@ -27,7 +27,9 @@ impl TopValues {
 }
 
 pub struct SegmentTopValues {
-    columns: Vec<Option<(StrColumn, Vec<u64>)>>,
+    /// Per field: its values, their ordinals per entry (read as single values: a custom
+    /// field holds one) and a count per ordinal.
+    columns: Vec<Option<(StrColumn, Column<u64>, Vec<u64>)>>,
 }
 
 impl Collector for TopValues {
@@ -44,7 +46,8 @@ impl Collector for TopValues {
             let column = segment.fast_fields().str(&custom_name(*n))?;
             columns.push(column.map(|c| {
                 let terms = c.num_terms();
-                (c, vec![0; terms])
+                let ords = c.ords().clone();
+                (c, ords, vec![0; terms])
             }));
         }
         Ok(SegmentTopValues { columns })
@@ -83,11 +86,9 @@ impl SegmentCollector for SegmentTopValues {
     type Fruit = Vec<HashMap<String, u64>>;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (column, counts) in self.columns.iter_mut().flatten() {
-            for ord in column.term_ords(doc) {
-                if let Some(c) = counts.get_mut(ord as usize) {
-                    *c += 1;
-                }
+        for (_, ords, counts) in self.columns.iter_mut().flatten() {
+            if let Some(c) = ords.first(doc).and_then(|o| counts.get_mut(o as usize)) {
+                *c += 1;
             }
         }
     }
@@ -97,7 +98,7 @@ impl SegmentCollector for SegmentTopValues {
             .into_iter()
             .map(|column| {
                 let mut values = HashMap::new();
-                if let Some((column, counts)) = column {
+                if let Some((column, _, counts)) = column {
                     let mut text = String::new();
                     for (ord, count) in counts.into_iter().enumerate() {
                         if count > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {

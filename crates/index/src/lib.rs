@@ -133,6 +133,8 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     fields: schema::Fields,
     dir: PathBuf,
+    /// Callers' readable sets per segment, kept between their searches.
+    readable_sets: std::sync::Arc<readable::ReadableCache>,
 }
 
 impl SearchIndex {
@@ -166,6 +168,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields,
             dir: dir.to_path_buf(),
+            readable_sets: Default::default(),
         })
     }
 
@@ -261,6 +264,7 @@ impl SearchIndex {
             fields: &self.fields,
             analyzer: schema::analyzer(),
             within: None,
+            readable_sets: self.readable_sets.clone(),
         }
     }
 
@@ -292,6 +296,11 @@ impl SearchIndex {
             hits.into_iter().map(|(_, a)| (0.0, a)).collect()
         };
         let (total, top_values, addresses) = match sort {
+            // Only totals and facets (`results=false`): no page, so nothing to score.
+            _ if r.limit == 0 => {
+                let (t, f) = searcher.search(&query, &(count, facets))?;
+                (t, f, Vec::new())
+            }
             SortField::Relevance => {
                 searcher.search(&query, &(count, facets, top.order_by_score()))?
             }
@@ -319,14 +328,10 @@ impl SearchIndex {
                 (t, f, hits.into_iter().map(|(_, a)| (0.0, a)).collect())
             }
         };
-        let hits = if r.limit == 0 {
-            Vec::new()
-        } else {
-            addresses
-                .into_iter()
-                .map(|(score, address)| self.hit(&searcher, address, score))
-                .collect::<Result<_>>()?
-        };
+        let hits = addresses
+            .into_iter()
+            .map(|(score, address)| self.hit(&searcher, address, score))
+            .collect::<Result<_>>()?;
         let found = Found {
             hits,
             total: total.map(|t| t as u64),

@@ -6,12 +6,13 @@
 //! and a posting list per key per segment (and builds an automaton per search), while the
 //! column scan costs about a nanosecond per entry whatever the number of keys.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use tantivy::columnar::ColumnIndex;
+use tantivy::index::SegmentId;
 use tantivy::query::{
-    AllScorer, BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
+    BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
@@ -21,6 +22,57 @@ const BLOCK: usize = 4096;
 /// Keys up to this value are tested with a bit map (4 MiB at most); larger ones with a
 /// hash set.
 const BITMAP_KEYS: i64 = 32 * 1024 * 1024;
+
+/// Readable sets kept between searches: a caller's searches follow one another, segments
+/// never change (deletions are left out by the collectors), and a set is one bit per
+/// entry of a segment. An entry is used only for the very same library, owner and keys.
+const CACHED_SETS: usize = 512;
+
+type CacheKey = (SegmentId, String, String);
+
+#[derive(Default)]
+pub(crate) struct ReadableCache {
+    sets: Mutex<HashMap<CacheKey, Cached>>,
+}
+
+struct Cached {
+    keys: Option<Arc<Vec<i64>>>,
+    bits: Arc<BitSet>,
+    used: u64,
+}
+
+impl ReadableCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<CacheKey, Cached>> {
+        self.sets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, key: &CacheKey, keys: &Option<Arc<Vec<i64>>>) -> Option<Arc<BitSet>> {
+        let mut sets = self.lock();
+        let now = sets.values().map(|c| c.used).max().unwrap_or(0) + 1;
+        let hit = sets.get_mut(key).filter(|c| c.keys == *keys)?;
+        hit.used = now;
+        Some(hit.bits.clone())
+    }
+
+    fn put(&self, key: CacheKey, keys: Option<Arc<Vec<i64>>>, bits: Arc<BitSet>) {
+        let mut sets = self.lock();
+        if sets.len() >= CACHED_SETS {
+            // The least recently used half goes: a rare sweep.
+            let mut used: Vec<u64> = sets.values().map(|c| c.used).collect();
+            used.sort_unstable();
+            let cut = used[used.len() / 2];
+            sets.retain(|_, c| c.used > cut);
+        }
+        let used = sets.values().map(|c| c.used).max().unwrap_or(0) + 1;
+        sets.insert(key, Cached { keys, bits, used });
+    }
+}
+
+impl std::fmt::Debug for ReadableCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadableCache").finish_non_exhaustive()
+    }
+}
 
 /// A set of ACL keys, tested per entry.
 #[derive(Debug)]
@@ -63,8 +115,11 @@ impl Keys {
 pub(crate) struct Readable {
     library: Term,
     acl: String,
+    /// The keys as given (a cached set serves only the very same keys) and as tested.
+    key_list: Option<Arc<Vec<i64>>>,
     keys: Option<Arc<Keys>>,
     owner: Term,
+    cache: Arc<ReadableCache>,
 }
 
 impl Readable {
@@ -73,13 +128,21 @@ impl Readable {
         acl_field: &str,
         keys: Option<&[i64]>,
         owner: Term,
+        cache: Arc<ReadableCache>,
     ) -> Readable {
         Readable {
             library,
             acl: acl_field.to_string(),
+            key_list: keys.map(|k| Arc::new(k.to_vec())),
             keys: keys.map(|k| Arc::new(Keys::new(k))),
             owner,
+            cache,
         }
+    }
+
+    fn cache_key(&self, reader: &SegmentReader) -> CacheKey {
+        let text = |t: &Term| t.value().as_str().unwrap_or_default().to_string();
+        (reader.segment_id(), text(&self.library), text(&self.owner))
     }
 }
 
@@ -146,10 +209,40 @@ impl Readable {
 
 impl Weight for Readable {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let key = self.cache_key(reader);
+        let bits = match self.cache.get(&key, &self.key_list) {
+            Some(bits) => bits,
+            None => {
+                let bits = Arc::new(self.compute(reader)?);
+                self.cache.put(key, self.key_list.clone(), bits.clone());
+                bits
+            }
+        };
+        Ok(Box::new(ConstScorer::new(
+            BitSetDocSet::from(BitSet::clone(&bits)),
+            boost,
+        )))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut s = self.scorer(reader, 1.0)?;
+        if s.seek(doc) == doc {
+            Ok(Explanation::new("readable", 0.0))
+        } else {
+            Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} is not readable"
+            )))
+        }
+    }
+}
+
+impl Readable {
+    /// The segment's readable entries, worked out from its columns and postings.
+    fn compute(&self, reader: &SegmentReader) -> tantivy::Result<BitSet> {
         let max_doc = reader.max_doc();
         let whole = Self::whole_segment(reader, &self.library)?;
-        let readable = match (self.bits(reader)?, whole) {
-            (None, true) => return Ok(Box::new(ConstScorer::new(AllScorer::new(max_doc), boost))),
+        Ok(match (self.bits(reader)?, whole) {
+            (None, true) => BitSet::with_max_value_and_full(max_doc),
             (None, false) => {
                 let mut all = BitSet::with_max_value(max_doc);
                 Self::postings(reader, &self.library, &mut all)?;
@@ -167,21 +260,6 @@ impl Weight for Readable {
                 }
                 both
             }
-        };
-        Ok(Box::new(ConstScorer::new(
-            BitSetDocSet::from(readable),
-            boost,
-        )))
-    }
-
-    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut s = self.scorer(reader, 1.0)?;
-        if s.seek(doc) == doc {
-            Ok(Explanation::new("readable", 0.0))
-        } else {
-            Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} is not readable"
-            )))
-        }
+        })
     }
 }

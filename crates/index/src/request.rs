@@ -15,7 +15,6 @@ use crate::compile::{Compiler, wildcard_regex};
 use crate::container::{ContainerCriteria, Kind};
 use crate::query::{Node, QueryError};
 use crate::readable::Readable;
-use crate::schema::Fields;
 use crate::shared_filter::SharedFilter;
 
 /// What one library lets the caller read, as `acl::Visible` says it in SQL.
@@ -170,12 +169,14 @@ pub(crate) fn pattern(field: Field, p: &str) -> Result<Box<dyn Query>, QueryErro
 }
 
 /// One library's trimming: readable (by ACL, or owned) and not behind a wall.
-fn trimmed(f: &Fields, library: &str, t: &Trim) -> Box<dyn Query> {
+fn trimmed(c: &Compiler<'_>, library: &str, t: &Trim) -> Box<dyn Query> {
+    let f = c.fields;
     let readable = Readable::new(
         Term::from_field_text(f.library, library),
         crate::schema::ACL,
         t.keys.as_deref(),
         Term::from_field_text(f.owner, &t.owner),
+        c.readable_sets.clone(),
     );
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(readable))];
     if !t.denied_clients.is_empty() {
@@ -209,10 +210,10 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
     // clauses (see `Compiler::within`) and the filter below.
     let readable = SharedFilter::new(match r.libraries.as_slice() {
         [] => Box::new(EmptyQuery),
-        [(lib, t)] => trimmed(f, lib, t),
+        [(lib, t)] => trimmed(c, lib, t),
         many => Box::new(BooleanQuery::new(
             many.iter()
-                .map(|(lib, t)| (Occur::Should, trimmed(f, lib, t)))
+                .map(|(lib, t)| (Occur::Should, trimmed(c, lib, t)))
                 .collect(),
         )),
     });
