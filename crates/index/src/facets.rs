@@ -26,10 +26,12 @@ impl TopValues {
     }
 }
 
+/// One field in one segment: its values, their ordinals per entry (read as single values: a
+/// custom field holds one) and a count per ordinal.
+type FieldCounts = (StrColumn, Column<u64>, Vec<u64>);
+
 pub struct SegmentTopValues {
-    /// Per field: its values, their ordinals per entry (read as single values: a custom
-    /// field holds one) and a count per ordinal.
-    columns: Vec<Option<(StrColumn, Column<u64>, Vec<u64>)>>,
+    columns: Vec<Option<FieldCounts>>,
 }
 
 impl Collector for TopValues {
@@ -99,12 +101,20 @@ impl SegmentCollector for SegmentTopValues {
             .map(|column| {
                 let mut values = HashMap::new();
                 if let Some((column, _, counts)) = column {
-                    let mut text = String::new();
-                    for (ord, count) in counts.into_iter().enumerate() {
-                        if count > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
-                            values.insert(text.clone(), count);
+                    // The values counted, resolved in one ordered pass over the
+                    // dictionary rather than one lookup each.
+                    let ords: Vec<u64> = (0..counts.len() as u64)
+                        .filter(|o| counts[*o as usize] > 0)
+                        .collect();
+                    let mut at = ords.iter();
+                    let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                        if let Some(o) = at.next() {
+                            values.insert(
+                                String::from_utf8_lossy(bytes).into_owned(),
+                                counts[*o as usize],
+                            );
                         }
-                    }
+                    });
                 }
                 values
             })

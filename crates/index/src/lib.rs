@@ -52,6 +52,15 @@ impl Writing {
         }
     }
 
+    /// The largest segment a merge may make, if any: a merge's memory grows with the
+    /// segments it reads, and a rebuild merges while it indexes.
+    fn largest_merge(self) -> Option<usize> {
+        match self {
+            Writing::Live => None,
+            Writing::Rebuild => Some(250_000),
+        }
+    }
+
     /// The indexing memory budget (split between the threads): tantivy flushes a segment
     /// when a thread's share is used up.
     fn budget(self) -> usize {
@@ -155,6 +164,9 @@ impl SearchIndex {
             index.writer_with_num_threads(writing.threads(), writing.budget())?;
         let mut policy = LogMergePolicy::default();
         policy.set_del_docs_ratio_before_merge(DELETED_RATIO_BEFORE_MERGE);
+        if let Some(max) = writing.largest_merge() {
+            policy.set_max_docs_before_merge(max);
+        }
         writer.set_merge_policy(Box::new(policy));
         // Reloaded by `apply` right after each commit: a document is findable as soon as
         // the commit that holds it returns, not after a file watcher notices.
