@@ -107,6 +107,9 @@ impl SegmentCollector for SegmentTopValues {
                         .filter(|o| counts[*o as usize] > 0)
                         .collect();
                     let mut at = ords.iter();
+                    // A harvest cannot fail: a dictionary block that cannot be read (the
+                    // segment's own mmapped file) leaves those values out, as a lookup
+                    // of each would have.
                     let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
                         if let Some(o) = at.next() {
                             values.insert(

@@ -14,7 +14,7 @@ use dossier_core::{ContainerId, LibraryId};
 use dossier_service::Caller;
 use dossier_service::search::SortField;
 use dossier_service::search::containers::{ContainerQuery, ContainerSearchKind};
-use dossier_service::search::query::{SearchOptions, TextCriteria};
+use dossier_service::search::query::TextCriteria;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -23,7 +23,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonObject, Params, Q};
 use crate::work::filters::{document_filter, flatten_post, today};
 use crate::work::search::{
-    Shape, customer_libraries, envelope, facets, facets_json, parsed, sort, words,
+    Shape, customer_libraries, envelope, facets_json, options, parsed, sort, words,
 };
 
 /// Parameters only the index answers for workspaces and folders.
@@ -152,12 +152,7 @@ pub(crate) async fn run(
         parent: parent.map(|p| p.number),
         numbers,
     };
-    let options = SearchOptions {
-        sort,
-        page: paging.page,
-        facets: facets(q)?,
-        results: q.flag("results")?.unwrap_or(true),
-    };
+    let options = options(q, sort, paging.page)?;
     let page = state
         .dossier
         .search_containers_indexed(caller, &libraries, &query, &options)

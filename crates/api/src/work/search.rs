@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::LibraryId;
 use dossier_service::Caller;
+use dossier_service::Page;
 use dossier_service::search::query::{FacetValue, SearchOptions, TextCriteria, facetable};
 use dossier_service::search::{Node, Sort, SortField, parse_query};
 use serde_json::{Map, Value, json};
@@ -118,7 +119,17 @@ pub(crate) fn sort(q: &Q, has_text: bool) -> ApiResult<Sort> {
     Ok(Sort { field, descending })
 }
 
-pub(crate) fn facets(q: &Q) -> ApiResult<Vec<usize>> {
+/// What an index search asks for beyond its filters, from its parameters.
+pub(crate) fn options(q: &Q, sort: Sort, page: Page) -> ApiResult<SearchOptions> {
+    Ok(SearchOptions {
+        sort,
+        page,
+        facets: facets(q)?,
+        results: q.flag("results")?.unwrap_or(true),
+    })
+}
+
+fn facets(q: &Q) -> ApiResult<Vec<usize>> {
     let Some(raw) = q.text("facets") else {
         return Ok(Vec::new());
     };
@@ -162,12 +173,7 @@ pub async fn run(
         sort.field = SortField::Number;
     }
     let filter = document_filter(&state.dossier, caller, first, q, today).await?;
-    let options = SearchOptions {
-        sort,
-        page: paging.page,
-        facets: facets(q)?,
-        results: q.flag("results")?.unwrap_or(true),
-    };
+    let options = options(q, sort, paging.page)?;
     let page = state
         .dossier
         .search_documents(caller, &libraries, filter, &text, &options)

@@ -17,7 +17,7 @@ use dossier_store::containers::ContainerFilter;
 use dossier_store::documents::DocumentFilter;
 use dossier_store::sql::Page;
 
-use super::query::{FacetValue, SearchOptions, TextCriteria};
+use super::query::{SearchOptions, TextCriteria};
 use crate::{Caller, Dossier, Result};
 
 /// The index entries of these containers: each one as it is now, or its removal when it
@@ -83,14 +83,7 @@ pub struct ContainerHit {
     pub score: f32,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct ContainerPage {
-    pub hits: Vec<ContainerHit>,
-    pub total: Option<u64>,
-    pub facets: Vec<(usize, Vec<FacetValue>)>,
-    /// More hits follow this page.
-    pub more: bool,
-}
+pub type ContainerPage = super::query::HitPage<ContainerHit>;
 
 impl Dossier {
     /// A workspace or folder search of the index across `libraries`, trimmed to the caller.

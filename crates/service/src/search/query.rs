@@ -67,14 +67,17 @@ pub struct FacetValue {
     pub description: String,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct SearchPage {
-    pub hits: Vec<SearchHit>,
+/// A page of an index search's hits (documents or containers), its total and facets.
+#[derive(Clone, Debug)]
+pub struct HitPage<H> {
+    pub hits: Vec<H>,
     pub total: Option<u64>,
     pub facets: Vec<(usize, Vec<FacetValue>)>,
     /// More hits follow this page.
     pub more: bool,
 }
+
+pub type SearchPage = HitPage<SearchHit>;
 
 pub(crate) fn trim(v: &Option<Visible>, caller: &Caller) -> Trim {
     match v {
