@@ -514,6 +514,8 @@ struct Staged {
     acl: i64,
     c1: String,
     c2: String,
+    /// The item's text: its content, and the extracted text cached for it.
+    text: String,
 }
 
 /// Writes the matters (workspaces, folders, trustees, lookups), then the items in batches:
@@ -540,7 +542,7 @@ async fn seed_library(
     exec(
         &mut conn,
         "CREATE TEMP TABLE staged (number, name, doc_type, extension, wstype, email_from, \
-         email_to, edited, hash, size, workspace, folder, acl, c1, c2, format)"
+         email_to, edited, hash, size, workspace, folder, acl, c1, c2, format, text)"
             .into(),
     )
     .await?;
@@ -719,6 +721,7 @@ fn staged(corpus: &Corpus, library: Library, item: Item, hash: String) -> Staged
         c2: m.alias.clone(),
         email: item.email.map(|e| (e.from, e.to)),
         name: item.name,
+        text: item.text,
     }
 }
 
@@ -734,7 +737,7 @@ async fn insert_batch(
     for chunk in batch.chunks(STAGE_CHUNK) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO staged (number, name, doc_type, extension, wstype, email_from, email_to, \
-             edited, hash, size, workspace, folder, acl, c1, c2, format) ",
+             edited, hash, size, workspace, folder, acl, c1, c2, format, text) ",
         );
         q.push_values(chunk, |mut b, s| {
             let (from, to) = s.email.clone().unzip();
@@ -757,7 +760,8 @@ async fn insert_batch(
                 .push_bind(s.acl)
                 .push_bind(s.c1.clone())
                 .push_bind(s.c2.clone())
-                .push_bind(s.extension);
+                .push_bind(s.extension)
+                .push_bind(s.text.clone());
         });
         q.build().execute(&mut *tx).await?;
     }
@@ -806,9 +810,9 @@ async fn insert_batch(
             now * 1_000_000
         ),
         format!(
-            "INSERT OR IGNORE INTO extracted_text (content_hash, outcome, reason, format, text_hash, \
+            "INSERT OR IGNORE INTO extracted_text (content_hash, outcome, reason, format, text, \
              text_bytes, truncated, email, extracted_at) \
-             SELECT s.hash, 'indexed', NULL, s.format, s.hash, s.size, 0, NULL, {now} FROM staged s"
+             SELECT s.hash, 'indexed', NULL, s.format, s.text, s.size, 0, NULL, {now} FROM staged s"
         ),
         "DELETE FROM staged".into(),
     ] {
@@ -826,7 +830,7 @@ fn unix_seconds() -> i64 {
 }
 
 /// Builds the baseline's FTS5 table and metadata from the seeded documents and their cached
-/// text blobs, as a reindex reads them; returns a pool of reader connections.
+/// texts, as a reindex reads them; returns a pool of reader connections.
 async fn build_fts5(path: &Path, data: &Path, corpus: &Corpus, library: Library) -> R<()> {
     let mut out = SqliteConnection::connect_with(
         &SqliteConnectOptions::new()
@@ -856,9 +860,8 @@ async fn build_fts5(path: &Path, data: &Path, corpus: &Corpus, library: Library)
     tx.commit().await?;
 
     let mut db = seed::open(&data.join("dossier.db")).await?;
-    let text_dir = data.join("content").join("blobs");
     let mut rows = sqlx::query(
-        "SELECT d.number, d.name, d.acl, d.c1, d.c2, d.doc_type, d.wstype, d.edit_date, e.text_hash \
+        "SELECT d.number, d.name, d.acl, d.c1, d.c2, d.doc_type, d.wstype, d.edit_date, e.text \
          FROM documents d JOIN extracted_text e ON e.content_hash = d.content_hash \
          WHERE d.library = ?1 AND d.is_latest = 1 AND d.number >= ?2 ORDER BY d.number",
     )
@@ -869,9 +872,7 @@ async fn build_fts5(path: &Path, data: &Path, corpus: &Corpus, library: Library)
     let mut n = 0u64;
     while let Some(row) = rows.try_next().await? {
         let number: i64 = row.try_get("number")?;
-        let hash: String = row.try_get("text_hash")?;
-        let text =
-            std::fs::read_to_string(text_dir.join(&hash[0..2]).join(&hash[2..4]).join(&hash))?;
+        let text: String = row.try_get("text")?;
         sqlx::query("INSERT INTO fts (rowid, name, body) VALUES (?1, ?2, ?3)")
             .bind(number)
             .bind(row.try_get::<String, _>("name")?)

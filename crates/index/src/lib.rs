@@ -16,6 +16,7 @@ mod readable;
 mod request;
 mod schema;
 mod shared_filter;
+mod stems;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -69,6 +70,24 @@ impl Writing {
             // 128 MiB a thread: larger first segments save little merging and cost RSS.
             Writing::Rebuild => 128 * 1024 * 1024 * self.threads(),
         }
+    }
+
+    /// Merges running at once. Each one maps the segments it reads and holds its own
+    /// buffers, so concurrent merges add up in a rebuild's peak memory; a rebuild's cores
+    /// are busy indexing anyway. (tantivy's default is 4.)
+    fn merge_threads(self) -> usize {
+        match self {
+            Writing::Live => 4,
+            Writing::Rebuild => 1,
+        }
+    }
+
+    fn options(self) -> tantivy::indexer::IndexWriterOptions {
+        tantivy::indexer::IndexWriterOptions::builder()
+            .num_worker_threads(self.threads())
+            .memory_budget_per_thread(self.budget() / self.threads())
+            .num_merge_threads(self.merge_threads())
+            .build()
     }
 }
 /// Deleted entries a segment may carry before merges reclaim them: re-profiles and new
@@ -160,8 +179,7 @@ impl SearchIndex {
             Err(e) => return Err(e.into()),
         };
         schema::register(index.tokenizers());
-        let writer: IndexWriter =
-            index.writer_with_num_threads(writing.threads(), writing.budget())?;
+        let writer: IndexWriter = index.writer_with_options(writing.options())?;
         let mut policy = LogMergePolicy::default();
         policy.set_del_docs_ratio_before_merge(DELETED_RATIO_BEFORE_MERGE);
         if let Some(max) = writing.largest_merge() {

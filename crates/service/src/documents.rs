@@ -490,7 +490,7 @@ impl Dossier {
         validate_document(tx.conn(), &folder.library, &doc, &changes).await?;
         trustees::validate(tx.conn(), &input.trustees).await?;
         dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
-        dossier_store::documents::insert_version(tx.conn(), &doc).await?;
+        dossier_store::documents::insert_first(tx.conn(), &doc).await?;
         dossier_store::documents::file(
             tx.conn(),
             &folder.library,
@@ -1037,7 +1037,7 @@ impl Dossier {
         copy.create_date = now;
         copy.edit_date = now;
         copy.edit_profile_date = now;
-        dossier_store::documents::insert_version(tx.conn(), &copy).await?;
+        dossier_store::documents::insert_first(tx.conn(), &copy).await?;
         dossier_store::documents::file(tx.conn(), &r.library, target.number, number, false, now)
             .await?;
         dossier_store::catalog::set_trustees(tx.conn(), &r.library, "document", number, &trustees)

@@ -68,7 +68,8 @@ fn document(row: &AnyRow) -> Result<Document> {
     })
 }
 
-/// Inserts a version as the latest one, demoting the previous latest version.
+/// Inserts a version as the latest one, demoting the previous latest version; the new
+/// version keeps the document's workspace.
 pub async fn insert_version(conn: &mut AnyConnection, d: &Document) -> Result<()> {
     Sql::new("UPDATE documents SET is_latest = 0 WHERE library = ")
         .bind(d.id.library.as_str())
@@ -77,6 +78,24 @@ pub async fn insert_version(conn: &mut AnyConnection, d: &Document) -> Result<()
         .push(" AND is_latest = 1")
         .execute(conn)
         .await?;
+    insert_first(conn, d).await?;
+    // The workspace is read from the newest other version through the primary key.
+    // (`MAX(o.workspace)` made SQLite walk the whole library in `documents_by_workspace`.)
+    Sql::new("UPDATE documents SET workspace = COALESCE((SELECT o.workspace FROM documents o WHERE o.library = documents.library AND o.number = documents.number AND o.version <> documents.version ORDER BY o.version DESC LIMIT 1), -1) WHERE library = ")
+        .bind(d.id.library.as_str())
+        .push(" AND number = ")
+        .bind(d.id.number)
+        .push(" AND version = ")
+        .bind(d.id.version)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts the first version of a new document (a number no row has yet); its home filing
+/// (`file`) then sets its workspace. Uploads are the hot path: no statement here is wasted
+/// on versions that cannot exist.
+pub async fn insert_first(conn: &mut AnyConnection, d: &Document) -> Result<()> {
     let mut sql = Sql::new(&format!("INSERT INTO documents ({}) VALUES (", columns()));
     sql.bind(d.id.library.as_str())
         .push(", ")
@@ -141,15 +160,6 @@ pub async fn insert_version(conn: &mut AnyConnection, d: &Document) -> Result<()
     bind_customs(&mut sql, &d.customs);
     sql.push(")");
     sql.execute(conn).await?;
-    // A new version keeps the document's workspace (set by the home filing).
-    Sql::new("UPDATE documents SET workspace = (SELECT MAX(o.workspace) FROM documents o WHERE o.library = documents.library AND o.number = documents.number) WHERE library = ")
-        .bind(d.id.library.as_str())
-        .push(" AND number = ")
-        .bind(d.id.number)
-        .push(" AND version = ")
-        .bind(d.id.version)
-        .execute(conn)
-        .await?;
     Ok(())
 }
 

@@ -18,7 +18,9 @@ pub struct Extracted {
     pub outcome: String,
     pub reason: Option<String>,
     pub format: String,
-    /// The text as a blob of the content store; `None` when there is none.
+    /// The text itself; `None` when there is none, or when it is a blob (`text_hash`).
+    pub text: Option<String>,
+    /// The text as a blob of the content store, as written before migration 0008.
     pub text_hash: Option<String>,
     pub text_bytes: i64,
     pub truncated: bool,
@@ -26,7 +28,7 @@ pub struct Extracted {
     pub email: Option<String>,
 }
 
-/// The cached extractions of these contents.
+/// The cached extractions of these contents, with their texts.
 pub async fn extracted(
     conn: &mut AnyConnection,
     hashes: &[&str],
@@ -35,7 +37,7 @@ pub async fn extracted(
     if hashes.is_empty() {
         return Ok(out);
     }
-    let rows = Sql::new("SELECT content_hash, outcome, reason, format, text_hash, text_bytes, truncated, email FROM extracted_text WHERE content_hash IN (")
+    let rows = Sql::new("SELECT content_hash, outcome, reason, format, text, text_hash, text_bytes, truncated, email FROM extracted_text WHERE content_hash IN (")
         .bind_list(hashes.iter().copied())
         .push(")")
         .fetch_all(conn)
@@ -47,12 +49,54 @@ pub async fn extracted(
                 outcome: r.try_get("outcome").db()?,
                 reason: r.try_get("reason").db()?,
                 format: r.try_get("format").db()?,
+                text: r.try_get("text").db()?,
                 text_hash: r.try_get("text_hash").db()?,
                 text_bytes: r.try_get("text_bytes").db()?,
                 truncated: r.try_get::<i64, _>("truncated").db()? != 0,
                 email: r.try_get("email").db()?,
             },
         );
+    }
+    Ok(out)
+}
+
+/// Where a cached text is, for a highlight: its beginning read from the row, or the blob
+/// that holds it (rows written before migration 0008).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextBeginning {
+    Inline(String),
+    Blob(String),
+}
+
+/// The first `chars` characters of the cached texts of these contents (those that have a
+/// text): a highlight only looks at a text's beginning, and a text may be megabytes long.
+pub async fn text_beginnings(
+    conn: &mut AnyConnection,
+    hashes: &[&str],
+    chars: usize,
+) -> Result<HashMap<String, TextBeginning>> {
+    let mut out = HashMap::new();
+    if hashes.is_empty() {
+        return Ok(out);
+    }
+    // `chars` is a number of ours, written into the statement: PostgreSQL's substr takes an
+    // integer, which a bound 64-bit parameter is not.
+    let rows = Sql::new(&format!(
+        "SELECT content_hash, substr(text, 1, {chars}) AS beginning, text_hash FROM extracted_text WHERE content_hash IN ("
+    ))
+    .bind_list(hashes.iter().copied())
+    .push(")")
+    .fetch_all(conn)
+    .await?;
+    for r in rows {
+        let beginning: Option<String> = r.try_get("beginning").db()?;
+        let blob: Option<String> = r.try_get("text_hash").db()?;
+        let text = match (beginning, blob) {
+            (Some(t), _) => TextBeginning::Inline(t),
+            (None, Some(h)) => TextBeginning::Blob(h),
+            (None, None) => continue,
+        };
+        out.insert(r.try_get("content_hash").db()?, text);
     }
     Ok(out)
 }
@@ -65,7 +109,7 @@ pub async fn put_extracted(
     e: &Extracted,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    Sql::new("INSERT INTO extracted_text (content_hash, outcome, reason, format, text_hash, text_bytes, truncated, email, extracted_at) VALUES (")
+    Sql::new("INSERT INTO extracted_text (content_hash, outcome, reason, format, text, text_hash, text_bytes, truncated, email, extracted_at) VALUES (")
         .bind(content_hash)
         .push(", ")
         .bind(e.outcome.as_str())
@@ -73,6 +117,8 @@ pub async fn put_extracted(
         .bind(e.reason.clone())
         .push(", ")
         .bind(e.format.as_str())
+        .push(", ")
+        .bind(e.text.clone())
         .push(", ")
         .bind(e.text_hash.clone())
         .push(", ")
@@ -83,7 +129,7 @@ pub async fn put_extracted(
         .bind(e.email.clone())
         .push(", ")
         .bind(at.timestamp())
-        .push(") ON CONFLICT (content_hash) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason, format = excluded.format, text_hash = excluded.text_hash, text_bytes = excluded.text_bytes, truncated = excluded.truncated, email = excluded.email, extracted_at = excluded.extracted_at")
+        .push(") ON CONFLICT (content_hash) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason, format = excluded.format, text = excluded.text, text_hash = excluded.text_hash, text_bytes = excluded.text_bytes, truncated = excluded.truncated, email = excluded.email, extracted_at = excluded.extracted_at")
         .execute(conn)
         .await?;
     Ok(())

@@ -556,3 +556,62 @@ async fn reindex_rebuilds_beside_the_live_index_and_the_server_switches_to_it() 
 fn s3_configured() -> bool {
     std::env::var("DOSSIER_TEST_S3_ENDPOINT").is_ok_and(|v| !v.is_empty())
 }
+
+/// Texts extracted before migration 0008 are blobs of the content store named by
+/// `text_hash`, not text in their row: they are still read, when the document is indexed
+/// again and for highlights.
+#[tokio::test]
+async fn texts_cached_as_blobs_before_migration_0008_are_still_read() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let doc = s
+        .upload(
+            &folder,
+            "lease.txt",
+            b"The tenant shall keep the premises in repair.",
+            json!({"name": "Old lease"}),
+        )
+        .await;
+    let id = doc["id"].as_str().unwrap_or_default().to_string();
+    s.wait_for_index().await;
+    // The row as an older version wrote it. The blob's text carries a word the file does
+    // not, so finding that word proves the blob was read.
+    let d = s.dossier();
+    let blob = d
+        .blobs
+        .put_bytes(bytes::Bytes::from_static(
+            b"The tenant shall keep the premises in quiescent repair.",
+        ))
+        .await
+        .expect("blob");
+    let mut tx = d.store.begin().await.expect("begin");
+    let changed = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE extracted_text SET text = NULL, text_hash = '{}'",
+        blob.hash
+    )))
+    .execute(tx.conn())
+    .await
+    .expect("update");
+    assert_eq!(changed.rows_affected(), 1);
+    tx.commit().await.expect("commit");
+    assert!(anywhere(&s, "quiescent").await.is_empty());
+
+    // A profile edit makes the indexer read the document, and its text from the cache.
+    let (st, body) = s
+        .patch(
+            &s.lib(&format!("/documents/{id}")),
+            json!({"name": "Old lease renamed"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    s.wait_for_index().await;
+    let (st, body) = search(&s, &s.token, "anywhere=quiescent").await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(names(&body), ["Old lease renamed"]);
+    let marked = body["data"]["results"][0]["highlights"]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(marked.contains("<b>quiescent</b>"), "{body}");
+    s.stop().await;
+}

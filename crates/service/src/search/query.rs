@@ -288,22 +288,21 @@ impl Dossier {
         })
     }
 
-    /// The cached texts of these contents (for highlights), read a few at a time.
+    /// The beginnings of the cached texts of these contents, for highlights.
     async fn cached_texts(
         &self,
         conn: &mut dossier_store::AnyConnection,
         hashes: &[&str],
     ) -> Result<HashMap<String, String>> {
-        let cache = dossier_store::search::extracted(conn, hashes).await?;
+        use dossier_store::search::TextBeginning;
+        let found = dossier_store::search::text_beginnings(conn, hashes, HIGHLIGHTED_BYTES).await?;
         let mut out = HashMap::new();
-        let entries: Vec<(&String, &dossier_store::search::Extracted)> = cache.iter().collect();
-        for chunk in entries.chunks(8) {
-            let texts =
-                futures::future::join_all(chunk.iter().map(|(_, e)| text::from_cache(self, e)))
-                    .await;
-            for ((hash, _), t) in chunk.iter().zip(texts) {
-                out.insert((*hash).clone(), t?.body);
-            }
+        for (hash, text) in found {
+            let body = match text {
+                TextBeginning::Inline(t) => t,
+                TextBeginning::Blob(h) => text::blob_text(self, &h).await?,
+            };
+            out.insert(hash, body);
         }
         Ok(out)
     }

@@ -59,12 +59,10 @@ pub(crate) async fn read_blob(d: &Dossier, hash: &str, max: u64) -> Result<Optio
 
 /// The cached text of a content, if it was extracted before.
 pub(crate) async fn from_cache(d: &Dossier, e: &Extracted) -> Result<Text> {
-    let body = match &e.text_hash {
-        Some(h) => match read_blob(d, h, u64::MAX).await? {
-            Some(b) => String::from_utf8_lossy(&b).into_owned(),
-            None => String::new(),
-        },
-        None => String::new(),
+    let body = match (&e.text, &e.text_hash) {
+        (Some(t), _) => t.clone(),
+        (None, Some(h)) => blob_text(d, h).await?,
+        (None, None) => String::new(),
     };
     Ok(Text {
         body,
@@ -76,9 +74,17 @@ pub(crate) async fn from_cache(d: &Dossier, e: &Extracted) -> Result<Text> {
     })
 }
 
+/// A text kept as a blob (before migration 0008); a missing blob reads as no text.
+pub(crate) async fn blob_text(d: &Dossier, hash: &str) -> Result<String> {
+    Ok(match read_blob(d, hash, u64::MAX).await? {
+        Some(b) => String::from_utf8_lossy(&b).into_owned(),
+        None => String::new(),
+    })
+}
+
 /// Extracts a document's content now; returns the text and the record to cache under its
-/// content hash (the caller writes it with the index status, in one transaction). The text
-/// itself is stored as a blob before that record can name it.
+/// content hash (the caller writes it, text included, with the index status, in one
+/// transaction).
 pub(crate) async fn extract(
     d: &Dossier,
     x: &Extractor,
@@ -105,22 +111,12 @@ pub(crate) async fn extract(
             None => too_large(),
         }
     };
-    let text_hash = if extraction.text.is_empty() {
-        None
-    } else {
-        Some(
-            d.blobs
-                .put_bytes(Bytes::from(extraction.text.clone()))
-                .await
-                .map_err(blob_error)?
-                .hash,
-        )
-    };
     let record = Extracted {
         outcome: outcome_name(&extraction.outcome).to_string(),
         reason: reason(&extraction.outcome).map(str::to_string),
         format: extraction.format.clone(),
-        text_hash,
+        text: (!extraction.text.is_empty()).then(|| extraction.text.clone()),
+        text_hash: None,
         text_bytes: extraction.text.len() as i64,
         truncated: extraction.truncated,
         email: extraction
