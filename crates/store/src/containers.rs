@@ -248,6 +248,11 @@ pub struct ContainerFilter {
     pub name_or_description: Option<String>,
     pub description: Option<String>,
     pub owner: Option<String>,
+    /// The container's email address (a folder's, for filing by mail), case-insensitive,
+    /// `*` and `?` as wildcards.
+    pub email: Option<String>,
+    /// The name of the container's workspace, case-insensitive, `*` and `?` as wildcards.
+    pub workspace_name: Option<String>,
     pub customs: Vec<(usize, CustomValue)>,
     pub numbers: Vec<i64>,
     /// The caller's readable set; `None` reads everything (administrators).
@@ -294,6 +299,16 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
             .bind(like_pattern(o))
             .push(" ESCAPE '\\'");
     }
+    if let Some(e) = &f.email {
+        sql.push(" AND lower(email) LIKE ")
+            .bind(like_pattern(e))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(w) = &f.workspace_name {
+        sql.push(" AND workspace IN (SELECT w.number FROM containers w WHERE w.library = containers.library AND w.kind = 'workspace' AND lower(w.name) LIKE ")
+            .bind(like_pattern(w))
+            .push(" ESCAPE '\\')");
+    }
     for (n, v) in &f.customs {
         match v {
             CustomValue::Text(t) => sql
@@ -309,6 +324,22 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
             .bind_list(f.numbers.iter().copied())
             .push(")");
     }
+}
+
+/// The numbers of every container matching `f`, in number order.
+pub async fn numbers(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    f: &ContainerFilter,
+) -> Result<Vec<i64>> {
+    let mut sql = Sql::new("SELECT number FROM containers");
+    push_where(&mut sql, library, f);
+    sql.push(" ORDER BY number");
+    sql.fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>("number").db())
+        .collect()
 }
 
 /// Containers matching `f`, in number order, plus the total when asked for.

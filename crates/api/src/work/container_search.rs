@@ -5,8 +5,8 @@
 //! database path in `containers`, which is exact the moment a write returns.
 //!
 //! The parameters mean what they mean for documents and are parsed by the same code
-//! (`search`, `filters`); only `owner`, `file_target`, `container_id` and `include_ids`
-//! are the containers' own.
+//! (`search`, `filters`); only `owner`, `email`, `workspace_name`, `file_target`,
+//! `container_id` and `include_ids` are the containers' own.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -148,6 +148,8 @@ pub(crate) async fn run(
         profile,
         text,
         owner: q.text("owner").map(str::to_string),
+        email: q.text("email").map(str::to_string),
+        workspace_name: q.text("workspace_name").map(str::to_string),
         file_target: q.text("file_target").map(str::to_string),
         parent: parent.map(|p| p.number),
         numbers,

@@ -310,11 +310,7 @@ async fn routed(
             .await?;
         return container_search::run(state, caller, vec![lib], q, kind, shape).await;
     }
-    let kinds = match kind {
-        ContainerSearchKind::Workspaces => WORKSPACE,
-        ContainerSearchKind::Folders => FOLDERS,
-    };
-    let (items, total, cursor, overflow) = search(state, caller, p, q, kinds.to_vec()).await?;
+    let (items, total, cursor, overflow) = search(state, caller, p, q, kind.kinds()).await?;
     Ok(match shape {
         Shape::Results => reply::results(items, total, cursor),
         Shape::List => reply::list(items, total, cursor),

@@ -188,6 +188,8 @@ pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<Container
         name_or_description: q.text("name_or_description").map(str::to_string),
         description: q.text("description").map(str::to_string),
         owner: q.text("owner").map(str::to_string),
+        email: q.text("email").map(str::to_string),
+        workspace_name: q.text("workspace_name").map(str::to_string),
         customs: custom_equals(q, |_| true)?,
         numbers: list(q, "include_ids")
             .iter()

@@ -575,3 +575,82 @@ async fn malformed_workspace_and_folder_searches_are_refused() {
     assert_error(st, &body, StatusCode::BAD_REQUEST);
     s.stop().await;
 }
+
+/// The folders' own filters `email` and `workspace_name`, on the database path (profile
+/// only) and with `anywhere` in the index, with the same answers.
+#[tokio::test]
+async fn folders_are_found_by_email_address_and_workspace_name() {
+    let s = TestServer::start().await;
+    let harrington = s.create_workspace("Harrington v Crane").await;
+    let other = s.create_workspace("Kestrel lease").await;
+    let (st, b) = s
+        .post(
+            &s.lib(&format!("/workspaces/{harrington}/folders")),
+            json!({"name": "Correspondence", "email": "Harrington.Corr@firm.example"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.create_folder(&harrington, "Pleadings").await;
+    let kestrel_corr = s.create_folder(&other, "Correspondence").await;
+    s.create_folder(&kestrel_corr, "Pleadings drafts").await;
+    s.wait_for_index().await;
+    let t = s.token.clone();
+    let found = |query: &'static str| {
+        let (s, t) = (&s, t.clone());
+        async move {
+            let (st, body) = get(s, &t, &s.lib(&format!("/folders/search?{query}"))).await;
+            assert_eq!(st, StatusCode::OK, "{query}: {body}");
+            names(&body)
+        }
+    };
+    for (with_index, query) in [
+        (false, "email=harrington.corr@firm.example"),
+        (false, "email=HARRINGTON*"),
+        (true, "email=harrington*&anywhere=correspondence"),
+    ] {
+        assert_eq!(
+            found(query).await,
+            ["Correspondence"],
+            "{with_index} {query}"
+        );
+    }
+    assert!(found("email=nobody@firm.example").await.is_empty());
+    assert!(
+        found("email=nobody*&anywhere=correspondence")
+            .await
+            .is_empty()
+    );
+    // Every folder below the workspace, not only its direct children.
+    assert_eq!(
+        found("workspace_name=kestrel*").await,
+        ["Correspondence", "Pleadings drafts"]
+    );
+    assert_eq!(
+        found("workspace_name=kestrel lease&anywhere=pleadings").await,
+        ["Pleadings drafts"]
+    );
+    assert_eq!(
+        found("workspace_name=harrington v crane&anywhere=pleadings").await,
+        ["Pleadings"]
+    );
+    // With include_ids, both narrow.
+    let (_, body) = get(
+        &s,
+        &t,
+        &s.lib(&format!(
+            "/folders/search?workspace_name=kestrel*&anywhere=correspondence&include_ids={kestrel_corr}&total=true"
+        )),
+    )
+    .await;
+    assert_eq!(names(&body), ["Correspondence"], "{body}");
+    assert_eq!(body["total_count"], 1);
+    let (_, body) = get(
+        &s,
+        &t,
+        &s.lib("/folders/search?workspace_name=nothing*&anywhere=correspondence&total=true"),
+    )
+    .await;
+    assert!(names(&body).is_empty(), "{body}");
+    assert_eq!(body["total_count"], 0);
+    s.stop().await;
+}

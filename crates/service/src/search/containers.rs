@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use dossier_core::LibraryId;
 use dossier_core::model::Container;
+use dossier_core::{DomainError, LibraryId};
 use dossier_index::{Change, ContainerCriteria, IndexableContainer, Kind};
 use dossier_store::AnyConnection;
 use dossier_store::containers::ContainerFilter;
@@ -61,6 +61,10 @@ pub struct ContainerQuery {
     /// `anywhere` and `description` (words of the description).
     pub text: TextCriteria,
     pub owner: Option<String>,
+    /// `email` and `workspace_name` are not in the index: the database resolves them to
+    /// container numbers before the index is asked.
+    pub email: Option<String>,
+    pub workspace_name: Option<String>,
     pub file_target: Option<String>,
     /// `container_id`: direct children of this container.
     pub parent: Option<i64>,
@@ -74,6 +78,21 @@ pub enum ContainerSearchKind {
     Workspaces,
     /// Folders, tabs and search folders.
     Folders,
+}
+
+impl ContainerSearchKind {
+    /// The kinds of container this search returns.
+    pub fn kinds(self) -> Vec<dossier_core::model::ContainerKind> {
+        use dossier_core::model::ContainerKind;
+        match self {
+            ContainerSearchKind::Workspaces => vec![ContainerKind::Workspace],
+            ContainerSearchKind::Folders => vec![
+                ContainerKind::Folder,
+                ContainerKind::Tab,
+                ContainerKind::SearchFolder,
+            ],
+        }
+    }
 }
 
 /// One hit: the container and its score.
@@ -105,7 +124,18 @@ impl Dossier {
             file_target: q.file_target.clone(),
         };
         r.folders = q.parent.map(|p| vec![p]);
-        r.numbers = q.numbers.clone();
+        r.numbers = match self.resolved_numbers(libraries, q).await? {
+            Some(numbers) if numbers.is_empty() => {
+                return Ok(ContainerPage {
+                    hits: Vec::new(),
+                    total: options.page.want_total.then_some(0),
+                    facets: Vec::new(),
+                    more: false,
+                });
+            }
+            Some(numbers) => numbers,
+            None => q.numbers.clone(),
+        };
         let mut visibility = HashMap::new();
         for lib in libraries {
             let v = self.visibility(caller, lib).await?;
@@ -127,16 +157,7 @@ impl Dossier {
                 continue;
             }
             let f = ContainerFilter {
-                kinds: match q.kind {
-                    ContainerSearchKind::Workspaces => {
-                        vec![dossier_core::model::ContainerKind::Workspace]
-                    }
-                    ContainerSearchKind::Folders => vec![
-                        dossier_core::model::ContainerKind::Folder,
-                        dossier_core::model::ContainerKind::Tab,
-                        dossier_core::model::ContainerKind::SearchFolder,
-                    ],
-                },
+                kinds: q.kind.kinds(),
                 numbers,
                 visible: visibility.get(lib.as_str()).cloned().flatten(),
                 ..ContainerFilter::default()
@@ -171,5 +192,39 @@ impl Dossier {
             facets,
             more,
         })
+    }
+
+    /// The containers `include_ids`, `email` and `workspace_name` leave, when the last two
+    /// ask for any: those are answered by the database. (`None`: no such filter.) Numbers
+    /// are per library, so these filters search one library at a time.
+    async fn resolved_numbers(
+        &self,
+        libraries: &[LibraryId],
+        q: &ContainerQuery,
+    ) -> Result<Option<Vec<i64>>> {
+        if q.email.is_none() && q.workspace_name.is_none() {
+            return Ok(None);
+        }
+        let [library] = libraries else {
+            return Err(DomainError::invalid(
+                if q.email.is_some() {
+                    "email"
+                } else {
+                    "workspace_name"
+                },
+                "searches one library at a time",
+            ));
+        };
+        let f = ContainerFilter {
+            kinds: q.kind.kinds(),
+            email: q.email.clone(),
+            workspace_name: q.workspace_name.clone(),
+            numbers: q.numbers.clone(),
+            ..ContainerFilter::default()
+        };
+        let mut conn = self.store.read().await?;
+        Ok(Some(
+            dossier_store::containers::numbers(&mut conn, library, &f).await?,
+        ))
     }
 }
