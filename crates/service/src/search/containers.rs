@@ -129,7 +129,7 @@ impl Dossier {
                 return Ok(ContainerPage {
                     hits: Vec::new(),
                     total: options.page.want_total.then_some(0),
-                    facets: Vec::new(),
+                    facets: options.facets.iter().map(|f| (*f, Vec::new())).collect(),
                     more: false,
                 });
             }
