@@ -557,9 +557,11 @@ impl Dossier {
             )
             .await?;
         }
-        let v = view(tx.conn(), doc).await?;
         tx.commit().await?;
-        Ok(v)
+        // The answer is read once committed, on a reader: SQLite has one writer, which
+        // every upload queues for, so it does only what must be in the transaction.
+        let mut conn = self.store.read().await?;
+        view(&mut conn, doc).await
     }
 
     /// Validates a new version's or replacement's profile before its file is streamed.
