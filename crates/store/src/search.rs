@@ -249,6 +249,42 @@ pub async fn drifted(
     rows.iter().map(|r| r.try_get("number").db()).collect()
 }
 
+/// The latest documents and the containers whose custom field `field` holds one of these
+/// lookup aliases (case-insensitive, as lookups match): their indexed words hold the
+/// entries' descriptions. For a dependent field (custom2, custom30) every parent's entry of
+/// that alias is taken: re-reading a few more items is harmless. A scan of the library per
+/// field, done once per indexer round for all the entries changed in it.
+pub async fn naming(
+    conn: &mut AnyConnection,
+    library: &str,
+    field: usize,
+    aliases: &[String],
+) -> Result<(Vec<i64>, Vec<i64>)> {
+    if aliases.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut out = Vec::new();
+    for (table, latest) in [("documents", " AND is_latest = 1"), ("containers", "")] {
+        // `field` is a number of ours (1–30), not input text.
+        let rows = Sql::new(&format!("SELECT number FROM {table} WHERE library = "))
+            .bind(library)
+            .push(latest)
+            .push(&format!(" AND upper(c{field}) IN ("))
+            .bind_list(aliases.iter().map(|a| a.to_uppercase()))
+            .push(")")
+            .fetch_all(&mut *conn)
+            .await?;
+        out.push(
+            rows.iter()
+                .map(|r| r.try_get("number").db())
+                .collect::<Result<Vec<i64>>>()?,
+        );
+    }
+    let containers = out.pop().unwrap_or_default();
+    let documents = out.pop().unwrap_or_default();
+    Ok((documents, containers))
+}
+
 /// The workspaces these containers are in now (a workspace is in itself); containers that
 /// no longer exist are left out.
 pub async fn workspaces_of(

@@ -268,6 +268,57 @@ async fn anywhere_finds_documents_by_their_lookup_descriptions() {
     );
     // Aliases are still words of the profile.
     assert_eq!(indexed(&s, "anywhere=c002").await, ["Mining minutes"]);
+
+    // A workspace naming the client carries its description too.
+    let (st, b) = s
+        .post(
+            &s.lib("/workspaces"),
+            json!({"name": "Steel matter", "custom1": "C001"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.wait_for_index().await;
+    let workspaces = |text: &'static str| {
+        let s = &s;
+        async move {
+            let (st, body) = s
+                .send_json(
+                    reqwest::Method::GET,
+                    &s.lib(&format!("/workspaces?anywhere={text}")),
+                    Value::Null,
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{body}");
+            names(&body)
+        }
+    };
+    assert_eq!(workspaces("harrington").await, ["Steel matter"]);
+
+    // An edited description is re-indexed on everything that names the entry; a deleted
+    // entry's description leaves them.
+    let (st, b) = s
+        .patch(
+            &s.lib("/customs/custom1/C001"),
+            json!({"description": "Kestrel Holdings"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = s
+        .send_json(
+            reqwest::Method::DELETE,
+            &s.lib("/customs/custom2/M01?parent_alias=C002"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    s.wait_for_index().await;
+    assert_eq!(indexed(&s, "anywhere=kestrel").await, ["Steel minutes"]);
+    assert!(indexed(&s, "anywhere=harrington").await.is_empty());
+    assert_eq!(workspaces("kestrel").await, ["Steel matter"]);
+    assert!(workspaces("harrington").await.is_empty());
+    assert!(indexed(&s, "anywhere=quarry").await.is_empty());
+    // The other client's matter of the same alias keeps its description.
+    assert_eq!(indexed(&s, "anywhere=foundry").await, ["Steel minutes"]);
 }
 
 #[tokio::test]

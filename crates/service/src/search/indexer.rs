@@ -41,6 +41,10 @@ struct Work {
     /// Per library, containers whose whole subtree is re-read: a move or a security change
     /// can change the ACL key or workspace of every container below.
     subtrees: BTreeMap<String, BTreeSet<i64>>,
+    /// Per library and custom field, aliases of lookup entries created, edited or deleted:
+    /// the documents and containers naming one carry its description among their words
+    /// (`lookups`).
+    lookups: BTreeMap<String, BTreeMap<usize, BTreeSet<String>>>,
 }
 
 impl Work {
@@ -67,6 +71,23 @@ impl Work {
             "security" if !e.object_id.starts_with("wall ") => {
                 self.drifted(e);
                 self.container(e, true);
+            }
+            // `custom{field}:{alias}`.
+            "lookup" => {
+                if let Some((field, alias)) = e
+                    .object_id
+                    .strip_prefix("custom")
+                    .and_then(|rest| rest.split_once(':'))
+                    .and_then(|(f, a)| Some((f.parse::<usize>().ok()?, a)))
+                    .filter(|(f, _)| dossier_core::custom::is_lookup(*f))
+                {
+                    self.lookups
+                        .entry(e.library.clone())
+                        .or_default()
+                        .entry(field)
+                        .or_default()
+                        .insert(alias.to_string());
+                }
             }
             "container" | "folder" | "workspace" | "tab" => {
                 let moved = e.action == "container_move";
@@ -150,6 +171,18 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
     let mut container_changes = Vec::new();
     {
         let mut conn = d.store.read().await?;
+        for (library, fields) in &work.lookups {
+            for (field, aliases) in fields {
+                let aliases: Vec<String> = aliases.iter().cloned().collect();
+                let (docs, named) =
+                    dossier_store::search::naming(&mut conn, library, *field, &aliases).await?;
+                work.documents
+                    .entry(library.clone())
+                    .or_default()
+                    .extend(docs);
+                containers.entry(library.clone()).or_default().extend(named);
+            }
+        }
         for (library, roots) in work.subtrees {
             let lib = LibraryId::parse(&library)?;
             let numbers = containers.entry(library).or_default();

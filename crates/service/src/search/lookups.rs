@@ -20,8 +20,8 @@ fn named(customs: &CustomValues, n: usize) -> Option<(String, String)> {
 }
 
 /// Per item, the descriptions of the lookup entries it names in custom1–12, 29 and 30:
-/// one batch per field for all the items, not a query per item. A description edited
-/// later reaches the index only when the item is next re-indexed.
+/// one batch per field for all the items, not a query per item. (An edited entry
+/// re-indexes the items naming it: `indexer`, lookup events.)
 pub(crate) async fn descriptions(
     conn: &mut AnyConnection,
     library: &LibraryId,
