@@ -37,11 +37,15 @@ pub async fn extracted(
     if hashes.is_empty() {
         return Ok(out);
     }
-    let rows = Sql::new("SELECT content_hash, outcome, reason, format, text, text_hash, text_bytes, truncated, email FROM extracted_text WHERE content_hash IN (")
-        .bind_list(hashes.iter().copied())
-        .push(")")
-        .fetch_all(conn)
-        .await?;
+    // In chunks: bound parameters stay well below every backend's limit.
+    let mut rows = Vec::new();
+    for chunk in hashes.chunks(500) {
+        rows.extend(Sql::new("SELECT content_hash, outcome, reason, format, text, text_hash, text_bytes, truncated, email FROM extracted_text WHERE content_hash IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")")
+            .fetch_all(&mut *conn)
+            .await?);
+    }
     for r in rows {
         out.insert(
             r.try_get("content_hash").db()?,
@@ -260,28 +264,27 @@ pub async fn naming(
     field: usize,
     aliases: &[String],
 ) -> Result<(Vec<i64>, Vec<i64>)> {
-    if aliases.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+    let mut documents = Vec::new();
+    let mut containers = Vec::new();
+    for chunk in aliases.chunks(500) {
+        for (table, latest, out) in [
+            ("documents", " AND is_latest = 1", &mut documents),
+            ("containers", "", &mut containers),
+        ] {
+            // `field` is a number of ours (1–30), not input text.
+            let rows = Sql::new(&format!("SELECT number FROM {table} WHERE library = "))
+                .bind(library)
+                .push(latest)
+                .push(&format!(" AND upper(c{field}) IN ("))
+                .bind_list(chunk.iter().map(|a| a.to_uppercase()))
+                .push(")")
+                .fetch_all(&mut *conn)
+                .await?;
+            for r in rows {
+                out.push(r.try_get("number").db()?);
+            }
+        }
     }
-    let mut out = Vec::new();
-    for (table, latest) in [("documents", " AND is_latest = 1"), ("containers", "")] {
-        // `field` is a number of ours (1–30), not input text.
-        let rows = Sql::new(&format!("SELECT number FROM {table} WHERE library = "))
-            .bind(library)
-            .push(latest)
-            .push(&format!(" AND upper(c{field}) IN ("))
-            .bind_list(aliases.iter().map(|a| a.to_uppercase()))
-            .push(")")
-            .fetch_all(&mut *conn)
-            .await?;
-        out.push(
-            rows.iter()
-                .map(|r| r.try_get("number").db())
-                .collect::<Result<Vec<i64>>>()?,
-        );
-    }
-    let containers = out.pop().unwrap_or_default();
-    let documents = out.pop().unwrap_or_default();
     Ok((documents, containers))
 }
 

@@ -20,6 +20,8 @@ use crate::{Dossier, Result};
 
 /// Events read per round: one index commit covers at most this many.
 const EVENTS_PER_ROUND: i64 = 2_000;
+/// Documents written per index commit when a round's events reach more than this.
+const DOCUMENTS_PER_COMMIT: usize = 5_000;
 /// How long an idle indexer waits before looking at the outbox again.
 const IDLE_WAIT: Duration = Duration::from_millis(50);
 /// The shortest time between two index commits while changes keep coming.
@@ -196,16 +198,32 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
                 .extend(super::containers::changes(&mut conn, library, numbers).await?);
         }
     }
-    let documents: Vec<(String, Vec<i64>)> = work
-        .documents
-        .into_iter()
-        .map(|(lib, n)| (lib, n.into_iter().collect()))
-        .collect();
+    // A round whose events reach many documents (a big client's lookup entry edited, a large
+    // workspace re-secured) is written in slices, so its texts are never all in memory at
+    // once. Every slice but the last commits the checkpoint the index already had: a crash
+    // in between replays the whole round, and writing an entry again is harmless.
+    let mut slices = slices(work.documents, DOCUMENTS_PER_COMMIT);
+    let final_slice = slices.pop().unwrap_or_default();
+    for slice in slices {
+        let unchanged = Checkpoint {
+            seq: from,
+            rebuilt_up_to: None,
+        };
+        write(
+            d,
+            &search.extractor,
+            index.clone(),
+            slice,
+            Vec::new(),
+            &unchanged,
+        )
+        .await?;
+    }
     write(
         d,
         &search.extractor,
         index,
-        documents,
+        final_slice,
         container_changes,
         &Checkpoint {
             seq: last,
@@ -215,6 +233,30 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
     .await?;
     search.set_applied(last);
     Ok(events.len())
+}
+
+/// Per-library document lists of at most `size` documents each, in order; at least one
+/// (possibly empty) slice.
+fn slices(documents: BTreeMap<String, BTreeSet<i64>>, size: usize) -> Vec<Vec<(String, Vec<i64>)>> {
+    let mut out: Vec<Vec<(String, Vec<i64>)>> = vec![Vec::new()];
+    let mut room = size;
+    for (library, numbers) in documents {
+        let numbers: Vec<i64> = numbers.into_iter().collect();
+        let mut rest = numbers.as_slice();
+        while !rest.is_empty() {
+            if room == 0 {
+                out.push(Vec::new());
+                room = size;
+            }
+            let (now, later) = rest.split_at(rest.len().min(room));
+            if let Some(slice) = out.last_mut() {
+                slice.push((library.clone(), now.to_vec()));
+            }
+            room -= now.len();
+            rest = later;
+        }
+    }
+    out
 }
 
 /// Re-reads these documents and commits their entries (or their removal), with
@@ -459,5 +501,27 @@ pub async fn run(
             _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_hold_at_most_their_size_in_order() {
+        let mut documents = BTreeMap::new();
+        documents.insert("A".to_string(), (1..=7).collect::<BTreeSet<i64>>());
+        documents.insert("B".to_string(), (1..=2).collect::<BTreeSet<i64>>());
+        let s = slices(documents, 4);
+        assert_eq!(
+            s,
+            vec![
+                vec![("A".to_string(), vec![1, 2, 3, 4])],
+                vec![("A".to_string(), vec![5, 6, 7]), ("B".to_string(), vec![1])],
+                vec![("B".to_string(), vec![2])],
+            ]
+        );
+        assert_eq!(slices(BTreeMap::new(), 4), vec![Vec::new()]);
     }
 }
