@@ -19,6 +19,9 @@ use crate::{Extraction, Limits, human_bytes, human_duration};
 /// How much of a worker's stderr is kept to explain its death.
 const TAIL_BYTES: usize = 8192;
 const SIGXCPU: i32 = 24;
+/// mimalloc's option for the address space it reserves at a time, and the worker's value.
+const MIMALLOC_ARENA_RESERVE_ENV: &str = "MIMALLOC_ARENA_RESERVE";
+const WORKER_ARENA_RESERVE: &str = "64MiB";
 
 /// Parent side: a pool of `workers` long-lived worker processes started as
 /// `program extract-worker`. Cheap to clone. Each call sends one file to an idle worker and
@@ -136,6 +139,11 @@ impl Extractor {
             // The worker parses hostile files: it gets none of the server's environment.
             .env_clear()
             .env(MEMORY_ENV, self.inner.limits.memory_bytes.to_string())
+            // The binary allocates with mimalloc, which by default reserves its first arena
+            // as 1 GiB of address space: the worker then starts above its own address-space
+            // limit, and any allocation the arena cannot hold fails at random. Small arenas
+            // keep the limit meaning what it says.
+            .env(MIMALLOC_ARENA_RESERVE_ENV, WORKER_ARENA_RESERVE)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -251,7 +259,11 @@ impl Worker {
                 format!("the extractor crashed: signal {sig} (stack overflow)")
             }
             Some(sig) => format!("the extractor crashed: signal {sig}"),
-            None => format!("the extractor exited unexpectedly ({status})"),
+            // The worker says why before it exits on its own (a bad frame, a broken pipe).
+            None => match tail.lines().rev().find(|l| !l.trim().is_empty()) {
+                Some(said) => format!("the extractor exited unexpectedly ({status}): {said}"),
+                None => format!("the extractor exited unexpectedly ({status})"),
+            },
         }
     }
 }
