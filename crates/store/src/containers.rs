@@ -289,20 +289,16 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
             .bind(pat)
             .push(" ESCAPE '\\')");
     }
-    if let Some(d) = &f.description {
-        sql.push(" AND lower(description) LIKE ")
-            .bind(like_pattern(d))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(o) = &f.owner {
-        sql.push(" AND lower(owner) LIKE ")
-            .bind(like_pattern(o))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(e) = &f.email {
-        sql.push(" AND lower(email) LIKE ")
-            .bind(like_pattern(e))
-            .push(" ESCAPE '\\'");
+    for (column, pattern) in [
+        ("description", &f.description),
+        ("owner", &f.owner),
+        ("email", &f.email),
+    ] {
+        if let Some(p) = pattern {
+            sql.push(&format!(" AND lower({column}) LIKE "))
+                .bind(like_pattern(p))
+                .push(" ESCAPE '\\'");
+        }
     }
     if let Some(w) = &f.workspace_name {
         sql.push(" AND workspace IN (SELECT w.number FROM containers w WHERE w.library = containers.library AND w.kind = 'workspace' AND lower(w.name) LIKE ")
