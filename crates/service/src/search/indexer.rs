@@ -238,25 +238,16 @@ async fn round(d: &Dossier, search: &Search) -> Result<usize> {
 /// Per-library document lists of at most `size` documents each, in order; at least one
 /// (possibly empty) slice.
 fn slices(documents: BTreeMap<String, BTreeSet<i64>>, size: usize) -> Vec<Vec<(String, Vec<i64>)>> {
-    let mut out: Vec<Vec<(String, Vec<i64>)>> = vec![Vec::new()];
-    let mut room = size;
-    for (library, numbers) in documents {
-        let numbers: Vec<i64> = numbers.into_iter().collect();
-        let mut rest = numbers.as_slice();
-        while !rest.is_empty() {
-            if room == 0 {
-                out.push(Vec::new());
-                room = size;
-            }
-            let (now, later) = rest.split_at(rest.len().min(room));
-            if let Some(slice) = out.last_mut() {
-                slice.push((library.clone(), now.to_vec()));
-            }
-            room -= now.len();
-            rest = later;
-        }
+    let all: Vec<(String, i64)> = documents
+        .into_iter()
+        .flat_map(|(library, numbers)| numbers.into_iter().map(move |n| (library.clone(), n)))
+        .collect();
+    if all.is_empty() {
+        return vec![Vec::new()];
     }
-    out
+    all.chunks(size)
+        .map(|chunk| super::rebuild::by_library(chunk.to_vec()))
+        .collect()
 }
 
 /// Re-reads these documents and commits their entries (or their removal), with

@@ -172,7 +172,7 @@ pub async fn rebuild(
 }
 
 /// A walk's documents grouped by library, in walk order.
-fn by_library(batch: Vec<(String, i64)>) -> Vec<(String, Vec<i64>)> {
+pub(super) fn by_library(batch: Vec<(String, i64)>) -> Vec<(String, Vec<i64>)> {
     let mut out: Vec<(String, Vec<i64>)> = Vec::new();
     for (lib, n) in batch {
         match out.last_mut() {
