@@ -78,11 +78,18 @@ pub fn document(v: &DocumentView, caller: &Caller, ops: Option<&Operations>) -> 
         "checkout_date": v.checkout.as_ref().map_or(Value::Null, |c| ts(c.checkout_date)),
         "checkout_due_date": v.checkout.as_ref().map_or(Value::Null, |c| opt_ts(c.due_date)),
         "checkout_path": v.checkout.as_ref().map(|c| c.path.clone()),
-        "workspace_id": v.workspace.as_ref().map(|(n, _)| ContainerId::new(d.id.library.clone(), *n).to_string()),
-        "workspace_name": v.workspace.as_ref().map(|(_, name)| name.clone()),
     });
     if let Value::Object(f) = fields {
         o.extend(f);
+    }
+    // Absent, not null, when the document is not filed or the caller may not read its
+    // workspace (the service leaves it out then): either way nothing is revealed.
+    if let Some((n, name)) = &v.workspace {
+        o.insert(
+            "workspace_id".into(),
+            json!(ContainerId::new(d.id.library.clone(), *n).to_string()),
+        );
+        o.insert("workspace_name".into(), json!(name));
     }
     put_customs(&mut o, &d.customs);
     if d.wstype == dossier_core::model::WsType::Email {

@@ -34,6 +34,10 @@ pub fn user(u: &User, caller: &Caller) -> Value {
     {
         m.insert("is_locked".into(), json!(u.is_locked));
         m.insert("failed_logins".into(), json!(u.failed_logins));
+        // Dossier's own: when the last lock after failed sign-ins ends (or ended).
+        if let Some(until) = u.signin_locked_until {
+            m.insert("signin_locked_until".into(), json!(ts(until)));
+        }
     }
     o
 }

@@ -30,8 +30,15 @@ pub struct User {
     pub user_nos: i64,
     pub is_external: bool,
     pub allow_logon: bool,
+    /// Locked by an administrator: no sign-in and no token works until they unlock it.
     pub is_locked: bool,
+    /// Sign-in attempts counted since the last success or lockout (see `signin.rs`).
     pub failed_logins: i64,
+    /// Until when password sign-in is refused after too many failures. Unlike `is_locked`
+    /// it ends by itself and leaves the user's open sessions alone.
+    pub signin_locked_until: Option<DateTime<Utc>>,
+    /// Lockouts since the last successful sign-in: each lasts twice as long as the last.
+    pub signin_lockouts: i64,
     pub pwd_never_expire: bool,
     pub force_password_change: bool,
     pub pwd_changed_at: Option<DateTime<Utc>>,
@@ -72,6 +79,8 @@ impl User {
             allow_logon: true,
             is_locked: false,
             failed_logins: 0,
+            signin_locked_until: None,
+            signin_lockouts: 0,
             pwd_never_expire: false,
             force_password_change: false,
             pwd_changed_at: None,
@@ -89,6 +98,14 @@ impl User {
 
     pub fn has_password(&self) -> bool {
         self.password_hash.is_some()
+    }
+
+    /// Forgets failed sign-ins and ends a lock they caused (an administrator's unlock, a new
+    /// password).
+    pub fn clear_sign_in_lock(&mut self) {
+        self.failed_logins = 0;
+        self.signin_locked_until = None;
+        self.signin_lockouts = 0;
     }
 
     /// Whether the password grant and the sign-in page may accept this user's password.

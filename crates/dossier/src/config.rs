@@ -55,7 +55,17 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     (
         "lockout_threshold",
         Some("5"),
-        "failed sign-ins that lock an account until an administrator unlocks it (0: never)",
+        "failed sign-ins in a row that lock password sign-in to an account for a while (0: never)",
+    ),
+    (
+        "lockout_seconds",
+        Some("300"),
+        "how long the first lock after failed sign-ins lasts; each further one doubles it",
+    ),
+    (
+        "lockout_max_seconds",
+        Some("86400"),
+        "the longest a lock after failed sign-ins lasts (it always ends by itself)",
     ),
     (
         "signin_failures_per_account",
@@ -162,6 +172,8 @@ pub struct Config {
     pub access_token_seconds: i64,
     pub refresh_token_seconds: i64,
     pub lockout_threshold: i64,
+    pub lockout_seconds: i64,
+    pub lockout_max_seconds: i64,
     pub signin_failures_per_account: usize,
     pub signin_failures_per_address: usize,
     pub signin_window_seconds: i64,
@@ -351,6 +363,8 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             "lockout_threshold",
             "expected a whole number (0 disables lockout)",
         )?,
+        lockout_seconds: positive("lockout_seconds")?,
+        lockout_max_seconds: positive("lockout_max_seconds")?,
         signin_failures_per_account: parse(
             values,
             "signin_failures_per_account",

@@ -157,11 +157,18 @@ pub async fn user(d: &Dossier, task: UserTask) -> Result<(), String> {
                 ..Page::default()
             };
             let (users, _) = d.users(&c, &Default::default(), page).await.map_err(err)?;
+            let now = d.now();
             for u in users {
-                let state = match (u.active, u.is_locked) {
-                    (false, _) => "inactive",
-                    (true, true) => "locked",
-                    _ => "active",
+                let state = match (u.active, u.is_locked, u.signin_locked_until) {
+                    (false, ..) => "inactive".to_string(),
+                    (true, true, _) => "locked".to_string(),
+                    (true, false, Some(until)) if until > now => {
+                        format!(
+                            "sign-in locked until {}",
+                            until.format("%Y-%m-%d %H:%M:%SZ")
+                        )
+                    }
+                    _ => "active".to_string(),
                 };
                 println!(
                     "{}\t{}\t{}\t{state}",

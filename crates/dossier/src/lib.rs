@@ -44,6 +44,8 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         access_token_seconds: config.access_token_seconds,
         refresh_token_seconds: config.refresh_token_seconds,
         lockout_threshold: config.lockout_threshold,
+        lockout_seconds: config.lockout_seconds,
+        lockout_max_seconds: config.lockout_max_seconds,
         signin_failures_per_account: config.signin_failures_per_account,
         signin_failures_per_address: config.signin_failures_per_address,
         signin_window_seconds: config.signin_window_seconds,

@@ -306,7 +306,7 @@ impl Dossier {
         user.password_hash = Some(hash);
         user.pwd_changed_at = Some(now);
         user.is_locked = false;
-        user.failed_logins = 0;
+        user.clear_sign_in_lock();
         user.version += 1;
         user.edited_at = now;
         dossier_store::users::update(tx.conn(), &user).await?;

@@ -29,7 +29,7 @@ pub enum Child {
 pub(crate) async fn load(conn: &mut AnyConnection, id: &ContainerId) -> Result<Container> {
     dossier_store::containers::get(conn, id)
         .await?
-        .ok_or_else(|| DomainError::not_found(format!("container {id}")))
+        .ok_or_else(|| not_found(id))
 }
 
 /// Loads a container and checks it is of one of the expected kinds; another kind is a 404,
@@ -43,11 +43,19 @@ pub(crate) async fn load_kind(
     if kinds.contains(&c.kind) {
         Ok(c)
     } else {
-        Err(DomainError::not_found(format!(
-            "{} {id}",
-            kinds.first().map_or("container", |k| k.as_str())
-        )))
+        Err(not_found(id))
     }
+}
+
+/// The one answer for a container that is missing, unreadable or of another kind than the
+/// URL names: any difference would let a caller count and classify containers it may not
+/// read.
+fn not_found(id: &ContainerId) -> DomainError {
+    DomainError::not_found(container_what(id))
+}
+
+fn container_what(id: &ContainerId) -> String {
+    format!("container {id}")
 }
 
 impl Dossier {
@@ -62,7 +70,7 @@ impl Dossier {
     ) -> Result<Container> {
         let c = load(conn, id).await?;
         let ws = workspace_of(conn, &c).await?;
-        let what = format!("container {id}");
+        let what = container_what(id);
         self.require(conn, caller, guarded(&c, &ws, &what), need)
             .await?;
         Ok(c)
@@ -79,7 +87,7 @@ impl Dossier {
     ) -> Result<Container> {
         let c = load_kind(conn, id, kinds).await?;
         let ws = workspace_of(conn, &c).await?;
-        let what = format!("{} {id}", c.kind.as_str());
+        let what = container_what(id);
         self.require(conn, caller, guarded(&c, &ws, &what), need)
             .await?;
         Ok(c)

@@ -15,6 +15,7 @@ use dossier_core::{
     Activity, ContainerId, DefaultSecurity, DocumentId, DocumentRef, DomainError, LibraryId,
 };
 use dossier_store::AnyConnection;
+use dossier_store::acl::Visible;
 use dossier_store::documents::DocumentFilter;
 use dossier_store::history::HistoryFilter;
 use dossier_store::libraries::Numbering;
@@ -147,29 +148,55 @@ impl Dossier {
     }
 }
 
-async fn view(conn: &mut AnyConnection, doc: Document) -> Result<DocumentView> {
-    let mut views = views(conn, vec![doc], false).await?;
-    views
-        .pop()
-        .ok_or_else(|| DomainError::internal("document view vanished"))
+impl Dossier {
+    /// A document's view as `caller` sees it (see `views`).
+    pub(crate) async fn view_for(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        doc: Document,
+    ) -> Result<DocumentView> {
+        let visible = self.visibility(caller, &doc.id.library).await?;
+        let mut views = views(conn, vec![doc], false, visible.as_ref()).await?;
+        views
+            .pop()
+            .ok_or_else(|| DomainError::internal("document view vanished"))
+    }
+
+    /// Views of one library's documents as `caller` sees them (see `views`).
+    async fn views_for(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        library: &LibraryId,
+        docs: Vec<Document>,
+        all_latest: bool,
+    ) -> Result<Vec<DocumentView>> {
+        let visible = self.visibility(caller, library).await?;
+        views(conn, docs, all_latest, visible.as_ref()).await
+    }
 }
 
-/// Decorates documents with their latest version, check-out and workspace, in a fixed
-/// number of queries whatever the list length.
-/// `all_latest`: the documents are known to be latest versions (search results), so their
-/// own version is the latest one and need not be looked up.
-/// Views of latest versions (search hits).
+/// Views of latest versions (search hits), as a caller with `visible` sees them.
 pub(crate) async fn views_of(
     conn: &mut AnyConnection,
     docs: Vec<Document>,
+    visible: Option<&Visible>,
 ) -> Result<Vec<DocumentView>> {
-    views(conn, docs, true).await
+    views(conn, docs, true, visible).await
 }
 
+/// Decorates documents with their latest version, check-out and workspace, in a fixed
+/// number of queries whatever the list length. A view names its workspace only when the
+/// caller (`visible`; `None` sees everything) may read it, as a document's path shows only
+/// readable containers: a matter's name is often confidential in itself.
+/// `all_latest`: the documents are known to be latest versions (search results), so their
+/// own version is the latest one and need not be looked up.
 async fn views(
     conn: &mut AnyConnection,
     docs: Vec<Document>,
     all_latest: bool,
+    visible: Option<&Visible>,
 ) -> Result<Vec<DocumentView>> {
     let Some(first) = docs.first() else {
         return Ok(vec![]);
@@ -177,7 +204,28 @@ async fn views(
     let library = first.id.library.clone();
     let numbers: Vec<i64> = docs.iter().map(|d| d.id.number).collect();
     let checkouts = dossier_store::documents::checkouts_for(conn, &library, &numbers).await?;
-    let workspaces = dossier_store::documents::home_workspaces(conn, &library, &numbers).await?;
+    let mut workspaces =
+        dossier_store::documents::home_workspaces(conn, &library, &numbers).await?;
+    if let Some(v) = visible {
+        let mut named: Vec<i64> = workspaces.values().map(|(n, _)| *n).collect();
+        named.sort_unstable();
+        named.dedup();
+        let readable: std::collections::HashSet<i64> =
+            dossier_store::containers::many(conn, &library, &named)
+                .await?
+                .iter()
+                .filter(|w| {
+                    crate::access::admits(
+                        v,
+                        w.acl,
+                        &w.owner,
+                        &crate::containers::container_facts(w, w),
+                    )
+                })
+                .map(|w| w.id.number)
+                .collect();
+        workspaces.retain(|_, (n, _)| readable.contains(n));
+    }
     // Searches return latest versions only: their own version is the latest one.
     let latest = if all_latest {
         Default::default()
@@ -561,7 +609,7 @@ impl Dossier {
         // The answer is read once committed, on a reader: SQLite has one writer, which
         // every upload queues for, so it does only what must be in the transaction.
         let mut conn = self.store.read().await?;
-        view(&mut conn, doc).await
+        self.view_for(&mut conn, caller, doc).await
     }
 
     /// Validates a new version's or replacement's profile before its file is streamed.
@@ -665,7 +713,7 @@ impl Dossier {
             Some(latest.id.to_string()),
         )
         .await?;
-        let v = view(tx.conn(), doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -702,7 +750,7 @@ impl Dossier {
         )
         .await?;
         emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
-        let v = view(tx.conn(), doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -711,7 +759,7 @@ impl Dossier {
     pub async fn document(&self, caller: &Caller, r: &DocumentRef) -> Result<DocumentView> {
         let mut conn = self.store.read().await?;
         let doc = self.document_for(&mut conn, caller, r, Need::Read).await?;
-        view(&mut conn, doc).await
+        self.view_for(&mut conn, caller, doc).await
     }
 
     /// GET …/documents/{id}/operations and `include_operations`: the document and what the
@@ -725,7 +773,7 @@ impl Dossier {
         let (doc, level) = self
             .document_and_level(&mut conn, caller, r, Need::Read)
             .await?;
-        let v = view(&mut conn, doc).await?;
+        let v = self.view_for(&mut conn, caller, doc).await?;
         let ops = Operations::of(&v, caller, level);
         Ok((v, ops))
     }
@@ -773,7 +821,7 @@ impl Dossier {
         )
         .await?;
         emit_doc(tx.conn(), caller, now, "profile_update", &doc.id, None).await?;
-        let v = view(tx.conn(), doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -865,7 +913,11 @@ impl Dossier {
         self.document_for(&mut conn, caller, r, Need::Read).await?;
         let (docs, total) =
             dossier_store::documents::versions(&mut conn, &r.library, r.number, page).await?;
-        Ok((views(&mut conn, docs, false).await?, total))
+        Ok((
+            self.views_for(&mut conn, caller, &r.library, docs, false)
+                .await?,
+            total,
+        ))
     }
 
     /// POST …/documents/{id}/lock, and the lock half of POST …/checkout.
@@ -1088,7 +1140,7 @@ impl Dossier {
             Some(source.id.to_string()),
         )
         .await?;
-        let v = view(tx.conn(), copy).await?;
+        let v = self.view_for(tx.conn(), caller, copy).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -1173,7 +1225,7 @@ impl Dossier {
             Some(to.to_string()),
         )
         .await?;
-        let v = view(tx.conn(), doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -1233,7 +1285,7 @@ impl Dossier {
             Some(folder.to_string()),
         )
         .await?;
-        let v = view(tx.conn(), doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -1412,7 +1464,8 @@ impl Dossier {
         let mut conn = self.store.read().await?;
         let (docs, total) =
             dossier_store::documents::search(&mut conn, library, &filter, page).await?;
-        Ok((views(&mut conn, docs, true).await?, total))
+        let docs = views(&mut conn, docs, true, filter.visible.as_ref()).await?;
+        Ok((docs, total))
     }
 
     /// Checks a folder id for a document listing: a folder or tab of the library.

@@ -434,7 +434,7 @@ impl Dossier {
         if let Some(v) = c.is_locked {
             user.is_locked = v;
             if !v {
-                user.failed_logins = 0;
+                user.clear_sign_in_lock();
             }
         }
         if let Some(v) = c.pwd_never_expire {

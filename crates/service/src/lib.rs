@@ -56,8 +56,13 @@ pub struct Settings {
     pub customer_id: i64,
     pub access_token_seconds: i64,
     pub refresh_token_seconds: i64,
-    /// Failed sign-ins that lock an account (0: never lock).
+    /// Failed sign-ins that lock password sign-in to an account (0: never lock).
     pub lockout_threshold: i64,
+    /// How long the first such lock lasts; each further one before a successful sign-in
+    /// lasts twice as long, up to `lockout_max_seconds`. A lock always ends by itself, so
+    /// anonymous guesses can delay the administrator but never shut them out for good.
+    pub lockout_seconds: i64,
+    pub lockout_max_seconds: i64,
     /// Failed sign-ins tolerated per account and per client address within the window
     /// before further attempts get 429 (0: no limit).
     pub signin_failures_per_account: usize,
@@ -77,6 +82,8 @@ impl Default for Settings {
             access_token_seconds: 1800,
             refresh_token_seconds: 30 * 24 * 3600,
             lockout_threshold: 5,
+            lockout_seconds: 300,
+            lockout_max_seconds: 24 * 3600,
             signin_failures_per_account: 10,
             signin_failures_per_address: 50,
             signin_window_seconds: 300,

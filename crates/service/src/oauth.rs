@@ -9,7 +9,7 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
 use dossier_core::identity::{App, AuditOutcome, Grant, User, parse_scopes};
-use dossier_store::apps::AuthCode;
+use dossier_store::apps::{AuthCode, CodeExchange};
 use dossier_store::tokens::StoredToken;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -455,15 +455,41 @@ impl Dossier {
         let app = self.client_for(client, Grant::AuthorizationCode).await?;
         let invalid = |why: &str| OAuthError::new(OAuthCode::InvalidGrant, why);
         let now = self.now();
+        let family = random_token();
         let mut tx = self.store.begin().await?;
-        // Taken even when the checks below fail: a code is good for one attempt only.
-        let taken = dossier_store::apps::take_code(tx.conn(), &token_hash(code)).await?;
-        tx.commit().await?;
-        let Some(stored) = taken else {
-            return Err(invalid(
-                "the authorization code is invalid, expired or already used",
-            ));
+        // Redeemed even when the checks below fail: a code is good for one attempt only.
+        let exchange =
+            dossier_store::apps::redeem_code(tx.conn(), &token_hash(code), &family, now).await?;
+        let stored = match exchange {
+            CodeExchange::Redeemed(stored) => stored,
+            CodeExchange::Replayed { family } => {
+                // The code has leaked: the tokens its first exchange got are revoked too
+                // (RFC 6749 §4.1.2).
+                let revoked = dossier_store::tokens::delete_family(tx.conn(), &family).await?;
+                self.audit_subject(
+                    tx.conn(),
+                    None,
+                    ctx.address.as_deref(),
+                    Audit {
+                        action: "oauth.code_replayed",
+                        target: Some(app.client_id.clone()),
+                        outcome: AuditOutcome::Failure,
+                        detail: json!({"revoked_tokens": revoked}),
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(invalid(
+                    "the authorization code is invalid, expired or already used",
+                ));
+            }
+            CodeExchange::Unknown => {
+                return Err(invalid(
+                    "the authorization code is invalid, expired or already used",
+                ));
+            }
         };
+        tx.commit().await?;
         if stored.expires_at < now {
             return Err(invalid("the authorization code has expired"));
         }
@@ -506,7 +532,7 @@ impl Dossier {
                 Issue {
                     user: &user,
                     scope: &stored.scope,
-                    family: &random_token(),
+                    family: &family,
                     client_id: Some(&app.client_id),
                     with_refresh: app.grants.contains(&Grant::RefreshToken),
                     issuer: &ctx.issuer,

@@ -1,5 +1,5 @@
-//! In-memory throttling of failed sign-ins, per account and per client address. Lockout
-//! (in the database) stops guessing at one account for good; this stops a burst against
+//! In-memory throttling of sign-in attempts, per account and per client address. Lockout
+//! (in the database) stops guessing at one account for a while; this stops a burst against
 //! one account before it locks, and a spray of guesses across many accounts from one
 //! address, which lockout never sees. State is per node, as the design accepts.
 
@@ -48,8 +48,11 @@ impl Throttle {
         }
     }
 
-    /// `Err(seconds)` when this account or address must wait before trying again.
-    pub fn check(
+    /// Takes one attempt's place against the account and the address, or `Err(seconds)`
+    /// when either must wait. The check and the count are one step under one lock, so
+    /// attempts sent together each take a place: at most the limit pass, whatever the
+    /// concurrency. The place counts as a failure until `release` takes it back.
+    pub fn reserve(
         &self,
         account: &str,
         address: Option<&str>,
@@ -78,12 +81,9 @@ impl Throttle {
                 }
             }
         }
-        if wait > 0 { Err(wait as u64) } else { Ok(()) }
-    }
-
-    /// Counts one failed sign-in against the account and the address.
-    pub fn record_failure(&self, account: &str, address: Option<&str>, now: DateTime<Utc>) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if wait > 0 {
+            return Err(wait as u64);
+        }
         if map.len() >= MAX_KEYS {
             let horizon = now - self.limits.window;
             map.retain(|_, times| times.back().is_some_and(|t| *t > horizon));
@@ -91,6 +91,20 @@ impl Throttle {
         for (key, _) in Self::keys(account, address) {
             if let Some(key) = key {
                 map.entry(key).or_default().push_back(now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes back the place `reserve` took at `at`: the attempt succeeded.
+    pub fn release(&self, account: &str, address: Option<&str>, at: DateTime<Utc>) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for (key, _) in Self::keys(account, address) {
+            let Some(key) = key else { continue };
+            if let Some(times) = map.get_mut(&key)
+                && let Some(i) = times.iter().rposition(|t| *t == at)
+            {
+                times.remove(i);
             }
         }
     }
@@ -108,19 +122,51 @@ mod tests {
             window: Duration::seconds(60),
         });
         let now = Utc::now();
-        assert!(t.check("bob", Some("1.2.3.4"), now).is_ok());
-        t.record_failure("bob", Some("1.2.3.4"), now);
-        t.record_failure("bob", Some("1.2.3.4"), now);
-        let wait = t.check("bob", Some("9.9.9.9"), now).unwrap_err();
+        assert!(t.reserve("bob", Some("1.2.3.4"), now).is_ok());
+        assert!(t.reserve("bob", Some("1.2.3.4"), now).is_ok());
+        let wait = t.reserve("bob", Some("9.9.9.9"), now).unwrap_err();
         assert!((59..=61).contains(&wait), "{wait}");
-        // Another account from the same address has one failure left there.
-        assert!(t.check("amy", Some("1.2.3.4"), now).is_ok());
-        t.record_failure("amy", Some("1.2.3.4"), now);
-        assert!(t.check("carl", Some("1.2.3.4"), now).is_err());
+        // Another account from the same address has one place left there.
+        assert!(t.reserve("amy", Some("1.2.3.4"), now).is_ok());
+        assert!(t.reserve("carl", Some("1.2.3.4"), now).is_err());
         // After the window everything is forgiven.
         assert!(
-            t.check("bob", Some("1.2.3.4"), now + Duration::seconds(61))
+            t.reserve("bob", Some("1.2.3.4"), now + Duration::seconds(61))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn attempts_from_many_threads_take_at_most_the_limit() {
+        let t = std::sync::Arc::new(Throttle::new(Limits {
+            per_account: 10,
+            per_address: 0,
+            window: Duration::seconds(300),
+        }));
+        let now = Utc::now();
+        let passed: usize = (0..40)
+            .map(|_| {
+                let t = t.clone();
+                std::thread::spawn(move || t.reserve("bob", None, now).is_ok())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| usize::from(h.join().unwrap()))
+            .sum();
+        assert_eq!(passed, 10);
+    }
+
+    #[test]
+    fn a_released_place_is_free_again() {
+        let t = Throttle::new(Limits {
+            per_account: 1,
+            per_address: 0,
+            window: Duration::seconds(300),
+        });
+        let now = Utc::now();
+        t.reserve("bob", None, now).unwrap();
+        assert!(t.reserve("bob", None, now).is_err());
+        t.release("bob", None, now);
+        assert!(t.reserve("bob", None, now).is_ok());
     }
 }

@@ -219,27 +219,64 @@ pub async fn insert_code(conn: &mut AnyConnection, hash: &str, c: &AuthCode) -> 
     Ok(())
 }
 
-/// Removes a code and returns it: whoever takes it first redeems it, a second attempt finds
-/// nothing.
-pub async fn take_code(conn: &mut AnyConnection, hash: &str) -> Result<Option<AuthCode>> {
-    let Some(row) = Sql::new("DELETE FROM auth_codes WHERE code_hash = ")
+/// What presenting an authorization code found.
+#[derive(Clone, Debug)]
+pub enum CodeExchange {
+    /// The code, now redeemed for `family`: this was its first presentation.
+    Redeemed(AuthCode),
+    /// The code was redeemed before, for this token family.
+    Replayed { family: String },
+    /// No such code (or long expired).
+    Unknown,
+}
+
+/// How long a redeemed code is remembered after it expires, to recognise a replay.
+const REDEEMED_KEPT_HOURS: i64 = 24;
+
+/// Redeems a code for the token family `family`: whoever presents it first gets it, a
+/// second presentation learns the family the first one got, so its tokens can be revoked.
+pub async fn redeem_code(
+    conn: &mut AnyConnection,
+    hash: &str,
+    family: &str,
+    now: DateTime<Utc>,
+) -> Result<CodeExchange> {
+    Sql::new("DELETE FROM auth_codes WHERE expires_at < ")
+        .bind(now - chrono::Duration::hours(REDEEMED_KEPT_HOURS))
+        .execute(&mut *conn)
+        .await?;
+    if let Some(row) = Sql::new("UPDATE auth_codes SET redeemed_family = ")
+        .bind(family)
+        .push(" WHERE redeemed_family IS NULL AND code_hash = ")
         .bind(hash)
         .push(" RETURNING client_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_at, created_at")
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(AuthCode {
-        client_id: row.try_get("client_id").db()?,
-        user_id: row.try_get("user_id").db()?,
-        redirect_uri: row.try_get("redirect_uri").db()?,
-        scope: row.try_get("scope").db()?,
-        code_challenge: row.try_get("code_challenge").db()?,
-        nonce: row.try_get("nonce").db()?,
-        expires_at: get_ts(&row, "expires_at")?,
-        created_at: get_ts(&row, "created_at")?,
-    }))
+    {
+        return Ok(CodeExchange::Redeemed(AuthCode {
+            client_id: row.try_get("client_id").db()?,
+            user_id: row.try_get("user_id").db()?,
+            redirect_uri: row.try_get("redirect_uri").db()?,
+            scope: row.try_get("scope").db()?,
+            code_challenge: row.try_get("code_challenge").db()?,
+            nonce: row.try_get("nonce").db()?,
+            expires_at: get_ts(&row, "expires_at")?,
+            created_at: get_ts(&row, "created_at")?,
+        }));
+    }
+    // A replay: forget the code, so the revocation happens once.
+    let replayed = Sql::new("DELETE FROM auth_codes WHERE code_hash = ")
+        .bind(hash)
+        .push(" RETURNING redeemed_family")
+        .fetch_optional(conn)
+        .await?;
+    Ok(match replayed {
+        Some(row) => match row.try_get::<Option<String>, _>("redeemed_family").db()? {
+            Some(family) => CodeExchange::Replayed { family },
+            None => CodeExchange::Unknown,
+        },
+        None => CodeExchange::Unknown,
+    })
 }
 
 /// Drops an app's outstanding codes (when it is revoked) and expired codes of any app.

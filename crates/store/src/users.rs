@@ -8,7 +8,7 @@ use sqlx::{AnyConnection, Row};
 use crate::sql::{Page, Param, Sql, get_bool, get_opt_ts, get_ts};
 use crate::{DbResult, Result};
 
-const COLUMNS: &str = "id, customer_id, ssid, full_name, first_name, last_name, email, password_hash, user_nos, is_external, allow_logon, is_locked, failed_logins, pwd_never_expire, force_password_change, pwd_changed_at, preferred_library, department, title, phone, user_id_ex, active, version, created_at, edited_at";
+const COLUMNS: &str = "id, customer_id, ssid, full_name, first_name, last_name, email, password_hash, user_nos, is_external, allow_logon, is_locked, failed_logins, signin_locked_until, signin_lockouts, pwd_never_expire, force_password_change, pwd_changed_at, preferred_library, department, title, phone, user_id_ex, active, version, created_at, edited_at";
 
 fn user(row: &AnyRow) -> Result<User> {
     Ok(User {
@@ -25,6 +25,8 @@ fn user(row: &AnyRow) -> Result<User> {
         allow_logon: get_bool(row, "allow_logon")?,
         is_locked: get_bool(row, "is_locked")?,
         failed_logins: row.try_get("failed_logins").db()?,
+        signin_locked_until: get_opt_ts(row, "signin_locked_until")?,
+        signin_lockouts: row.try_get("signin_lockouts").db()?,
         pwd_never_expire: get_bool(row, "pwd_never_expire")?,
         force_password_change: get_bool(row, "force_password_change")?,
         pwd_changed_at: get_opt_ts(row, "pwd_changed_at")?,
@@ -56,6 +58,8 @@ fn values(u: &User) -> Vec<(&'static str, Param)> {
         ("allow_logon", u.allow_logon.into()),
         ("is_locked", u.is_locked.into()),
         ("failed_logins", u.failed_logins.into()),
+        ("signin_locked_until", u.signin_locked_until.into()),
+        ("signin_lockouts", u.signin_lockouts.into()),
         ("pwd_never_expire", u.pwd_never_expire.into()),
         ("force_password_change", u.force_password_change.into()),
         ("pwd_changed_at", u.pwd_changed_at.into()),
@@ -197,43 +201,101 @@ pub async fn list(
     Ok((users, total))
 }
 
-/// Counts a failed sign-in and locks the account once `threshold` failures are reached
-/// (0 disables lockout). Returns the user's failure count and whether it is now locked.
-pub async fn record_failed_login(
+/// What the account said when a sign-in attempt was counted against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInAttempt {
+    /// No such user.
+    Unknown,
+    /// Sign-in is refused until then; the attempt was not counted.
+    Locked { until: DateTime<Utc> },
+    /// Counted: `failures` attempts since the last success or lockout (this one included),
+    /// and `lockouts` lockouts since the last success.
+    Counted { failures: i64, lockouts: i64 },
+}
+
+/// Counts a sign-in attempt on the account *before* its password is checked, so that
+/// attempts sent together are counted one by one, whatever their order of completion.
+/// A success takes its count back (`sign_in_succeeded`).
+pub async fn count_sign_in_attempt(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<SignInAttempt> {
+    let id = id.to_uppercase();
+    let Some(row) = Sql::new("SELECT signin_locked_until FROM users WHERE id = ")
+        .bind(id.clone())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(SignInAttempt::Unknown);
+    };
+    if let Some(until) = get_opt_ts(&row, "signin_locked_until")?
+        && until > now
+    {
+        return Ok(SignInAttempt::Locked { until });
+    }
+    let Some(row) = Sql::new("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ")
+        .bind(id)
+        .push(" RETURNING failed_logins, signin_lockouts")
+        .fetch_optional(conn)
+        .await?
+    else {
+        return Ok(SignInAttempt::Unknown);
+    };
+    Ok(SignInAttempt::Counted {
+        failures: row.try_get("failed_logins").db()?,
+        lockouts: row.try_get("signin_lockouts").db()?,
+    })
+}
+
+/// Locks password sign-in until `until`, if the account has reached `threshold` counted
+/// failures and is not locked already (of several attempts racing to lock it, one does).
+/// The count starts again from zero, for the attempts after the lock ends. Returns whether
+/// this call locked it.
+pub async fn lock_sign_in(
+    conn: &mut AnyConnection,
+    id: &str,
+    threshold: i64,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let done = Sql::new("UPDATE users SET signin_locked_until = ")
+        .bind(until)
+        .push(", signin_lockouts = signin_lockouts + 1, failed_logins = 0, version = version + 1, edited_at = ")
+        .bind(now)
+        .push(" WHERE id = ")
+        .bind(id.to_uppercase())
+        .push(" AND failed_logins >= ")
+        .bind(threshold)
+        .push(" AND (signin_locked_until IS NULL OR signin_locked_until <= ")
+        .bind(now)
+        .push(")")
+        .execute(conn)
+        .await?;
+    Ok(done > 0)
+}
+
+/// Takes a successful sign-in's count back and forgets earlier failures and lockouts, unless
+/// other attempts counted meanwhile (`threshold` failures or more, with 0 meaning no limit)
+/// or a lock landed while the password was being checked: then the success does not count
+/// and the caller refuses it. Returns whether it counts.
+pub async fn sign_in_succeeded(
     conn: &mut AnyConnection,
     id: &str,
     threshold: i64,
     now: DateTime<Utc>,
-) -> Result<(i64, bool)> {
-    let Some(row) = Sql::new(
-        "UPDATE users SET failed_logins = failed_logins + 1, version = version + 1, edited_at = ",
-    )
-    .bind(now)
-    .push(", is_locked = CASE WHEN ")
-    .bind(threshold)
-    .push(" > 0 AND failed_logins + 1 >= ")
-    .bind(threshold)
-    .push(" THEN 1 ELSE is_locked END WHERE id = ")
-    .bind(id.to_uppercase())
-    .push(" RETURNING failed_logins, is_locked")
-    .fetch_optional(conn)
-    .await?
-    else {
-        return Ok((0, false));
-    };
-    Ok((
-        row.try_get("failed_logins").db()?,
-        get_bool(&row, "is_locked")?,
-    ))
-}
-
-/// Clears the failure count after a successful sign-in.
-pub async fn clear_failed_logins(conn: &mut AnyConnection, id: &str) -> Result<()> {
-    Sql::new("UPDATE users SET failed_logins = 0 WHERE failed_logins <> 0 AND id = ")
-        .bind(id.to_uppercase())
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<bool> {
+    let mut sql = Sql::new(
+        "UPDATE users SET failed_logins = 0, signin_lockouts = 0, signin_locked_until = NULL WHERE id = ",
+    );
+    sql.bind(id.to_uppercase())
+        .push(" AND (signin_locked_until IS NULL OR signin_locked_until <= ")
+        .bind(now)
+        .push(")");
+    if threshold > 0 {
+        sql.push(" AND failed_logins <= ").bind(threshold);
+    }
+    Ok(sql.execute(conn).await? > 0)
 }
 
 /// Deletes a user for good, with everything that only makes sense while the user exists:

@@ -10,9 +10,7 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
@@ -23,6 +21,7 @@ use dossier_service::oauth::{
 };
 use serde_json::{Value, json};
 
+use super::form::{Form, ParamsError};
 use super::pages::{self, SignInForm};
 use crate::AppState;
 use crate::extract::ClientAddress;
@@ -245,13 +244,8 @@ fn set_cookie(mut r: Response, cookie: &str, secure: bool) -> Response {
     r
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: OriginalUri,
-    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Ok(Query(query)) = query else {
+pub async fn show(State(state): State<AppState>, headers: HeaderMap, uri: OriginalUri) -> Response {
+    let Ok(query) = super::form::parse(uri.query().unwrap_or("").as_bytes()) else {
         return pages::error_page(
             StatusCode::BAD_REQUEST,
             "The authorization request is malformed.",
@@ -280,7 +274,7 @@ pub async fn submit(
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     uri: OriginalUri,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: Result<Form, ParamsError>,
 ) -> Response {
     let Ok(Form(form)) = form else {
         return pages::error_page(StatusCode::BAD_REQUEST, "The form could not be read.");

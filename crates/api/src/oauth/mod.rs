@@ -6,6 +6,7 @@
 //! envelope, except for failures of the server itself.
 
 mod authorize;
+mod form;
 mod legacy;
 mod oidc;
 mod pages;

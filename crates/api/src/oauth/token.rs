@@ -1,16 +1,14 @@
 //! `POST /auth/oauth2/token` (and `/automate/work/auth/token`): the four grants,
 //! form-encoded, answered as RFC 6749 §5.1 JSON.
 
-use std::collections::HashMap;
-
+use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
 use dossier_service::oauth::GrantContext;
 use serde_json::json;
 
+use super::form::{Form, ParamsError};
 use super::{client_auth, invalid_request, issuer, no_store, oauth_error, oauth_failure};
 use crate::AppState;
 use crate::extract::ClientAddress;
@@ -19,10 +17,11 @@ pub async fn token(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    form: Result<Form<HashMap<String, String>>, FormRejection>,
+    form: Result<Form, ParamsError>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return invalid_request("the token request must be application/x-www-form-urlencoded");
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(e) => return invalid_request(&e.describe()),
     };
     let field = |k: &str| {
         form.get(k)

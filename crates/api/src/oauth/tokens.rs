@@ -1,22 +1,20 @@
 //! Revocation (iManage's `revoke-token`, RFC 7009 `revoke`) and RFC 7662 introspection.
 
-use std::collections::HashMap;
-
+use axum::Json;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
 use dossier_service::oauth::{Introspector, OAuthCode, OAuthError};
 use serde_json::json;
 
+use super::form::{Form, Params, ParamsError};
 use super::{client_auth, invalid_request, issuer, no_store, oauth_failure};
 use crate::AppState;
 use crate::extract::ClientAddress;
 
-type FormResult = Result<Form<HashMap<String, String>>, FormRejection>;
+type FormResult = Result<Form, ParamsError>;
 
-fn text(form: &HashMap<String, String>, k: &str) -> Option<String> {
+fn text(form: &Params, k: &str) -> Option<String> {
     form.get(k)
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
@@ -29,8 +27,9 @@ pub async fn revoke_token(
     ClientAddress(address): ClientAddress,
     form: FormResult,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return invalid_request("the revocation request must be application/x-www-form-urlencoded");
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(e) => return invalid_request(&e.describe()),
     };
     let Some(token) = text(&form, "access_token").or_else(|| text(&form, "token")) else {
         return invalid_request("access_token is required");
@@ -49,8 +48,9 @@ pub async fn revoke(
     headers: HeaderMap,
     form: FormResult,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return invalid_request("the revocation request must be application/x-www-form-urlencoded");
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(e) => return invalid_request(&e.describe()),
     };
     let client = match client_auth(&headers, |k| text(&form, k)) {
         Ok(c) => c,
@@ -76,10 +76,9 @@ pub async fn introspect(
     headers: HeaderMap,
     form: FormResult,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return invalid_request(
-            "the introspection request must be application/x-www-form-urlencoded",
-        );
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(e) => return invalid_request(&e.describe()),
     };
     let client = match client_auth(&headers, |k| text(&form, k)) {
         Ok(c) => c,

@@ -188,8 +188,21 @@ impl TestServer {
     }
 
     pub async fn send_json(&self, method: Method, url: &str, body: Value) -> (StatusCode, Value) {
+        self.send_json_as(&self.token, method, url, body).await
+    }
+
+    /// As `send_json`, with another user's token.
+    pub async fn send_json_as(
+        &self,
+        token: &str,
+        method: Method,
+        url: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
         let r = self
-            .req(method, url)
+            .http
+            .request(method, url)
+            .header("X-Auth-Token", token)
             .json(&body)
             .send()
             .await

@@ -13,6 +13,7 @@ mod documents;
 mod events;
 mod harness;
 mod identity;
+mod leaks;
 mod lookups;
 mod oauth;
 mod schema;

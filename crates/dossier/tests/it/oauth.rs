@@ -390,22 +390,6 @@ async fn authorization_code_with_pkce_through_the_sign_in_and_consent_pages() {
     assert_eq!(st, StatusCode::OK, "{t}");
     assert_eq!(t["scope"], "openid user");
     assert!(t["refresh_token"].is_string());
-    let (st, e) = token(
-        &s,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", client_id),
-            ("code", &params_ok["code"]),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
-    assert_eq!(
-        (st, e["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
-        "reused code"
-    );
 
     let (header, claims) = verify_id_token(&s, t["id_token"].as_str().unwrap()).await;
     assert!(header["kid"].is_string());
@@ -446,6 +430,51 @@ async fn authorization_code_with_pkce_through_the_sign_in_and_consent_pages() {
     assert_eq!(d["data"]["user"]["email"], "jdoe@example.com");
     assert_eq!(d["data"]["work"]["preferred_library"], "ACTIVE");
 
+    // A replayed code is refused, and revokes what its first exchange got (RFC 6749
+    // §4.1.2): the code has leaked, so its tokens may be in the wrong hands.
+    let (st, e) = token(
+        &s,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("code", &params_ok["code"]),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
+        "reused code"
+    );
+    let r = s
+        .http
+        .get(format!("{}/api", s.base))
+        .header("X-Auth-Token", access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "the access token from a replayed code is revoked"
+    );
+    let (st, e) = token(
+        &s,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
+        "the refresh token from a replayed code is revoked: {e}"
+    );
+
     // The audit log saw the sign-ins, the consent and the token.
     let mut conn = s.dossier().store.read().await.unwrap();
     let records = dossier_store::audit::list(
@@ -457,7 +486,13 @@ async fn authorization_code_with_pkce_through_the_sign_in_and_consent_pages() {
     .await
     .unwrap();
     drop(conn);
-    for action in ["signin", "app.consent", "token.issue", "app.create"] {
+    for action in [
+        "signin",
+        "app.consent",
+        "token.issue",
+        "app.create",
+        "oauth.code_replayed",
+    ] {
         assert!(
             records.iter().any(|r| r.action == action),
             "no {action} audit record"
@@ -952,12 +987,11 @@ async fn lockout_after_repeated_failures_and_unlock_by_an_administrator() {
             (StatusCode::BAD_REQUEST, Some("invalid_grant"))
         );
     }
-    let (st, e) = token(&s, &attempt("mallory-password-1")).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(
-        e["error_description"].as_str().unwrap().contains("locked"),
-        "{e}"
-    );
+    // Locked: the right password gets exactly the answer of a wrong one.
+    let locked = token(&s, &attempt("mallory-password-1")).await;
+    let wrong = token(&s, &attempt("wrong-3")).await;
+    assert_eq!(locked.0, StatusCode::BAD_REQUEST);
+    assert_eq!(locked, wrong, "a locked account is no password oracle");
 
     let admin = s
         .dossier()
@@ -1107,6 +1141,197 @@ async fn repeated_failures_are_throttled_with_retry_after() {
         h.contains_key("retry-after") && html.contains("Too many failed sign-ins"),
         "{html}"
     );
+    s.stop().await;
+}
+
+/// The failed sign-ins audited against one account.
+async fn audited_failures(s: &TestServer, account: &str) -> Vec<Value> {
+    let mut conn = s.dossier().store.read().await.unwrap();
+    let records = dossier_store::audit::list(
+        &mut conn,
+        1,
+        &Default::default(),
+        dossier_service::Page {
+            limit: 100_000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    records
+        .into_iter()
+        .filter(|r| {
+            r.action == "signin"
+                && r.target.as_deref() == Some(account)
+                && r.outcome == dossier_core::identity::AuditOutcome::Failure
+        })
+        .map(|r| serde_json::from_str(&r.detail).unwrap_or(Value::Null))
+        .collect()
+}
+
+/// The attack of the reliability review (December 2026): the right password hidden among
+/// 39 wrong ones, all sent at once, got a token in 3 of 3 trials. Every attempt is now
+/// counted before any password is checked, so none of 3 bursts may yield a token, wherever
+/// the right guess sits; each of the 40 attempts is refused, and each one that got past
+/// the throttle is audited.
+#[tokio::test]
+async fn a_burst_of_guesses_with_the_right_one_among_them_never_yields_a_token() {
+    // The defaults: a lock after 5 failures, 10 attempts per account and 50 per address.
+    let s = TestServer::start().await;
+    for trial in 0..3 {
+        let user = format!("target{trial}");
+        let right = format!("Race-Passw0rd-{trial}!");
+        create_user(&s, &user, &right, None).await;
+        let mut guesses: Vec<String> = (0..39).map(|i| format!("wrong-{trial}-{i}")).collect();
+        guesses.insert([39, 0, 17][trial], right.clone());
+        let answers = futures::future::join_all(guesses.iter().map(|p| {
+            let (s, user) = (&s, &user);
+            async move {
+                token(
+                    s,
+                    &[
+                        ("grant_type", "password"),
+                        ("username", user),
+                        ("password", p),
+                    ],
+                )
+                .await
+            }
+        }))
+        .await;
+        let tokens = answers.iter().filter(|(st, _)| st.is_success()).count();
+        assert_eq!(tokens, 0, "trial {trial}: {answers:?}");
+        let refused = answers
+            .iter()
+            .filter(|(st, e)| *st == StatusCode::BAD_REQUEST && e["error"] == "invalid_grant")
+            .count();
+        let throttled = answers
+            .iter()
+            .filter(|(st, _)| *st == StatusCode::TOO_MANY_REQUESTS)
+            .count();
+        assert_eq!(refused + throttled, 40, "trial {trial}: {answers:?}");
+        assert!(
+            refused <= 10,
+            "at most 10 attempts per account get past the throttle"
+        );
+        let audited = audited_failures(&s, &user.to_uppercase()).await;
+        assert_eq!(audited.len(), refused, "trial {trial}: {audited:?}");
+        // At most the lockout threshold of passwords were checked at all.
+        let checked = audited
+            .iter()
+            .filter(|d| d["reason"] == "bad_credentials")
+            .count();
+        assert!(checked <= 5, "trial {trial}: {checked} passwords checked");
+        // The account is locked now: the right password alone answers like a wrong one.
+        let alone = token(
+            &s,
+            &[
+                ("grant_type", "password"),
+                ("username", &user),
+                ("password", &right),
+            ],
+        )
+        .await;
+        assert_ne!(alone.0, StatusCode::OK, "trial {trial}: {alone:?}");
+    }
+    s.stop().await;
+}
+
+/// Anonymous guesses lock even the administrator, but only for a while, each lock twice as
+/// long as the last (up to the cap), and never the sessions already open.
+#[tokio::test]
+async fn a_lockout_ends_by_itself_and_each_one_lasts_longer() {
+    let s = TestServer::start_with(BTreeMap::from([
+        ("DOSSIER_LOCKOUT_THRESHOLD".to_string(), "2".to_string()),
+        ("DOSSIER_LOCKOUT_SECONDS".to_string(), "2".to_string()),
+        ("DOSSIER_LOCKOUT_MAX_SECONDS".to_string(), "4".to_string()),
+    ]))
+    .await;
+    let attempt = |p: &'static str| {
+        [
+            ("grant_type", "password"),
+            ("username", "admin"),
+            ("password", p),
+        ]
+    };
+    let open_session = |s: &TestServer| {
+        s.http
+            .get(format!("{}/api", s.base))
+            .header("X-Auth-Token", &s.token)
+            .send()
+    };
+    let wrong = token(&s, &attempt("guess-1")).await;
+    assert_eq!(token(&s, &attempt("guess-2")).await, wrong);
+    // Locked for 2 s: the right password is refused exactly as a wrong one.
+    assert_eq!(token(&s, &attempt(ADMIN_PASSWORD)).await, wrong);
+    assert_eq!(
+        open_session(&s).await.unwrap().status(),
+        StatusCode::OK,
+        "a sign-in lock leaves open sessions alone"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert_eq!(token(&s, &attempt("guess-3")).await, wrong);
+    assert_eq!(token(&s, &attempt("guess-4")).await, wrong);
+    // The second lock without a success between lasts 4 s: still locked after 2.5 s.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert_eq!(token(&s, &attempt(ADMIN_PASSWORD)).await, wrong);
+    tokio::time::sleep(std::time::Duration::from_millis(2_000)).await;
+    let (st, t) = token(&s, &attempt(ADMIN_PASSWORD)).await;
+    assert_eq!(st, StatusCode::OK, "the lock ended by itself: {t}");
+    let locks: Vec<Value> = {
+        let mut conn = s.dossier().store.read().await.unwrap();
+        dossier_store::audit::list(
+            &mut conn,
+            1,
+            &Default::default(),
+            dossier_service::Page::default(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "user.lock" && r.target.as_deref() == Some("ADMIN"))
+        .map(|r| serde_json::from_str(&r.detail).unwrap_or(Value::Null))
+        .collect()
+    };
+    let mut lockouts: Vec<i64> = locks
+        .iter()
+        .map(|d| d["lockouts"].as_i64().unwrap())
+        .collect();
+    lockouts.sort();
+    assert_eq!(lockouts, [1, 2], "{locks:?}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn oauth_parameters_are_sent_once_and_well_formed() {
+    let s = TestServer::start().await;
+    let raw = |body: &'static str| {
+        s.http
+            .post(format!("{}/auth/oauth2/token", s.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    for body in [
+        "grant_type=client_credentials&grant_type=password&username=admin&password=x",
+        "grant_type=password&username=admin&password=100%",
+        "grant_type=password&username=admin&password=%zz",
+    ] {
+        let r = raw(body).await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"], "invalid_request", "{body}: {e}");
+    }
+    // The authorization request's query too: a repeated parameter gets the error page.
+    let r = no_redirects()
+        .get(format!(
+            "{}/auth/oauth2/authorize?response_type=code&client_id=a&client_id=b",
+            s.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     s.stop().await;
 }
 

@@ -607,7 +607,28 @@ async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
                     "{}",
                     ctx(&format!("GET document {}{path}, level {want}", d.id))
                 );
-                if path == "/path" && readable {
+                if path.is_empty() && readable {
+                    // The profile names the document's workspace exactly when the caller
+                    // may read that workspace, as the path below shows only readable
+                    // containers.
+                    let body: Value = r.json().await.expect("json");
+                    let ws = reference.workspace(true, i);
+                    assert_eq!(
+                        body["data"].get("workspace_name").is_some(),
+                        con_levels[ws] >= 1,
+                        "{}",
+                        ctx(&format!(
+                            "workspace name on the profile of {} (workspace {})",
+                            d.id, m.containers[ws].id
+                        ))
+                    );
+                    assert_eq!(
+                        body["data"].get("workspace_id").is_some(),
+                        con_levels[ws] >= 1,
+                        "{}",
+                        ctx(&format!("workspace id on the profile of {}", d.id))
+                    );
+                } else if path == "/path" && readable {
                     let body: Value = r.json().await.expect("json");
                     for chain in body["data"].as_array().expect("paths") {
                         for c in ids(chain) {
@@ -785,6 +806,35 @@ async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
             ctx("document search")
         );
         assert_eq!(body["total_count"], want.len(), "{}", ctx("document count"));
+        let names_shown = |body: &Value| -> BTreeMap<String, bool> {
+            body["data"]["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .map(|d| {
+                    let key = ids(&json!([d])).pop_first().expect("an id");
+                    (key, d.get("workspace_name").is_some())
+                })
+                .collect()
+        };
+        let names_readable: BTreeMap<String, bool> = m
+            .documents
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| doc_levels[*j] >= 1)
+            .map(|(j, d)| {
+                (
+                    doc_key(&d.id),
+                    con_levels[reference.workspace(true, j)] >= 1,
+                )
+            })
+            .collect();
+        assert_eq!(
+            names_shown(&body),
+            names_readable,
+            "{}",
+            ctx("workspace names in the document list")
+        );
         // Full-text search: the same readable set, counted and faceted inside the index.
         let (st, body) = call(
             s,
@@ -806,6 +856,12 @@ async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
             want.len(),
             "{}",
             ctx("full-text search total")
+        );
+        assert_eq!(
+            names_shown(&body),
+            names_readable,
+            "{}",
+            ctx("workspace names in full-text search hits")
         );
         for (field, value_of) in [
             (

@@ -372,7 +372,7 @@ async fn readable_views(
         })
         .map(|(doc, _)| doc)
         .collect();
-    crate::documents::views_of(conn, docs).await
+    crate::documents::views_of(conn, docs, visible).await
 }
 
 /// The longest start of `text` within `max` bytes that ends on a character boundary.
