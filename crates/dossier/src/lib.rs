@@ -126,6 +126,11 @@ pub async fn start(
         .bootstrap(config.admin_password.as_deref())
         .await
         .map_err(|e| startup::msg(format!("cannot bootstrap: {e}")))?;
+    if boot.ignored_admin_password {
+        tracing::warn!(
+            "DOSSIER_ADMIN_PASSWORD is set, but the administrator ADMIN already exists: it only counts at the first start; `dossier admin set-password ADMIN` changes the password"
+        );
+    }
     let dossier = Arc::new(dossier);
     let (stop_indexer, stopped) = tokio::sync::watch::channel(false);
     let indexer = match dossier.search() {

@@ -55,6 +55,9 @@ pub struct Bootstrapped {
     /// Set when the administrator was created with a generated password: shown once.
     pub generated_admin_password: Option<String>,
     pub created_admin: bool,
+    /// An administrator password was given, but the administrator already existed: the
+    /// password only counts at the first start, which an operator must be told.
+    pub ignored_admin_password: bool,
 }
 
 impl Dossier {
@@ -65,7 +68,10 @@ impl Dossier {
         let admin_hash = {
             let mut conn = self.store.read().await?;
             match dossier_store::users::get(&mut conn, ADMIN_USER).await? {
-                Some(_) => None,
+                Some(_) => {
+                    out.ignored_admin_password = admin_password.is_some();
+                    None
+                }
                 None => {
                     let password = match admin_password {
                         Some(p) => p.to_string(),

@@ -27,8 +27,8 @@ use crate::oauth::{OAuthCode, OAuthError};
 use crate::{Dossier, Result};
 
 /// The one message for an unknown user, a wrong password and a locked account, so none is
-/// revealed.
-pub const BAD_CREDENTIALS: &str = "the user name or password is incorrect";
+/// revealed. It names the way out of a lock without saying whether there is one.
+pub const BAD_CREDENTIALS: &str = "the user name or password is incorrect (after repeated failures an account's sign-in is paused for a while; an administrator can end the pause with `dossier user unlock USER`)";
 
 /// Why a sign-in attempt failed, as the audit record says it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1344,10 +1344,9 @@ async fn discovery_endpoints_describe_the_server() {
 
 /// scim2-tester's compliance checks (RFC 7643/7644) against a real server.
 #[tokio::test]
+#[ignore = "needs the client libraries: set DOSSIER_TEST_PYTHON and pass --include-ignored (.ci/run does)"]
 async fn scim2_tester_finds_no_failures() {
-    let Some(python) = harness::client_python() else {
-        return;
-    };
+    let python = harness::client_python();
     let s = TestServer::start().await;
     let scim = Scim::new(&s).await;
     let base = s.base.clone();
