@@ -139,6 +139,15 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
     ),
 ];
 
+/// The settings that also have a command-line flag (`--data-dir`, …), in `main.rs`.
+pub const FLAG_SETTINGS: [&str; 5] = [
+    "data_dir",
+    "listen",
+    "database_url",
+    "content_url",
+    "s3_endpoint",
+];
+
 const SECRETS: &[&str] = &["admin_password", "s3_secret_access_key", "database_url"];
 
 #[derive(Debug, thiserror::Error)]
@@ -279,7 +288,57 @@ pub fn load(
             );
         }
     }
+    unset_empty(&mut values);
     build(&values)
+}
+
+/// An empty value, from any source, means "not set": the built-in default applies, or none.
+/// (An uncommented template line `content_url = ""` must not name the current directory.)
+fn unset_empty(values: &mut BTreeMap<&'static str, Value>) {
+    for (name, default, _) in SETTINGS {
+        if values.get(name).is_some_and(|v| v.text.trim().is_empty()) {
+            match default {
+                Some(d) => {
+                    values.insert(
+                        name,
+                        Value {
+                            text: (*d).to_string(),
+                            source: "the built-in default".into(),
+                        },
+                    );
+                }
+                None => {
+                    values.remove(name);
+                }
+            }
+        }
+    }
+}
+
+/// `host:port`, where the host may be a name (`localhost:8081`), resolved now.
+fn listen_address(v: &Value) -> Result<std::net::SocketAddr, ConfigError> {
+    use std::net::ToSocketAddrs;
+    let text = v.text.trim();
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let invalid = |why: String| ConfigError::Invalid {
+        name: "listen".into(),
+        value: v.text.clone(),
+        origin: v.source.clone(),
+        why,
+    };
+    let found: Vec<std::net::SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| invalid(format!("expected host:port, e.g. 127.0.0.1:8080 ({e})")))?
+        .collect();
+    // A name with both kinds of address listens on the IPv4 one, as most clients try first.
+    found
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(found.first())
+        .copied()
+        .ok_or_else(|| invalid("the host name has no address".into()))
 }
 
 fn setting(key: &str) -> Option<&'static str> {
@@ -382,7 +441,10 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             "expected a whole number of days (0: never)",
         )?,
         public_url,
-        listen: parse(values, "listen", "expected host:port, e.g. 127.0.0.1:8080")?,
+        listen: match get("listen") {
+            Some(v) => listen_address(v)?,
+            None => parse(values, "listen", "expected host:port, e.g. 127.0.0.1:8080")?,
+        },
         s3: dossier_blob::S3Settings {
             endpoint: get("s3_endpoint").map(|v| v.text.clone()),
             region: get("s3_region").map(|v| v.text.clone()),
@@ -396,7 +458,19 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         index_dir: get("index_dir")
             .map(|v| PathBuf::from(&v.text))
             .unwrap_or_else(|| data_dir.join("index")),
-        extract_program: get("extract_program").map(|v| PathBuf::from(&v.text)),
+        extract_program: match get("extract_program") {
+            // Checked now: a wrong path would otherwise only show as every extraction failing.
+            Some(v) if !std::path::Path::new(v.text.trim()).is_file() => {
+                return Err(ConfigError::Invalid {
+                    name: "extract_program".into(),
+                    value: v.text.clone(),
+                    origin: v.source.clone(),
+                    why: "no such program file".into(),
+                });
+            }
+            Some(v) => Some(PathBuf::from(v.text.trim())),
+            None => None,
+        },
         extract_workers: parse(values, "extract_workers", "expected a number of processes")?,
         extract_timeout_seconds: positive("extract_timeout_seconds")?,
         extract_memory_mb: parse(values, "extract_memory_mb", "expected a number of MiB")?,
@@ -421,8 +495,13 @@ fn redact(url: &str) -> String {
 
 /// A commented TOML file with every setting, for `dossier config-template`.
 pub fn template() -> String {
-    let mut out = String::from(
-        "# Dossier configuration. Each setting can also be given as DOSSIER_<NAME> in the\n# environment or as --<name> on the command line.\n\n",
+    let flags: Vec<String> = FLAG_SETTINGS
+        .iter()
+        .map(|n| format!("--{}", n.replace('_', "-")))
+        .collect();
+    let mut out = format!(
+        "# Dossier configuration (dossier --config FILE, or DOSSIER_CONFIG). Each setting can also\n# be given as DOSSIER_<NAME> in the environment; these also as command-line flags:\n# {}.\n# An empty value means the setting is not set.\n\n",
+        flags.join(", ")
     );
     for (name, default, doc) in SETTINGS {
         out.push_str(&format!("# {doc}\n"));
@@ -500,5 +579,78 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("--database-url") && !e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn the_template_loads_with_every_line_uncommented() {
+        let dir = tempfile::tempdir().unwrap();
+        let text: String = template()
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(setting) if setting.contains(" = ") => setting,
+                _ => l,
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(text.contains("\ncontent_url = \"\"\n"), "{text}");
+        let file = dir.path().join("dossier.toml");
+        std::fs::write(&file, text).unwrap();
+        let c = load(Some(file.to_str().unwrap()), &env(&[]), &vec![]).unwrap();
+        // Empty values are unset: the defaults derived from data_dir apply.
+        assert_eq!(c.content_url, "./dossier-data/content");
+        assert_eq!(c.index_dir, PathBuf::from("./dossier-data/index"));
+        assert_eq!(c.extract_program, None);
+        assert_eq!(c.admin_password, None);
+        assert_eq!(c.listen.port(), 8080);
+    }
+
+    #[test]
+    fn an_empty_value_is_unset_and_a_host_name_may_be_listened_on() {
+        let c = load(
+            None,
+            &env(&[
+                ("DOSSIER_LISTEN", "localhost:8081"),
+                ("DOSSIER_INDEX_DIR", " "),
+            ]),
+            &vec![],
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 8081);
+        assert!(c.listen.ip().is_loopback(), "{}", c.listen);
+        assert_eq!(c.index_dir, PathBuf::from("./dossier-data/index"));
+        let e = load(None, &env(&[("DOSSIER_LISTEN", "localhost")]), &vec![])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("listen") && e.contains("host:port"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_extract_program_is_refused_at_start() {
+        let e = load(
+            None,
+            &env(&[("DOSSIER_EXTRACT_PROGRAM", "/nonexistent/dossier")]),
+            &vec![],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("extract_program") && e.contains("no such program"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_template_names_the_flags_there_are() {
+        let t = template();
+        for flag in [
+            "--data-dir",
+            "--listen",
+            "--database-url",
+            "--content-url",
+            "--s3-endpoint",
+        ] {
+            assert!(t.contains(flag), "{flag}");
+        }
+        assert!(!t.contains("--access-token-seconds"));
     }
 }

@@ -61,8 +61,21 @@ pub enum GroupTask {
 
 /// Reads a new password from DOSSIER_NEW_PASSWORD or, failing that, standard input.
 pub fn read_password() -> Result<String, String> {
+    use std::io::IsTerminal;
     if let Ok(p) = std::env::var("DOSSIER_NEW_PASSWORD") {
         return Ok(p);
+    }
+    if std::io::stdin().is_terminal() {
+        // Typed by a person: asked for without echo, twice, as passwd does.
+        let ask = |prompt: &str| {
+            rpassword::prompt_password(prompt)
+                .map_err(|e| format!("cannot read the password from the terminal: {e}"))
+        };
+        let first = ask("New password: ")?;
+        if ask("Repeat the new password: ")? != first {
+            return Err("the two passwords differ; nothing was changed".into());
+        }
+        return Ok(first);
     }
     let mut p = String::new();
     std::io::stdin()

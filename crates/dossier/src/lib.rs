@@ -13,8 +13,43 @@ use tokio::net::TcpListener;
 
 pub use config::Config;
 
-/// Opens the metadata store and applies its migrations.
+/// Creates the data directory when something is kept in it (a new installation).
+fn create_data_dir(config: &Config) -> startup::Result<()> {
+    if config.database_url.starts_with("sqlite:") || !config.content_url.starts_with("s3://") {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            startup::msg(format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// The SQLite database file `database_url` names, if it names one.
+pub fn sqlite_file(database_url: &str) -> Option<std::path::PathBuf> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Commands that work on an existing installation refuse one that does not exist, rather
+/// than creating an empty one and reporting on it (`check` would find "no damage").
+pub fn require_existing(config: &Config) -> startup::Result<()> {
+    match sqlite_file(&config.database_url) {
+        Some(file) if !file.exists() => Err(startup::msg(format!(
+            "there is no database at {}: run this command where the server keeps its data (--data-dir, DOSSIER_DATA_DIR or DOSSIER_DATABASE_URL), or start the server (or `dossier migrate`) there first",
+            file.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Opens the metadata store and applies its migrations, creating the data directory of a
+/// new installation.
 pub async fn open_store(config: &Config) -> startup::Result<Store> {
+    create_data_dir(config)?;
     let store = Store::open(&config.database_url)
         .await
         .map_err(|e| startup::msg(format!("cannot open the database: {e}")))?;
@@ -27,14 +62,6 @@ pub async fn open_store(config: &Config) -> startup::Result<Store> {
 
 /// Opens both stores and builds the service layer.
 pub async fn open(config: &Config) -> startup::Result<Dossier> {
-    if config.database_url.starts_with("sqlite:") || !config.content_url.starts_with("s3://") {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            startup::msg(format!(
-                "cannot create data directory {}: {e}",
-                config.data_dir.display()
-            ))
-        })?;
-    }
     let store = open_store(config).await?;
     let blobs = ContentStore::open(&config.content_url, &config.s3)
         .await

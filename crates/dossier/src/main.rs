@@ -153,12 +153,13 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let env: BTreeMap<String, String> = std::env::vars().collect();
+    let [data_dir, listen, database_url, content_url, s3_endpoint] = config::FLAG_SETTINGS;
     let flags: config::Overrides = vec![
-        ("data_dir", cli.data_dir),
-        ("listen", cli.listen),
-        ("database_url", cli.database_url),
-        ("content_url", cli.content_url),
-        ("s3_endpoint", cli.s3_endpoint),
+        (data_dir, cli.data_dir),
+        (listen, cli.listen),
+        (database_url, cli.database_url),
+        (content_url, cli.content_url),
+        (s3_endpoint, cli.s3_endpoint),
     ];
     let config = match config::load(cli.config.as_deref(), &env, &flags) {
         Ok(c) => c,
@@ -193,6 +194,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
+    // Only `serve` and `migrate` may start a new installation; the others work on one.
+    let starts_one = matches!(
+        command,
+        Command::Serve | Command::Migrate | Command::Healthcheck { .. }
+    );
+    if !starts_one {
+        dossier::require_existing(config).map_err(|e| e.to_string())?;
+    }
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {

@@ -49,6 +49,15 @@ impl<T> DbResult<T> for std::result::Result<T, sqlx::Error> {
     }
 }
 
+/// A failure to connect is the operator's to fix (a database that does not exist, a refused
+/// connection, a wrong password), so unlike a failing request it says what the database said.
+fn connect_error(e: sqlx::Error) -> DomainError {
+    DomainError::Unavailable(match &e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        _ => e.to_string(),
+    })
+}
+
 pub fn db_error(e: sqlx::Error) -> DomainError {
     match &e {
         sqlx::Error::Database(d) => {
@@ -167,8 +176,25 @@ impl Store {
                     })
                 })
         };
-        let writer = pool(writers).connect_with(options.clone()).await.db()?;
-        let reader = pool(readers).connect_with(options).await.db()?;
+        // One connection first: a pool retries until its timeout and then reports only that,
+        // where the operator needs the database's own answer.
+        {
+            use sqlx::Connection;
+            sqlx::AnyConnection::connect_with(&options)
+                .await
+                .map_err(connect_error)?
+                .close()
+                .await
+                .map_err(connect_error)?;
+        }
+        let writer = pool(writers)
+            .connect_with(options.clone())
+            .await
+            .map_err(connect_error)?;
+        let reader = pool(readers)
+            .connect_with(options)
+            .await
+            .map_err(connect_error)?;
         let batch = (backend == Backend::Sqlite).then(|| batch::Writer::new(writer.clone()));
         Ok(Store {
             backend,

@@ -75,6 +75,7 @@ async fn serve_healthcheck_admin_and_check() {
     let listen = format!("127.0.0.1:{port}");
     let mut server = dossier()
         .args(["--data-dir", &data, "--listen", &listen, "serve"])
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut healthy = false;
@@ -163,7 +164,13 @@ async fn serve_healthcheck_admin_and_check() {
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::CREATED);
     let _ = server.kill();
-    let _ = server.wait();
+    let log = server.wait_with_output().unwrap();
+    // DOSSIER_ADMIN_PASSWORD is set, but ADMIN exists since `migrate`: the operator is told.
+    assert!(
+        String::from_utf8_lossy(&log.stderr).contains("already exists"),
+        "{}",
+        String::from_utf8_lossy(&log.stderr)
+    );
 
     let out = dossier()
         .args(["--data-dir", &data, "check"])
@@ -218,6 +225,7 @@ async fn users_and_groups_are_managed_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap().to_string();
     let d = ["--data-dir", data.as_str()];
+    run_ok(&[d[0], d[1], "migrate"], None);
     let out = run_ok(
         &[
             d[0],
@@ -296,4 +304,56 @@ async fn users_and_groups_are_managed_from_the_command_line() {
         "{log:?}"
     );
     dossier.store.close().await;
+}
+
+#[test]
+fn migrate_starts_a_new_installation_where_the_other_commands_refuse_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = dir.path().join("not").join("yet").join("there");
+    let fresh = fresh.to_str().unwrap();
+    for args in [vec!["check"], vec!["reindex"], vec!["user", "list"]] {
+        let out = dossier()
+            .args(["--data-dir", fresh])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("there is no database at"), "{args:?}: {err}");
+        assert!(
+            !std::path::Path::new(fresh).exists(),
+            "{args:?} created the data directory"
+        );
+    }
+    let out = run_ok(&["--data-dir", fresh, "migrate"], None);
+    assert!(out.contains("migrations applied"), "{out}");
+    let out = run_ok(&["--data-dir", fresh, "check"], None);
+    assert!(out.contains("checked 0 blobs"), "{out}");
+}
+
+/// A database the server cannot reach or that does not exist is named, not "internal error".
+#[test]
+fn a_database_that_cannot_be_opened_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, expect) = match crate::harness::postgres_base() {
+        Some(base) => (
+            format!("{}/dossier_no_such_database", base.trim_end_matches('/')),
+            "dossier_no_such_database",
+        ),
+        None => (
+            "postgres://postgres@127.0.0.1:1/dossier".to_string(),
+            "refused",
+        ),
+    };
+    let out = dossier()
+        .args(["--data-dir", dir.path().to_str().unwrap(), "migrate"])
+        .env("DOSSIER_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(expect) && !err.contains("internal error"),
+        "{err}"
+    );
 }
