@@ -118,16 +118,18 @@ pub struct Running {
     pub dossier: Arc<Dossier>,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    stop_indexer: tokio::sync::watch::Sender<bool>,
+    stop_background: tokio::sync::watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
+    purger: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     pub async fn stop(self) {
         let _ = self.shutdown.send(());
         let _ = self.task.await;
-        let _ = self.stop_indexer.send(true);
+        let _ = self.stop_background.send(true);
         let _ = self.indexer.await;
+        let _ = self.purger.await;
         self.dossier.store.close().await;
     }
 }
@@ -159,7 +161,7 @@ pub async fn start(
         );
     }
     let dossier = Arc::new(dossier);
-    let (stop_indexer, stopped) = tokio::sync::watch::channel(false);
+    let (stop_background, stopped) = tokio::sync::watch::channel(false);
     let indexer = match dossier.search() {
         Ok(search) => tokio::spawn(dossier_service::search::indexer::run(
             dossier.clone(),
@@ -168,6 +170,10 @@ pub async fn start(
         )),
         Err(_) => tokio::spawn(async {}),
     };
+    let purger = tokio::spawn(purge_expired_credentials(
+        dossier.clone(),
+        stop_background.subscribe(),
+    ));
     let app = dossier_api::router(AppState {
         dossier: dossier.clone(),
         max_upload_bytes: config.max_upload_bytes,
@@ -193,11 +199,39 @@ pub async fn start(
             dossier,
             shutdown: tx,
             task,
-            stop_indexer,
+            stop_background,
             indexer,
+            purger,
         },
         boot.generated_admin_password,
     ))
+}
+
+/// How often expired tokens and codes are deleted.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes expired tokens and codes at start and then every `PURGE_EVERY`, until stopped.
+async fn purge_expired_credentials(
+    dossier: Arc<Dossier>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match dossier.purge_expired_credentials().await {
+            Ok((tokens, codes)) if tokens + codes > 0 => {
+                tracing::info!(
+                    tokens,
+                    codes,
+                    "deleted expired tokens and authorization codes"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot delete expired tokens and codes"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PURGE_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// A small error type for startup: a message for the operator, nothing more.

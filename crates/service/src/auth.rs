@@ -244,6 +244,17 @@ impl Dossier {
         }))
     }
 
+    /// Deletes expired tokens and long-expired authorization codes, which nothing reads any
+    /// more (run on a schedule by the server). Returns how many of each went.
+    pub async fn purge_expired_credentials(&self) -> Result<(u64, u64)> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let tokens = dossier_store::tokens::delete_expired(tx.conn(), now).await?;
+        let codes = dossier_store::apps::delete_expired_codes(tx.conn(), now).await?;
+        tx.commit().await?;
+        Ok((tokens, codes))
+    }
+
     /// Revokes an access or refresh token and everything issued with it (its family).
     /// Returns whether a token was found.
     pub(crate) async fn revoke_family(&self, token: &str, address: Option<&str>) -> Result<bool> {

@@ -1301,6 +1301,9 @@ impl Dossier {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Need::Read).await?;
+        // Unfiling changes the folder, whatever the caller may do to the document.
+        self.container_for(tx.conn(), caller, folder, Need::Edit)
+            .await?;
         let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
         let filing = filings
             .iter()

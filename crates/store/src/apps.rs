@@ -241,10 +241,7 @@ pub async fn redeem_code(
     family: &str,
     now: DateTime<Utc>,
 ) -> Result<CodeExchange> {
-    Sql::new("DELETE FROM auth_codes WHERE expires_at < ")
-        .bind(now - chrono::Duration::hours(REDEEMED_KEPT_HOURS))
-        .execute(&mut *conn)
-        .await?;
+    delete_expired_codes(&mut *conn, now).await?;
     if let Some(row) = Sql::new("UPDATE auth_codes SET redeemed_family = ")
         .bind(family)
         .push(" WHERE redeemed_family IS NULL AND code_hash = ")
@@ -277,6 +274,14 @@ pub async fn redeem_code(
         },
         None => CodeExchange::Unknown,
     })
+}
+
+/// Drops codes that expired long enough ago that a replay need no longer be recognised.
+pub async fn delete_expired_codes(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<u64> {
+    Sql::new("DELETE FROM auth_codes WHERE expires_at < ")
+        .bind(now - chrono::Duration::hours(REDEEMED_KEPT_HOURS))
+        .execute(conn)
+        .await
 }
 
 /// Drops an app's outstanding codes (when it is revoked) and expired codes of any app.

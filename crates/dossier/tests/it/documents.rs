@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{TestServer, assert_error};
+use crate::harness::{ADMIN_PASSWORD, TestServer, assert_error};
 
 #[tokio::test]
 async fn upload_profile_patch_versions_and_history() {
@@ -319,6 +319,84 @@ async fn copy_move_and_references() {
             "NEWDOCUMENT"
         ]
     );
+    s.stop().await;
+}
+
+/// Removing a reference changes the folder: a caller who may read the document but not
+/// change the folder gets 403 and the reference stays (the architecture review found a reader
+/// could unfile documents from folders they cannot change).
+#[tokio::test]
+async fn removing_a_reference_needs_change_rights_on_the_folder() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
+    let (st, b) = s
+        .send_json_as(
+            &admin,
+            Method::POST,
+            &format!("{}/work/api/v2/customers/1/users", s.base),
+            json!({"id": "READER", "password": "reader-password", "libraries": ["ACTIVE"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let reader = s.login("reader", "reader-password").await;
+    let (st, w) = s
+        .post(
+            &s.lib("/workspaces"),
+            json!({"name": "Read-only matter", "default_security": "view"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{w}");
+    let ws = w["data"]["id"].as_str().unwrap().to_string();
+    let home = s.create_folder(&ws, "Home").await;
+    let other = s.create_folder(&ws, "Other").await;
+    let doc = s.upload(&home, "memo.txt", b"memo", json!({})).await;
+    let id = doc["id"].as_str().unwrap().to_string();
+    let (st, r) = s
+        .post(
+            &s.lib(&format!("/folders/{other}/documents")),
+            json!({"document_id": id}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let unfile = |token: String| {
+        let url = s.lib(&format!("/folders/{other}/documents/{id}"));
+        let http = s.http.clone();
+        async move {
+            let r = http
+                .delete(url)
+                .header("X-Auth-Token", token)
+                .send()
+                .await
+                .unwrap();
+            let st = r.status();
+            (st, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // The reader sees the document in the folder, and may not take it out.
+    let listed: Value = s
+        .http
+        .get(s.lib(&format!("/folders/{other}/documents")))
+        .header("X-Auth-Token", &reader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["id"], id.as_str(), "{listed}");
+    let (st, e) = unfile(reader.clone()).await;
+    assert_error(st, &e, StatusCode::FORBIDDEN);
+    let paths = s.get_json(&s.lib(&format!("/documents/{id}/path"))).await;
+    assert_eq!(
+        paths["data"].as_array().unwrap().len(),
+        2,
+        "still filed twice"
+    );
+    // The owner may.
+    let (st, _) = unfile(s.token.clone()).await;
+    assert_eq!(st, StatusCode::OK);
+    let paths = s.get_json(&s.lib(&format!("/documents/{id}/path"))).await;
+    assert_eq!(paths["data"].as_array().unwrap().len(), 1);
     s.stop().await;
 }
 

@@ -1302,6 +1302,45 @@ async fn a_lockout_ends_by_itself_and_each_one_lasts_longer() {
     s.stop().await;
 }
 
+/// Expired tokens are deleted (the server does it hourly); live ones stay.
+#[tokio::test]
+async fn expired_tokens_are_purged() {
+    let s = TestServer::start_with(BTreeMap::from([(
+        "DOSSIER_ACCESS_TOKEN_SECONDS".to_string(),
+        "1".to_string(),
+    )]))
+    .await;
+    let (st, t) = token(
+        &s,
+        &[
+            ("grant_type", "password"),
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{t}");
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    // The harness's access token and this one have expired; the refresh token lives on.
+    let (tokens, _) = s.dossier().purge_expired_credentials().await.unwrap();
+    assert!(tokens >= 2, "{tokens} expired tokens deleted");
+    assert_eq!(s.dossier().purge_expired_credentials().await.unwrap().0, 0);
+    let (st, e) = token(
+        &s,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        st,
+        StatusCode::OK,
+        "a live refresh token survives the purge: {e}"
+    );
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn oauth_parameters_are_sent_once_and_well_formed() {
     let s = TestServer::start().await;
