@@ -75,6 +75,17 @@ pub enum Verdict {
 pub struct ContentStore {
     inner: Arc<dyn ObjectStore>,
     description: String,
+    /// The directory of a local store: leftovers are found there with the file system,
+    /// because object_store's listing hides its own in-progress files (`name#1`).
+    local_root: Option<std::path::PathBuf>,
+}
+
+/// Something an interrupted write left in the store: a staged upload, or a blob's
+/// in-progress file. Removed at the next start; `dossier check` reports them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leftover {
+    pub path: String,
+    pub bytes: u64,
 }
 
 fn blob_path(hash: &str) -> Path {
@@ -123,6 +134,7 @@ impl ContentStore {
             let store = ContentStore {
                 inner,
                 description: url.to_string(),
+                local_root: None,
             };
             store.probe().await?;
             return Ok(store);
@@ -137,6 +149,7 @@ impl ContentStore {
         let store = ContentStore {
             inner: Arc::new(local),
             description: dir.to_string(),
+            local_root: Some(std::path::PathBuf::from(dir)),
         };
         store.probe().await?;
         Ok(store)
@@ -313,21 +326,94 @@ impl ContentStore {
         })
     }
 
-    /// Names of staged uploads left by a crash, to clean up at startup.
-    pub async fn sweep_staging(&self) -> Result<usize, BlobError> {
-        let prefix = Path::from("staging");
-        let stale: Vec<_> = self
-            .inner
-            .list(Some(&prefix))
-            .map_ok(|m| m.location)
-            .try_collect()
-            .await
-            .map_err(store_error)?;
-        for p in &stale {
-            let _ = self.inner.delete(p).await;
+    /// What interrupted writes left behind: every file under `staging/` whatever its name
+    /// (a crash mid-upload leaves object_store's `staging/<uuid>#1`), and a blob's
+    /// in-progress file (`blobs/…/<hash>#<n>`). Only at start, or with the server stopped,
+    /// is everything found a leftover: a running server has uploads in flight.
+    pub async fn leftovers(&self) -> Result<Vec<Leftover>, BlobError> {
+        match &self.local_root {
+            Some(root) => {
+                let root = root.clone();
+                tokio::task::spawn_blocking(move || local_leftovers(&root))
+                    .await
+                    .map_err(|e| BlobError::Unavailable(e.to_string()))?
+                    .map_err(|e| BlobError::Unavailable(format!("cannot list leftovers: {e}")))
+            }
+            None => {
+                let staged: Vec<_> = self
+                    .inner
+                    .list(Some(&Path::from("staging")))
+                    .map_ok(|m| Leftover {
+                        path: m.location.to_string(),
+                        bytes: m.size,
+                    })
+                    .try_collect()
+                    .await
+                    .map_err(store_error)?;
+                Ok(staged)
+            }
         }
-        Ok(stale.len())
     }
+
+    /// Removes the leftovers of interrupted writes, at startup. Returns what was removed.
+    pub async fn sweep_leftovers(&self) -> Result<Vec<Leftover>, BlobError> {
+        let found = self.leftovers().await?;
+        for l in &found {
+            match &self.local_root {
+                Some(root) => {
+                    let _ = tokio::fs::remove_file(root.join(&l.path)).await;
+                }
+                None => {
+                    let _ = self.inner.delete(&Path::from(l.path.as_str())).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// `local_leftovers` for a local store's directory.
+fn local_leftovers(root: &std::path::Path) -> std::io::Result<Vec<Leftover>> {
+    fn walk(
+        root: &std::path::Path,
+        dir: &std::path::Path,
+        keep: &dyn Fn(&str) -> bool,
+        out: &mut Vec<Leftover>,
+    ) -> std::io::Result<()> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                walk(root, &entry.path(), keep, out)?;
+            } else if keep(&entry.file_name().to_string_lossy()) {
+                let path = entry.path();
+                out.push(Leftover {
+                    path: path
+                        .strip_prefix(root)
+                        .unwrap_or(&path)
+                        .to_string_lossy()
+                        .into_owned(),
+                    bytes: entry.metadata()?.len(),
+                });
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(root, &root.join("staging"), &|_| true, &mut out)?;
+    walk(root, &root.join("blobs"), &is_in_progress_name, &mut out)?;
+    Ok(out)
+}
+
+/// object_store's local store writes `name` as `name#<n>` and renames it when complete.
+fn is_in_progress_name(name: &str) -> bool {
+    name.rsplit_once('#')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -374,10 +460,46 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, BlobError::Interrupted(_)));
-        let staged = store.sweep_staging().await.unwrap();
+        let staged = store.sweep_leftovers().await.unwrap();
         assert_eq!(
-            staged, 0,
+            staged,
+            [],
             "an aborted upload must not leave a staged object"
         );
+    }
+
+    #[tokio::test]
+    async fn leftovers_of_a_crash_are_found_whatever_their_names_and_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ContentStore::open(dir.path().to_str().unwrap(), &S3Settings::default())
+            .await
+            .unwrap();
+        let kept = store.put_bytes(Bytes::from_static(b"kept")).await.unwrap();
+        // What a kill -9 leaves: a staged upload under object_store's in-progress name, and a
+        // blob's in-progress file beside a complete one.
+        let staging = dir.path().join("staging");
+        std::fs::create_dir_all(&staging).unwrap();
+        std::fs::write(staging.join("0b6c5e8a-upload#1"), vec![7u8; 1000]).unwrap();
+        let blob_dir = dir.path().join("blobs").join("ab").join("cd");
+        std::fs::create_dir_all(&blob_dir).unwrap();
+        std::fs::write(blob_dir.join("abcd0123#3"), b"partial").unwrap();
+        let mut found = store.leftovers().await.unwrap();
+        found.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(
+            found,
+            [
+                Leftover {
+                    path: "blobs/ab/cd/abcd0123#3".into(),
+                    bytes: 7
+                },
+                Leftover {
+                    path: "staging/0b6c5e8a-upload#1".into(),
+                    bytes: 1000
+                },
+            ]
+        );
+        assert_eq!(store.sweep_leftovers().await.unwrap().len(), 2);
+        assert_eq!(store.leftovers().await.unwrap(), []);
+        assert_eq!(store.verify(&kept.hash).await.unwrap(), Verdict::Intact);
     }
 }

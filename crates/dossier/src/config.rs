@@ -133,6 +133,11 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "files larger than this are indexed by their profile only",
     ),
     (
+        "shutdown_grace_seconds",
+        Some("30"),
+        "on SIGTERM or SIGINT, how long requests in flight may take to finish before the server stops",
+    ),
+    (
         "log",
         Some("info"),
         "log filter, e.g. info or dossier=debug",
@@ -197,6 +202,7 @@ pub struct Config {
     pub extract_memory_mb: u64,
     pub extract_max_input_mb: u64,
     pub admin_password: Option<String>,
+    pub shutdown_grace_seconds: u64,
     pub log: String,
 }
 
@@ -476,6 +482,11 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         extract_memory_mb: parse(values, "extract_memory_mb", "expected a number of MiB")?,
         extract_max_input_mb: parse(values, "extract_max_input_mb", "expected a number of MiB")?,
         admin_password: get("admin_password").map(|v| v.text.clone()),
+        shutdown_grace_seconds: parse(
+            values,
+            "shutdown_grace_seconds",
+            "expected a whole number of seconds",
+        )?,
         log: get("log")
             .map(|v| v.text.clone())
             .unwrap_or_else(|| "info".into()),

@@ -143,13 +143,18 @@ pub async fn start(
     let dossier = open(config)
         .await?
         .with_search(Arc::new(open_search(config)?));
-    let swept = dossier.blobs.sweep_staging().await.map_err(|e| {
+    let swept = dossier.blobs.sweep_leftovers().await.map_err(|e| {
         startup::msg(format!(
-            "cannot clean the content store's staging area: {e}"
+            "cannot clean up after uploads interrupted by an earlier stop: {e}"
         ))
     })?;
-    if swept > 0 {
-        tracing::info!(swept, "removed uploads interrupted by an earlier stop");
+    if !swept.is_empty() {
+        let bytes: u64 = swept.iter().map(|l| l.bytes).sum();
+        tracing::info!(
+            files = swept.len(),
+            bytes,
+            "removed what uploads interrupted by an earlier stop left"
+        );
     }
     let boot = dossier
         .bootstrap(config.admin_password.as_deref())

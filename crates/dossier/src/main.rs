@@ -254,10 +254,37 @@ async fn serve(config: &Config) -> Result<ExitCode, String> {
         redacted(&config.database_url),
         running.dossier.blobs.description()
     );
-    let _ = tokio::signal::ctrl_c().await;
-    tracing::info!("shutting down");
-    running.stop().await;
-    Ok(ExitCode::SUCCESS)
+    stop_signal().await?;
+    tracing::info!(
+        grace_seconds = config.shutdown_grace_seconds,
+        "shutting down: no new connections; finishing requests in flight (a second signal stops at once)"
+    );
+    let grace = std::time::Duration::from_secs(config.shutdown_grace_seconds);
+    tokio::select! {
+        finished = tokio::time::timeout(grace, running.stop()) => {
+            if finished.is_err() {
+                tracing::warn!("requests still in flight after the grace period were cut");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        second = stop_signal() => {
+            second?;
+            tracing::warn!("stopped at once by a second signal");
+            Ok(ExitCode::from(130))
+        }
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM, which systemd, Docker and Kubernetes send to stop a service.
+async fn stop_signal() -> Result<(), String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| format!("cannot watch for SIGTERM: {e}"))?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    Ok(())
 }
 
 /// GET /healthz over a plain TCP connection: no HTTP client needed in the binary.
@@ -462,6 +489,12 @@ async fn check(config: &Config) -> Result<ExitCode, String> {
         for item in items {
             println!("DAMAGE {label}: {item}");
         }
+    }
+    for l in &report.leftovers {
+        println!(
+            "leftover of an interrupted upload (or one in flight): {} ({} bytes); the next start removes it",
+            l.path, l.bytes
+        );
     }
     dossier.store.close().await;
     if report.is_clean() {

@@ -293,12 +293,24 @@ impl Dossier {
         library: &LibraryId,
     ) -> Result<Option<Visible>> {
         let mut conn = self.store.read().await?;
-        let mut ctx = self.context(&mut conn, caller, library).await?;
+        self.visibility_on(&mut conn, caller, library).await
+    }
+
+    /// As `visibility`, on a connection the caller already holds: a use case inside a
+    /// transaction must not wait for a second connection (with every reader taken by requests
+    /// that wait for the writer, it would wait for good).
+    pub(crate) async fn visibility_on(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        library: &LibraryId,
+    ) -> Result<Option<Visible>> {
+        let mut ctx = self.context(conn, caller, library).await?;
         if let Some(v) = &ctx.visible {
             return Ok(v.clone());
         }
         let p = ctx.principal.as_ref();
-        let denied = Arc::new(flatten(&mut conn, library, &denied_scopes(p, &ctx.walls)).await?);
+        let denied = Arc::new(flatten(&mut *conn, library, &denied_scopes(p, &ctx.walls)).await?);
         let visible = if p.is_admin {
             // Administrators read every ACL; only walls narrow what they list.
             (!denied.is_empty()).then(|| Visible {
@@ -308,7 +320,7 @@ impl Dossier {
                 denied,
             })
         } else {
-            let objects = dossier_store::acl::objects(&mut conn, library).await?;
+            let objects = dossier_store::acl::objects(&mut *conn, library).await?;
             // The ACL alone decides which keys are readable: an object's owner sees that
             // object (the `owner = me` half of the filter), not everything inheriting from it.
             let keys: Vec<i64> = objects

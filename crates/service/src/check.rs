@@ -19,6 +19,9 @@ pub struct CheckReport {
     pub unregistered: Vec<String>,
     /// Versions whose recorded size differs from the blob's.
     pub size_mismatch: Vec<String>,
+    /// What interrupted writes left in the content store (not damage: the next start
+    /// removes it; with the server running, uploads in flight show here too).
+    pub leftovers: Vec<dossier_blob::Leftover>,
 }
 
 impl CheckReport {
@@ -70,6 +73,7 @@ impl Dossier {
                 Some(_) => {}
             }
         }
+        report.leftovers = self.blobs.leftovers().await.map_err(blob_error)?;
         Ok(report)
     }
 }

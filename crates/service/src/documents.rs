@@ -156,7 +156,7 @@ impl Dossier {
         caller: &Caller,
         doc: Document,
     ) -> Result<DocumentView> {
-        let visible = self.visibility(caller, &doc.id.library).await?;
+        let visible = self.visibility_on(conn, caller, &doc.id.library).await?;
         let mut views = views(conn, vec![doc], false, visible.as_ref()).await?;
         views
             .pop()
@@ -172,7 +172,7 @@ impl Dossier {
         docs: Vec<Document>,
         all_latest: bool,
     ) -> Result<Vec<DocumentView>> {
-        let visible = self.visibility(caller, library).await?;
+        let visible = self.visibility_on(conn, caller, library).await?;
         views(conn, docs, all_latest, visible.as_ref()).await
     }
 }
