@@ -284,3 +284,58 @@ async fn a_full_content_disk_is_a_clear_error_and_creates_nothing() {
         .arg(mount.path())
         .status();
 }
+
+#[tokio::test]
+async fn download_ranges_follow_rfc_9110() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let body: Vec<u8> = (0..100u8).collect();
+    let doc = s.upload(&folder, "r.bin", &body, json!({})).await;
+    let url = s.lib(&format!(
+        "/documents/{}/download",
+        doc["id"].as_str().unwrap()
+    ));
+    let ranged = |range: &'static str| s.req(Method::GET, &url).header("Range", range).send();
+    for unsatisfiable in ["bytes=-0", "bytes=100-", "bytes=100-200"] {
+        let r = ranged(unsatisfiable).await.unwrap();
+        let status = r.status();
+        assert_eq!(
+            r.headers()["content-range"],
+            "bytes */100",
+            "{unsatisfiable}"
+        );
+        assert_error(
+            status,
+            &r.json().await.unwrap(),
+            StatusCode::RANGE_NOT_SATISFIABLE,
+        );
+    }
+    // Invalid syntax and several ranges: the whole content.
+    for whole in [
+        "bytes=5-2",
+        "bytes=+5-",
+        "bytes=x-",
+        "bytes=0-1,5-6",
+        "lines=0-1",
+    ] {
+        let r = ranged(whole).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{whole}");
+        assert!(r.headers().get("content-range").is_none(), "{whole}");
+        assert_eq!(&r.bytes().await.unwrap()[..], &body[..], "{whole}");
+    }
+    let r = ranged("bytes=-1").await.unwrap();
+    assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(r.headers()["content-range"], "bytes 99-99/100");
+    assert_eq!(&r.bytes().await.unwrap()[..], &body[99..]);
+    // If-Range naming other content: the whole of this one.
+    let r = s
+        .req(Method::GET, &url)
+        .header("Range", "bytes=0-9")
+        .header("If-Range", "\"other\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().len(), 100);
+    s.stop().await;
+}
