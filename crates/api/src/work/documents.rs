@@ -491,7 +491,7 @@ pub async fn search_get(
         .dossier
         .library(&caller, p.customer()?, p.library()?)
         .await?;
-    if crate::work::search::wants_index(&q) {
+    if crate::work::search::wants_index(&q)? {
         return crate::work::search::run(&state, &caller, vec![lib], &q, false).await;
     }
     let (items, total, cursor, _) = search(&state, &caller, &lib, &q).await?;
@@ -509,7 +509,7 @@ pub async fn search_post(
         .dossier
         .library(&caller, p.customer()?, p.library()?)
         .await?;
-    if crate::work::search::wants_index(&q) {
+    if crate::work::search::wants_index(&q)? {
         return crate::work::search::run(&state, &caller, vec![lib], &q, true).await;
     }
     let (items, _, _, overflow) = search(&state, &caller, &lib, &q).await?;

@@ -285,6 +285,68 @@ async fn a_full_content_disk_is_a_clear_error_and_creates_nothing() {
         .status();
 }
 
+/// `GET url`: its status and JSON body.
+async fn get_status(s: &TestServer, url: &str) -> (StatusCode, Value) {
+    let r = s.get(url).await;
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn switches_and_orders_take_only_their_own_words() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    s.upload(&folder, "a.txt", b"text", json!({})).await;
+    for (path, parameter, words) in [
+        ("/documents", "include_subtree", "true, false, 1 or 0"),
+        ("/documents", "sort_order", "asc or desc"),
+        ("/documents", "results", "true, false, 1 or 0"),
+        ("/documents", "paging_mode", "standard or standard_cursor"),
+        ("/documents", "sort_by", "relevance, score"),
+        ("/documents", "checked_out", "true, false, 1 or 0"),
+        ("/documents/search", "sort_order", "asc or desc"),
+        ("/workspaces", "sort_order", "asc or desc"),
+        ("/workspaces", "results", "true, false, 1 or 0"),
+        ("/workspaces", "paging_mode", "standard or standard_cursor"),
+        ("/folders", "sort_by", "relevance, score"),
+        ("/folders", "paging_mode", "standard or standard_cursor"),
+    ] {
+        let (status, e) = get_status(&s, &s.lib(&format!("{path}?{parameter}=banana"))).await;
+        let code = assert_error(status, &e, StatusCode::BAD_REQUEST);
+        assert_eq!(code, "NRC_INVALID_INPUT");
+        assert_eq!(error_field(&e), parameter, "{path}: {e}");
+        let message = e["error"]["code_message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(words) && message.contains("'banana'"),
+            "{path}?{parameter}: {message}"
+        );
+    }
+    // The POST search body is read the same way.
+    let (status, e) = s
+        .post(
+            &s.lib("/documents/search"),
+            json!({"filters": {"include_subtree": "banana"}}),
+        )
+        .await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&e), "include_subtree");
+    // Their words, in any case, still work.
+    for query in [
+        "include_subtree=TRUE",
+        "sort_order=DESC",
+        "results=true",
+        "paging_mode=standard",
+        "paging_mode=Standard_Cursor",
+        "sort_by=document_number&sort_order=asc",
+    ] {
+        let (status, e) = get_status(&s, &s.lib(&format!("/documents?{query}"))).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {e}");
+        let (status, e) = get_status(&s, &s.lib(&format!("/workspaces?{query}"))).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {e}");
+    }
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn download_ranges_follow_rfc_9110() {
     let s = TestServer::start().await;
