@@ -292,6 +292,121 @@ async fn get_status(s: &TestServer, url: &str) -> (StatusCode, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+async fn workspace_count(s: &TestServer) -> i64 {
+    s.get_json(&s.lib("/workspaces?total=true")).await["total_count"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn json_of_the_wrong_type_is_refused_not_coerced() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let doc = s.upload(&folder, "a.txt", b"text", json!({})).await;
+    let id = doc["id"].as_str().unwrap().to_string();
+    let workspaces = workspace_count(&s).await;
+    for (url, body, field) in [
+        (s.lib("/workspaces"), json!({"name": 123}), "name"),
+        (s.lib("/workspaces"), json!({"name": ["W"]}), "name"),
+        (
+            s.lib("/workspaces"),
+            json!({"name": "W", "description": 5}),
+            "description",
+        ),
+        (
+            s.lib("/workspaces"),
+            json!({"name": "W", "owner": 7}),
+            "owner",
+        ),
+        (
+            s.lib("/workspaces"),
+            json!({"name": "W", "profile": {"name": 1.5}}),
+            "name",
+        ),
+        (
+            s.lib(&format!("/folders/{folder}/subfolders")),
+            json!({"name": true}),
+            "name",
+        ),
+        (
+            s.lib(&format!("/documents/{id}/history")),
+            json!({"activity": "VIEW", "comments": 5}),
+            "comments",
+        ),
+        (
+            s.lib(&format!("/documents/{id}/history")),
+            json!({"activity": "VIEW", "duration": "5"}),
+            "duration",
+        ),
+        (
+            s.lib(&format!("/documents/{id}/lock")),
+            json!({"comments": {"a": 1}}),
+            "comments",
+        ),
+        // A folder id of the wrong type once meant "no folder": a copy in the home folder.
+        (
+            s.lib(&format!("/documents/{id}/copy")),
+            json!({"folder_id": 5}),
+            "folder_id",
+        ),
+        (
+            s.lib("/customs/custom1"),
+            json!({"id": "C1", "enabled": "yes"}),
+            "enabled",
+        ),
+    ] {
+        let (status, e) = s.post(&url, body.clone()).await;
+        assert_eq!(
+            assert_error(status, &e, StatusCode::BAD_REQUEST),
+            "NRC_INVALID_INPUT",
+            "{body}"
+        );
+        assert_eq!(error_field(&e), field, "{body}: {e}");
+    }
+    let (status, e) = s
+        .patch(&s.lib(&format!("/documents/{id}")), json!({"comment": 42}))
+        .await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&e), "comment");
+    let (status, e) = s
+        .upload_raw(
+            &folder,
+            TestServer::upload_form(json!({"doc_profile": {"name": 7}}), "b.txt", b"x".to_vec()),
+        )
+        .await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&e), "name");
+    assert_eq!(workspace_count(&s).await, workspaces);
+    assert_eq!(document_count(&s).await, 1);
+
+    // What iManage clients send as numbers is still taken: a lookup alias that is a client
+    // number, and name-value pair values.
+    let (status, e) = s
+        .post(
+            &s.lib("/customs/custom1"),
+            json!({"id": "1001", "description": "Acme"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    let (status, e) = s
+        .post(
+            &s.lib("/workspaces"),
+            json!({"name": "Acme", "custom1": 1001}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    assert_eq!(e["data"]["custom1"], "1001");
+    let (status, e) = s
+        .patch(
+            &s.lib(&format!("/documents/{id}/name-value-pairs")),
+            json!({"TemplateId": 12}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    assert_eq!(e["data"]["TemplateId"], "12");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn switches_and_orders_take_only_their_own_words() {
     let s = TestServer::start().await;
@@ -344,6 +459,92 @@ async fn switches_and_orders_take_only_their_own_words() {
         let (status, e) = get_status(&s, &s.lib(&format!("/workspaces?{query}"))).await;
         assert_eq!(status, StatusCode::OK, "{query}: {e}");
     }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn free_text_and_name_value_pairs_are_bounded_and_nothing_is_written_beyond() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let doc = s.upload(&folder, "a.txt", b"text", json!({})).await;
+    let id = doc["id"].as_str().unwrap().to_string();
+    let history_url = s.lib(&format!("/documents/{id}/history"));
+    let entries = |body: Value| body["data"].as_array().map_or(0, Vec::len);
+    let before = entries(s.get_json(&history_url).await);
+
+    for (field, long) in [
+        ("comments", "c".repeat(255)),
+        ("comments", "c".repeat(1_000_000)),
+        ("application_name", "a".repeat(255)),
+        ("location", "l".repeat(255)),
+        ("data1", "d".repeat(255)),
+    ] {
+        let (status, e) = s
+            .post(&history_url, json!({"activity": "VIEW", field: long}))
+            .await;
+        assert_error(status, &e, StatusCode::BAD_REQUEST);
+        assert_eq!(error_field(&e), field);
+        let message = e["error"]["code_message"].as_str().unwrap_or_default();
+        assert!(message.contains("the limit is 254"), "{message}");
+    }
+    assert_eq!(entries(s.get_json(&history_url).await), before);
+    let (status, e) = s
+        .post(
+            &history_url,
+            json!({"activity": "VIEW", "comments": "é".repeat(254)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    assert_eq!(entries(s.get_json(&history_url).await), before + 1);
+
+    let (status, e) = s
+        .post(
+            &s.lib(&format!("/documents/{id}/lock")),
+            json!({"comments": "c".repeat(255)}),
+        )
+        .await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    let (status, _) = get_status(&s, &s.lib(&format!("/documents/{id}/checkout"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing was checked out");
+    let (status, e) = s
+        .upload_raw(
+            &folder,
+            TestServer::upload_form(
+                json!({"doc_profile": {}, "audit": {"comments": "c".repeat(255)}}),
+                "b.txt",
+                b"x".to_vec(),
+            ),
+        )
+        .await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&e), "comments");
+
+    let nvps = s.lib(&format!("/documents/{id}/name-value-pairs"));
+    let pairs = |n: usize| {
+        Value::Object(
+            (0..n)
+                .map(|i| (format!("key{i}"), json!("value")))
+                .collect(),
+        )
+    };
+    let (status, e) = s.patch(&nvps, pairs(257)).await;
+    assert_error(status, &e, StatusCode::BAD_REQUEST);
+    let message = e["error"]["code_message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("at most 256 name-value pairs"),
+        "{message}"
+    );
+    for bad in [
+        json!({"first": "kept?", "k".repeat(129): "v"}),
+        json!({"first": "kept?", "second": "v".repeat(4001)}),
+    ] {
+        let (status, e) = s.patch(&nvps, bad).await;
+        assert_error(status, &e, StatusCode::BAD_REQUEST);
+    }
+    assert_eq!(s.get_json(&nvps).await["data"], json!({}));
+    let (status, e) = s.patch(&nvps, pairs(256)).await;
+    assert_eq!(status, StatusCode::OK, "{e}");
+    assert_eq!(e["data"].as_object().map_or(0, |o| o.len()), 256);
     s.stop().await;
 }
 
