@@ -148,16 +148,42 @@ impl Q {
         self.0.get(name).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
 
-    pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
-        match self.text(name) {
-            None => Ok(None),
-            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(Some(true)),
-            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(Some(false)),
-            Some(v) => Err(ApiError::invalid(
-                name,
-                format!("{name} must be true or false, not '{v}'"),
-            )),
+    /// A parameter that takes one of a few words, in any case: what `choices` pairs the
+    /// word with, `None` when the parameter is absent, and a 400 naming the parameter and
+    /// its words for anything else (a value nobody checks would be silently ignored).
+    pub fn choice<T: Copy>(
+        &self,
+        name: &str,
+        choices: &[(&str, T)],
+    ) -> Result<Option<T>, ApiError> {
+        let Some(v) = self.text(name) else {
+            return Ok(None);
+        };
+        match choices
+            .iter()
+            .find(|(word, _)| v.eq_ignore_ascii_case(word))
+        {
+            Some((_, value)) => Ok(Some(*value)),
+            None => {
+                let words: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
+                let allowed = match words.split_last() {
+                    Some((last, [])) => (*last).to_string(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                Err(ApiError::invalid(
+                    name,
+                    format!("{name} must be {allowed}, not '{v}'"),
+                ))
+            }
         }
+    }
+
+    pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        self.choice(
+            name,
+            &[("true", true), ("false", false), ("1", true), ("0", false)],
+        )
     }
 
     pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
@@ -184,8 +210,13 @@ impl Q {
         if offset < 0 {
             return Err(ApiError::invalid("offset", "offset cannot be negative"));
         }
-        let cursor_mode =
-            self.text("paging_mode") == Some("standard_cursor") || self.text("cursor").is_some();
+        let cursor_mode = self
+            .choice(
+                "paging_mode",
+                &[("standard", false), ("standard_cursor", true)],
+            )?
+            .unwrap_or(false)
+            || self.text("cursor").is_some();
         let after = match self.text("cursor") {
             Some(c) => Some(decode_cursor(c)?),
             None => None,

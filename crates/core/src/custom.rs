@@ -120,6 +120,8 @@ impl CustomValue {
     }
 }
 
+/// Lookup aliases and text values are often client and matter numbers, which integrations
+/// send as JSON numbers; they are taken as the text they spell. Other JSON types are not.
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.trim().to_string()),

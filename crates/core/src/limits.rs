@@ -18,6 +18,13 @@ pub const USER_ID_MAX: usize = 64;
 /// Name-value pair keys and values.
 pub const NVP_KEY_MAX: usize = 128;
 pub const NVP_VALUE_MAX: usize = 4000;
+/// Name-value pairs one request may set or remove (an object's pairs are all read back
+/// with every answer, and each one written is a row).
+pub const NVP_PAIRS_MAX: usize = 256;
+/// Free text kept with a history entry (`comments`, `application_name`, `location`,
+/// `data1`, `data2`, an upload's `audit.comments`) and with a check-out (`comments`,
+/// `location`, `path`): 254 characters, as the other free-text columns.
+pub const FREE_TEXT_MAX: usize = 254;
 
 use crate::error::DomainError;
 

@@ -2,6 +2,9 @@
 //! Words go through the same analyzer as the indexed text, so case, accents and English
 //! endings do not matter; a word the analyzer splits (`e-mail`) becomes a phrase.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
@@ -9,8 +12,9 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
+use tantivy_fst::Regex;
 
-use crate::query::{Node, QueryError};
+use crate::query::{MAX_PREFIXES, Node, QueryError};
 use crate::schema::Fields;
 use crate::shared_filter::SharedFilter;
 
@@ -27,6 +31,10 @@ pub(crate) struct Compiler<'a> {
     pub within: Option<SharedFilter>,
     /// Readable sets kept between searches (`readable`).
     pub readable_sets: std::sync::Arc<crate::readable::ReadableCache>,
+    /// The automaton of each different prefix of the request, by its analysed stem, shared
+    /// by every field and every place the prefix is matched: building one (a DFA over
+    /// UTF-8) took 0.27 ms in a release build, more than matching it in a small index.
+    pub automata: HashMap<String, Arc<Regex>>,
 }
 
 impl Compiler<'_> {
@@ -101,11 +109,10 @@ impl Compiler<'_> {
                         "'{p}*' is too short: a wildcard needs at least {SHORTEST_PREFIX} letters"
                     )));
                 }
-                let pattern = prefix_pattern(stem);
+                let automaton = self.automaton(stem, p)?;
                 let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for (field, boost) in fields {
-                    let q = RegexQuery::from_pattern(&pattern, *field)
-                        .map_err(|e| QueryError(format!("bad wildcard '{p}*': {e}")))?;
+                    let q = RegexQuery::from_regex(automaton.clone(), *field);
                     any.push((Occur::Should, self.restricted(boosted(Box::new(q), *boost))));
                 }
                 let prefix: Box<dyn Query> = Box::new(BooleanQuery::new(any));
@@ -161,6 +168,26 @@ impl Compiler<'_> {
                 (Occur::MustNot, self.compile(inner, fields)?),
             ])),
         })
+    }
+
+    /// The automaton of the prefix `stem` (written `written*`), built on its first use in
+    /// the request. The parser bounds the different prefixes of each parameter; this
+    /// bounds those of the whole request (`anywhere` and `body` together, say).
+    fn automaton(&mut self, stem: &str, written: &str) -> Result<Arc<Regex>, QueryError> {
+        if let Some(a) = self.automata.get(stem) {
+            return Ok(a.clone());
+        }
+        if self.automata.len() == MAX_PREFIXES {
+            return Err(QueryError(format!(
+                "the search has more than {MAX_PREFIXES} different wildcard terms"
+            )));
+        }
+        let automaton = Arc::new(
+            Regex::new(&prefix_pattern(stem))
+                .map_err(|e| QueryError(format!("bad wildcard '{written}*': {e}")))?,
+        );
+        self.automata.insert(stem.to_string(), automaton.clone());
+        Ok(automaton)
     }
 
     /// `q` within the readable set, when there is one; the set adds nothing to the score.

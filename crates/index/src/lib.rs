@@ -295,6 +295,7 @@ impl SearchIndex {
             analyzer: schema::analyzer(),
             within: None,
             readable_sets: self.readable_sets.clone(),
+            automata: Default::default(),
         }
     }
 
@@ -307,7 +308,10 @@ impl SearchIndex {
     /// Runs a search: a page of hits in the requested order, the total and the facets, all
     /// over the same trimmed query, in one pass over its matches.
     pub fn search(&self, r: &SearchRequest) -> Result<(Found, Highlighter)> {
-        let query = request::build(&mut self.compiler(), r)?;
+        // One compiler for the search and its highlighter: its prefix automata are built
+        // once for both.
+        let mut compiler = self.compiler();
+        let query = request::build(&mut compiler, r)?;
         let searcher = self.reader.searcher();
         let count = r.want_total.then_some(Count);
         let facets = (!r.facets.is_empty()).then(|| facets::TopValues::new(&r.facets));
@@ -367,12 +371,17 @@ impl SearchIndex {
             total: total.map(|t| t as u64),
             facets: top_values.unwrap_or_default(),
         };
-        let highlighter = self.highlighter(&searcher, r);
+        let highlighter = self.highlighter(&searcher, r, &mut compiler);
         Ok((found, highlighter))
     }
 
     /// Snippet makers for a request's words (none when it has no text to mark).
-    fn highlighter(&self, searcher: &Searcher, r: &SearchRequest) -> Highlighter {
+    fn highlighter(
+        &self,
+        searcher: &Searcher,
+        r: &SearchRequest,
+        compiler: &mut compile::Compiler<'_>,
+    ) -> Highlighter {
         if !r.has_text() {
             return Highlighter::default();
         }
@@ -384,7 +393,7 @@ impl SearchIndex {
             comments: r.comments.clone(),
             ..SearchRequest::default()
         };
-        match request::build(&mut self.compiler(), &text) {
+        match request::build(compiler, &text) {
             Ok(q) => Highlighter::new(searcher, &*q, self.fields.name, self.fields.body),
             Err(_) => Highlighter::default(),
         }

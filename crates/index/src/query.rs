@@ -11,6 +11,10 @@ pub const MAX_TERMS: usize = 256;
 pub const MAX_DEPTH: usize = 16;
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 8 * 1024;
+/// Most different `prefix*` terms one query may hold. Each one is an automaton walked
+/// through every searched field's dictionary in every segment, by far the dearest kind of
+/// term; repeating one costs nothing more (`compile` builds each automaton once).
+pub const MAX_PREFIXES: usize = 16;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
@@ -162,6 +166,8 @@ struct Parser {
     tokens: Vec<Token>,
     at: usize,
     terms: usize,
+    /// The different prefixes seen so far, in lower case (the analyzer folds case).
+    prefixes: Vec<String>,
 }
 
 impl Parser {
@@ -183,6 +189,19 @@ impl Parser {
         Ok(())
     }
 
+    fn count_prefix(&mut self, stem: &str) -> Result<(), QueryError> {
+        let stem = stem.to_lowercase();
+        if !self.prefixes.contains(&stem) {
+            if self.prefixes.len() == MAX_PREFIXES {
+                return fail(format!(
+                    "the query has more than {MAX_PREFIXES} different wildcard terms"
+                ));
+            }
+            self.prefixes.push(stem);
+        }
+        Ok(())
+    }
+
     /// or := and ("OR" and)*
     fn or(&mut self, depth: usize) -> Result<Node, QueryError> {
         let mut alternatives = vec![self.and(depth)?];
@@ -191,7 +210,7 @@ impl Parser {
             if matches!(self.peek(), None | Some(Token::Close) | Some(Token::Or)) {
                 return fail("OR must have a term on each side");
             }
-            alternatives.push(self.and(depth)?);
+            push_new(&mut alternatives, self.and(depth)?);
         }
         Ok(if alternatives.len() == 1 {
             alternatives.remove(0)
@@ -217,7 +236,10 @@ impl Parser {
                         return fail("AND must have a term on each side");
                     }
                 }
-                _ => all.push(self.unary(depth)?),
+                _ => {
+                    let n = self.unary(depth)?;
+                    push_new(&mut all, n);
+                }
             }
         }
         match all.len() {
@@ -272,6 +294,7 @@ impl Parser {
                     if stem.contains('*') {
                         return fail("'*' is allowed only at the end of a word");
                     }
+                    self.count_prefix(stem)?;
                     Ok(Node::Prefix(stem.to_string()))
                 } else if w.contains('*') {
                     fail("'*' is allowed only at the end of a word")
@@ -286,6 +309,14 @@ impl Parser {
     }
 }
 
+/// Adds `node` to the operands of an AND or an OR unless it is already there: `x x` and
+/// `x OR x` match what `x` matches, and a repeated term would only repeat the work.
+fn push_new(operands: &mut Vec<Node>, node: Node) {
+    if !operands.contains(&node) {
+        operands.push(node);
+    }
+}
+
 /// Parses `anywhere` text.
 pub fn parse(text: &str) -> Result<Node, QueryError> {
     let tokens = tokenize(text)?;
@@ -296,6 +327,7 @@ pub fn parse(text: &str) -> Result<Node, QueryError> {
         tokens,
         at: 0,
         terms: 0,
+        prefixes: Vec::new(),
     };
     let node = p.or(0)?;
     match p.peek() {
@@ -383,5 +415,32 @@ mod tests {
         assert!(parse(&deep).unwrap_err().0.contains("nested"));
         let nots = format!("{}a{}", "-(".repeat(40), ")".repeat(40));
         assert!(parse(&nots).unwrap_err().0.contains("nested"));
+    }
+
+    #[test]
+    fn repeated_terms_are_one_term() {
+        let one = parse("ab*").unwrap();
+        assert_eq!(parse(&vec!["ab*"; MAX_TERMS].join(" OR ")).unwrap(), one);
+        assert_eq!(parse(&vec!["ab*"; MAX_TERMS].join(" ")).unwrap(), one);
+        assert_eq!(
+            parse("lease OR rent OR lease").unwrap(),
+            Node::Or(vec![w("lease"), w("rent")])
+        );
+    }
+
+    #[test]
+    fn different_prefixes_are_bounded() {
+        let prefixes = |n: usize| {
+            (0..n)
+                .map(|i| format!("p{i:02}*"))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        assert!(parse(&prefixes(MAX_PREFIXES)).is_ok());
+        let e = parse(&prefixes(MAX_PREFIXES + 1)).unwrap_err();
+        assert!(e.0.contains("more than 16 different wildcard terms"), "{e}");
+        // Case does not make a prefix different: the analyzer folds it.
+        let cased = format!("{} OR P00* OR p00*", prefixes(MAX_PREFIXES));
+        assert!(parse(&cased).is_ok());
     }
 }

@@ -268,3 +268,54 @@ fn highlights_mark_the_matched_words() {
     assert!(s.contains("<b>indemnity</b>"), "{s}");
     assert!(h.name("Board minutes").is_none());
 }
+
+/// The `RegexQuery` clauses a request compiles to, and the automata built for them.
+fn prefix_work(index: &SearchIndex, r: &SearchRequest) -> (usize, usize) {
+    let mut c = index.compiler();
+    let q = request::build(&mut c, r).unwrap();
+    (
+        format!("{q:?}").matches("RegexQuery").count(),
+        c.automata.len(),
+    )
+}
+
+#[test]
+fn a_repeated_prefix_compiles_once() {
+    let (_d, index) = sample();
+    let one = prefix_work(&index, &anywhere("ab*"));
+    assert_eq!(one, (index.fields.anywhere().len(), 1));
+    let repeated = vec!["ab*"; query::MAX_TERMS].join(" OR ");
+    assert_eq!(prefix_work(&index, &anywhere(&repeated)), one);
+    // Repeated in different places and fields: still one automaton.
+    let mut r = anywhere("(ab* lease) OR (AB* rent) OR name:ab*");
+    r.body = Some(parse("ab*").unwrap());
+    assert_eq!(prefix_work(&index, &r).1, 1);
+    // And the same hits.
+    assert_eq!(
+        numbers(&index, &anywhere(&vec!["arbitrat*"; 256].join(" OR "))),
+        numbers(&index, &anywhere("arbitrat*"))
+    );
+}
+
+#[test]
+fn different_prefixes_are_bounded_across_the_request() {
+    let (_d, index) = sample();
+    let prefixes = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("p{i:02}*"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    let mut r = anywhere(&prefixes(0, query::MAX_PREFIXES));
+    // The body's prefix is one of anywhere's: nothing new to build.
+    r.body = Some(parse("p00*").unwrap());
+    assert!(index.search(&r).is_ok());
+    // Each parameter within its own bound, the two together beyond it.
+    r.body = Some(parse("q00*").unwrap());
+    let e = index
+        .search(&r)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("more than 16 different wildcard terms"), "{e}");
+}

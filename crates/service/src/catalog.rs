@@ -67,17 +67,18 @@ impl Dossier {
         body: &Map<String, Value>,
     ) -> Result<Lookup> {
         require_admin(caller)?;
-        let text = |k: &str| {
-            body.get(k)
-                .and_then(Value::as_str)
-                .map(|s| s.trim().to_string())
+        let text = |k: &str| -> Result<Option<String>> {
+            Ok(crate::input::text(body, k)?.map(|s| s.trim().to_string()))
         };
         let creating = alias.is_none();
-        let alias = match alias
-            .map(str::to_string)
-            .or_else(|| text("id"))
-            .or_else(|| text("alias"))
-        {
+        let alias = match alias.map(str::to_string) {
+            Some(a) => Some(a),
+            None => match text("id")? {
+                Some(a) => Some(a),
+                None => text("alias")?,
+            },
+        };
+        let alias = match alias {
             Some(a) if !a.is_empty() => a.to_uppercase(),
             _ => return Err(DomainError::required("id")),
         };
@@ -88,12 +89,19 @@ impl Dossier {
                 "an alias may not contain '/', '\\' or control characters",
             ));
         }
-        let parent = body
-            .get("parent")
-            .and_then(|p| p.get("id").and_then(Value::as_str).or(p.as_str()))
-            .or_else(|| body.get("parent_alias").and_then(Value::as_str))
-            .map(|p| p.trim().to_uppercase())
-            .filter(|p| !p.is_empty());
+        let parent = match body.get("parent") {
+            None | Some(Value::Null) => text("parent_alias")?,
+            Some(Value::String(p)) => Some(p.clone()),
+            Some(Value::Object(p)) => crate::input::text(p, "id")?,
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "parent",
+                    "parent must be an alias or an object with an id",
+                ));
+            }
+        }
+        .map(|p| p.trim().to_uppercase())
+        .filter(|p| !p.is_empty());
         let mut tx = self.store.begin().await?;
         match (parent_of(field), &parent) {
             (Some(pf), Some(p)) => {
@@ -141,7 +149,7 @@ impl Dossier {
         if !creating && existing.is_none() {
             return Err(DomainError::not_found(format!("custom{field} '{alias}'")));
         }
-        let description = text("description")
+        let description = text("description")?
             .or_else(|| existing.as_ref().map(|e| e.description.clone()))
             .unwrap_or_else(|| alias.clone());
         check_len("description", &description, DESCRIPTION_MAX)?;
@@ -150,9 +158,7 @@ impl Dossier {
             parent_alias: parent,
             alias,
             description,
-            enabled: body
-                .get("enabled")
-                .and_then(Value::as_bool)
+            enabled: crate::input::flag(body, "enabled")?
                 .unwrap_or(existing.as_ref().is_none_or(|e| e.enabled)),
         };
         dossier_store::catalog::upsert_lookup(tx.conn(), library, &lookup).await?;

@@ -6,7 +6,7 @@ use dossier_blob::StoredBlob;
 use dossier_core::access::AclKey;
 use dossier_core::custom::parse_timestamp;
 use dossier_core::doc_type::{content_type_for_extension, type_for_extension};
-use dossier_core::limits::{NVP_KEY_MAX, NVP_VALUE_MAX, check_len};
+use dossier_core::limits::{FREE_TEXT_MAX, NVP_KEY_MAX, NVP_PAIRS_MAX, NVP_VALUE_MAX, check_len};
 use dossier_core::model::{
     Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry, WsType,
 };
@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::access::{Guarded, Need};
 use crate::events::{Change, emit};
+use crate::input::{free_text, integer};
 use crate::profile::{DocumentChanges, folder_defaults, validate_document};
 use crate::{Caller, Dossier, Page, Result, trustees};
 
@@ -42,15 +43,16 @@ fn doc_profile(profile: &Obj) -> Result<&Obj> {
     }
 }
 
-fn audit_comment(body: &Obj) -> String {
-    body.get("audit")
-        .and_then(|a| a.get("comments"))
-        .or_else(|| body.get("comments"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .chars()
-        .take(254)
-        .collect()
+/// The comment an upload records in the history: `audit.comments`, or a top-level
+/// `comments` from clients that send it there.
+fn audit_comment(body: &Obj) -> Result<String> {
+    match body.get("audit") {
+        Some(Value::Object(audit)) if audit.contains_key("comments") => {
+            free_text(audit, "comments", FREE_TEXT_MAX)
+        }
+        None | Some(Value::Null | Value::Object(_)) => free_text(body, "comments", FREE_TEXT_MAX),
+        Some(_) => Err(DomainError::invalid("audit", "audit must be an object")),
+    }
 }
 
 /// Splits an uploaded file's name into (name, extension), dropping any directory part a
@@ -328,6 +330,15 @@ pub(crate) async fn write_nvps(
     owner: NvpOwner,
     pairs: &Obj,
 ) -> Result<()> {
+    if pairs.len() > NVP_PAIRS_MAX {
+        return Err(DomainError::invalid(
+            "body",
+            format!(
+                "a request may set at most {NVP_PAIRS_MAX} name-value pairs; this one has {}",
+                pairs.len()
+            ),
+        ));
+    }
     for (name, value) in pairs {
         check_len("name", name, NVP_KEY_MAX)?;
         if name.trim().is_empty() {
@@ -339,6 +350,7 @@ pub(crate) async fn write_nvps(
         let value = match value {
             Value::Null => String::new(),
             Value::String(s) => s.clone(),
+            // Kept as text: integrations send ids and flags (`TemplateId`) as JSON scalars.
             Value::Number(_) | Value::Bool(_) => value.to_string(),
             _ => {
                 return Err(DomainError::invalid(
@@ -423,11 +435,8 @@ fn parse_upload(profile: &Obj) -> Result<UploadInput> {
     Ok(UploadInput {
         changes: DocumentChanges::parse(doc_profile(profile)?)?,
         trustees: trustees::parse(profile)?,
-        keep_locked: profile
-            .get("keep_locked")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        comment: audit_comment(profile),
+        keep_locked: crate::input::flag(profile, "keep_locked")?.unwrap_or(false),
+        comment: audit_comment(profile)?,
     })
 }
 
@@ -467,10 +476,7 @@ impl Dossier {
         let file_name = file_name.or(Some("pending upload"));
         let mut conn = self.store.read().await?;
         let f = upload_folder(self, &mut conn, caller, folder).await?;
-        let changes = if profile
-            .get("inherit_profile_from_folder")
-            .and_then(Value::as_bool)
-            == Some(false)
+        let changes = if crate::input::flag(profile, "inherit_profile_from_folder")? == Some(false)
         {
             input.changes
         } else {
@@ -503,10 +509,7 @@ impl Dossier {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let f = upload_folder(self, tx.conn(), caller, folder).await?;
-        let changes = if profile
-            .get("inherit_profile_from_folder")
-            .and_then(Value::as_bool)
-            == Some(false)
+        let changes = if crate::input::flag(profile, "inherit_profile_from_folder")? == Some(false)
         {
             input.changes
         } else {
@@ -786,6 +789,7 @@ impl Dossier {
         body: &Obj,
     ) -> Result<DocumentView> {
         let changes = DocumentChanges::parse(body)?;
+        let comment = audit_comment(body)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
@@ -811,15 +815,7 @@ impl Dossier {
             // Security belongs to the document, not the version.
             crate::acl_keys::set_document_security(tx.conn(), caller, now, &doc).await?;
         }
-        record(
-            tx.conn(),
-            &doc.id,
-            Activity::Modify,
-            caller,
-            now,
-            audit_comment(body),
-        )
-        .await?;
+        record(tx.conn(), &doc.id, Activity::Modify, caller, now, comment).await?;
         emit_doc(tx.conn(), caller, now, "profile_update", &doc.id, None).await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
@@ -929,14 +925,9 @@ impl Dossier {
         activity: Activity,
     ) -> Result<Document> {
         let now = self.now();
-        let text = |k: &str| {
-            body.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .chars()
-                .take(254)
-                .collect::<String>()
-        };
+        let comments = free_text(body, "comments", FREE_TEXT_MAX)?;
+        let location = free_text(body, "location", FREE_TEXT_MAX)?;
+        let path = free_text(body, "path", FREE_TEXT_MAX)?;
         let due_date = match body.get("due_date") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
@@ -964,9 +955,9 @@ impl Dossier {
         }
         let checkout = Checkout {
             user_id: caller.user_id.clone(),
-            comments: text("comments"),
-            location: text("location"),
-            path: text("path"),
+            comments,
+            location,
+            path,
             due_date,
             checkout_date: now,
         };
@@ -1374,28 +1365,35 @@ impl Dossier {
             })?,
             _ => return Err(DomainError::required("activity_code")),
         };
-        let text = |k: &str| {
-            body.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .chars()
-                .take(254)
-                .collect::<String>()
-        };
-        let num = |k: &str| body.get(k).and_then(Value::as_i64).unwrap_or(0);
+        let text = |k: &str| free_text(body, k, FREE_TEXT_MAX);
+        let num = |k: &str| integer(body, k).map(Option::unwrap_or_default);
+        let comments = text("comments")?;
+        let (application_name, location, data1, data2) = (
+            text("application_name")?,
+            text("location")?,
+            text("data1")?,
+            text("data2")?,
+        );
+        let (duration, pages_printed, num1, num2, num3) = (
+            num("duration")?,
+            num("pages_printed")?,
+            num("num1")?,
+            num("num2")?,
+            num("num3")?,
+        );
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
-        let mut entry = history_entry(&doc.id, activity, caller, now, text("comments"));
-        entry.application_name = text("application_name");
-        entry.location = text("location");
-        entry.duration = num("duration");
-        entry.pages_printed = num("pages_printed");
-        entry.data1 = text("data1");
-        entry.data2 = text("data2");
-        entry.num1 = num("num1");
-        entry.num2 = num("num2");
-        entry.num3 = num("num3");
+        let mut entry = history_entry(&doc.id, activity, caller, now, comments);
+        entry.application_name = application_name;
+        entry.location = location;
+        entry.duration = duration;
+        entry.pages_printed = pages_printed;
+        entry.data1 = data1;
+        entry.data2 = data2;
+        entry.num1 = num1;
+        entry.num2 = num2;
+        entry.num3 = num3;
         dossier_store::history::insert(tx.conn(), &entry).await?;
         tx.commit().await?;
         Ok(entry)

@@ -14,6 +14,7 @@ pub mod containers;
 pub mod documents;
 mod events;
 pub mod identity;
+pub mod input;
 pub mod libraries;
 pub mod oauth;
 pub mod profile;

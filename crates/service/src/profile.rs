@@ -8,20 +8,10 @@ use dossier_core::limits::{COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_MAX, check_le
 use dossier_core::model::{Document, EmailFields};
 use dossier_core::{CustomValue, DefaultSecurity, DomainError, FieldError, LibraryId};
 use dossier_store::AnyConnection;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::Result;
-
-type Obj = Map<String, Value>;
-
-fn text(obj: &Obj, key: &str) -> Result<Option<String>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(DomainError::invalid(key, format!("{key} must be a string"))),
-    }
-}
+use crate::input::{Obj, text};
 
 fn date(obj: &Obj, key: &str) -> Result<Option<Option<DateTime<Utc>>>> {
     match obj.get(key) {

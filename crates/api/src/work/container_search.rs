@@ -41,9 +41,12 @@ const INDEX_ONLY: &[&str] = &[
     "edit_date_relative",
 ];
 
-/// Whether a workspace or folder search goes to the index.
-pub(crate) fn wants_index(q: &Q) -> bool {
-    INDEX_ONLY.iter().any(|p| q.text(p).is_some())
+/// Whether a workspace or folder search goes to the index. The parameters that decide it
+/// are read strictly here, so a malformed one is refused on either path.
+pub(crate) fn wants_index(q: &Q) -> ApiResult<bool> {
+    let sort = sort(q, false)?;
+    let results = q.flag("results")?;
+    Ok(INDEX_ONLY.iter().any(|p| q.text(p).is_some())
         // customN_from / _to / _relative: ranges of the typed fields; custom17–24 also
         // take operator and relative forms only the shared document parser knows.
         || q.0.keys().any(|k| {
@@ -59,14 +62,8 @@ pub(crate) fn wants_index(q: &Q) -> bool {
                 && q.text(k).is_some()
         })
         // The database path answers in number order only.
-        || q.text("sort_by").is_some_and(|s| {
-            !matches!(
-                s.to_ascii_lowercase().as_str(),
-                "number" | "document_number" | "id"
-            )
-        })
-        || q.text("results")
-            .is_some_and(|r| r.eq_ignore_ascii_case("false"))
+        || sort.field != SortField::Number
+        || results == Some(false))
 }
 
 /// The parameters whose meaning containers share with documents: the names, the typed

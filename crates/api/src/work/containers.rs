@@ -303,7 +303,7 @@ async fn routed(
     kind: ContainerSearchKind,
     shape: Shape,
 ) -> ApiResult<Response> {
-    if container_search::wants_index(q) {
+    if container_search::wants_index(q)? {
         let lib = state
             .dossier
             .library(caller, p.customer()?, p.library()?)

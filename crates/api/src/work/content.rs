@@ -111,33 +111,74 @@ pub async fn read_upload(
     })
 }
 
-/// A single byte range of `size`: `Ok(None)` for no usable Range header (serve it all),
-/// `Err` for one that cannot be satisfied.
-fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<Range<u64>>, ()> {
+/// What a download answers with, after its `Range` header (RFC 9110 §14).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ranged {
+    /// 200 with the whole content: no Range, one that is not valid `bytes` syntax (which
+    /// §14.2 says to ignore), several ranges (§14.2 lets a server ignore those too) or an
+    /// `If-Range` that does not name this content.
+    Whole,
+    /// 206 with these bytes.
+    Part(Range<u64>),
+    /// 416 with `Content-Range: bytes */size`: a range that starts at or past the end,
+    /// or `bytes=-0` (a suffix of no bytes).
+    Unsatisfiable,
+}
+
+/// The answer to `headers`' Range for content of `size` bytes whose ETag is `etag`.
+fn ranged(headers: &HeaderMap, size: u64, etag: &str) -> Ranged {
     let Some(raw) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
-        return Ok(None);
+        return Ranged::Whole;
     };
-    let Some(spec) = raw.trim().strip_prefix("bytes=") else {
-        return Ok(None);
-    };
-    if spec.contains(',') || size == 0 {
-        // Several ranges (or an empty file): RFC 9110 lets us answer with the whole content.
-        return Ok(None);
+    // §13.1.5: a Range is honoured only for the content If-Range names, by strong ETag;
+    // a date cannot be checked (no Last-Modified is sent), so it never matches.
+    if let Some(if_range) = headers.get(header::IF_RANGE)
+        && if_range.to_str().map(str::trim).ok() != Some(etag)
+    {
+        return Ranged::Whole;
     }
-    let Some((start, end)) = spec.split_once('-') else {
-        return Ok(None);
+    let Some((unit, set)) = raw.trim().split_once('=') else {
+        return Ranged::Whole;
     };
-    let (start, end) = (start.trim(), end.trim());
-    let range = match (start.parse::<u64>().ok(), end.parse::<u64>().ok()) {
-        (Some(s), Some(e)) if s <= e => s..(e + 1).min(size),
-        (Some(s), None) if end.is_empty() => s..size,
-        (None, Some(n)) if start.is_empty() && n > 0 => size.saturating_sub(n)..size,
-        _ => return Ok(None),
-    };
-    if range.start >= size {
-        return Err(());
+    if !unit.eq_ignore_ascii_case("bytes") || set.contains(',') {
+        return Ranged::Whole;
     }
-    Ok(Some(range))
+    let Some((first, last)) = set.trim().split_once('-') else {
+        return Ranged::Whole;
+    };
+    // Digits only: `u64::from_str` would also take `+5`.
+    let number = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
+    let (first, last) = (first.trim(), last.trim());
+    if first.is_empty() {
+        // "-" suffix-length: the last bytes; a suffix of none cannot be satisfied.
+        return match number(last) {
+            None => Ranged::Whole,
+            Some(0) => Ranged::Unsatisfiable,
+            // The whole of nothing: there is no byte range to name.
+            Some(_) if size == 0 => Ranged::Whole,
+            Some(n) => Ranged::Part(size.saturating_sub(n)..size),
+        };
+    }
+    // first-pos "-" [ last-pos ]
+    let Some(first) = number(first) else {
+        return Ranged::Whole;
+    };
+    let last = match last {
+        "" => None,
+        l => match number(l) {
+            Some(l) if l >= first => Some(l),
+            // A last-pos before the first-pos is not valid syntax.
+            _ => return Ranged::Whole,
+        },
+    };
+    if first >= size {
+        return Ranged::Unsatisfiable;
+    }
+    Ranged::Part(first..last.map_or(size, |l| l.saturating_add(1).min(size)))
 }
 
 /// `attachment; filename="…"; filename*=UTF-8''…` with an ASCII fallback.
@@ -193,13 +234,14 @@ pub async fn serve(state: &AppState, doc: &Document, headers: &HeaderMap) -> Api
     {
         return Ok((StatusCode::NOT_MODIFIED, base).into_response());
     }
-    let range = match parse_range(headers, size) {
-        Ok(r) => r,
-        Err(()) => {
+    let range = match ranged(headers, size, &etag) {
+        Ranged::Whole => None,
+        Ranged::Part(r) => Some(r),
+        Ranged::Unsatisfiable => {
             put(&mut base, header::CONTENT_RANGE, &format!("bytes */{size}"));
             let err = ApiError::invalid(
                 "range",
-                "the requested range starts beyond the end of the content",
+                format!("the requested range is not within the content's {size} bytes"),
             )
             .into_response();
             let mut r = (StatusCode::RANGE_NOT_SATISFIABLE, base).into_response();
@@ -238,20 +280,59 @@ pub async fn serve(state: &AppState, doc: &Document, headers: &HeaderMap) -> Api
 mod tests {
     use super::*;
 
-    fn range(h: &str, size: u64) -> Result<Option<Range<u64>>, ()> {
+    const ETAG: &str = "\"abc\"";
+
+    fn range(h: &str, size: u64) -> Ranged {
         let mut m = HeaderMap::new();
         m.insert(header::RANGE, HeaderValue::from_str(h).unwrap());
-        parse_range(&m, size)
+        ranged(&m, size, ETAG)
     }
 
     #[test]
-    fn ranges() {
-        assert_eq!(range("bytes=0-9", 100), Ok(Some(0..10)));
-        assert_eq!(range("bytes=90-", 100), Ok(Some(90..100)));
-        assert_eq!(range("bytes=-5", 100), Ok(Some(95..100)));
-        assert_eq!(range("bytes=50-500", 100), Ok(Some(50..100)));
-        assert_eq!(range("bytes=100-", 100), Err(()));
-        assert_eq!(range("bytes=0-1,5-6", 100), Ok(None));
-        assert_eq!(range("items=0-1", 100), Ok(None));
+    fn ranges_follow_rfc_9110() {
+        use Ranged::*;
+        assert_eq!(range("bytes=0-9", 100), Part(0..10));
+        assert_eq!(range("Bytes=0-0", 100), Part(0..1));
+        assert_eq!(range("bytes=90-", 100), Part(90..100));
+        assert_eq!(range("bytes=-5", 100), Part(95..100));
+        assert_eq!(range("bytes=-500", 100), Part(0..100));
+        assert_eq!(range("bytes=50-500", 100), Part(50..100));
+        assert_eq!(range("bytes=99-99", 100), Part(99..100));
+        // Unsatisfiable: 416.
+        assert_eq!(range("bytes=100-", 100), Unsatisfiable);
+        assert_eq!(range("bytes=100-200", 100), Unsatisfiable);
+        assert_eq!(range("bytes=-0", 100), Unsatisfiable);
+        assert_eq!(range("bytes=0-", 0), Unsatisfiable);
+        assert_eq!(range("bytes=-0", 0), Unsatisfiable);
+        // Not valid syntax, another unit, several ranges: ignored, the whole content.
+        for ignored in [
+            "bytes=5-2",
+            "bytes=+5-",
+            "bytes=-",
+            "bytes=a-b",
+            "bytes 0-9",
+            "bytes=0-1,5-6",
+            "items=0-1",
+            "bytes=1e3-",
+            "bytes=-18446744073709551616",
+        ] {
+            assert_eq!(range(ignored, 100), Whole, "{ignored}");
+        }
+        assert_eq!(range("bytes=-5", 0), Whole);
+    }
+
+    #[test]
+    fn if_range_must_name_this_content() {
+        let mut m = HeaderMap::new();
+        m.insert(header::RANGE, HeaderValue::from_static("bytes=0-9"));
+        m.insert(header::IF_RANGE, HeaderValue::from_static("\"abc\""));
+        assert_eq!(ranged(&m, 100, ETAG), Ranged::Part(0..10));
+        m.insert(header::IF_RANGE, HeaderValue::from_static("\"other\""));
+        assert_eq!(ranged(&m, 100, ETAG), Ranged::Whole);
+        m.insert(
+            header::IF_RANGE,
+            HeaderValue::from_static("Tue, 1 Dec 2026 10:00:00 GMT"),
+        );
+        assert_eq!(ranged(&m, 100, ETAG), Ranged::Whole);
     }
 }

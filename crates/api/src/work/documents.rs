@@ -7,6 +7,7 @@ use axum::response::Response;
 use dossier_core::{Activity, ContainerId, DocumentRef, DomainError, LibraryId};
 use dossier_service::Caller;
 use dossier_service::filters::HistoryFilter;
+use dossier_service::input::text;
 use serde_json::{Value, json};
 
 use super::content::{UploadTarget, read_upload, serve};
@@ -271,18 +272,19 @@ pub async fn copy(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
-    let folder = body
-        .get("folder_id")
-        .or_else(|| body.get("destination_id"))
-        .and_then(Value::as_str)
-        .map(|f| f.parse::<ContainerId>())
-        .transpose()
-        .map_err(|_| {
-            ApiError::invalid(
-                "folder_id",
-                "folder_id must be a folder id such as ACTIVE!427",
-            )
-        })?;
+    // A folder id of the wrong type must not mean "no folder" (the home folder).
+    let folder = match text(&body, "folder_id")? {
+        Some(f) => Some(f),
+        None => text(&body, "destination_id")?,
+    }
+    .map(|f| f.parse::<ContainerId>())
+    .transpose()
+    .map_err(|_| {
+        ApiError::invalid(
+            "folder_id",
+            "folder_id must be a folder id such as ACTIVE!427",
+        )
+    })?;
     let v = state
         .dossier
         .copy_document(&caller, &doc, folder.as_ref())
@@ -491,7 +493,7 @@ pub async fn search_get(
         .dossier
         .library(&caller, p.customer()?, p.library()?)
         .await?;
-    if crate::work::search::wants_index(&q) {
+    if crate::work::search::wants_index(&q)? {
         return crate::work::search::run(&state, &caller, vec![lib], &q, false).await;
     }
     let (items, total, cursor, _) = search(&state, &caller, &lib, &q).await?;
@@ -509,7 +511,7 @@ pub async fn search_post(
         .dossier
         .library(&caller, p.customer()?, p.library()?)
         .await?;
-    if crate::work::search::wants_index(&q) {
+    if crate::work::search::wants_index(&q)? {
         return crate::work::search::run(&state, &caller, vec![lib], &q, true).await;
     }
     let (items, _, _, overflow) = search(&state, &caller, &lib, &q).await?;

@@ -208,6 +208,8 @@ pub async fn document_filter(
     q: &Q,
     today: Today,
 ) -> ApiResult<DocumentFilter> {
+    // Read even without a container_id, so garbage is refused rather than ignored.
+    let include_subtree = q.flag("include_subtree")?.unwrap_or(false);
     let folders = match q.text("container_id") {
         Some(raw) => {
             let id: ContainerId = raw.parse()?;
@@ -217,7 +219,7 @@ pub async fn document_filter(
                     "container_id names another library",
                 ));
             }
-            if q.flag("include_subtree")?.unwrap_or(false) {
+            if include_subtree {
                 Some(dossier.subtree(caller, &id).await?)
             } else {
                 dossier

@@ -38,18 +38,19 @@ const INDEX_ONLY: &[&str] = &[
 const EMAIL_DATES: &[&str] = &["sent_date", "received_date"];
 const DATE_FORMS: &[&str] = &["", "_from", "_to", "_relative"];
 
-/// Whether a document search goes to the index.
-pub fn wants_index(q: &Q) -> bool {
-    INDEX_ONLY.iter().any(|p| q.text(p).is_some())
+/// Whether a document search goes to the index. The parameters that decide it are read
+/// strictly here, so a malformed one is refused on either path.
+pub fn wants_index(q: &Q) -> ApiResult<bool> {
+    let sort = sort(q, false)?;
+    let results = q.flag("results")?;
+    Ok(INDEX_ONLY.iter().any(|p| q.text(p).is_some())
         || EMAIL_DATES.iter().any(|d| {
             DATE_FORMS
                 .iter()
                 .any(|form| q.text(&format!("{d}{form}")).is_some())
         })
-        || q.text("sort_by")
-            .is_some_and(|s| s.eq_ignore_ascii_case("relevance"))
-        || q.text("results")
-            .is_some_and(|r| r.eq_ignore_ascii_case("false"))
+        || sort.field == SortField::Relevance
+        || results == Some(false))
 }
 
 pub(crate) fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
@@ -85,37 +86,31 @@ fn text_criteria(q: &Q, today: Today) -> ApiResult<TextCriteria> {
 }
 
 pub(crate) fn sort(q: &Q, has_text: bool) -> ApiResult<Sort> {
-    let field = match q.text("sort_by").map(str::to_ascii_lowercase).as_deref() {
-        None if has_text => SortField::Relevance,
-        None => SortField::Number,
-        Some("relevance") | Some("score") => SortField::Relevance,
-        Some("document_number") | Some("number") | Some("id") => SortField::Number,
-        Some("edit_date") => SortField::EditDate,
-        Some("create_date") => SortField::CreateDate,
-        Some("name") => SortField::Name,
-        Some(other) => {
-            return Err(ApiError::invalid(
-                "sort_by",
-                format!(
-                    "cannot sort by '{other}': use relevance, document_number, name, edit_date or create_date"
-                ),
-            ));
-        }
-    };
-    let descending = match q.text("sort_order").map(str::to_ascii_lowercase).as_deref() {
-        None => matches!(
+    let field = q
+        .choice(
+            "sort_by",
+            &[
+                ("relevance", SortField::Relevance),
+                ("score", SortField::Relevance),
+                ("document_number", SortField::Number),
+                ("number", SortField::Number),
+                ("id", SortField::Number),
+                ("name", SortField::Name),
+                ("edit_date", SortField::EditDate),
+                ("create_date", SortField::CreateDate),
+            ],
+        )?
+        .unwrap_or(if has_text {
+            SortField::Relevance
+        } else {
+            SortField::Number
+        });
+    let descending = q
+        .choice("sort_order", &[("asc", false), ("desc", true)])?
+        .unwrap_or(matches!(
             field,
             SortField::Relevance | SortField::EditDate | SortField::CreateDate
-        ),
-        Some("asc") => false,
-        Some("desc") => true,
-        Some(other) => {
-            return Err(ApiError::invalid(
-                "sort_order",
-                format!("sort_order must be asc or desc, not '{other}'"),
-            ));
-        }
-    };
+        ));
     Ok(Sort { field, descending })
 }
 

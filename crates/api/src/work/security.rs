@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use dossier_core::model::{Trustee, TrusteeType};
 use dossier_core::{AccessLevel, DefaultSecurity, DomainError};
 use dossier_service::Caller;
+use dossier_service::input::text;
 use dossier_service::security::{CopyMode, ObjectRef, SECURED_KINDS, SecurityChange, SecurityView};
 use serde_json::{Map, Value, json};
 
@@ -32,12 +33,7 @@ fn body(v: &SecurityView) -> Response {
 }
 
 fn trustee_type(field: &str, o: &Map<String, Value>) -> ApiResult<TrusteeType> {
-    match o
-        .get("type")
-        .and_then(Value::as_str)
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    match text(o, "type")?.map(|t| t.to_ascii_lowercase()).as_deref() {
         Some("user") | None => Ok(TrusteeType::User),
         Some("group") => Ok(TrusteeType::Group),
         Some(other) => Err(ApiError::invalid(
@@ -251,12 +247,7 @@ async fn copy(
     source: ObjectRef<'_>,
     b: &Map<String, Value>,
 ) -> ApiResult<Response> {
-    let mode = match b
-        .get("mode")
-        .and_then(Value::as_str)
-        .map(|m| m.to_ascii_lowercase())
-        .as_deref()
-    {
+    let mode = match text(b, "mode")?.map(|m| m.to_ascii_lowercase()).as_deref() {
         None | Some("overwrite") => CopyMode::Overwrite,
         Some("merge_pessimistic" | "merge (pessimistic)") => CopyMode::MergePessimistic,
         Some("merge_optimistic" | "merge (optimistic)") => CopyMode::MergeOptimistic,

@@ -429,6 +429,66 @@ async fn malformed_queries_are_refused_with_the_reason() {
 }
 
 #[tokio::test]
+async fn a_repeated_prefix_costs_one_and_different_prefixes_are_bounded() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    s.upload(
+        &folder,
+        "abatement.txt",
+        b"Abatement of rent under the lease.",
+        json!({"name": "Abatement notice"}),
+    )
+    .await;
+    s.upload(
+        &folder,
+        "other.txt",
+        b"Nothing of the kind here.",
+        json!({"name": "Other"}),
+    )
+    .await;
+    s.wait_for_index().await;
+    let (st, one) = search(&s, &s.token, &format!("anywhere={}", q("ab*"))).await;
+    assert_eq!(st, StatusCode::OK, "{one}");
+    assert_eq!(names(&one), vec!["Abatement notice"]);
+    let repeated = vec!["ab*"; 256].join(" OR ");
+    let (st, many) = search(&s, &s.token, &format!("anywhere={}", q(&repeated))).await;
+    assert_eq!(st, StatusCode::OK, "{many}");
+    assert_eq!(names(&many), names(&one));
+
+    let prefixes = |n: usize| {
+        (0..n)
+            .map(|i| format!("p{i:02}*"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    let (st, body) = search(&s, &s.token, &format!("anywhere={}", q(&prefixes(16)))).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let (st, body) = search(&s, &s.token, &format!("anywhere={}", q(&prefixes(17)))).await;
+    assert_eq!(
+        assert_error(st, &body, StatusCode::BAD_REQUEST),
+        "NRC_INVALID_INPUT"
+    );
+    assert_eq!(crate::harness::error_field(&body), "anywhere");
+    let message = body["error"]["code_message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("more than 16 different wildcard terms"),
+        "{body}"
+    );
+    // Workspace searches parse the same language.
+    let r = s
+        .http
+        .get(s.lib(&format!("/workspaces?anywhere={}", q(&prefixes(17)))))
+        .header("X-Auth-Token", &s.token)
+        .send()
+        .await
+        .expect("workspace search");
+    let st = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    assert_error(st, &body, StatusCode::BAD_REQUEST);
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn hostile_files_are_recorded_and_never_stop_indexing() {
     let s = TestServer::start().await;
     let folder = s.folder().await;
