@@ -6,12 +6,14 @@
 //! - `oauth`: the token endpoint (password and refresh_token grants) and revocation.
 //! - `users_v1`: the v1 user-management API under `/api/v1/customers/{database}`.
 //! - `scim`: SCIM 2.0 provisioning of users and groups under `/scim/v2`.
+//! - `origin`: the public base URL absolute URLs are built from.
 
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod identity_wire;
 pub mod oauth;
+pub mod origin;
 pub mod reply;
 pub mod scim;
 pub mod users_v1;
