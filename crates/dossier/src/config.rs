@@ -88,6 +88,26 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "largest accepted upload",
     ),
     (
+        "body_read_timeout_seconds",
+        Some("30"),
+        "a request body that sends no bytes for this long is refused with 408 (a slow body that keeps sending is never cut off)",
+    ),
+    (
+        "max_uri_bytes",
+        Some("32768"),
+        "longest request URI (414 beyond); room for an 8 KiB search query, percent-encoded",
+    ),
+    (
+        "max_header_count",
+        Some("100"),
+        "most header fields in one request (431 beyond)",
+    ),
+    (
+        "max_header_bytes",
+        Some("16384"),
+        "largest total of a request's header names and values (431 beyond)",
+    ),
+    (
         "admin_password",
         None,
         "password of the administrator created at first start",
@@ -168,6 +188,10 @@ pub struct Config {
     pub signing_key_rotation_days: i64,
     pub public_url: Option<String>,
     pub max_upload_bytes: u64,
+    pub body_read_timeout_seconds: u64,
+    pub max_uri_bytes: usize,
+    pub max_header_count: usize,
+    pub max_header_bytes: usize,
     pub index_dir: PathBuf,
     /// `None`: this binary (`std::env::current_exe`).
     pub extract_program: Option<PathBuf>,
@@ -318,9 +342,13 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
     let content_url = get("content_url")
         .map(|v| v.text.clone())
         .unwrap_or_else(|| data_dir.join("content").display().to_string());
-    let positive = |name: &str| -> Result<i64, ConfigError> {
-        let n: i64 = parse(values, name, "expected a whole number of seconds")?;
-        if n <= 0 {
+    fn above_zero<T: std::str::FromStr + Default + PartialOrd>(
+        values: &BTreeMap<&'static str, Value>,
+        name: &str,
+        why: &str,
+    ) -> Result<T, ConfigError> {
+        let n: T = parse(values, name, why)?;
+        if n <= T::default() {
             let v = &values[name];
             return Err(ConfigError::Invalid {
                 name: name.into(),
@@ -330,7 +358,12 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             });
         }
         Ok(n)
-    };
+    }
+    let positive =
+        |name: &str| above_zero::<i64>(values, name, "expected a whole number of seconds");
+    let seconds =
+        |name: &str| above_zero::<u64>(values, name, "expected a whole number of seconds");
+    let count = |name: &str| above_zero::<usize>(values, name, "expected a whole number");
     let public_url = match get("public_url").map(|v| (v, url::Url::parse(v.text.trim()))) {
         None => None,
         Some((v, Ok(u))) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
@@ -379,6 +412,10 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         access_token_seconds: positive("access_token_seconds")?,
         refresh_token_seconds: positive("refresh_token_seconds")?,
         max_upload_bytes: parse(values, "max_upload_bytes", "expected a number of bytes")?,
+        body_read_timeout_seconds: seconds("body_read_timeout_seconds")?,
+        max_uri_bytes: count("max_uri_bytes")?,
+        max_header_count: count("max_header_count")?,
+        max_header_bytes: count("max_header_bytes")?,
         index_dir: get("index_dir")
             .map(|v| PathBuf::from(&v.text))
             .unwrap_or_else(|| data_dir.join("index")),
@@ -486,5 +523,33 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("--database-url") && !e.contains("secret"), "{e}");
+        let e = load(None, &env(&[("DOSSIER_MAX_HEADER_COUNT", "0")]), &vec![])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("max_header_count") && e.contains("greater than zero"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn request_limits_have_defaults_and_can_be_set() {
+        let c = load(None, &env(&[]), &vec![]).unwrap();
+        assert_eq!(c.body_read_timeout_seconds, 30);
+        assert_eq!(
+            (c.max_uri_bytes, c.max_header_count, c.max_header_bytes),
+            (32768, 100, 16384)
+        );
+        let c = load(
+            None,
+            &env(&[
+                ("DOSSIER_BODY_READ_TIMEOUT_SECONDS", "5"),
+                ("DOSSIER_MAX_HEADER_COUNT", "20"),
+            ]),
+            &vec![],
+        )
+        .unwrap();
+        assert_eq!((c.body_read_timeout_seconds, c.max_header_count), (5, 20));
+        assert!(template().contains("# body_read_timeout_seconds = \"30\""));
     }
 }

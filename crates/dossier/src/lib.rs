@@ -137,6 +137,12 @@ pub async fn start(
     let app = dossier_api::router(AppState {
         dossier: dossier.clone(),
         max_upload_bytes: config.max_upload_bytes,
+        limits: dossier_api::limits::RequestLimits {
+            max_uri_bytes: config.max_uri_bytes,
+            max_header_count: config.max_header_count,
+            max_header_bytes: config.max_header_bytes,
+            body_read_timeout: std::time::Duration::from_secs(config.body_read_timeout_seconds),
+        },
     });
     let addr = listener
         .local_addr()
