@@ -76,8 +76,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `{"error": {"code", "code_message", "messages"}}`, also for answers built without an
-/// `ApiError` (the 405).
+/// `{"error": {"code", "code_message", "messages"}}`, also for answers written outside a
+/// handler (`crate::limits::raw_refusal`).
 pub fn envelope(code: &str, message: &str, messages: Vec<Value>) -> Value {
     json!({"error": {"code": code, "code_message": message, "messages": messages}})
 }

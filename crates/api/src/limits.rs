@@ -9,6 +9,8 @@
 //!   sending is never cut off: no request has a limit on its total time.
 //!
 //! Each of these answers closes the connection, since the rest of the request is not read.
+//! The transport (the `dossier` crate's accept loop) refuses some requests itself, before any
+//! route sees them; `raw_refusal` writes those answers.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use http_body::{Frame, SizeHint};
 use tokio::time::{Instant, Sleep};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, envelope, field_message};
 use crate::scim::error::ScimError;
 
 /// What one request may send (the `max_uri_bytes`, `max_header_count`, `max_header_bytes`
@@ -141,6 +143,69 @@ fn refusal(path: &str, status: StatusCode, field: &str, message: String) -> Resp
     response
 }
 
+/// The refusals the transport writes itself, before a request reaches any route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportRefusal {
+    /// Not HTTP/1.1 the parser can read: the request line, a header or the framing.
+    Malformed,
+    /// A URI beyond what the parser reads at all.
+    UriTooLong,
+    /// A request head beyond what the parser reads at all.
+    HeadTooLarge,
+    /// Every connection the server accepts is taken.
+    Busy { retry_after_secs: u64 },
+}
+
+/// A whole HTTP/1.1 answer in the Work API envelope that closes the connection: the
+/// transport writes it to the socket as it is.
+pub fn raw_refusal(refusal: TransportRefusal) -> Vec<u8> {
+    let (status, field, message) = match refusal {
+        TransportRefusal::Malformed => (
+            StatusCode::BAD_REQUEST,
+            "request",
+            "the request is not valid HTTP/1.1: its request line, a header or its framing is malformed".to_string(),
+        ),
+        TransportRefusal::UriTooLong => (
+            StatusCode::URI_TOO_LONG,
+            "uri",
+            "the request URI is too long".to_string(),
+        ),
+        TransportRefusal::HeadTooLarge => (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers",
+            "the request's header fields are too large or too many".to_string(),
+        ),
+        TransportRefusal::Busy { retry_after_secs } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "",
+            format!(
+                "the server has too many open connections; try again in {retry_after_secs} seconds"
+            ),
+        ),
+    };
+    let body = match refusal {
+        TransportRefusal::Busy { .. } => envelope("NRC_SERVICE_UNAVAILABLE", &message, vec![]),
+        _ => envelope(
+            "NRC_INVALID_INPUT",
+            &message,
+            vec![field_message(field, "invalid", &message)],
+        ),
+    }
+    .to_string();
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        status.as_str(),
+        status.canonical_reason().unwrap_or_default(),
+        body.len()
+    );
+    if let TransportRefusal::Busy { retry_after_secs } = refusal {
+        head.push_str(&format!("retry-after: {retry_after_secs}\r\n"));
+    }
+    head.push_str("\r\n");
+    head.push_str(&body);
+    head.into_bytes()
+}
+
 /// Why a stalled body's read failed.
 #[derive(Debug)]
 struct BodyStalled(Duration);
@@ -246,5 +311,33 @@ mod tests {
             e.to_string().contains("the request body sent no bytes for"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn raw_refusals_are_whole_answers_with_an_envelope() {
+        let raw = String::from_utf8(raw_refusal(TransportRefusal::Busy {
+            retry_after_secs: 2,
+        }))
+        .unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+            "{head}"
+        );
+        assert!(head.contains("\r\nretry-after: 2"), "{head}");
+        assert!(head.contains("\r\nconnection: close"), "{head}");
+        assert!(
+            head.contains(&format!("\r\ncontent-length: {}", body.len())),
+            "{head}"
+        );
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["error"]["code"], "NRC_SERVICE_UNAVAILABLE");
+
+        let raw = String::from_utf8(raw_refusal(TransportRefusal::HeadTooLarge)).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        let json: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["error"]["code"], "NRC_INVALID_INPUT");
+        assert_eq!(json["error"]["messages"][0]["field"], "headers");
     }
 }

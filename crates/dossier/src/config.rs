@@ -88,6 +88,21 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "largest accepted upload",
     ),
     (
+        "max_connections",
+        Some("1024"),
+        "open client connections; one more is answered 503 with Retry-After and closed",
+    ),
+    (
+        "header_read_timeout_seconds",
+        Some("30"),
+        "time a client has to send a request's line and headers before its connection is closed",
+    ),
+    (
+        "idle_timeout_seconds",
+        Some("60"),
+        "a keep-alive connection with no request for this long is closed",
+    ),
+    (
         "body_read_timeout_seconds",
         Some("30"),
         "a request body that sends no bytes for this long is refused with 408 (a slow body that keeps sending is never cut off)",
@@ -188,6 +203,9 @@ pub struct Config {
     pub signing_key_rotation_days: i64,
     pub public_url: Option<String>,
     pub max_upload_bytes: u64,
+    pub max_connections: usize,
+    pub header_read_timeout_seconds: u64,
+    pub idle_timeout_seconds: u64,
     pub body_read_timeout_seconds: u64,
     pub max_uri_bytes: usize,
     pub max_header_count: usize,
@@ -412,6 +430,9 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         access_token_seconds: positive("access_token_seconds")?,
         refresh_token_seconds: positive("refresh_token_seconds")?,
         max_upload_bytes: parse(values, "max_upload_bytes", "expected a number of bytes")?,
+        max_connections: count("max_connections")?,
+        header_read_timeout_seconds: seconds("header_read_timeout_seconds")?,
+        idle_timeout_seconds: seconds("idle_timeout_seconds")?,
         body_read_timeout_seconds: seconds("body_read_timeout_seconds")?,
         max_uri_bytes: count("max_uri_bytes")?,
         max_header_count: count("max_header_count")?,
@@ -551,5 +572,32 @@ mod tests {
         .unwrap();
         assert_eq!((c.body_read_timeout_seconds, c.max_header_count), (5, 20));
         assert!(template().contains("# body_read_timeout_seconds = \"30\""));
+    }
+
+    #[test]
+    fn connection_settings_have_defaults_and_can_be_set() {
+        let c = load(None, &env(&[]), &vec![]).unwrap();
+        assert_eq!(
+            (
+                c.max_connections,
+                c.header_read_timeout_seconds,
+                c.idle_timeout_seconds
+            ),
+            (1024, 30, 60)
+        );
+        let c = load(
+            None,
+            &env(&[("DOSSIER_IDLE_TIMEOUT_SECONDS", "5")]),
+            &vec![],
+        )
+        .unwrap();
+        assert_eq!(c.idle_timeout_seconds, 5);
+        let e = load(None, &env(&[("DOSSIER_MAX_CONNECTIONS", "0")]), &vec![])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("max_connections") && e.contains("greater than zero"),
+            "{e}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! and the black-box tests start exactly the same server.
 
 pub mod config;
+pub mod serve;
 
 use std::sync::Arc;
 
@@ -88,7 +89,7 @@ pub struct Running {
     pub addr: std::net::SocketAddr,
     pub dossier: Arc<Dossier>,
     shutdown: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<()>,
     stop_indexer: tokio::sync::watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
 }
@@ -148,17 +149,12 @@ pub async fn start(
         .local_addr()
         .map_err(|e| startup::msg(e.to_string()))?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        // Connection info gives handlers the client's address (throttling, audit).
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let task = tokio::spawn(serve::serve(
+        listener,
+        app,
+        serve::Transport::from_config(config),
+        rx,
+    ));
     Ok((
         Running {
             addr,
