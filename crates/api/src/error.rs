@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dossier_core::DomainError;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[derive(Debug)]
 pub struct ApiError(pub DomainError);
@@ -57,17 +57,11 @@ impl IntoResponse for ApiError {
         let messages: Vec<_> = match &self.0 {
             DomainError::Invalid { fields, .. } | DomainError::NoRecord { fields, .. } => fields
                 .iter()
-                .map(|f| json!({"field": f.field, "code": f.code, "code_message": f.message}))
+                .map(|f| field_message(&f.field, f.code, &f.message))
                 .collect(),
             _ => vec![],
         };
-        let mut response = (
-            status,
-            axum::Json(
-                json!({"error": {"code": code, "code_message": message, "messages": messages}}),
-            ),
-        )
-            .into_response();
+        let mut response = (status, axum::Json(envelope(code, &message, messages))).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -80,4 +74,15 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// `{"error": {"code", "code_message", "messages"}}`, also for answers written outside a
+/// handler (`crate::limits::raw_refusal`).
+pub fn envelope(code: &str, message: &str, messages: Vec<Value>) -> Value {
+    json!({"error": {"code": code, "code_message": message, "messages": messages}})
+}
+
+/// One entry of the envelope's `messages`.
+pub fn field_message(field: &str, code: &str, message: &str) -> Value {
+    json!({"field": field, "code": code, "code_message": message})
 }

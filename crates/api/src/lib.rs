@@ -6,12 +6,16 @@
 //! - `oauth`: the token endpoint (password and refresh_token grants) and revocation.
 //! - `users_v1`: the v1 user-management API under `/api/v1/customers/{database}`.
 //! - `scim`: SCIM 2.0 provisioning of users and groups under `/scim/v2`.
+//! - `limits`: what one request may send, enforced in front of every handler;
+//!   `origin`: the public base URL absolute URLs are built from.
 
 pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod identity_wire;
+pub mod limits;
 pub mod oauth;
+pub mod origin;
 pub mod reply;
 pub mod scim;
 pub mod users_v1;
@@ -32,6 +36,8 @@ pub struct AppState {
     pub dossier: Arc<Dossier>,
     /// The largest upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// What one request may send (URI, headers, a stalling body).
+    pub limits: limits::RequestLimits,
 }
 
 /// The whole HTTP application.
@@ -49,6 +55,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/scim/v2", scim::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.limits,
+            limits::enforce,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             ApiError(dossier_core::DomainError::internal(
                 "a request handler panicked",
@@ -132,6 +142,10 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> impl IntoResponse {
-    let body = serde_json::json!({"error": {"code": "NRC_METHOD_NOT_ALLOWED", "code_message": "this method is not allowed on this resource", "messages": []}});
+    let body = error::envelope(
+        "NRC_METHOD_NOT_ALLOWED",
+        "this method is not allowed on this resource",
+        vec![],
+    );
     (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body))
 }

@@ -98,6 +98,41 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "largest accepted upload",
     ),
     (
+        "max_connections",
+        Some("1024"),
+        "open client connections; one more is answered 503 with Retry-After and closed",
+    ),
+    (
+        "header_read_timeout_seconds",
+        Some("30"),
+        "time a client has to send a request's line and headers before its connection is closed",
+    ),
+    (
+        "idle_timeout_seconds",
+        Some("60"),
+        "a keep-alive connection with no request for this long is closed",
+    ),
+    (
+        "body_read_timeout_seconds",
+        Some("30"),
+        "a request body that sends no bytes for this long is refused with 408 (a slow body that keeps sending is never cut off)",
+    ),
+    (
+        "max_uri_bytes",
+        Some("32768"),
+        "longest request URI (414 beyond); room for an 8 KiB search query, percent-encoded",
+    ),
+    (
+        "max_header_count",
+        Some("100"),
+        "most header fields in one request (431 beyond)",
+    ),
+    (
+        "max_header_bytes",
+        Some("16384"),
+        "largest total of a request's header names and values (431 beyond)",
+    ),
+    (
         "admin_password",
         None,
         "password of the administrator created at first start",
@@ -194,6 +229,13 @@ pub struct Config {
     pub signing_key_rotation_days: i64,
     pub public_url: Option<String>,
     pub max_upload_bytes: u64,
+    pub max_connections: usize,
+    pub header_read_timeout_seconds: u64,
+    pub idle_timeout_seconds: u64,
+    pub body_read_timeout_seconds: u64,
+    pub max_uri_bytes: usize,
+    pub max_header_count: usize,
+    pub max_header_bytes: usize,
     pub index_dir: PathBuf,
     /// `None`: this binary (`std::env::current_exe`).
     pub extract_program: Option<PathBuf>,
@@ -395,9 +437,13 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
     let content_url = get("content_url")
         .map(|v| v.text.clone())
         .unwrap_or_else(|| data_dir.join("content").display().to_string());
-    let positive = |name: &str| -> Result<i64, ConfigError> {
-        let n: i64 = parse(values, name, "expected a whole number of seconds")?;
-        if n <= 0 {
+    fn above_zero<T: std::str::FromStr + Default + PartialOrd>(
+        values: &BTreeMap<&'static str, Value>,
+        name: &str,
+        why: &str,
+    ) -> Result<T, ConfigError> {
+        let n: T = parse(values, name, why)?;
+        if n <= T::default() {
             let v = &values[name];
             return Err(ConfigError::Invalid {
                 name: name.into(),
@@ -407,7 +453,12 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             });
         }
         Ok(n)
-    };
+    }
+    let positive =
+        |name: &str| above_zero::<i64>(values, name, "expected a whole number of seconds");
+    let seconds =
+        |name: &str| above_zero::<u64>(values, name, "expected a whole number of seconds");
+    let count = |name: &str| above_zero::<usize>(values, name, "expected a whole number");
     let public_url = match get("public_url").map(|v| (v, url::Url::parse(v.text.trim()))) {
         None => None,
         Some((v, Ok(u))) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
@@ -461,6 +512,13 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         access_token_seconds: positive("access_token_seconds")?,
         refresh_token_seconds: positive("refresh_token_seconds")?,
         max_upload_bytes: parse(values, "max_upload_bytes", "expected a number of bytes")?,
+        max_connections: count("max_connections")?,
+        header_read_timeout_seconds: seconds("header_read_timeout_seconds")?,
+        idle_timeout_seconds: seconds("idle_timeout_seconds")?,
+        body_read_timeout_seconds: seconds("body_read_timeout_seconds")?,
+        max_uri_bytes: count("max_uri_bytes")?,
+        max_header_count: count("max_header_count")?,
+        max_header_bytes: count("max_header_bytes")?,
         index_dir: get("index_dir")
             .map(|v| PathBuf::from(&v.text))
             .unwrap_or_else(|| data_dir.join("index")),
@@ -590,6 +648,61 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("--database-url") && !e.contains("secret"), "{e}");
+        let e = load(None, &env(&[("DOSSIER_MAX_HEADER_COUNT", "0")]), &vec![])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("max_header_count") && e.contains("greater than zero"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn request_limits_have_defaults_and_can_be_set() {
+        let c = load(None, &env(&[]), &vec![]).unwrap();
+        assert_eq!(c.body_read_timeout_seconds, 30);
+        assert_eq!(
+            (c.max_uri_bytes, c.max_header_count, c.max_header_bytes),
+            (32768, 100, 16384)
+        );
+        let c = load(
+            None,
+            &env(&[
+                ("DOSSIER_BODY_READ_TIMEOUT_SECONDS", "5"),
+                ("DOSSIER_MAX_HEADER_COUNT", "20"),
+            ]),
+            &vec![],
+        )
+        .unwrap();
+        assert_eq!((c.body_read_timeout_seconds, c.max_header_count), (5, 20));
+        assert!(template().contains("# body_read_timeout_seconds = \"30\""));
+    }
+
+    #[test]
+    fn connection_settings_have_defaults_and_can_be_set() {
+        let c = load(None, &env(&[]), &vec![]).unwrap();
+        assert_eq!(
+            (
+                c.max_connections,
+                c.header_read_timeout_seconds,
+                c.idle_timeout_seconds
+            ),
+            (1024, 30, 60)
+        );
+        let c = load(
+            None,
+            &env(&[("DOSSIER_IDLE_TIMEOUT_SECONDS", "5")]),
+            &vec![],
+        )
+        .unwrap();
+        assert_eq!(c.idle_timeout_seconds, 5);
+        let e = load(None, &env(&[("DOSSIER_MAX_CONNECTIONS", "0")]), &vec![])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("max_connections") && e.contains("greater than zero"),
+            "{e}"
+        );
     }
 
     #[test]

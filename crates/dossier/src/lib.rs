@@ -2,6 +2,7 @@
 //! and the black-box tests start exactly the same server.
 
 pub mod config;
+pub mod serve;
 
 use std::sync::Arc;
 
@@ -117,7 +118,7 @@ pub struct Running {
     pub addr: std::net::SocketAddr,
     pub dossier: Arc<Dossier>,
     shutdown: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<()>,
     stop_background: tokio::sync::watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
     purger: tokio::task::JoinHandle<()>,
@@ -182,22 +183,23 @@ pub async fn start(
     let app = dossier_api::router(AppState {
         dossier: dossier.clone(),
         max_upload_bytes: config.max_upload_bytes,
+        limits: dossier_api::limits::RequestLimits {
+            max_uri_bytes: config.max_uri_bytes,
+            max_header_count: config.max_header_count,
+            max_header_bytes: config.max_header_bytes,
+            body_read_timeout: std::time::Duration::from_secs(config.body_read_timeout_seconds),
+        },
     });
     let addr = listener
         .local_addr()
         .map_err(|e| startup::msg(e.to_string()))?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        // Connection info gives handlers the client's address (throttling, audit).
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let task = tokio::spawn(serve::serve(
+        listener,
+        app,
+        serve::Transport::from_config(config),
+        rx,
+    ));
     Ok((
         Running {
             addr,

@@ -235,7 +235,24 @@ async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
     }
 }
 
+/// Descriptors beyond the connections' own: the database, the search index's files, the
+/// extraction workers' pipes, the connections being turned away.
+const DESCRIPTOR_RESERVE: u64 = 1024;
+
 async fn serve(config: &Config) -> Result<ExitCode, String> {
+    // Each connection holds a descriptor, and a soft limit of 1,024 (systemd's default) would
+    // make accept fail before `max_connections` is reached: the soft limit is raised as far
+    // as the configuration needs and the hard limit allows.
+    let wanted = config.max_connections as u64 + DESCRIPTOR_RESERVE;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(limit) if limit < wanted => tracing::warn!(
+            limit,
+            max_connections = config.max_connections,
+            "the open-file limit leaves too few descriptors for max_connections: accept will fail (and be retried) before the limit answers 503"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("cannot read or raise the open-file limit: {e}"),
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

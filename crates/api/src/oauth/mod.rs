@@ -53,31 +53,10 @@ pub fn router() -> Router<AppState> {
         .route("/imanage/api/v1/session/login", put(legacy::login))
 }
 
-/// The issuer: the configured public URL, else the scheme and host this request came in
-/// on, so discovery documents and ID tokens name the address the client actually uses.
+/// The issuer: the server's public base URL (`crate::origin`), so discovery documents and
+/// ID tokens name the address the client actually uses.
 pub(crate) fn issuer(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.dossier.settings.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.split(',').next())
-        .map(str::trim)
-    {
-        Some("https") => "https",
-        _ => "http",
-    };
-    format!("{scheme}://{host}")
+    crate::origin::public_base(state, headers)
 }
 
 fn no_store(mut r: Response) -> Response {

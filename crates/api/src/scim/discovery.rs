@@ -1,6 +1,7 @@
 //! The discovery endpoints (RFC 7644 §4): what this server supports, its resource types
 //! and their schemas. Open to any client: they describe the server, not its data.
 
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -9,9 +10,10 @@ use super::error::{ScimError, ScimResult};
 use super::http::{Id, base_url, respond};
 use super::query::{MAX_COUNT, list_response};
 use super::schema::{self, ResourceKind};
+use crate::AppState;
 
-pub async fn service_provider_config(headers: HeaderMap) -> Response {
-    let base = base_url(&headers);
+pub async fn service_provider_config(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&st, &headers);
     respond(
         StatusCode::OK,
         &json!({
@@ -56,26 +58,30 @@ fn resource_type(kind: ResourceKind, base: &str) -> Value {
 
 const KINDS: [ResourceKind; 2] = [ResourceKind::User, ResourceKind::Group];
 
-pub async fn resource_types(headers: HeaderMap) -> Response {
-    let base = base_url(&headers);
+pub async fn resource_types(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&st, &headers);
     let all: Vec<Value> = KINDS.iter().map(|k| resource_type(*k, &base)).collect();
     let n = all.len();
     respond(StatusCode::OK, &list_response(all, n, 1))
 }
 
-pub async fn one_resource_type(headers: HeaderMap, Id(id): Id) -> ScimResult<Response> {
+pub async fn one_resource_type(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Id(id): Id,
+) -> ScimResult<Response> {
     let kind = KINDS
         .iter()
         .find(|k| k.name().eq_ignore_ascii_case(&id))
         .ok_or_else(|| ScimError::not_found(format!("resource type {id} not found")))?;
     Ok(respond(
         StatusCode::OK,
-        &resource_type(*kind, &base_url(&headers)),
+        &resource_type(*kind, &base_url(&st, &headers)),
     ))
 }
 
-pub async fn schemas(headers: HeaderMap) -> Response {
-    let base = base_url(&headers);
+pub async fn schemas(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&st, &headers);
     let all: Vec<Value> = schema::ALL
         .iter()
         .map(|s| schema::schema_json(s, &base))
@@ -84,13 +90,17 @@ pub async fn schemas(headers: HeaderMap) -> Response {
     respond(StatusCode::OK, &list_response(all, n, 1))
 }
 
-pub async fn one_schema(headers: HeaderMap, Id(id): Id) -> ScimResult<Response> {
+pub async fn one_schema(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Id(id): Id,
+) -> ScimResult<Response> {
     let s = schema::ALL
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(&id))
         .ok_or_else(|| ScimError::not_found(format!("schema {id} not found")))?;
     Ok(respond(
         StatusCode::OK,
-        &schema::schema_json(s, &base_url(&headers)),
+        &schema::schema_json(s, &base_url(&st, &headers)),
     ))
 }

@@ -179,7 +179,7 @@ async fn list_with(
     headers: &HeaderMap,
     params: ListParams,
 ) -> ScimResult<Response> {
-    let base = base_url(headers);
+    let base = base_url(st, headers);
     let (all, loaded) = matching(st, c, &base, &params).await?;
     let (page, total) = params.sort_and_page(all.into_iter().map(|r| (KIND, r)).collect());
     let page = page.into_iter().map(|(_, r)| r).collect();
@@ -285,7 +285,7 @@ pub async fn create(
         &st,
         &c,
         &g,
-        &base_url(&headers),
+        &base_url(&st, &headers),
         &Projection::from_query(&q),
         StatusCode::CREATED,
     )
@@ -307,7 +307,7 @@ pub async fn get_one(
         &st,
         &c,
         &g,
-        &base_url(&headers),
+        &base_url(&st, &headers),
         &Projection::from_query(&q),
         StatusCode::OK,
     )
@@ -363,7 +363,7 @@ pub async fn replace(
         &st,
         &c,
         &g,
-        &base_url(&headers),
+        &base_url(&st, &headers),
         &Projection::from_query(&q),
         StatusCode::OK,
     )
@@ -381,7 +381,7 @@ pub async fn modify(
     let g = st.dossier.group_by_ssid(&c, &id).await?;
     check_if_match(&headers, g.version)?;
     let ops = patch::parse_request(&body)?;
-    let base = base_url(&headers);
+    let base = base_url(&st, &headers);
     let dir = Directory::load(&st, &c).await?;
     let original: Value = group_json(&g, Some(&dir.members(&st, &c, &g).await?), &base);
     let mut patched = original.clone();

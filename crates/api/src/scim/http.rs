@@ -112,19 +112,8 @@ impl<S: Send + Sync> FromRequest<S> for ScimBody {
 }
 
 /// The absolute URL of /scim/v2 as the client reached it (for `meta.location`).
-pub fn base_url(headers: &HeaderMap) -> String {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(',').next().unwrap_or_default().trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let scheme = get("x-forwarded-proto").unwrap_or_else(|| "http".into());
-    let host = get("x-forwarded-host")
-        .or_else(|| get("host"))
-        .unwrap_or_else(|| "localhost".into());
-    format!("{scheme}://{host}/scim/v2")
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    format!("{}/scim/v2", crate::origin::public_base(state, headers))
 }
 
 /// `W/"<version>"`: weak, since the representation depends on `attributes`.

@@ -19,7 +19,7 @@ pub async fn search_all(
     ScimBody(body): ScimBody,
 ) -> ScimResult<Response> {
     let params = ListParams::from_search(&[ResourceKind::User, ResourceKind::Group], &body)?;
-    let base = base_url(&headers);
+    let base = base_url(&st, &headers);
     let (user_list, groups_loaded) = users::matching(&st, &c, &base, &params).await?;
     let (group_list, members_loaded) = groups::matching(&st, &c, &base, &params).await?;
     let all = user_list

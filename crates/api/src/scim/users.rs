@@ -163,7 +163,7 @@ async fn list_with(
     headers: &HeaderMap,
     params: ListParams,
 ) -> ScimResult<Response> {
-    let base = base_url(headers);
+    let base = base_url(st, headers);
     let (all, loaded) = matching(st, c, &base, &params).await?;
     let (page, total) = params.sort_and_page(all.into_iter().map(|r| (KIND, r)).collect());
     let mut out = Vec::with_capacity(page.len());
@@ -233,7 +233,7 @@ pub async fn create(
         &st,
         &c,
         &user,
-        &base_url(&headers),
+        &base_url(&st, &headers),
         &Projection::from_query(&q),
         StatusCode::CREATED,
     )
@@ -255,7 +255,7 @@ pub async fn get_one(
         &st,
         &c,
         &u,
-        &base_url(&headers),
+        &base_url(&st, &headers),
         &Projection::from_query(&q),
         StatusCode::OK,
     )
@@ -279,7 +279,7 @@ pub async fn replace(
         &st,
         &c,
         &updated,
-        &base_url(&headers),
+        &base_url(&st, &headers),
         &Projection::from_query(&q),
         StatusCode::OK,
     )
@@ -297,7 +297,7 @@ pub async fn modify(
     let u = st.dossier.user_by_ssid(&c, &id).await?;
     check_if_match(&headers, u.version)?;
     let ops = patch::parse_request(&body)?;
-    let base = base_url(&headers);
+    let base = base_url(&st, &headers);
     let original: Value = user_json(&u, None, &base);
     let mut patched = original.clone();
     patch::apply(KIND, &mut patched, &ops)?;

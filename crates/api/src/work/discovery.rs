@@ -16,14 +16,7 @@ pub async fn discovery(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let libraries = state.dossier.libraries(&caller, caller.customer_id).await?;
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
+    let base = crate::origin::public_base(&state, &headers);
     let user = state.dossier.user(&caller, "me").await?;
     // The user's own preferred library when it is one they can see, else the first.
     let preferred = user
@@ -42,7 +35,7 @@ pub async fn discovery(
         "capabilities": ["oauth"],
         "dms_version": env!("CARGO_PKG_VERSION"),
         "user": {"customer_id": caller.customer_id, "id": caller.user_id, "name": caller.full_name, "email": user.email, "ssid": user.ssid, "user_type": "enterprise", "is_admin": caller.is_admin},
-        "versions": [{"name": "v2", "url": format!("{scheme}://{host}/work/api/v2"), "version": "2.1"}],
+        "versions": [{"name": "v2", "url": format!("{base}/work/api/v2"), "version": "2.1"}],
         "work": {
             "libraries": libraries.iter().map(|l| json!({"alias": l.id.as_str(), "type": "worksite", "status": "ready", "attributes": {"knowledge": false}, "is_classic_client_compatible": true})).collect::<Vec<_>>(),
             "preferred_library": preferred,

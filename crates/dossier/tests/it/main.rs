@@ -21,4 +21,5 @@ mod scim;
 mod search;
 mod search_forms;
 mod security_model;
+mod transport;
 mod workspace_search;
