@@ -483,3 +483,49 @@ async fn sigterm_lets_uploads_in_flight_finish() {
         "{out}"
     );
 }
+
+/// At a terminal (a pseudo-terminal from util-linux's `script`), `admin set-password` asks
+/// for the password twice without echoing it.
+#[test]
+fn a_password_typed_at_a_terminal_is_asked_for_twice_and_not_echoed() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    run_ok(&["--data-dir", data, "migrate"], None);
+    let typed = |first: &str, second: &str| {
+        let command = format!(
+            "{} --data-dir {data} admin set-password admin",
+            env!("CARGO_BIN_EXE_dossier")
+        );
+        let mut child = std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &command, "/dev/null"])
+            .env("DOSSIER_LOG", "warn")
+            .env_remove("DOSSIER_NEW_PASSWORD")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("util-linux's script runs");
+        let mut input = child.stdin.take().unwrap();
+        // Each answer once its prompt can have been shown (the terminal discards typeahead
+        // when echo is switched off).
+        for line in [first, second] {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            input.write_all(format!("{line}\n").as_bytes()).unwrap();
+        }
+        drop(input);
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (ok, screen) = typed("a-typed-password-1", "a-typed-password-1");
+    assert!(ok, "{screen}");
+    assert!(
+        screen.contains("New password:") && screen.contains("password of ADMIN changed"),
+        "{screen}"
+    );
+    assert!(!screen.contains("a-typed-password-1"), "echoed: {screen}");
+    let (ok, screen) = typed("a-typed-password-2", "a-typo-password-2");
+    assert!(!ok && screen.contains("differ"), "{screen}");
+}
