@@ -1,5 +1,5 @@
 //! `dossier-bench`: benchmarks of the real release server against baselines measured in the
-//! same run on the same machine (DESIGN.md §6). Each benchmark starts `dossier serve` on a
+//! same run on the same machine (docs/targets.md). Each benchmark starts `dossier serve` on a
 //! fresh data directory, talks HTTP to it like any client, and prints figures, ratios and
 //! the targets next to them. Nothing here asserts on timing: these are measurements.
 

@@ -1,5 +1,5 @@
 //! `search`: full-text search at scale as a non-admin who reads about 5% of the library,
-//! against SQLite FTS5 over the same corpus and visibility (issue "Search", DESIGN.md §6).
+//! against SQLite FTS5 over the same corpus and visibility (issue "Search", docs/targets.md).
 //!
 //! 1. Through HTTP: a template workspace, folder and document, groups `G0`…`G19`, and
 //!    `BENCHUSER`, a member of `G0`.

@@ -1,5 +1,5 @@
 //! `security`: permission-trimmed listing and counting at scale, and how fast a security
-//! change becomes visible (issue "Security", DESIGN.md §6).
+//! change becomes visible (issue "Security", docs/targets.md).
 //!
 //! 1. Through HTTP: a template workspace, folder and document; `--groups` groups and
 //!    `--users` users (no passwords, so no hashing), plus the bench user `BENCHUSER`, who

@@ -1,5 +1,5 @@
 //! Wire shapes of the Work API v2, converted from domain records. Field names follow the
-//! profiles iManage clients read (imanage-api.md §3).
+//! profiles iManage clients read (docs/imanage-api.md §3).
 
 use dossier_core::custom::{CUSTOM_COUNT, format_timestamp, is_lookup};
 use dossier_core::model::{

@@ -1,5 +1,5 @@
 //! Wire shapes of users, groups, roles and audit records, shared by the Work API v2 identity
-//! endpoints and the v1 user-management API: domain records → JSON (imanage-api.md
+//! endpoints and the v1 user-management API: domain records → JSON (docs/imanage-api.md
 //! §3.4–3.7), and JSON bodies → the service's change sets, with a 400 naming any field of
 //! the wrong type.
 

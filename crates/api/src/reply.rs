@@ -1,4 +1,4 @@
-//! The response envelopes of the Work API (imanage-api.md §4.3).
+//! The response envelopes of the Work API (docs/imanage-api.md §4.3).
 
 use axum::Json;
 use axum::http::StatusCode;

@@ -1,4 +1,4 @@
-//! Workspace and folder searches that need the search index (imanage-api.md §4): `anywhere`,
+//! Workspace and folder searches that need the search index (docs/imanage-api.md §4): `anywhere`,
 //! `file_target`, facets, date and custom ranges, and an order other than number order, at
 //! library level (`L/workspaces`, `L/workspaces/search`, `L/folders`, `L/folders/search`)
 //! and across libraries (`V2/workspaces?libraries=A,B`). Pure profile searches stay on the

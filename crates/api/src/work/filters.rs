@@ -1,4 +1,4 @@
-//! Search parameters of the Work API (imanage-api.md §4.1) turned into store filters. GET
+//! Search parameters of the Work API (docs/imanage-api.md §4.1) turned into store filters. GET
 //! searches pass query parameters; POST searches a `filters` object with the same names,
 //! which is flattened into the same form first.
 

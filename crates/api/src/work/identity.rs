@@ -456,7 +456,7 @@ fn member_action(body: &Map<String, Value>, field: &str) -> ApiResult<MemberActi
 }
 
 /// `PUT …/groups/{gid}/members` `{data_type: "users", data: [ids], action: "add"|"delete"}`
-/// (imanage-api.md §2.2); `replace` makes the list the whole membership.
+/// (docs/imanage-api.md §2.2); `replace` makes the list the whole membership.
 pub async fn change_members(
     State(state): State<AppState>,
     caller: Caller,

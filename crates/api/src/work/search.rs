@@ -1,4 +1,4 @@
-//! Document searches that need the search index (imanage-api.md §4): text (`anywhere`,
+//! Document searches that need the search index (docs/imanage-api.md §4): text (`anywhere`,
 //! `body`, email fields), facets and relevance order, at library level and across libraries
 //! (`V2/documents?libraries=A,B`). Pure profile searches stay on the database path in
 //! `documents`, which is exact the moment a write returns; the index follows within
@@ -192,7 +192,7 @@ pub async fn run(
     ))
 }
 
-/// The list envelope a search answers in (imanage-api.md §4.3).
+/// The list envelope a search answers in (docs/imanage-api.md §4.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Shape {
     /// GET searches: `{data:{results, facets?}, total_count?, cursor?}`.

@@ -1,5 +1,5 @@
 //! `GET`/`POST …/{documents|workspaces|folders}/{id}/security` and
-//! `GET …/{documents|workspaces|folders}/{id}/users/{uid}/security` (imanage-api.md §2.6).
+//! `GET …/{documents|workspaces|folders}/{id}/users/{uid}/security` (docs/imanage-api.md §2.6).
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
