@@ -47,28 +47,36 @@ impl FromRequestParts<AppState> for Caller {
             ))
         })?;
         let mut caller = state.dossier.authenticate(&token).await?;
-        caller.address = peer_address(parts);
+        caller.address = client_address(parts, state);
         Ok(caller)
     }
 }
 
-/// The client's network address, when the server was started with connection info.
-/// Forwarded-for headers are not trusted: any client can write them.
-fn peer_address(parts: &Parts) -> Option<String> {
+/// The client's network address, when the server was started with connection info: the TCP
+/// peer's, or the client a trusted reverse proxy names (`proxies::TrustedProxies`).
+fn client_address(parts: &Parts, state: &AppState) -> Option<String> {
     parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| {
+            state
+                .trusted_proxies
+                .client(c.0.ip(), &parts.headers)
+                .to_string()
+        })
 }
 
 /// The client's address, for sign-in throttling and audit records.
 pub struct ClientAddress(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(peer_address(parts)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(client_address(parts, state)))
     }
 }
 

@@ -16,6 +16,7 @@ pub mod identity_wire;
 pub mod limits;
 pub mod oauth;
 pub mod origin;
+pub mod proxies;
 pub mod reply;
 pub mod scim;
 pub mod users_v1;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// What one request may send (URI, headers, a stalling body).
     pub limits: limits::RequestLimits,
+    /// The reverse proxies that may name the client (`X-Forwarded-For`, `Forwarded`).
+    pub trusted_proxies: Arc<proxies::TrustedProxies>,
 }
 
 /// The whole HTTP application.

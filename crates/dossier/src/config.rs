@@ -168,6 +168,11 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "files larger than this are indexed by their profile only",
     ),
     (
+        "trusted_proxies",
+        None,
+        "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For or Forwarded headers name the client",
+    ),
+    (
         "shutdown_grace_seconds",
         Some("30"),
         "on SIGTERM or SIGINT, how long requests in flight may take to finish before the server stops",
@@ -245,6 +250,7 @@ pub struct Config {
     pub extract_max_input_mb: u64,
     pub admin_password: Option<String>,
     pub shutdown_grace_seconds: u64,
+    pub trusted_proxies: dossier_api::proxies::TrustedProxies,
     pub log: String,
 }
 
@@ -540,6 +546,17 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         extract_memory_mb: parse(values, "extract_memory_mb", "expected a number of MiB")?,
         extract_max_input_mb: parse(values, "extract_max_input_mb", "expected a number of MiB")?,
         admin_password: get("admin_password").map(|v| v.text.clone()),
+        trusted_proxies: match get("trusted_proxies") {
+            Some(v) => dossier_api::proxies::TrustedProxies::parse(&v.text).map_err(|why| {
+                ConfigError::Invalid {
+                    name: "trusted_proxies".into(),
+                    value: v.text.clone(),
+                    origin: v.source.clone(),
+                    why,
+                }
+            })?,
+            None => dossier_api::proxies::TrustedProxies::default(),
+        },
         shutdown_grace_seconds: parse(
             values,
             "shutdown_grace_seconds",

@@ -189,6 +189,7 @@ pub async fn start(
             max_header_bytes: config.max_header_bytes,
             body_read_timeout: std::time::Duration::from_secs(config.body_read_timeout_seconds),
         },
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
     });
     let addr = listener
         .local_addr()

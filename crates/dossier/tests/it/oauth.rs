@@ -1374,6 +1374,92 @@ async fn oauth_parameters_are_sent_once_and_well_formed() {
     s.stop().await;
 }
 
+/// Failed sign-ins with `X-Forwarded-For` set: the answers' statuses.
+async fn wrong_guesses_from(s: &TestServer, forwarded_for: &str, n: usize) -> Vec<StatusCode> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        let r = s
+            .http
+            .post(format!("{}/auth/oauth2/token", s.base))
+            .header("X-Forwarded-For", forwarded_for)
+            .form(&[
+                ("grant_type", "password"),
+                ("username", &format!("nobody{i}")),
+                ("password", "wrong"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        out.push(r.status());
+    }
+    out
+}
+
+/// Behind a trusted reverse proxy (here the test itself, on loopback), sign-ins are throttled
+/// per real client, so one script's failures do not block the firm; the audit names the
+/// client. A client cannot spoof the header: an untrusted peer's is ignored, and a trusted
+/// proxy's chain is read from its own end.
+#[tokio::test]
+async fn behind_a_trusted_proxy_sign_ins_are_throttled_per_client() {
+    let limits = [
+        ("DOSSIER_LOCKOUT_THRESHOLD".to_string(), "0".to_string()),
+        (
+            "DOSSIER_SIGNIN_FAILURES_PER_ACCOUNT".to_string(),
+            "0".to_string(),
+        ),
+        (
+            "DOSSIER_SIGNIN_FAILURES_PER_ADDRESS".to_string(),
+            "3".to_string(),
+        ),
+    ];
+    let mut settings = BTreeMap::from(limits.clone());
+    settings.insert("DOSSIER_TRUSTED_PROXIES".into(), "127.0.0.1/32, ::1".into());
+    let s = TestServer::start_with(settings).await;
+    let st = wrong_guesses_from(&s, "203.0.113.7", 4).await;
+    assert_eq!(st[3], StatusCode::TOO_MANY_REQUESTS, "{st:?}");
+    // Another client behind the same proxy is not blocked.
+    assert_eq!(
+        wrong_guesses_from(&s, "203.0.113.8", 1).await,
+        [StatusCode::BAD_REQUEST]
+    );
+    // A client that writes its own X-Forwarded-For before the proxy appends the real address
+    // is still the real address.
+    assert_eq!(
+        wrong_guesses_from(&s, "203.0.113.99, 203.0.113.7", 1).await,
+        [StatusCode::TOO_MANY_REQUESTS]
+    );
+    let mut conn = s.dossier().store.read().await.unwrap();
+    let records = dossier_store::audit::list(
+        &mut conn,
+        1,
+        &Default::default(),
+        dossier_service::Page::default(),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "signin" && r.address.as_deref() == Some("203.0.113.7")),
+        "the audit names the client behind the proxy"
+    );
+    s.stop().await;
+
+    // Without trusted proxies the header is anyone's to write, and ignored.
+    let s = TestServer::start_with(BTreeMap::from(limits)).await;
+    assert_eq!(
+        wrong_guesses_from(&s, "203.0.113.7", 3).await,
+        [StatusCode::BAD_REQUEST; 3]
+    );
+    assert_eq!(
+        wrong_guesses_from(&s, "198.51.100.1", 1).await,
+        [StatusCode::TOO_MANY_REQUESTS],
+        "a spoofed X-Forwarded-For does not escape the peer's limit"
+    );
+    s.stop().await;
+}
+
 /// Registers an app with the harness's token after giving it the admin scope through the
 /// service (for tests whose sign-ins are throttled).
 async fn register_with_token(s: &TestServer, body: Value) -> Value {
