@@ -1,6 +1,7 @@
 //! The Dossier server as a library: configuration and the startup sequence, so the binary
 //! and the black-box tests start exactly the same server.
 
+pub mod backup;
 pub mod config;
 pub mod serve;
 

@@ -86,6 +86,12 @@ enum Command {
     /// Rebuild the search index from the database and the cached text, beside the one in
     /// use (a running server switches to it when it is done); resumes an interrupted run.
     Reindex,
+    /// Copy a SQLite installation into DEST while it runs: the database, every blob it
+    /// registers (only those DEST does not hold yet) and a manifest of their hashes.
+    Backup { dest: std::path::PathBuf },
+    /// Restore a backup made by `dossier backup` into an empty data directory, checking
+    /// every hash first, then rebuild the search index.
+    Restore { src: std::path::PathBuf },
     /// Print a commented configuration file with every setting.
     ConfigTemplate,
     /// The text-extraction worker (started by the server; frames on stdin/stdout).
@@ -197,7 +203,7 @@ async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
     // Only `serve` and `migrate` may start a new installation; the others work on one.
     let starts_one = matches!(
         command,
-        Command::Serve | Command::Migrate | Command::Healthcheck { .. }
+        Command::Serve | Command::Migrate | Command::Healthcheck { .. } | Command::Restore { .. }
     );
     if !starts_one {
         dossier::require_existing(config).map_err(|e| e.to_string())?;
@@ -231,6 +237,27 @@ async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
         Command::Keys { task } => keys(task, config).await,
         Command::Check => check(config).await,
         Command::Reindex => reindex(config).await,
+        Command::Backup { dest } => {
+            let b = dossier::backup::backup(config, &dest).await?;
+            println!(
+                "backed up the database and {} blobs into {} ({} blobs, {} bytes copied now; the rest were there)",
+                b.blobs,
+                dest.display(),
+                b.copied,
+                b.bytes_copied
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { src } => {
+            let r = dossier::backup::restore(config, &src).await?;
+            println!(
+                "restored {} blobs from {}; the search index was rebuilt ({} documents)",
+                r.blobs,
+                src.display(),
+                r.documents
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::ConfigTemplate | Command::ExtractWorker => Ok(ExitCode::SUCCESS),
     }
 }

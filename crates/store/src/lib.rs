@@ -264,6 +264,39 @@ impl Store {
             .map(|_| ())
     }
 
+    /// Writes a consistent copy of a SQLite database to `path` (`VACUUM INTO`, from a read
+    /// transaction: writers go on meanwhile). PostgreSQL has its own tools (`pg_dump`).
+    pub async fn snapshot_into(&self, path: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(DomainError::invalid(
+                "database_url",
+                "only a SQLite database is copied by Dossier; back PostgreSQL up with pg_dump",
+            ));
+        }
+        let path = path
+            .to_str()
+            .ok_or_else(|| DomainError::invalid("path", "the backup path must be valid UTF-8"))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.to_string())
+            .execute(&self.reader)
+            .await
+            .db()
+            .map(|_| ())
+    }
+
+    /// The blobs a SQLite copy made by `snapshot_into` registers, read without changing it.
+    pub async fn blobs_of_snapshot(path: &std::path::Path) -> Result<Vec<(String, i64)>> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=ro", path.display());
+        let mut conn = sqlx::AnyConnection::connect(&url)
+            .await
+            .map_err(connect_error)?;
+        let blobs = blobs::all(&mut conn).await;
+        let _ = conn.close().await;
+        blobs
+    }
+
     pub async fn close(&self) {
         if let Some(batch) = &self.batch {
             batch.flush().await;

@@ -377,56 +377,14 @@ fn a_database_that_cannot_be_opened_is_explained() {
 async fn sigterm_lets_uploads_in_flight_finish() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap().to_string();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let listen = format!("127.0.0.1:{port}");
-    let mut server = dossier()
-        .args(["--data-dir", &data, "--listen", &listen, "serve"])
-        .spawn()
-        .unwrap();
-    let base = format!("http://{listen}");
-    let http = reqwest::Client::new();
-    let mut token = None;
-    for _ in 0..100 {
-        if let Ok(r) = http
-            .post(format!("{base}/auth/oauth2/token"))
-            .form(&[
-                ("grant_type", "password"),
-                ("username", "admin"),
-                ("password", "cli-admin-pass"),
-            ])
-            .send()
-            .await
-        {
-            let t: serde_json::Value = r.json().await.unwrap();
-            token = t["access_token"].as_str().map(str::to_string);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let token = token.expect("the server starts and signs in");
-    let lib = format!("{base}/work/api/v2/customers/1/libraries/ACTIVE");
-    let create = |url: String, name: &'static str| {
-        let http = http.clone();
-        let token = token.clone();
-        async move {
-            let v: serde_json::Value = http
-                .post(url)
-                .header("X-Auth-Token", token)
-                .json(&serde_json::json!({"name": name}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v["data"]["id"].as_str().unwrap().to_string()
-        }
-    };
-    let ws = create(format!("{lib}/workspaces"), "Matter").await;
-    let folder = create(format!("{lib}/workspaces/{ws}/folders"), "Docs").await;
+    let mut server = Spawned::start(&data).await;
+    let (http, token, lib, base) = (
+        server.http.clone(),
+        server.token.clone(),
+        server.lib(),
+        server.base.clone(),
+    );
+    let folder = Spawned::folder(&http, &token, &lib).await;
     // Each upload sends its body over 3 s, so all 16 are mid-body when the signal comes.
     let uploads: Vec<_> = (0..16)
         .map(|i| {
@@ -455,7 +413,7 @@ async fn sigterm_lets_uploads_in_flight_finish() {
         .collect();
     tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
     let killed = std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -469,7 +427,7 @@ async fn sigterm_lets_uploads_in_flight_finish() {
             .is_ok_and(|st| *st == reqwest::StatusCode::CREATED)),
         "every upload in flight finished: {statuses:?}"
     );
-    let exit = tokio::task::spawn_blocking(move || server.wait())
+    let exit = tokio::task::spawn_blocking(move || server.child.wait())
         .await
         .unwrap()
         .unwrap();
@@ -528,4 +486,274 @@ fn a_password_typed_at_a_terminal_is_asked_for_twice_and_not_echoed() {
     assert!(!screen.contains("a-typed-password-1"), "echoed: {screen}");
     let (ok, screen) = typed("a-typed-password-2", "a-typo-password-2");
     assert!(!ok && screen.contains("differ"), "{screen}");
+}
+
+/// The real binary serving a data directory, signed in as the administrator.
+struct Spawned {
+    child: std::process::Child,
+    base: String,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Spawned {
+    async fn start(data: &str) -> Spawned {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = dossier()
+            .args(["--data-dir", data, "--listen", &listen, "serve"])
+            .env("DOSSIER_EXTRACT_PROGRAM", env!("CARGO_BIN_EXE_dossier"))
+            .spawn()
+            .unwrap();
+        let base = format!("http://{listen}");
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = http
+                .post(format!("{base}/auth/oauth2/token"))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("username", "admin"),
+                    ("password", "cli-admin-pass"),
+                ])
+                .send()
+                .await
+            {
+                let t: serde_json::Value = r.json().await.unwrap();
+                let token = t["access_token"].as_str().expect("signed in").to_string();
+                return Spawned {
+                    child,
+                    base,
+                    http,
+                    token,
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server did not start");
+    }
+
+    fn lib(&self) -> String {
+        format!("{}/work/api/v2/customers/1/libraries/ACTIVE", self.base)
+    }
+
+    /// A new workspace with one folder; returns the folder's id.
+    async fn folder(http: &reqwest::Client, token: &str, lib: &str) -> String {
+        let create = |url: String| async move {
+            let v: serde_json::Value = http
+                .post(url)
+                .header("X-Auth-Token", token)
+                .json(&serde_json::json!({"name": "Matter"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["data"]["id"].as_str().unwrap().to_string()
+        };
+        let ws = create(format!("{lib}/workspaces")).await;
+        create(format!("{lib}/workspaces/{ws}/folders")).await
+    }
+
+    /// Uploads `bytes` into `folder`; the new document's id without its version, if it was
+    /// acknowledged.
+    async fn upload(
+        http: &reqwest::Client,
+        token: &str,
+        lib: &str,
+        folder: &str,
+        bytes: Vec<u8>,
+    ) -> Option<String> {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("doc.bin"),
+        );
+        let r = http
+            .post(format!("{lib}/folders/{folder}/documents"))
+            .header("X-Auth-Token", token)
+            .multipart(form)
+            .send()
+            .await
+            .ok()?;
+        if r.status() != reqwest::StatusCode::CREATED {
+            return None;
+        }
+        let v: serde_json::Value = r.json().await.ok()?;
+        let id = v["data"]["id"].as_str()?;
+        Some(id.rsplit_once('.').map_or(id, |(d, _)| d).to_string())
+    }
+
+    async fn download(&self, id: &str) -> (reqwest::StatusCode, Vec<u8>) {
+        let r = self
+            .http
+            .get(format!("{}/documents/{id}/download", self.lib()))
+            .header("X-Auth-Token", &self.token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.bytes().await.unwrap().to_vec())
+    }
+
+    fn stop(mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A failing test must not leave its server running.
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A backup taken while uploads run restores into a new directory with every document it
+/// holds byte for byte; a second backup copies only new blobs; a damaged backup restores
+/// nothing; PostgreSQL is refused with the advice to use pg_dump.
+#[tokio::test]
+async fn a_backup_taken_during_uploads_restores_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let dest = dir.path().join("backup");
+    let server = Spawned::start(data).await;
+    let lib = server.lib();
+    let folder = Spawned::folder(&server.http, &server.token, &lib).await;
+    let content = |i: usize| {
+        format!("document {i} of the backup test\n")
+            .repeat(100 + i * 37)
+            .into_bytes()
+    };
+    let mut before = Vec::new();
+    for i in 0..10 {
+        let id = Spawned::upload(&server.http, &server.token, &lib, &folder, content(i))
+            .await
+            .expect("uploaded");
+        before.push((id, content(i)));
+    }
+    // Twenty more uploads run while the backup is taken.
+    let during: Vec<_> = (10..30)
+        .map(|i| {
+            let (http, token, lib, folder) = (
+                server.http.clone(),
+                server.token.clone(),
+                lib.clone(),
+                folder.clone(),
+            );
+            tokio::spawn(async move {
+                (
+                    Spawned::upload(&http, &token, &lib, &folder, content(i)).await,
+                    content(i),
+                )
+            })
+        })
+        .collect();
+    let backup = |dest: std::path::PathBuf| {
+        let data = data.to_string();
+        tokio::task::spawn_blocking(move || {
+            dossier()
+                .args(["--data-dir", &data, "backup", dest.to_str().unwrap()])
+                .output()
+                .unwrap()
+        })
+    };
+    let out = backup(dest.clone()).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut racing = Vec::new();
+    for u in during {
+        racing.push(u.await.unwrap());
+    }
+    // A second backup into the same place copies only what the first did not hold.
+    let out = backup(dest.clone()).await.unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{said}");
+    let copied: usize = said
+        .split(" blobs, ")
+        .next()
+        .and_then(|s| s.rsplit('(').next())
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the count of blobs copied");
+    assert!(copied <= 20, "only new blobs are copied: {said}");
+    server.stop();
+
+    let restored = dir.path().join("restored");
+    let out = dossier()
+        .args([
+            "--data-dir",
+            restored.to_str().unwrap(),
+            "restore",
+            dest.to_str().unwrap(),
+        ])
+        .env("DOSSIER_EXTRACT_PROGRAM", env!("CARGO_BIN_EXE_dossier"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let server = Spawned::start(restored.to_str().unwrap()).await;
+    for (id, bytes) in &before {
+        assert_eq!(
+            server.download(id).await,
+            (reqwest::StatusCode::OK, bytes.clone()),
+            "{id}"
+        );
+    }
+    // What raced the second backup is there whole (every upload had finished by then).
+    for (id, bytes) in &racing {
+        let id = id.as_ref().expect("uploaded");
+        assert_eq!(
+            server.download(id).await,
+            (reqwest::StatusCode::OK, bytes.clone()),
+            "{id}"
+        );
+    }
+    server.stop();
+
+    // One changed byte in a blob of the backup: nothing is restored.
+    let blob = crate::harness::walk(&dest.join("blobs"))
+        .pop()
+        .expect("a blob");
+    let mut bytes = std::fs::read(&blob).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&blob, bytes).unwrap();
+    let damaged = dir.path().join("damaged");
+    let out = dossier()
+        .args([
+            "--data-dir",
+            damaged.to_str().unwrap(),
+            "restore",
+            dest.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the backup is damaged"));
+    assert!(!damaged.join("dossier.db").exists(), "nothing was restored");
+
+    let out = dossier()
+        .args(["--data-dir", data, "backup", dest.to_str().unwrap()])
+        .env(
+            "DOSSIER_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/dossier",
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
 }
