@@ -7,7 +7,9 @@
 //! - `users_v1`: the v1 user-management API under `/api/v1/customers/{database}`.
 //! - `scim`: SCIM 2.0 provisioning of users and groups under `/scim/v2`.
 //! - `limits`: what one request may send, enforced in front of every handler;
-//!   `origin`: the public base URL absolute URLs are built from.
+//!   `origin`: the public base URL absolute URLs are built from; `proxies`: the client's
+//!   address behind trusted reverse proxies.
+//! - `ops`: what operators' tools read: `/healthz`, `/readyz`, `/metrics`.
 
 pub mod dto;
 pub mod error;
@@ -15,6 +17,7 @@ pub mod extract;
 pub mod identity_wire;
 pub mod limits;
 pub mod oauth;
+pub mod ops;
 pub mod origin;
 pub mod proxies;
 pub mod reply;
@@ -26,7 +29,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use dossier_service::Dossier;
 
@@ -41,6 +44,9 @@ pub struct AppState {
     pub limits: limits::RequestLimits,
     /// The reverse proxies that may name the client (`X-Forwarded-For`, `Forwarded`).
     pub trusted_proxies: Arc<proxies::TrustedProxies>,
+    /// The bearer token a metrics scraper sends for `/metrics` (administrators' tokens
+    /// work too); `None`: administrators only.
+    pub metrics_token: Option<Arc<str>>,
 }
 
 /// The whole HTTP application.
@@ -49,8 +55,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api", get(work::discovery::discovery))
         .route("/work/api", get(work::discovery::discovery))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .nest("/work/api/v2", v2.clone())
         .nest("/api/v2", v2)
         .merge(oauth::router())
@@ -70,74 +77,6 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
-}
-
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    match state.dossier.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(e) => ApiError(e).into_response(),
-    }
-}
-
-/// Prometheus text exposition of the search index's lag (the figures an operator alerts on:
-/// a stuck indexer shows as a growing lag).
-async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    use std::fmt::Write;
-    let lag = match state.dossier.lag().await {
-        Ok(l) => l,
-        Err(e) => return ApiError(e).into_response(),
-    };
-    let mut out = String::new();
-    let mut gauge = |name: &str, help: &str, samples: &[(String, String)]| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
-        for (labels, value) in samples {
-            let _ = writeln!(out, "{name}{labels} {value}");
-        }
-    };
-    let plain = |v: String| vec![(String::new(), v)];
-    gauge(
-        "dossier_search_applied_sequence",
-        "Outbox sequence the search index reflects.",
-        &plain(lag.applied_seq.to_string()),
-    );
-    gauge(
-        "dossier_search_lag_events",
-        "Outbox events not yet applied to the search index.",
-        &plain((lag.newest_seq - lag.applied_seq).max(0).to_string()),
-    );
-    gauge(
-        "dossier_search_lag_seconds",
-        "Age of the oldest outbox event not yet applied to the search index.",
-        &plain(lag.lag_seconds.to_string()),
-    );
-    gauge(
-        "dossier_search_index_entries",
-        "Documents in the search index.",
-        &plain(lag.entries.to_string()),
-    );
-    let by_outcome: Vec<(String, String)> = lag
-        .outcomes
-        .iter()
-        .map(|(lib, outcome, n)| {
-            (
-                format!("{{library=\"{lib}\",status=\"{outcome}\"}}"),
-                n.to_string(),
-            )
-        })
-        .collect();
-    gauge(
-        "dossier_search_documents",
-        "Documents by index status (indexed, metadata_only, failed).",
-        &by_outcome,
-    );
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        out,
-    )
-        .into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -173,9 +173,19 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For or Forwarded headers name the client",
     ),
     (
+        "metrics_token",
+        None,
+        "bearer token a Prometheus scraper sends for /metrics (administrators' tokens work too)",
+    ),
+    (
         "shutdown_grace_seconds",
         Some("30"),
         "on SIGTERM or SIGINT, how long requests in flight may take to finish before the server stops",
+    ),
+    (
+        "log_format",
+        Some("text"),
+        "text (colours only at a terminal) or json (one object a line, for log collectors)",
     ),
     (
         "log",
@@ -183,6 +193,13 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "log filter, e.g. info or dossier=debug",
     ),
 ];
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 /// The settings that also have a command-line flag (`--data-dir`, …), in `main.rs`.
 pub const FLAG_SETTINGS: [&str; 5] = [
@@ -193,7 +210,12 @@ pub const FLAG_SETTINGS: [&str; 5] = [
     "s3_endpoint",
 ];
 
-const SECRETS: &[&str] = &["admin_password", "s3_secret_access_key", "database_url"];
+const SECRETS: &[&str] = &[
+    "admin_password",
+    "s3_secret_access_key",
+    "database_url",
+    "metrics_token",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -250,8 +272,10 @@ pub struct Config {
     pub extract_max_input_mb: u64,
     pub admin_password: Option<String>,
     pub shutdown_grace_seconds: u64,
+    pub metrics_token: Option<String>,
     pub trusted_proxies: dossier_api::proxies::TrustedProxies,
     pub log: String,
+    pub log_format: LogFormat,
 }
 
 /// Flags given on the command line, by setting name.
@@ -546,6 +570,7 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         extract_memory_mb: parse(values, "extract_memory_mb", "expected a number of MiB")?,
         extract_max_input_mb: parse(values, "extract_max_input_mb", "expected a number of MiB")?,
         admin_password: get("admin_password").map(|v| v.text.clone()),
+        metrics_token: get("metrics_token").map(|v| v.text.trim().to_string()),
         trusted_proxies: match get("trusted_proxies") {
             Some(v) => dossier_api::proxies::TrustedProxies::parse(&v.text).map_err(|why| {
                 ConfigError::Invalid {
@@ -562,6 +587,18 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             "shutdown_grace_seconds",
             "expected a whole number of seconds",
         )?,
+        log_format: match get("log_format").map(|v| (v, v.text.trim())) {
+            None | Some((_, "text")) => LogFormat::Text,
+            Some((_, "json")) => LogFormat::Json,
+            Some((v, _)) => {
+                return Err(ConfigError::Invalid {
+                    name: "log_format".into(),
+                    value: v.text.clone(),
+                    origin: v.source.clone(),
+                    why: "expected text or json".into(),
+                });
+            }
+        },
         log: get("log")
             .map(|v| v.text.clone())
             .unwrap_or_else(|| "info".into()),

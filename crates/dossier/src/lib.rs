@@ -191,6 +191,7 @@ pub async fn start(
             body_read_timeout: std::time::Duration::from_secs(config.body_read_timeout_seconds),
         },
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        metrics_token: config.metrics_token.as_deref().map(Arc::from),
     });
     let addr = listener
         .local_addr()

@@ -2,7 +2,6 @@
 //! The parent/worker pair through `Extractor`, with the test-only worker binary, and the
 //! PDFs (hostile ones only ever through a worker: they may abort or overflow the stack).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -14,24 +13,32 @@ fn worker_bin() -> PathBuf {
 }
 
 /// A wrapper script that starts the worker with the test hooks enabled (`exec`, so the
-/// worker's own exit status and signals are what the parent sees).
+/// worker's own exit status and signals are what the parent sees). It is written by a
+/// separate `sh`, not by this process: a file this process holds open for writing is
+/// inherited by every child another test thread forks meanwhile, and exec'ing the script
+/// then fails with "Text file busy" (ETXTBSY).
 fn hooked_worker() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dossier-extract-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("hooked-worker.sh");
     if !path.exists() {
         let tmp = dir.join(format!("hooked-worker.{}.tmp", rand_suffix()));
-        let mut f = std::fs::File::create(&tmp).expect("script");
-        writeln!(
-            f,
-            "#!/bin/sh\nDOSSIER_EXTRACT_TEST_HOOKS=1 exec '{}' \"$@\"",
+        let script = format!(
+            "#!/bin/sh\nDOSSIER_EXTRACT_TEST_HOOKS=1 exec '{}' \"$@\"\n",
             worker_bin().display()
-        )
-        .expect("write script");
-        drop(f);
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        std::fs::rename(&tmp, &path).expect("rename");
+        );
+        let status = std::process::Command::new("sh")
+            .args([
+                "-c",
+                r#"printf '%s' "$1" > "$2" && chmod 755 "$2" && mv "$2" "$3""#,
+                "sh",
+            ])
+            .arg(&script)
+            .arg(&tmp)
+            .arg(&path)
+            .status()
+            .expect("sh runs");
+        assert!(status.success(), "the hooked worker script was written");
     }
     path
 }

@@ -151,6 +151,11 @@ impl Dossier {
         self
     }
 
+    /// Whether the metadata store answers (liveness).
+    pub async fn ping(&self) -> Result<()> {
+        self.store.ping().await
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

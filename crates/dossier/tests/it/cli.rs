@@ -184,6 +184,12 @@ async fn serve_healthcheck_admin_and_check() {
         "{}",
         String::from_utf8_lossy(&log.stderr)
     );
+    // Written into a pipe (a file, a journal), the log has no colour codes.
+    assert!(
+        !log.stderr.contains(&0x1b),
+        "{}",
+        String::from_utf8_lossy(&log.stderr)
+    );
 
     let out = dossier()
         .args(["--data-dir", &data, "check"])
@@ -756,4 +762,52 @@ async fn a_backup_taken_during_uploads_restores_byte_for_byte() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+}
+
+/// `log_format = "json"`: every line the server logs is one JSON object.
+#[tokio::test]
+async fn json_logs_are_one_object_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = dossier()
+        .args(["--data-dir", data, "--listen", &listen, "serve"])
+        .env("DOSSIER_LOG_FORMAT", "json")
+        .env("DOSSIER_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut healthy = false;
+    for _ in 0..100 {
+        let out = dossier()
+            .args(["--listen", &listen, "healthcheck"])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let log = server.wait_with_output().unwrap();
+    assert!(healthy);
+    let text = String::from_utf8_lossy(&log.stderr);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("shutting down"))),
+        "{text}"
+    );
 }

@@ -16,6 +16,7 @@ mod identity;
 mod leaks;
 mod lookups;
 mod oauth;
+mod ops;
 mod schema;
 mod scim;
 mod search;

@@ -1,0 +1,115 @@
+//! What operators' tools read: `/readyz`, `/metrics` (administrators and the scraper's
+//! token only), and the server's log lines (JSON when asked, no colour codes in files).
+
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::harness::{ADMIN_PASSWORD, TestServer};
+
+#[tokio::test]
+async fn metrics_are_for_administrators_and_the_scraper() {
+    let s = TestServer::start_with(BTreeMap::from([(
+        "DOSSIER_METRICS_TOKEN".to_string(),
+        "scrape-secret-0123456789".to_string(),
+    )]))
+    .await;
+    let url = format!("{}/metrics", s.base);
+    let anonymous = s.http.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let body = anonymous.text().await.unwrap();
+    assert!(!body.contains("ACTIVE"), "{body}");
+    let wrong = s
+        .http
+        .get(&url)
+        .bearer_auth("not-the-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
+    let (st, b) = s
+        .send_json_as(
+            &admin,
+            reqwest::Method::POST,
+            &format!("{}/work/api/v2/customers/1/users", s.base),
+            json!({"id": "CLERK", "password": "clerk-password", "libraries": ["ACTIVE"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let clerk = s.login("clerk", "clerk-password").await;
+    let r = s
+        .http
+        .get(&url)
+        .header("X-Auth-Token", &clerk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    for r in [
+        s.http
+            .get(&url)
+            .header("X-Auth-Token", &s.token)
+            .send()
+            .await
+            .unwrap(),
+        s.http
+            .get(&url)
+            .bearer_auth("scrape-secret-0123456789")
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(r.status(), StatusCode::OK);
+        let text = r.text().await.unwrap();
+        // The Prometheus text format: HELP and TYPE before each family's samples, each
+        // sample `name{labels} value` with a number.
+        let mut declared = std::collections::BTreeSet::new();
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                declared.insert(rest.split(' ').next().unwrap().to_string());
+            } else if !line.starts_with('#') {
+                let (series, value) = line.rsplit_once(' ').unwrap();
+                let name = series.split('{').next().unwrap();
+                assert!(declared.contains(name), "{name} before its TYPE: {text}");
+                assert!(value.parse::<f64>().is_ok(), "{line}");
+            }
+        }
+        assert!(declared.contains("dossier_search_lag_events"), "{text}");
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn readiness_names_what_is_not_ready() {
+    let s = TestServer::start().await;
+    let r: Value = s
+        .http
+        .get(format!("{}/readyz", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["status"], "ready", "{r}");
+    if let Some(content) = &s.content_dir {
+        // A content directory that cannot be read: not ready, and it says which part.
+        let moved = content.with_extension("moved");
+        std::fs::rename(content, &moved).unwrap();
+        std::fs::write(content, b"not a directory").unwrap();
+        let r = s
+            .http
+            .get(format!("{}/readyz", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["failing"][0]["part"], "content store", "{body}");
+        std::fs::remove_file(content).unwrap();
+        std::fs::rename(&moved, content).unwrap();
+    }
+    s.stop().await;
+}
