@@ -774,7 +774,7 @@ async fn json_logs_are_one_object_a_line() {
         l.local_addr().unwrap().port()
     };
     let listen = format!("127.0.0.1:{port}");
-    let mut server = dossier()
+    let server = dossier()
         .args(["--data-dir", data, "--listen", &listen, "serve"])
         .env("DOSSIER_LOG_FORMAT", "json")
         .env("DOSSIER_LOG", "info")
