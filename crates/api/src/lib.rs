@@ -9,8 +9,10 @@
 //! - `limits`: what one request may send, enforced in front of every handler;
 //!   `origin`: the public base URL absolute URLs are built from; `proxies`: the client's
 //!   address behind trusted reverse proxies.
-//! - `ops`: what operators' tools read: `/healthz`, `/readyz`, `/metrics`.
+//! - `ops`: what operators' tools read: `/healthz`, `/readyz`, `/metrics`;
+//!   `access_log`: a line per request with a request id, returned as `X-Request-Id`.
 
+pub mod access_log;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -75,7 +77,7 @@ pub fn router(state: AppState) -> Router {
             ))
             .into_response()
         }))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(access_log::log_requests))
         .with_state(state)
 }
 

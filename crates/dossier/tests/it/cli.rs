@@ -793,6 +793,25 @@ async fn json_logs_are_one_object_a_line() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // A request with an id of the client's own: answered with it, and logged with it.
+    let answer = reqwest::Client::new()
+        .get(format!("http://{listen}/healthz"))
+        .header("X-Request-Id", "client-request-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["x-request-id"], "client-request-42");
+    let generated = reqwest::Client::new()
+        .get(format!("http://{listen}/healthz"))
+        .header("X-Request-Id", "not an id; with spaces")
+        .send()
+        .await
+        .unwrap();
+    let generated = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(generated.len() == 32 && generated.bytes().all(|b| b.is_ascii_hexdigit()));
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status();
@@ -810,4 +829,14 @@ async fn json_logs_are_one_object_a_line() {
             .is_some_and(|m| m.starts_with("shutting down"))),
         "{text}"
     );
+    // The access log: one line per request, with its id, path and status.
+    let access = |id: &str| {
+        lines.iter().any(|l| {
+            l["target"] == "dossier::access"
+                && l["span"]["request_id"] == id
+                && l["fields"]["path"] == "/healthz"
+                && l["fields"]["status"] == 200
+        })
+    };
+    assert!(access("client-request-42") && access(&generated), "{text}");
 }
