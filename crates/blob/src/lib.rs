@@ -86,6 +86,8 @@ pub struct ContentStore {
 pub struct Leftover {
     pub path: String,
     pub bytes: u64,
+    /// When it was last written, where the store says.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 fn blob_path(hash: &str) -> Path {
@@ -346,6 +348,7 @@ impl ContentStore {
                     .map_ok(|m| Leftover {
                         path: m.location.to_string(),
                         bytes: m.size,
+                        modified: Some(m.last_modified.into()),
                     })
                     .try_collect()
                     .await
@@ -355,9 +358,22 @@ impl ContentStore {
         }
     }
 
-    /// Removes the leftovers of interrupted writes, at startup. Returns what was removed.
-    pub async fn sweep_leftovers(&self) -> Result<Vec<Leftover>, BlobError> {
-        let found = self.leftovers().await?;
+    /// Removes the leftovers of interrupted writes: all of them at startup (`None`), or,
+    /// while the server runs, those not written for `idle` (an upload in flight writes on,
+    /// and one whose client went silent fails after the body timeout). Returns what went.
+    pub async fn sweep_leftovers(
+        &self,
+        idle: Option<std::time::Duration>,
+    ) -> Result<Vec<Leftover>, BlobError> {
+        let mut found = self.leftovers().await?;
+        if let Some(idle) = idle {
+            let now = std::time::SystemTime::now();
+            found.retain(|l| {
+                l.modified
+                    .and_then(|m| now.duration_since(m).ok())
+                    .is_some_and(|age| age >= idle)
+            });
+        }
         for l in &found {
             match &self.local_root {
                 Some(root) => {
@@ -369,6 +385,25 @@ impl ContentStore {
             }
         }
         Ok(found)
+    }
+
+    /// Every blob the store holds, by hash, with its size (`check` compares them with the
+    /// registry: a blob nothing registers was left by an upload whose metadata never
+    /// committed).
+    pub async fn stored_blobs(&self) -> Result<Vec<(String, u64)>, BlobError> {
+        let listed: Vec<_> = self
+            .inner
+            .list(Some(&Path::from("blobs")))
+            .try_collect()
+            .await
+            .map_err(store_error)?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|m| {
+                let name = m.location.filename()?.to_string();
+                is_hash(&name).then_some((name, m.size))
+            })
+            .collect())
     }
 }
 
@@ -392,13 +427,15 @@ fn local_leftovers(root: &std::path::Path) -> std::io::Result<Vec<Leftover>> {
                 walk(root, &entry.path(), keep, out)?;
             } else if keep(&entry.file_name().to_string_lossy()) {
                 let path = entry.path();
+                let meta = entry.metadata()?;
                 out.push(Leftover {
                     path: path
                         .strip_prefix(root)
                         .unwrap_or(&path)
                         .to_string_lossy()
                         .into_owned(),
-                    bytes: entry.metadata()?.len(),
+                    bytes: meta.len(),
+                    modified: meta.modified().ok(),
                 });
             }
         }
@@ -460,7 +497,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, BlobError::Interrupted(_)));
-        let staged = store.sweep_leftovers().await.unwrap();
+        let staged = store.sweep_leftovers(None).await.unwrap();
         assert_eq!(
             staged,
             [],
@@ -483,23 +520,36 @@ mod tests {
         let blob_dir = dir.path().join("blobs").join("ab").join("cd");
         std::fs::create_dir_all(&blob_dir).unwrap();
         std::fs::write(blob_dir.join("abcd0123#3"), b"partial").unwrap();
-        let mut found = store.leftovers().await.unwrap();
-        found.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut found: Vec<(String, u64)> = store
+            .leftovers()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.path, l.bytes))
+            .collect();
+        found.sort();
         assert_eq!(
             found,
             [
-                Leftover {
-                    path: "blobs/ab/cd/abcd0123#3".into(),
-                    bytes: 7
-                },
-                Leftover {
-                    path: "staging/0b6c5e8a-upload#1".into(),
-                    bytes: 1000
-                },
+                ("blobs/ab/cd/abcd0123#3".to_string(), 7),
+                ("staging/0b6c5e8a-upload#1".to_string(), 1000),
             ]
         );
-        assert_eq!(store.sweep_leftovers().await.unwrap().len(), 2);
+        // While the server runs only what has not been written for a while goes.
+        let idle = std::time::Duration::from_secs(3600);
+        assert_eq!(store.sweep_leftovers(Some(idle)).await.unwrap(), []);
+        assert_eq!(store.sweep_leftovers(None).await.unwrap().len(), 2);
         assert_eq!(store.leftovers().await.unwrap(), []);
+        // A blob nothing registered is listed with the others.
+        let orphan = store
+            .put_bytes(Bytes::from_static(b"orphan"))
+            .await
+            .unwrap();
+        let mut stored = store.stored_blobs().await.unwrap();
+        stored.sort();
+        let mut want = vec![(kept.hash.clone(), 4), (orphan.hash.clone(), 6)];
+        want.sort();
+        assert_eq!(stored, want);
         assert_eq!(store.verify(&kept.hash).await.unwrap(), Verdict::Intact);
     }
 }

@@ -122,7 +122,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<()>,
     stop_background: tokio::sync::watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
-    purger: tokio::task::JoinHandle<()>,
+    housekeeper: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -131,7 +131,7 @@ impl Running {
         let _ = self.task.await;
         let _ = self.stop_background.send(true);
         let _ = self.indexer.await;
-        let _ = self.purger.await;
+        let _ = self.housekeeper.await;
         self.dossier.store.close().await;
     }
 }
@@ -145,7 +145,7 @@ pub async fn start(
     let dossier = open(config)
         .await?
         .with_search(Arc::new(open_search(config)?));
-    let swept = dossier.blobs.sweep_leftovers().await.map_err(|e| {
+    let swept = dossier.blobs.sweep_leftovers(None).await.map_err(|e| {
         startup::msg(format!(
             "cannot clean up after uploads interrupted by an earlier stop: {e}"
         ))
@@ -177,10 +177,7 @@ pub async fn start(
         )),
         Err(_) => tokio::spawn(async {}),
     };
-    let purger = tokio::spawn(purge_expired_credentials(
-        dossier.clone(),
-        stop_background.subscribe(),
-    ));
+    let housekeeper = tokio::spawn(housekeeping(dossier.clone(), stop_background.subscribe()));
     let app = dossier_api::router(AppState {
         dossier: dossier.clone(),
         max_upload_bytes: config.max_upload_bytes,
@@ -211,20 +208,21 @@ pub async fn start(
             task,
             stop_background,
             indexer,
-            purger,
+            housekeeper,
         },
         boot.generated_admin_password,
     ))
 }
 
-/// How often expired tokens and codes are deleted.
-const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// How often the housekeeping runs.
+const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// A staged upload not written for this long was abandoned (a live one writes on; a silent
+/// client's upload fails after the body timeout, which is far shorter).
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
-/// Deletes expired tokens and codes at start and then every `PURGE_EVERY`, until stopped.
-async fn purge_expired_credentials(
-    dossier: Arc<Dossier>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
+/// At start and then every `HOUSEKEEPING_EVERY`, until stopped: deletes expired tokens and
+/// codes, and removes uploads abandoned while the server ran.
+async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         match dossier.purge_expired_credentials().await {
             Ok((tokens, codes)) if tokens + codes > 0 => {
@@ -237,8 +235,17 @@ async fn purge_expired_credentials(
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot delete expired tokens and codes"),
         }
+        match dossier.blobs.sweep_leftovers(Some(ABANDONED_AFTER)).await {
+            Ok(gone) if !gone.is_empty() => tracing::info!(
+                files = gone.len(),
+                bytes = gone.iter().map(|l| l.bytes).sum::<u64>(),
+                "removed abandoned uploads"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot remove abandoned uploads"),
+        }
         tokio::select! {
-            _ = tokio::time::sleep(PURGE_EVERY) => {}
+            _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
             _ = stop.changed() => return,
         }
     }

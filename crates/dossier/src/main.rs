@@ -540,6 +540,11 @@ async fn check(config: &Config) -> Result<ExitCode, String> {
             println!("DAMAGE {label}: {item}");
         }
     }
+    for (hash, bytes) in &report.unregistered_blobs {
+        println!(
+            "blob no document refers to (its upload failed after storing it): {hash} ({bytes} bytes)"
+        );
+    }
     for l in &report.leftovers {
         println!(
             "leftover of an interrupted upload (or one in flight): {} ({} bytes); the next start removes it",

@@ -22,6 +22,9 @@ pub struct CheckReport {
     /// What interrupted writes left in the content store (not damage: the next start
     /// removes it; with the server running, uploads in flight show here too).
     pub leftovers: Vec<dossier_blob::Leftover>,
+    /// Blobs in the content store that the registry does not know: content whose upload
+    /// failed after it was stored. Not damage; nothing refers to them.
+    pub unregistered_blobs: Vec<(String, u64)>,
 }
 
 impl CheckReport {
@@ -74,6 +77,14 @@ impl Dossier {
             }
         }
         report.leftovers = self.blobs.leftovers().await.map_err(blob_error)?;
+        report.unregistered_blobs = self
+            .blobs
+            .stored_blobs()
+            .await
+            .map_err(blob_error)?
+            .into_iter()
+            .filter(|(hash, _)| !sizes.contains_key(hash))
+            .collect();
         Ok(report)
     }
 }

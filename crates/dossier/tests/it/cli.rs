@@ -79,12 +79,26 @@ async fn serve_healthcheck_admin_and_check() {
     std::fs::create_dir_all(&staging).unwrap();
     let leftover = staging.join("5f0c1d9e-interrupted#1");
     std::fs::write(&leftover, vec![0u8; 4096]).unwrap();
+    // And content whose upload failed after storing it: nothing refers to it.
+    let unregistered = "ab".repeat(32);
+    let blob_dir = dir
+        .path()
+        .join("content")
+        .join("blobs")
+        .join("ab")
+        .join("ab");
+    std::fs::create_dir_all(&blob_dir).unwrap();
+    std::fs::write(blob_dir.join(&unregistered), b"orphan").unwrap();
     let out = run_ok(&["--data-dir", &data, "check"], None);
     assert!(
         out.contains("staging/5f0c1d9e-interrupted#1 (4096 bytes)")
+            && out.contains(&format!(
+                "no document refers to (its upload failed after storing it): {unregistered} (6 bytes)"
+            ))
             && out.contains("no damage found"),
         "{out}"
     );
+    std::fs::remove_file(blob_dir.join(&unregistered)).unwrap();
     let mut server = dossier()
         .args(["--data-dir", &data, "--listen", &listen, "serve"])
         .stderr(std::process::Stdio::piped())
