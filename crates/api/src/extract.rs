@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use base64::Engine;
-use dossier_core::{ContainerId, DocumentRef};
+use dossier_core::{ContainerId, DocumentRef, LibraryId};
 use dossier_service::{Caller, Page};
 use serde_json::{Map, Value};
 
@@ -77,6 +77,31 @@ impl FromRequestParts<AppState> for ClientAddress {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         Ok(ClientAddress(client_address(parts, state)))
+    }
+}
+
+/// The caller and the library their URL names (`…/customers/{customer}/libraries/{library}/…`),
+/// resolved once for the handler: an unknown customer or library, or one the caller is not a
+/// member of, is a 404 before the handler runs.
+pub struct InLibrary {
+    pub caller: Caller,
+    pub library: LibraryId,
+}
+
+impl FromRequestParts<AppState> for InLibrary {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let p = Params::from_request_parts(parts, state).await?;
+        let library = state
+            .dossier
+            .library(&caller, p.customer()?, p.library()?)
+            .await?;
+        Ok(InLibrary { caller, library })
     }
 }
 

@@ -7,7 +7,7 @@ use dossier_service::catalog::lookup_field;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonObject, Params, Q};
+use crate::extract::{InLibrary, JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
 
 pub async fn libraries(
@@ -25,13 +25,11 @@ pub async fn libraries(
 
 pub async fn classes(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let classes = state.dossier.classes(&caller, &lib).await?;
     Ok(reply::list(
         classes
@@ -45,13 +43,12 @@ pub async fn classes(
 
 pub async fn subclasses(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     p: Params,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let subs = state
         .dossier
         .subclasses(&caller, &lib, p.get("class")?)
@@ -67,13 +64,11 @@ pub async fn subclasses(
 
 pub async fn types(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let types = state.dossier.doc_types(&caller, &lib).await?;
     Ok(reply::list(
         types
@@ -87,14 +82,13 @@ pub async fn types(
 
 pub async fn search_lookups(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     p: Params,
     q: Q,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let field = lookup_field(p.get("field")?)?;
     let paging = q.paging(500)?;
     let query = q.text("query").or(q.text("alias"));
@@ -118,14 +112,13 @@ pub async fn search_lookups(
 
 pub async fn get_lookup(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     p: Params,
     q: Q,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let field = lookup_field(p.get("field")?)?;
     let l = state
         .dossier
@@ -142,14 +135,13 @@ pub async fn get_lookup(
 
 pub async fn create_lookup(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     p: Params,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let field = lookup_field(p.get("field")?)?;
     let l = state
         .dossier
@@ -160,15 +152,14 @@ pub async fn create_lookup(
 
 pub async fn update_lookup(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     p: Params,
     q: Q,
     JsonObject(mut body): JsonObject,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let field = lookup_field(p.get("field")?)?;
     if let Some(parent) = q.text("parent_alias") {
         body.entry("parent_alias").or_insert_with(|| json!(parent));
@@ -182,14 +173,13 @@ pub async fn update_lookup(
 
 pub async fn delete_lookup(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     p: Params,
     q: Q,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let field = lookup_field(p.get("field")?)?;
     state
         .dossier
@@ -207,14 +197,12 @@ pub async fn delete_lookup(
 /// `GET L/change-events?cursor=…&limit=…&item_type=…&action_type=…`
 pub async fn change_events(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     q: Q,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let cursor = match q.text("cursor") {
         None => 0,
         Some(c) => c

@@ -12,7 +12,7 @@ use super::container_search;
 use super::filters::{container_filter, flatten_post};
 use super::search::Shape;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonObject, Params, Q};
+use crate::extract::{InLibrary, JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
 use dossier_service::search::containers::ContainerSearchKind;
 
@@ -45,14 +45,12 @@ async fn one(state: &AppState, caller: &Caller, c: &Container) -> ApiResult<Resp
 
 pub async fn create_workspace(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let w = state.dossier.create_workspace(&caller, &lib, &body).await?;
     Ok(reply::created(dto::container(&w, Some((false, false)))))
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::content::{UploadTarget, read_upload, serve};
 use super::filters::{document_filter, flatten_post, today};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonObject, Params, Q, parse_object};
+use crate::extract::{InLibrary, JsonObject, Params, Q, parse_object};
 use crate::{AppState, dto, reply};
 
 async fn target(state: &AppState, caller: &Caller, p: &Params) -> ApiResult<DocumentRef> {
@@ -47,14 +47,10 @@ async fn multipart(req: Request, state: &AppState) -> ApiResult<Multipart> {
 /// `{"document_id": "LIB!n"}` files an existing document here as a reference.
 pub async fn upload_or_reference(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary { caller, .. }: InLibrary,
     p: Params,
     req: Request,
 ) -> ApiResult<Response> {
-    state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let folder = p.container("id")?;
     if !is_multipart(&req) {
         let bytes = axum::body::Bytes::from_request(req, &state)
@@ -485,14 +481,12 @@ async fn search(
 
 pub async fn search_get(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     q: Q,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     if crate::work::search::wants_index(&q)? {
         return crate::work::search::run(&state, &caller, vec![lib], &q, false).await;
     }
@@ -502,15 +496,13 @@ pub async fn search_get(
 
 pub async fn search_post(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let q = flatten_post(&body)?;
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     if crate::work::search::wants_index(&q)? {
         return crate::work::search::run(&state, &caller, vec![lib], &q, true).await;
     }
@@ -521,14 +513,13 @@ pub async fn search_post(
 /// `GET L/folders/{id}/documents`: the documents filed in a folder.
 pub async fn folder_documents(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
     p: Params,
     q: Q,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let folder = p.container("id")?;
     state.dossier.document_folder(&caller, &folder).await?;
     let paging = q.paging(500)?;

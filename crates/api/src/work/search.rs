@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonObject, Params, Q};
+use crate::extract::{InLibrary, JsonObject, Params, Q};
 use crate::work::filters::{document_date, document_filter, flatten_post, today};
 use crate::work::forms::Today;
 
@@ -336,13 +336,11 @@ pub async fn customer_post(
 /// documents by index outcome.
 pub async fn status(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InLibrary {
+        caller,
+        library: lib,
+    }: InLibrary,
 ) -> ApiResult<Response> {
-    let lib = state
-        .dossier
-        .library(&caller, p.customer()?, p.library()?)
-        .await?;
     let lag = state.dossier.index_lag(&caller).await?;
     let mut outcomes = Map::new();
     for (l, outcome, n) in &lag.outcomes {
