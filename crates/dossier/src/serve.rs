@@ -19,7 +19,6 @@
 //! route knows its surface's error format.
 
 use std::convert::Infallible;
-use std::fmt::Display;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -32,6 +31,7 @@ use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use dossier_api::limits::{TransportRefusal, raw_refusal};
+use dossier_service::repeated::RepeatedWarning;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -119,8 +119,9 @@ pub async fn serve(
     .into();
     // Every connection holds a receiver: the sender learns when the last one has closed.
     let (closing, closing_rx) = watch::channel(false);
-    let mut accept_failures = Throttled::new("cannot accept a connection");
-    let mut turned_away = Throttled::new("every connection is taken; answered 503");
+    let mut accept_failures = RepeatedWarning::new("cannot accept a connection", LOG_INTERVAL);
+    let mut turned_away =
+        RepeatedWarning::new("every connection is taken; answered 503", LOG_INTERVAL);
     loop {
         let accepted = tokio::select! {
             biased;
@@ -547,39 +548,6 @@ fn hyper_refusal(written: &[u8]) -> Option<TransportRefusal> {
         }
     }
     empty.then_some(*refusal)
-}
-
-/// A warning that can recur many times a second (accept failing while the process is out of
-/// file descriptors): logged at most once per `LOG_INTERVAL`, with the count left unlogged.
-struct Throttled {
-    what: &'static str,
-    last: Option<Instant>,
-    unlogged: u64,
-}
-
-impl Throttled {
-    fn new(what: &'static str) -> Throttled {
-        Throttled {
-            what,
-            last: None,
-            unlogged: 0,
-        }
-    }
-
-    fn note(&mut self, detail: impl Display) {
-        let now = Instant::now();
-        if self.last.is_some_and(|last| now < last + LOG_INTERVAL) {
-            self.unlogged += 1;
-            return;
-        }
-        tracing::warn!(
-            unlogged_since_last = self.unlogged,
-            "{}: {detail}",
-            self.what
-        );
-        self.last = Some(now);
-        self.unlogged = 0;
-    }
 }
 
 #[cfg(test)]

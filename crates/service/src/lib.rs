@@ -18,6 +18,7 @@ pub mod input;
 pub mod libraries;
 pub mod oauth;
 pub mod profile;
+pub mod repeated;
 pub mod reports;
 pub mod search;
 pub mod security;

@@ -464,6 +464,15 @@ async fn out_of_descriptors_the_server_says_so_once_and_recovers() {
     // per attempt.
     let complaints = stderr.matches("cannot accept a connection").count();
     assert!((1..=10).contains(&complaints), "{complaints}: {stderr}");
+    // The indexer, failing meanwhile for the same reason, says so at most once a minute
+    // (it logged ~19 misleading lines a second: "cannot switch to the rebuilt search index").
+    for indexer in [
+        "cannot look for a rebuilt search index",
+        "search indexing failed",
+    ] {
+        assert!(stderr.matches(indexer).count() <= 2, "{indexer}: {stderr}");
+    }
+    assert!(!stderr.contains("cannot switch to the rebuilt"), "{stderr}");
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ use dossier_store::search::{Extracted, Status, ToIndex};
 
 use super::Search;
 use super::text::{self, Text};
+use crate::repeated::RepeatedWarning;
 use crate::{Dossier, Result};
 
 /// Events read per round: one index commit covers at most this many.
@@ -467,12 +468,17 @@ pub async fn run(
             _ = stop.changed() => return,
         }
     }
+    // Both fail every round while, say, the process is out of file descriptors: say so
+    // once a minute, with what actually failed.
+    let every = Duration::from_secs(60);
+    let mut adopting = RepeatedWarning::new("cannot look for a rebuilt search index", every);
+    let mut indexing = RepeatedWarning::new("search indexing failed; retrying", every);
     loop {
         if *stop.borrow() {
             return;
         }
         if let Err(e) = search.adopt_rebuilt().await {
-            tracing::error!(error = %e, "cannot switch to the rebuilt search index");
+            adopting.note(format_args!("{e:?}"));
         }
         let pause = match round(&d, &search).await {
             // A full round means a backlog: go straight on.
@@ -484,7 +490,7 @@ pub async fn run(
             Err(e) => {
                 // The database or the index is unwell; try again shortly, from the
                 // checkpoint (nothing was half applied).
-                tracing::error!(error = %e, "search indexing failed; retrying");
+                indexing.note(format_args!("{e:?}"));
                 Duration::from_secs(1)
             }
         };
