@@ -1,7 +1,8 @@
 //! One log line per request at `info` (the access log), and a request id that ties the line,
 //! everything logged while the request was answered and the client's view together: it is
 //! returned in `X-Request-Id`, and a well-formed id the client (or its proxy) sent is kept,
-//! so one id can follow a request through several systems.
+//! so one id can follow a request through several systems; audit records written while
+//! the request is answered carry it too.
 
 use std::time::Instant;
 
@@ -35,7 +36,10 @@ pub async fn log_requests(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     let span = tracing::info_span!("request", request_id = %id);
     let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
+    // The id reaches the audit records the handler writes (`dossier_service::request`).
+    let mut response = dossier_service::request::serving(id.as_str().into(), next.run(request))
+        .instrument(span.clone())
+        .await;
     span.in_scope(|| {
         tracing::info!(
             target: "dossier::access",

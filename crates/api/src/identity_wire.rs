@@ -92,7 +92,8 @@ pub fn role(r: &Role) -> Value {
 pub fn audit(a: &AuditRecord) -> Value {
     let detail: Value = serde_json::from_str(&a.detail).unwrap_or(Value::Null);
     json!({"id": a.seq, "date": ts(a.at), "actor": a.actor, "action": a.action, "target": a.target,
-           "outcome": a.outcome.as_str(), "address": a.address, "detail": detail})
+           "outcome": a.outcome.as_str(), "address": a.address, "detail": detail,
+           "request_id": a.request_id})
 }
 
 // ---- request bodies ---------------------------------------------------------------------

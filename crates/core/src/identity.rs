@@ -475,6 +475,8 @@ pub struct AuditRecord {
     pub outcome: AuditOutcome,
     pub address: Option<String>,
     pub detail: String,
+    /// The HTTP request it was written for (`X-Request-Id`), when there was one.
+    pub request_id: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

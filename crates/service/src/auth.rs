@@ -299,6 +299,7 @@ impl Dossier {
                 outcome: a.outcome,
                 address: address.map(str::to_string),
                 detail: a.detail.to_string(),
+                request_id: crate::request::current(),
             },
         )
         .await

@@ -218,6 +218,7 @@ impl Dossier {
                 outcome: a.outcome,
                 address: actor.and_then(|c| c.address.clone()),
                 detail: a.detail.to_string(),
+                request_id: crate::request::current(),
             },
         )
         .await

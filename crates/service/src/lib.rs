@@ -20,6 +20,7 @@ pub mod oauth;
 pub mod profile;
 pub mod repeated;
 pub mod reports;
+pub mod request;
 pub mod search;
 pub mod security;
 pub mod signin;

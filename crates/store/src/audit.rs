@@ -7,7 +7,8 @@ use sqlx::{AnyConnection, Row};
 use crate::sql::{Page, Sql, get_ts};
 use crate::{DbResult, Result};
 
-const COLUMNS: &str = "customer_id, at, actor, action, target, outcome, address, detail";
+const COLUMNS: &str =
+    "customer_id, at, actor, action, target, outcome, address, detail, request_id";
 
 fn record(row: &AnyRow) -> Result<AuditRecord> {
     let outcome: String = row.try_get("outcome").db()?;
@@ -21,6 +22,7 @@ fn record(row: &AnyRow) -> Result<AuditRecord> {
         outcome: AuditOutcome::parse(&outcome),
         address: row.try_get("address").db()?,
         detail: row.try_get("detail").db()?,
+        request_id: row.try_get("request_id").db()?,
     })
 }
 
@@ -41,6 +43,8 @@ pub async fn append(conn: &mut AnyConnection, r: &AuditRecord) -> Result<()> {
         .bind(r.address.clone())
         .push(", ")
         .bind(r.detail.as_str())
+        .push(", ")
+        .bind(r.request_id.clone())
         .push(")")
         .execute(conn)
         .await?;

@@ -113,3 +113,43 @@ async fn readiness_names_what_is_not_ready() {
     }
     s.stop().await;
 }
+
+/// An audit record names the request it was written for, as the client saw it in
+/// `X-Request-Id` and the access log wrote it.
+#[tokio::test]
+async fn audit_records_carry_the_request_id() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
+    let r = s
+        .http
+        .post(format!("{}/work/api/v2/customers/1/users", s.base))
+        .header("X-Auth-Token", &admin)
+        .header("X-Request-Id", "provisioning-run-7")
+        .json(&json!({"id": "AUDITED", "password": "audited-password", "libraries": ["ACTIVE"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.headers()["x-request-id"], "provisioning-run-7");
+    let log: Value = s
+        .http
+        .get(format!(
+            "{}/work/api/v2/customers/1/audit-log?target=AUDITED",
+            s.base
+        ))
+        .header("X-Auth-Token", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let records = log["data"].as_array().expect("records");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["action"] == "user.create" && r["request_id"] == "provisioning-run-7"),
+        "{log}"
+    );
+    s.stop().await;
+}
