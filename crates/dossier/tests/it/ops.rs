@@ -153,3 +153,32 @@ async fn audit_records_carry_the_request_id() {
     );
     s.stop().await;
 }
+
+/// Prometheus's own text-format parser (prometheus_client) reads what `/metrics` writes.
+#[tokio::test]
+#[ignore = "needs the client libraries: set DOSSIER_TEST_PYTHON and pass --include-ignored (.ci/run does)"]
+async fn prometheus_parses_the_metrics() {
+    let python = crate::harness::client_python();
+    let s = TestServer::start_with(BTreeMap::from([(
+        "DOSSIER_METRICS_TOKEN".to_string(),
+        "scrape-secret-0123456789".to_string(),
+    )]))
+    .await;
+    let folder = s.folder().await;
+    s.upload(&folder, "memo.txt", b"a memo to index", json!({}))
+        .await;
+    s.wait_for_index().await;
+    // Blocking, on its own thread: the server answers on this test's runtime meanwhile.
+    let base = s.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        crate::harness::run_client_script(
+            &python,
+            "prometheus_scrape.py",
+            &[&base, "scrape-secret-0123456789"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("dossier_search_documents gauge"), "{out}");
+    s.stop().await;
+}
