@@ -91,9 +91,20 @@ pub struct Leftover {
 }
 
 fn blob_path(hash: &str) -> Path {
+    Path::from(layout(hash))
+}
+
+/// Where a blob lives relative to the store's root (`blobs/ab/cd/<hash>`), for copies of the
+/// store that keep its layout (backups); `None` for a name that is not a blob hash, which must
+/// never become a path.
+pub fn blob_key(hash: &str) -> Option<String> {
+    is_hash(hash).then(|| layout(hash))
+}
+
+fn layout(hash: &str) -> String {
     let a = hash.get(0..2).unwrap_or("00");
     let b = hash.get(2..4).unwrap_or("00");
-    Path::from(format!("blobs/{a}/{b}/{hash}"))
+    format!("blobs/{a}/{b}/{hash}")
 }
 
 fn is_hash(hash: &str) -> bool {
@@ -155,6 +166,11 @@ impl ContentStore {
         };
         store.probe().await?;
         Ok(store)
+    }
+
+    /// Whether the store answers (readiness): a metadata read of an object that never exists.
+    pub async fn ping(&self) -> Result<(), BlobError> {
+        self.exists(&"0".repeat(64)).await.map(|_| ())
     }
 
     /// Writes and removes a small object, so a read-only directory or a wrong S3 endpoint is
@@ -374,17 +390,23 @@ impl ContentStore {
                     .is_some_and(|age| age >= idle)
             });
         }
-        for l in &found {
-            match &self.local_root {
-                Some(root) => {
-                    let _ = tokio::fs::remove_file(root.join(&l.path)).await;
-                }
-                None => {
-                    let _ = self.inner.delete(&Path::from(l.path.as_str())).await;
-                }
+        let mut removed = Vec::with_capacity(found.len());
+        for l in found {
+            // One that cannot be removed (gone meanwhile, or a permission) stays for the next
+            // sweep and for `check`; the answer lists only what went.
+            let gone = match &self.local_root {
+                Some(root) => tokio::fs::remove_file(root.join(&l.path)).await.is_ok(),
+                None => self
+                    .inner
+                    .delete(&Path::from(l.path.as_str()))
+                    .await
+                    .is_ok(),
+            };
+            if gone {
+                removed.push(l);
             }
         }
-        Ok(found)
+        Ok(removed)
     }
 
     /// Every blob the store holds, by hash, with its size (`check` compares them with the

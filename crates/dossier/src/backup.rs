@@ -266,16 +266,13 @@ fn file_stream(
     }))
 }
 
-/// `blobs/ab/cd/<hash>`, the content store's own layout; a name that is not a hash is
-/// refused (a manifest must not send a restore elsewhere on the disk).
+/// A blob's place in the backup: the content store's own layout (`dossier_blob::blob_key`);
+/// a name that is not a hash is refused (a manifest must not send a restore elsewhere on the
+/// disk).
 fn blob_path(hash: &str) -> Result<PathBuf, String> {
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("'{hash}' is not a blob hash"));
-    }
-    Ok(PathBuf::from("blobs")
-        .join(&hash[0..2])
-        .join(&hash[2..4])
-        .join(hash))
+    dossier_blob::blob_key(hash)
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("'{hash}' is not a blob hash"))
 }
 
 fn file_hash(path: &Path) -> Result<String, String> {

@@ -68,11 +68,7 @@ async fn serve_healthcheck_admin_and_check() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let listen = format!("127.0.0.1:{port}");
+    let listen = free_listen();
     // What a kill -9 during a large upload leaves (reliability review, December 2026):
     // `check` reports it, and the next start removes it.
     let staging = dir.path().join("content").join("staging");
@@ -104,18 +100,7 @@ async fn serve_healthcheck_admin_and_check() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut healthy = false;
-    for _ in 0..100 {
-        let out = dossier()
-            .args(["--listen", &listen, "healthcheck"])
-            .output()
-            .unwrap();
-        if out.status.success() {
-            healthy = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let healthy = answers_healthcheck(&listen).await;
     assert!(healthy, "the server answers its health check");
     assert!(!leftover.exists(), "the start removed the leftover");
 
@@ -236,6 +221,27 @@ async fn serve_healthcheck_admin_and_check() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("DAMAGE missing blob"));
+}
+
+/// `127.0.0.1:<a port free just now>`, for a server the test starts itself.
+fn free_listen() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("127.0.0.1:{}", l.local_addr().unwrap().port())
+}
+
+/// Whether `dossier healthcheck` succeeds against `listen` within 10 s (a server starting).
+async fn answers_healthcheck(listen: &str) -> bool {
+    for _ in 0..100 {
+        let out = dossier()
+            .args(["--listen", listen, "healthcheck"])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }
 
 fn run_ok(args: &[&str], password: Option<&str>) -> String {
@@ -518,11 +524,7 @@ struct Spawned {
 
 impl Spawned {
     async fn start(data: &str) -> Spawned {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let listen = format!("127.0.0.1:{port}");
+        let listen = free_listen();
         let mut child = dossier()
             .args(["--data-dir", data, "--listen", &listen, "serve"])
             .env("DOSSIER_EXTRACT_PROGRAM", env!("CARGO_BIN_EXE_dossier"))
@@ -783,11 +785,7 @@ async fn a_backup_taken_during_uploads_restores_byte_for_byte() {
 async fn json_logs_are_one_object_a_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let listen = format!("127.0.0.1:{port}");
+    let listen = free_listen();
     let server = dossier()
         .args(["--data-dir", data, "--listen", &listen, "serve"])
         .env("DOSSIER_LOG_FORMAT", "json")
@@ -795,18 +793,7 @@ async fn json_logs_are_one_object_a_line() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut healthy = false;
-    for _ in 0..100 {
-        let out = dossier()
-            .args(["--listen", &listen, "healthcheck"])
-            .output()
-            .unwrap();
-        if out.status.success() {
-            healthy = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let healthy = answers_healthcheck(&listen).await;
     // A request with an id of the client's own: answered with it, and logged with it.
     let answer = reqwest::Client::new()
         .get(format!("http://{listen}/healthz"))

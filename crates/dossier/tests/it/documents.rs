@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_PASSWORD, TestServer, assert_error};
+use crate::harness::{TestServer, assert_error};
 
 #[tokio::test]
 async fn upload_profile_patch_versions_and_history() {
@@ -328,17 +328,7 @@ async fn copy_move_and_references() {
 #[tokio::test]
 async fn removing_a_reference_needs_change_rights_on_the_folder() {
     let s = TestServer::start().await;
-    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
-    let (st, b) = s
-        .send_json_as(
-            &admin,
-            Method::POST,
-            &format!("{}/work/api/v2/customers/1/users", s.base),
-            json!({"id": "READER", "password": "reader-password", "libraries": ["ACTIVE"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
-    let reader = s.login("reader", "reader-password").await;
+    let reader = s.new_user("reader", "reader-password").await;
     let (st, w) = s
         .post(
             &s.lib("/workspaces"),

@@ -161,6 +161,24 @@ impl TestServer {
             .to_string()
     }
 
+    /// Creates a user in ACTIVE through the Work API (as an administrator) and signs them
+    /// in; returns their token.
+    pub async fn new_user(&self, id: &str, password: &str) -> String {
+        let admin = self
+            .login_scoped("admin", ADMIN_PASSWORD, "user admin")
+            .await;
+        let (st, b) = self
+            .send_json_as(
+                &admin,
+                Method::POST,
+                &format!("{}/work/api/v2/customers/1/users", self.base),
+                json!({"id": id, "password": password, "libraries": ["ACTIVE"]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+        self.login(id, password).await
+    }
+
     /// `/work/api/v2/customers/1/libraries/ACTIVE` + path.
     pub fn lib(&self, path: &str) -> String {
         format!(

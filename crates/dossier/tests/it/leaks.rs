@@ -6,25 +6,13 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN_PASSWORD, TestServer};
+use crate::harness::TestServer;
 
 /// Alice's private matter with a folder, a public note filed in it, and Bob, who may read
 /// the note but not the matter. Returns (Bob's token, workspace, folder, note).
 async fn private_matter_with_a_public_note(s: &TestServer) -> (String, String, String, String) {
-    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
-    for id in ["ALICE", "BOB"] {
-        let (st, b) = s
-            .send_json_as(
-                &admin,
-                Method::POST,
-                &format!("{}/work/api/v2/customers/1/users", s.base),
-                json!({"id": id, "password": "leak-test-password", "libraries": ["ACTIVE"]}),
-            )
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "{b}");
-    }
-    let alice = s.login("alice", "leak-test-password").await;
-    let bob = s.login("bob", "leak-test-password").await;
+    let alice = s.new_user("alice", "leak-test-password").await;
+    let bob = s.new_user("bob", "leak-test-password").await;
     let (st, w) = s
         .send_json_as(
             &alice,

@@ -28,17 +28,7 @@ async fn metrics_are_for_administrators_and_the_scraper() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
-    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
-    let (st, b) = s
-        .send_json_as(
-            &admin,
-            reqwest::Method::POST,
-            &format!("{}/work/api/v2/customers/1/users", s.base),
-            json!({"id": "CLERK", "password": "clerk-password", "libraries": ["ACTIVE"]}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::CREATED, "{b}");
-    let clerk = s.login("clerk", "clerk-password").await;
+    let clerk = s.new_user("clerk", "clerk-password").await;
     let r = s
         .http
         .get(&url)
