@@ -9,6 +9,8 @@ use dossier_core::model::{
 use dossier_core::{ContainerId, CustomValues};
 use dossier_service::Caller;
 use dossier_service::documents::Operations;
+
+use crate::work::wire::custom_json;
 use serde_json::{Map, Value, json};
 
 fn ts(t: chrono::DateTime<chrono::Utc>) -> Value {
@@ -22,11 +24,11 @@ fn opt_ts(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
 fn put_customs(out: &mut Map<String, Value>, customs: &CustomValues) {
     for n in 1..=CUSTOM_COUNT {
         if let Some(v) = customs.get(n) {
-            out.insert(format!("custom{n}"), v.to_json());
+            out.insert(format!("custom{n}"), custom_json(v));
             if is_lookup(n) {
                 // Descriptions come from the lookup table; the alias stands in until the
                 // profile is decorated with them.
-                out.insert(format!("custom{n}_description"), v.to_json());
+                out.insert(format!("custom{n}_description"), custom_json(v));
             }
         }
     }
@@ -171,11 +173,16 @@ pub fn container(c: &Container, contents: Option<(bool, bool)>) -> Value {
         o.insert("email".into(), json!(c.email));
         o.insert(
             "profile".into(),
-            c.default_profile.clone().unwrap_or_else(|| json!({})),
+            c.default_profile
+                .as_ref()
+                .and_then(|d| serde_json::to_value(d).ok())
+                .unwrap_or_else(|| json!({})),
         );
     }
     if let Some(sp) = &c.search_profile {
-        o.insert("searchprofile".into(), sp.clone());
+        // Shown as the client saved it; a row that no longer parses shows as empty.
+        let saved = serde_json::from_str(sp.as_json_text()).unwrap_or_else(|_| json!({}));
+        o.insert("searchprofile".into(), saved);
     }
     if let Some((subfolders, documents)) = contents {
         o.insert("has_subfolders".into(), json!(subfolders));

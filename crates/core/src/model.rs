@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::changes::{DocumentDefaults, SavedSearch};
 use crate::custom::CustomValues;
 use crate::ids::{ContainerId, DocumentId, LibraryId};
 use crate::security::{AccessLevel, DefaultSecurity};
@@ -68,9 +69,10 @@ pub struct Container {
     pub default_security: DefaultSecurity,
     pub email: Option<String>,
     pub view_type: String,
-    /// The default profile given to documents filed in a folder (JSON object).
-    pub default_profile: Option<serde_json::Value>,
-    pub search_profile: Option<serde_json::Value>,
+    /// The default profile given to documents filed in a folder.
+    pub default_profile: Option<DocumentDefaults>,
+    /// A search folder's saved search.
+    pub search_profile: Option<SavedSearch>,
     pub create_date: DateTime<Utc>,
     pub edit_date: DateTime<Utc>,
     /// The encoded `access::AclKey` of the object whose security governs this one.
@@ -93,7 +95,7 @@ impl WsType {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmailFields {
     pub from: Option<String>,
     pub to: Option<String>,

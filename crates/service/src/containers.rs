@@ -1,7 +1,8 @@
 //! Workspaces, tabs, folders and search folders: create, read, change, move, delete, list.
 
 use dossier_core::access::AclKey;
-use dossier_core::model::{Container, ContainerKind, DocumentView};
+use dossier_core::changes::{ContainerChanges, SavedSearch};
+use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee};
 use dossier_core::walls::WallFacts;
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
@@ -11,10 +12,10 @@ use dossier_store::containers::ContainerFilter;
 use dossier_store::documents::DocumentFilter;
 use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
-use serde_json::{Map, Value};
 
+use crate::documents::NvpChanges;
 use crate::events::{Change, emit};
-use crate::profile::{ContainerChanges, validate_customs, validate_user};
+use crate::profile::{validate_customs, validate_user};
 use crate::{Caller, Dossier, Page, Result, trustees};
 
 /// One entry of a folder's children: a subfolder or a document. Lists of these live for one
@@ -198,27 +199,27 @@ async fn validate(conn: &mut AnyConnection, c: &Container, ch: &ContainerChanges
     validate_customs(conn, &c.id.library, &ch.customs, &c.customs).await
 }
 
+/// A new workspace, tab, folder or search folder.
+#[derive(Clone, Debug, Default)]
+pub struct NewContainer {
+    /// Its profile; a name is required.
+    pub changes: ContainerChanges,
+    /// Its own security, when it has any.
+    pub trustees: Vec<Trustee>,
+    /// A search folder's saved search (required for one, ignored for the others).
+    pub search_profile: Option<SavedSearch>,
+}
+
 impl Dossier {
     /// POST …/workspaces
     pub async fn create_workspace(
         &self,
         caller: &Caller,
         library: &LibraryId,
-        body: &Map<String, Value>,
+        new: NewContainer,
     ) -> Result<Container> {
-        let changes = ContainerChanges::parse(body, false)?;
-        if changes.name.is_none() {
-            return Err(DomainError::required("name"));
-        }
-        self.create_container(
-            caller,
-            library,
-            None,
-            ContainerKind::Workspace,
-            changes,
-            body,
-        )
-        .await
+        self.create_container(caller, library, None, ContainerKind::Workspace, new)
+            .await
     }
 
     /// POST …/workspaces/{id}/folders, …/tabs, …/search-folders and …/folders/{id}/subfolders
@@ -227,21 +228,10 @@ impl Dossier {
         caller: &Caller,
         parent: &ContainerId,
         kind: ContainerKind,
-        body: &Map<String, Value>,
+        new: NewContainer,
     ) -> Result<Container> {
-        let changes = ContainerChanges::parse(body, kind != ContainerKind::Workspace)?;
-        if changes.name.is_none() {
-            return Err(DomainError::required("name"));
-        }
-        self.create_container(
-            caller,
-            &parent.library,
-            Some(parent.number),
-            kind,
-            changes,
-            body,
-        )
-        .await
+        self.create_container(caller, &parent.library, Some(parent.number), kind, new)
+            .await
     }
 
     async fn create_container(
@@ -250,25 +240,29 @@ impl Dossier {
         library: &LibraryId,
         parent: Option<i64>,
         kind: ContainerKind,
-        changes: ContainerChanges,
-        body: &Map<String, Value>,
+        new: NewContainer,
     ) -> Result<Container> {
-        let trustees = trustees::parse(body)?;
-        let search_profile = match body.get("searchprofile") {
-            Some(Value::Object(o)) if kind == ContainerKind::SearchFolder => {
-                Some(Value::Object(o.clone()))
-            }
-            Some(_) if kind == ContainerKind::SearchFolder => {
-                return Err(DomainError::invalid(
-                    "searchprofile",
-                    "searchprofile must be an object",
-                ));
-            }
-            _ if kind == ContainerKind::SearchFolder => {
+        let NewContainer {
+            changes,
+            trustees,
+            search_profile,
+        } = new;
+        if changes.name.is_none() {
+            return Err(DomainError::required("name"));
+        }
+        let search_profile = match (kind, search_profile) {
+            (ContainerKind::SearchFolder, None) => {
                 return Err(DomainError::required("searchprofile"));
             }
+            (ContainerKind::SearchFolder, saved) => saved,
             _ => None,
         };
+        if changes.default_profile.is_some() && kind == ContainerKind::Workspace {
+            return Err(DomainError::invalid(
+                "profile",
+                "a workspace has no default profile; its profile fields are its own",
+            ));
+        }
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut parent_acl = None;
@@ -424,13 +418,18 @@ impl Dossier {
         caller: &Caller,
         id: &ContainerId,
         kinds: &[ContainerKind],
-        body: &Map<String, Value>,
+        changes: &ContainerChanges,
     ) -> Result<Container> {
         let mut tx = self.store.begin().await?;
         let mut c = self
             .container_kind_for(tx.conn(), caller, id, kinds, Need::Edit)
             .await?;
-        let changes = ContainerChanges::parse(body, c.kind != ContainerKind::Workspace)?;
+        if changes.default_profile.is_some() && c.kind == ContainerKind::Workspace {
+            return Err(DomainError::invalid(
+                "profile",
+                "a workspace has no default profile; its profile fields are its own",
+            ));
+        }
         let resecured = changes
             .default_security
             .is_some_and(|d| d != c.default_security);
@@ -773,7 +772,7 @@ impl Dossier {
         &self,
         caller: &Caller,
         id: &ContainerId,
-        pairs: &Map<String, Value>,
+        pairs: &NvpChanges,
     ) -> Result<Vec<(String, String)>> {
         let mut tx = self.store.begin().await?;
         let c = self

@@ -14,10 +14,10 @@ pub mod containers;
 pub mod documents;
 mod events;
 pub mod identity;
-pub mod input;
 pub mod libraries;
+pub mod maintenance;
 pub mod oauth;
-pub mod profile;
+mod profile;
 pub mod repeated;
 pub mod reports;
 pub mod request;
@@ -26,7 +26,8 @@ pub mod security;
 pub mod signin;
 pub mod signing;
 mod throttle;
-pub mod trustees;
+mod trustees;
+pub mod upload;
 pub mod walls;
 
 use std::sync::Arc;
@@ -115,10 +116,12 @@ pub struct Caller {
 }
 
 /// Everything the use cases need: the metadata store, the content store and the clock.
+/// The stores are private to the service: a surface reaches data only through a use case,
+/// which checks the caller's access (see ARCHITECTURE.md, "Adding a surface").
 #[derive(Clone, Debug)]
 pub struct Dossier {
-    pub store: Store,
-    pub blobs: ContentStore,
+    pub(crate) store: Store,
+    pub(crate) blobs: ContentStore,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     /// Readable sets per (library, user), see `access`.
@@ -158,8 +161,25 @@ impl Dossier {
         self.store.ping().await
     }
 
+    /// Whether the content store answers (readiness).
+    pub async fn ping_content(&self) -> Result<()> {
+        self.blobs.ping().await.map_err(blob_error)
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+}
+
+/// For black-box tests only (the `testing` feature): the stores behind the use cases.
+#[cfg(feature = "testing")]
+impl Dossier {
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn content_store(&self) -> &ContentStore {
+        &self.blobs
     }
 }
 

@@ -1,5 +1,6 @@
 //! Workspaces, tabs, folders and search folders.
 
+use dossier_core::changes::{DocumentDefaults, SavedSearch};
 use dossier_core::custom::CUSTOM_COUNT;
 use dossier_core::model::{Container, ContainerKind};
 use dossier_core::{ContainerId, CustomValue, DefaultSecurity, DomainError, LibraryId};
@@ -18,9 +19,21 @@ fn columns() -> String {
     )
 }
 
-fn json_col(row: &AnyRow, col: &str) -> Result<Option<serde_json::Value>> {
-    let text: Option<String> = row.try_get(col).db()?;
+fn default_profile(row: &AnyRow) -> Result<Option<DocumentDefaults>> {
+    let text: Option<String> = row.try_get("default_profile").db()?;
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+fn search_profile(row: &AnyRow) -> Result<Option<SavedSearch>> {
+    let text: Option<String> = row.try_get("search_profile").db()?;
+    Ok(text.and_then(|t| SavedSearch::from_json_text(&t).ok()))
+}
+
+/// The stored form of a default profile (see `DocumentDefaults`'s `Serialize`).
+fn default_profile_text(c: &Container) -> Option<String> {
+    c.default_profile
+        .as_ref()
+        .and_then(|d| serde_json::to_string(d).ok())
 }
 
 fn container(row: &AnyRow) -> Result<Container> {
@@ -44,8 +57,8 @@ fn container(row: &AnyRow) -> Result<Container> {
         default_security: DefaultSecurity::parse("default_security", &security)?,
         email: row.try_get("email").db()?,
         view_type: row.try_get("view_type").db()?,
-        default_profile: json_col(row, "default_profile")?,
-        search_profile: json_col(row, "search_profile")?,
+        default_profile: default_profile(row)?,
+        search_profile: search_profile(row)?,
         create_date: get_ts(row, "create_date")?,
         edit_date: get_ts(row, "edit_date")?,
         acl: row.try_get("acl").db()?,
@@ -83,9 +96,13 @@ pub async fn insert(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .push(", ")
         .bind(c.view_type.as_str())
         .push(", ")
-        .bind(c.default_profile.as_ref().map(|v| v.to_string()))
+        .bind(default_profile_text(c))
         .push(", ")
-        .bind(c.search_profile.as_ref().map(|v| v.to_string()))
+        .bind(
+            c.search_profile
+                .as_ref()
+                .map(|s| s.as_json_text().to_string()),
+        )
         .push(", ")
         .bind(c.create_date)
         .push(", ")
@@ -124,9 +141,13 @@ pub async fn update(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .push(", view_type = ")
         .bind(c.view_type.as_str())
         .push(", default_profile = ")
-        .bind(c.default_profile.as_ref().map(|v| v.to_string()))
+        .bind(default_profile_text(c))
         .push(", search_profile = ")
-        .bind(c.search_profile.as_ref().map(|v| v.to_string()))
+        .bind(
+            c.search_profile
+                .as_ref()
+                .map(|s| s.as_json_text().to_string()),
+        )
         .push(", edit_date = ")
         .bind(c.edit_date);
     for n in 1..=CUSTOM_COUNT {

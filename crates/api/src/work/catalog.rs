@@ -6,6 +6,7 @@ use dossier_service::Caller;
 use dossier_service::catalog::lookup_field;
 use serde_json::json;
 
+use super::wire;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{InLibrary, JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
@@ -145,7 +146,7 @@ pub async fn create_lookup(
     let field = lookup_field(p.get("field")?)?;
     let l = state
         .dossier
-        .save_lookup(&caller, &lib, field, None, &body)
+        .save_lookup(&caller, &lib, field, None, wire::lookup_input(&body)?)
         .await?;
     Ok(reply::created(dto::lookup(&l, lib.as_str())))
 }
@@ -166,7 +167,13 @@ pub async fn update_lookup(
     }
     let l = state
         .dossier
-        .save_lookup(&caller, &lib, field, Some(p.get("alias")?), &body)
+        .save_lookup(
+            &caller,
+            &lib,
+            field,
+            Some(p.get("alias")?),
+            wire::lookup_input(&body)?,
+        )
         .await?;
     Ok(reply::data(dto::lookup(&l, lib.as_str())))
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::container_search;
 use super::filters::{container_filter, flatten_post};
 use super::search::Shape;
+use super::wire::{self, NestedProfile};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{InLibrary, JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
@@ -51,7 +52,8 @@ pub async fn create_workspace(
     }: InLibrary,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let w = state.dossier.create_workspace(&caller, &lib, &body).await?;
+    let new = wire::new_container(&body, NestedProfile::Own)?;
+    let w = state.dossier.create_workspace(&caller, &lib, new).await?;
     Ok(reply::created(dto::container(&w, Some((false, false)))))
 }
 
@@ -63,9 +65,10 @@ async fn create_child(
     kind: ContainerKind,
 ) -> ApiResult<Response> {
     let parent = target(&state, &caller, &p).await?;
+    let new = wire::new_container(&body, NestedProfile::DocumentDefaults)?;
     let c = state
         .dossier
-        .create_child(&caller, &parent, kind, &body)
+        .create_child(&caller, &parent, kind, new)
         .await?;
     Ok(reply::created(dto::container(&c, Some((false, false)))))
 }
@@ -136,7 +139,12 @@ pub async fn update_workspace(
     let id = target(&state, &caller, &p).await?;
     let c = state
         .dossier
-        .update_container(&caller, &id, WORKSPACE, &body)
+        .update_container(
+            &caller,
+            &id,
+            WORKSPACE,
+            &wire::container_changes(&body, NestedProfile::Own)?,
+        )
         .await?;
     one(&state, &caller, &c).await
 }
@@ -150,7 +158,12 @@ pub async fn update_folder(
     let id = target(&state, &caller, &p).await?;
     let c = state
         .dossier
-        .update_container(&caller, &id, FOLDERS, &body)
+        .update_container(
+            &caller,
+            &id,
+            FOLDERS,
+            &wire::container_changes(&body, NestedProfile::DocumentDefaults)?,
+        )
         .await?;
     one(&state, &caller, &c).await
 }
@@ -256,7 +269,7 @@ pub async fn update_nvps(
     Ok(reply::data(dto::nvps(
         &state
             .dossier
-            .update_container_nvps(&caller, &id, &body)
+            .update_container_nvps(&caller, &id, &wire::nvp_changes(&body)?)
             .await?,
     )))
 }

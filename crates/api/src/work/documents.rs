@@ -7,13 +7,15 @@ use axum::response::Response;
 use dossier_core::{Activity, ContainerId, DocumentRef, DomainError, LibraryId};
 use dossier_service::Caller;
 use dossier_service::filters::HistoryFilter;
-use dossier_service::input::text;
+use dossier_service::upload::UploadTarget;
 use serde_json::{Value, json};
 
-use super::content::{UploadTarget, read_upload, serve};
+use super::content::{serve, upload};
 use super::filters::{document_filter, flatten_post, today};
+use super::wire;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{InLibrary, JsonObject, Params, Q, parse_object};
+use crate::fields::text;
 use crate::{AppState, dto, reply};
 
 async fn target(state: &AppState, caller: &Caller, p: &Params) -> ApiResult<DocumentRef> {
@@ -66,23 +68,13 @@ pub async fn upload_or_reference(
         let v = state.dossier.add_reference(&caller, &folder, &doc).await?;
         return Ok(reply::created(dto::document(&v, &caller, None)));
     }
-    let upload = read_upload(
+    let v = upload(
         &state,
         &caller,
-        UploadTarget::NewDocument(&folder),
+        UploadTarget::NewDocument(folder),
         multipart(req, &state).await?,
     )
     .await?;
-    let v = state
-        .dossier
-        .create_document(
-            &caller,
-            &folder,
-            &upload.profile,
-            upload.file_name.as_deref(),
-            &upload.blob,
-        )
-        .await?;
     Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
@@ -93,23 +85,13 @@ pub async fn new_version(
     req: Request,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
-    let upload = read_upload(
+    let v = upload(
         &state,
         &caller,
-        UploadTarget::NewContent(&doc),
+        UploadTarget::NewVersion(doc),
         multipart(req, &state).await?,
     )
     .await?;
-    let v = state
-        .dossier
-        .add_version(
-            &caller,
-            &doc,
-            &upload.profile,
-            upload.file_name.as_deref(),
-            &upload.blob,
-        )
-        .await?;
     Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
@@ -120,17 +102,13 @@ pub async fn replace_file(
     req: Request,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
-    let upload = read_upload(
+    let v = upload(
         &state,
         &caller,
-        UploadTarget::NewContent(&doc),
+        UploadTarget::Replacement(doc),
         multipart(req, &state).await?,
     )
     .await?;
-    let v = state
-        .dossier
-        .replace_content(&caller, &doc, &upload.profile, &upload.blob)
-        .await?;
     Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
@@ -156,7 +134,12 @@ pub async fn update(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
-    let v = state.dossier.update_document(&caller, &doc, &body).await?;
+    let changes = wire::document_changes(&body)?;
+    let comment = wire::audit_comment(&body)?;
+    let v = state
+        .dossier
+        .update_document(&caller, &doc, &changes, &comment)
+        .await?;
     Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
@@ -217,7 +200,12 @@ pub async fn lock(
     let doc = target(&state, &caller, &p).await?;
     state
         .dossier
-        .lock(&caller, &doc, &body, Activity::Lock)
+        .lock(
+            &caller,
+            &doc,
+            wire::checkout_request(&body)?,
+            Activity::Lock,
+        )
         .await?;
     let v = state.dossier.document(&caller, &doc).await?;
     Ok(reply::data(dto::document(&v, &caller, None)))
@@ -245,7 +233,12 @@ pub async fn checkout(
     let doc = target(&state, &caller, &p).await?;
     let d = state
         .dossier
-        .lock(&caller, &doc, &body, Activity::Checkout)
+        .lock(
+            &caller,
+            &doc,
+            wire::checkout_request(&body)?,
+            Activity::Checkout,
+        )
         .await?;
     serve(&state, &d, &headers).await
 }
@@ -396,7 +389,10 @@ pub async fn add_history(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
-    let entry = state.dossier.add_history(&caller, &doc, &body).await?;
+    let entry = state
+        .dossier
+        .add_history(&caller, &doc, wire::new_history_entry(&body)?)
+        .await?;
     Ok(reply::created(dto::history(&entry)))
 }
 
@@ -430,7 +426,7 @@ pub async fn update_nvps(
     Ok(reply::data(dto::nvps(
         &state
             .dossier
-            .update_document_nvps(&caller, &doc, &body)
+            .update_document_nvps(&caller, &doc, &wire::nvp_changes(&body)?)
             .await?,
     )))
 }

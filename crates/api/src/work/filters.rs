@@ -8,7 +8,7 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 use dossier_core::custom::{CUSTOM_COUNT, CustomKind, parse_timestamp};
 use dossier_core::model::{ContainerKind, WsType};
-use dossier_core::{ContainerId, CustomValue, LibraryId};
+use dossier_core::{ContainerId, CustomValue, LibraryId, Scalar};
 use dossier_service::filters::{ContainerFilter, CustomMatch, DocumentFilter};
 use dossier_service::{Caller, Dossier};
 use serde_json::{Map, Value};
@@ -167,7 +167,7 @@ fn custom_equals(q: &Q, whole: impl Fn(usize) -> bool) -> ApiResult<Vec<(usize, 
         if let Some(v) =
             q.0.get(&format!("custom{n}"))
                 .filter(|v| !v.trim().is_empty())
-            && let Some(value) = CustomValue::from_json(n, &Value::String(v.clone()))?
+            && let Some(value) = CustomValue::from_scalar(n, Scalar::Text(v.clone()))?
         {
             out.push((n, value));
         }

@@ -1,12 +1,12 @@
 //! `GET`/`POST …/{documents|workspaces|folders}/{id}/security` and
 //! `GET …/{documents|workspaces|folders}/{id}/users/{uid}/security` (docs/imanage-api.md §2.6).
 
+use crate::fields::text;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::model::{Trustee, TrusteeType};
 use dossier_core::{AccessLevel, DefaultSecurity, DomainError};
 use dossier_service::Caller;
-use dossier_service::input::text;
 use dossier_service::security::{CopyMode, ObjectRef, SECURED_KINDS, SecurityChange, SecurityView};
 use serde_json::{Map, Value, json};
 
