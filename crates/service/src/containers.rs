@@ -3,13 +3,12 @@
 use dossier_core::access::AclKey;
 use dossier_core::changes::{ContainerChanges, SavedSearch};
 use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee};
-use dossier_core::walls::WallFacts;
+use dossier_core::walls::{ClientMatter, WallFacts};
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
 use crate::access::{Guarded, Need};
+use dossier_core::query::{ContainerQuery, DocumentQuery};
 use dossier_store::AnyConnection;
-use dossier_store::containers::ContainerFilter;
-use dossier_store::documents::DocumentFilter;
 use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
 
@@ -109,13 +108,10 @@ fn guarded<'a>(c: &'a Container, workspace: &'a Container, what: &'a str) -> Gua
 
 /// What ethical walls look at on a container: its client and matter, and its workspace's.
 pub(crate) fn container_facts<'a>(c: &'a Container, workspace: &'a Container) -> WallFacts<'a> {
-    WallFacts {
-        client: c.customs.get(1).and_then(|v| v.as_text()),
-        matter: c.customs.get(2).and_then(|v| v.as_text()),
-        workspace: Some(c.workspace),
-        workspace_client: workspace.customs.get(1).and_then(|v| v.as_text()),
-        workspace_matter: workspace.customs.get(2).and_then(|v| v.as_text()),
-    }
+    WallFacts::new(
+        ClientMatter::of(&c.customs),
+        Some((c.workspace, ClientMatter::of(&workspace.customs))),
+    )
 }
 
 /// The workspace of a container (a copy of the container itself for a workspace).
@@ -391,24 +387,29 @@ impl Dossier {
             after: None,
             want_total: false,
         };
-        let filter = ContainerFilter {
+        let filter = ContainerQuery {
             parent: Some(id.number),
-            visible: visible.clone(),
             ..Default::default()
         };
-        let subfolders = !dossier_store::containers::search(&mut conn, &id.library, &filter, one)
-            .await?
-            .0
-            .is_empty();
-        let docs = DocumentFilter {
+        let subfolders = !dossier_store::containers::search(
+            &mut conn,
+            &id.library,
+            &filter,
+            visible.as_ref(),
+            one,
+        )
+        .await?
+        .0
+        .is_empty();
+        let docs = DocumentQuery {
             folders: Some(vec![id.number]),
-            visible,
             ..Default::default()
         };
-        let documents = !dossier_store::documents::search(&mut conn, &id.library, &docs, one)
-            .await?
-            .0
-            .is_empty();
+        let documents =
+            !dossier_store::documents::search(&mut conn, &id.library, &docs, visible.as_ref(), one)
+                .await?
+                .0
+                .is_empty();
         Ok((subfolders, documents))
     }
 
@@ -666,15 +667,15 @@ impl Dossier {
         let c = self
             .container_for(&mut conn, caller, id, Need::Read)
             .await?;
-        let filter = ContainerFilter {
+        let filter = ContainerQuery {
             parent: Some(id.number),
-            visible,
             ..Default::default()
         };
         let (containers, _) = dossier_store::containers::search(
             &mut conn,
             &id.library,
             &filter,
+            visible.as_ref(),
             Page {
                 limit: SUBCONTAINERS,
                 offset: 0,
@@ -692,10 +693,16 @@ impl Dossier {
                 after: None,
                 want_total: true,
             };
-            dossier_store::containers::search(&mut conn, &id.library, &filter, all)
-                .await?
-                .1
-                .unwrap_or(0)
+            dossier_store::containers::search(
+                &mut conn,
+                &id.library,
+                &filter,
+                visible.as_ref(),
+                all,
+            )
+            .await?
+            .1
+            .unwrap_or(0)
         } else {
             containers.len() as i64
         };
@@ -720,7 +727,7 @@ impl Dossier {
                 .documents_in(
                     caller,
                     &id.library,
-                    DocumentFilter {
+                    &DocumentQuery {
                         folders: Some(vec![id.number]),
                         ..Default::default()
                     },
@@ -740,13 +747,12 @@ impl Dossier {
         &self,
         caller: &Caller,
         library: &LibraryId,
-        filter: &ContainerFilter,
+        query: &ContainerQuery,
         page: Page,
     ) -> Result<(Vec<Container>, Option<i64>)> {
-        let mut filter = filter.clone();
-        filter.visible = self.visibility(caller, library).await?;
+        let visible = self.visibility(caller, library).await?;
         let mut conn = self.store.read().await?;
-        dossier_store::containers::search(&mut conn, library, &filter, page).await
+        dossier_store::containers::search(&mut conn, library, query, visible.as_ref(), page).await
     }
 
     /// Every container number in the subtree of `root` (for `include_subtree` searches).

@@ -9,11 +9,11 @@ use dossier_core::limits::{FREE_TEXT_MAX, NVP_KEY_MAX, NVP_PAIRS_MAX, NVP_VALUE_
 use dossier_core::model::{
     Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry,
 };
-use dossier_core::walls::WallFacts;
+use dossier_core::query::DocumentQuery;
+use dossier_core::walls::{ClientMatter, WallFacts};
 use dossier_core::{Activity, ContainerId, DocumentId, DocumentRef, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use dossier_store::acl::Visible;
-use dossier_store::documents::DocumentFilter;
 use dossier_store::history::HistoryFilter;
 use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
@@ -29,6 +29,26 @@ pub(crate) async fn load_document(conn: &mut AnyConnection, r: &DocumentRef) -> 
         None => dossier_store::documents::get_latest(conn, &r.library, r.number).await?,
     };
     found.ok_or_else(|| DomainError::not_found(format!("document {r}")))
+}
+
+/// What ethical walls look at on a document: its own client and matter, and its home
+/// workspace (`home`, loaded as `workspace`) with that workspace's.
+pub(crate) fn document_facts<'a>(
+    doc: &'a Document,
+    home: Option<i64>,
+    workspace: Option<&'a Container>,
+) -> WallFacts<'a> {
+    WallFacts::new(
+        ClientMatter::of(&doc.customs),
+        home.map(|n| {
+            (
+                n,
+                workspace
+                    .map(|w| ClientMatter::of(&w.customs))
+                    .unwrap_or_default(),
+            )
+        }),
+    )
 }
 
 /// A referenced object that is missing (or invisible to the caller) in a request body is
@@ -78,19 +98,7 @@ impl Dossier {
             acl: doc.acl,
             owner: &doc.author,
             what: &what,
-            facts: WallFacts {
-                client: doc.customs.get(1).and_then(|v| v.as_text()),
-                matter: doc.customs.get(2).and_then(|v| v.as_text()),
-                workspace: home,
-                workspace_client: workspace
-                    .as_ref()
-                    .and_then(|w| w.customs.get(1))
-                    .and_then(|v| v.as_text()),
-                workspace_matter: workspace
-                    .as_ref()
-                    .and_then(|w| w.customs.get(2))
-                    .and_then(|v| v.as_text()),
-            },
+            facts: document_facts(&doc, home, workspace.as_ref()),
         };
         let level = self.require(conn, caller, object, need).await?;
         Ok((doc, level))
@@ -1069,14 +1077,15 @@ impl Dossier {
         &self,
         caller: &Caller,
         library: &LibraryId,
-        mut filter: DocumentFilter,
+        query: &DocumentQuery,
         page: Page,
     ) -> Result<(Vec<DocumentView>, Option<i64>)> {
-        filter.visible = self.visibility(caller, library).await?;
+        let visible = self.visibility(caller, library).await?;
         let mut conn = self.store.read().await?;
         let (docs, total) =
-            dossier_store::documents::search(&mut conn, library, &filter, page).await?;
-        let docs = views(&mut conn, docs, true, filter.visible.as_ref()).await?;
+            dossier_store::documents::search(&mut conn, library, query, visible.as_ref(), page)
+                .await?;
+        let docs = views(&mut conn, docs, true, visible.as_ref()).await?;
         Ok((docs, total))
     }
 

@@ -198,6 +198,29 @@ impl Caller {
     }
 }
 
+/// How a role is saved: created under a new id, or an existing one changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleSave {
+    Create(String),
+    Update(String),
+}
+
+/// What a role save sets; `None` keeps what the role has.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleInput {
+    pub description: Option<String>,
+    pub rights: Option<BTreeSet<Right>>,
+}
+
+/// Identity reads of one library are for its members and administrators: the gate
+/// `libraries::resolve` applies to a library named by a URL, for the use cases that take a
+/// library by name.
+async fn member_of(conn: &mut AnyConnection, caller: &Caller, library: &str) -> Result<()> {
+    crate::libraries::resolve(conn, caller, caller.customer_id, library)
+        .await
+        .map(|_| ())
+}
+
 impl Dossier {
     /// Writes an audit record in the caller's transaction.
     pub(crate) async fn audit(
@@ -303,8 +326,14 @@ impl Dossier {
     }
 
     /// The memberships of these users in one library (for list pages).
-    pub async fn memberships_in(&self, library: &str, users: &[String]) -> Result<Vec<Membership>> {
+    pub async fn memberships_in(
+        &self,
+        caller: &Caller,
+        library: &str,
+        users: &[String],
+    ) -> Result<Vec<Membership>> {
         let mut conn = self.store.read().await?;
+        member_of(&mut conn, caller, library).await?;
         dossier_store::roles::memberships_in(&mut conn, library, users).await
     }
 
@@ -645,45 +674,74 @@ impl Dossier {
     /// A library's membership record for a per-library user number (the v1 API's id).
     pub async fn member_by_number(
         &self,
+        caller: &Caller,
         library: &str,
         user_num: i64,
     ) -> Result<Option<Membership>> {
         let mut conn = self.store.read().await?;
+        member_of(&mut conn, caller, library).await?;
         dossier_store::roles::by_user_num(&mut conn, library, user_num).await
     }
 
-    pub async fn roles(&self, library: &str) -> Result<Vec<Role>> {
+    pub async fn roles(&self, caller: &Caller, library: &str) -> Result<Vec<Role>> {
         let mut conn = self.store.read().await?;
+        member_of(&mut conn, caller, library).await?;
         dossier_store::roles::list(&mut conn, library).await
     }
 
-    pub async fn role(&self, library: &str, id: &str) -> Result<Role> {
+    pub async fn role(&self, caller: &Caller, library: &str, id: &str) -> Result<Role> {
         let mut conn = self.store.read().await?;
+        member_of(&mut conn, caller, library).await?;
         dossier_store::roles::get(&mut conn, library, id)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("role {id}")))
     }
 
-    /// Creates or replaces a role's description and rights.
+    /// Creates a role (`RoleSave::Create`; one that exists is a conflict) or changes one
+    /// (`RoleSave::Update`; one that does not is not found). What the input leaves out keeps
+    /// the role's own value: for a new role, its id as given as description and no rights. Whether
+    /// it exists is read in the write's transaction, so two creations of one id cannot both
+    /// succeed. Returns the role and whether it was created.
     pub async fn save_role(
         &self,
         caller: &Caller,
         library: &str,
-        id: &str,
-        description: &str,
-        rights: BTreeSet<Right>,
-    ) -> Result<Role> {
+        save: RoleSave,
+        input: RoleInput,
+    ) -> Result<(Role, bool)> {
         caller.require_identity_admin()?;
-        let id = normalize_id("id", id)?;
-        check_text("description", description, 254)?;
+        // A new role's description is by default its id as given.
+        let (id, create, given) = match save {
+            RoleSave::Create(given) => (normalize_id("id", &given)?, true, given),
+            RoleSave::Update(id) => (id.to_uppercase(), false, id),
+        };
+        if let Some(d) = &input.description {
+            check_text("description", d, 254)?;
+        }
+        let mut tx = self.store.begin().await?;
+        member_of(tx.conn(), caller, library).await?;
+        let before = dossier_store::roles::get(tx.conn(), library, &id).await?;
+        match (&before, create) {
+            (Some(_), true) => {
+                return Err(DomainError::Conflict(format!("role {id} already exists")));
+            }
+            (None, false) => return Err(DomainError::not_found(format!("role {id}"))),
+            _ => {}
+        }
+        // A change keeps the stored spelling of the id.
+        let id = before.as_ref().map_or(id, |r| r.id.clone());
         let role = Role {
             library: library.to_string(),
             id: id.clone(),
-            description: description.to_string(),
-            rights,
+            description: input
+                .description
+                .or_else(|| before.as_ref().map(|r| r.description.clone()))
+                .unwrap_or(given),
+            rights: input
+                .rights
+                .or_else(|| before.as_ref().map(|r| r.rights.clone()))
+                .unwrap_or_default(),
         };
-        let mut tx = self.store.begin().await?;
-        let before = dossier_store::roles::get(tx.conn(), library, &id).await?;
         if before.is_some() {
             dossier_store::roles::update(tx.conn(), &role, self.now()).await?;
         } else {
@@ -720,7 +778,7 @@ impl Dossier {
         )
         .await?;
         tx.commit().await?;
-        Ok(role)
+        Ok((role, create))
     }
 
     // ---- groups ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ pub mod libraries;
 pub mod maintenance;
 pub mod oauth;
 mod profile;
+pub mod readable;
 pub mod repeated;
 pub mod reports;
 pub mod request;
@@ -37,7 +38,7 @@ use dossier_blob::{BlobError, ContentStore};
 use dossier_core::DomainError;
 use dossier_store::Store;
 
-pub use dossier_store::sql::Page;
+pub use dossier_core::query::Page;
 
 pub type Result<T> = std::result::Result<T, DomainError>;
 
@@ -201,11 +202,10 @@ pub fn blob_error(e: BlobError) -> DomainError {
     }
 }
 
-/// The search filters the surfaces build and the use cases take.
+/// The identity and audit filters the surfaces build and the use cases take (documents and
+/// containers are queried with `dossier_core::query`).
 pub mod filters {
     pub use dossier_store::audit::AuditFilter;
-    pub use dossier_store::containers::ContainerFilter;
-    pub use dossier_store::documents::{CustomMatch, DocumentFilter};
     pub use dossier_store::groups::GroupFilter;
     pub use dossier_store::history::HistoryFilter;
     pub use dossier_store::users::UserFilter;

@@ -303,7 +303,7 @@ impl Dossier {
         library: &LibraryId,
         scope: &WallScope,
     ) -> Result<Vec<i64>> {
-        let filter = dossier_store::containers::ContainerFilter {
+        let filter = dossier_core::query::ContainerQuery {
             kinds: vec![dossier_core::model::ContainerKind::Workspace],
             ..Default::default()
         };
@@ -311,6 +311,7 @@ impl Dossier {
             conn,
             library,
             &filter,
+            None,
             Page {
                 limit: 1_000_000,
                 ..Page::default()

@@ -117,7 +117,7 @@ pub async fn search_lookups(
             .push(" ESCAPE '\\')");
     }
     sql.push(" ORDER BY alias");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     sql.fetch_all(conn).await?.iter().map(lookup).collect()
 }
 

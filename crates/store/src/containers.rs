@@ -3,10 +3,13 @@
 use dossier_core::changes::{DocumentDefaults, SavedSearch};
 use dossier_core::custom::CUSTOM_COUNT;
 use dossier_core::model::{Container, ContainerKind};
+use dossier_core::query::ContainerQuery;
+
 use dossier_core::{ContainerId, CustomValue, DefaultSecurity, DomainError, LibraryId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::acl::Visible;
 use crate::sql::{
     Page, Sql, bind_customs, custom_columns, custom_param, get_ts, like_pattern, read_customs,
 };
@@ -258,31 +261,9 @@ pub async fn ancestors(conn: &mut AnyConnection, id: &ContainerId) -> Result<Vec
     Ok(chain)
 }
 
-/// Filters of the workspace and folder searches. Each `Some` narrows the result.
-#[derive(Clone, Debug, Default)]
-pub struct ContainerFilter {
-    pub kinds: Vec<ContainerKind>,
-    pub parent: Option<i64>,
-    pub workspace: Option<i64>,
-    /// Whole-name match, case-insensitive; several values are ORed.
-    pub names: Vec<String>,
-    pub name_or_description: Option<String>,
-    pub description: Option<String>,
-    pub owner: Option<String>,
-    /// The container's email address (a folder's, for filing by mail), case-insensitive,
-    /// `*` and `?` as wildcards.
-    pub email: Option<String>,
-    /// The name of the container's workspace, case-insensitive, `*` and `?` as wildcards.
-    pub workspace_name: Option<String>,
-    pub customs: Vec<(usize, CustomValue)>,
-    pub numbers: Vec<i64>,
-    /// The caller's readable set; `None` reads everything (administrators).
-    pub visible: Option<crate::acl::Visible>,
-}
-
-fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
+fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerQuery, visible: Option<&Visible>) {
     sql.push(" WHERE library = ").bind(library.as_str());
-    if let Some(v) = &f.visible {
+    if let Some(v) = visible {
         // Qualified by the table name: the filter's subqueries have containers of their own.
         v.push_filter(sql, crate::acl::Listed::Containers, "containers");
     }
@@ -343,14 +324,15 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
     }
 }
 
-/// The numbers of every container matching `f`, in number order.
+/// The numbers of every container matching `f` that `visible` admits, in number order.
 pub async fn numbers(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    f: &ContainerFilter,
+    f: &ContainerQuery,
+    visible: Option<&Visible>,
 ) -> Result<Vec<i64>> {
     let mut sql = Sql::new("SELECT number FROM containers");
-    push_where(&mut sql, library, f);
+    push_where(&mut sql, library, f, visible);
     sql.push(" ORDER BY number");
     sql.fetch_all(conn)
         .await?
@@ -359,27 +341,29 @@ pub async fn numbers(
         .collect()
 }
 
-/// Containers matching `f`, in number order, plus the total when asked for.
+/// Containers matching `f` that `visible` admits (`None`: every one), in number order,
+/// plus the total when asked for.
 pub async fn search(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    f: &ContainerFilter,
+    f: &ContainerQuery,
+    visible: Option<&Visible>,
     page: Page,
 ) -> Result<(Vec<Container>, Option<i64>)> {
     let total = if page.want_total {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM containers");
-        push_where(&mut sql, library, f);
+        push_where(&mut sql, library, f, visible);
         Some(sql.fetch_one(conn).await?.try_get::<i64, _>("n").db()?)
     } else {
         None
     };
     let mut sql = Sql::new(&format!("SELECT {} FROM containers", columns()));
-    push_where(&mut sql, library, f);
+    push_where(&mut sql, library, f, visible);
     if let Some(after) = page.after {
         sql.push(" AND number > ").bind(after);
     }
     sql.push(" ORDER BY number");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     let rows = sql.fetch_all(conn).await?;
     Ok((rows.iter().map(container).collect::<Result<_>>()?, total))
 }
