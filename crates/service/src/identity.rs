@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
 use dossier_core::identity::{
-    ADMIN_GROUP, AuditOutcome, AuditRecord, DEFAULT_ROLE, Group, Right, Role, USER_NOS_ENTERPRISE,
-    USER_NOS_VIRTUAL, User, normalize_id,
+    ADMIN_GROUP, AuditAction, AuditOutcome, AuditRecord, DEFAULT_ROLE, Group, Right, Role,
+    USER_NOS_ENTERPRISE, USER_NOS_VIRTUAL, User, normalize_id,
 };
 use dossier_store::AnyConnection;
 use dossier_store::groups::GroupFilter;
@@ -79,8 +79,8 @@ pub enum MemberAction {
 }
 
 /// What an audit record says about a change, before it is written.
-pub(crate) struct Audit<'a> {
-    pub action: &'a str,
+pub(crate) struct Audit {
+    pub action: AuditAction,
     pub target: Option<String>,
     pub outcome: AuditOutcome,
     pub detail: Value,
@@ -204,7 +204,7 @@ impl Dossier {
         &self,
         conn: &mut AnyConnection,
         actor: Option<&Caller>,
-        a: Audit<'_>,
+        a: Audit,
     ) -> Result<()> {
         dossier_store::audit::append(
             conn,
@@ -213,7 +213,7 @@ impl Dossier {
                 customer_id: actor.map_or(self.settings.customer_id, |c| c.customer_id),
                 at: self.now(),
                 actor: actor.map(|c| c.user_id.clone()),
-                action: a.action.to_string(),
+                action: a.action.as_str().to_string(),
                 target: a.target,
                 outcome: a.outcome,
                 address: actor.and_then(|c| c.address.clone()),
@@ -367,7 +367,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.create",
+                action: AuditAction::UserCreate,
                 target: Some(id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"after": user_snapshot(&user), "libraries": libraries.iter().map(|(l, _)| l).collect::<Vec<_>>()}),
@@ -516,7 +516,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.update",
+                action: AuditAction::UserUpdate,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": user_snapshot(&before), "after": user_snapshot(&user), "password_changed": changes.password.is_some()}),
@@ -544,7 +544,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.delete",
+                action: AuditAction::UserDelete,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": user_snapshot(&user)}),
@@ -598,7 +598,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.library.assign",
+                action: AuditAction::UserLibraryAssign,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"library": m.library, "role": m.role, "user_num": m.user_num}),
@@ -630,7 +630,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.library.remove",
+                action: AuditAction::UserLibraryRemove,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"library": library.to_uppercase()}),
@@ -695,9 +695,9 @@ impl Dossier {
             Some(caller),
             Audit {
                 action: if before.is_some() {
-                    "role.update"
+                    AuditAction::RoleUpdate
                 } else {
-                    "role.create"
+                    AuditAction::RoleCreate
                 },
                 target: Some(format!("{library}/{id}")),
                 outcome: AuditOutcome::Success,
@@ -793,7 +793,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.create",
+                action: AuditAction::GroupCreate,
                 target: Some(id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"after": group_snapshot(&group), "members_added": added}),
@@ -829,7 +829,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.update",
+                action: AuditAction::GroupUpdate,
                 target: Some(group.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": group_snapshot(&before), "after": group_snapshot(&group)}),
@@ -857,7 +857,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.delete",
+                action: AuditAction::GroupDelete,
                 target: Some(group.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": group_snapshot(&group), "members": members}),
@@ -896,7 +896,7 @@ impl Dossier {
                 tx.conn(),
                 Some(caller),
                 Audit {
-                    action: "group.members",
+                    action: AuditAction::GroupMembers,
                     target: Some(group.id.clone()),
                     outcome: AuditOutcome::Success,
                     detail: json!({"before": before, "after": after}),
@@ -947,7 +947,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.members.bulk",
+                action: AuditAction::GroupMembersBulk,
                 target: None,
                 outcome: AuditOutcome::Success,
                 detail: json!({"changes": changes.iter().map(|(g, a, u)| json!({"group": g, "action": format!("{a:?}").to_lowercase(), "users": u})).collect::<Vec<_>>(), "changed": total}),

@@ -4,7 +4,7 @@
 //! after (and, for documents, a history entry) and an event that invalidates readable sets.
 
 use dossier_core::access::{Acl, AclKey, access};
-use dossier_core::identity::AuditOutcome;
+use dossier_core::identity::{AuditAction, AuditOutcome};
 use dossier_core::model::{Container, ContainerKind, Trustee, TrusteeType};
 use dossier_core::{
     AccessLevel, Activity, ContainerId, DefaultSecurity, DocumentRef, DomainError, LibraryId,
@@ -276,7 +276,7 @@ impl Dossier {
             conn,
             Some(caller),
             Audit {
-                action: "security.change",
+                action: AuditAction::SecurityChange,
                 target: Some(what.to_string()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"library": library.as_str(), "before": snapshot(before.0, &before.1), "after": snapshot(after.0, &after.1)}),

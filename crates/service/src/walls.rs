@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
-use dossier_core::identity::AuditOutcome;
+use dossier_core::identity::{AuditAction, AuditOutcome};
 use dossier_core::walls::{Wall, WallKind, WallScope};
 use dossier_core::{ContainerId, LibraryId};
 use dossier_store::AnyConnection;
@@ -128,8 +128,15 @@ impl Dossier {
             groups: input.groups,
         };
         wall.id = dossier_store::walls::insert(tx.conn(), &wall, &caller.user_id, now).await?;
-        self.wall_changed(tx.conn(), caller, library, "wall.create", None, Some(&wall))
-            .await?;
+        self.wall_changed(
+            tx.conn(),
+            caller,
+            library,
+            AuditAction::WallCreate,
+            None,
+            Some(&wall),
+        )
+        .await?;
         tx.commit().await?;
         Ok(wall)
     }
@@ -160,7 +167,7 @@ impl Dossier {
             tx.conn(),
             caller,
             library,
-            "wall.update",
+            AuditAction::WallUpdate,
             Some(&before),
             Some(&wall),
         )
@@ -177,7 +184,7 @@ impl Dossier {
             tx.conn(),
             caller,
             library,
-            "wall.delete",
+            AuditAction::WallDelete,
             Some(&before),
             None,
         )
@@ -190,7 +197,7 @@ impl Dossier {
         conn: &mut AnyConnection,
         caller: &Caller,
         library: &LibraryId,
-        action: &'static str,
+        action: AuditAction,
         before: Option<&Wall>,
         after: Option<&Wall>,
     ) -> Result<()> {
