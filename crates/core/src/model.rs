@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::custom::CustomValues;
+use crate::error::DomainError;
 use crate::ids::{ContainerId, DocumentId, LibraryId};
 use crate::security::{AccessLevel, DefaultSecurity};
 
@@ -225,6 +226,33 @@ impl TrusteeType {
     }
 }
 
+/// What a trustee list belongs to (`trustees.object_kind`): a document, or a container of
+/// any kind (workspace, folder, tab, search folder; they share one number sequence).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrusteeOwner {
+    Document,
+    Container,
+}
+
+impl TrusteeOwner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrusteeOwner::Document => "document",
+            TrusteeOwner::Container => "container",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<TrusteeOwner, DomainError> {
+        match s {
+            "document" => Ok(TrusteeOwner::Document),
+            "container" => Ok(TrusteeOwner::Container),
+            _ => Err(DomainError::internal(format!(
+                "'{s}' is not a trustee list's owner"
+            ))),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Trustee {
     pub trustee_type: TrusteeType,
@@ -244,4 +272,21 @@ pub struct Event {
     pub root_id: Option<String>,
     pub user_id: String,
     pub event_date: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trustee_owners_keep_their_stored_names() {
+        for (owner, stored) in [
+            (TrusteeOwner::Document, "document"),
+            (TrusteeOwner::Container, "container"),
+        ] {
+            assert_eq!(owner.as_str(), stored);
+            assert_eq!(TrusteeOwner::parse(stored).ok(), Some(owner));
+        }
+        assert!(TrusteeOwner::parse("workspace").is_err());
+    }
 }

@@ -1,6 +1,7 @@
 //! Workspaces, tabs, folders and search folders: create, read, change, move, delete, list.
 
 use dossier_core::access::AclKey;
+use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Container, ContainerKind, DocumentView};
 use dossier_core::walls::WallFacts;
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
@@ -345,8 +346,14 @@ impl Dossier {
         c.acl = acl;
         trustees::validate(tx.conn(), &trustees).await?;
         dossier_store::containers::insert(tx.conn(), &c).await?;
-        dossier_store::catalog::set_trustees(tx.conn(), library, "container", number, &trustees)
-            .await?;
+        dossier_store::catalog::set_trustees(
+            tx.conn(),
+            library,
+            TrusteeOwner::Container,
+            number,
+            &trustees,
+        )
+        .await?;
         emit(
             tx.conn(),
             caller,
@@ -505,8 +512,13 @@ impl Dossier {
         }
         dossier_store::nvps::remove_all(tx.conn(), &id.library, NvpOwner::Container(id.number))
             .await?;
-        dossier_store::catalog::remove_trustees(tx.conn(), &id.library, "container", id.number)
-            .await?;
+        dossier_store::catalog::remove_trustees(
+            tx.conn(),
+            &id.library,
+            TrusteeOwner::Container,
+            id.number,
+        )
+        .await?;
         emit(
             tx.conn(),
             caller,

@@ -7,6 +7,7 @@ use dossier_core::access::AclKey;
 use dossier_core::custom::parse_timestamp;
 use dossier_core::doc_type::{content_type_for_extension, type_for_extension};
 use dossier_core::limits::{FREE_TEXT_MAX, NVP_KEY_MAX, NVP_PAIRS_MAX, NVP_VALUE_MAX, check_len};
+use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{
     Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry, WsType,
 };
@@ -554,7 +555,7 @@ impl Dossier {
         dossier_store::catalog::set_trustees(
             tx.conn(),
             &folder.library,
-            "document",
+            TrusteeOwner::Document,
             number,
             &input.trustees,
         )
@@ -849,8 +850,13 @@ impl Dossier {
             dossier_store::documents::unfile_everywhere(tx.conn(), &r.library, r.number).await?;
             dossier_store::nvps::remove_all(tx.conn(), &r.library, NvpOwner::Document(r.number))
                 .await?;
-            dossier_store::catalog::remove_trustees(tx.conn(), &r.library, "document", r.number)
-                .await?;
+            dossier_store::catalog::remove_trustees(
+                tx.conn(),
+                &r.library,
+                TrusteeOwner::Document,
+                r.number,
+            )
+            .await?;
         }
         emit_doc(tx.conn(), caller, now, "delete", &doc.id, None).await?;
         tx.commit().await
@@ -1063,8 +1069,13 @@ impl Dossier {
         copy.id = DocumentId::new(r.library.clone(), number, 1);
         // The copy keeps the original's security: its own ACL (with the same trustees)
         // when the original had one, else whatever its new folder gives.
-        let trustees =
-            dossier_store::catalog::trustees(tx.conn(), &r.library, "document", r.number).await?;
+        let trustees = dossier_store::catalog::trustees(
+            tx.conn(),
+            &r.library,
+            TrusteeOwner::Document,
+            r.number,
+        )
+        .await?;
         let target_acl = crate::containers::load(tx.conn(), &target).await?.acl;
         let (acl, owns_acl) = crate::acl_keys::key_for_new(
             tx.conn(),
@@ -1085,8 +1096,14 @@ impl Dossier {
         dossier_store::documents::insert_first(tx.conn(), &copy).await?;
         dossier_store::documents::file(tx.conn(), &r.library, target.number, number, false, now)
             .await?;
-        dossier_store::catalog::set_trustees(tx.conn(), &r.library, "document", number, &trustees)
-            .await?;
+        dossier_store::catalog::set_trustees(
+            tx.conn(),
+            &r.library,
+            TrusteeOwner::Document,
+            number,
+            &trustees,
+        )
+        .await?;
         if owns_acl {
             crate::acl_keys::security_changed(
                 tx.conn(),

@@ -5,6 +5,7 @@
 
 use dossier_core::access::{Acl, AclKey, access};
 use dossier_core::identity::{AuditAction, AuditOutcome};
+use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Container, ContainerKind, Trustee, TrusteeType};
 use dossier_core::{
     AccessLevel, Activity, ContainerId, DefaultSecurity, DocumentRef, DomainError, LibraryId,
@@ -443,12 +444,22 @@ impl Dossier {
             let (default, trustees) = combine(mode, with_default, &src, &current);
             let own = match t {
                 ObjectRef::Document(r) => {
-                    dossier_store::catalog::trustees(tx.conn(), &r.library, "document", r.number)
-                        .await?
+                    dossier_store::catalog::trustees(
+                        tx.conn(),
+                        &r.library,
+                        TrusteeOwner::Document,
+                        r.number,
+                    )
+                    .await?
                 }
                 ObjectRef::Container(id) => {
-                    dossier_store::catalog::trustees(tx.conn(), &id.library, "container", id.number)
-                        .await?
+                    dossier_store::catalog::trustees(
+                        tx.conn(),
+                        &id.library,
+                        TrusteeOwner::Container,
+                        id.number,
+                    )
+                    .await?
                 }
             };
             let change = SecurityChange {

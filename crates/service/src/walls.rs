@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
 use dossier_core::identity::{AuditAction, AuditOutcome};
+use dossier_core::model::TrusteeOwner;
 use dossier_core::walls::{Wall, WallKind, WallScope};
 use dossier_core::{ContainerId, LibraryId};
 use dossier_store::AnyConnection;
@@ -282,9 +283,13 @@ impl Dossier {
             if wall.denies(&p) {
                 report.shut_out.push(u.id.clone());
                 for w in &covered_workspaces {
-                    let trustees =
-                        dossier_store::catalog::trustees(&mut conn, library, "container", *w)
-                            .await?;
+                    let trustees = dossier_store::catalog::trustees(
+                        &mut conn,
+                        library,
+                        TrusteeOwner::Container,
+                        *w,
+                    )
+                    .await?;
                     if trustees.iter().any(|t| {
                         t.trustee_type == dossier_core::model::TrusteeType::User
                             && t.id == u.id
