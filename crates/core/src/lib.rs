@@ -7,6 +7,7 @@ pub mod activity;
 pub mod custom;
 pub mod doc_type;
 pub mod error;
+pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod limits;

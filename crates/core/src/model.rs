@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::custom::CustomValues;
 use crate::error::DomainError;
+use crate::events::{Change, Row, UnknownChange};
 use crate::ids::{ContainerId, DocumentId, LibraryId};
 use crate::security::{AccessLevel, DefaultSecurity};
 
@@ -260,16 +261,28 @@ pub struct Trustee {
     pub access: AccessLevel,
 }
 
-/// An outbox event: what changed, in commit order.
+/// An outbox event as stored: what changed (`events::Change::encode`), in commit order.
+/// Kept as the stored row, so that reading the outbox never fails on a row this version
+/// cannot decode; its readers decode it with `change`.
 #[derive(Clone, Debug)]
 pub struct Event {
     pub seq: i64,
-    pub library: String,
-    pub item_type: String,
-    pub action: String,
-    pub object_id: String,
-    pub related_object_id: Option<String>,
-    pub root_id: Option<String>,
+    pub row: Row,
+    pub user_id: String,
+    pub event_date: DateTime<Utc>,
+}
+
+impl Event {
+    pub fn change(&self) -> Result<Change, UnknownChange> {
+        Change::decode(&self.row)
+    }
+}
+
+/// An outbox event decoded: the change, who made it and when.
+#[derive(Clone, Debug)]
+pub struct ChangeEvent {
+    pub seq: i64,
+    pub change: Change,
     pub user_id: String,
     pub event_date: DateTime<Utc>,
 }

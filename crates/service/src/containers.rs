@@ -129,13 +129,6 @@ pub(crate) async fn workspace_of(conn: &mut AnyConnection, c: &Container) -> Res
 /// Subcontainers read in one go for a children listing.
 const SUBCONTAINERS: i64 = 10_000;
 
-fn item_type(kind: ContainerKind) -> &'static str {
-    match kind {
-        ContainerKind::Workspace => "workspace",
-        _ => "container",
-    }
-}
-
 fn apply(c: &mut Container, ch: &ContainerChanges) {
     if let Some(v) = &ch.name {
         c.name = v.clone();
@@ -358,19 +351,29 @@ impl Dossier {
             tx.conn(),
             caller,
             now,
-            Change {
-                library: library.as_str(),
-                item_type: item_type(kind),
-                action: "insert",
-                object_id: c.id.to_string(),
-                related_object_id: parent.map(|p| ContainerId::new(library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(library.clone(), c.workspace).to_string()),
+            if kind == ContainerKind::Workspace {
+                Change::WorkspaceCreated {
+                    workspace: c.id.clone(),
+                }
+            } else {
+                Change::ContainerCreated {
+                    container: c.id.clone(),
+                    parent: parent.map(|p| ContainerId::new(library.clone(), p)),
+                    workspace: ContainerId::new(library.clone(), c.workspace),
+                }
             },
         )
         .await?;
         if owns_acl {
-            crate::acl_keys::security_changed(tx.conn(), caller, now, library, c.id.to_string())
-                .await?;
+            crate::acl_keys::security_changed(
+                tx.conn(),
+                caller,
+                now,
+                Change::ContainerSecurityChanged {
+                    container: c.id.clone(),
+                },
+            )
+            .await?;
         }
         crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, now).await?;
         tx.commit().await?;
@@ -456,8 +459,9 @@ impl Dossier {
                 tx.conn(),
                 caller,
                 c.edit_date,
-                &id.library,
-                id.to_string(),
+                Change::ContainerSecurityChanged {
+                    container: id.clone(),
+                },
             )
             .await?;
         }
@@ -465,13 +469,15 @@ impl Dossier {
             tx.conn(),
             caller,
             c.edit_date,
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "profile_update",
-                object_id: id.to_string(),
-                related_object_id: None,
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceProfileUpdated {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerProfileUpdated {
+                    container: id.clone(),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;
@@ -523,15 +529,16 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "delete",
-                object_id: id.to_string(),
-                related_object_id: c
-                    .parent
-                    .map(|p| ContainerId::new(id.library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceDeleted {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerDeleted {
+                    container: id.clone(),
+                    parent: c.parent.map(|p| ContainerId::new(id.library.clone(), p)),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;
@@ -611,14 +618,10 @@ impl Dossier {
             tx.conn(),
             caller,
             c.edit_date,
-            Change {
-                library: id.library.as_str(),
-                item_type: "container",
-                action: "container_move",
-                object_id: id.to_string(),
-                related_object_id: old_parent
-                    .map(|p| ContainerId::new(id.library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            Change::ContainerMoved {
+                container: id.clone(),
+                from: old_parent.map(|p| ContainerId::new(id.library.clone(), p)),
+                workspace: ContainerId::new(id.library.clone(), c.workspace),
             },
         )
         .await?;
@@ -802,13 +805,15 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "update",
-                object_id: id.to_string(),
-                related_object_id: None,
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceUpdated {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerUpdated {
+                    container: id.clone(),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;

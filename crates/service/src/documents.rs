@@ -300,30 +300,6 @@ async fn record(
     dossier_store::history::insert(conn, &history_entry(doc, activity, caller, now, comments)).await
 }
 
-async fn emit_doc(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    now: DateTime<Utc>,
-    action: &'static str,
-    id: &DocumentId,
-    related: Option<String>,
-) -> Result<()> {
-    emit(
-        conn,
-        caller,
-        now,
-        Change {
-            library: id.library.as_str(),
-            item_type: "document",
-            action,
-            object_id: id.to_string(),
-            related_object_id: related,
-            root_id: None,
-        },
-    )
-    .await
-}
-
 /// Writes name-value pairs from a PATCH body; an empty string deletes a key.
 pub(crate) async fn write_nvps(
     conn: &mut AnyConnection,
@@ -589,13 +565,10 @@ impl Dossier {
             tx.conn(),
             caller,
             now,
-            Change {
-                library: folder.library.as_str(),
-                item_type: "document",
-                action: "insert",
-                object_id: doc.id.to_string(),
-                related_object_id: Some(folder.to_string()),
-                root_id: Some(ContainerId::new(folder.library.clone(), f.workspace).to_string()),
+            Change::DocumentCreated {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+                workspace: ContainerId::new(folder.library.clone(), f.workspace),
             },
         )
         .await?;
@@ -604,8 +577,9 @@ impl Dossier {
                 tx.conn(),
                 caller,
                 now,
-                &folder.library,
-                doc.id.to_string(),
+                Change::DocumentSecurityChanged {
+                    document: doc.id.clone(),
+                },
             )
             .await?;
         }
@@ -708,13 +682,14 @@ impl Dossier {
             )
             .await?;
         }
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "insert",
-            &doc.id,
-            Some(latest.id.to_string()),
+            Change::DocumentVersionAdded {
+                version: doc.id.clone(),
+                previous_version: latest.id.version,
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
@@ -753,7 +728,15 @@ impl Dossier {
             input.comment,
         )
         .await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
@@ -817,7 +800,15 @@ impl Dossier {
             crate::acl_keys::set_document_security(tx.conn(), caller, now, &doc).await?;
         }
         record(tx.conn(), &doc.id, Activity::Modify, caller, now, comment).await?;
-        emit_doc(tx.conn(), caller, now, "profile_update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentProfileUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
@@ -858,7 +849,15 @@ impl Dossier {
             )
             .await?;
         }
-        emit_doc(tx.conn(), caller, now, "delete", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentVersionDeleted {
+                version: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -977,7 +976,15 @@ impl Dossier {
             checkout.comments.clone(),
         )
         .await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(doc)
     }
@@ -1011,7 +1018,15 @@ impl Dossier {
             String::new(),
         )
         .await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -1109,8 +1124,9 @@ impl Dossier {
                 tx.conn(),
                 caller,
                 now,
-                &r.library,
-                copy.id.to_string(),
+                Change::DocumentSecurityChanged {
+                    document: copy.id.clone(),
+                },
             )
             .await?;
         }
@@ -1139,13 +1155,14 @@ impl Dossier {
             format!("copy of {}", source.id),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "insert",
-            &copy.id,
-            Some(source.id.to_string()),
+            Change::DocumentCopied {
+                document: copy.id.clone(),
+                source: source.id.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, copy).await?;
@@ -1215,22 +1232,24 @@ impl Dossier {
             format!("from {from} to {to}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_unlink",
-            &doc.id,
-            Some(from.to_string()),
+            Change::DocumentUnfiled {
+                document: doc.id.clone(),
+                folder: from.clone(),
+            },
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_link",
-            &doc.id,
-            Some(to.to_string()),
+            Change::DocumentFiled {
+                document: doc.id.clone(),
+                folder: to.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
@@ -1284,13 +1303,14 @@ impl Dossier {
             format!("in {folder}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_link",
-            &doc.id,
-            Some(folder.to_string()),
+            Change::DocumentFiled {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
@@ -1332,13 +1352,14 @@ impl Dossier {
             format!("from {folder}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_unlink",
-            &doc.id,
-            Some(folder.to_string()),
+            Change::DocumentUnfiled {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+            },
         )
         .await?;
         tx.commit().await
@@ -1463,7 +1484,15 @@ impl Dossier {
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         write_nvps(tx.conn(), &r.library, NvpOwner::Document(r.number), pairs).await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         let out =
             dossier_store::nvps::list(tx.conn(), &r.library, NvpOwner::Document(r.number)).await?;
         tx.commit().await?;

@@ -228,35 +228,24 @@ impl Dossier {
         &self,
         conn: &mut AnyConnection,
         caller: &Caller,
-        item_type: &'static str,
-        action: &'static str,
-        object_id: &str,
+        change: Change,
     ) -> Result<()> {
         // The same moment extends the security history, for point-in-time reports.
-        match item_type {
-            "user" => {
-                crate::reports::record_user(conn, caller.customer_id, object_id, self.now()).await?
+        match &change {
+            Change::UserCreated { user }
+            | Change::UserUpdated { user }
+            | Change::UserDeleted { user } => {
+                crate::reports::record_user(conn, caller.customer_id, user, self.now()).await?
             }
-            "group" => {
-                crate::reports::record_group(conn, caller.customer_id, object_id, self.now())
-                    .await?
+            Change::GroupCreated { group }
+            | Change::GroupUpdated { group }
+            | Change::GroupDeleted { group }
+            | Change::GroupMembersChanged { group } => {
+                crate::reports::record_group(conn, caller.customer_id, group, self.now()).await?
             }
             _ => {}
         }
-        emit(
-            conn,
-            caller,
-            self.now(),
-            Change {
-                library: "",
-                item_type,
-                action,
-                object_id: object_id.to_string(),
-                related_object_id: None,
-                root_id: None,
-            },
-        )
-        .await
+        emit(conn, caller, self.now(), change).await
     }
 
     // ---- users ----------------------------------------------------------------------
@@ -374,7 +363,7 @@ impl Dossier {
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "create", &id)
+        self.identity_event(tx.conn(), caller, Change::UserCreated { user: id.clone() })
             .await?;
         tx.commit().await?;
         Ok(user)
@@ -523,8 +512,14 @@ impl Dossier {
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -551,8 +546,14 @@ impl Dossier {
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "delete", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserDeleted {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -605,8 +606,14 @@ impl Dossier {
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(m)
     }
@@ -637,8 +644,14 @@ impl Dossier {
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -676,6 +689,11 @@ impl Dossier {
         caller.require_identity_admin()?;
         let id = normalize_id("id", id)?;
         check_text("description", description, 254)?;
+        // A role of the whole customer has no library.
+        let role_library = match library {
+            "" => None,
+            l => Some(dossier_core::LibraryId::parse(l)?),
+        };
         let role = Role {
             library: library.to_string(),
             id: id.clone(),
@@ -709,13 +727,16 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library,
-                item_type: "role",
-                action: if before.is_some() { "update" } else { "create" },
-                object_id: id.clone(),
-                related_object_id: None,
-                root_id: None,
+            if before.is_some() {
+                Change::RoleUpdated {
+                    library: role_library.clone(),
+                    role: id.clone(),
+                }
+            } else {
+                Change::RoleCreated {
+                    library: role_library.clone(),
+                    role: id.clone(),
+                }
             },
         )
         .await?;
@@ -800,8 +821,12 @@ impl Dossier {
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "create", &id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupCreated { group: id.clone() },
+        )
+        .await?;
         tx.commit().await?;
         Ok(group)
     }
@@ -836,8 +861,14 @@ impl Dossier {
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "update", &group.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupUpdated {
+                group: group.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(group)
     }
@@ -864,8 +895,14 @@ impl Dossier {
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "delete", &group.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupDeleted {
+                group: group.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -903,8 +940,14 @@ impl Dossier {
                 },
             )
             .await?;
-            self.identity_event(tx.conn(), caller, "group", "members", &group.id)
-                .await?;
+            self.identity_event(
+                tx.conn(),
+                caller,
+                Change::GroupMembersChanged {
+                    group: group.id.clone(),
+                },
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(after)
@@ -938,8 +981,14 @@ impl Dossier {
                 bumped.version += 1;
                 bumped.edited_at = self.now();
                 dossier_store::groups::update(tx.conn(), &bumped).await?;
-                self.identity_event(tx.conn(), caller, "group", "members", &g.id)
-                    .await?;
+                self.identity_event(
+                    tx.conn(),
+                    caller,
+                    Change::GroupMembersChanged {
+                        group: g.id.clone(),
+                    },
+                )
+                .await?;
             }
             total += n;
         }

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::access::{Need, principal_of};
 use crate::acl_keys::{resecure_container, resecure_document, security_changed};
+use crate::events::Change;
 use crate::identity::Audit;
 use crate::{Caller, Dossier, Result, trustees};
 
@@ -141,7 +142,10 @@ impl Dossier {
         dossier_store::acl::set_document_default(conn, &r.library, r.number, after.0).await?;
         resecure_document(conn, &r.library, r.number, after.0).await?;
         let what = doc.id.to_string();
-        self.record_security_change(conn, caller, now, &r.library, &what, &before, &after)
+        let event = Change::DocumentSecurityChanged {
+            document: doc.id.clone(),
+        };
+        self.record_security_change(conn, caller, now, &r.library, &what, event, &before, &after)
             .await?;
         let entry = crate::documents::history_entry(
             &doc.id,
@@ -208,6 +212,9 @@ impl Dossier {
             now,
             &id.library,
             &id.to_string(),
+            Change::ContainerSecurityChanged {
+                container: id.clone(),
+            },
             &before,
             &after,
         )
@@ -270,6 +277,7 @@ impl Dossier {
         now: chrono::DateTime<chrono::Utc>,
         library: &LibraryId,
         what: &str,
+        event: Change,
         before: &(DefaultSecurity, Vec<Trustee>),
         after: &(DefaultSecurity, Vec<Trustee>),
     ) -> Result<()> {
@@ -284,7 +292,7 @@ impl Dossier {
             },
         )
         .await?;
-        security_changed(conn, caller, now, library, what.to_string()).await
+        security_changed(conn, caller, now, event).await
     }
 
     /// `GET …/{documents|workspaces|folders}/{id}/users/{uid}/security`: the level another

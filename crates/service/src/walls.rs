@@ -15,6 +15,7 @@ use dossier_store::users::UserFilter;
 use serde_json::{Value, json};
 
 use crate::acl_keys::security_changed;
+use crate::events::Change;
 use crate::identity::Audit;
 use crate::{Caller, Dossier, Page, Result};
 
@@ -223,7 +224,16 @@ impl Dossier {
             },
         )
         .await?;
-        security_changed(conn, caller, self.now(), library, format!("wall {id}")).await
+        security_changed(
+            conn,
+            caller,
+            self.now(),
+            Change::WallChanged {
+                library: library.clone(),
+                wall: id,
+            },
+        )
+        .await
     }
 
     /// Who is inside the wall, who it shuts out, and its conflicts, among the library's
