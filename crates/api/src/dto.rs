@@ -3,8 +3,8 @@
 
 use dossier_core::custom::{CUSTOM_COUNT, format_timestamp, is_lookup};
 use dossier_core::model::{
-    Checkout, Class, Container, ContainerKind, DocType, DocumentView, Event, HistoryEntry, Library,
-    Lookup, Subclass, Trustee,
+    ChangeEvent, Checkout, Class, Container, ContainerKind, DocType, DocumentView, HistoryEntry,
+    Library, Lookup, Subclass, Trustee,
 };
 use dossier_core::{ContainerId, CustomValues};
 use dossier_service::Caller;
@@ -236,8 +236,11 @@ pub fn doc_type(t: &DocType, library: &str) -> Value {
     json!({"id": t.alias, "description": t.description, "app_extension": t.app_extension, "database": library})
 }
 
-pub fn event(e: &Event) -> Value {
-    json!({"id": e.seq.to_string(), "action_type": e.action, "item_type": e.item_type, "object_id": e.object_id, "related_object_id": e.related_object_id, "root_id": e.root_id, "user": e.user_id, "event_date": ts(e.event_date)})
+/// iManage's change-events shape carries the outbox row's strings as they are: the change
+/// is shown in its stored encoding.
+pub fn event(e: &ChangeEvent) -> Value {
+    let r = e.change.encode();
+    json!({"id": e.seq.to_string(), "action_type": r.action, "item_type": r.item_type, "object_id": r.object_id, "related_object_id": r.related_object_id, "root_id": r.root_id, "user": e.user_id, "event_date": ts(e.event_date)})
 }
 
 pub fn nvps(pairs: &[(String, String)]) -> Value {

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod custom;
 pub mod doc_type;
 pub mod error;
+pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod limits;

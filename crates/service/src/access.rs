@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use dossier_core::access::{Acl, Principal, access, acl_access};
-use dossier_core::identity::{ADMIN_GROUP, AuditOutcome};
+use dossier_core::identity::{ADMIN_GROUP, AuditAction, AuditOutcome};
 use dossier_core::walls::{Wall, WallFacts, WallScope, denied_scopes};
 use dossier_core::{AccessLevel, DomainError, LibraryId};
 use dossier_store::AnyConnection;
@@ -169,7 +169,7 @@ impl Dossier {
             }
             self.audit_in_background(
                 caller,
-                "wall.break_glass",
+                AuditAction::WallBreakGlass,
                 what,
                 json!({"library": library.as_str(), "object": what, "wall": wall.id, "wall_name": wall.name, "need": format!("{need:?}").to_lowercase()}),
             );
@@ -204,7 +204,7 @@ impl Dossier {
         {
             self.audit_in_background(
                 caller,
-                "access.admin_override",
+                AuditAction::AccessAdminOverride,
                 what,
                 json!({"library": library.as_str(), "object": what, "need": format!("{need:?}").to_lowercase()}),
             );
@@ -241,7 +241,7 @@ impl Dossier {
     fn audit_in_background(
         &self,
         caller: &Caller,
-        action: &'static str,
+        action: AuditAction,
         what: &str,
         detail: serde_json::Value,
     ) {
@@ -266,7 +266,7 @@ impl Dossier {
             }
             .await;
             if let Err(e) = outcome {
-                tracing::error!("could not write the {action} audit record: {e}");
+                tracing::error!("could not write the {} audit record: {e}", action.as_str());
             }
         });
     }

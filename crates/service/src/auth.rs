@@ -9,7 +9,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
-use dossier_core::identity::{AuditOutcome, User};
+use dossier_core::identity::{AuditAction, AuditOutcome, User};
 use dossier_store::AnyConnection;
 use dossier_store::tokens::StoredToken;
 use rand::RngCore;
@@ -268,7 +268,7 @@ impl Dossier {
             Some(&stored.user_id),
             address,
             crate::identity::Audit {
-                action: "token.revoke",
+                action: AuditAction::TokenRevoke,
                 target: Some(stored.user_id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: serde_json::json!({"kind": stored.kind, "client_id": stored.client_id, "tokens": revoked}),
@@ -285,7 +285,7 @@ impl Dossier {
         conn: &mut AnyConnection,
         actor: Option<&str>,
         address: Option<&str>,
-        a: crate::identity::Audit<'_>,
+        a: crate::identity::Audit,
     ) -> Result<()> {
         dossier_store::audit::append(
             conn,
@@ -294,7 +294,7 @@ impl Dossier {
                 customer_id: self.settings.customer_id,
                 at: self.now(),
                 actor: actor.map(str::to_string),
-                action: a.action.to_string(),
+                action: a.action.as_str().to_string(),
                 target: a.target,
                 outcome: a.outcome,
                 address: address.map(str::to_string),
@@ -327,7 +327,7 @@ impl Dossier {
             tx.conn(),
             None,
             crate::identity::Audit {
-                action: "user.password.set",
+                action: AuditAction::UserPasswordSet,
                 target: Some(user.id.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,
                 detail: serde_json::json!({"via": "cli"}),

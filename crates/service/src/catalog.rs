@@ -161,13 +161,20 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: library.as_str(),
-                item_type: "lookup",
-                action: if creating { "insert" } else { "update" },
-                object_id: format!("custom{field}:{}", lookup.alias),
-                related_object_id: lookup.parent_alias.clone(),
-                root_id: None,
+            if creating {
+                Change::LookupCreated {
+                    library: library.clone(),
+                    field,
+                    alias: lookup.alias.clone(),
+                    parent: lookup.parent_alias.clone(),
+                }
+            } else {
+                Change::LookupUpdated {
+                    library: library.clone(),
+                    field,
+                    alias: lookup.alias.clone(),
+                    parent: lookup.parent_alias.clone(),
+                }
             },
         )
         .await?;
@@ -192,13 +199,11 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: library.as_str(),
-                item_type: "lookup",
-                action: "delete",
-                object_id: format!("custom{field}:{}", alias.to_uppercase()),
-                related_object_id: parent.map(str::to_string),
-                root_id: None,
+            Change::LookupDeleted {
+                library: library.clone(),
+                field,
+                alias: alias.to_uppercase(),
+                parent: parent.map(str::to_string),
             },
         )
         .await?;

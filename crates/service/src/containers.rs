@@ -2,7 +2,7 @@
 
 use dossier_core::access::AclKey;
 use dossier_core::changes::{ContainerChanges, SavedSearch};
-use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee};
+use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee, TrusteeOwner};
 use dossier_core::walls::{ClientMatter, WallFacts};
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
@@ -124,13 +124,6 @@ pub(crate) async fn workspace_of(conn: &mut AnyConnection, c: &Container) -> Res
 
 /// Subcontainers read in one go for a children listing.
 const SUBCONTAINERS: i64 = 10_000;
-
-fn item_type(kind: ContainerKind) -> &'static str {
-    match kind {
-        ContainerKind::Workspace => "workspace",
-        _ => "container",
-    }
-}
 
 fn apply(c: &mut Container, ch: &ContainerChanges) {
     if let Some(v) = &ch.name {
@@ -335,25 +328,41 @@ impl Dossier {
         c.acl = acl;
         trustees::validate(tx.conn(), &trustees).await?;
         dossier_store::containers::insert(tx.conn(), &c).await?;
-        dossier_store::catalog::set_trustees(tx.conn(), library, "container", number, &trustees)
-            .await?;
+        dossier_store::catalog::set_trustees(
+            tx.conn(),
+            library,
+            TrusteeOwner::Container,
+            number,
+            &trustees,
+        )
+        .await?;
         emit(
             tx.conn(),
             caller,
             now,
-            Change {
-                library: library.as_str(),
-                item_type: item_type(kind),
-                action: "insert",
-                object_id: c.id.to_string(),
-                related_object_id: parent.map(|p| ContainerId::new(library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(library.clone(), c.workspace).to_string()),
+            if kind == ContainerKind::Workspace {
+                Change::WorkspaceCreated {
+                    workspace: c.id.clone(),
+                }
+            } else {
+                Change::ContainerCreated {
+                    container: c.id.clone(),
+                    parent: parent.map(|p| ContainerId::new(library.clone(), p)),
+                    workspace: ContainerId::new(library.clone(), c.workspace),
+                }
             },
         )
         .await?;
         if owns_acl {
-            crate::acl_keys::security_changed(tx.conn(), caller, now, library, c.id.to_string())
-                .await?;
+            crate::acl_keys::security_changed(
+                tx.conn(),
+                caller,
+                now,
+                Change::ContainerSecurityChanged {
+                    container: c.id.clone(),
+                },
+            )
+            .await?;
         }
         crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, now).await?;
         tx.commit().await?;
@@ -438,9 +447,9 @@ impl Dossier {
             self.container_kind_for(tx.conn(), caller, id, kinds, Need::ChangeSecurity)
                 .await?;
         }
-        apply(&mut c, &changes);
+        apply(&mut c, changes);
         c.edit_date = self.now();
-        validate(tx.conn(), &c, &changes).await?;
+        validate(tx.conn(), &c, changes).await?;
         dossier_store::containers::update(tx.conn(), &c).await?;
         crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, c.edit_date).await?;
         if resecured {
@@ -449,8 +458,9 @@ impl Dossier {
                 tx.conn(),
                 caller,
                 c.edit_date,
-                &id.library,
-                id.to_string(),
+                Change::ContainerSecurityChanged {
+                    container: id.clone(),
+                },
             )
             .await?;
         }
@@ -458,13 +468,15 @@ impl Dossier {
             tx.conn(),
             caller,
             c.edit_date,
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "profile_update",
-                object_id: id.to_string(),
-                related_object_id: None,
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceProfileUpdated {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerProfileUpdated {
+                    container: id.clone(),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;
@@ -505,21 +517,27 @@ impl Dossier {
         }
         dossier_store::nvps::remove_all(tx.conn(), &id.library, NvpOwner::Container(id.number))
             .await?;
-        dossier_store::catalog::remove_trustees(tx.conn(), &id.library, "container", id.number)
-            .await?;
+        dossier_store::catalog::remove_trustees(
+            tx.conn(),
+            &id.library,
+            TrusteeOwner::Container,
+            id.number,
+        )
+        .await?;
         emit(
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "delete",
-                object_id: id.to_string(),
-                related_object_id: c
-                    .parent
-                    .map(|p| ContainerId::new(id.library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceDeleted {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerDeleted {
+                    container: id.clone(),
+                    parent: c.parent.map(|p| ContainerId::new(id.library.clone(), p)),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;
@@ -599,14 +617,10 @@ impl Dossier {
             tx.conn(),
             caller,
             c.edit_date,
-            Change {
-                library: id.library.as_str(),
-                item_type: "container",
-                action: "container_move",
-                object_id: id.to_string(),
-                related_object_id: old_parent
-                    .map(|p| ContainerId::new(id.library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            Change::ContainerMoved {
+                container: id.clone(),
+                from: old_parent.map(|p| ContainerId::new(id.library.clone(), p)),
+                workspace: ContainerId::new(id.library.clone(), c.workspace),
             },
         )
         .await?;
@@ -795,13 +809,15 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "update",
-                object_id: id.to_string(),
-                related_object_id: None,
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceUpdated {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerUpdated {
+                    container: id.clone(),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;

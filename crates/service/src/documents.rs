@@ -6,6 +6,7 @@ use dossier_core::access::AclKey;
 use dossier_core::changes::DocumentChanges;
 use dossier_core::doc_type::type_for_extension;
 use dossier_core::limits::{FREE_TEXT_MAX, NVP_KEY_MAX, NVP_PAIRS_MAX, NVP_VALUE_MAX, check_len};
+use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{
     Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry,
 };
@@ -254,30 +255,6 @@ pub(crate) async fn record(
     dossier_store::history::insert(conn, &history_entry(doc, activity, caller, now, comments)).await
 }
 
-pub(crate) async fn emit_doc(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    now: DateTime<Utc>,
-    action: &'static str,
-    id: &DocumentId,
-    related: Option<String>,
-) -> Result<()> {
-    emit(
-        conn,
-        caller,
-        now,
-        Change {
-            library: id.library.as_str(),
-            item_type: "document",
-            action,
-            object_id: id.to_string(),
-            related_object_id: related,
-            root_id: None,
-        },
-    )
-    .await
-}
-
 /// Changes to an object's name-value pairs: `None` (or an empty value) deletes a pair.
 #[derive(Clone, Debug, Default)]
 pub struct NvpChanges(pub Vec<(String, Option<String>)>);
@@ -454,7 +431,7 @@ impl Dossier {
         changes.apply(&mut doc);
         doc.last_user = caller.user_id.clone();
         doc.edit_profile_date = now;
-        validate_document(tx.conn(), &r.library, &doc, &changes).await?;
+        validate_document(tx.conn(), &r.library, &doc, changes).await?;
         dossier_store::documents::update(tx.conn(), &doc).await?;
         if resecured {
             // Security belongs to the document, not the version.
@@ -469,7 +446,15 @@ impl Dossier {
             comment.to_string(),
         )
         .await?;
-        emit_doc(tx.conn(), caller, now, "profile_update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentProfileUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
@@ -502,10 +487,23 @@ impl Dossier {
             dossier_store::documents::unfile_everywhere(tx.conn(), &r.library, r.number).await?;
             dossier_store::nvps::remove_all(tx.conn(), &r.library, NvpOwner::Document(r.number))
                 .await?;
-            dossier_store::catalog::remove_trustees(tx.conn(), &r.library, "document", r.number)
-                .await?;
+            dossier_store::catalog::remove_trustees(
+                tx.conn(),
+                &r.library,
+                TrusteeOwner::Document,
+                r.number,
+            )
+            .await?;
         }
-        emit_doc(tx.conn(), caller, now, "delete", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentVersionDeleted {
+                version: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -615,7 +613,15 @@ impl Dossier {
             checkout.comments.clone(),
         )
         .await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(OpenedContent(doc))
     }
@@ -649,7 +655,15 @@ impl Dossier {
             String::new(),
         )
         .await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -707,8 +721,13 @@ impl Dossier {
         copy.id = DocumentId::new(r.library.clone(), number, 1);
         // The copy keeps the original's security: its own ACL (with the same trustees)
         // when the original had one, else whatever its new folder gives.
-        let trustees =
-            dossier_store::catalog::trustees(tx.conn(), &r.library, "document", r.number).await?;
+        let trustees = dossier_store::catalog::trustees(
+            tx.conn(),
+            &r.library,
+            TrusteeOwner::Document,
+            r.number,
+        )
+        .await?;
         let target_acl = crate::containers::load(tx.conn(), &target).await?.acl;
         let (acl, owns_acl) = crate::acl_keys::key_for_new(
             tx.conn(),
@@ -729,15 +748,22 @@ impl Dossier {
         dossier_store::documents::insert_first(tx.conn(), &copy).await?;
         dossier_store::documents::file(tx.conn(), &r.library, target.number, number, false, now)
             .await?;
-        dossier_store::catalog::set_trustees(tx.conn(), &r.library, "document", number, &trustees)
-            .await?;
+        dossier_store::catalog::set_trustees(
+            tx.conn(),
+            &r.library,
+            TrusteeOwner::Document,
+            number,
+            &trustees,
+        )
+        .await?;
         if owns_acl {
             crate::acl_keys::security_changed(
                 tx.conn(),
                 caller,
                 now,
-                &r.library,
-                copy.id.to_string(),
+                Change::DocumentSecurityChanged {
+                    document: copy.id.clone(),
+                },
             )
             .await?;
         }
@@ -766,13 +792,14 @@ impl Dossier {
             format!("copy of {}", source.id),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "insert",
-            &copy.id,
-            Some(source.id.to_string()),
+            Change::DocumentCopied {
+                document: copy.id.clone(),
+                source: source.id.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, copy).await?;
@@ -842,22 +869,24 @@ impl Dossier {
             format!("from {from} to {to}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_unlink",
-            &doc.id,
-            Some(from.to_string()),
+            Change::DocumentUnfiled {
+                document: doc.id.clone(),
+                folder: from.clone(),
+            },
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_link",
-            &doc.id,
-            Some(to.to_string()),
+            Change::DocumentFiled {
+                document: doc.id.clone(),
+                folder: to.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
@@ -911,13 +940,14 @@ impl Dossier {
             format!("in {folder}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_link",
-            &doc.id,
-            Some(folder.to_string()),
+            Change::DocumentFiled {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
@@ -959,13 +989,14 @@ impl Dossier {
             format!("from {folder}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_unlink",
-            &doc.id,
-            Some(folder.to_string()),
+            Change::DocumentUnfiled {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+            },
         )
         .await?;
         tx.commit().await
@@ -1065,7 +1096,15 @@ impl Dossier {
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         write_nvps(tx.conn(), &r.library, NvpOwner::Document(r.number), pairs).await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         let out =
             dossier_store::nvps::list(tx.conn(), &r.library, NvpOwner::Document(r.number)).await?;
         tx.commit().await?;

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
 use dossier_core::identity::{
-    ADMIN_GROUP, AuditOutcome, AuditRecord, DEFAULT_ROLE, Group, Right, Role, USER_NOS_ENTERPRISE,
-    USER_NOS_VIRTUAL, User, normalize_id,
+    ADMIN_GROUP, AuditAction, AuditOutcome, AuditRecord, DEFAULT_ROLE, Group, Right, Role,
+    USER_NOS_ENTERPRISE, USER_NOS_VIRTUAL, User, normalize_id,
 };
 use dossier_store::AnyConnection;
 use dossier_store::groups::GroupFilter;
@@ -79,8 +79,8 @@ pub enum MemberAction {
 }
 
 /// What an audit record says about a change, before it is written.
-pub(crate) struct Audit<'a> {
-    pub action: &'a str,
+pub(crate) struct Audit {
+    pub action: AuditAction,
     pub target: Option<String>,
     pub outcome: AuditOutcome,
     pub detail: Value,
@@ -227,7 +227,7 @@ impl Dossier {
         &self,
         conn: &mut AnyConnection,
         actor: Option<&Caller>,
-        a: Audit<'_>,
+        a: Audit,
     ) -> Result<()> {
         dossier_store::audit::append(
             conn,
@@ -236,7 +236,7 @@ impl Dossier {
                 customer_id: actor.map_or(self.settings.customer_id, |c| c.customer_id),
                 at: self.now(),
                 actor: actor.map(|c| c.user_id.clone()),
-                action: a.action.to_string(),
+                action: a.action.as_str().to_string(),
                 target: a.target,
                 outcome: a.outcome,
                 address: actor.and_then(|c| c.address.clone()),
@@ -251,35 +251,24 @@ impl Dossier {
         &self,
         conn: &mut AnyConnection,
         caller: &Caller,
-        item_type: &'static str,
-        action: &'static str,
-        object_id: &str,
+        change: Change,
     ) -> Result<()> {
         // The same moment extends the security history, for point-in-time reports.
-        match item_type {
-            "user" => {
-                crate::reports::record_user(conn, caller.customer_id, object_id, self.now()).await?
+        match &change {
+            Change::UserCreated { user }
+            | Change::UserUpdated { user }
+            | Change::UserDeleted { user } => {
+                crate::reports::record_user(conn, caller.customer_id, user, self.now()).await?
             }
-            "group" => {
-                crate::reports::record_group(conn, caller.customer_id, object_id, self.now())
-                    .await?
+            Change::GroupCreated { group }
+            | Change::GroupUpdated { group }
+            | Change::GroupDeleted { group }
+            | Change::GroupMembersChanged { group } => {
+                crate::reports::record_group(conn, caller.customer_id, group, self.now()).await?
             }
             _ => {}
         }
-        emit(
-            conn,
-            caller,
-            self.now(),
-            Change {
-                library: "",
-                item_type,
-                action,
-                object_id: object_id.to_string(),
-                related_object_id: None,
-                root_id: None,
-            },
-        )
-        .await
+        emit(conn, caller, self.now(), change).await
     }
 
     // ---- users ----------------------------------------------------------------------
@@ -396,14 +385,14 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.create",
+                action: AuditAction::UserCreate,
                 target: Some(id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"after": user_snapshot(&user), "libraries": libraries.iter().map(|(l, _)| l).collect::<Vec<_>>()}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "create", &id)
+        self.identity_event(tx.conn(), caller, Change::UserCreated { user: id.clone() })
             .await?;
         tx.commit().await?;
         Ok(user)
@@ -545,15 +534,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.update",
+                action: AuditAction::UserUpdate,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": user_snapshot(&before), "after": user_snapshot(&user), "password_changed": changes.password.is_some()}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -573,15 +568,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.delete",
+                action: AuditAction::UserDelete,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": user_snapshot(&user)}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "delete", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserDeleted {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -627,15 +628,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.library.assign",
+                action: AuditAction::UserLibraryAssign,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"library": m.library, "role": m.role, "user_num": m.user_num}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(m)
     }
@@ -659,15 +666,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.library.remove",
+                action: AuditAction::UserLibraryRemove,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"library": library.to_uppercase()}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -730,6 +743,11 @@ impl Dossier {
         }
         // A change keeps the stored spelling of the id.
         let id = before.as_ref().map_or(id, |r| r.id.clone());
+        // A role of the whole customer has no library.
+        let role_library = match library {
+            "" => None,
+            l => Some(dossier_core::LibraryId::parse(l)?),
+        };
         let role = Role {
             library: library.to_string(),
             id: id.clone(),
@@ -753,9 +771,9 @@ impl Dossier {
             Some(caller),
             Audit {
                 action: if before.is_some() {
-                    "role.update"
+                    AuditAction::RoleUpdate
                 } else {
-                    "role.create"
+                    AuditAction::RoleCreate
                 },
                 target: Some(format!("{library}/{id}")),
                 outcome: AuditOutcome::Success,
@@ -767,13 +785,16 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library,
-                item_type: "role",
-                action: if before.is_some() { "update" } else { "create" },
-                object_id: id.clone(),
-                related_object_id: None,
-                root_id: None,
+            if before.is_some() {
+                Change::RoleUpdated {
+                    library: role_library.clone(),
+                    role: id.clone(),
+                }
+            } else {
+                Change::RoleCreated {
+                    library: role_library.clone(),
+                    role: id.clone(),
+                }
             },
         )
         .await?;
@@ -851,15 +872,19 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.create",
+                action: AuditAction::GroupCreate,
                 target: Some(id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"after": group_snapshot(&group), "members_added": added}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "create", &id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupCreated { group: id.clone() },
+        )
+        .await?;
         tx.commit().await?;
         Ok(group)
     }
@@ -887,15 +912,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.update",
+                action: AuditAction::GroupUpdate,
                 target: Some(group.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": group_snapshot(&before), "after": group_snapshot(&group)}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "update", &group.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupUpdated {
+                group: group.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(group)
     }
@@ -915,15 +946,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.delete",
+                action: AuditAction::GroupDelete,
                 target: Some(group.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": group_snapshot(&group), "members": members}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "delete", &group.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupDeleted {
+                group: group.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -954,15 +991,21 @@ impl Dossier {
                 tx.conn(),
                 Some(caller),
                 Audit {
-                    action: "group.members",
+                    action: AuditAction::GroupMembers,
                     target: Some(group.id.clone()),
                     outcome: AuditOutcome::Success,
                     detail: json!({"before": before, "after": after}),
                 },
             )
             .await?;
-            self.identity_event(tx.conn(), caller, "group", "members", &group.id)
-                .await?;
+            self.identity_event(
+                tx.conn(),
+                caller,
+                Change::GroupMembersChanged {
+                    group: group.id.clone(),
+                },
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(after)
@@ -996,8 +1039,14 @@ impl Dossier {
                 bumped.version += 1;
                 bumped.edited_at = self.now();
                 dossier_store::groups::update(tx.conn(), &bumped).await?;
-                self.identity_event(tx.conn(), caller, "group", "members", &g.id)
-                    .await?;
+                self.identity_event(
+                    tx.conn(),
+                    caller,
+                    Change::GroupMembersChanged {
+                        group: g.id.clone(),
+                    },
+                )
+                .await?;
             }
             total += n;
         }
@@ -1005,7 +1054,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.members.bulk",
+                action: AuditAction::GroupMembersBulk,
                 target: None,
                 outcome: AuditOutcome::Success,
                 detail: json!({"changes": changes.iter().map(|(g, a, u)| json!({"group": g, "action": format!("{a:?}").to_lowercase(), "users": u})).collect::<Vec<_>>(), "changed": total}),

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use dossier_core::access::{Acl, Principal, access};
 use dossier_core::identity::ADMIN_GROUP;
+use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Container, ContainerKind, Trustee, TrusteeType};
 use dossier_core::walls::{ClientMatter, Wall, WallFacts, WallKind, WallScope};
 use dossier_core::{AccessLevel, DefaultSecurity, DomainError, LibraryId};
@@ -48,7 +49,8 @@ pub(crate) async fn record_workspace(
         return Ok(());
     }
     let trustees =
-        dossier_store::catalog::trustees(conn, &c.id.library, "container", c.id.number).await?;
+        dossier_store::catalog::trustees(conn, &c.id.library, TrusteeOwner::Container, c.id.number)
+            .await?;
     let state = json!({"number": c.id.number, "owner": c.owner, "default_security": c.default_security.as_str(),
                        "client": c.customs.get(1).and_then(|v| v.as_text()), "matter": c.customs.get(2).and_then(|v| v.as_text()),
                        "trustees": trustees_json(&trustees)});

@@ -86,7 +86,7 @@ impl Dossier {
             tx.conn(),
             None,
             crate::identity::Audit {
-                action: "signing_key.rotate",
+                action: dossier_core::identity::AuditAction::SigningKeyRotate,
                 target: Some(key.kid.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,
                 detail: json!({}),

@@ -19,7 +19,9 @@ use dossier_blob::StoredBlob;
 use dossier_core::access::AclKey;
 use dossier_core::changes::DocumentChanges;
 use dossier_core::doc_type::{content_type_for_extension, type_for_extension};
-use dossier_core::model::{Checkout, Container, Document, DocumentView, Trustee, WsType};
+use dossier_core::model::{
+    Checkout, Container, Document, DocumentView, Trustee, TrusteeOwner, WsType,
+};
 use dossier_core::{Activity, ContainerId, DefaultSecurity, DocumentId, DocumentRef, DomainError};
 use dossier_store::AnyConnection;
 use dossier_store::libraries::Numbering;
@@ -370,7 +372,7 @@ impl Dossier {
         dossier_store::catalog::set_trustees(
             tx.conn(),
             &folder.library,
-            "document",
+            TrusteeOwner::Document,
             number,
             &input.trustees,
         )
@@ -404,13 +406,10 @@ impl Dossier {
             tx.conn(),
             caller,
             now,
-            Change {
-                library: folder.library.as_str(),
-                item_type: "document",
-                action: "insert",
-                object_id: doc.id.to_string(),
-                related_object_id: Some(folder.to_string()),
-                root_id: Some(ContainerId::new(folder.library.clone(), f.workspace).to_string()),
+            Change::DocumentCreated {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+                workspace: ContainerId::new(folder.library.clone(), f.workspace),
             },
         )
         .await?;
@@ -419,8 +418,9 @@ impl Dossier {
                 tx.conn(),
                 caller,
                 now,
-                &folder.library,
-                doc.id.to_string(),
+                Change::DocumentSecurityChanged {
+                    document: doc.id.clone(),
+                },
             )
             .await?;
         }
@@ -493,13 +493,14 @@ impl Dossier {
             )
             .await?;
         }
-        crate::documents::emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "insert",
-            &doc.id,
-            Some(latest.id.to_string()),
+            Change::DocumentVersionAdded {
+                version: doc.id.clone(),
+                previous_version: latest.id.version,
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
@@ -537,7 +538,15 @@ impl Dossier {
             input.comment,
         )
         .await?;
-        crate::documents::emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)

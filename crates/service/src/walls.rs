@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
-use dossier_core::identity::AuditOutcome;
+use dossier_core::identity::{AuditAction, AuditOutcome};
+use dossier_core::model::TrusteeOwner;
 use dossier_core::walls::{Wall, WallKind, WallScope};
 use dossier_core::{ContainerId, LibraryId};
 use dossier_store::AnyConnection;
@@ -14,6 +15,7 @@ use dossier_store::users::UserFilter;
 use serde_json::{Value, json};
 
 use crate::acl_keys::security_changed;
+use crate::events::Change;
 use crate::identity::Audit;
 use crate::{Caller, Dossier, Page, Result};
 
@@ -128,8 +130,15 @@ impl Dossier {
             groups: input.groups,
         };
         wall.id = dossier_store::walls::insert(tx.conn(), &wall, &caller.user_id, now).await?;
-        self.wall_changed(tx.conn(), caller, library, "wall.create", None, Some(&wall))
-            .await?;
+        self.wall_changed(
+            tx.conn(),
+            caller,
+            library,
+            AuditAction::WallCreate,
+            None,
+            Some(&wall),
+        )
+        .await?;
         tx.commit().await?;
         Ok(wall)
     }
@@ -160,7 +169,7 @@ impl Dossier {
             tx.conn(),
             caller,
             library,
-            "wall.update",
+            AuditAction::WallUpdate,
             Some(&before),
             Some(&wall),
         )
@@ -177,7 +186,7 @@ impl Dossier {
             tx.conn(),
             caller,
             library,
-            "wall.delete",
+            AuditAction::WallDelete,
             Some(&before),
             None,
         )
@@ -190,7 +199,7 @@ impl Dossier {
         conn: &mut AnyConnection,
         caller: &Caller,
         library: &LibraryId,
-        action: &'static str,
+        action: AuditAction,
         before: Option<&Wall>,
         after: Option<&Wall>,
     ) -> Result<()> {
@@ -215,7 +224,16 @@ impl Dossier {
             },
         )
         .await?;
-        security_changed(conn, caller, self.now(), library, format!("wall {id}")).await
+        security_changed(
+            conn,
+            caller,
+            self.now(),
+            Change::WallChanged {
+                library: library.clone(),
+                wall: id,
+            },
+        )
+        .await
     }
 
     /// Who is inside the wall, who it shuts out, and its conflicts, among the library's
@@ -275,9 +293,13 @@ impl Dossier {
             if wall.denies(&p) {
                 report.shut_out.push(u.id.clone());
                 for w in &covered_workspaces {
-                    let trustees =
-                        dossier_store::catalog::trustees(&mut conn, library, "container", *w)
-                            .await?;
+                    let trustees = dossier_store::catalog::trustees(
+                        &mut conn,
+                        library,
+                        TrusteeOwner::Container,
+                        *w,
+                    )
+                    .await?;
                     if trustees.iter().any(|t| {
                         t.trustee_type == dossier_core::model::TrusteeType::User
                             && t.id == u.id

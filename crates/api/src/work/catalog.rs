@@ -217,7 +217,7 @@ pub async fn change_events(
             .map_err(|_| ApiError::invalid("cursor", "cursor must be an event id"))?,
     };
     let limit = q.int("limit")?.unwrap_or(500);
-    let (events, overflow) = state
+    let feed = state
         .dossier
         .change_events(
             &caller,
@@ -228,6 +228,5 @@ pub async fn change_events(
             q.text("action_type"),
         )
         .await?;
-    let next = events.last().map_or(cursor, |e| e.seq);
-    Ok(axum::Json(json!({"data": events.iter().map(dto::event).collect::<Vec<_>>(), "cursor": next.to_string(), "overflow": overflow})).into_response())
+    Ok(axum::Json(json!({"data": feed.events.iter().map(dto::event).collect::<Vec<_>>(), "cursor": feed.cursor.to_string(), "overflow": feed.overflow})).into_response())
 }
