@@ -11,6 +11,10 @@ use crate::DomainError;
 /// customer (iManage's NRTADMIN).
 pub const ADMIN_GROUP: &str = "NRTADMIN";
 
+/// The library the first start creates, and the one a new user who names no library (SCIM
+/// and other directories name none) is made a member of.
+pub const DEFAULT_LIBRARY: &str = "ACTIVE";
+
 /// `user_nos` values: a user with Dossier's own password, or one synced from a directory.
 pub const USER_NOS_VIRTUAL: i64 = 2;
 pub const USER_NOS_ENTERPRISE: i64 = 6;

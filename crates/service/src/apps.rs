@@ -9,8 +9,9 @@ use dossier_core::DomainError;
 use dossier_core::identity::{App, AuditOutcome, Grant, parse_scopes};
 use serde_json::{Value, json};
 
-use crate::auth::{hash_password, random_token};
-use crate::identity::Audit;
+use crate::audit::Audit;
+use crate::auth::random_token;
+use crate::passwords::hash_password;
 use crate::{Caller, Dossier, Result};
 
 /// A new app as an administrator describes it.

@@ -1,11 +1,8 @@
 //! Tokens: issuing access, refresh and ID tokens, resolving a presented token to its caller,
-//! revoking a token's family, and password hashing. Tokens are random 256-bit values; only
-//! their SHA-256 is stored. The grants that decide *whether* to issue live in `oauth`, the
-//! password check with lockout and throttling in `signin`.
+//! revoking a token's family. Tokens are random 256-bit values; only their SHA-256 is
+//! stored. The grants that decide *whether* to issue live in `oauth`, the password check
+//! with lockout and throttling in `signin`, hashing in `passwords`.
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
@@ -15,6 +12,8 @@ use dossier_store::tokens::StoredToken;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::audit::Audit;
+use crate::passwords::{check_password_rules, hash_password};
 use crate::{Caller, Dossier, Result};
 
 pub use dossier_core::identity::ADMIN_GROUP;
@@ -27,42 +26,6 @@ pub fn random_token() -> String {
 
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Argon2id in a blocking thread, so sign-ins cannot starve the async runtime.
-pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| DomainError::internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(DomainError::internal)?
-}
-
-pub(crate) async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// Checks the password rules: long enough to resist guessing, short enough to hash cheaply.
-pub fn check_password_rules(password: &str) -> Result<()> {
-    let n = password.chars().count();
-    if !(8..=256).contains(&n) {
-        return Err(DomainError::invalid(
-            "password",
-            "a password must be 8 to 256 characters long",
-        ));
-    }
-    Ok(())
 }
 
 /// The tokens a grant issues. `refresh_token` is absent for client_credentials;
@@ -267,7 +230,7 @@ impl Dossier {
             tx.conn(),
             Some(&stored.user_id),
             address,
-            crate::identity::Audit {
+            Audit {
                 action: "token.revoke",
                 target: Some(stored.user_id.clone()),
                 outcome: AuditOutcome::Success,
@@ -277,32 +240,6 @@ impl Dossier {
         .await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// An audit record whose actor is known only by id (sign-ins, tokens).
-    pub(crate) async fn audit_subject(
-        &self,
-        conn: &mut AnyConnection,
-        actor: Option<&str>,
-        address: Option<&str>,
-        a: crate::identity::Audit<'_>,
-    ) -> Result<()> {
-        dossier_store::audit::append(
-            conn,
-            &dossier_core::identity::AuditRecord {
-                seq: 0,
-                customer_id: self.settings.customer_id,
-                at: self.now(),
-                actor: actor.map(str::to_string),
-                action: a.action.to_string(),
-                target: a.target,
-                outcome: a.outcome,
-                address: address.map(str::to_string),
-                detail: a.detail.to_string(),
-                request_id: crate::request::current(),
-            },
-        )
-        .await
     }
 
     /// Sets a user's password from the command line (`admin set-password`, `user passwd`):
@@ -326,7 +263,7 @@ impl Dossier {
         self.audit(
             tx.conn(),
             None,
-            crate::identity::Audit {
+            Audit {
                 action: "user.password.set",
                 target: Some(user.id.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,

@@ -6,6 +6,7 @@
 pub mod access;
 mod acl_keys;
 pub mod apps;
+mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod catalog;
@@ -17,6 +18,7 @@ pub mod identity;
 pub mod input;
 pub mod libraries;
 pub mod oauth;
+pub mod passwords;
 pub mod profile;
 pub mod repeated;
 pub mod reports;

@@ -14,8 +14,9 @@ use dossier_store::tokens::StoredToken;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Issue, IssuedTokens, TokenInfo, random_token, token_hash, verify_password};
-use crate::identity::Audit;
+use crate::audit::Audit;
+use crate::auth::{Issue, IssuedTokens, TokenInfo, random_token, token_hash};
+use crate::passwords::verify_password;
 use crate::throttle::{Limits, Throttle};
 use crate::{Caller, Dossier, Result, Settings};
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::access::{Need, principal_of};
 use crate::acl_keys::{resecure_container, resecure_document, security_changed};
-use crate::identity::Audit;
+use crate::audit::Audit;
 use crate::{Caller, Dossier, Result, trustees};
 
 /// An object's security as its security endpoint shows it.

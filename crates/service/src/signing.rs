@@ -83,7 +83,7 @@ impl Dossier {
         self.audit(
             tx.conn(),
             None,
-            crate::identity::Audit {
+            crate::audit::Audit {
                 action: "signing_key.rotate",
                 target: Some(key.kid.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,

@@ -14,7 +14,7 @@ use dossier_store::users::UserFilter;
 use serde_json::{Value, json};
 
 use crate::acl_keys::security_changed;
-use crate::identity::Audit;
+use crate::audit::Audit;
 use crate::{Caller, Dossier, Page, Result};
 
 /// What an administrator sends to create or replace a wall.

@@ -6,6 +6,7 @@
 //! the running server's indexer adopts it between two rounds, so searches never stop.
 
 pub mod containers;
+mod entries;
 pub mod indexer;
 mod lookups;
 pub mod query;
@@ -39,6 +40,14 @@ pub(crate) fn index_error(e: dossier_index::IndexError) -> DomainError {
         dossier_index::IndexError::Query(q) => DomainError::invalid("anywhere", q.0),
         other => DomainError::Internal(other.to_string()),
     }
+}
+
+/// Runs index work off the async threads (it blocks on the writer and fsyncs).
+async fn blocking(f: impl FnOnce() -> dossier_index::Result<()> + Send + 'static) -> Result<()> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
+        .map_err(index_error)
 }
 
 /// The search index of this node and what feeds it.
