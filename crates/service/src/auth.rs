@@ -6,7 +6,7 @@
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
-use dossier_core::identity::{AuditOutcome, User};
+use dossier_core::identity::{AuditOutcome, Scopes, User};
 use dossier_store::AnyConnection;
 use dossier_store::tokens::StoredToken;
 use rand::RngCore;
@@ -36,13 +36,13 @@ pub struct IssuedTokens {
     pub refresh_token: Option<String>,
     pub id_token: Option<String>,
     pub expires_in: i64,
-    pub scope: String,
+    pub scope: Scopes,
 }
 
 /// What an issued token is for: whom it acts as, with which scopes, for which app.
 pub(crate) struct Issue<'a> {
     pub user: &'a User,
-    pub scope: &'a str,
+    pub scope: &'a Scopes,
     /// The sign-in this token descends from; refresh tokens keep it.
     pub family: &'a str,
     pub client_id: Option<&'a str>,
@@ -58,7 +58,7 @@ pub(crate) struct Issue<'a> {
 pub struct TokenInfo {
     pub kind: String,
     pub user: User,
-    pub scope: String,
+    pub scope: Scopes,
     pub client_id: Option<String>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -92,7 +92,7 @@ impl Dossier {
         let base = StoredToken {
             kind: "access".into(),
             user_id: i.user.id.clone(),
-            scope: i.scope.to_string(),
+            scope: i.scope.clone(),
             family: i.family.to_string(),
             expires_at: now + Duration::seconds(self.settings.access_token_seconds),
             client_id: i.client_id.map(str::to_string),
@@ -115,7 +115,7 @@ impl Dossier {
         } else {
             None
         };
-        let id_token = if i.scope.split_whitespace().any(|s| s == "openid") {
+        let id_token = if i.scope.contains("openid") {
             Some(self.sign_jwt(&self.id_token_claims(&i, now)).await?)
         } else {
             None
@@ -125,7 +125,7 @@ impl Dossier {
             refresh_token: refresh,
             id_token,
             expires_in: self.settings.access_token_seconds,
-            scope: i.scope.to_string(),
+            scope: i.scope.clone(),
         })
     }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use dossier_core::DomainError;
 use dossier_core::identity::{
     ADMIN_GROUP, AuditOutcome, AuditRecord, DEFAULT_LIBRARY, DEFAULT_ROLE, Group, Right, Role,
-    USER_NOS_ENTERPRISE, USER_NOS_VIRTUAL, User, normalize_id,
+    Scopes, USER_NOS_ENTERPRISE, USER_NOS_VIRTUAL, User, normalize_id,
 };
 use dossier_store::AnyConnection;
 use dossier_store::groups::GroupFilter;
@@ -158,7 +158,7 @@ impl Caller {
             customer_id,
             is_admin: true,
             identity_admin: true,
-            scope: "admin".into(),
+            scope: Scopes::parse("admin"),
             client_id: None,
             address: Some("console".into()),
         }
@@ -170,10 +170,6 @@ impl Caller {
         self.is_admin || self.identity_admin
     }
 
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.scope.split_whitespace().any(|s| s == scope)
-    }
-
     /// Identity writes need the rights and a token that was granted `admin` (or `scim`,
     /// the provisioning apps' scope).
     pub fn require_identity_admin(&self) -> Result<()> {
@@ -182,7 +178,7 @@ impl Caller {
                 "managing users and groups needs administrator rights".into(),
             ));
         }
-        if !self.has_scope("admin") && !self.has_scope("scim") {
+        if !self.scope.administers() {
             return Err(DomainError::Forbidden(
                 "this token was not granted the admin scope".into(),
             ));

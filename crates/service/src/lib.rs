@@ -36,6 +36,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use dossier_blob::{BlobError, ContentStore};
 use dossier_core::DomainError;
+use dossier_core::identity::Scopes;
 use dossier_store::Store;
 
 pub use dossier_store::sql::Page;
@@ -108,8 +109,8 @@ pub struct Caller {
     pub is_admin: bool,
     /// Holds a library role with an administration right (see `Caller::manages_identity`).
     pub identity_admin: bool,
-    /// The scopes granted to the token, space-separated.
-    pub scope: String,
+    /// The scopes granted to the token.
+    pub scope: Scopes,
     /// The OAuth app the token was issued to, if any.
     pub client_id: Option<String>,
     /// The client's network address, for audit records, when the surface knows it.
