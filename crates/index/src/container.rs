@@ -88,8 +88,8 @@ pub(crate) fn to_tantivy(f: &Fields, x: &IndexableContainer) -> TantivyDocument 
     t.add_i64(f.acl, c.acl);
     t.add_text(f.owner, &c.owner);
     t.add_text(f.owner_key, c.owner.to_lowercase());
-    t.add_text(f.wall_client, text_custom(c, 1).unwrap_or_default());
-    t.add_text(f.wall_matter, text_custom(c, 2).unwrap_or_default());
+    t.add_text(f.wall_client, c.customs.client().unwrap_or_default());
+    t.add_text(f.wall_matter, c.customs.matter().unwrap_or_default());
     t.add_i64(f.workspace, c.workspace);
     // `container_id` on a folder search means its direct children: the parent is the one
     // "folder" a container is in.
@@ -122,13 +122,6 @@ pub(crate) fn to_tantivy(f: &Fields, x: &IndexableContainer) -> TantivyDocument 
     t.add_i64(f.edit_date, secs(c.edit_date));
     crate::document::add_customs(f, &mut t, &c.customs);
     t
-}
-
-fn text_custom(c: &Container, n: usize) -> Option<&str> {
-    match c.customs.get(n) {
-        Some(CustomValue::Text(v)) => Some(v),
-        _ => None,
-    }
 }
 
 fn term(field: tantivy::schema::Field, text: &str) -> Box<dyn Query> {

@@ -109,11 +109,11 @@ fn guarded<'a>(c: &'a Container, workspace: &'a Container, what: &'a str) -> Gua
 /// What ethical walls look at on a container: its client and matter, and its workspace's.
 pub(crate) fn container_facts<'a>(c: &'a Container, workspace: &'a Container) -> WallFacts<'a> {
     WallFacts {
-        client: c.customs.get(1).and_then(|v| v.as_text()),
-        matter: c.customs.get(2).and_then(|v| v.as_text()),
+        client: c.customs.client(),
+        matter: c.customs.matter(),
         workspace: Some(c.workspace),
-        workspace_client: workspace.customs.get(1).and_then(|v| v.as_text()),
-        workspace_matter: workspace.customs.get(2).and_then(|v| v.as_text()),
+        workspace_client: workspace.customs.client(),
+        workspace_matter: workspace.customs.matter(),
     }
 }
 

@@ -132,17 +132,11 @@ impl Dossier {
             owner: &doc.author,
             what: &what,
             facts: WallFacts {
-                client: doc.customs.get(1).and_then(|v| v.as_text()),
-                matter: doc.customs.get(2).and_then(|v| v.as_text()),
+                client: doc.customs.client(),
+                matter: doc.customs.matter(),
                 workspace: home,
-                workspace_client: workspace
-                    .as_ref()
-                    .and_then(|w| w.customs.get(1))
-                    .and_then(|v| v.as_text()),
-                workspace_matter: workspace
-                    .as_ref()
-                    .and_then(|w| w.customs.get(2))
-                    .and_then(|v| v.as_text()),
+                workspace_client: workspace.as_ref().and_then(|w| w.customs.client()),
+                workspace_matter: workspace.as_ref().and_then(|w| w.customs.matter()),
             },
         };
         let level = self.require(conn, caller, object, need).await?;

@@ -361,8 +361,8 @@ async fn readable_views(
         .filter(|(doc, workspace)| {
             visible.is_none_or(|v| {
                 let facts = WallFacts {
-                    client: doc.customs.get(1).and_then(|c| c.as_text()),
-                    matter: doc.customs.get(2).and_then(|c| c.as_text()),
+                    client: doc.customs.client(),
+                    matter: doc.customs.matter(),
                     workspace: (*workspace >= 0).then_some(*workspace),
                     workspace_client: None,
                     workspace_matter: None,
