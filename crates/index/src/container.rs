@@ -50,6 +50,18 @@ pub fn container_key(library: &str, number: i64) -> String {
     format!("{library}!{KEY_MARK}{number}")
 }
 
+/// The library and number of an entry's key, as `container_key` or `document::key` wrote
+/// it. The key is the index's own, not an iManage id (a container's carries `KEY_MARK`), so
+/// it is read here beside its printers rather than by `core::ids`.
+pub(crate) fn read_key(key: &str) -> (&str, i64) {
+    let (library, number) = key.rsplit_once('!').unwrap_or((key, "0"));
+    let number = number
+        .trim_start_matches(KEY_MARK)
+        .parse()
+        .unwrap_or_default();
+    (library, number)
+}
+
 /// A container as the indexer hands it over.
 #[derive(Clone, Debug)]
 pub struct IndexableContainer {

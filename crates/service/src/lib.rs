@@ -53,6 +53,8 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
+        // The one read of the system clock outside tests and the command line: everything
+        // else asks `Dossier::now`, so a test can set the time.
         Utc::now()
     }
 }

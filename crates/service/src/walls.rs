@@ -70,7 +70,10 @@ impl Dossier {
             if !ws.is_some_and(|c| c.kind == dossier_core::model::ContainerKind::Workspace) {
                 return Err(DomainError::invalid(
                     "workspace_id",
-                    format!("{library}!{n} is not a workspace"),
+                    format!(
+                        "{} is not a workspace",
+                        ContainerId::new(library.clone(), n)
+                    ),
                 ));
             }
         }
@@ -286,7 +289,8 @@ impl Dossier {
                         report.conflicts.push((
                             u.id.clone(),
                             format!(
-                                "holds an explicit grant on {library}!{w}, which the wall overrides"
+                                "holds an explicit grant on {}, which the wall overrides",
+                                ContainerId::new(library.clone(), *w)
                             ),
                         ));
                     }

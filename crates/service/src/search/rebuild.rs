@@ -56,14 +56,14 @@ pub async fn rebuild(
         .rfind(|g| g.as_str() > current.as_str() && !root.join(g).join(READY).exists());
     let generation = match unfinished {
         Some(g) => g,
-        None => super::new_generation(root)?,
+        None => super::new_generation(root, d.now())?,
     };
     let mut dir = root.join(&generation);
     let index = match SearchIndex::open(&dir, Writing::Rebuild) {
         // An unfinished rebuild of another version: start over.
         Err(dossier_index::IndexError::SchemaChanged(_)) => {
             std::fs::remove_dir_all(&dir).map_err(io)?;
-            dir = root.join(super::new_generation(root)?);
+            dir = root.join(super::new_generation(root, d.now())?);
             SearchIndex::open(&dir, Writing::Rebuild).map_err(index_error)?
         }
         other => other.map_err(index_error)?,
