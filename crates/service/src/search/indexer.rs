@@ -124,19 +124,6 @@ impl Work {
     }
 }
 
-/// Applies the events after the index's checkpoint, one round at a time, until none are
-/// left. Returns how many events were applied.
-pub async fn catch_up(d: &Dossier, search: &Search) -> Result<usize> {
-    let mut applied = 0;
-    loop {
-        let n = round(d, search).await?;
-        if n == 0 {
-            return Ok(applied);
-        }
-        applied += n;
-    }
-}
-
 /// One round: at most `EVENTS_PER_ROUND` events, one index commit.
 async fn round(d: &Dossier, search: &Search) -> Result<usize> {
     let index = search.index();
