@@ -7,9 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use dossier_core::query::{ContainerQuery, DocumentQuery};
 use dossier_core::{ContainerId, LibraryId};
-use dossier_store::containers::ContainerFilter;
-use dossier_store::documents::DocumentFilter;
 use dossier_store::sql::Page;
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -630,10 +629,11 @@ fn store_children_op(store: &dossier_store::Store, library: &LibraryId, layout: 
             dossier_store::containers::search(
                 &mut conn,
                 &library,
-                &ContainerFilter {
+                &ContainerQuery {
                     parent: Some(f),
                     ..Default::default()
                 },
+                None,
                 Page {
                     limit: 10_000,
                     offset: 0,
@@ -646,10 +646,11 @@ fn store_children_op(store: &dossier_store::Store, library: &LibraryId, layout: 
             let (docs, _) = dossier_store::documents::search(
                 &mut conn,
                 &library,
-                &DocumentFilter {
+                &DocumentQuery {
                     folders: Some(vec![f]),
                     ..Default::default()
                 },
+                None,
                 Page {
                     limit: 500,
                     offset: 0,

@@ -3,12 +3,14 @@
 
 use dossier_core::custom::{CUSTOM_COUNT, format_timestamp, is_lookup};
 use dossier_core::model::{
-    Checkout, Class, Container, ContainerKind, DocType, DocumentView, Event, HistoryEntry, Library,
-    Lookup, Subclass, Trustee,
+    ChangeEvent, Checkout, Class, Container, ContainerKind, DocType, DocumentView, HistoryEntry,
+    Library, Lookup, Subclass, Trustee,
 };
 use dossier_core::{ContainerId, CustomValues};
 use dossier_service::Caller;
 use dossier_service::documents::Operations;
+
+use crate::work::wire::custom_json;
 use serde_json::{Map, Value, json};
 
 fn ts(t: chrono::DateTime<chrono::Utc>) -> Value {
@@ -22,11 +24,11 @@ fn opt_ts(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
 fn put_customs(out: &mut Map<String, Value>, customs: &CustomValues) {
     for n in 1..=CUSTOM_COUNT {
         if let Some(v) = customs.get(n) {
-            out.insert(format!("custom{n}"), v.to_json());
+            out.insert(format!("custom{n}"), custom_json(v));
             if is_lookup(n) {
                 // Descriptions come from the lookup table; the alias stands in until the
                 // profile is decorated with them.
-                out.insert(format!("custom{n}_description"), v.to_json());
+                out.insert(format!("custom{n}_description"), custom_json(v));
             }
         }
     }
@@ -171,11 +173,16 @@ pub fn container(c: &Container, contents: Option<(bool, bool)>) -> Value {
         o.insert("email".into(), json!(c.email));
         o.insert(
             "profile".into(),
-            c.default_profile.clone().unwrap_or_else(|| json!({})),
+            c.default_profile
+                .as_ref()
+                .and_then(|d| serde_json::to_value(d).ok())
+                .unwrap_or_else(|| json!({})),
         );
     }
     if let Some(sp) = &c.search_profile {
-        o.insert("searchprofile".into(), sp.clone());
+        // Shown as the client saved it; a row that no longer parses shows as empty.
+        let saved = serde_json::from_str(sp.as_json_text()).unwrap_or_else(|_| json!({}));
+        o.insert("searchprofile".into(), saved);
     }
     if let Some((subfolders, documents)) = contents {
         o.insert("has_subfolders".into(), json!(subfolders));
@@ -229,8 +236,11 @@ pub fn doc_type(t: &DocType, library: &str) -> Value {
     json!({"id": t.alias, "description": t.description, "app_extension": t.app_extension, "database": library})
 }
 
-pub fn event(e: &Event) -> Value {
-    json!({"id": e.seq.to_string(), "action_type": e.action, "item_type": e.item_type, "object_id": e.object_id, "related_object_id": e.related_object_id, "root_id": e.root_id, "user": e.user_id, "event_date": ts(e.event_date)})
+/// iManage's change-events shape carries the outbox row's strings as they are: the change
+/// is shown in its stored encoding.
+pub fn event(e: &ChangeEvent) -> Value {
+    let r = e.change.encode();
+    json!({"id": e.seq.to_string(), "action_type": r.action, "item_type": r.item_type, "object_id": r.object_id, "related_object_id": r.related_object_id, "root_id": r.root_id, "user": e.user_id, "event_date": ts(e.event_date)})
 }
 
 pub fn nvps(pairs: &[(String, String)]) -> Value {

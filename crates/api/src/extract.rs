@@ -7,8 +7,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use base64::Engine;
+use dossier_core::query::Page;
 use dossier_core::{ContainerId, DocumentRef, LibraryId};
-use dossier_service::{Caller, Page};
+use dossier_service::Caller;
 use serde_json::{Map, Value};
 
 use crate::AppState;
@@ -102,6 +103,60 @@ impl FromRequestParts<AppState> for InLibrary {
             .library(&caller, p.customer()?, p.library()?)
             .await?;
         Ok(InLibrary { caller, library })
+    }
+}
+
+/// `InLibrary` with the document `{id}` of the URL parsed once: an id of another library
+/// is a 404, like an unknown library.
+pub struct InDocument {
+    pub caller: Caller,
+    pub library: LibraryId,
+    pub document: DocumentRef,
+}
+
+impl FromRequestParts<AppState> for InDocument {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let InLibrary { caller, library } = InLibrary::from_request_parts(parts, state).await?;
+        let document = Params::from_request_parts(parts, state)
+            .await?
+            .document("id")?;
+        Ok(InDocument {
+            caller,
+            library,
+            document,
+        })
+    }
+}
+
+/// `InLibrary` with the workspace or folder `{id}` of the URL parsed once: an id of
+/// another library is a 404, like an unknown library.
+pub struct InContainer {
+    pub caller: Caller,
+    pub library: LibraryId,
+    pub container: ContainerId,
+}
+
+impl FromRequestParts<AppState> for InContainer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let InLibrary { caller, library } = InLibrary::from_request_parts(parts, state).await?;
+        let container = Params::from_request_parts(parts, state)
+            .await?
+            .container("id")?;
+        Ok(InContainer {
+            caller,
+            library,
+            container,
+        })
     }
 }
 
@@ -273,9 +328,23 @@ pub struct Paging {
 }
 
 impl Paging {
-    /// The cursor to hand back: present in cursor mode when the page came back full.
-    pub fn next_cursor(&self, returned: usize, last_key: Option<i64>) -> Option<String> {
-        (self.cursor_mode && returned as i64 == self.page.limit)
+    /// The page to ask for: one row beyond the page, so the answer tells whether more
+    /// rows follow (`finish` cuts it off again).
+    pub fn probe(&self) -> Page {
+        self.page.probe()
+    }
+
+    /// Cuts rows read with `probe` back to the page; returns whether more rows follow and
+    /// the cursor to hand back, `key` being a row's keyset number.
+    pub fn finish<T>(&self, rows: &mut Vec<T>, key: impl Fn(&T) -> i64) -> (bool, Option<String>) {
+        let more = self.page.cut(rows);
+        (more, self.cursor(more, rows.last().map(key)))
+    }
+
+    /// The one cursor rule of every list: in cursor mode, a cursor after the last row only
+    /// when more rows exist (a full page is not a sign of more: it may be the last).
+    pub fn cursor(&self, more: bool, last_key: Option<i64>) -> Option<String> {
+        (self.cursor_mode && more)
             .then_some(())
             .and(last_key)
             .map(encode_cursor)

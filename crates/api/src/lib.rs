@@ -16,6 +16,7 @@ pub mod access_log;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod fields;
 pub mod identity_wire;
 pub mod limits;
 pub mod oauth;

@@ -30,7 +30,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if let Err(e) = d.ping().await {
         failing.push(json!({"part": "database", "error": e.to_string()}));
     }
-    if let Err(e) = d.blobs.ping().await {
+    if let Err(e) = d.ping_content().await {
         failing.push(json!({"part": "content store", "error": e.to_string()}));
     }
     if let Err(e) = d.search() {

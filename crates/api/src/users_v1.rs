@@ -118,14 +118,14 @@ async fn member(
     let m = match reference.parse::<i64>() {
         Ok(n) => state
             .dossier
-            .member_by_number(db, n)
+            .member_by_number(caller, db, n)
             .await?
             .ok_or_else(not_found)?,
         Err(_) => {
             let u = state.dossier.user(caller, reference).await?;
             state
                 .dossier
-                .memberships_in(db, std::slice::from_ref(&u.id))
+                .memberships_in(caller, db, std::slice::from_ref(&u.id))
                 .await?
                 .into_iter()
                 .next()
@@ -152,7 +152,7 @@ async fn list_users(
     };
     let (users, total) = state.dossier.users(&caller, &filter, page).await?;
     let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-    let memberships = state.dossier.memberships_in(&db, &ids).await?;
+    let memberships = state.dossier.memberships_in(&caller, &db, &ids).await?;
     let items = users
         .iter()
         .filter_map(|u| {
@@ -188,7 +188,7 @@ async fn create_user(
         Some(u) => {
             if !state
                 .dossier
-                .memberships_in(&db, std::slice::from_ref(&u.id))
+                .memberships_in(&caller, &db, std::slice::from_ref(&u.id))
                 .await?
                 .is_empty()
             {
@@ -407,7 +407,7 @@ async fn members_json(
     gid: &str,
 ) -> ApiResult<Vec<Value>> {
     let logins = state.dossier.group_members(caller, gid).await?;
-    let memberships = state.dossier.memberships_in(db, &logins).await?;
+    let memberships = state.dossier.memberships_in(caller, db, &logins).await?;
     Ok(logins
         .iter()
         .map(|l| {
@@ -428,14 +428,19 @@ async fn members(State(state): State<AppState>, caller: Caller, p: Params) -> Ap
 }
 
 /// Login ids for a list of user references (per-database numbers or login names).
-async fn logins(state: &AppState, db: &str, refs: &[String]) -> ApiResult<Vec<String>> {
+async fn logins(
+    state: &AppState,
+    caller: &Caller,
+    db: &str,
+    refs: &[String],
+) -> ApiResult<Vec<String>> {
     let mut out = Vec::with_capacity(refs.len());
     for r in refs {
         let login = match r.parse::<i64>() {
             Ok(n) => {
                 state
                     .dossier
-                    .member_by_number(db, n)
+                    .member_by_number(caller, db, n)
                     .await?
                     .ok_or_else(|| ApiError::invalid("users", format!("no user {n} in {db}")))?
                     .user_id
@@ -467,7 +472,7 @@ async fn change(
     if refs.is_empty() {
         return Err(ApiError(DomainError::required("users")));
     }
-    let users = logins(state, &db, &refs).await?;
+    let users = logins(state, caller, &db, &refs).await?;
     let gid = p.get("group_id")?;
     state
         .dossier
@@ -535,7 +540,7 @@ async fn bulk_memberships(
                 ));
             }
         };
-        let users = logins(&state, &db, &wire::id_list(o, "users")?).await?;
+        let users = logins(&state, &caller, &db, &wire::id_list(o, "users")?).await?;
         changes.push((group, action, users));
     }
     let changed = state.dossier.bulk_group_members(&caller, &changes).await?;

@@ -21,7 +21,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Trustee, TrusteeType};
+use crate::model::{Trustee, TrusteeOwner, TrusteeType};
 use crate::security::{AccessLevel, DefaultSecurity};
 
 /// Who is asking.
@@ -115,10 +115,10 @@ impl AclKey {
     }
 
     /// The `trustees.object_kind` of the governing object.
-    pub fn object_kind(self) -> &'static str {
+    pub fn object_kind(self) -> TrusteeOwner {
         match self {
-            AclKey::Container(_) => "container",
-            AclKey::Document(_) => "document",
+            AclKey::Container(_) => TrusteeOwner::Container,
+            AclKey::Document(_) => TrusteeOwner::Document,
         }
     }
 

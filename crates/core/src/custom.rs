@@ -3,7 +3,7 @@
 //! 13–16 text, 17–20 numbers, 21–24 timestamps, 25–28 booleans.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde::ser::{Serialize, Serializer};
 
 use crate::error::DomainError;
 use crate::limits::{ALIAS_MAX, CUSTOM_TEXT_MAX, check_len};
@@ -60,29 +60,50 @@ pub enum CustomValue {
     Boolean(bool),
 }
 
+/// A scalar as a client sent it for a custom field, whatever its wire format: the input of
+/// `CustomValue::from_scalar`. Numbers keep the text they were written as, since lookup
+/// aliases and text fields take a number as the text it spells.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar {
+    Null,
+    Text(String),
+    Number(String),
+    Bool(bool),
+    /// A list or an object: never a custom value.
+    Composite,
+}
+
 impl CustomValue {
-    /// Parses the JSON a client sent for customN. `null` and `""` clear the field.
-    pub fn from_json(n: usize, value: &Value) -> Result<Option<CustomValue>, DomainError> {
+    /// Reads the value a client sent for customN in the field's kind. Null and `""` clear
+    /// the field.
+    pub fn from_scalar(n: usize, value: Scalar) -> Result<Option<CustomValue>, DomainError> {
         let field = format!("custom{n}");
-        if value.is_null() || value.as_str() == Some("") {
+        if matches!(&value, Scalar::Null) || matches!(&value, Scalar::Text(s) if s.is_empty()) {
             return Ok(None);
         }
         let bad = |what: &str| DomainError::invalid(&field, format!("{field} must be {what}"));
+        // Lookup aliases and text are often client and matter numbers, which integrations
+        // send as numbers: they are taken as the text they spell. Other types are not.
+        let text = |value: &Scalar| match value {
+            Scalar::Text(s) => Some(s.trim().to_string()),
+            Scalar::Number(n) => Some(n.clone()),
+            _ => None,
+        };
         Ok(Some(match CustomKind::of(n) {
             CustomKind::Lookup => {
-                let s = scalar_text(value).ok_or_else(|| bad("a lookup alias"))?;
+                let s = text(&value).ok_or_else(|| bad("a lookup alias"))?;
                 check_len(&field, &s, ALIAS_MAX)?;
                 CustomValue::Text(s.to_uppercase())
             }
             CustomKind::Text => {
-                let s = scalar_text(value).ok_or_else(|| bad("text"))?;
+                let s = text(&value).ok_or_else(|| bad("text"))?;
                 check_len(&field, &s, CUSTOM_TEXT_MAX)?;
                 CustomValue::Text(s)
             }
             CustomKind::Number => {
-                let n = match value {
-                    Value::Number(n) => n.as_f64(),
-                    Value::String(s) => s.trim().parse::<f64>().ok(),
+                let n = match &value {
+                    Scalar::Number(n) => n.parse::<f64>().ok(),
+                    Scalar::Text(s) => s.trim().parse::<f64>().ok(),
                     _ => None,
                 }
                 .filter(|f| f.is_finite())
@@ -90,31 +111,20 @@ impl CustomValue {
                 CustomValue::Number(n)
             }
             CustomKind::Timestamp => {
-                let s = value.as_str().ok_or_else(|| bad("an ISO-8601 date-time"))?;
+                let Scalar::Text(s) = &value else {
+                    return Err(bad("an ISO-8601 date-time"));
+                };
                 CustomValue::Timestamp(
                     parse_timestamp(s).ok_or_else(|| bad("an ISO-8601 date-time"))?,
                 )
             }
-            CustomKind::Boolean => CustomValue::Boolean(match value {
-                Value::Bool(b) => *b,
-                Value::String(s) if s.eq_ignore_ascii_case("true") || s == "Y" || s == "1" => true,
-                Value::String(s) if s.eq_ignore_ascii_case("false") || s == "N" || s == "0" => {
-                    false
-                }
+            CustomKind::Boolean => CustomValue::Boolean(match &value {
+                Scalar::Bool(b) => *b,
+                Scalar::Text(s) if s.eq_ignore_ascii_case("true") || s == "Y" || s == "1" => true,
+                Scalar::Text(s) if s.eq_ignore_ascii_case("false") || s == "N" || s == "0" => false,
                 _ => return Err(bad("true or false")),
             }),
         }))
-    }
-
-    pub fn to_json(&self) -> Value {
-        match self {
-            CustomValue::Text(s) => Value::String(s.clone()),
-            CustomValue::Number(n) => {
-                serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number)
-            }
-            CustomValue::Timestamp(t) => Value::String(format_timestamp(*t)),
-            CustomValue::Boolean(b) => Value::Bool(*b),
-        }
     }
 
     pub fn as_text(&self) -> Option<&str> {
@@ -122,16 +132,6 @@ impl CustomValue {
             CustomValue::Text(s) => Some(s),
             _ => None,
         }
-    }
-}
-
-/// Lookup aliases and text values are often client and matter numbers, which integrations
-/// send as JSON numbers; they are taken as the text they spell. Other JSON types are not.
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
     }
 }
 
@@ -175,26 +175,30 @@ impl CustomValues {
             *slot = value;
         }
     }
+}
 
-    /// Reads every `customN` key present in a JSON object. Returns the fields that were
-    /// present (so a PATCH changes only those) along with their parsed values.
-    pub fn parse_present(
-        obj: &serde_json::Map<String, Value>,
-    ) -> Result<Vec<(usize, Option<CustomValue>)>, DomainError> {
-        let mut out = Vec::new();
-        for n in 1..=CUSTOM_COUNT {
-            if let Some(v) = obj.get(&format!("custom{n}")) {
-                out.push((n, CustomValue::from_json(n, v)?));
-            }
+/// A custom value as every surface writes it: text, a number, a date-time in the API's
+/// format, or a boolean.
+impl Serialize for CustomValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CustomValue::Text(t) => s.serialize_str(t),
+            // A non-finite number is never stored (`from_scalar` refuses it); null if one was.
+            CustomValue::Number(n) if n.is_finite() => s.serialize_f64(*n),
+            CustomValue::Number(_) => s.serialize_none(),
+            CustomValue::Timestamp(t) => s.serialize_str(&format_timestamp(*t)),
+            CustomValue::Boolean(b) => s.serialize_bool(*b),
         }
-        Ok(out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn text(s: &str) -> Scalar {
+        Scalar::Text(s.into())
+    }
 
     #[test]
     fn kinds_are_fixed() {
@@ -211,26 +215,32 @@ mod tests {
     #[test]
     fn values_parse_in_their_kind() {
         assert_eq!(
-            CustomValue::from_json(1, &json!("acme")).unwrap(),
+            CustomValue::from_scalar(1, text("acme")).unwrap(),
             Some(CustomValue::Text("ACME".into()))
         );
         assert_eq!(
-            CustomValue::from_json(17, &json!("12.5")).unwrap(),
+            CustomValue::from_scalar(17, text("12.5")).unwrap(),
             Some(CustomValue::Number(12.5))
         );
-        assert!(CustomValue::from_json(17, &json!("many")).is_err());
-        assert!(CustomValue::from_json(21, &json!("yesterday")).is_err());
+        assert!(CustomValue::from_scalar(17, text("many")).is_err());
+        assert!(CustomValue::from_scalar(21, text("yesterday")).is_err());
         assert!(
-            CustomValue::from_json(21, &json!("2024-01-02T03:04:05Z"))
+            CustomValue::from_scalar(21, text("2024-01-02T03:04:05Z"))
                 .unwrap()
                 .is_some()
         );
         assert_eq!(
-            CustomValue::from_json(25, &json!(true)).unwrap(),
+            CustomValue::from_scalar(25, Scalar::Bool(true)).unwrap(),
             Some(CustomValue::Boolean(true))
         );
-        assert!(CustomValue::from_json(25, &json!("maybe")).is_err());
-        assert_eq!(CustomValue::from_json(3, &json!("")).unwrap(), None);
+        assert!(CustomValue::from_scalar(25, text("maybe")).is_err());
+        assert_eq!(CustomValue::from_scalar(3, text("")).unwrap(), None);
+        assert_eq!(
+            CustomValue::from_scalar(1, Scalar::Number("1042".into())).unwrap(),
+            Some(CustomValue::Text("1042".into())),
+            "a client number is the text it spells"
+        );
+        assert!(CustomValue::from_scalar(13, Scalar::Composite).is_err());
     }
 
     #[test]

@@ -537,7 +537,79 @@ impl App {
     }
 }
 
+/// Declares `AuditAction` with its stored names, so that the list of every action
+/// (`AuditAction::ALL`, which `parse` searches) cannot miss one.
+macro_rules! audit_actions {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// What an audit record records. The names are stored and shown as they are
+        /// (`as_str`), and the audit log is filtered by their dotted prefixes (`user.`), so
+        /// they never change.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum AuditAction {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl AuditAction {
+            pub const ALL: &[AuditAction] = &[$(AuditAction::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditAction::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    /// A sign-in attempt, successful or not.
+    Signin => "signin",
+    /// An account locked after too many failed sign-ins.
+    UserLock => "user.lock",
+    UserCreate => "user.create",
+    UserUpdate => "user.update",
+    UserDelete => "user.delete",
+    UserPasswordSet => "user.password.set",
+    UserLibraryAssign => "user.library.assign",
+    UserLibraryRemove => "user.library.remove",
+    GroupCreate => "group.create",
+    GroupUpdate => "group.update",
+    GroupDelete => "group.delete",
+    GroupMembers => "group.members",
+    /// Members changed in several groups at once (the v1 API).
+    GroupMembersBulk => "group.members.bulk",
+    RoleCreate => "role.create",
+    RoleUpdate => "role.update",
+    TokenIssue => "token.issue",
+    TokenRevoke => "token.revoke",
+    /// An authorization code presented a second time (its tokens are revoked).
+    OauthCodeReplayed => "oauth.code_replayed",
+    AppCreate => "app.create",
+    AppUpdate => "app.update",
+    AppRevoke => "app.revoke",
+    AppConsent => "app.consent",
+    SigningKeyRotate => "signing_key.rotate",
+    SecurityChange => "security.change",
+    WallCreate => "wall.create",
+    WallUpdate => "wall.update",
+    WallDelete => "wall.delete",
+    /// A pass through an ethical wall by someone allowed to.
+    WallBreakGlass => "wall.break_glass",
+    /// An administrator reaching an object beyond its own security.
+    AccessAdminOverride => "access.admin_override",
+}
+
+impl AuditAction {
+    /// The action a stored name stands for; `None` for a name this version does not
+    /// write (a newer version's).
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.iter().copied().find(|a| a.as_str() == s)
+    }
+}
+
 /// One audit record. `detail` is a JSON object as text (before/after for changes).
+/// `action` is kept as stored (an `AuditAction` name when this version wrote it): the log
+/// is kept for years and must list a record whatever version wrote it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRecord {
     pub seq: i64,
@@ -579,6 +651,27 @@ impl AuditOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_actions_round_trip_under_their_stored_names() {
+        let mut names = std::collections::BTreeSet::new();
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
+            assert!(names.insert(a.as_str()), "{} named twice", a.as_str());
+        }
+        // Names as audit logs hold them today.
+        assert_eq!(AuditAction::parse("signin"), Some(AuditAction::Signin));
+        assert_eq!(
+            AuditAction::parse("group.members.bulk"),
+            Some(AuditAction::GroupMembersBulk)
+        );
+        assert_eq!(
+            AuditAction::parse("access.admin_override"),
+            Some(AuditAction::AccessAdminOverride)
+        );
+        assert_eq!(AuditAction::parse("user."), None);
+        assert_eq!(AuditAction::parse("document.shred"), None);
+    }
 
     #[test]
     fn ids_are_upper_cased_and_checked() {

@@ -4,18 +4,21 @@
 
 pub mod access;
 pub mod activity;
+pub mod changes;
 pub mod custom;
 pub mod doc_type;
 pub mod error;
+pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod limits;
 pub mod model;
+pub mod query;
 pub mod security;
 pub mod walls;
 
 pub use activity::Activity;
-pub use custom::{CustomKind, CustomValue, CustomValues};
+pub use custom::{CustomKind, CustomValue, CustomValues, Scalar};
 pub use error::{DomainError, FieldError};
 pub use ids::{ContainerId, DocumentId, DocumentRef, LibraryId};
 pub use security::{AccessLevel, DefaultSecurity};

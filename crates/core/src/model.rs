@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::changes::{DocumentDefaults, SavedSearch};
 use crate::custom::CustomValues;
+use crate::error::DomainError;
+use crate::events::{Change, Row, UnknownChange};
 use crate::ids::{ContainerId, DocumentId, LibraryId};
 use crate::security::{AccessLevel, DefaultSecurity};
 
@@ -68,9 +71,10 @@ pub struct Container {
     pub default_security: DefaultSecurity,
     pub email: Option<String>,
     pub view_type: String,
-    /// The default profile given to documents filed in a folder (JSON object).
-    pub default_profile: Option<serde_json::Value>,
-    pub search_profile: Option<serde_json::Value>,
+    /// The default profile given to documents filed in a folder.
+    pub default_profile: Option<DocumentDefaults>,
+    /// A search folder's saved search.
+    pub search_profile: Option<SavedSearch>,
     pub create_date: DateTime<Utc>,
     pub edit_date: DateTime<Utc>,
     /// The encoded `access::AclKey` of the object whose security governs this one.
@@ -93,7 +97,7 @@ impl WsType {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmailFields {
     pub from: Option<String>,
     pub to: Option<String>,
@@ -225,6 +229,33 @@ impl TrusteeType {
     }
 }
 
+/// What a trustee list belongs to (`trustees.object_kind`): a document, or a container of
+/// any kind (workspace, folder, tab, search folder; they share one number sequence).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrusteeOwner {
+    Document,
+    Container,
+}
+
+impl TrusteeOwner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrusteeOwner::Document => "document",
+            TrusteeOwner::Container => "container",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<TrusteeOwner, DomainError> {
+        match s {
+            "document" => Ok(TrusteeOwner::Document),
+            "container" => Ok(TrusteeOwner::Container),
+            _ => Err(DomainError::internal(format!(
+                "'{s}' is not a trustee list's owner"
+            ))),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Trustee {
     pub trustee_type: TrusteeType,
@@ -232,16 +263,45 @@ pub struct Trustee {
     pub access: AccessLevel,
 }
 
-/// An outbox event: what changed, in commit order.
+/// An outbox event as stored: what changed (`events::Change::encode`), in commit order.
+/// Kept as the stored row, so that reading the outbox never fails on a row this version
+/// cannot decode; its readers decode it with `change`.
 #[derive(Clone, Debug)]
 pub struct Event {
     pub seq: i64,
-    pub library: String,
-    pub item_type: String,
-    pub action: String,
-    pub object_id: String,
-    pub related_object_id: Option<String>,
-    pub root_id: Option<String>,
+    pub row: Row,
     pub user_id: String,
     pub event_date: DateTime<Utc>,
+}
+
+impl Event {
+    pub fn change(&self) -> Result<Change, UnknownChange> {
+        Change::decode(&self.row)
+    }
+}
+
+/// An outbox event decoded: the change, who made it and when.
+#[derive(Clone, Debug)]
+pub struct ChangeEvent {
+    pub seq: i64,
+    pub change: Change,
+    pub user_id: String,
+    pub event_date: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trustee_owners_keep_their_stored_names() {
+        for (owner, stored) in [
+            (TrusteeOwner::Document, "document"),
+            (TrusteeOwner::Container, "container"),
+        ] {
+            assert_eq!(owner.as_str(), stored);
+            assert_eq!(TrusteeOwner::parse(stored).ok(), Some(owner));
+        }
+        assert!(TrusteeOwner::parse("workspace").is_err());
+    }
 }

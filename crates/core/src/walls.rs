@@ -7,8 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use crate::DomainError;
 use crate::access::Principal;
+use crate::{CustomValues, DomainError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WallKind {
@@ -76,27 +76,71 @@ impl Wall {
     }
 }
 
+/// A client and matter (custom1, custom2) as walls compare them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientMatter<'a> {
+    pub client: Option<&'a str>,
+    pub matter: Option<&'a str>,
+}
+
+impl<'a> ClientMatter<'a> {
+    /// The client and matter of a profile: custom1 and custom2, when they hold text.
+    pub fn of(customs: &'a CustomValues) -> Self {
+        ClientMatter {
+            client: customs.client(),
+            matter: customs.matter(),
+        }
+    }
+}
+
 /// What an object carries that walls look at: its own client and matter (custom1,
 /// custom2), and its workspace with that workspace's client and matter. A client or matter
 /// wall covers an object when either pair matches, so a document filed in a walled
 /// matter's workspace is covered even if its own profile names no client.
+///
+/// Built only by `WallFacts::new`, which asks for the workspace's client and matter with its
+/// number: a check that knew the number but left the pair out would let a client wall miss
+/// what lies in that client's workspace.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WallFacts<'a> {
-    pub client: Option<&'a str>,
-    pub matter: Option<&'a str>,
-    pub workspace: Option<i64>,
-    pub workspace_client: Option<&'a str>,
-    pub workspace_matter: Option<&'a str>,
+    own: ClientMatter<'a>,
+    workspace: Option<i64>,
+    workspace_own: ClientMatter<'a>,
+}
+
+impl<'a> WallFacts<'a> {
+    /// The facts of an object with its own client and matter, lying in `workspace` (its
+    /// number and that workspace's client and matter; `None` for a document without a home
+    /// filing). A workspace lies in itself.
+    pub fn new(own: ClientMatter<'a>, workspace: Option<(i64, ClientMatter<'a>)>) -> Self {
+        WallFacts {
+            own,
+            workspace: workspace.map(|(n, _)| n),
+            workspace_own: workspace.map(|(_, cm)| cm).unwrap_or_default(),
+        }
+    }
+
+    pub fn client(&self) -> Option<&'a str> {
+        self.own.client
+    }
+
+    pub fn matter(&self) -> Option<&'a str> {
+        self.own.matter
+    }
+
+    pub fn workspace(&self) -> Option<i64> {
+        self.workspace
+    }
 }
 
 impl WallScope {
     pub fn covers(&self, f: &WallFacts<'_>) -> bool {
         let eq = |a: Option<&str>, b: &str| a.is_some_and(|a| a.eq_ignore_ascii_case(b));
+        let (own, ws) = (&f.own, &f.workspace_own);
         match self {
-            WallScope::Client(c) => eq(f.client, c) || eq(f.workspace_client, c),
+            WallScope::Client(c) => eq(own.client, c) || eq(ws.client, c),
             WallScope::Matter(c, m) => {
-                (eq(f.client, c) && eq(f.matter, m))
-                    || (eq(f.workspace_client, c) && eq(f.workspace_matter, m))
+                (eq(own.client, c) && eq(own.matter, m)) || (eq(ws.client, c) && eq(ws.matter, m))
             }
             WallScope::Workspace(w) => f.workspace == Some(*w),
         }
@@ -154,22 +198,35 @@ mod tests {
 
     #[test]
     fn scopes_cover_by_client_matter_or_workspace() {
-        let f = WallFacts {
+        let acme = ClientMatter {
             client: Some("acme"),
             matter: Some("0001"),
-            workspace: Some(7),
-            ..WallFacts::default()
         };
+        let f = WallFacts::new(acme, Some((7, ClientMatter::default())));
         assert!(WallScope::Client("ACME".into()).covers(&f));
         assert!(WallScope::Matter("ACME".into(), "0001".into()).covers(&f));
         assert!(!WallScope::Matter("ACME".into(), "0002".into()).covers(&f));
         assert!(WallScope::Workspace(7).covers(&f));
         assert!(!WallScope::Client("ACME".into()).covers(&WallFacts::default()));
-        let in_walled_workspace = WallFacts {
-            workspace_client: Some("ACME"),
-            workspace_matter: Some("0001"),
-            ..WallFacts::default()
-        };
+        // A document whose own profile names no client, filed in ACME's matter workspace.
+        let in_walled_workspace = WallFacts::new(ClientMatter::default(), Some((9, acme)));
         assert!(WallScope::Matter("ACME".into(), "0001".into()).covers(&in_walled_workspace));
+        assert!(WallScope::Client("ACME".into()).covers(&in_walled_workspace));
+        assert!(!WallScope::Workspace(7).covers(&in_walled_workspace));
+    }
+
+    #[test]
+    fn client_and_matter_are_custom1_and_custom2() {
+        let mut customs = CustomValues::default();
+        customs.set(1, Some(crate::CustomValue::Text("ACME".into())));
+        customs.set(2, Some(crate::CustomValue::Text("0001".into())));
+        customs.set(3, Some(crate::CustomValue::Text("OTHER".into())));
+        assert_eq!(
+            ClientMatter::of(&customs),
+            ClientMatter {
+                client: Some("ACME"),
+                matter: Some("0001")
+            }
+        );
     }
 }

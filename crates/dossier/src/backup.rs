@@ -71,11 +71,10 @@ pub async fn backup(config: &Config, dest: &Path) -> Result<BackedUp, String> {
     let partial = dest.join(format!("{DATABASE}.partial"));
     let _ = std::fs::remove_file(&partial);
     dossier
-        .store
-        .snapshot_into(&partial)
+        .snapshot_database(&partial)
         .await
         .map_err(|e| format!("cannot copy the database: {e}"))?;
-    dossier.store.close().await;
+    dossier.close().await;
     let blobs = dossier_store::Store::blobs_of_snapshot(&partial)
         .await
         .map_err(|e| format!("cannot read the database copy: {e}"))?;
@@ -134,8 +133,7 @@ async fn copy_blob(
     let mut hasher = blake3::Hasher::new();
     let mut written = 0u64;
     let mut stream = dossier
-        .blobs
-        .get(hash, None)
+        .stored_content(hash)
         .await
         .map_err(|e| format!("cannot read blob {hash}: {e}"))?;
     while let Some(chunk) = stream.next().await {
@@ -241,7 +239,7 @@ pub async fn restore(config: &Config, src: &Path) -> Result<Restored, String> {
                     "restored, but the search index was not rebuilt ({e}); run `dossier reindex`"
                 )
             })?;
-    dossier.store.close().await;
+    dossier.close().await;
     Ok(Restored {
         blobs: manifest.blobs.len(),
         documents: rebuilt.documents,

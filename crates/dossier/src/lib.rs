@@ -136,7 +136,7 @@ impl Running {
         let _ = self.stop_background.send(true);
         let _ = self.indexer.await;
         let _ = self.housekeeper.await;
-        self.dossier.store.close().await;
+        self.dossier.close().await;
     }
 }
 
@@ -149,7 +149,7 @@ pub async fn start(
     let dossier = open(config).await?;
     let search = open_search(config, &dossier)?;
     let dossier = dossier.with_search(Arc::new(search));
-    let swept = dossier.blobs.sweep_leftovers(None).await.map_err(|e| {
+    let swept = dossier.sweep_leftovers(None).await.map_err(|e| {
         startup::msg(format!(
             "cannot clean up after uploads interrupted by an earlier stop: {e}"
         ))
@@ -239,7 +239,7 @@ async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Recei
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot delete expired tokens and codes"),
         }
-        match dossier.blobs.sweep_leftovers(Some(ABANDONED_AFTER)).await {
+        match dossier.sweep_leftovers(Some(ABANDONED_AFTER)).await {
             Ok(gone) if !gone.is_empty() => tracing::info!(
                 files = gone.len(),
                 bytes = gone.iter().map(|l| l.bytes).sum::<u64>(),

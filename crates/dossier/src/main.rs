@@ -230,13 +230,13 @@ async fn run(command: Command, config: &Config) -> Result<ExitCode, String> {
         Command::User { task } => {
             let dossier = opened(config).await?;
             let outcome = identity_cli::user(&dossier, task).await;
-            dossier.store.close().await;
+            dossier.close().await;
             outcome.map(|()| ExitCode::SUCCESS)
         }
         Command::Group { task } => {
             let dossier = opened(config).await?;
             let outcome = identity_cli::group(&dossier, task).await;
-            dossier.store.close().await;
+            dossier.close().await;
             outcome.map(|()| ExitCode::SUCCESS)
         }
         Command::App { task } => app(task, config).await,
@@ -302,7 +302,7 @@ async fn serve(config: &Config) -> Result<ExitCode, String> {
         "Dossier listening on http://{} (database {}, content {})",
         running.addr,
         redacted(&config.database_url),
-        running.dossier.blobs.description()
+        running.dossier.content_description()
     );
     stop_signal().await?;
     tracing::info!(
@@ -405,7 +405,7 @@ async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
             println!("password of {} changed", user.to_uppercase());
         }
     }
-    dossier.store.close().await;
+    dossier.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -463,7 +463,7 @@ async fn app(task: AppTask, config: &Config) -> Result<ExitCode, String> {
             .await
             .map(|a| println!("revoked app {} ({})", a.client_id, a.name)),
     };
-    dossier.store.close().await;
+    dossier.close().await;
     result.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -473,7 +473,7 @@ async fn keys(task: KeysTask, config: &Config) -> Result<ExitCode, String> {
     let result = match task {
         KeysTask::Rotate => dossier.rotate_signing_key().await,
     };
-    dossier.store.close().await;
+    dossier.close().await;
     let kid = result.map_err(|e| e.to_string())?;
     println!("new signing key {kid}; the previous key stays published until its tokens expire");
     Ok(ExitCode::SUCCESS)
@@ -519,7 +519,7 @@ async fn reindex(config: &Config) -> Result<ExitCode, String> {
         written.containers,
         started.elapsed().as_secs_f64()
     );
-    dossier.store.close().await;
+    dossier.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -551,7 +551,7 @@ async fn check(config: &Config) -> Result<ExitCode, String> {
             l.path, l.bytes
         );
     }
-    dossier.store.close().await;
+    dossier.close().await;
     if report.is_clean() {
         println!("no damage found");
         Ok(ExitCode::SUCCESS)

@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use dossier_core::access::{Acl, Principal, access, acl_access};
-use dossier_core::identity::{ADMIN_GROUP, AuditOutcome};
+use dossier_core::identity::{ADMIN_GROUP, AuditAction, AuditOutcome};
 use dossier_core::walls::{Wall, WallFacts, WallScope, denied_scopes};
 use dossier_core::{AccessLevel, DomainError, LibraryId};
 use dossier_store::AnyConnection;
@@ -163,35 +163,18 @@ impl Dossier {
         let ctx = self.context(conn, caller, library).await?;
         let (p, walls) = (ctx.principal.as_ref(), ctx.walls.as_ref());
         // Walls first: their denial wins over every grant, NRTADMIN's included.
-        if let Some(wall) = walls.iter().find(|w| w.scope.covers(&facts) && w.denies(p)) {
+        if let Some(wall) = walled_out(p, walls, &facts) {
             if !self.may_pass_walls(conn, caller, library).await? {
                 return Err(DomainError::not_found(what));
             }
             self.audit_in_background(
                 caller,
-                "wall.break_glass",
+                AuditAction::WallBreakGlass,
                 what,
                 json!({"library": library.as_str(), "object": what, "wall": wall.id, "wall_name": wall.name, "need": format!("{need:?}").to_lowercase()}),
             );
         }
-        let cached = ctx
-            .governing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&acl)
-            .cloned();
-        let (default_security, trustees) = match cached {
-            Some(g) => g,
-            None => {
-                let (d, t) = dossier_store::acl::governing(conn, library, acl).await?;
-                let g = (d, Arc::new(t));
-                ctx.governing
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(acl, g.clone());
-                g
-            }
-        };
+        let (default_security, trustees) = governing(conn, &ctx, library, acl).await?;
         let acl_view = Acl {
             default_security,
             trustees: &trustees,
@@ -221,12 +204,35 @@ impl Dossier {
         {
             self.audit_in_background(
                 caller,
-                "access.admin_override",
+                AuditAction::AccessAdminOverride,
                 what,
                 json!({"library": library.as_str(), "object": what, "need": format!("{need:?}").to_lowercase()}),
             );
         }
         Ok(level)
+    }
+
+    /// Whether the calculus lets the caller see the object in a list: a wall covering it
+    /// shuts the caller out (the break-glass pass opens single objects, never lists), else
+    /// its ACL and owner decide. `require`'s rule, without its side effects.
+    pub(crate) async fn lists_readable(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        object: Guarded<'_>,
+    ) -> Result<bool> {
+        let ctx = self.context(conn, caller, object.library).await?;
+        let p = ctx.principal.as_ref();
+        if walled_out(p, &ctx.walls, &object.facts).is_some() {
+            return Ok(false);
+        }
+        let (default_security, trustees) =
+            governing(conn, &ctx, object.library, object.acl).await?;
+        let acl = Acl {
+            default_security,
+            trustees: &trustees,
+        };
+        Ok(access(p, &acl, Some(object.owner)) >= AccessLevel::Read)
     }
 
     /// Records an access that needs a trace (an administrator beyond an object's own
@@ -235,7 +241,7 @@ impl Dossier {
     fn audit_in_background(
         &self,
         caller: &Caller,
-        action: &'static str,
+        action: AuditAction,
         what: &str,
         detail: serde_json::Value,
     ) {
@@ -260,7 +266,7 @@ impl Dossier {
             }
             .await;
             if let Err(e) = outcome {
-                tracing::error!("could not write the {action} audit record: {e}");
+                tracing::error!("could not write the {} audit record: {e}", action.as_str());
             }
         });
     }
@@ -373,6 +379,42 @@ impl Dossier {
     }
 }
 
+/// The first wall that shuts `p` out of an object with these facts: the calculus's first
+/// step, before any ACL (walls bind everyone, NRTADMIN included).
+pub(crate) fn walled_out<'w>(
+    p: &Principal,
+    walls: &'w [Wall],
+    facts: &WallFacts<'_>,
+) -> Option<&'w Wall> {
+    walls.iter().find(|w| w.scope.covers(facts) && w.denies(p))
+}
+
+/// The default security and trustees of the ACL `acl`, from the context's memo or the
+/// database.
+async fn governing(
+    conn: &mut AnyConnection,
+    ctx: &Context,
+    library: &LibraryId,
+    acl: i64,
+) -> Result<Governing> {
+    let cached = ctx
+        .governing
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&acl)
+        .cloned();
+    if let Some(g) = cached {
+        return Ok(g);
+    }
+    let (d, t) = dossier_store::acl::governing(conn, library, acl).await?;
+    let g = (d, Arc::new(t));
+    ctx.governing
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(acl, g.clone());
+    Ok(g)
+}
+
 /// The scopes walls close to a caller, flattened for queries (`acl::Denied`).
 async fn flatten(
     conn: &mut AnyConnection,
@@ -403,14 +445,14 @@ pub(crate) fn admits(v: &Visible, acl: i64, owner: &str, facts: &WallFacts<'_>) 
         .as_ref()
         .is_none_or(|keys| keys.binary_search(&acl).is_ok() || owner.eq_ignore_ascii_case(&v.user));
     let d = &v.denied;
-    let client = facts.client.unwrap_or_default();
+    let client = facts.client().unwrap_or_default();
     let walled = d.clients.iter().any(|c| c.eq_ignore_ascii_case(client))
         || d.matters.iter().any(|(c, m)| {
             c.eq_ignore_ascii_case(client)
-                && facts.matter.is_some_and(|fm| fm.eq_ignore_ascii_case(m))
+                && facts.matter().is_some_and(|fm| fm.eq_ignore_ascii_case(m))
         })
         || facts
-            .workspace
+            .workspace()
             .is_some_and(|w| d.workspaces.binary_search(&w).is_ok());
     acl_ok && !walled
 }

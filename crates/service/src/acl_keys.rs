@@ -9,28 +9,18 @@ use crate::events::{Change, emit};
 use crate::{Caller, Result};
 
 /// Emits the event that invalidates readable sets: an object's security changed, or an
-/// object with its own security appeared.
+/// object with its own security appeared (a change that `affects_access`).
 pub(crate) async fn security_changed(
     conn: &mut AnyConnection,
     caller: &Caller,
     now: chrono::DateTime<chrono::Utc>,
-    library: &LibraryId,
-    object_id: String,
+    change: Change,
 ) -> Result<()> {
-    emit(
-        conn,
-        caller,
-        now,
-        Change {
-            library: library.as_str(),
-            item_type: "security",
-            action: "update",
-            object_id,
-            related_object_id: None,
-            root_id: None,
-        },
-    )
-    .await
+    debug_assert!(
+        change.affects_access(),
+        "{change:?} changes no readable set"
+    );
+    emit(conn, caller, now, change).await
 }
 
 /// The ACL key a new object gets, fixing up its default security: an object with its own
@@ -124,5 +114,13 @@ pub(crate) async fn set_document_security(
     dossier_store::acl::set_document_default(conn, library, doc.id.number, doc.default_security)
         .await?;
     resecure_document(conn, library, doc.id.number, doc.default_security).await?;
-    security_changed(conn, caller, now, library, doc.id.to_string()).await
+    security_changed(
+        conn,
+        caller,
+        now,
+        Change::DocumentSecurityChanged {
+            document: doc.id.clone(),
+        },
+    )
+    .await
 }

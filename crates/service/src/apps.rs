@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
-use dossier_core::identity::{App, AuditOutcome, Grant, Scopes, parse_scopes};
+use dossier_core::identity::{App, AuditAction, AuditOutcome, Grant, Scopes, parse_scopes};
 use serde_json::{Value, json};
 
 use crate::audit::Audit;
@@ -205,7 +205,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "app.create",
+                action: AuditAction::AppCreate,
                 target: Some(app.client_id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"after": snapshot(&app)}),
@@ -292,7 +292,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "app.update",
+                action: AuditAction::AppUpdate,
                 target: Some(app.client_id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": snapshot(&before), "after": snapshot(&app), "new_secret": secret.is_some()}),
@@ -320,7 +320,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "app.revoke",
+                action: AuditAction::AppRevoke,
                 target: Some(app.client_id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"tokens_revoked": tokens}),

@@ -4,15 +4,15 @@
 //! write audit records, and none of them should depend on another for it. Reading the log
 //! is an identity administrator's use case (`identity::audit_log`).
 
-use dossier_core::identity::{AuditOutcome, AuditRecord};
+use dossier_core::identity::{AuditAction, AuditOutcome, AuditRecord};
 use dossier_store::AnyConnection;
 use serde_json::Value;
 
 use crate::{Caller, Dossier, Result};
 
 /// What an audit record says about a change, before it is written.
-pub(crate) struct Audit<'a> {
-    pub action: &'a str,
+pub(crate) struct Audit {
+    pub action: AuditAction,
     pub target: Option<String>,
     pub outcome: AuditOutcome,
     pub detail: Value,
@@ -24,7 +24,7 @@ impl Dossier {
         &self,
         conn: &mut AnyConnection,
         actor: Option<&Caller>,
-        a: Audit<'_>,
+        a: Audit,
     ) -> Result<()> {
         dossier_store::audit::append(
             conn,
@@ -33,7 +33,7 @@ impl Dossier {
                 customer_id: actor.map_or(self.settings.customer_id, |c| c.customer_id),
                 at: self.now(),
                 actor: actor.map(|c| c.user_id.clone()),
-                action: a.action.to_string(),
+                action: a.action.as_str().to_string(),
                 target: a.target,
                 outcome: a.outcome,
                 address: actor.and_then(|c| c.address.clone()),
@@ -50,7 +50,7 @@ impl Dossier {
         conn: &mut AnyConnection,
         actor: Option<&str>,
         address: Option<&str>,
-        a: Audit<'_>,
+        a: Audit,
     ) -> Result<()> {
         dossier_store::audit::append(
             conn,
@@ -59,7 +59,7 @@ impl Dossier {
                 customer_id: self.settings.customer_id,
                 at: self.now(),
                 actor: actor.map(str::to_string),
-                action: a.action.to_string(),
+                action: a.action.as_str().to_string(),
                 target: a.target,
                 outcome: a.outcome,
                 address: address.map(str::to_string),

@@ -6,7 +6,7 @@
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
-use dossier_core::identity::{AuditOutcome, Scopes, User};
+use dossier_core::identity::{AuditAction, AuditOutcome, Scopes, User};
 use dossier_store::AnyConnection;
 use dossier_store::tokens::StoredToken;
 use rand::RngCore;
@@ -231,7 +231,7 @@ impl Dossier {
             Some(&stored.user_id),
             address,
             Audit {
-                action: "token.revoke",
+                action: AuditAction::TokenRevoke,
                 target: Some(stored.user_id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: serde_json::json!({"kind": stored.kind, "client_id": stored.client_id, "tokens": revoked}),
@@ -264,7 +264,7 @@ impl Dossier {
             tx.conn(),
             None,
             Audit {
-                action: "user.password.set",
+                action: AuditAction::UserPasswordSet,
                 target: Some(user.id.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,
                 detail: serde_json::json!({"via": "cli"}),

@@ -5,10 +5,21 @@ use dossier_core::custom::{is_lookup, parent_of};
 use dossier_core::limits::{ALIAS_MAX, DESCRIPTION_MAX, check_len};
 use dossier_core::model::{Class, DocType, Lookup, Subclass};
 use dossier_core::{DomainError, LibraryId};
-use serde_json::{Map, Value};
 
 use crate::events::{Change, emit};
 use crate::{Caller, Dossier, Page, Result};
+
+/// A lookup entry as an administrator sends it; `None` leaves a field as it is (or takes
+/// its default for a new entry).
+#[derive(Clone, Debug, Default)]
+pub struct LookupInput {
+    /// The entry's alias, when the URL does not name it.
+    pub alias: Option<String>,
+    /// The parent entry's alias, for a child field's entry (custom2, custom30).
+    pub parent: Option<String>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+}
 
 /// Parses `customN` from a URL segment; only lookup fields have tables.
 pub fn lookup_field(segment: &str) -> Result<usize> {
@@ -64,20 +75,11 @@ impl Dossier {
         library: &LibraryId,
         field: usize,
         alias: Option<&str>,
-        body: &Map<String, Value>,
+        input: LookupInput,
     ) -> Result<Lookup> {
         require_admin(caller)?;
-        let text = |k: &str| -> Result<Option<String>> {
-            Ok(crate::input::text(body, k)?.map(|s| s.trim().to_string()))
-        };
         let creating = alias.is_none();
-        let alias = match alias.map(str::to_string) {
-            Some(a) => Some(a),
-            None => match text("id")? {
-                Some(a) => Some(a),
-                None => text("alias")?,
-            },
-        };
+        let alias = alias.map(str::to_string).or(input.alias);
         let alias = match alias {
             Some(a) if !a.is_empty() => a.to_uppercase(),
             _ => return Err(DomainError::required("id")),
@@ -89,19 +91,10 @@ impl Dossier {
                 "an alias may not contain '/', '\\' or control characters",
             ));
         }
-        let parent = match body.get("parent") {
-            None | Some(Value::Null) => text("parent_alias")?,
-            Some(Value::String(p)) => Some(p.clone()),
-            Some(Value::Object(p)) => crate::input::text(p, "id")?,
-            Some(_) => {
-                return Err(DomainError::invalid(
-                    "parent",
-                    "parent must be an alias or an object with an id",
-                ));
-            }
-        }
-        .map(|p| p.trim().to_uppercase())
-        .filter(|p| !p.is_empty());
+        let parent = input
+            .parent
+            .map(|p| p.trim().to_uppercase())
+            .filter(|p| !p.is_empty());
         let mut tx = self.store.begin().await?;
         match (parent_of(field), &parent) {
             (Some(pf), Some(p)) => {
@@ -149,7 +142,8 @@ impl Dossier {
         if !creating && existing.is_none() {
             return Err(DomainError::not_found(format!("custom{field} '{alias}'")));
         }
-        let description = text("description")?
+        let description = input
+            .description
             .or_else(|| existing.as_ref().map(|e| e.description.clone()))
             .unwrap_or_else(|| alias.clone());
         check_len("description", &description, DESCRIPTION_MAX)?;
@@ -158,7 +152,8 @@ impl Dossier {
             parent_alias: parent,
             alias,
             description,
-            enabled: crate::input::flag(body, "enabled")?
+            enabled: input
+                .enabled
                 .unwrap_or(existing.as_ref().is_none_or(|e| e.enabled)),
         };
         dossier_store::catalog::upsert_lookup(tx.conn(), library, &lookup).await?;
@@ -166,13 +161,20 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: library.as_str(),
-                item_type: "lookup",
-                action: if creating { "insert" } else { "update" },
-                object_id: format!("custom{field}:{}", lookup.alias),
-                related_object_id: lookup.parent_alias.clone(),
-                root_id: None,
+            if creating {
+                Change::LookupCreated {
+                    library: library.clone(),
+                    field,
+                    alias: lookup.alias.clone(),
+                    parent: lookup.parent_alias.clone(),
+                }
+            } else {
+                Change::LookupUpdated {
+                    library: library.clone(),
+                    field,
+                    alias: lookup.alias.clone(),
+                    parent: lookup.parent_alias.clone(),
+                }
             },
         )
         .await?;
@@ -197,13 +199,11 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: library.as_str(),
-                item_type: "lookup",
-                action: "delete",
-                object_id: format!("custom{field}:{}", alias.to_uppercase()),
-                related_object_id: parent.map(str::to_string),
-                root_id: None,
+            Change::LookupDeleted {
+                library: library.clone(),
+                field,
+                alias: alias.to_uppercase(),
+                parent: parent.map(str::to_string),
             },
         )
         .await?;

@@ -1,20 +1,20 @@
 //! Workspaces, tabs, folders and search folders: create, read, change, move, delete, list.
 
 use dossier_core::access::AclKey;
-use dossier_core::model::{Container, ContainerKind, DocumentView};
-use dossier_core::walls::WallFacts;
+use dossier_core::changes::{ContainerChanges, SavedSearch};
+use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee, TrusteeOwner};
+use dossier_core::walls::{ClientMatter, WallFacts};
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
 use crate::access::{Guarded, Need};
+use dossier_core::query::{ContainerQuery, DocumentQuery};
 use dossier_store::AnyConnection;
-use dossier_store::containers::ContainerFilter;
-use dossier_store::documents::DocumentFilter;
 use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
-use serde_json::{Map, Value};
 
+use crate::documents::NvpChanges;
 use crate::events::{Change, emit};
-use crate::profile::{ContainerChanges, validate_customs, validate_user};
+use crate::profile::{validate_customs, validate_user};
 use crate::{Caller, Dossier, Page, Result, trustees};
 
 /// One entry of a folder's children: a subfolder or a document. Lists of these live for one
@@ -108,13 +108,10 @@ fn guarded<'a>(c: &'a Container, workspace: &'a Container, what: &'a str) -> Gua
 
 /// What ethical walls look at on a container: its client and matter, and its workspace's.
 pub(crate) fn container_facts<'a>(c: &'a Container, workspace: &'a Container) -> WallFacts<'a> {
-    WallFacts {
-        client: c.customs.client(),
-        matter: c.customs.matter(),
-        workspace: Some(c.workspace),
-        workspace_client: workspace.customs.client(),
-        workspace_matter: workspace.customs.matter(),
-    }
+    WallFacts::new(
+        ClientMatter::of(&c.customs),
+        Some((c.workspace, ClientMatter::of(&workspace.customs))),
+    )
 }
 
 /// The workspace of a container (a copy of the container itself for a workspace).
@@ -127,13 +124,6 @@ pub(crate) async fn workspace_of(conn: &mut AnyConnection, c: &Container) -> Res
 
 /// Subcontainers read in one go for a children listing.
 const SUBCONTAINERS: i64 = 10_000;
-
-fn item_type(kind: ContainerKind) -> &'static str {
-    match kind {
-        ContainerKind::Workspace => "workspace",
-        _ => "container",
-    }
-}
 
 fn apply(c: &mut Container, ch: &ContainerChanges) {
     if let Some(v) = &ch.name {
@@ -198,27 +188,27 @@ async fn validate(conn: &mut AnyConnection, c: &Container, ch: &ContainerChanges
     validate_customs(conn, &c.id.library, &ch.customs, &c.customs).await
 }
 
+/// A new workspace, tab, folder or search folder.
+#[derive(Clone, Debug, Default)]
+pub struct NewContainer {
+    /// Its profile; a name is required.
+    pub changes: ContainerChanges,
+    /// Its own security, when it has any.
+    pub trustees: Vec<Trustee>,
+    /// A search folder's saved search (required for one, ignored for the others).
+    pub search_profile: Option<SavedSearch>,
+}
+
 impl Dossier {
     /// POST …/workspaces
     pub async fn create_workspace(
         &self,
         caller: &Caller,
         library: &LibraryId,
-        body: &Map<String, Value>,
+        new: NewContainer,
     ) -> Result<Container> {
-        let changes = ContainerChanges::parse(body, false)?;
-        if changes.name.is_none() {
-            return Err(DomainError::required("name"));
-        }
-        self.create_container(
-            caller,
-            library,
-            None,
-            ContainerKind::Workspace,
-            changes,
-            body,
-        )
-        .await
+        self.create_container(caller, library, None, ContainerKind::Workspace, new)
+            .await
     }
 
     /// POST …/workspaces/{id}/folders, …/tabs, …/search-folders and …/folders/{id}/subfolders
@@ -227,21 +217,10 @@ impl Dossier {
         caller: &Caller,
         parent: &ContainerId,
         kind: ContainerKind,
-        body: &Map<String, Value>,
+        new: NewContainer,
     ) -> Result<Container> {
-        let changes = ContainerChanges::parse(body, kind != ContainerKind::Workspace)?;
-        if changes.name.is_none() {
-            return Err(DomainError::required("name"));
-        }
-        self.create_container(
-            caller,
-            &parent.library,
-            Some(parent.number),
-            kind,
-            changes,
-            body,
-        )
-        .await
+        self.create_container(caller, &parent.library, Some(parent.number), kind, new)
+            .await
     }
 
     async fn create_container(
@@ -250,25 +229,29 @@ impl Dossier {
         library: &LibraryId,
         parent: Option<i64>,
         kind: ContainerKind,
-        changes: ContainerChanges,
-        body: &Map<String, Value>,
+        new: NewContainer,
     ) -> Result<Container> {
-        let trustees = trustees::parse(body)?;
-        let search_profile = match body.get("searchprofile") {
-            Some(Value::Object(o)) if kind == ContainerKind::SearchFolder => {
-                Some(Value::Object(o.clone()))
-            }
-            Some(_) if kind == ContainerKind::SearchFolder => {
-                return Err(DomainError::invalid(
-                    "searchprofile",
-                    "searchprofile must be an object",
-                ));
-            }
-            _ if kind == ContainerKind::SearchFolder => {
+        let NewContainer {
+            changes,
+            trustees,
+            search_profile,
+        } = new;
+        if changes.name.is_none() {
+            return Err(DomainError::required("name"));
+        }
+        let search_profile = match (kind, search_profile) {
+            (ContainerKind::SearchFolder, None) => {
                 return Err(DomainError::required("searchprofile"));
             }
+            (ContainerKind::SearchFolder, saved) => saved,
             _ => None,
         };
+        if changes.default_profile.is_some() && kind == ContainerKind::Workspace {
+            return Err(DomainError::invalid(
+                "profile",
+                "a workspace has no default profile; its profile fields are its own",
+            ));
+        }
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut parent_acl = None;
@@ -345,25 +328,41 @@ impl Dossier {
         c.acl = acl;
         trustees::validate(tx.conn(), &trustees).await?;
         dossier_store::containers::insert(tx.conn(), &c).await?;
-        dossier_store::catalog::set_trustees(tx.conn(), library, "container", number, &trustees)
-            .await?;
+        dossier_store::catalog::set_trustees(
+            tx.conn(),
+            library,
+            TrusteeOwner::Container,
+            number,
+            &trustees,
+        )
+        .await?;
         emit(
             tx.conn(),
             caller,
             now,
-            Change {
-                library: library.as_str(),
-                item_type: item_type(kind),
-                action: "insert",
-                object_id: c.id.to_string(),
-                related_object_id: parent.map(|p| ContainerId::new(library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(library.clone(), c.workspace).to_string()),
+            if kind == ContainerKind::Workspace {
+                Change::WorkspaceCreated {
+                    workspace: c.id.clone(),
+                }
+            } else {
+                Change::ContainerCreated {
+                    container: c.id.clone(),
+                    parent: parent.map(|p| ContainerId::new(library.clone(), p)),
+                    workspace: ContainerId::new(library.clone(), c.workspace),
+                }
             },
         )
         .await?;
         if owns_acl {
-            crate::acl_keys::security_changed(tx.conn(), caller, now, library, c.id.to_string())
-                .await?;
+            crate::acl_keys::security_changed(
+                tx.conn(),
+                caller,
+                now,
+                Change::ContainerSecurityChanged {
+                    container: c.id.clone(),
+                },
+            )
+            .await?;
         }
         crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, now).await?;
         tx.commit().await?;
@@ -397,24 +396,29 @@ impl Dossier {
             after: None,
             want_total: false,
         };
-        let filter = ContainerFilter {
+        let filter = ContainerQuery {
             parent: Some(id.number),
-            visible: visible.clone(),
             ..Default::default()
         };
-        let subfolders = !dossier_store::containers::search(&mut conn, &id.library, &filter, one)
-            .await?
-            .0
-            .is_empty();
-        let docs = DocumentFilter {
+        let subfolders = !dossier_store::containers::search(
+            &mut conn,
+            &id.library,
+            &filter,
+            visible.as_ref(),
+            one,
+        )
+        .await?
+        .0
+        .is_empty();
+        let docs = DocumentQuery {
             folders: Some(vec![id.number]),
-            visible,
             ..Default::default()
         };
-        let documents = !dossier_store::documents::search(&mut conn, &id.library, &docs, one)
-            .await?
-            .0
-            .is_empty();
+        let documents =
+            !dossier_store::documents::search(&mut conn, &id.library, &docs, visible.as_ref(), one)
+                .await?
+                .0
+                .is_empty();
         Ok((subfolders, documents))
     }
 
@@ -424,13 +428,18 @@ impl Dossier {
         caller: &Caller,
         id: &ContainerId,
         kinds: &[ContainerKind],
-        body: &Map<String, Value>,
+        changes: &ContainerChanges,
     ) -> Result<Container> {
         let mut tx = self.store.begin().await?;
         let mut c = self
             .container_kind_for(tx.conn(), caller, id, kinds, Need::Edit)
             .await?;
-        let changes = ContainerChanges::parse(body, c.kind != ContainerKind::Workspace)?;
+        if changes.default_profile.is_some() && c.kind == ContainerKind::Workspace {
+            return Err(DomainError::invalid(
+                "profile",
+                "a workspace has no default profile; its profile fields are its own",
+            ));
+        }
         let resecured = changes
             .default_security
             .is_some_and(|d| d != c.default_security);
@@ -438,9 +447,9 @@ impl Dossier {
             self.container_kind_for(tx.conn(), caller, id, kinds, Need::ChangeSecurity)
                 .await?;
         }
-        apply(&mut c, &changes);
+        apply(&mut c, changes);
         c.edit_date = self.now();
-        validate(tx.conn(), &c, &changes).await?;
+        validate(tx.conn(), &c, changes).await?;
         dossier_store::containers::update(tx.conn(), &c).await?;
         crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, c.edit_date).await?;
         if resecured {
@@ -449,8 +458,9 @@ impl Dossier {
                 tx.conn(),
                 caller,
                 c.edit_date,
-                &id.library,
-                id.to_string(),
+                Change::ContainerSecurityChanged {
+                    container: id.clone(),
+                },
             )
             .await?;
         }
@@ -458,13 +468,15 @@ impl Dossier {
             tx.conn(),
             caller,
             c.edit_date,
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "profile_update",
-                object_id: id.to_string(),
-                related_object_id: None,
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceProfileUpdated {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerProfileUpdated {
+                    container: id.clone(),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;
@@ -505,21 +517,27 @@ impl Dossier {
         }
         dossier_store::nvps::remove_all(tx.conn(), &id.library, NvpOwner::Container(id.number))
             .await?;
-        dossier_store::catalog::remove_trustees(tx.conn(), &id.library, "container", id.number)
-            .await?;
+        dossier_store::catalog::remove_trustees(
+            tx.conn(),
+            &id.library,
+            TrusteeOwner::Container,
+            id.number,
+        )
+        .await?;
         emit(
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "delete",
-                object_id: id.to_string(),
-                related_object_id: c
-                    .parent
-                    .map(|p| ContainerId::new(id.library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceDeleted {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerDeleted {
+                    container: id.clone(),
+                    parent: c.parent.map(|p| ContainerId::new(id.library.clone(), p)),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;
@@ -599,14 +617,10 @@ impl Dossier {
             tx.conn(),
             caller,
             c.edit_date,
-            Change {
-                library: id.library.as_str(),
-                item_type: "container",
-                action: "container_move",
-                object_id: id.to_string(),
-                related_object_id: old_parent
-                    .map(|p| ContainerId::new(id.library.clone(), p).to_string()),
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            Change::ContainerMoved {
+                container: id.clone(),
+                from: old_parent.map(|p| ContainerId::new(id.library.clone(), p)),
+                workspace: ContainerId::new(id.library.clone(), c.workspace),
             },
         )
         .await?;
@@ -667,15 +681,15 @@ impl Dossier {
         let c = self
             .container_for(&mut conn, caller, id, Need::Read)
             .await?;
-        let filter = ContainerFilter {
+        let filter = ContainerQuery {
             parent: Some(id.number),
-            visible,
             ..Default::default()
         };
         let (containers, _) = dossier_store::containers::search(
             &mut conn,
             &id.library,
             &filter,
+            visible.as_ref(),
             Page {
                 limit: SUBCONTAINERS,
                 offset: 0,
@@ -693,10 +707,16 @@ impl Dossier {
                 after: None,
                 want_total: true,
             };
-            dossier_store::containers::search(&mut conn, &id.library, &filter, all)
-                .await?
-                .1
-                .unwrap_or(0)
+            dossier_store::containers::search(
+                &mut conn,
+                &id.library,
+                &filter,
+                visible.as_ref(),
+                all,
+            )
+            .await?
+            .1
+            .unwrap_or(0)
         } else {
             containers.len() as i64
         };
@@ -721,7 +741,7 @@ impl Dossier {
                 .documents_in(
                     caller,
                     &id.library,
-                    DocumentFilter {
+                    &DocumentQuery {
                         folders: Some(vec![id.number]),
                         ..Default::default()
                     },
@@ -741,13 +761,12 @@ impl Dossier {
         &self,
         caller: &Caller,
         library: &LibraryId,
-        filter: &ContainerFilter,
+        query: &ContainerQuery,
         page: Page,
     ) -> Result<(Vec<Container>, Option<i64>)> {
-        let mut filter = filter.clone();
-        filter.visible = self.visibility(caller, library).await?;
+        let visible = self.visibility(caller, library).await?;
         let mut conn = self.store.read().await?;
-        dossier_store::containers::search(&mut conn, library, &filter, page).await
+        dossier_store::containers::search(&mut conn, library, query, visible.as_ref(), page).await
     }
 
     /// Every container number in the subtree of `root` (for `include_subtree` searches).
@@ -773,7 +792,7 @@ impl Dossier {
         &self,
         caller: &Caller,
         id: &ContainerId,
-        pairs: &Map<String, Value>,
+        pairs: &NvpChanges,
     ) -> Result<Vec<(String, String)>> {
         let mut tx = self.store.begin().await?;
         let c = self
@@ -790,13 +809,15 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library: id.library.as_str(),
-                item_type: item_type(c.kind),
-                action: "update",
-                object_id: id.to_string(),
-                related_object_id: None,
-                root_id: Some(ContainerId::new(id.library.clone(), c.workspace).to_string()),
+            if c.kind == ContainerKind::Workspace {
+                Change::WorkspaceUpdated {
+                    workspace: id.clone(),
+                }
+            } else {
+                Change::ContainerUpdated {
+                    container: id.clone(),
+                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                }
             },
         )
         .await?;

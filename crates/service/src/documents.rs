@@ -2,86 +2,54 @@
 //! references, history, paths and name-value pairs.
 
 use chrono::{DateTime, Utc};
-use dossier_blob::StoredBlob;
 use dossier_core::access::AclKey;
-use dossier_core::custom::parse_timestamp;
-use dossier_core::doc_type::{content_type_for_extension, type_for_extension};
+use dossier_core::changes::DocumentChanges;
+use dossier_core::doc_type::type_for_extension;
 use dossier_core::limits::{FREE_TEXT_MAX, NVP_KEY_MAX, NVP_PAIRS_MAX, NVP_VALUE_MAX, check_len};
+use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{
-    Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry, WsType,
+    Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry,
 };
-use dossier_core::walls::WallFacts;
-use dossier_core::{
-    Activity, ContainerId, DefaultSecurity, DocumentId, DocumentRef, DomainError, LibraryId,
-};
+use dossier_core::query::DocumentQuery;
+use dossier_core::walls::{ClientMatter, WallFacts};
+use dossier_core::{Activity, ContainerId, DocumentId, DocumentRef, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use dossier_store::acl::Visible;
-use dossier_store::documents::DocumentFilter;
 use dossier_store::history::HistoryFilter;
 use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
-use serde_json::{Map, Value};
 
 use crate::access::{Guarded, Need};
 use crate::events::{Change, emit};
-use crate::input::{free_text, integer};
-use crate::profile::{DocumentChanges, folder_defaults, validate_document};
-use crate::{Caller, Dossier, Page, Result, trustees};
+use crate::profile::validate_document;
+use crate::{Caller, Dossier, Page, Result};
 
-type Obj = Map<String, Value>;
-
-/// The document profile inside an upload's `profile` part: `doc_profile` when present,
-/// otherwise the object itself (some clients send the fields at the top level).
-fn doc_profile(profile: &Obj) -> Result<&Obj> {
-    match profile.get("doc_profile") {
-        Some(Value::Object(o)) => Ok(o),
-        Some(_) => Err(DomainError::invalid(
-            "doc_profile",
-            "doc_profile must be an object",
-        )),
-        None => Ok(profile),
-    }
-}
-
-/// The comment an upload records in the history: `audit.comments`, or a top-level
-/// `comments` from clients that send it there.
-fn audit_comment(body: &Obj) -> Result<String> {
-    match body.get("audit") {
-        Some(Value::Object(audit)) if audit.contains_key("comments") => {
-            free_text(audit, "comments", FREE_TEXT_MAX)
-        }
-        None | Some(Value::Null | Value::Object(_)) => free_text(body, "comments", FREE_TEXT_MAX),
-        Some(_) => Err(DomainError::invalid("audit", "audit must be an object")),
-    }
-}
-
-/// Splits an uploaded file's name into (name, extension), dropping any directory part a
-/// client may have sent.
-fn split_file_name(file_name: &str) -> (String, String) {
-    let base = file_name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(file_name)
-        .trim();
-    match base.rsplit_once('.') {
-        Some((stem, ext))
-            if !stem.is_empty()
-                && !ext.is_empty()
-                && ext.len() <= 32
-                && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
-        {
-            (stem.to_string(), ext.to_ascii_lowercase())
-        }
-        _ => (base.to_string(), String::new()),
-    }
-}
-
-async fn load_document(conn: &mut AnyConnection, r: &DocumentRef) -> Result<Document> {
+pub(crate) async fn load_document(conn: &mut AnyConnection, r: &DocumentRef) -> Result<Document> {
     let found = match r.version {
         Some(v) => dossier_store::documents::get_version(conn, &r.library, r.number, v).await?,
         None => dossier_store::documents::get_latest(conn, &r.library, r.number).await?,
     };
     found.ok_or_else(|| DomainError::not_found(format!("document {r}")))
+}
+
+/// What ethical walls look at on a document: its own client and matter, and its home
+/// workspace (`home`, loaded as `workspace`) with that workspace's.
+pub(crate) fn document_facts<'a>(
+    doc: &'a Document,
+    home: Option<i64>,
+    workspace: Option<&'a Container>,
+) -> WallFacts<'a> {
+    WallFacts::new(
+        ClientMatter::of(&doc.customs),
+        home.map(|n| {
+            (
+                n,
+                workspace
+                    .map(|w| ClientMatter::of(&w.customs))
+                    .unwrap_or_default(),
+            )
+        }),
+    )
 }
 
 /// A referenced object that is missing (or invisible to the caller) in a request body is
@@ -131,13 +99,7 @@ impl Dossier {
             acl: doc.acl,
             owner: &doc.author,
             what: &what,
-            facts: WallFacts {
-                client: doc.customs.client(),
-                matter: doc.customs.matter(),
-                workspace: home,
-                workspace_client: workspace.as_ref().and_then(|w| w.customs.client()),
-                workspace_matter: workspace.as_ref().and_then(|w| w.customs.matter()),
-            },
+            facts: document_facts(&doc, home, workspace.as_ref()),
         };
         let level = self.require(conn, caller, object, need).await?;
         Ok((doc, level))
@@ -242,7 +204,7 @@ async fn views(
         .collect())
 }
 
-fn ensure_editable(
+pub(crate) fn ensure_editable(
     checkout: &Option<Checkout>,
     caller: &Caller,
     r: &impl std::fmt::Display,
@@ -282,7 +244,7 @@ pub(crate) fn history_entry(
     }
 }
 
-async fn record(
+pub(crate) async fn record(
     conn: &mut AnyConnection,
     doc: &DocumentId,
     activity: Activity,
@@ -293,37 +255,18 @@ async fn record(
     dossier_store::history::insert(conn, &history_entry(doc, activity, caller, now, comments)).await
 }
 
-async fn emit_doc(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    now: DateTime<Utc>,
-    action: &'static str,
-    id: &DocumentId,
-    related: Option<String>,
-) -> Result<()> {
-    emit(
-        conn,
-        caller,
-        now,
-        Change {
-            library: id.library.as_str(),
-            item_type: "document",
-            action,
-            object_id: id.to_string(),
-            related_object_id: related,
-            root_id: None,
-        },
-    )
-    .await
-}
+/// Changes to an object's name-value pairs: `None` (or an empty value) deletes a pair.
+#[derive(Clone, Debug, Default)]
+pub struct NvpChanges(pub Vec<(String, Option<String>)>);
 
-/// Writes name-value pairs from a PATCH body; an empty string deletes a key.
+/// Writes name-value pair changes, each pair checked before any is written.
 pub(crate) async fn write_nvps(
     conn: &mut AnyConnection,
     library: &LibraryId,
     owner: NvpOwner,
-    pairs: &Obj,
+    pairs: &NvpChanges,
 ) -> Result<()> {
+    let pairs = &pairs.0;
     if pairs.len() > NVP_PAIRS_MAX {
         return Err(DomainError::invalid(
             "body",
@@ -341,101 +284,64 @@ pub(crate) async fn write_nvps(
                 "a name-value pair needs a non-empty name",
             ));
         }
-        let value = match value {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            // Kept as text: integrations send ids and flags (`TemplateId`) as JSON scalars.
-            Value::Number(_) | Value::Bool(_) => value.to_string(),
-            _ => {
-                return Err(DomainError::invalid(
-                    name,
-                    format!("the value of '{name}' must be a string"),
-                ));
-            }
-        };
-        check_len(name, &value, NVP_VALUE_MAX)?;
-        if value.is_empty() {
-            dossier_store::nvps::remove(conn, library, owner, name).await?;
-        } else {
-            dossier_store::nvps::set(conn, library, owner, name, &value).await?;
+        if let Some(v) = value {
+            check_len(name, v, NVP_VALUE_MAX)?;
+        }
+    }
+    for (name, value) in pairs {
+        match value.as_deref() {
+            None | Some("") => dossier_store::nvps::remove(conn, library, owner, name).await?,
+            Some(v) => dossier_store::nvps::set(conn, library, owner, name, v).await?,
         }
     }
     Ok(())
 }
 
-/// The fields of a document an upload creates, before validation.
-fn new_document(
-    caller: &Caller,
-    id: DocumentId,
-    changes: &DocumentChanges,
-    file_name: Option<&str>,
-    blob: Option<&StoredBlob>,
-    now: DateTime<Utc>,
-) -> Result<Document> {
-    let (file_stem, file_ext) = file_name.map(split_file_name).unwrap_or_default();
-    let extension = changes.extension.clone().unwrap_or(file_ext);
-    let name = match changes.name.clone() {
-        Some(n) => n,
-        None if !file_stem.is_empty() => dossier_core::limits::check_name("name", &file_stem)?,
-        None => return Err(DomainError::required("name")),
-    };
-    let wstype = if matches!(extension.as_str(), "eml" | "msg") {
-        WsType::Email
-    } else {
-        WsType::Document
-    };
-    let mut doc = Document {
-        id,
-        name,
-        doc_type: type_for_extension(&extension).to_string(),
-        content_type: content_type_for_extension(&extension).to_string(),
-        extension,
-        class: if wstype == WsType::Email {
-            "EMAIL".into()
-        } else {
-            "DOC".into()
-        },
-        subclass: None,
-        author: caller.user_id.clone(),
-        operator: caller.user_id.clone(),
-        last_user: caller.user_id.clone(),
-        comment: String::new(),
-        size: blob.map_or(0, |b| b.size),
-        content_hash: blob.map(|b| b.hash.clone()).unwrap_or_default(),
-        default_security: DefaultSecurity::Inherit,
-        wstype,
-        create_date: now,
-        edit_date: now,
-        edit_profile_date: now,
-        file_create_date: None,
-        file_edit_date: None,
-        email: Default::default(),
-        acl: -1,
-        customs: Default::default(),
-    };
-    changes.apply(&mut doc);
-    Ok(doc)
+/// A check-out's details, as the client gives them.
+#[derive(Clone, Debug, Default)]
+pub struct CheckoutRequest {
+    pub comments: String,
+    pub location: String,
+    pub path: String,
+    pub due_date: Option<DateTime<Utc>>,
 }
 
-/// Parsed upload input shared by the check before streaming and the commit after it.
-struct UploadInput {
-    changes: DocumentChanges,
-    trustees: Vec<dossier_core::model::Trustee>,
-    keep_locked: bool,
-    comment: String,
+/// A history entry an integration adds to a document.
+#[derive(Clone, Debug)]
+pub struct NewHistoryEntry {
+    pub activity: Activity,
+    pub comments: String,
+    pub application_name: String,
+    pub location: String,
+    pub data1: String,
+    pub data2: String,
+    pub duration: i64,
+    pub pages_printed: i64,
+    pub num1: i64,
+    pub num2: i64,
+    pub num3: i64,
 }
 
-fn parse_upload(profile: &Obj) -> Result<UploadInput> {
-    Ok(UploadInput {
-        changes: DocumentChanges::parse(doc_profile(profile)?)?,
-        trustees: trustees::parse(profile)?,
-        keep_locked: crate::input::flag(profile, "keep_locked")?.unwrap_or(false),
-        comment: audit_comment(profile)?,
-    })
+impl NewHistoryEntry {
+    pub fn new(activity: Activity) -> Self {
+        NewHistoryEntry {
+            activity,
+            comments: String::new(),
+            application_name: String::new(),
+            location: String::new(),
+            data1: String::new(),
+            data2: String::new(),
+            duration: 0,
+            pages_printed: 0,
+            num1: 0,
+            num2: 0,
+            num3: 0,
+        }
+    }
 }
 
 /// The folder an upload, copy or reference goes into: a folder or tab the caller may edit.
-async fn upload_folder(
+pub(crate) async fn upload_folder(
     d: &Dossier,
     conn: &mut AnyConnection,
     caller: &Caller,
@@ -454,305 +360,27 @@ async fn upload_folder(
     Ok(c)
 }
 
+/// A version whose content the caller may read, as a download or check-out opened it:
+/// the only way to the content of a document.
+#[derive(Clone, Debug)]
+pub struct OpenedContent(Document);
+
+impl OpenedContent {
+    pub fn document(&self) -> &Document {
+        &self.0
+    }
+}
+
 impl Dossier {
-    /// Validates an upload's profile before its file is streamed, so a bad profile costs no
-    /// content I/O. `create_document` validates again inside its transaction.
-    pub async fn check_upload(
+    /// The bytes of opened content, or the part `range` names.
+    pub async fn read_content(
         &self,
-        caller: &Caller,
-        folder: &ContainerId,
-        profile: &Obj,
-        file_name: Option<&str>,
-    ) -> Result<()> {
-        let input = parse_upload(profile)?;
-        // The file part may still come and supply the name: check the rest against a
-        // stand-in name; `create_document` checks the real one.
-        let file_name = file_name.or(Some("pending upload"));
-        let mut conn = self.store.read().await?;
-        let f = upload_folder(self, &mut conn, caller, folder).await?;
-        let changes = if crate::input::flag(profile, "inherit_profile_from_folder")? == Some(false)
-        {
-            input.changes
-        } else {
-            input
-                .changes
-                .with_defaults(&folder_defaults(f.default_profile.as_ref()))
-        };
-        let doc = new_document(
-            caller,
-            DocumentId::new(folder.library.clone(), 1, 1),
-            &changes,
-            file_name,
-            None,
-            self.now(),
-        )?;
-        validate_document(&mut conn, &folder.library, &doc, &changes).await?;
-        trustees::validate(&mut conn, &input.trustees).await
+        opened: &OpenedContent,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<crate::maintenance::ContentStream> {
+        self.content_range(&opened.0.content_hash, range).await
     }
 
-    /// POST …/folders/{id}/documents: files a new document whose content is already durable.
-    pub async fn create_document(
-        &self,
-        caller: &Caller,
-        folder: &ContainerId,
-        profile: &Obj,
-        file_name: Option<&str>,
-        blob: &StoredBlob,
-    ) -> Result<DocumentView> {
-        let input = parse_upload(profile)?;
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let f = upload_folder(self, tx.conn(), caller, folder).await?;
-        let changes = if crate::input::flag(profile, "inherit_profile_from_folder")? == Some(false)
-        {
-            input.changes
-        } else {
-            input
-                .changes
-                .with_defaults(&folder_defaults(f.default_profile.as_ref()))
-        };
-        let number =
-            dossier_store::libraries::next_number(tx.conn(), &folder.library, Numbering::Document)
-                .await?;
-        let mut doc = new_document(
-            caller,
-            DocumentId::new(folder.library.clone(), number, 1),
-            &changes,
-            file_name,
-            Some(blob),
-            now,
-        )?;
-        let (acl, owns_acl) = crate::acl_keys::key_for_new(
-            tx.conn(),
-            &folder.library,
-            AclKey::Document(number),
-            &mut doc.default_security,
-            !input.trustees.is_empty(),
-            Some(f.acl),
-        )
-        .await?;
-        doc.acl = acl;
-        validate_document(tx.conn(), &folder.library, &doc, &changes).await?;
-        trustees::validate(tx.conn(), &input.trustees).await?;
-        dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
-        dossier_store::documents::insert_first(tx.conn(), &doc).await?;
-        dossier_store::documents::file(
-            tx.conn(),
-            &folder.library,
-            folder.number,
-            number,
-            false,
-            now,
-        )
-        .await?;
-        dossier_store::catalog::set_trustees(
-            tx.conn(),
-            &folder.library,
-            "document",
-            number,
-            &input.trustees,
-        )
-        .await?;
-        if input.keep_locked {
-            dossier_store::documents::set_checkout(
-                tx.conn(),
-                &folder.library,
-                number,
-                &Checkout {
-                    user_id: caller.user_id.clone(),
-                    comments: String::new(),
-                    location: String::new(),
-                    path: String::new(),
-                    due_date: None,
-                    checkout_date: now,
-                },
-            )
-            .await?;
-        }
-        record(
-            tx.conn(),
-            &doc.id,
-            Activity::NewDocument,
-            caller,
-            now,
-            input.comment,
-        )
-        .await?;
-        emit(
-            tx.conn(),
-            caller,
-            now,
-            Change {
-                library: folder.library.as_str(),
-                item_type: "document",
-                action: "insert",
-                object_id: doc.id.to_string(),
-                related_object_id: Some(folder.to_string()),
-                root_id: Some(ContainerId::new(folder.library.clone(), f.workspace).to_string()),
-            },
-        )
-        .await?;
-        if owns_acl {
-            crate::acl_keys::security_changed(
-                tx.conn(),
-                caller,
-                now,
-                &folder.library,
-                doc.id.to_string(),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        // The answer is read once committed, on a reader: SQLite has one writer, which
-        // every upload queues for, so it does only what must be in the transaction.
-        let mut conn = self.store.read().await?;
-        self.view_for(&mut conn, caller, doc).await
-    }
-
-    /// Validates a new version's or replacement's profile before its file is streamed.
-    pub async fn check_new_content(
-        &self,
-        caller: &Caller,
-        r: &DocumentRef,
-        profile: &Obj,
-    ) -> Result<()> {
-        let input = parse_upload(profile)?;
-        let mut conn = self.store.read().await?;
-        let mut doc = self.document_for(&mut conn, caller, r, Need::Edit).await?;
-        let checkout = dossier_store::documents::checkout(&mut conn, &r.library, r.number).await?;
-        ensure_editable(&checkout, caller, r)?;
-        input.changes.apply(&mut doc);
-        validate_document(&mut conn, &r.library, &doc, &input.changes).await
-    }
-
-    /// POST …/documents/{id}/versions: a new latest version. A version by the user who has
-    /// the document checked out checks it in, unless `keep_locked` is set.
-    pub async fn add_version(
-        &self,
-        caller: &Caller,
-        r: &DocumentRef,
-        profile: &Obj,
-        file_name: Option<&str>,
-        blob: &StoredBlob,
-    ) -> Result<DocumentView> {
-        let input = parse_upload(profile)?;
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        // The latest version is read inside the write transaction, so two concurrent
-        // uploads get consecutive version numbers.
-        let latest = self
-            .document_for(
-                tx.conn(),
-                caller,
-                &DocumentRef {
-                    version: None,
-                    ..r.clone()
-                },
-                Need::Edit,
-            )
-            .await?;
-        if r.version.is_some() {
-            load_document(tx.conn(), r).await?;
-        }
-        let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
-        ensure_editable(&checkout, caller, r)?;
-        let mut doc = latest.clone();
-        doc.id.version = latest.id.version + 1;
-        let (file_stem, file_ext) = file_name.map(split_file_name).unwrap_or_default();
-        if input.changes.extension.is_none() && !file_ext.is_empty() {
-            doc.extension = file_ext;
-            doc.doc_type = type_for_extension(&doc.extension).to_string();
-        }
-        let _ = file_stem;
-        input.changes.apply(&mut doc);
-        doc.content_type = content_type_for_extension(&doc.extension).to_string();
-        doc.size = blob.size;
-        doc.content_hash = blob.hash.clone();
-        doc.last_user = caller.user_id.clone();
-        doc.operator = input
-            .changes
-            .operator
-            .clone()
-            .unwrap_or_else(|| caller.user_id.clone());
-        doc.create_date = now;
-        doc.edit_date = now;
-        doc.edit_profile_date = now;
-        validate_document(tx.conn(), &r.library, &doc, &input.changes).await?;
-        dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
-        dossier_store::documents::insert_version(tx.conn(), &doc).await?;
-        record(
-            tx.conn(),
-            &doc.id,
-            Activity::NewVersion,
-            caller,
-            now,
-            input.comment,
-        )
-        .await?;
-        if checkout.is_some() && !input.keep_locked {
-            dossier_store::documents::clear_checkout(tx.conn(), &r.library, r.number).await?;
-            record(
-                tx.conn(),
-                &doc.id,
-                Activity::Checkin,
-                caller,
-                now,
-                String::new(),
-            )
-            .await?;
-        }
-        emit_doc(
-            tx.conn(),
-            caller,
-            now,
-            "insert",
-            &doc.id,
-            Some(latest.id.to_string()),
-        )
-        .await?;
-        let v = self.view_for(tx.conn(), caller, doc).await?;
-        tx.commit().await?;
-        Ok(v)
-    }
-
-    /// PUT …/documents/{id}/file: replaces the content of this version.
-    pub async fn replace_content(
-        &self,
-        caller: &Caller,
-        r: &DocumentRef,
-        profile: &Obj,
-        blob: &StoredBlob,
-    ) -> Result<DocumentView> {
-        let input = parse_upload(profile)?;
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let mut doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
-        let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
-        ensure_editable(&checkout, caller, r)?;
-        input.changes.apply(&mut doc);
-        doc.size = blob.size;
-        doc.content_hash = blob.hash.clone();
-        doc.last_user = caller.user_id.clone();
-        doc.edit_date = now;
-        validate_document(tx.conn(), &r.library, &doc, &input.changes).await?;
-        dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
-        dossier_store::documents::update(tx.conn(), &doc).await?;
-        record(
-            tx.conn(),
-            &doc.id,
-            Activity::ReplaceContent,
-            caller,
-            now,
-            input.comment,
-        )
-        .await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
-        let v = self.view_for(tx.conn(), caller, doc).await?;
-        tx.commit().await?;
-        Ok(v)
-    }
-
-    /// GET …/documents/{id}
     pub async fn document(&self, caller: &Caller, r: &DocumentRef) -> Result<DocumentView> {
         let mut conn = self.store.read().await?;
         let doc = self.document_for(&mut conn, caller, r, Need::Read).await?;
@@ -780,10 +408,10 @@ impl Dossier {
         &self,
         caller: &Caller,
         r: &DocumentRef,
-        body: &Obj,
+        changes: &DocumentChanges,
+        comment: &str,
     ) -> Result<DocumentView> {
-        let changes = DocumentChanges::parse(body)?;
-        let comment = audit_comment(body)?;
+        check_len("comments", comment, FREE_TEXT_MAX)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
@@ -803,14 +431,30 @@ impl Dossier {
         changes.apply(&mut doc);
         doc.last_user = caller.user_id.clone();
         doc.edit_profile_date = now;
-        validate_document(tx.conn(), &r.library, &doc, &changes).await?;
+        validate_document(tx.conn(), &r.library, &doc, changes).await?;
         dossier_store::documents::update(tx.conn(), &doc).await?;
         if resecured {
             // Security belongs to the document, not the version.
             crate::acl_keys::set_document_security(tx.conn(), caller, now, &doc).await?;
         }
-        record(tx.conn(), &doc.id, Activity::Modify, caller, now, comment).await?;
-        emit_doc(tx.conn(), caller, now, "profile_update", &doc.id, None).await?;
+        record(
+            tx.conn(),
+            &doc.id,
+            Activity::Modify,
+            caller,
+            now,
+            comment.to_string(),
+        )
+        .await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentProfileUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
@@ -843,10 +487,23 @@ impl Dossier {
             dossier_store::documents::unfile_everywhere(tx.conn(), &r.library, r.number).await?;
             dossier_store::nvps::remove_all(tx.conn(), &r.library, NvpOwner::Document(r.number))
                 .await?;
-            dossier_store::catalog::remove_trustees(tx.conn(), &r.library, "document", r.number)
-                .await?;
+            dossier_store::catalog::remove_trustees(
+                tx.conn(),
+                &r.library,
+                TrusteeOwner::Document,
+                r.number,
+            )
+            .await?;
         }
-        emit_doc(tx.conn(), caller, now, "delete", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentVersionDeleted {
+                version: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -858,7 +515,7 @@ impl Dossier {
         r: &DocumentRef,
         latest: bool,
         export: bool,
-    ) -> Result<Document> {
+    ) -> Result<OpenedContent> {
         let target = if latest {
             DocumentRef {
                 version: None,
@@ -889,7 +546,7 @@ impl Dossier {
         )
         .await?;
         tx.commit().await?;
-        Ok(doc)
+        Ok(OpenedContent(doc))
     }
 
     /// GET …/documents/{id}/versions
@@ -915,26 +572,17 @@ impl Dossier {
         &self,
         caller: &Caller,
         r: &DocumentRef,
-        body: &Obj,
+        request: CheckoutRequest,
         activity: Activity,
-    ) -> Result<Document> {
+    ) -> Result<OpenedContent> {
         let now = self.now();
-        let comments = free_text(body, "comments", FREE_TEXT_MAX)?;
-        let location = free_text(body, "location", FREE_TEXT_MAX)?;
-        let path = free_text(body, "path", FREE_TEXT_MAX)?;
-        let due_date = match body.get("due_date") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => Some(parse_timestamp(s).ok_or_else(|| {
-                DomainError::invalid("due_date", "due_date must be an ISO-8601 date-time")
-            })?),
-            Some(_) => {
-                return Err(DomainError::invalid(
-                    "due_date",
-                    "due_date must be an ISO-8601 date-time",
-                ));
-            }
-        };
+        for (field, text) in [
+            ("comments", &request.comments),
+            ("location", &request.location),
+            ("path", &request.path),
+        ] {
+            check_len(field, text, FREE_TEXT_MAX)?;
+        }
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         let existing = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
@@ -949,10 +597,10 @@ impl Dossier {
         }
         let checkout = Checkout {
             user_id: caller.user_id.clone(),
-            comments,
-            location,
-            path,
-            due_date,
+            comments: request.comments,
+            location: request.location,
+            path: request.path,
+            due_date: request.due_date,
             checkout_date: now,
         };
         dossier_store::documents::set_checkout(tx.conn(), &r.library, r.number, &checkout).await?;
@@ -965,9 +613,17 @@ impl Dossier {
             checkout.comments.clone(),
         )
         .await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
-        Ok(doc)
+        Ok(OpenedContent(doc))
     }
 
     /// DELETE …/documents/{id}/lock: by the holder or an administrator.
@@ -999,7 +655,15 @@ impl Dossier {
             String::new(),
         )
         .await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -1057,8 +721,13 @@ impl Dossier {
         copy.id = DocumentId::new(r.library.clone(), number, 1);
         // The copy keeps the original's security: its own ACL (with the same trustees)
         // when the original had one, else whatever its new folder gives.
-        let trustees =
-            dossier_store::catalog::trustees(tx.conn(), &r.library, "document", r.number).await?;
+        let trustees = dossier_store::catalog::trustees(
+            tx.conn(),
+            &r.library,
+            TrusteeOwner::Document,
+            r.number,
+        )
+        .await?;
         let target_acl = crate::containers::load(tx.conn(), &target).await?.acl;
         let (acl, owns_acl) = crate::acl_keys::key_for_new(
             tx.conn(),
@@ -1079,15 +748,22 @@ impl Dossier {
         dossier_store::documents::insert_first(tx.conn(), &copy).await?;
         dossier_store::documents::file(tx.conn(), &r.library, target.number, number, false, now)
             .await?;
-        dossier_store::catalog::set_trustees(tx.conn(), &r.library, "document", number, &trustees)
-            .await?;
+        dossier_store::catalog::set_trustees(
+            tx.conn(),
+            &r.library,
+            TrusteeOwner::Document,
+            number,
+            &trustees,
+        )
+        .await?;
         if owns_acl {
             crate::acl_keys::security_changed(
                 tx.conn(),
                 caller,
                 now,
-                &r.library,
-                copy.id.to_string(),
+                Change::DocumentSecurityChanged {
+                    document: copy.id.clone(),
+                },
             )
             .await?;
         }
@@ -1116,13 +792,14 @@ impl Dossier {
             format!("copy of {}", source.id),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "insert",
-            &copy.id,
-            Some(source.id.to_string()),
+            Change::DocumentCopied {
+                document: copy.id.clone(),
+                source: source.id.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, copy).await?;
@@ -1192,22 +869,24 @@ impl Dossier {
             format!("from {from} to {to}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_unlink",
-            &doc.id,
-            Some(from.to_string()),
+            Change::DocumentUnfiled {
+                document: doc.id.clone(),
+                folder: from.clone(),
+            },
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_link",
-            &doc.id,
-            Some(to.to_string()),
+            Change::DocumentFiled {
+                document: doc.id.clone(),
+                folder: to.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
@@ -1261,13 +940,14 @@ impl Dossier {
             format!("in {folder}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_link",
-            &doc.id,
-            Some(folder.to_string()),
+            Change::DocumentFiled {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+            },
         )
         .await?;
         let v = self.view_for(tx.conn(), caller, doc).await?;
@@ -1309,13 +989,14 @@ impl Dossier {
             format!("from {folder}"),
         )
         .await?;
-        emit_doc(
+        emit(
             tx.conn(),
             caller,
             now,
-            "document_unlink",
-            &doc.id,
-            Some(folder.to_string()),
+            Change::DocumentUnfiled {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+            },
         )
         .await?;
         tx.commit().await
@@ -1339,55 +1020,30 @@ impl Dossier {
         &self,
         caller: &Caller,
         r: &DocumentRef,
-        body: &Obj,
+        new: NewHistoryEntry,
     ) -> Result<HistoryEntry> {
-        let activity = match (body.get("activity_code"), body.get("activity")) {
-            (Some(Value::Number(n)), _) => {
-                n.as_i64().and_then(Activity::from_code).ok_or_else(|| {
-                    DomainError::invalid("activity_code", format!("{n} is not an activity code"))
-                })?
-            }
-            (Some(Value::String(s)), _) => s
-                .parse::<i64>()
-                .ok()
-                .and_then(Activity::from_code)
-                .ok_or_else(|| {
-                    DomainError::invalid("activity_code", format!("'{s}' is not an activity code"))
-                })?,
-            (_, Some(Value::String(s))) => Activity::from_name(s).ok_or_else(|| {
-                DomainError::invalid("activity", format!("'{s}' is not an activity name"))
-            })?,
-            _ => return Err(DomainError::required("activity_code")),
-        };
-        let text = |k: &str| free_text(body, k, FREE_TEXT_MAX);
-        let num = |k: &str| integer(body, k).map(Option::unwrap_or_default);
-        let comments = text("comments")?;
-        let (application_name, location, data1, data2) = (
-            text("application_name")?,
-            text("location")?,
-            text("data1")?,
-            text("data2")?,
-        );
-        let (duration, pages_printed, num1, num2, num3) = (
-            num("duration")?,
-            num("pages_printed")?,
-            num("num1")?,
-            num("num2")?,
-            num("num3")?,
-        );
+        for (field, text) in [
+            ("comments", &new.comments),
+            ("application_name", &new.application_name),
+            ("location", &new.location),
+            ("data1", &new.data1),
+            ("data2", &new.data2),
+        ] {
+            check_len(field, text, FREE_TEXT_MAX)?;
+        }
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
-        let mut entry = history_entry(&doc.id, activity, caller, now, comments);
-        entry.application_name = application_name;
-        entry.location = location;
-        entry.duration = duration;
-        entry.pages_printed = pages_printed;
-        entry.data1 = data1;
-        entry.data2 = data2;
-        entry.num1 = num1;
-        entry.num2 = num2;
-        entry.num3 = num3;
+        let mut entry = history_entry(&doc.id, new.activity, caller, now, new.comments);
+        entry.application_name = new.application_name;
+        entry.location = new.location;
+        entry.duration = new.duration;
+        entry.pages_printed = new.pages_printed;
+        entry.data1 = new.data1;
+        entry.data2 = new.data2;
+        entry.num1 = new.num1;
+        entry.num2 = new.num2;
+        entry.num3 = new.num3;
         dossier_store::history::insert(tx.conn(), &entry).await?;
         tx.commit().await?;
         Ok(entry)
@@ -1434,13 +1090,21 @@ impl Dossier {
         &self,
         caller: &Caller,
         r: &DocumentRef,
-        pairs: &Obj,
+        pairs: &NvpChanges,
     ) -> Result<Vec<(String, String)>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
         write_nvps(tx.conn(), &r.library, NvpOwner::Document(r.number), pairs).await?;
-        emit_doc(tx.conn(), caller, now, "update", &doc.id, None).await?;
+        emit(
+            tx.conn(),
+            caller,
+            now,
+            Change::DocumentUpdated {
+                document: doc.id.clone(),
+            },
+        )
+        .await?;
         let out =
             dossier_store::nvps::list(tx.conn(), &r.library, NvpOwner::Document(r.number)).await?;
         tx.commit().await?;
@@ -1452,14 +1116,15 @@ impl Dossier {
         &self,
         caller: &Caller,
         library: &LibraryId,
-        mut filter: DocumentFilter,
+        query: &DocumentQuery,
         page: Page,
     ) -> Result<(Vec<DocumentView>, Option<i64>)> {
-        filter.visible = self.visibility(caller, library).await?;
+        let visible = self.visibility(caller, library).await?;
         let mut conn = self.store.read().await?;
         let (docs, total) =
-            dossier_store::documents::search(&mut conn, library, &filter, page).await?;
-        let docs = views(&mut conn, docs, true, filter.visible.as_ref()).await?;
+            dossier_store::documents::search(&mut conn, library, query, visible.as_ref(), page)
+                .await?;
+        let docs = views(&mut conn, docs, true, visible.as_ref()).await?;
         Ok((docs, total))
     }
 

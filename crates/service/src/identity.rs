@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
 use dossier_core::identity::{
-    ADMIN_GROUP, AuditOutcome, AuditRecord, DEFAULT_LIBRARY, DEFAULT_ROLE, Group, Right, Role,
-    Scopes, USER_NOS_ENTERPRISE, USER_NOS_VIRTUAL, User, normalize_id,
+    ADMIN_GROUP, AuditAction, AuditOutcome, AuditRecord, DEFAULT_LIBRARY, DEFAULT_ROLE, Group,
+    Right, Role, Scopes, USER_NOS_ENTERPRISE, USER_NOS_VIRTUAL, User, normalize_id,
 };
 use dossier_store::AnyConnection;
 use dossier_store::groups::GroupFilter;
@@ -187,40 +187,52 @@ impl Caller {
     }
 }
 
+/// How a role is saved: created under a new id, or an existing one changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleSave {
+    Create(String),
+    Update(String),
+}
+
+/// What a role save sets; `None` keeps what the role has.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleInput {
+    pub description: Option<String>,
+    pub rights: Option<BTreeSet<Right>>,
+}
+
+/// Identity reads of one library are for its members and administrators: the gate
+/// `libraries::resolve` applies to a library named by a URL, for the use cases that take a
+/// library by name.
+async fn member_of(conn: &mut AnyConnection, caller: &Caller, library: &str) -> Result<()> {
+    crate::libraries::resolve(conn, caller, caller.customer_id, library)
+        .await
+        .map(|_| ())
+}
+
 impl Dossier {
     async fn identity_event(
         &self,
         conn: &mut AnyConnection,
         caller: &Caller,
-        item_type: &'static str,
-        action: &'static str,
-        object_id: &str,
+        change: Change,
     ) -> Result<()> {
         // The same moment extends the security history, for point-in-time reports.
-        match item_type {
-            "user" => {
-                crate::reports::record_user(conn, caller.customer_id, object_id, self.now()).await?
+        match &change {
+            Change::UserCreated { user }
+            | Change::UserUpdated { user }
+            | Change::UserDeleted { user } => {
+                crate::reports::record_user(conn, caller.customer_id, user, self.now()).await?
             }
-            "group" => {
-                crate::reports::record_group(conn, caller.customer_id, object_id, self.now())
-                    .await?
+            Change::GroupCreated { group }
+            | Change::GroupUpdated { group }
+            | Change::GroupDeleted { group }
+            | Change::GroupMembersChanged { group } => {
+                crate::reports::record_group(conn, caller.customer_id, group, self.now()).await?
             }
             _ => {}
         }
-        emit(
-            conn,
-            caller,
-            self.now(),
-            Change {
-                library: "",
-                item_type,
-                action,
-                object_id: object_id.to_string(),
-                related_object_id: None,
-                root_id: None,
-            },
-        )
-        .await
+        emit(conn, caller, self.now(), change).await
     }
 
     // ---- users ----------------------------------------------------------------------
@@ -267,8 +279,14 @@ impl Dossier {
     }
 
     /// The memberships of these users in one library (for list pages).
-    pub async fn memberships_in(&self, library: &str, users: &[String]) -> Result<Vec<Membership>> {
+    pub async fn memberships_in(
+        &self,
+        caller: &Caller,
+        library: &str,
+        users: &[String],
+    ) -> Result<Vec<Membership>> {
         let mut conn = self.store.read().await?;
+        member_of(&mut conn, caller, library).await?;
         dossier_store::roles::memberships_in(&mut conn, library, users).await
     }
 
@@ -331,14 +349,14 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.create",
+                action: AuditAction::UserCreate,
                 target: Some(id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"after": user_snapshot(&user), "libraries": libraries.iter().map(|(l, _)| l).collect::<Vec<_>>()}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "create", &id)
+        self.identity_event(tx.conn(), caller, Change::UserCreated { user: id.clone() })
             .await?;
         tx.commit().await?;
         Ok(user)
@@ -480,15 +498,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.update",
+                action: AuditAction::UserUpdate,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": user_snapshot(&before), "after": user_snapshot(&user), "password_changed": changes.password.is_some()}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -508,15 +532,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.delete",
+                action: AuditAction::UserDelete,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": user_snapshot(&user)}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "delete", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserDeleted {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -562,15 +592,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.library.assign",
+                action: AuditAction::UserLibraryAssign,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"library": m.library, "role": m.role, "user_num": m.user_num}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(m)
     }
@@ -594,60 +630,100 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "user.library.remove",
+                action: AuditAction::UserLibraryRemove,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"library": library.to_uppercase()}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "user", "update", &user.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::UserUpdated {
+                user: user.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
     /// A library's membership record for a per-library user number (the v1 API's id).
     pub async fn member_by_number(
         &self,
+        caller: &Caller,
         library: &str,
         user_num: i64,
     ) -> Result<Option<Membership>> {
         let mut conn = self.store.read().await?;
+        member_of(&mut conn, caller, library).await?;
         dossier_store::roles::by_user_num(&mut conn, library, user_num).await
     }
 
-    pub async fn roles(&self, library: &str) -> Result<Vec<Role>> {
+    pub async fn roles(&self, caller: &Caller, library: &str) -> Result<Vec<Role>> {
         let mut conn = self.store.read().await?;
+        member_of(&mut conn, caller, library).await?;
         dossier_store::roles::list(&mut conn, library).await
     }
 
-    pub async fn role(&self, library: &str, id: &str) -> Result<Role> {
+    pub async fn role(&self, caller: &Caller, library: &str, id: &str) -> Result<Role> {
         let mut conn = self.store.read().await?;
+        member_of(&mut conn, caller, library).await?;
         dossier_store::roles::get(&mut conn, library, id)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("role {id}")))
     }
 
-    /// Creates or replaces a role's description and rights.
+    /// Creates a role (`RoleSave::Create`; one that exists is a conflict) or changes one
+    /// (`RoleSave::Update`; one that does not is not found). What the input leaves out keeps
+    /// the role's own value: for a new role, its id as given as description and no rights. Whether
+    /// it exists is read in the write's transaction, so two creations of one id cannot both
+    /// succeed. Returns the role and whether it was created.
     pub async fn save_role(
         &self,
         caller: &Caller,
         library: &str,
-        id: &str,
-        description: &str,
-        rights: BTreeSet<Right>,
-    ) -> Result<Role> {
+        save: RoleSave,
+        input: RoleInput,
+    ) -> Result<(Role, bool)> {
         caller.require_identity_admin()?;
-        let id = normalize_id("id", id)?;
-        check_text("description", description, 254)?;
+        // A new role's description is by default its id as given.
+        let (id, create, given) = match save {
+            RoleSave::Create(given) => (normalize_id("id", &given)?, true, given),
+            RoleSave::Update(id) => (id.to_uppercase(), false, id),
+        };
+        if let Some(d) = &input.description {
+            check_text("description", d, 254)?;
+        }
+        let mut tx = self.store.begin().await?;
+        member_of(tx.conn(), caller, library).await?;
+        let before = dossier_store::roles::get(tx.conn(), library, &id).await?;
+        match (&before, create) {
+            (Some(_), true) => {
+                return Err(DomainError::Conflict(format!("role {id} already exists")));
+            }
+            (None, false) => return Err(DomainError::not_found(format!("role {id}"))),
+            _ => {}
+        }
+        // A change keeps the stored spelling of the id.
+        let id = before.as_ref().map_or(id, |r| r.id.clone());
+        // A role of the whole customer has no library.
+        let role_library = match library {
+            "" => None,
+            l => Some(dossier_core::LibraryId::parse(l)?),
+        };
         let role = Role {
             library: library.to_string(),
             id: id.clone(),
-            description: description.to_string(),
-            rights,
+            description: input
+                .description
+                .or_else(|| before.as_ref().map(|r| r.description.clone()))
+                .unwrap_or(given),
+            rights: input
+                .rights
+                .or_else(|| before.as_ref().map(|r| r.rights.clone()))
+                .unwrap_or_default(),
         };
-        let mut tx = self.store.begin().await?;
-        let before = dossier_store::roles::get(tx.conn(), library, &id).await?;
         if before.is_some() {
             dossier_store::roles::update(tx.conn(), &role, self.now()).await?;
         } else {
@@ -659,9 +735,9 @@ impl Dossier {
             Some(caller),
             Audit {
                 action: if before.is_some() {
-                    "role.update"
+                    AuditAction::RoleUpdate
                 } else {
-                    "role.create"
+                    AuditAction::RoleCreate
                 },
                 target: Some(format!("{library}/{id}")),
                 outcome: AuditOutcome::Success,
@@ -673,18 +749,21 @@ impl Dossier {
             tx.conn(),
             caller,
             self.now(),
-            Change {
-                library,
-                item_type: "role",
-                action: if before.is_some() { "update" } else { "create" },
-                object_id: id.clone(),
-                related_object_id: None,
-                root_id: None,
+            if before.is_some() {
+                Change::RoleUpdated {
+                    library: role_library.clone(),
+                    role: id.clone(),
+                }
+            } else {
+                Change::RoleCreated {
+                    library: role_library.clone(),
+                    role: id.clone(),
+                }
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(role)
+        Ok((role, create))
     }
 
     // ---- groups ---------------------------------------------------------------------
@@ -757,15 +836,19 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.create",
+                action: AuditAction::GroupCreate,
                 target: Some(id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"after": group_snapshot(&group), "members_added": added}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "create", &id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupCreated { group: id.clone() },
+        )
+        .await?;
         tx.commit().await?;
         Ok(group)
     }
@@ -793,15 +876,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.update",
+                action: AuditAction::GroupUpdate,
                 target: Some(group.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": group_snapshot(&before), "after": group_snapshot(&group)}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "update", &group.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupUpdated {
+                group: group.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(group)
     }
@@ -821,15 +910,21 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.delete",
+                action: AuditAction::GroupDelete,
                 target: Some(group.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"before": group_snapshot(&group), "members": members}),
             },
         )
         .await?;
-        self.identity_event(tx.conn(), caller, "group", "delete", &group.id)
-            .await?;
+        self.identity_event(
+            tx.conn(),
+            caller,
+            Change::GroupDeleted {
+                group: group.id.clone(),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -860,15 +955,21 @@ impl Dossier {
                 tx.conn(),
                 Some(caller),
                 Audit {
-                    action: "group.members",
+                    action: AuditAction::GroupMembers,
                     target: Some(group.id.clone()),
                     outcome: AuditOutcome::Success,
                     detail: json!({"before": before, "after": after}),
                 },
             )
             .await?;
-            self.identity_event(tx.conn(), caller, "group", "members", &group.id)
-                .await?;
+            self.identity_event(
+                tx.conn(),
+                caller,
+                Change::GroupMembersChanged {
+                    group: group.id.clone(),
+                },
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(after)
@@ -902,8 +1003,14 @@ impl Dossier {
                 bumped.version += 1;
                 bumped.edited_at = self.now();
                 dossier_store::groups::update(tx.conn(), &bumped).await?;
-                self.identity_event(tx.conn(), caller, "group", "members", &g.id)
-                    .await?;
+                self.identity_event(
+                    tx.conn(),
+                    caller,
+                    Change::GroupMembersChanged {
+                        group: g.id.clone(),
+                    },
+                )
+                .await?;
             }
             total += n;
         }
@@ -911,7 +1018,7 @@ impl Dossier {
             tx.conn(),
             Some(caller),
             Audit {
-                action: "group.members.bulk",
+                action: AuditAction::GroupMembersBulk,
                 target: None,
                 outcome: AuditOutcome::Success,
                 detail: json!({"changes": changes.iter().map(|(g, a, u)| json!({"group": g, "action": format!("{a:?}").to_lowercase(), "users": u})).collect::<Vec<_>>(), "changed": total}),

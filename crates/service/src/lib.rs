@@ -15,11 +15,12 @@ pub mod containers;
 pub mod documents;
 mod events;
 pub mod identity;
-pub mod input;
 pub mod libraries;
+pub mod maintenance;
 pub mod oauth;
 pub mod passwords;
-pub mod profile;
+mod profile;
+pub mod readable;
 pub mod repeated;
 pub mod reports;
 pub mod request;
@@ -28,7 +29,8 @@ pub mod security;
 pub mod signin;
 pub mod signing;
 mod throttle;
-pub mod trustees;
+mod trustees;
+pub mod upload;
 pub mod walls;
 
 use std::sync::Arc;
@@ -39,7 +41,7 @@ use dossier_core::DomainError;
 use dossier_core::identity::Scopes;
 use dossier_store::Store;
 
-pub use dossier_store::sql::Page;
+pub use dossier_core::query::Page;
 
 pub type Result<T> = std::result::Result<T, DomainError>;
 
@@ -120,10 +122,12 @@ pub struct Caller {
 }
 
 /// Everything the use cases need: the metadata store, the content store and the clock.
+/// The stores are private to the service: a surface reaches data only through a use case,
+/// which checks the caller's access (see ARCHITECTURE.md, "Adding a surface").
 #[derive(Clone, Debug)]
 pub struct Dossier {
-    pub store: Store,
-    pub blobs: ContentStore,
+    pub(crate) store: Store,
+    pub(crate) blobs: ContentStore,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     /// Readable sets per (library, user), see `access`.
@@ -163,8 +167,25 @@ impl Dossier {
         self.store.ping().await
     }
 
+    /// Whether the content store answers (readiness).
+    pub async fn ping_content(&self) -> Result<()> {
+        self.blobs.ping().await.map_err(blob_error)
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+}
+
+/// For black-box tests only (the `testing` feature): the stores behind the use cases.
+#[cfg(feature = "testing")]
+impl Dossier {
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn content_store(&self) -> &ContentStore {
+        &self.blobs
     }
 }
 
@@ -186,11 +207,10 @@ pub fn blob_error(e: BlobError) -> DomainError {
     }
 }
 
-/// The search filters the surfaces build and the use cases take.
+/// The identity and audit filters the surfaces build and the use cases take (documents and
+/// containers are queried with `dossier_core::query`).
 pub mod filters {
     pub use dossier_store::audit::AuditFilter;
-    pub use dossier_store::containers::ContainerFilter;
-    pub use dossier_store::documents::{CustomMatch, DocumentFilter};
     pub use dossier_store::groups::GroupFilter;
     pub use dossier_store::history::HistoryFilter;
     pub use dossier_store::users::UserFilter;

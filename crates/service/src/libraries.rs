@@ -1,10 +1,21 @@
 //! Libraries and the change-events feed.
 
-use dossier_core::model::{Event, Library};
+use dossier_core::model::{ChangeEvent, Library};
 use dossier_core::{DomainError, LibraryId};
 use dossier_store::AnyConnection;
 
 use crate::{Caller, Dossier, Result};
+
+/// A page of the change-events feed.
+#[derive(Debug)]
+pub struct ChangeFeed {
+    pub events: Vec<ChangeEvent>,
+    /// The sequence of the last event read: where the next page starts. Past the page's
+    /// last event when events this version cannot read were skipped after it.
+    pub cursor: i64,
+    /// More events are waiting beyond the page.
+    pub overflow: bool,
+}
 
 /// Resolves a library the caller addresses by customer and alias. An unknown customer or
 /// library is a 404, as is one of another customer, and one the caller is not a member of
@@ -61,8 +72,12 @@ impl Dossier {
         resolve(&mut conn, caller, customer_id, library).await
     }
 
-    /// Events after `cursor` (exclusive), oldest first. Returns the events and whether more
-    /// are waiting beyond `limit`.
+    /// Events after `cursor` (exclusive), oldest first, at most `limit`.
+    ///
+    /// A row this version cannot decode (written by a newer version, during a rolling
+    /// upgrade or before a rollback) is left out with a warning, and the cursor moves past
+    /// it: a page never stops on it for good, and the feed shows only changes it can name,
+    /// as webhooks will.
     pub async fn change_events(
         &self,
         caller: &Caller,
@@ -71,7 +86,7 @@ impl Dossier {
         limit: i64,
         item_type: Option<&str>,
         action: Option<&str>,
-    ) -> Result<(Vec<Event>, bool)> {
+    ) -> Result<ChangeFeed> {
         if !caller.is_admin {
             // Until trimming by readable objects exists (security issue), the raw feed is
             // an administrator's tool: it would otherwise reveal objects a user cannot read.
@@ -81,7 +96,7 @@ impl Dossier {
         }
         let limit = limit.clamp(1, 1000);
         let mut conn = self.store.read().await?;
-        let mut events = dossier_store::events::after(
+        let mut rows = dossier_store::events::after(
             &mut conn,
             library.as_str(),
             cursor.max(0),
@@ -90,8 +105,28 @@ impl Dossier {
             action,
         )
         .await?;
-        let overflow = events.len() as i64 > limit;
-        events.truncate(limit as usize);
-        Ok((events, overflow))
+        let overflow = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let cursor = rows.last().map_or(cursor, |e| e.seq);
+        let events = rows
+            .into_iter()
+            .filter_map(|e| match e.change() {
+                Ok(change) => Some(ChangeEvent {
+                    seq: e.seq,
+                    change,
+                    user_id: e.user_id,
+                    event_date: e.event_date,
+                }),
+                Err(unknown) => {
+                    tracing::warn!(seq = e.seq, "change-events feed skips an event: {unknown}");
+                    None
+                }
+            })
+            .collect();
+        Ok(ChangeFeed {
+            events,
+            cursor,
+            overflow,
+        })
     }
 }

@@ -6,7 +6,7 @@
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
-use dossier_core::identity::{App, AuditOutcome, Grant, Scopes, User, parse_scopes};
+use dossier_core::identity::{App, AuditAction, AuditOutcome, Grant, Scopes, User, parse_scopes};
 use dossier_store::apps::{AuthCode, CodeExchange};
 use dossier_store::tokens::StoredToken;
 use serde_json::json;
@@ -314,7 +314,7 @@ impl Dossier {
             Some(&user.id),
             address,
             Audit {
-                action: "token.issue",
+                action: AuditAction::TokenIssue,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"grant": grant.as_str(), "client_id": client_id, "scope": scope.to_string()}),
@@ -466,7 +466,7 @@ impl Dossier {
                     None,
                     ctx.address.as_deref(),
                     Audit {
-                        action: "oauth.code_replayed",
+                        action: AuditAction::OauthCodeReplayed,
                         target: Some(app.client_id.clone()),
                         outcome: AuditOutcome::Failure,
                         detail: json!({"revoked_tokens": revoked}),
@@ -600,7 +600,7 @@ impl Dossier {
                 Some(&stored.user_id),
                 ctx.address.as_deref(),
                 Audit {
-                    action: "token.revoke",
+                    action: AuditAction::TokenRevoke,
                     target: Some(stored.user_id.clone()),
                     outcome: AuditOutcome::Success,
                     detail: json!({"reason": "refresh token replayed", "client_id": stored.client_id}),
@@ -843,7 +843,7 @@ impl Dossier {
                 Some(&user.id),
                 address,
                 Audit {
-                    action: "app.consent",
+                    action: AuditAction::AppConsent,
                     target: Some(auth.app.client_id.clone()),
                     outcome: AuditOutcome::Success,
                     detail: json!({"scope": auth.scope.to_string()}),
@@ -906,7 +906,7 @@ impl Dossier {
             Some(&user.id),
             address,
             Audit {
-                action: "app.consent",
+                action: AuditAction::AppConsent,
                 target: Some(auth.app.client_id.clone()),
                 outcome: AuditOutcome::Failure,
                 detail: json!({"scope": auth.scope.to_string()}),

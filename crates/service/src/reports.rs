@@ -11,8 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use dossier_core::access::{Acl, Principal, access};
 use dossier_core::identity::ADMIN_GROUP;
+use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Container, ContainerKind, Trustee, TrusteeType};
-use dossier_core::walls::{Wall, WallFacts, WallKind, WallScope};
+use dossier_core::walls::{ClientMatter, Wall, WallFacts, WallKind, WallScope};
 use dossier_core::{AccessLevel, DefaultSecurity, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use serde_json::{Value, json};
@@ -48,7 +49,8 @@ pub(crate) async fn record_workspace(
         return Ok(());
     }
     let trustees =
-        dossier_store::catalog::trustees(conn, &c.id.library, "container", c.id.number).await?;
+        dossier_store::catalog::trustees(conn, &c.id.library, TrusteeOwner::Container, c.id.number)
+            .await?;
     let state = json!({"number": c.id.number, "owner": c.owner, "default_security": c.default_security.as_str(),
                        "client": c.customs.client(), "matter": c.customs.matter(),
                        "trustees": trustees_json(&trustees)});
@@ -167,11 +169,11 @@ pub(crate) async fn record_baseline(
         ..Page::default()
     };
     for lib in dossier_store::libraries::list(conn, customer).await? {
-        let filter = dossier_store::containers::ContainerFilter {
+        let filter = dossier_core::query::ContainerQuery {
             kinds: vec![ContainerKind::Workspace],
             ..Default::default()
         };
-        for w in dossier_store::containers::search(conn, &lib.id, &filter, all)
+        for w in dossier_store::containers::search(conn, &lib.id, &filter, None, all)
             .await?
             .0
         {
@@ -205,6 +207,18 @@ struct WorkspaceState {
     client: Option<String>,
     matter: Option<String>,
     trustees: Vec<Trustee>,
+}
+
+impl WorkspaceState {
+    /// What walls look at on a workspace: its client and matter, and itself as the
+    /// workspace it lies in.
+    fn facts(&self) -> WallFacts<'_> {
+        let own = ClientMatter {
+            client: self.client.as_deref(),
+            matter: self.matter.as_deref(),
+        };
+        WallFacts::new(own, Some((self.number, own)))
+    }
 }
 
 struct UserState {
@@ -324,13 +338,7 @@ fn scene(snapshots: Vec<dossier_store::snapshots::Snapshot>, library: &str) -> R
 
 /// The level and the rule that decided it, in the order the calculus applies them.
 fn explain(p: &Principal, w: &WorkspaceState, walls: &[Wall]) -> (AccessLevel, String) {
-    let facts = WallFacts {
-        client: w.client.as_deref(),
-        matter: w.matter.as_deref(),
-        workspace: Some(w.number),
-        workspace_client: w.client.as_deref(),
-        workspace_matter: w.matter.as_deref(),
-    };
+    let facts = w.facts();
     if let Some(wall) = walls.iter().find(|x| x.scope.covers(&facts) && x.denies(p)) {
         return (
             AccessLevel::NoAccess,
@@ -423,13 +431,7 @@ impl Dossier {
                 groups,
             };
             for w in &s.workspaces {
-                let facts = WallFacts {
-                    client: w.client.as_deref(),
-                    matter: w.matter.as_deref(),
-                    workspace: Some(w.number),
-                    ..WallFacts::default()
-                };
-                if !scope.covers(&facts) {
+                if !scope.covers(&w.facts()) {
                     continue;
                 }
                 let (level, reason) = explain(&p, w, &s.walls);

@@ -4,7 +4,8 @@
 //! after (and, for documents, a history entry) and an event that invalidates readable sets.
 
 use dossier_core::access::{Acl, AclKey, access};
-use dossier_core::identity::AuditOutcome;
+use dossier_core::identity::{AuditAction, AuditOutcome};
+use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Container, ContainerKind, Trustee, TrusteeType};
 use dossier_core::{
     AccessLevel, Activity, ContainerId, DefaultSecurity, DocumentRef, DomainError, LibraryId,
@@ -15,6 +16,7 @@ use serde_json::{Value, json};
 use crate::access::{Need, principal_of};
 use crate::acl_keys::{resecure_container, resecure_document, security_changed};
 use crate::audit::Audit;
+use crate::events::Change;
 use crate::{Caller, Dossier, Result, trustees};
 
 /// An object's security as its security endpoint shows it.
@@ -140,7 +142,10 @@ impl Dossier {
         dossier_store::acl::set_document_default(conn, &r.library, r.number, after.0).await?;
         resecure_document(conn, &r.library, r.number, after.0).await?;
         let what = doc.id.to_string();
-        self.record_security_change(conn, caller, now, &r.library, &what, &before, &after)
+        let event = Change::DocumentSecurityChanged {
+            document: doc.id.clone(),
+        };
+        self.record_security_change(conn, caller, now, &r.library, &what, event, &before, &after)
             .await?;
         let entry = crate::documents::history_entry(
             &doc.id,
@@ -207,6 +212,9 @@ impl Dossier {
             now,
             &id.library,
             &id.to_string(),
+            Change::ContainerSecurityChanged {
+                container: id.clone(),
+            },
             &before,
             &after,
         )
@@ -269,6 +277,7 @@ impl Dossier {
         now: chrono::DateTime<chrono::Utc>,
         library: &LibraryId,
         what: &str,
+        event: Change,
         before: &(DefaultSecurity, Vec<Trustee>),
         after: &(DefaultSecurity, Vec<Trustee>),
     ) -> Result<()> {
@@ -276,14 +285,14 @@ impl Dossier {
             conn,
             Some(caller),
             Audit {
-                action: "security.change",
+                action: AuditAction::SecurityChange,
                 target: Some(what.to_string()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"library": library.as_str(), "before": snapshot(before.0, &before.1), "after": snapshot(after.0, &after.1)}),
             },
         )
         .await?;
-        security_changed(conn, caller, now, library, what.to_string()).await
+        security_changed(conn, caller, now, event).await
     }
 
     /// `GET …/{documents|workspaces|folders}/{id}/users/{uid}/security`: the level another
@@ -443,12 +452,22 @@ impl Dossier {
             let (default, trustees) = combine(mode, with_default, &src, &current);
             let own = match t {
                 ObjectRef::Document(r) => {
-                    dossier_store::catalog::trustees(tx.conn(), &r.library, "document", r.number)
-                        .await?
+                    dossier_store::catalog::trustees(
+                        tx.conn(),
+                        &r.library,
+                        TrusteeOwner::Document,
+                        r.number,
+                    )
+                    .await?
                 }
                 ObjectRef::Container(id) => {
-                    dossier_store::catalog::trustees(tx.conn(), &id.library, "container", id.number)
-                        .await?
+                    dossier_store::catalog::trustees(
+                        tx.conn(),
+                        &id.library,
+                        TrusteeOwner::Container,
+                        id.number,
+                    )
+                    .await?
                 }
             };
             let change = SecurityChange {

@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
-use dossier_core::identity::{AuditOutcome, User};
+use dossier_core::identity::{AuditAction, AuditOutcome, User};
 use dossier_store::AnyConnection;
 use dossier_store::users::SignInAttempt;
 use serde_json::json;
@@ -151,7 +151,7 @@ impl Dossier {
                 Some(&user.id),
                 address,
                 Audit {
-                    action: "signin",
+                    action: AuditAction::Signin,
                     target: Some(user.id.clone()),
                     outcome: AuditOutcome::Failure,
                     detail: json!({"reason": reason}),
@@ -211,7 +211,7 @@ impl Dossier {
             None,
             address,
             Audit {
-                action: "signin",
+                action: AuditAction::Signin,
                 target: Some(id.to_string()),
                 outcome: AuditOutcome::Failure,
                 detail,
@@ -224,7 +224,7 @@ impl Dossier {
                 None,
                 address,
                 Audit {
-                    action: "user.lock",
+                    action: AuditAction::UserLock,
                     target: Some(id.to_string()),
                     outcome: AuditOutcome::Success,
                     detail: json!({
@@ -260,7 +260,7 @@ impl Dossier {
             Some(&user.id),
             address,
             Audit {
-                action: "signin",
+                action: AuditAction::Signin,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
                 detail: json!({"via": via, "client_id": client_id}),

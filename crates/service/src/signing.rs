@@ -12,6 +12,8 @@ use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
 use dossier_core::identity::Scopes;
 use dossier_store::keys::SigningKey;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -85,7 +87,7 @@ impl Dossier {
             tx.conn(),
             None,
             crate::audit::Audit {
-                action: "signing_key.rotate",
+                action: dossier_core::identity::AuditAction::SigningKeyRotate,
                 target: Some(key.kid.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,
                 detail: json!({}),
@@ -126,17 +128,19 @@ impl Dossier {
         Ok(key)
     }
 
-    /// The public keys clients verify ID tokens with (the JWKS `keys`).
-    pub async fn published_keys(&self) -> Result<Vec<Value>> {
+    /// The public keys clients verify ID tokens with (the JWKS `keys`), each a JSON Web
+    /// Key (RFC 7517) as its JSON text: a standard document the surface passes on as is.
+    pub async fn published_keys(&self) -> Result<Vec<String>> {
         // Make sure there is a key to publish before any token is signed with it.
         self.active_signing_key().await?;
         let mut conn = self.store.read().await?;
         let keys =
             dossier_store::keys::published(&mut conn, ES256, self.now() - self.retired_key_grace())
                 .await?;
-        keys.iter()
+        keys.into_iter()
             .map(|k| {
-                serde_json::from_str(&k.public_jwk)
+                serde_json::from_str::<Value>(&k.public_jwk)
+                    .map(|_| k.public_jwk)
                     .map_err(|e| DomainError::internal(format!("stored JWK of {}: {e}", k.kid)))
             })
             .collect()
@@ -210,7 +214,12 @@ impl Dossier {
 
     /// Seals `data` for `purpose`, valid for `ttl`: the result can be put in a page and
     /// trusted when it comes back, because only this server can make the MAC.
-    pub async fn seal(&self, purpose: &str, data: Value, ttl: Duration) -> Result<String> {
+    pub async fn seal<T: Serialize>(
+        &self,
+        purpose: &str,
+        data: &T,
+        ttl: Duration,
+    ) -> Result<String> {
         let exp = (self.now() + ttl).timestamp();
         let payload = json!({"p": purpose, "exp": exp, "d": data}).to_string();
         let body = b64(payload.as_bytes());
@@ -219,7 +228,11 @@ impl Dossier {
     }
 
     /// Opens a sealed value: `None` if it was altered, is for another purpose or expired.
-    pub async fn unseal(&self, purpose: &str, sealed: &str) -> Result<Option<Value>> {
+    pub async fn unseal<T: DeserializeOwned>(
+        &self,
+        purpose: &str,
+        sealed: &str,
+    ) -> Result<Option<T>> {
         let Some((body, tag)) = sealed.split_once('.') else {
             return Ok(None);
         };
@@ -243,6 +256,6 @@ impl Dossier {
         if payload["p"] != purpose || !live {
             return Ok(None);
         }
-        Ok(Some(payload["d"].clone()))
+        Ok(serde_json::from_value(payload["d"].clone()).ok())
     }
 }

@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
-use dossier_core::identity::AuditOutcome;
+use dossier_core::identity::{AuditAction, AuditOutcome};
+use dossier_core::model::TrusteeOwner;
 use dossier_core::walls::{Wall, WallKind, WallScope};
 use dossier_core::{ContainerId, LibraryId};
 use dossier_store::AnyConnection;
@@ -15,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::acl_keys::security_changed;
 use crate::audit::Audit;
+use crate::events::Change;
 use crate::{Caller, Dossier, Page, Result};
 
 /// What an administrator sends to create or replace a wall.
@@ -131,8 +133,15 @@ impl Dossier {
             groups: input.groups,
         };
         wall.id = dossier_store::walls::insert(tx.conn(), &wall, &caller.user_id, now).await?;
-        self.wall_changed(tx.conn(), caller, library, "wall.create", None, Some(&wall))
-            .await?;
+        self.wall_changed(
+            tx.conn(),
+            caller,
+            library,
+            AuditAction::WallCreate,
+            None,
+            Some(&wall),
+        )
+        .await?;
         tx.commit().await?;
         Ok(wall)
     }
@@ -163,7 +172,7 @@ impl Dossier {
             tx.conn(),
             caller,
             library,
-            "wall.update",
+            AuditAction::WallUpdate,
             Some(&before),
             Some(&wall),
         )
@@ -180,7 +189,7 @@ impl Dossier {
             tx.conn(),
             caller,
             library,
-            "wall.delete",
+            AuditAction::WallDelete,
             Some(&before),
             None,
         )
@@ -193,7 +202,7 @@ impl Dossier {
         conn: &mut AnyConnection,
         caller: &Caller,
         library: &LibraryId,
-        action: &'static str,
+        action: AuditAction,
         before: Option<&Wall>,
         after: Option<&Wall>,
     ) -> Result<()> {
@@ -218,7 +227,16 @@ impl Dossier {
             },
         )
         .await?;
-        security_changed(conn, caller, self.now(), library, format!("wall {id}")).await
+        security_changed(
+            conn,
+            caller,
+            self.now(),
+            Change::WallChanged {
+                library: library.clone(),
+                wall: id,
+            },
+        )
+        .await
     }
 
     /// Who is inside the wall, who it shuts out, and its conflicts, among the library's
@@ -278,9 +296,13 @@ impl Dossier {
             if wall.denies(&p) {
                 report.shut_out.push(u.id.clone());
                 for w in &covered_workspaces {
-                    let trustees =
-                        dossier_store::catalog::trustees(&mut conn, library, "container", *w)
-                            .await?;
+                    let trustees = dossier_store::catalog::trustees(
+                        &mut conn,
+                        library,
+                        TrusteeOwner::Container,
+                        *w,
+                    )
+                    .await?;
                     if trustees.iter().any(|t| {
                         t.trustee_type == dossier_core::model::TrusteeType::User
                             && t.id == u.id
@@ -307,7 +329,7 @@ impl Dossier {
         library: &LibraryId,
         scope: &WallScope,
     ) -> Result<Vec<i64>> {
-        let filter = dossier_store::containers::ContainerFilter {
+        let filter = dossier_core::query::ContainerQuery {
             kinds: vec![dossier_core::model::ContainerKind::Workspace],
             ..Default::default()
         };
@@ -315,6 +337,7 @@ impl Dossier {
             conn,
             library,
             &filter,
+            None,
             Page {
                 limit: 1_000_000,
                 ..Page::default()

@@ -3,7 +3,7 @@
 //! that decide access live in `dossier_core::access`; the service decides when to call these.
 
 use dossier_core::access::AclKey;
-use dossier_core::model::{Trustee, TrusteeType};
+use dossier_core::model::{Trustee, TrusteeOwner, TrusteeType};
 use dossier_core::{AccessLevel, DefaultSecurity, DomainError, LibraryId};
 use sqlx::{AnyConnection, Row};
 
@@ -51,9 +51,9 @@ pub async fn objects(
     for r in &trustees {
         let kind: String = r.try_get("object_kind").db()?;
         let number: i64 = r.try_get("object_number").db()?;
-        let key = match kind.as_str() {
-            "container" => AclKey::Container(number),
-            _ => AclKey::Document(number),
+        let key = match TrusteeOwner::parse(&kind)? {
+            TrusteeOwner::Container => AclKey::Container(number),
+            TrusteeOwner::Document => AclKey::Document(number),
         }
         .encode();
         if let Ok(i) = out.binary_search_by_key(&key, |(o, _)| o.key) {
@@ -104,7 +104,7 @@ pub async fn governing(
         Sql::new("SELECT trustee_type, trustee_id, access FROM trustees WHERE library = ")
             .bind(library.as_str())
             .push(" AND object_kind = ")
-            .bind(k.object_kind())
+            .bind(k.object_kind().as_str())
             .push(" AND object_number = ")
             .bind(k.number())
             .fetch_all(conn)

@@ -89,6 +89,6 @@ pub async fn list(
         sql.push(" AND seq < ").bind(after);
     }
     sql.push(" ORDER BY seq DESC");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     sql.fetch_all(conn).await?.iter().map(record).collect()
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use dossier_core::model::{Class, DocType, Lookup, Subclass, Trustee};
+use dossier_core::model::{Class, DocType, Lookup, Subclass, Trustee, TrusteeOwner};
 use dossier_core::{LibraryId, model::TrusteeType};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -117,7 +117,7 @@ pub async fn search_lookups(
             .push(" ESCAPE '\\')");
     }
     sql.push(" ORDER BY alias");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     sql.fetch_all(conn).await?.iter().map(lookup).collect()
 }
 
@@ -229,7 +229,7 @@ pub async fn types(conn: &mut AnyConnection, library: &LibraryId) -> Result<Vec<
 pub async fn set_trustees(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    object_kind: &str,
+    owner: TrusteeOwner,
     number: i64,
     trustees: &[Trustee],
 ) -> Result<()> {
@@ -237,7 +237,7 @@ pub async fn set_trustees(
         Sql::new("INSERT INTO trustees (library, object_kind, object_number, trustee_type, trustee_id, access) VALUES (")
             .bind(library.as_str())
             .push(", ")
-            .bind(object_kind)
+            .bind(owner.as_str())
             .push(", ")
             .bind(number)
             .push(", ")
@@ -256,13 +256,13 @@ pub async fn set_trustees(
 pub async fn trustees(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    object_kind: &str,
+    owner: TrusteeOwner,
     number: i64,
 ) -> Result<Vec<Trustee>> {
     let rows = Sql::new("SELECT trustee_type, trustee_id, access FROM trustees WHERE library = ")
         .bind(library.as_str())
         .push(" AND object_kind = ")
-        .bind(object_kind)
+        .bind(owner.as_str())
         .push(" AND object_number = ")
         .bind(number)
         .push(" ORDER BY trustee_type, trustee_id")
@@ -288,13 +288,13 @@ pub async fn trustees(
 pub async fn remove_trustees(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    object_kind: &str,
+    owner: TrusteeOwner,
     number: i64,
 ) -> Result<()> {
     Sql::new("DELETE FROM trustees WHERE library = ")
         .bind(library.as_str())
         .push(" AND object_kind = ")
-        .bind(object_kind)
+        .bind(owner.as_str())
         .push(" AND object_number = ")
         .bind(number)
         .execute(conn)

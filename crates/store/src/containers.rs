@@ -1,11 +1,15 @@
 //! Workspaces, tabs, folders and search folders.
 
+use dossier_core::changes::{DocumentDefaults, SavedSearch};
 use dossier_core::custom::CUSTOM_COUNT;
 use dossier_core::model::{Container, ContainerKind};
+use dossier_core::query::ContainerQuery;
+
 use dossier_core::{ContainerId, CustomValue, DefaultSecurity, DomainError, LibraryId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::acl::Visible;
 use crate::sql::{
     Page, Sql, bind_customs, custom_columns, custom_param, get_ts, like_pattern, read_customs,
 };
@@ -18,9 +22,21 @@ fn columns() -> String {
     )
 }
 
-fn json_col(row: &AnyRow, col: &str) -> Result<Option<serde_json::Value>> {
-    let text: Option<String> = row.try_get(col).db()?;
+fn default_profile(row: &AnyRow) -> Result<Option<DocumentDefaults>> {
+    let text: Option<String> = row.try_get("default_profile").db()?;
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+fn search_profile(row: &AnyRow) -> Result<Option<SavedSearch>> {
+    let text: Option<String> = row.try_get("search_profile").db()?;
+    Ok(text.and_then(|t| SavedSearch::from_json_text(&t).ok()))
+}
+
+/// The stored form of a default profile (see `DocumentDefaults`'s `Serialize`).
+fn default_profile_text(c: &Container) -> Option<String> {
+    c.default_profile
+        .as_ref()
+        .and_then(|d| serde_json::to_string(d).ok())
 }
 
 fn container(row: &AnyRow) -> Result<Container> {
@@ -44,8 +60,8 @@ fn container(row: &AnyRow) -> Result<Container> {
         default_security: DefaultSecurity::parse("default_security", &security)?,
         email: row.try_get("email").db()?,
         view_type: row.try_get("view_type").db()?,
-        default_profile: json_col(row, "default_profile")?,
-        search_profile: json_col(row, "search_profile")?,
+        default_profile: default_profile(row)?,
+        search_profile: search_profile(row)?,
         create_date: get_ts(row, "create_date")?,
         edit_date: get_ts(row, "edit_date")?,
         acl: row.try_get("acl").db()?,
@@ -83,9 +99,13 @@ pub async fn insert(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .push(", ")
         .bind(c.view_type.as_str())
         .push(", ")
-        .bind(c.default_profile.as_ref().map(|v| v.to_string()))
+        .bind(default_profile_text(c))
         .push(", ")
-        .bind(c.search_profile.as_ref().map(|v| v.to_string()))
+        .bind(
+            c.search_profile
+                .as_ref()
+                .map(|s| s.as_json_text().to_string()),
+        )
         .push(", ")
         .bind(c.create_date)
         .push(", ")
@@ -124,9 +144,13 @@ pub async fn update(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .push(", view_type = ")
         .bind(c.view_type.as_str())
         .push(", default_profile = ")
-        .bind(c.default_profile.as_ref().map(|v| v.to_string()))
+        .bind(default_profile_text(c))
         .push(", search_profile = ")
-        .bind(c.search_profile.as_ref().map(|v| v.to_string()))
+        .bind(
+            c.search_profile
+                .as_ref()
+                .map(|s| s.as_json_text().to_string()),
+        )
         .push(", edit_date = ")
         .bind(c.edit_date);
     for n in 1..=CUSTOM_COUNT {
@@ -237,31 +261,9 @@ pub async fn ancestors(conn: &mut AnyConnection, id: &ContainerId) -> Result<Vec
     Ok(chain)
 }
 
-/// Filters of the workspace and folder searches. Each `Some` narrows the result.
-#[derive(Clone, Debug, Default)]
-pub struct ContainerFilter {
-    pub kinds: Vec<ContainerKind>,
-    pub parent: Option<i64>,
-    pub workspace: Option<i64>,
-    /// Whole-name match, case-insensitive; several values are ORed.
-    pub names: Vec<String>,
-    pub name_or_description: Option<String>,
-    pub description: Option<String>,
-    pub owner: Option<String>,
-    /// The container's email address (a folder's, for filing by mail), case-insensitive,
-    /// `*` and `?` as wildcards.
-    pub email: Option<String>,
-    /// The name of the container's workspace, case-insensitive, `*` and `?` as wildcards.
-    pub workspace_name: Option<String>,
-    pub customs: Vec<(usize, CustomValue)>,
-    pub numbers: Vec<i64>,
-    /// The caller's readable set; `None` reads everything (administrators).
-    pub visible: Option<crate::acl::Visible>,
-}
-
-fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
+fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerQuery, visible: Option<&Visible>) {
     sql.push(" WHERE library = ").bind(library.as_str());
-    if let Some(v) = &f.visible {
+    if let Some(v) = visible {
         // Qualified by the table name: the filter's subqueries have containers of their own.
         v.push_filter(sql, crate::acl::Listed::Containers, "containers");
     }
@@ -322,14 +324,15 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerFilter) {
     }
 }
 
-/// The numbers of every container matching `f`, in number order.
+/// The numbers of every container matching `f` that `visible` admits, in number order.
 pub async fn numbers(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    f: &ContainerFilter,
+    f: &ContainerQuery,
+    visible: Option<&Visible>,
 ) -> Result<Vec<i64>> {
     let mut sql = Sql::new("SELECT number FROM containers");
-    push_where(&mut sql, library, f);
+    push_where(&mut sql, library, f, visible);
     sql.push(" ORDER BY number");
     sql.fetch_all(conn)
         .await?
@@ -338,27 +341,29 @@ pub async fn numbers(
         .collect()
 }
 
-/// Containers matching `f`, in number order, plus the total when asked for.
+/// Containers matching `f` that `visible` admits (`None`: every one), in number order,
+/// plus the total when asked for.
 pub async fn search(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    f: &ContainerFilter,
+    f: &ContainerQuery,
+    visible: Option<&Visible>,
     page: Page,
 ) -> Result<(Vec<Container>, Option<i64>)> {
     let total = if page.want_total {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM containers");
-        push_where(&mut sql, library, f);
+        push_where(&mut sql, library, f, visible);
         Some(sql.fetch_one(conn).await?.try_get::<i64, _>("n").db()?)
     } else {
         None
     };
     let mut sql = Sql::new(&format!("SELECT {} FROM containers", columns()));
-    push_where(&mut sql, library, f);
+    push_where(&mut sql, library, f, visible);
     if let Some(after) = page.after {
         sql.push(" AND number > ").bind(after);
     }
     sql.push(" ORDER BY number");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     let rows = sql.fetch_all(conn).await?;
     Ok((rows.iter().map(container).collect::<Result<_>>()?, total))
 }

@@ -5,10 +5,12 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 use dossier_core::custom::CUSTOM_COUNT;
 use dossier_core::model::{Checkout, Document, EmailFields, Filing, WsType};
+use dossier_core::query::{CustomMatch, DocumentQuery};
 use dossier_core::{CustomValue, DefaultSecurity, DocumentId, LibraryId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::acl::Visible;
 use crate::sql::{
     Page, Sql, bind_customs, custom_columns, custom_param, get_bool, get_opt_ts, get_ts,
     like_pattern, read_customs,
@@ -281,7 +283,7 @@ pub async fn versions(
         sql.push(" AND version > ").bind(after);
     }
     sql.push(" ORDER BY version");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     Ok((
         sql.fetch_all(conn)
             .await?
@@ -323,40 +325,6 @@ pub async fn delete_version(conn: &mut AnyConnection, id: &DocumentId) -> Result
     Ok(remaining)
 }
 
-/// How a custom field is matched in a document search.
-#[derive(Clone, Debug)]
-pub enum CustomMatch {
-    Equals(CustomValue),
-    /// custom17–20: `_from`/`_to` and the operator forms (`<v` and `>v` are strict).
-    NumberRange(Bound<f64>, Bound<f64>),
-    TimeRange(Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct DocumentFilter {
-    /// Only documents filed (home or reference) in one of these folders.
-    pub folders: Option<Vec<i64>>,
-    pub names: Vec<String>,
-    pub name_or_description: Option<String>,
-    pub comments: Option<String>,
-    pub author: Option<String>,
-    pub operator: Option<String>,
-    pub last_user: Option<String>,
-    pub class: Option<String>,
-    pub subclass: Option<String>,
-    pub types: Vec<String>,
-    pub numbers: Vec<i64>,
-    pub customs: Vec<(usize, CustomMatch)>,
-    pub checked_out: Option<bool>,
-    pub wstype: Option<WsType>,
-    pub create_from: Option<DateTime<Utc>>,
-    pub create_to: Option<DateTime<Utc>>,
-    pub edit_from: Option<DateTime<Utc>>,
-    pub edit_to: Option<DateTime<Utc>>,
-    /// The caller's readable set; `None` reads everything (administrators).
-    pub visible: Option<crate::acl::Visible>,
-}
-
 fn push_pattern(sql: &mut Sql, col: &str, pattern: &Option<String>) {
     if let Some(p) = pattern {
         sql.push(&format!(" AND lower({col}) LIKE "))
@@ -365,15 +333,21 @@ fn push_pattern(sql: &mut Sql, col: &str, pattern: &Option<String>) {
     }
 }
 
-fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter) {
-    push_where_part(sql, library, f, crate::acl::Part::Both);
+fn push_where(sql: &mut Sql, library: &LibraryId, f: &DocumentQuery, visible: Option<&Visible>) {
+    push_where_part(sql, library, f, visible, crate::acl::Part::Both);
 }
 
-fn push_where_part(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter, part: crate::acl::Part) {
+fn push_where_part(
+    sql: &mut Sql,
+    library: &LibraryId,
+    f: &DocumentQuery,
+    visible: Option<&Visible>,
+    part: crate::acl::Part,
+) {
     sql.push(" WHERE d.library = ")
         .bind(library.as_str())
         .push(" AND d.is_latest = 1");
-    if let Some(v) = &f.visible {
+    if let Some(v) = visible {
         v.push_part(sql, crate::acl::Listed::Documents, "d", part);
     }
     if let Some(folders) = &f.folders {
@@ -479,7 +453,8 @@ fn push_where_part(sql: &mut Sql, library: &LibraryId, f: &DocumentFilter, part:
 async fn trimmed_page(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    f: &DocumentFilter,
+    f: &DocumentQuery,
+    visible: &Visible,
     page: Page,
     cols: &str,
 ) -> Result<(Vec<Document>, i64)> {
@@ -489,7 +464,7 @@ async fn trimmed_page(
     let mut total = 0;
     for part in [Part::Granted, Part::OwnedOnly] {
         let mut sql = Sql::new("SELECT d.number, COUNT(*) OVER () AS n FROM documents d");
-        push_where_part(&mut sql, library, f, part);
+        push_where_part(&mut sql, library, f, Some(visible), part);
         if let Some(after) = page.after {
             sql.push(" AND d.number > ").bind(after);
         }
@@ -533,26 +508,33 @@ async fn trimmed_page(
 
 /// Counts the documents matching `f`. A trimmed count is the sum of its two disjoint
 /// halves (readable by ACL; the caller's own beyond that), each driven by its own index.
-async fn count(conn: &mut AnyConnection, library: &LibraryId, f: &DocumentFilter) -> Result<i64> {
+async fn count(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    f: &DocumentQuery,
+    visible: Option<&Visible>,
+) -> Result<i64> {
     use crate::acl::Part;
-    let parts: &[Part] = match &f.visible {
+    let parts: &[Part] = match visible {
         Some(v) if v.keys.is_some() => &[Part::Granted, Part::OwnedOnly],
         _ => &[Part::Both],
     };
     let mut total = 0;
     for part in parts {
         let mut sql = Sql::new("SELECT COUNT(*) AS n FROM documents d");
-        push_where_part(&mut sql, library, f, *part);
+        push_where_part(&mut sql, library, f, visible, *part);
         total += sql.fetch_one(conn).await?.try_get::<i64, _>("n").db()?;
     }
     Ok(total)
 }
 
-/// Latest versions matching `f`, in document-number order, with the total when asked.
+/// Latest versions matching `f` that `visible` admits (`None`: every one), in
+/// document-number order, with the total when asked.
 pub async fn search(
     conn: &mut AnyConnection,
     library: &LibraryId,
-    f: &DocumentFilter,
+    f: &DocumentQuery,
+    visible: Option<&Visible>,
     page: Page,
 ) -> Result<(Vec<Document>, Option<i64>)> {
     let cols = columns()
@@ -560,17 +542,17 @@ pub async fn search(
         .map(|c| format!("d.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    if f.folders.is_none() && f.visible.as_ref().is_some_and(|v| v.keys.is_some()) {
-        let (docs, total) = trimmed_page(conn, library, f, page, &cols).await?;
+    if let Some(v) = visible.filter(|v| f.folders.is_none() && v.keys.is_some()) {
+        let (docs, total) = trimmed_page(conn, library, f, v, page, &cols).await?;
         return Ok((docs, page.want_total.then_some(total)));
     }
     let total = if page.want_total {
-        Some(count(conn, library, f).await?)
+        Some(count(conn, library, f, visible).await?)
     } else {
         None
     };
     let mut sql = Sql::new(&format!("SELECT {cols} FROM documents d"));
-    push_where(&mut sql, library, f);
+    push_where(&mut sql, library, f, visible);
     if let Some(after) = page.after {
         sql.push(" AND d.number > ").bind(after);
     }
@@ -581,7 +563,7 @@ pub async fn search(
     } else {
         " ORDER BY d.number"
     });
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     Ok((
         sql.fetch_all(conn)
             .await?

@@ -1,5 +1,6 @@
 //! The outbox: events appended in the transaction of the mutation they describe.
 
+use dossier_core::events::{self, ItemType};
 use dossier_core::model::Event;
 use sqlx::{AnyConnection, Row};
 
@@ -8,18 +9,19 @@ use crate::{DbResult, Result};
 
 /// Appends an event; `seq` of the argument is ignored and assigned by the database.
 pub async fn append(conn: &mut AnyConnection, e: &Event) -> Result<()> {
+    let r = &e.row;
     Sql::new("INSERT INTO events (library, item_type, action, object_id, related_object_id, root_id, user_id, event_date) VALUES (")
-        .bind(e.library.as_str())
+        .bind(r.library.as_str())
         .push(", ")
-        .bind(e.item_type.as_str())
+        .bind(r.item_type.as_str())
         .push(", ")
-        .bind(e.action.as_str())
+        .bind(r.action.as_str())
         .push(", ")
-        .bind(e.object_id.as_str())
+        .bind(r.object_id.as_str())
         .push(", ")
-        .bind(e.related_object_id.clone())
+        .bind(r.related_object_id.clone())
         .push(", ")
-        .bind(e.root_id.clone())
+        .bind(r.root_id.clone())
         .push(", ")
         .bind(e.user_id.as_str())
         .push(", ")
@@ -49,12 +51,14 @@ pub async fn all_after(conn: &mut AnyConnection, seq: i64, limit: i64) -> Result
 fn event(r: &sqlx::any::AnyRow) -> Result<Event> {
     Ok(Event {
         seq: r.try_get("seq").db()?,
-        library: r.try_get("library").db()?,
-        item_type: r.try_get("item_type").db()?,
-        action: r.try_get("action").db()?,
-        object_id: r.try_get("object_id").db()?,
-        related_object_id: r.try_get("related_object_id").db()?,
-        root_id: r.try_get("root_id").db()?,
+        row: events::Row {
+            library: r.try_get("library").db()?,
+            item_type: r.try_get("item_type").db()?,
+            action: r.try_get("action").db()?,
+            object_id: r.try_get("object_id").db()?,
+            related_object_id: r.try_get("related_object_id").db()?,
+            root_id: r.try_get("root_id").db()?,
+        },
         user_id: r.try_get("user_id").db()?,
         event_date: get_ts(r, "event_date")?,
     })
@@ -93,10 +97,18 @@ pub async fn after(
 
 /// The sequence of the newest event that can change who may read what (a re-secured
 /// object, a new object with its own security, a group or user change): readable-set
-/// caches are valid while it stays the same.
+/// caches are valid while it stays the same. Which item types those are is
+/// `ItemType::affects_access`; one `MAX` per type, so each is answered from the
+/// `(item_type, seq)` index.
 pub async fn security_stamp(conn: &mut AnyConnection) -> Result<i64> {
-    let row = Sql::new("SELECT MAX(m) AS m FROM (SELECT MAX(seq) AS m FROM events WHERE item_type = 'security' UNION ALL SELECT MAX(seq) AS m FROM events WHERE item_type = 'group' UNION ALL SELECT MAX(seq) AS m FROM events WHERE item_type = 'user') s")
-        .fetch_one(conn)
-        .await?;
+    let mut sql = Sql::new("SELECT MAX(m) AS m FROM (");
+    for (i, t) in ItemType::affecting_access().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT MAX(seq) AS m FROM events WHERE item_type = ")
+            .bind(t.as_str());
+    }
+    let row = sql.push(") s").fetch_one(conn).await?;
     Ok(row.try_get::<Option<i64>, _>("m").db()?.unwrap_or(0))
 }

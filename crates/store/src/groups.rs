@@ -153,7 +153,7 @@ pub async fn list(
     let mut sql = Sql::new(&format!("SELECT {cols} FROM user_groups g"));
     push_where(&mut sql, customer_id, f);
     sql.push(" ORDER BY g.id");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     let groups = sql
         .fetch_all(conn)
         .await?

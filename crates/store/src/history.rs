@@ -132,7 +132,7 @@ pub async fn list(
         sql.push(" AND id < ").bind(after);
     }
     sql.push(" ORDER BY id DESC");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     Ok((
         sql.fetch_all(conn)
             .await?

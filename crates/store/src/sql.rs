@@ -220,34 +220,17 @@ pub fn read_customs(row: &AnyRow) -> Result<CustomValues> {
     Ok(out)
 }
 
-/// Paging as the Work API expresses it: `limit`/`offset`, or keyset paging after the last
-/// number seen (`standard_cursor` mode), plus whether the caller wants the total.
-#[derive(Clone, Copy, Debug)]
-pub struct Page {
-    pub limit: i64,
-    pub offset: i64,
-    pub after: Option<i64>,
-    pub want_total: bool,
-}
+/// Paging is part of the query model (`dossier_core::query`); the store only writes it.
+pub use dossier_core::query::Page;
 
-impl Default for Page {
-    fn default() -> Self {
-        Page {
-            limit: 500,
-            offset: 0,
-            after: None,
-            want_total: false,
+impl Sql {
+    /// Appends `page`'s `LIMIT/OFFSET`; in cursor mode the keyset condition is the caller's.
+    pub fn push_page(&mut self, page: &Page) -> &mut Self {
+        self.push(" LIMIT ").bind(page.limit);
+        if page.after.is_none() {
+            self.push(" OFFSET ").bind(page.offset);
         }
-    }
-}
-
-impl Page {
-    /// Appends `LIMIT/OFFSET`; in cursor mode the keyset condition is the caller's.
-    pub fn push_limit(&self, sql: &mut Sql) {
-        sql.push(" LIMIT ").bind(self.limit);
-        if self.after.is_none() {
-            sql.push(" OFFSET ").bind(self.offset);
-        }
+        self
     }
 }
 

@@ -191,7 +191,7 @@ pub async fn list(
     let mut sql = Sql::new(&format!("SELECT {cols} FROM users u"));
     push_where(&mut sql, customer_id, f);
     sql.push(" ORDER BY u.id");
-    page.push_limit(&mut sql);
+    sql.push_page(&page);
     let users = sql
         .fetch_all(conn)
         .await?

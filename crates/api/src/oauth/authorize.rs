@@ -161,7 +161,7 @@ async fn seal(
         .dossier
         .seal(
             purpose,
-            json!({"b": token_hash(cookie), "r": req.fingerprint(), "x": extra}),
+            &json!({"b": token_hash(cookie), "r": req.fingerprint(), "x": extra}),
             Duration::minutes(FORM_MINUTES),
         )
         .await
@@ -179,7 +179,7 @@ async fn unseal(
     let (Some(sealed), Some(cookie)) = (sealed, cookie) else {
         return Err(expired_form());
     };
-    let data = state
+    let data: Value = state
         .dossier
         .unseal(purpose, sealed)
         .await

@@ -4,9 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use dossier_core::DomainError;
 use dossier_core::identity::SCOPES;
 use dossier_service::Caller;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::issuer;
 use crate::AppState;
@@ -38,7 +39,14 @@ pub async fn configuration(State(state): State<AppState>, headers: HeaderMap) ->
 }
 
 pub async fn jwks(State(state): State<AppState>) -> ApiResult<Response> {
-    let keys = state.dossier.published_keys().await?;
+    let keys = state
+        .dossier
+        .published_keys()
+        .await?
+        .iter()
+        .map(|jwk| serde_json::from_str::<Value>(jwk))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError(DomainError::internal(format!("a published JWK: {e}"))))?;
     Ok(Json(json!({"keys": keys})).into_response())
 }
 

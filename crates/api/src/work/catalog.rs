@@ -6,6 +6,7 @@ use dossier_service::Caller;
 use dossier_service::catalog::lookup_field;
 use serde_json::json;
 
+use super::wire;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{InLibrary, JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
@@ -145,7 +146,7 @@ pub async fn create_lookup(
     let field = lookup_field(p.get("field")?)?;
     let l = state
         .dossier
-        .save_lookup(&caller, &lib, field, None, &body)
+        .save_lookup(&caller, &lib, field, None, wire::lookup_input(&body)?)
         .await?;
     Ok(reply::created(dto::lookup(&l, lib.as_str())))
 }
@@ -166,7 +167,13 @@ pub async fn update_lookup(
     }
     let l = state
         .dossier
-        .save_lookup(&caller, &lib, field, Some(p.get("alias")?), &body)
+        .save_lookup(
+            &caller,
+            &lib,
+            field,
+            Some(p.get("alias")?),
+            wire::lookup_input(&body)?,
+        )
         .await?;
     Ok(reply::data(dto::lookup(&l, lib.as_str())))
 }
@@ -210,7 +217,7 @@ pub async fn change_events(
             .map_err(|_| ApiError::invalid("cursor", "cursor must be an event id"))?,
     };
     let limit = q.int("limit")?.unwrap_or(500);
-    let (events, overflow) = state
+    let feed = state
         .dossier
         .change_events(
             &caller,
@@ -221,6 +228,5 @@ pub async fn change_events(
             q.text("action_type"),
         )
         .await?;
-    let next = events.last().map_or(cursor, |e| e.seq);
-    Ok(axum::Json(json!({"data": events.iter().map(dto::event).collect::<Vec<_>>(), "cursor": next.to_string(), "overflow": overflow})).into_response())
+    Ok(axum::Json(json!({"data": feed.events.iter().map(dto::event).collect::<Vec<_>>(), "cursor": feed.cursor.to_string(), "overflow": feed.overflow})).into_response())
 }

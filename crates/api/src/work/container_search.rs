@@ -13,7 +13,7 @@ use axum::response::Response;
 use dossier_core::{ContainerId, LibraryId};
 use dossier_service::Caller;
 use dossier_service::search::SortField;
-use dossier_service::search::containers::{ContainerQuery, ContainerSearchKind};
+use dossier_service::search::containers::{ContainerSearch, ContainerSearchKind};
 use dossier_service::search::query::TextCriteria;
 use serde_json::{Value, json};
 
@@ -140,7 +140,7 @@ pub(crate) async fn run(
         })
         .transpose()?
         .unwrap_or_default();
-    let query = ContainerQuery {
+    let query = ContainerSearch {
         kind,
         profile,
         text,
@@ -156,13 +156,7 @@ pub(crate) async fn run(
         .dossier
         .search_containers_indexed(caller, &libraries, &query, &options)
         .await?;
-    let cursor = if page.more && paging.cursor_mode {
-        page.hits
-            .last()
-            .map(|h| crate::extract::encode_cursor(h.container.id.number))
-    } else {
-        None
-    };
+    let cursor = paging.cursor(page.more, page.hits.last().map(|h| h.container.id.number));
     let items = page
         .hits
         .iter()

@@ -11,8 +11,9 @@ use serde_json::Value;
 use super::container_search;
 use super::filters::{container_filter, flatten_post};
 use super::search::Shape;
+use super::wire::{self, NestedProfile};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{InLibrary, JsonObject, Params, Q};
+use crate::extract::{InContainer, InLibrary, JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
 use dossier_service::search::containers::ContainerSearchKind;
 
@@ -51,7 +52,8 @@ pub async fn create_workspace(
     }: InLibrary,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let w = state.dossier.create_workspace(&caller, &lib, &body).await?;
+    let new = wire::new_container(&body, NestedProfile::Own)?;
+    let w = state.dossier.create_workspace(&caller, &lib, new).await?;
     Ok(reply::created(dto::container(&w, Some((false, false)))))
 }
 
@@ -63,9 +65,10 @@ async fn create_child(
     kind: ContainerKind,
 ) -> ApiResult<Response> {
     let parent = target(&state, &caller, &p).await?;
+    let new = wire::new_container(&body, NestedProfile::DocumentDefaults)?;
     let c = state
         .dossier
-        .create_child(&caller, &parent, kind, &body)
+        .create_child(&caller, &parent, kind, new)
         .await?;
     Ok(reply::created(dto::container(&c, Some((false, false)))))
 }
@@ -99,68 +102,90 @@ pub async fn create_search_folder(
 
 pub async fn get_workspace(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     let c = state.dossier.container(&caller, &id, WORKSPACE).await?;
     one(&state, &caller, &c).await
 }
 
 pub async fn get_folder(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     let c = state.dossier.container(&caller, &id, FOLDERS).await?;
     one(&state, &caller, &c).await
 }
 
 pub async fn get_container(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     let c = state.dossier.container(&caller, &id, ANY).await?;
     one(&state, &caller, &c).await
 }
 
 pub async fn update_workspace(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     let c = state
         .dossier
-        .update_container(&caller, &id, WORKSPACE, &body)
+        .update_container(
+            &caller,
+            &id,
+            WORKSPACE,
+            &wire::container_changes(&body, NestedProfile::Own)?,
+        )
         .await?;
     one(&state, &caller, &c).await
 }
 
 pub async fn update_folder(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     let c = state
         .dossier
-        .update_container(&caller, &id, FOLDERS, &body)
+        .update_container(
+            &caller,
+            &id,
+            FOLDERS,
+            &wire::container_changes(&body, NestedProfile::DocumentDefaults)?,
+        )
         .await?;
     one(&state, &caller, &c).await
 }
 
 pub async fn delete_workspace(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     state
         .dossier
         .delete_container(&caller, &id, WORKSPACE)
@@ -170,10 +195,12 @@ pub async fn delete_workspace(
 
 pub async fn delete_folder(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     state
         .dossier
         .delete_container(&caller, &id, FOLDERS)
@@ -183,11 +210,13 @@ pub async fn delete_folder(
 
 pub async fn children(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
     q: Q,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     let paging = q.paging(500)?;
     if paging.cursor_mode {
         return Err(ApiError::invalid(
@@ -208,11 +237,13 @@ pub async fn children(
 
 pub async fn move_folder(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     let dest = body
         .get("destination_id")
         .or_else(|| body.get("destination_folder_id"))
@@ -229,8 +260,14 @@ pub async fn move_folder(
     one(&state, &caller, &c).await
 }
 
-pub async fn path(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
+pub async fn path(
+    State(state): State<AppState>,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
+) -> ApiResult<Response> {
     let chain = state.dossier.container_path(&caller, &id).await?;
     Ok(reply::list(
         chain.iter().map(|c| dto::container(c, None)).collect(),
@@ -239,8 +276,14 @@ pub async fn path(State(state): State<AppState>, caller: Caller, p: Params) -> A
     ))
 }
 
-pub async fn nvps(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
+pub async fn nvps(
+    State(state): State<AppState>,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
+) -> ApiResult<Response> {
     Ok(reply::data(dto::nvps(
         &state.dossier.container_nvps(&caller, &id).await?,
     )))
@@ -248,15 +291,17 @@ pub async fn nvps(State(state): State<AppState>, caller: Caller, p: Params) -> A
 
 pub async fn update_nvps(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let id = target(&state, &caller, &p).await?;
     Ok(reply::data(dto::nvps(
         &state
             .dossier
-            .update_container_nvps(&caller, &id, &body)
+            .update_container_nvps(&caller, &id, &wire::nvp_changes(&body)?)
             .await?,
     )))
 }
@@ -274,15 +319,11 @@ async fn search(
         .await?;
     let paging = q.paging(500)?;
     let filter = container_filter(q, kinds)?;
-    let mut page = paging.page;
-    page.limit += 1;
     let (mut found, total) = state
         .dossier
-        .search_containers(caller, &lib, &filter, page)
+        .search_containers(caller, &lib, &filter, paging.probe())
         .await?;
-    let overflow = found.len() as i64 > paging.page.limit;
-    found.truncate(paging.page.limit as usize);
-    let cursor = paging.next_cursor(found.len(), found.last().map(|c| c.id.number));
+    let (overflow, cursor) = paging.finish(&mut found, |c| c.id.number);
     Ok((
         found.iter().map(|c| dto::container(c, None)).collect(),
         total,

@@ -9,31 +9,19 @@ use axum::extract::Multipart;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
-use dossier_blob::StoredBlob;
-use dossier_core::model::Document;
-use dossier_core::{ContainerId, DocumentRef};
-use dossier_service::{Caller, blob_error};
+use dossier_core::model::{Document, DocumentView};
+use dossier_service::Caller;
+use dossier_service::documents::OpenedContent;
+use dossier_service::upload::{ReceivedContent, UploadInput, UploadPlan, UploadTarget};
 use futures::StreamExt;
-use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_object;
+use crate::work::wire;
 
 /// The profile part is JSON: it has no business being large.
 const PROFILE_MAX: usize = 1024 * 1024;
-
-/// What an upload adds content to, so its profile can be checked before the file streams.
-pub enum UploadTarget<'a> {
-    NewDocument(&'a ContainerId),
-    NewContent(&'a DocumentRef),
-}
-
-pub struct Upload {
-    pub profile: Map<String, Value>,
-    pub blob: StoredBlob,
-    pub file_name: Option<String>,
-}
 
 fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
     ApiError::invalid(
@@ -45,17 +33,21 @@ fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
     )
 }
 
-/// Reads a `profile` part (JSON) and a file part (any part with a file name, or one named
-/// `file`), streaming the file into the content store. When the profile comes first it is
-/// validated before any byte of the file is stored.
-pub async fn read_upload(
+/// Runs an upload from a multipart body: a `profile` part (JSON) and a file part (any part
+/// with a file name, or one named `file`), in either order. When the profile comes first
+/// the upload is planned (checked) before any byte of the file is stored; the file streams
+/// into the content store as it arrives.
+pub async fn upload(
     state: &AppState,
     caller: &Caller,
-    target: UploadTarget<'_>,
+    target: UploadTarget,
     mut multipart: Multipart,
-) -> ApiResult<Upload> {
-    let mut profile: Option<Map<String, Value>> = None;
-    let mut stored: Option<(StoredBlob, Option<String>)> = None;
+) -> ApiResult<DocumentView> {
+    let dossier = &state.dossier;
+    let mut plan: Option<UploadPlan> = None;
+    // A profile that came after the file: planned once the parts are read.
+    let mut late_input: Option<UploadInput> = None;
+    let mut received: Option<ReceivedContent> = None;
     while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
@@ -71,44 +63,38 @@ pub async fn read_upload(
                 }
                 buf.extend_from_slice(&chunk);
             }
-            let parsed = parse_object(&buf, "profile")?;
-            if stored.is_none() {
-                match &target {
-                    UploadTarget::NewDocument(folder) => {
-                        state
-                            .dossier
-                            .check_upload(caller, folder, &parsed, None)
-                            .await?
-                    }
-                    UploadTarget::NewContent(doc) => {
-                        state
-                            .dossier
-                            .check_new_content(caller, doc, &parsed)
-                            .await?
-                    }
-                }
+            let input = wire::upload_input(&parse_object(&buf, "profile")?)?;
+            if received.is_none() {
+                plan = Some(
+                    dossier
+                        .plan_upload(caller, target.clone(), input, None)
+                        .await?,
+                );
+            } else {
+                late_input = Some(input);
             }
-            profile = Some(parsed);
         } else if file_name.is_some() || name == "file" {
-            if stored.is_some() {
+            if received.is_some() {
                 return Err(ApiError::invalid("file", "send exactly one file part"));
             }
-            let blob = state
-                .dossier
-                .blobs
-                .put_stream(Box::pin(field))
-                .await
-                .map_err(blob_error)?;
-            stored = Some((blob, file_name));
+            received = Some(dossier.receive_content(file_name, Box::pin(field)).await?);
         }
     }
-    let (blob, file_name) =
-        stored.ok_or_else(|| ApiError(dossier_core::DomainError::required("file")))?;
-    Ok(Upload {
-        profile: profile.unwrap_or_default(),
-        blob,
-        file_name,
-    })
+    let content = received.ok_or_else(|| ApiError(dossier_core::DomainError::required("file")))?;
+    let plan = match (late_input, plan) {
+        (None, Some(plan)) => plan,
+        (input, _) => {
+            dossier
+                .plan_upload(
+                    caller,
+                    target,
+                    input.unwrap_or_default(),
+                    content.file_name(),
+                )
+                .await?
+        }
+    };
+    Ok(dossier.commit_upload(plan, content).await?)
 }
 
 /// What a download answers with, after its `Range` header (RFC 9110 §14).
@@ -209,8 +195,13 @@ fn content_disposition(doc: &Document) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-/// Streams a version's content with the headers download clients rely on.
-pub async fn serve(state: &AppState, doc: &Document, headers: &HeaderMap) -> ApiResult<Response> {
+/// Streams opened content with the headers download clients rely on.
+pub async fn serve(
+    state: &AppState,
+    opened: &OpenedContent,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let doc = opened.document();
     let etag = format!("\"{}\"", doc.content_hash);
     let size = u64::try_from(doc.size).unwrap_or(0);
     let mut base = HeaderMap::new();
@@ -265,12 +256,7 @@ pub async fn serve(state: &AppState, doc: &Document, headers: &HeaderMap) -> Api
     let stream = if length == 0 {
         futures::stream::empty().boxed()
     } else {
-        state
-            .dossier
-            .blobs
-            .get(&doc.content_hash, range)
-            .await
-            .map_err(blob_error)?
+        state.dossier.read_content(opened, range).await?
     };
     let body = Body::from_stream(stream.map(|r| r.map_err(std::io::Error::other)));
     Ok((status, base, body).into_response())

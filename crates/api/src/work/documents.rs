@@ -7,13 +7,16 @@ use axum::response::Response;
 use dossier_core::{Activity, ContainerId, DocumentRef, DomainError, LibraryId};
 use dossier_service::Caller;
 use dossier_service::filters::HistoryFilter;
-use dossier_service::input::text;
+use dossier_service::search::query::FoundDocuments;
+use dossier_service::upload::UploadTarget;
 use serde_json::{Value, json};
 
-use super::content::{UploadTarget, read_upload, serve};
+use super::content::{serve, upload};
 use super::filters::{document_filter, flatten_post, today};
+use super::wire;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{InLibrary, JsonObject, Params, Q, parse_object};
+use crate::extract::{InContainer, InDocument, InLibrary, JsonObject, Params, Q, parse_object};
+use crate::fields::text;
 use crate::{AppState, dto, reply};
 
 async fn target(state: &AppState, caller: &Caller, p: &Params) -> ApiResult<DocumentRef> {
@@ -66,23 +69,13 @@ pub async fn upload_or_reference(
         let v = state.dossier.add_reference(&caller, &folder, &doc).await?;
         return Ok(reply::created(dto::document(&v, &caller, None)));
     }
-    let upload = read_upload(
+    let v = upload(
         &state,
         &caller,
-        UploadTarget::NewDocument(&folder),
+        UploadTarget::NewDocument(folder),
         multipart(req, &state).await?,
     )
     .await?;
-    let v = state
-        .dossier
-        .create_document(
-            &caller,
-            &folder,
-            &upload.profile,
-            upload.file_name.as_deref(),
-            &upload.blob,
-        )
-        .await?;
     Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
@@ -93,23 +86,13 @@ pub async fn new_version(
     req: Request,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
-    let upload = read_upload(
+    let v = upload(
         &state,
         &caller,
-        UploadTarget::NewContent(&doc),
+        UploadTarget::NewVersion(doc),
         multipart(req, &state).await?,
     )
     .await?;
-    let v = state
-        .dossier
-        .add_version(
-            &caller,
-            &doc,
-            &upload.profile,
-            upload.file_name.as_deref(),
-            &upload.blob,
-        )
-        .await?;
     Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
@@ -120,27 +103,25 @@ pub async fn replace_file(
     req: Request,
 ) -> ApiResult<Response> {
     let doc = target(&state, &caller, &p).await?;
-    let upload = read_upload(
+    let v = upload(
         &state,
         &caller,
-        UploadTarget::NewContent(&doc),
+        UploadTarget::Replacement(doc),
         multipart(req, &state).await?,
     )
     .await?;
-    let v = state
-        .dossier
-        .replace_content(&caller, &doc, &upload.profile, &upload.blob)
-        .await?;
     Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
 pub async fn get(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     q: Q,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     if q.flag("include_operations")?.unwrap_or(false) {
         let (v, ops) = state.dossier.document_operations(&caller, &doc).await?;
         return Ok(reply::data(dto::document(&v, &caller, Some(&ops))));
@@ -151,33 +132,44 @@ pub async fn get(
 
 pub async fn update(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
-    let v = state.dossier.update_document(&caller, &doc, &body).await?;
+    let changes = wire::document_changes(&body)?;
+    let comment = wire::audit_comment(&body)?;
+    let v = state
+        .dossier
+        .update_document(&caller, &doc, &changes, &comment)
+        .await?;
     Ok(reply::data(dto::document(&v, &caller, None)))
 }
 
 pub async fn delete(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     state.dossier.delete_version(&caller, &doc).await?;
     Ok(reply::data(json!({})))
 }
 
 pub async fn download(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     q: Q,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let export = q
         .text("activity")
         .is_some_and(|a| a.eq_ignore_ascii_case("export"));
@@ -190,14 +182,19 @@ pub async fn download(
 
 pub async fn versions(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     q: Q,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let paging = q.paging(500)?;
-    let (items, total) = state.dossier.versions(&caller, &doc, paging.page).await?;
-    let cursor = paging.next_cursor(items.len(), items.last().map(|v| v.doc.id.version));
+    let (mut items, total) = state
+        .dossier
+        .versions(&caller, &doc, paging.probe())
+        .await?;
+    let (_, cursor) = paging.finish(&mut items, |v| v.doc.id.version);
     Ok(reply::list(
         items
             .iter()
@@ -210,14 +207,21 @@ pub async fn versions(
 
 pub async fn lock(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     state
         .dossier
-        .lock(&caller, &doc, &body, Activity::Lock)
+        .lock(
+            &caller,
+            &doc,
+            wire::checkout_request(&body)?,
+            Activity::Lock,
+        )
         .await?;
     let v = state.dossier.document(&caller, &doc).await?;
     Ok(reply::data(dto::document(&v, &caller, None)))
@@ -225,10 +229,12 @@ pub async fn lock(
 
 pub async fn unlock(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     state.dossier.unlock(&caller, &doc).await?;
     let v = state.dossier.document(&caller, &doc).await?;
     Ok(reply::data(dto::document(&v, &caller, None)))
@@ -237,25 +243,34 @@ pub async fn unlock(
 /// `POST …/checkout`: locks the document and returns its content.
 pub async fn checkout(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let d = state
         .dossier
-        .lock(&caller, &doc, &body, Activity::Checkout)
+        .lock(
+            &caller,
+            &doc,
+            wire::checkout_request(&body)?,
+            Activity::Checkout,
+        )
         .await?;
     serve(&state, &d, &headers).await
 }
 
 pub async fn checkout_info(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     Ok(reply::data(dto::checkout(
         &state.dossier.checkout_info(&caller, &doc).await?,
     )))
@@ -263,11 +278,13 @@ pub async fn checkout_info(
 
 pub async fn copy(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     // A folder id of the wrong type must not mean "no folder" (the home folder).
     let folder = match text(&body, "folder_id")? {
         Some(f) => Some(f),
@@ -332,11 +349,13 @@ pub async fn remove_reference(
 /// `GET …/history?activity=&activity_date_start=&activity_date_end=&all_versions=&user=`
 pub async fn history(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     q: Q,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let paging = q.paging(500)?;
     let mut activities = Vec::new();
     if let Some(raw) = q.text("activity") {
@@ -377,11 +396,11 @@ pub async fn history(
         from: date("activity_date_start")?,
         to: date("activity_date_end")?,
     };
-    let (entries, total) = state
+    let (mut entries, total) = state
         .dossier
-        .history(&caller, &doc, &filter, paging.page)
+        .history(&caller, &doc, &filter, paging.probe())
         .await?;
-    let cursor = paging.next_cursor(entries.len(), entries.last().map(|e| e.id));
+    let (_, cursor) = paging.finish(&mut entries, |e| e.id);
     Ok(reply::list(
         entries.iter().map(dto::history).collect(),
         total,
@@ -391,17 +410,28 @@ pub async fn history(
 
 pub async fn add_history(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
-    let entry = state.dossier.add_history(&caller, &doc, &body).await?;
+    let entry = state
+        .dossier
+        .add_history(&caller, &doc, wire::new_history_entry(&body)?)
+        .await?;
     Ok(reply::created(dto::history(&entry)))
 }
 
-pub async fn path(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
+pub async fn path(
+    State(state): State<AppState>,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
+) -> ApiResult<Response> {
     let paths = state.dossier.document_paths(&caller, &doc).await?;
     Ok(reply::list(
         paths
@@ -413,8 +443,14 @@ pub async fn path(State(state): State<AppState>, caller: Caller, p: Params) -> A
     ))
 }
 
-pub async fn nvps(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
+pub async fn nvps(
+    State(state): State<AppState>,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
+) -> ApiResult<Response> {
     Ok(reply::data(dto::nvps(
         &state.dossier.document_nvps(&caller, &doc).await?,
     )))
@@ -422,61 +458,62 @@ pub async fn nvps(State(state): State<AppState>, caller: Caller, p: Params) -> A
 
 pub async fn update_nvps(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     Ok(reply::data(dto::nvps(
         &state
             .dossier
-            .update_document_nvps(&caller, &doc, &body)
+            .update_document_nvps(&caller, &doc, &wire::nvp_changes(&body)?)
             .await?,
     )))
 }
 
 pub async fn operations(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let (_, ops) = state.dossier.document_operations(&caller, &doc).await?;
     Ok(reply::data(dto::operations(&ops, &caller)))
 }
 
+/// A library's document search, on the database or in the index as the service decides:
+/// GET answers `{data:{results}}`, POST `{data:[…], overflow}`.
 async fn search(
     state: &AppState,
     caller: &Caller,
     lib: &LibraryId,
     q: &Q,
-) -> ApiResult<(Vec<Value>, Option<i64>, Option<String>, bool)> {
-    let lib = lib.clone();
+    post: bool,
+) -> ApiResult<Response> {
     let paging = q.paging(500)?;
-    let today = today(&state.dossier, q)?;
-    let filter = document_filter(&state.dossier, caller, &lib, q, today).await?;
-    let mut page = paging.page;
-    page.limit += 1;
-    let (mut found, total) = state
-        .dossier
-        .documents_in(caller, &lib, filter, page)
-        .await?;
-    let overflow = found.len() as i64 > paging.page.limit;
-    found.truncate(paging.page.limit as usize);
-    let cursor = if overflow {
-        paging.next_cursor(found.len(), found.last().map(|d| d.doc.id.number))
-    } else {
-        None
-    };
-    Ok((
-        found
-            .iter()
-            .map(|v| dto::document(v, caller, None))
-            .collect(),
-        total,
-        cursor,
-        overflow,
-    ))
+    let search = crate::work::search::document_search(state, caller, lib, q, &paging).await?;
+    let results = search.results;
+    match state.dossier.find_documents(caller, lib, search).await? {
+        FoundDocuments::Index(page) => Ok(crate::work::search::answer(
+            &page, caller, &paging, results, post,
+        )),
+        FoundDocuments::Database { views, total, more } => {
+            let cursor = paging.cursor(more, views.last().map(|d| d.doc.id.number));
+            let items = views
+                .iter()
+                .map(|v| dto::document(v, caller, None))
+                .collect();
+            Ok(if post {
+                reply::search(items, more)
+            } else {
+                reply::results(items, total, cursor)
+            })
+        }
+    }
 }
 
 pub async fn search_get(
@@ -487,11 +524,7 @@ pub async fn search_get(
     }: InLibrary,
     q: Q,
 ) -> ApiResult<Response> {
-    if crate::work::search::wants_index(&q)? {
-        return crate::work::search::run(&state, &caller, vec![lib], &q, false).await;
-    }
-    let (items, total, cursor, _) = search(&state, &caller, &lib, &q).await?;
-    Ok(reply::results(items, total, cursor))
+    search(&state, &caller, &lib, &q, false).await
 }
 
 pub async fn search_post(
@@ -503,42 +536,29 @@ pub async fn search_post(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let q = flatten_post(&body)?;
-    if crate::work::search::wants_index(&q)? {
-        return crate::work::search::run(&state, &caller, vec![lib], &q, true).await;
-    }
-    let (items, _, _, overflow) = search(&state, &caller, &lib, &q).await?;
-    Ok(reply::search(items, overflow))
+    search(&state, &caller, &lib, &q, true).await
 }
 
 /// `GET L/folders/{id}/documents`: the documents filed in a folder.
 pub async fn folder_documents(
     State(state): State<AppState>,
-    InLibrary {
+    InContainer {
         caller,
         library: lib,
-    }: InLibrary,
-    p: Params,
+        container: folder,
+    }: InContainer,
     q: Q,
 ) -> ApiResult<Response> {
-    let folder = p.container("id")?;
     state.dossier.document_folder(&caller, &folder).await?;
     let paging = q.paging(500)?;
     let today = today(&state.dossier, &q)?;
     let mut filter = document_filter(&state.dossier, &caller, &lib, &q, today).await?;
     filter.folders = Some(vec![folder.number]);
-    let mut page = paging.page;
-    page.limit += 1;
     let (mut found, total) = state
         .dossier
-        .documents_in(&caller, &lib, filter, page)
+        .documents_in(&caller, &lib, &filter, paging.probe())
         .await?;
-    let overflow = found.len() as i64 > paging.page.limit;
-    found.truncate(paging.page.limit as usize);
-    let cursor = if overflow {
-        paging.next_cursor(found.len(), found.last().map(|d| d.doc.id.number))
-    } else {
-        None
-    };
+    let (_, cursor) = paging.finish(&mut found, |d| d.doc.id.number);
     Ok(reply::list(
         found
             .iter()

@@ -1,4 +1,5 @@
-//! Search parameters of the Work API (docs/imanage-api.md §4.1) turned into store filters. GET
+//! Search parameters of the Work API (docs/imanage-api.md §4.1) turned into the query model
+//! (`dossier_core::query`). GET
 //! searches pass query parameters; POST searches a `filters` object with the same names,
 //! which is flattened into the same form first.
 
@@ -8,8 +9,8 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 use dossier_core::custom::{CUSTOM_COUNT, CustomKind, parse_timestamp};
 use dossier_core::model::{ContainerKind, WsType};
-use dossier_core::{ContainerId, CustomValue, LibraryId};
-use dossier_service::filters::{ContainerFilter, CustomMatch, DocumentFilter};
+use dossier_core::query::{ContainerQuery, CustomMatch, DocumentQuery};
+use dossier_core::{ContainerId, CustomValue, LibraryId, Scalar};
 use dossier_service::{Caller, Dossier};
 use serde_json::{Map, Value};
 
@@ -167,7 +168,7 @@ fn custom_equals(q: &Q, whole: impl Fn(usize) -> bool) -> ApiResult<Vec<(usize, 
         if let Some(v) =
             q.0.get(&format!("custom{n}"))
                 .filter(|v| !v.trim().is_empty())
-            && let Some(value) = CustomValue::from_json(n, &Value::String(v.clone()))?
+            && let Some(value) = CustomValue::from_scalar(n, Scalar::Text(v.clone()))?
         {
             out.push((n, value));
         }
@@ -175,12 +176,12 @@ fn custom_equals(q: &Q, whole: impl Fn(usize) -> bool) -> ApiResult<Vec<(usize, 
     Ok(out)
 }
 
-pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<ContainerFilter> {
+pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<ContainerQuery> {
     let container = q
         .text("container_id")
         .map(|c| c.parse::<ContainerId>())
         .transpose()?;
-    Ok(ContainerFilter {
+    Ok(ContainerQuery {
         kinds,
         parent: container.map(|c| c.number),
         workspace: None,
@@ -195,8 +196,6 @@ pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<Container
             .iter()
             .map(|id| id.parse::<ContainerId>().map(|c| c.number))
             .collect::<Result<_, _>>()?,
-        // The service fills in the caller's readable set.
-        visible: None,
     })
 }
 
@@ -207,7 +206,7 @@ pub async fn document_filter(
     library: &LibraryId,
     q: &Q,
     today: Today,
-) -> ApiResult<DocumentFilter> {
+) -> ApiResult<DocumentQuery> {
     // Read even without a container_id, so garbage is refused rather than ignored.
     let include_subtree = q.flag("include_subtree")?.unwrap_or(false);
     let folders = match q.text("container_id") {
@@ -294,7 +293,7 @@ pub async fn document_filter(
     let name_or_description = q.text("name_or_description").map(str::to_string);
     let (create_from, create_to) = document_date(q, "create_date", today)?;
     let (edit_from, edit_to) = document_date(q, "edit_date", today)?;
-    Ok(DocumentFilter {
+    Ok(DocumentQuery {
         folders,
         names: list(q, "name"),
         name_or_description,
@@ -316,7 +315,6 @@ pub async fn document_filter(
         create_to,
         edit_from,
         edit_to,
-        visible: None,
     })
 }
 

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use dossier_core::DomainError;
 use dossier_service::Caller;
 use dossier_service::filters::{AuditFilter, GroupFilter, UserFilter};
-use dossier_service::identity::{MemberAction, NewUser};
+use dossier_service::identity::{MemberAction, NewUser, RoleInput, RoleSave};
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonObject, Params, Q};
+use crate::extract::{InLibrary, JsonObject, Params, Q};
 use crate::identity_wire::{self as wire, opt_string};
 use crate::{AppState, reply};
 
@@ -56,7 +56,7 @@ async fn users_json(
         return Ok(users.iter().map(|u| wire::user(u, caller)).collect());
     };
     let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-    let memberships = state.dossier.memberships_in(library, &ids).await?;
+    let memberships = state.dossier.memberships_in(caller, library, &ids).await?;
     Ok(users
         .iter()
         .map(|u| {
@@ -543,62 +543,57 @@ pub async fn list_roles(
     };
     let mut out = Vec::new();
     for l in libraries {
-        out.extend(state.dossier.roles(&l).await?.iter().map(wire::role));
+        out.extend(
+            state
+                .dossier
+                .roles(&caller, &l)
+                .await?
+                .iter()
+                .map(wire::role),
+        );
     }
     Ok(reply::list(out, None, None))
 }
 
 pub async fn get_role(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary { caller, library }: InLibrary,
     p: Params,
 ) -> ApiResult<Response> {
-    let library = scope(&state, &caller, &p).await?.unwrap_or_default();
-    let role = state.dossier.role(&library, p.get("role")?).await?;
+    let role = state
+        .dossier
+        .role(&caller, library.as_str(), p.get("role")?)
+        .await?;
     Ok(reply::data(wire::role(&role)))
 }
 
 /// `POST L/roles` `{id, description, rights | m1_bits…m4_bits}` and `PATCH L/roles/{role}`.
 pub async fn save_role(
     State(state): State<AppState>,
-    caller: Caller,
+    InLibrary { caller, library }: InLibrary,
     p: Params,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let library = scope(&state, &caller, &p).await?.unwrap_or_default();
-    let existing = match p.0.get("role") {
-        Some(id) => Some(state.dossier.role(&library, id).await?),
-        None => None,
+    // `PATCH L/roles/{role}` changes a role, `POST L/roles` creates one.
+    let save = match p.0.get("role") {
+        Some(role) => RoleSave::Update(role.clone()),
+        None => RoleSave::Create(
+            opt_string(&body, "id")?.ok_or_else(|| ApiError(DomainError::required("id")))?,
+        ),
     };
-    let id = match &existing {
-        Some(r) => r.id.clone(),
-        None => opt_string(&body, "id")?.ok_or_else(|| ApiError(DomainError::required("id")))?,
+    let input = RoleInput {
+        description: opt_string(&body, "description")?,
+        rights: wire::rights(&body)?,
     };
-    let description = opt_string(&body, "description")?
-        .or_else(|| existing.as_ref().map(|r| r.description.clone()))
-        .unwrap_or_else(|| id.clone());
-    let rights = match wire::rights(&body)? {
-        Some(r) => r,
-        None => existing
-            .as_ref()
-            .map(|r| r.rights.clone())
-            .unwrap_or_default(),
-    };
-    if existing.is_none() && state.dossier.role(&library, &id).await.is_ok() {
-        return Err(ApiError(DomainError::Conflict(format!(
-            "role {} already exists",
-            id.to_uppercase()
-        ))));
-    }
-    let role = state
+    let (role, created) = state
         .dossier
-        .save_role(&caller, &library, &id, &description, rights)
+        .save_role(&caller, library.as_str(), save, input)
         .await?;
     let body = wire::role(&role);
-    Ok(if existing.is_some() {
-        reply::data(body)
-    } else {
+    Ok(if created {
         reply::created(body)
+    } else {
+        reply::data(body)
     })
 }
 
@@ -619,11 +614,11 @@ pub async fn audit_log(
         target: q.text("target").map(str::to_string),
         action: q.text("action").map(str::to_string),
     };
-    let records = state
+    let mut records = state
         .dossier
-        .audit_log(&caller, &filter, paging.page)
+        .audit_log(&caller, &filter, paging.probe())
         .await?;
-    let cursor = paging.next_cursor(records.len(), records.last().map(|r| r.seq));
+    let (_, cursor) = paging.finish(&mut records, |r| r.seq);
     Ok(reply::list(
         records.iter().map(wire::audit).collect(),
         None,

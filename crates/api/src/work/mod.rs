@@ -14,6 +14,7 @@ pub mod identity;
 pub mod search;
 pub mod security;
 pub mod walls;
+pub mod wire;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

@@ -1,57 +1,26 @@
-//! Document searches that need the search index (docs/imanage-api.md §4): text (`anywhere`,
-//! `body`, email fields), facets and relevance order, at library level and across libraries
-//! (`V2/documents?libraries=A,B`). Pure profile searches stay on the database path in
-//! `documents`, which is exact the moment a write returns; the index follows within
-//! moments.
+//! Document search parameters (docs/imanage-api.md §4): text (`anywhere`, `body`, email
+//! fields), facets, order and paging beside the profile filters, read into the service's
+//! `DocumentSearch`, and the index's answer shaped for the wire. The service decides whether
+//! a library's search needs the index (`DocumentSearch::needs_index`); a search across
+//! libraries (`V2/documents?libraries=A,B`) always does.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::LibraryId;
+use dossier_core::query::Page;
 use dossier_service::Caller;
-use dossier_service::Page;
-use dossier_service::search::query::{FacetValue, SearchOptions, TextCriteria, facetable};
+use dossier_service::search::query::{
+    DocumentSearch, FacetValue, SearchOptions, SearchPage, TextCriteria, facetable,
+};
 use dossier_service::search::{Node, Sort, SortField, parse_query};
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{InLibrary, JsonObject, Params, Q};
+use crate::extract::{InDocument, InLibrary, JsonObject, Paging, Params, Q};
 use crate::work::filters::{document_date, document_filter, flatten_post, today};
 use crate::work::forms::Today;
-
-/// Parameters that only the index can answer.
-const INDEX_ONLY: &[&str] = &[
-    "anywhere",
-    "body",
-    "subject",
-    "from",
-    "to",
-    "cc",
-    "sender",
-    "recipient",
-    "facets",
-];
-
-/// Email dates, and each of their forms. The index holds them as the indexer saw them (the
-/// message's own headers fill the profile's gaps), so their filters are answered there.
-const EMAIL_DATES: &[&str] = &["sent_date", "received_date"];
-const DATE_FORMS: &[&str] = &["", "_from", "_to", "_relative"];
-
-/// Whether a document search goes to the index. The parameters that decide it are read
-/// strictly here, so a malformed one is refused on either path.
-pub fn wants_index(q: &Q) -> ApiResult<bool> {
-    let sort = sort(q, false)?;
-    let results = q.flag("results")?;
-    Ok(INDEX_ONLY.iter().any(|p| q.text(p).is_some())
-        || EMAIL_DATES.iter().any(|d| {
-            DATE_FORMS
-                .iter()
-                .any(|form| q.text(&format!("{d}{form}")).is_some())
-        })
-        || sort.field == SortField::Relevance
-        || results == Some(false))
-}
 
 pub(crate) fn parsed(q: &Q, name: &str) -> ApiResult<Option<Node>> {
     q.text(name)
@@ -85,32 +54,38 @@ fn text_criteria(q: &Q, today: Today) -> ApiResult<TextCriteria> {
     })
 }
 
+/// `sort_by` as asked (`None` when absent).
+fn sort_field(q: &Q) -> ApiResult<Option<SortField>> {
+    q.choice(
+        "sort_by",
+        &[
+            ("relevance", SortField::Relevance),
+            ("score", SortField::Relevance),
+            ("document_number", SortField::Number),
+            ("number", SortField::Number),
+            ("id", SortField::Number),
+            ("name", SortField::Name),
+            ("edit_date", SortField::EditDate),
+            ("create_date", SortField::CreateDate),
+        ],
+    )
+}
+
+/// `sort_order` as asked (`None` when absent).
+fn sort_descending(q: &Q) -> ApiResult<Option<bool>> {
+    q.choice("sort_order", &[("asc", false), ("desc", true)])
+}
+
 pub(crate) fn sort(q: &Q, has_text: bool) -> ApiResult<Sort> {
-    let field = q
-        .choice(
-            "sort_by",
-            &[
-                ("relevance", SortField::Relevance),
-                ("score", SortField::Relevance),
-                ("document_number", SortField::Number),
-                ("number", SortField::Number),
-                ("id", SortField::Number),
-                ("name", SortField::Name),
-                ("edit_date", SortField::EditDate),
-                ("create_date", SortField::CreateDate),
-            ],
-        )?
-        .unwrap_or(if has_text {
-            SortField::Relevance
-        } else {
-            SortField::Number
-        });
-    let descending = q
-        .choice("sort_order", &[("asc", false), ("desc", true)])?
-        .unwrap_or(matches!(
-            field,
-            SortField::Relevance | SortField::EditDate | SortField::CreateDate
-        ));
+    let field = sort_field(q)?.unwrap_or(if has_text {
+        SortField::Relevance
+    } else {
+        SortField::Number
+    });
+    let descending = sort_descending(q)?.unwrap_or(matches!(
+        field,
+        SortField::Relevance | SortField::EditDate | SortField::CreateDate
+    ));
     Ok(Sort { field, descending })
 }
 
@@ -145,8 +120,34 @@ fn facets(q: &Q) -> ApiResult<Vec<usize>> {
         .collect()
 }
 
-/// Runs an index search over `libraries` and shapes the answer: GET as
-/// `{data:{results, facets?}, total_count?, cursor?}`, POST as `{data:[…], overflow, facets?}`.
+/// A document search's parameters as the service takes them; `library` is the one a
+/// `container_id` must lie in (the first, for a search across libraries).
+pub(crate) async fn document_search(
+    state: &AppState,
+    caller: &Caller,
+    library: &LibraryId,
+    q: &Q,
+    paging: &Paging,
+) -> ApiResult<DocumentSearch> {
+    // One "today" for every relative date of the search.
+    let today = today(&state.dossier, q)?;
+    let text = text_criteria(q, today)?;
+    let sort_by = sort_field(q)?;
+    let descending = sort_descending(q)?;
+    let query = document_filter(&state.dossier, caller, library, q, today).await?;
+    Ok(DocumentSearch {
+        query,
+        text,
+        sort_by,
+        descending,
+        facets: facets(q)?,
+        results: q.flag("results")?.unwrap_or(true),
+        page: paging.page,
+        keyset: paging.cursor_mode,
+    })
+}
+
+/// Runs an index search over `libraries` and shapes the answer (see `answer`).
 pub async fn run(
     state: &AppState,
     caller: &Caller,
@@ -158,38 +159,35 @@ pub async fn run(
         return Err(ApiError::invalid("libraries", "no library to search"));
     };
     let paging = q.paging(500)?;
-    // One "today" for every relative date of the search.
-    let today = today(&state.dossier, q)?;
-    let text = text_criteria(q, today)?;
-    let has_text = text.anywhere.is_some() || text.body.is_some() || text.comments.is_some();
-    let mut sort = sort(q, has_text)?;
-    if paging.cursor_mode {
-        // A cursor is a document number: cursor paging walks in number order.
-        sort.field = SortField::Number;
-    }
-    let filter = document_filter(&state.dossier, caller, first, q, today).await?;
-    let options = options(q, sort, paging.page)?;
+    let search = document_search(state, caller, first, q, &paging).await?;
+    let results = search.results;
     let page = state
         .dossier
-        .search_documents(caller, &libraries, filter, &text, &options)
+        .find_documents_in(caller, &libraries, search)
         .await?;
-    let cursor = if page.more && paging.cursor_mode {
-        page.hits
-            .last()
-            .map(|h| crate::extract::encode_cursor(h.view.doc.id.number))
-    } else {
-        None
-    };
+    Ok(answer(&page, caller, &paging, results, post))
+}
+
+/// An index search's answer: GET as `{data:{results, facets?}, total_count?, cursor?}`,
+/// POST as `{data:[…], overflow, facets?}`; `results=false` leaves the hits out.
+pub(crate) fn answer(
+    page: &SearchPage,
+    caller: &Caller,
+    paging: &Paging,
+    results: bool,
+    post: bool,
+) -> Response {
+    let cursor = paging.cursor(page.more, page.hits.last().map(|h| h.view.doc.id.number));
     let items: Vec<Value> = page.hits.iter().map(|h| hit(h, caller)).collect();
     let shape = if post { Shape::Search } else { Shape::Results };
-    Ok(envelope(
+    envelope(
         shape,
-        options.results.then_some(items),
+        results.then_some(items),
         facets_json(&page.facets),
         page.total,
         cursor,
         page.more,
-    ))
+    )
 }
 
 /// The list envelope a search answers in (docs/imanage-api.md §4.3).
@@ -361,11 +359,12 @@ pub async fn status(
 /// `GET L/documents/{id}/index-status`: what the index holds for one document.
 pub async fn document_status(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: r,
+        ..
+    }: InDocument,
 ) -> ApiResult<Response> {
-    let r: dossier_core::DocumentRef = p.get("id")?.parse()?;
-    p.same_library(&r.library)?;
     let status = state.dossier.index_status(&caller, &r).await?;
     Ok(crate::reply::data(match status {
         None => json!({"status": "pending"}),

@@ -1,17 +1,17 @@
 //! `GET`/`POST …/{documents|workspaces|folders}/{id}/security` and
 //! `GET …/{documents|workspaces|folders}/{id}/users/{uid}/security` (docs/imanage-api.md §2.6).
 
+use crate::fields::text;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::model::{Trustee, TrusteeType};
 use dossier_core::{AccessLevel, DefaultSecurity, DomainError};
 use dossier_service::Caller;
-use dossier_service::input::text;
 use dossier_service::security::{CopyMode, ObjectRef, SECURED_KINDS, SecurityChange, SecurityView};
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonObject, Params};
+use crate::extract::{InContainer, InDocument, JsonObject, Params};
 use crate::{AppState, dto};
 
 /// `{data: [trustees], default_security, inherited_default_security?}`, with
@@ -125,38 +125,36 @@ async fn library(
 
 pub async fn get_document(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller, document, ..
+    }: InDocument,
 ) -> ApiResult<Response> {
-    library(&state, &caller, &p).await?;
-    let v = state
-        .dossier
-        .document_security(&caller, &p.document("id")?)
-        .await?;
+    let v = state.dossier.document_security(&caller, &document).await?;
     Ok(body(&v))
 }
 
 pub async fn post_document(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller, document, ..
+    }: InDocument,
     JsonObject(b): JsonObject,
 ) -> ApiResult<Response> {
-    library(&state, &caller, &p).await?;
     let v = state
         .dossier
-        .change_document_security(&caller, &p.document("id")?, change(&b)?)
+        .change_document_security(&caller, &document, change(&b)?)
         .await?;
     Ok(body(&v))
 }
 
 pub async fn get_container(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
 ) -> ApiResult<Response> {
-    library(&state, &caller, &p).await?;
-    let id = p.container("id")?;
     state
         .dossier
         .container(&caller, &id, &SECURED_KINDS)
@@ -167,14 +165,14 @@ pub async fn get_container(
 
 pub async fn post_container(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller, container, ..
+    }: InContainer,
     JsonObject(b): JsonObject,
 ) -> ApiResult<Response> {
-    library(&state, &caller, &p).await?;
     let v = state
         .dossier
-        .change_container_security(&caller, &p.container("id")?, change(&b)?)
+        .change_container_security(&caller, &container, change(&b)?)
         .await?;
     Ok(body(&v))
 }

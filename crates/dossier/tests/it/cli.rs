@@ -342,7 +342,7 @@ async fn users_and_groups_are_managed_from_the_command_line() {
             .any(|r| r.action == "user.create" && r.actor.as_deref() == Some("CONSOLE")),
         "{log:?}"
     );
-    dossier.store.close().await;
+    dossier.close().await;
 }
 
 #[test]

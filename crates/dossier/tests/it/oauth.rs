@@ -476,7 +476,7 @@ async fn authorization_code_with_pkce_through_the_sign_in_and_consent_pages() {
     );
 
     // The audit log saw the sign-ins, the consent and the token.
-    let mut conn = s.dossier().store.read().await.unwrap();
+    let mut conn = s.dossier().store().read().await.unwrap();
     let records = dossier_store::audit::list(
         &mut conn,
         1,
@@ -1014,7 +1014,7 @@ async fn lockout_after_repeated_failures_and_unlock_by_an_administrator() {
         StatusCode::OK
     );
 
-    let mut conn = s.dossier().store.read().await.unwrap();
+    let mut conn = s.dossier().store().read().await.unwrap();
     let records = dossier_store::audit::list(
         &mut conn,
         1,
@@ -1146,7 +1146,7 @@ async fn repeated_failures_are_throttled_with_retry_after() {
 
 /// The failed sign-ins audited against one account.
 async fn audited_failures(s: &TestServer, account: &str) -> Vec<Value> {
-    let mut conn = s.dossier().store.read().await.unwrap();
+    let mut conn = s.dossier().store().read().await.unwrap();
     let records = dossier_store::audit::list(
         &mut conn,
         1,
@@ -1279,7 +1279,7 @@ async fn a_lockout_ends_by_itself_and_each_one_lasts_longer() {
     let (st, t) = token(&s, &attempt(ADMIN_PASSWORD)).await;
     assert_eq!(st, StatusCode::OK, "the lock ended by itself: {t}");
     let locks: Vec<Value> = {
-        let mut conn = s.dossier().store.read().await.unwrap();
+        let mut conn = s.dossier().store().read().await.unwrap();
         dossier_store::audit::list(
             &mut conn,
             1,
@@ -1428,7 +1428,7 @@ async fn behind_a_trusted_proxy_sign_ins_are_throttled_per_client() {
         wrong_guesses_from(&s, "203.0.113.99, 203.0.113.7", 1).await,
         [StatusCode::TOO_MANY_REQUESTS]
     );
-    let mut conn = s.dossier().store.read().await.unwrap();
+    let mut conn = s.dossier().store().read().await.unwrap();
     let records = dossier_store::audit::list(
         &mut conn,
         1,

@@ -638,13 +638,13 @@ async fn texts_cached_as_blobs_before_migration_0008_are_still_read() {
     // not, so finding that word proves the blob was read.
     let d = s.dossier();
     let blob = d
-        .blobs
+        .content_store()
         .put_bytes(bytes::Bytes::from_static(
             b"The tenant shall keep the premises in quiescent repair.",
         ))
         .await
         .expect("blob");
-    let mut tx = d.store.begin().await.expect("begin");
+    let mut tx = d.store().begin().await.expect("begin");
     let changed = sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE extracted_text SET text = NULL, text_hash = '{}'",
         blob.hash

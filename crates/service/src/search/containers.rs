@@ -10,12 +10,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use dossier_core::model::Container;
+use dossier_core::query::{ContainerQuery, DocumentQuery, Page};
 use dossier_core::{DomainError, LibraryId};
 use dossier_index::{Change, ContainerCriteria, IndexableContainer, Kind};
 use dossier_store::AnyConnection;
-use dossier_store::containers::ContainerFilter;
-use dossier_store::documents::DocumentFilter;
-use dossier_store::sql::Page;
 
 use super::query::{SearchOptions, TextCriteria};
 use crate::{Caller, Dossier, Result};
@@ -53,11 +51,11 @@ pub(crate) async fn changes(
 /// What a workspace or folder search asks of the index beyond the profile filters it
 /// shares with documents.
 #[derive(Clone, Debug, Default)]
-pub struct ContainerQuery {
+pub struct ContainerSearch {
     pub kind: ContainerSearchKind,
     /// The profile filters, as documents take them: names, `name_or_description`, the
     /// typed custom fields, create and edit dates.
-    pub profile: DocumentFilter,
+    pub profile: DocumentQuery,
     /// `anywhere` and `description` (words of the description).
     pub text: TextCriteria,
     pub owner: Option<String>,
@@ -110,7 +108,7 @@ impl Dossier {
         &self,
         caller: &Caller,
         libraries: &[LibraryId],
-        q: &ContainerQuery,
+        q: &ContainerSearch,
         options: &SearchOptions,
     ) -> Result<ContainerPage> {
         let search = self.search()?;
@@ -156,19 +154,21 @@ impl Dossier {
             if numbers.is_empty() {
                 continue;
             }
-            let f = ContainerFilter {
+            let f = ContainerQuery {
                 kinds: q.kind.kinds(),
                 numbers,
-                visible: visibility.get(lib.as_str()).cloned().flatten(),
-                ..ContainerFilter::default()
+                ..ContainerQuery::default()
             };
+            let visible = visibility.get(lib.as_str()).cloned().flatten();
             let page = Page {
                 limit: f.numbers.len() as i64,
                 offset: 0,
                 after: None,
                 want_total: false,
             };
-            let (found, _) = dossier_store::containers::search(&mut conn, lib, &f, page).await?;
+            let (found, _) =
+                dossier_store::containers::search(&mut conn, lib, &f, visible.as_ref(), page)
+                    .await?;
             for c in found {
                 rows.insert((lib.as_str().to_string(), c.id.number), c);
             }
@@ -200,7 +200,7 @@ impl Dossier {
     async fn resolved_numbers(
         &self,
         libraries: &[LibraryId],
-        q: &ContainerQuery,
+        q: &ContainerSearch,
     ) -> Result<Option<Vec<i64>>> {
         if q.email.is_none() && q.workspace_name.is_none() {
             return Ok(None);
@@ -215,16 +215,16 @@ impl Dossier {
                 "searches one library at a time",
             ));
         };
-        let f = ContainerFilter {
+        let f = ContainerQuery {
             kinds: q.kind.kinds(),
             email: q.email.clone(),
             workspace_name: q.workspace_name.clone(),
             numbers: q.numbers.clone(),
-            ..ContainerFilter::default()
+            ..ContainerQuery::default()
         };
         let mut conn = self.store.read().await?;
         Ok(Some(
-            dossier_store::containers::numbers(&mut conn, library, &f).await?,
+            dossier_store::containers::numbers(&mut conn, library, &f, None).await?,
         ))
     }
 }

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use std::ops::Bound;
 
 use dossier_core::custom::CustomKind;
-use dossier_core::model::DocumentView;
-use dossier_core::walls::WallFacts;
+use dossier_core::model::{Container, DocumentView};
+use dossier_core::query::{CustomMatch, DocumentQuery, Page};
 use dossier_core::{CustomValue, LibraryId};
-use dossier_index::{CustomFilter, Found, Highlighter, Hit, Node, SearchRequest, Sort, Trim};
+use dossier_index::{
+    CustomFilter, Found, Highlighter, Hit, Node, SearchRequest, Sort, SortField, Trim,
+};
 use dossier_store::acl::Visible;
-use dossier_store::documents::{CustomMatch, DocumentFilter};
-use dossier_store::sql::Page;
 
 use super::{index_error, text};
 use crate::{Caller, Dossier, Result};
@@ -100,7 +100,7 @@ fn secs(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
 }
 
 /// The index request for a profile filter (the same filter the database search takes).
-pub(crate) fn request(f: &DocumentFilter, t: &TextCriteria) -> SearchRequest {
+pub(crate) fn request(f: &DocumentQuery, t: &TextCriteria) -> SearchRequest {
     let customs = f
         .customs
         .iter()
@@ -197,14 +197,134 @@ pub fn facetable(n: usize) -> bool {
     CustomKind::of(n) == CustomKind::Lookup
 }
 
+/// A document search as a surface asks it: profile criteria, text criteria, the order
+/// asked for (`None`: the default) and paging. The service decides where it is answered
+/// (`DocumentSearch::needs_index`), so every surface routes alike.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentSearch {
+    pub query: DocumentQuery,
+    pub text: TextCriteria,
+    /// `sort_by` as asked; by default best matches first when there are words to rank by
+    /// (`anywhere`, `body`, `comments`), else number order.
+    pub sort_by: Option<SortField>,
+    /// `sort_order` as asked; by default descending for relevance and dates.
+    pub descending: Option<bool>,
+    /// Lookup fields to count the top values of.
+    pub facets: Vec<usize>,
+    /// `results=false`: only totals and facets.
+    pub results: bool,
+    pub page: Page,
+    /// Keyset paging (`standard_cursor`): results come in number order, the order a cursor
+    /// continues.
+    pub keyset: bool,
+}
+
+/// A document search's answer, from where it was answered.
+#[derive(Clone, Debug)]
+pub enum FoundDocuments {
+    /// By the database, exact the moment a write returns: the page, the total when asked,
+    /// and whether more rows follow.
+    Database {
+        views: Vec<DocumentView>,
+        total: Option<i64>,
+        more: bool,
+    },
+    /// By the search index: hits with scores, highlights and facets.
+    Index(SearchPage),
+}
+
+impl DocumentSearch {
+    /// Whether only the index can answer: words to match (comments aside, which the
+    /// database matches as a pattern), email dates (the index holds them as the indexer
+    /// read them from the message), facets, relevance order, or a count without results.
+    /// Pure profile searches stay on the database.
+    pub fn needs_index(&self) -> bool {
+        let t = &self.text;
+        let words = [&t.anywhere, &t.body, &t.subject, &t.from, &t.to, &t.cc];
+        words.iter().any(|w| w.is_some())
+            || [t.sent_date, t.received_date]
+                .iter()
+                .any(|(lo, hi)| lo.is_some() || hi.is_some())
+            || !self.facets.is_empty()
+            || self.sort_by == Some(SortField::Relevance)
+            || !self.results
+    }
+
+    /// The order and paging of its index search.
+    fn options(&self) -> SearchOptions {
+        let ranked = self.text.anywhere.is_some()
+            || self.text.body.is_some()
+            || self.text.comments.is_some();
+        let field = self.sort_by.unwrap_or(if ranked {
+            SortField::Relevance
+        } else {
+            SortField::Number
+        });
+        let descending = self.descending.unwrap_or(matches!(
+            field,
+            SortField::Relevance | SortField::EditDate | SortField::CreateDate
+        ));
+        SearchOptions {
+            sort: Sort {
+                // A cursor is a document number: keyset paging walks in number order.
+                field: if self.keyset {
+                    SortField::Number
+                } else {
+                    field
+                },
+                descending,
+            },
+            page: self.page,
+            facets: self.facets.clone(),
+            results: self.results,
+        }
+    }
+}
+
 impl Dossier {
-    /// GET/POST …/documents with text criteria, facets or relevance order: a search of the
-    /// index across `libraries`, trimmed to the caller.
-    pub async fn search_documents(
+    /// GET/POST …/documents of one library: on the database or in the index, whichever
+    /// the search needs (`DocumentSearch::needs_index`).
+    pub async fn find_documents(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        search: DocumentSearch,
+    ) -> Result<FoundDocuments> {
+        if search.needs_index() {
+            return self
+                .find_documents_in(caller, std::slice::from_ref(library), search)
+                .await
+                .map(FoundDocuments::Index);
+        }
+        let page = search.page;
+        let (mut views, total) = self
+            .documents_in(caller, library, &search.query, page.probe())
+            .await?;
+        let more = page.cut(&mut views);
+        Ok(FoundDocuments::Database { views, total, more })
+    }
+
+    /// A document search across `libraries` (`V2/documents`), always in the index: only it
+    /// orders and pages several libraries as one list.
+    pub async fn find_documents_in(
         &self,
         caller: &Caller,
         libraries: &[LibraryId],
-        filter: DocumentFilter,
+        search: DocumentSearch,
+    ) -> Result<SearchPage> {
+        let options = search.options();
+        self.search_documents(caller, libraries, search.query, &search.text, &options)
+            .await
+    }
+}
+
+impl Dossier {
+    /// A search of the index across `libraries`, trimmed to the caller.
+    pub(crate) async fn search_documents(
+        &self,
+        caller: &Caller,
+        libraries: &[LibraryId],
+        filter: DocumentQuery,
         text: &TextCriteria,
         options: &SearchOptions,
     ) -> Result<SearchPage> {
@@ -356,22 +476,33 @@ async fn readable_views(
     numbers: &[i64],
 ) -> Result<Vec<DocumentView>> {
     let rows = dossier_store::documents::latest_with_workspace(conn, library, numbers).await?;
-    let docs = rows
-        .into_iter()
-        .filter(|(doc, workspace)| {
-            visible.is_none_or(|v| {
-                let facts = WallFacts {
-                    client: doc.customs.client(),
-                    matter: doc.customs.matter(),
-                    workspace: (*workspace >= 0).then_some(*workspace),
-                    workspace_client: None,
-                    workspace_matter: None,
-                };
-                crate::access::admits(v, doc.acl, &doc.author, &facts)
-            })
-        })
-        .map(|(doc, _)| doc)
-        .collect();
+    let docs = match visible {
+        None => rows.into_iter().map(|(doc, _)| doc).collect(),
+        Some(v) => {
+            // The home workspaces too, for the walls' facts (their client and matter).
+            let mut homes: Vec<i64> = rows.iter().map(|(_, w)| *w).filter(|w| *w >= 0).collect();
+            homes.sort_unstable();
+            homes.dedup();
+            let workspaces: HashMap<i64, Container> =
+                dossier_store::containers::many(conn, library, &homes)
+                    .await?
+                    .into_iter()
+                    .map(|w| (w.id.number, w))
+                    .collect();
+            rows.into_iter()
+                .filter(|(doc, home)| {
+                    let home = (*home >= 0).then_some(*home);
+                    let facts = crate::documents::document_facts(
+                        doc,
+                        home,
+                        home.and_then(|n| workspaces.get(&n)),
+                    );
+                    crate::access::admits(v, doc.acl, &doc.author, &facts)
+                })
+                .map(|(doc, _)| doc)
+                .collect()
+        }
+    };
     crate::documents::views_of(conn, docs, visible).await
 }
 

@@ -4,15 +4,16 @@
 //! history entry's numeric `comments` once became an empty comment). Free text longer than
 //! its limit is refused, not cut.
 //!
-//! The readers that take numbers for text say why where they do it: lookup aliases
-//! (`CustomValue::from_json`), name-value pair values (`documents::write_nvps`), numeric
-//! access levels (`trustees`) and history activity codes.
+//! Every JSON surface reads its bodies with these. The readers that take numbers for text
+//! say why where they do it: custom values (`work::wire::scalar`), name-value pair values
+//! (`work::wire::nvp_changes`), numeric access levels (`work::wire::trustees`) and history
+//! activity codes (`work::wire::new_history_entry`).
 
 use dossier_core::DomainError;
 use dossier_core::limits::check_len;
 use serde_json::{Map, Value};
 
-use crate::Result;
+type Result<T> = std::result::Result<T, DomainError>;
 
 pub type Obj = Map<String, Value>;
 
