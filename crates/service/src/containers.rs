@@ -3,10 +3,9 @@
 use dossier_core::access::AclKey;
 use dossier_core::changes::{ContainerChanges, SavedSearch};
 use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee, TrusteeOwner};
-use dossier_core::walls::{ClientMatter, WallFacts};
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
-use crate::access::{Guarded, Need};
+use crate::access::{ChangeSecurity, Edit, Read};
 use dossier_core::query::{ContainerQuery, DocumentQuery};
 use dossier_store::AnyConnection;
 use dossier_store::libraries::Numbering;
@@ -24,102 +23,6 @@ use crate::{Caller, Dossier, Page, Result, trustees};
 pub enum Child {
     Container(Container),
     Document(DocumentView),
-}
-
-pub(crate) async fn load(conn: &mut AnyConnection, id: &ContainerId) -> Result<Container> {
-    dossier_store::containers::get(conn, id)
-        .await?
-        .ok_or_else(|| not_found(id))
-}
-
-/// Loads a container and checks it is of one of the expected kinds; another kind is a 404,
-/// as a workspace id in a folder URL names no folder.
-pub(crate) async fn load_kind(
-    conn: &mut AnyConnection,
-    id: &ContainerId,
-    kinds: &[ContainerKind],
-) -> Result<Container> {
-    let c = load(conn, id).await?;
-    if kinds.contains(&c.kind) {
-        Ok(c)
-    } else {
-        Err(not_found(id))
-    }
-}
-
-/// The one answer for a container that is missing, unreadable or of another kind than the
-/// URL names: any difference would let a caller count and classify containers it may not
-/// read.
-fn not_found(id: &ContainerId) -> DomainError {
-    DomainError::not_found(container_what(id))
-}
-
-fn container_what(id: &ContainerId) -> String {
-    format!("container {id}")
-}
-
-impl Dossier {
-    /// Loads a container for a use case that needs `need` on it: the access check every
-    /// container use case goes through.
-    pub(crate) async fn container_for(
-        &self,
-        conn: &mut AnyConnection,
-        caller: &Caller,
-        id: &ContainerId,
-        need: Need,
-    ) -> Result<Container> {
-        let c = load(conn, id).await?;
-        let ws = workspace_of(conn, &c).await?;
-        let what = container_what(id);
-        self.require(conn, caller, guarded(&c, &ws, &what), need)
-            .await?;
-        Ok(c)
-    }
-
-    /// As `container_for`, and the container must be of one of `kinds` (else not found).
-    pub(crate) async fn container_kind_for(
-        &self,
-        conn: &mut AnyConnection,
-        caller: &Caller,
-        id: &ContainerId,
-        kinds: &[ContainerKind],
-        need: Need,
-    ) -> Result<Container> {
-        let c = load_kind(conn, id, kinds).await?;
-        let ws = workspace_of(conn, &c).await?;
-        let what = container_what(id);
-        self.require(conn, caller, guarded(&c, &ws, &what), need)
-            .await?;
-        Ok(c)
-    }
-}
-
-/// A container as the access check sees it; `workspace` is its workspace (itself for a
-/// workspace).
-fn guarded<'a>(c: &'a Container, workspace: &'a Container, what: &'a str) -> Guarded<'a> {
-    Guarded {
-        library: &c.id.library,
-        acl: c.acl,
-        owner: &c.owner,
-        what,
-        facts: container_facts(c, workspace),
-    }
-}
-
-/// What ethical walls look at on a container: its client and matter, and its workspace's.
-pub(crate) fn container_facts<'a>(c: &'a Container, workspace: &'a Container) -> WallFacts<'a> {
-    WallFacts::new(
-        ClientMatter::of(&c.customs),
-        Some((c.workspace, ClientMatter::of(&workspace.customs))),
-    )
-}
-
-/// The workspace of a container (a copy of the container itself for a workspace).
-pub(crate) async fn workspace_of(conn: &mut AnyConnection, c: &Container) -> Result<Container> {
-    if c.id.number == c.workspace {
-        return Ok(c.clone());
-    }
-    load(conn, &ContainerId::new(c.id.library.clone(), c.workspace)).await
 }
 
 /// Subcontainers read in one go for a children listing.
@@ -263,7 +166,7 @@ impl Dossier {
                         tx.conn(),
                         caller,
                         &ContainerId::new(library.clone(), p),
-                        Need::Edit,
+                        Edit,
                     )
                     .await?;
                 parent_acl = Some(parent.acl);
@@ -377,8 +280,10 @@ impl Dossier {
         kinds: &[ContainerKind],
     ) -> Result<Container> {
         let mut conn = self.store.read().await?;
-        self.container_kind_for(&mut conn, caller, id, kinds, Need::Read)
-            .await
+        Ok(self
+            .container_kind_for(&mut conn, caller, id, kinds, Read)
+            .await?
+            .into_inner())
     }
 
     /// Whether a container has subfolders and documents (single-object responses show it).
@@ -432,7 +337,7 @@ impl Dossier {
     ) -> Result<Container> {
         let mut tx = self.store.begin().await?;
         let mut c = self
-            .container_kind_for(tx.conn(), caller, id, kinds, Need::Edit)
+            .container_kind_for(tx.conn(), caller, id, kinds, Edit)
             .await?;
         if changes.default_profile.is_some() && c.kind == ContainerKind::Workspace {
             return Err(DomainError::invalid(
@@ -444,7 +349,7 @@ impl Dossier {
             .default_security
             .is_some_and(|d| d != c.default_security);
         if resecured {
-            self.container_kind_for(tx.conn(), caller, id, kinds, Need::ChangeSecurity)
+            self.container_kind_for(tx.conn(), caller, id, kinds, ChangeSecurity)
                 .await?;
         }
         apply(&mut c, changes);
@@ -481,7 +386,7 @@ impl Dossier {
         )
         .await?;
         tx.commit().await?;
-        Ok(c)
+        Ok(c.into_inner())
     }
 
     /// DELETE …/workspaces/{id}, …/folders/{id}: only when empty.
@@ -493,7 +398,7 @@ impl Dossier {
     ) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let c = self
-            .container_kind_for(tx.conn(), caller, id, kinds, Need::Edit)
+            .container_kind_for(tx.conn(), caller, id, kinds, Edit)
             .await?;
         if dossier_store::containers::count_children(tx.conn(), id).await? > 0
             || dossier_store::documents::count_in_folder(tx.conn(), &id.library, id.number).await?
@@ -568,11 +473,11 @@ impl Dossier {
                     ContainerKind::Tab,
                     ContainerKind::SearchFolder,
                 ],
-                Need::Edit,
+                Edit,
             )
             .await?;
         let dest = match self
-            .container_for(tx.conn(), caller, destination, Need::Edit)
+            .container_for(tx.conn(), caller, destination, Edit)
             .await
         {
             Ok(d) => d,
@@ -625,7 +530,7 @@ impl Dossier {
         )
         .await?;
         tx.commit().await?;
-        Ok(c)
+        Ok(c.into_inner())
     }
 
     /// GET …/folders/{id}/path: the containers from the workspace down to this one.
@@ -635,8 +540,7 @@ impl Dossier {
         id: &ContainerId,
     ) -> Result<Vec<Container>> {
         let mut conn = self.store.read().await?;
-        self.container_for(&mut conn, caller, id, Need::Read)
-            .await?;
+        self.container_for(&mut conn, caller, id, Read).await?;
         let chain = dossier_store::containers::ancestors(&mut conn, id).await?;
         drop(conn);
         self.readable_containers(caller, &id.library, chain).await
@@ -658,10 +562,10 @@ impl Dossier {
         let mut out = Vec::with_capacity(list.len());
         for c in list {
             if let std::collections::hash_map::Entry::Vacant(e) = workspaces.entry(c.workspace) {
-                e.insert(workspace_of(&mut conn, &c).await?);
+                e.insert(crate::access::workspace_of(&mut conn, &c).await?);
             }
             let ws = &workspaces[&c.workspace];
-            if crate::access::admits(&v, c.acl, &c.owner, &container_facts(&c, ws)) {
+            if crate::access::admits(&v, c.acl, &c.owner, &crate::access::container_facts(&c, ws)) {
                 out.push(c);
             }
         }
@@ -678,9 +582,7 @@ impl Dossier {
     ) -> Result<(Vec<Child>, Option<i64>)> {
         let visible = self.visibility(caller, &id.library).await?;
         let mut conn = self.store.read().await?;
-        let c = self
-            .container_for(&mut conn, caller, id, Need::Read)
-            .await?;
+        let c = self.container_for(&mut conn, caller, id, Read).await?;
         let filter = ContainerQuery {
             parent: Some(id.number),
             ..Default::default()
@@ -772,8 +674,7 @@ impl Dossier {
     /// Every container number in the subtree of `root` (for `include_subtree` searches).
     pub async fn subtree(&self, caller: &Caller, root: &ContainerId) -> Result<Vec<i64>> {
         let mut conn = self.store.read().await?;
-        self.container_for(&mut conn, caller, root, Need::Read)
-            .await?;
+        self.container_for(&mut conn, caller, root, Read).await?;
         dossier_store::containers::subtree(&mut conn, root).await
     }
 
@@ -783,8 +684,7 @@ impl Dossier {
         id: &ContainerId,
     ) -> Result<Vec<(String, String)>> {
         let mut conn = self.store.read().await?;
-        self.container_for(&mut conn, caller, id, Need::Read)
-            .await?;
+        self.container_for(&mut conn, caller, id, Read).await?;
         dossier_store::nvps::list(&mut conn, &id.library, NvpOwner::Container(id.number)).await
     }
 
@@ -795,9 +695,7 @@ impl Dossier {
         pairs: &NvpChanges,
     ) -> Result<Vec<(String, String)>> {
         let mut tx = self.store.begin().await?;
-        let c = self
-            .container_for(tx.conn(), caller, id, Need::Edit)
-            .await?;
+        let c = self.container_for(tx.conn(), caller, id, Edit).await?;
         crate::documents::write_nvps(
             tx.conn(),
             &id.library,

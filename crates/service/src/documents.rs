@@ -11,7 +11,6 @@ use dossier_core::model::{
     Checkout, Container, ContainerKind, Document, DocumentView, HistoryEntry,
 };
 use dossier_core::query::DocumentQuery;
-use dossier_core::walls::{ClientMatter, WallFacts};
 use dossier_core::{Activity, ContainerId, DocumentId, DocumentRef, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use dossier_store::acl::Visible;
@@ -19,38 +18,10 @@ use dossier_store::history::HistoryFilter;
 use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
 
-use crate::access::{Guarded, Need};
+use crate::access::{ChangeSecurity, Checked, Edit, Read};
 use crate::events::{Change, emit};
 use crate::profile::validate_document;
 use crate::{Caller, Dossier, Page, Result};
-
-pub(crate) async fn load_document(conn: &mut AnyConnection, r: &DocumentRef) -> Result<Document> {
-    let found = match r.version {
-        Some(v) => dossier_store::documents::get_version(conn, &r.library, r.number, v).await?,
-        None => dossier_store::documents::get_latest(conn, &r.library, r.number).await?,
-    };
-    found.ok_or_else(|| DomainError::not_found(format!("document {r}")))
-}
-
-/// What ethical walls look at on a document: its own client and matter, and its home
-/// workspace (`home`, loaded as `workspace`) with that workspace's.
-pub(crate) fn document_facts<'a>(
-    doc: &'a Document,
-    home: Option<i64>,
-    workspace: Option<&'a Container>,
-) -> WallFacts<'a> {
-    WallFacts::new(
-        ClientMatter::of(&doc.customs),
-        home.map(|n| {
-            (
-                n,
-                workspace
-                    .map(|w| ClientMatter::of(&w.customs))
-                    .unwrap_or_default(),
-            )
-        }),
-    )
-}
 
 /// A referenced object that is missing (or invisible to the caller) in a request body is
 /// a bad field, not a missing URL; other errors (a 403 on a readable object) stay as they are.
@@ -58,51 +29,6 @@ fn not_found_as_invalid(e: DomainError, field: &str, message: String) -> DomainE
     match e {
         DomainError::NotFound(_) => DomainError::invalid(field, message),
         other => other,
-    }
-}
-
-impl Dossier {
-    /// Loads a document (a version, or the latest) for a use case that needs `need` on it:
-    /// the access check every document use case goes through.
-    pub(crate) async fn document_for(
-        &self,
-        conn: &mut AnyConnection,
-        caller: &Caller,
-        r: &DocumentRef,
-        need: Need,
-    ) -> Result<Document> {
-        Ok(self.document_and_level(conn, caller, r, need).await?.0)
-    }
-
-    /// As `document_for`, with the caller's access level.
-    pub(crate) async fn document_and_level(
-        &self,
-        conn: &mut AnyConnection,
-        caller: &Caller,
-        r: &DocumentRef,
-        need: Need,
-    ) -> Result<(Document, dossier_core::AccessLevel)> {
-        let doc = load_document(conn, r).await?;
-        let home = dossier_store::documents::home_workspaces(conn, &r.library, &[r.number])
-            .await?
-            .get(&r.number)
-            .map(|(w, _)| *w);
-        let workspace = match home {
-            Some(n) => crate::containers::load(conn, &ContainerId::new(r.library.clone(), n))
-                .await
-                .ok(),
-            None => None,
-        };
-        let what = format!("document {r}");
-        let object = Guarded {
-            library: &r.library,
-            acl: doc.acl,
-            owner: &doc.author,
-            what: &what,
-            facts: document_facts(&doc, home, workspace.as_ref()),
-        };
-        let level = self.require(conn, caller, object, need).await?;
-        Ok((doc, level))
     }
 }
 
@@ -173,12 +99,7 @@ async fn views(
                 .await?
                 .iter()
                 .filter(|w| {
-                    crate::access::admits(
-                        v,
-                        w.acl,
-                        &w.owner,
-                        &crate::containers::container_facts(w, w),
-                    )
+                    crate::access::admits(v, w.acl, &w.owner, &crate::access::container_facts(w, w))
                 })
                 .map(|w| w.id.number)
                 .collect();
@@ -346,8 +267,8 @@ pub(crate) async fn upload_folder(
     conn: &mut AnyConnection,
     caller: &Caller,
     folder: &ContainerId,
-) -> Result<Container> {
-    let c = d.container_for(conn, caller, folder, Need::Edit).await?;
+) -> Result<Checked<Container, Edit>> {
+    let c = d.container_for(conn, caller, folder, Edit).await?;
     if !c.kind.holds_documents() {
         return Err(DomainError::invalid(
             "folder",
@@ -366,6 +287,11 @@ pub(crate) async fn upload_folder(
 pub struct OpenedContent(Document);
 
 impl OpenedContent {
+    /// Only a document the caller passed the check for is opened.
+    fn of<N>(checked: Checked<Document, N>) -> Self {
+        OpenedContent(checked.into_inner())
+    }
+
     pub fn document(&self) -> &Document {
         &self.0
     }
@@ -383,8 +309,8 @@ impl Dossier {
 
     pub async fn document(&self, caller: &Caller, r: &DocumentRef) -> Result<DocumentView> {
         let mut conn = self.store.read().await?;
-        let doc = self.document_for(&mut conn, caller, r, Need::Read).await?;
-        self.view_for(&mut conn, caller, doc).await
+        let doc = self.document_for(&mut conn, caller, r, Read).await?;
+        self.view_for(&mut conn, caller, doc.into_inner()).await
     }
 
     /// GET …/documents/{id}/operations and `include_operations`: the document and what the
@@ -395,10 +321,9 @@ impl Dossier {
         r: &DocumentRef,
     ) -> Result<(DocumentView, Operations)> {
         let mut conn = self.store.read().await?;
-        let (doc, level) = self
-            .document_and_level(&mut conn, caller, r, Need::Read)
-            .await?;
-        let v = self.view_for(&mut conn, caller, doc).await?;
+        let doc = self.document_for(&mut conn, caller, r, Read).await?;
+        let level = doc.level();
+        let v = self.view_for(&mut conn, caller, doc.into_inner()).await?;
         let ops = Operations::of(&v, caller, level);
         Ok((v, ops))
     }
@@ -414,14 +339,14 @@ impl Dossier {
         check_len("comments", comment, FREE_TEXT_MAX)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let mut doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        let mut doc = self.document_for(tx.conn(), caller, r, Edit).await?;
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
         let resecured = changes
             .default_security
             .is_some_and(|d| d != doc.default_security);
         if resecured {
-            self.document_for(tx.conn(), caller, r, Need::ChangeSecurity)
+            self.document_for(tx.conn(), caller, r, ChangeSecurity)
                 .await?;
         }
         if changes.extension.is_some() && changes.doc_type.is_none() {
@@ -455,7 +380,7 @@ impl Dossier {
             },
         )
         .await?;
-        let v = self.view_for(tx.conn(), caller, doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc.into_inner()).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -466,7 +391,7 @@ impl Dossier {
     pub async fn delete_version(&self, caller: &Caller, r: &DocumentRef) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Edit).await?;
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         if checkout.is_some() {
             return Err(DomainError::Conflict(format!(
@@ -527,11 +452,9 @@ impl Dossier {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if latest {
-            self.document_for(tx.conn(), caller, r, Need::Read).await?;
+            self.document_for(tx.conn(), caller, r, Read).await?;
         }
-        let doc = self
-            .document_for(tx.conn(), caller, &target, Need::Read)
-            .await?;
+        let doc = self.document_for(tx.conn(), caller, &target, Read).await?;
         record(
             tx.conn(),
             &doc.id,
@@ -546,7 +469,7 @@ impl Dossier {
         )
         .await?;
         tx.commit().await?;
-        Ok(OpenedContent(doc))
+        Ok(OpenedContent::of(doc))
     }
 
     /// GET …/documents/{id}/versions
@@ -557,7 +480,7 @@ impl Dossier {
         page: Page,
     ) -> Result<(Vec<DocumentView>, Option<i64>)> {
         let mut conn = self.store.read().await?;
-        self.document_for(&mut conn, caller, r, Need::Read).await?;
+        self.document_for(&mut conn, caller, r, Read).await?;
         let (docs, total) =
             dossier_store::documents::versions(&mut conn, &r.library, r.number, page).await?;
         Ok((
@@ -584,7 +507,7 @@ impl Dossier {
             check_len(field, text, FREE_TEXT_MAX)?;
         }
         let mut tx = self.store.begin().await?;
-        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Edit).await?;
         let existing = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         if let Some(c) = &existing {
             if c.user_id != caller.user_id {
@@ -623,14 +546,14 @@ impl Dossier {
         )
         .await?;
         tx.commit().await?;
-        Ok(OpenedContent(doc))
+        Ok(OpenedContent::of(doc))
     }
 
     /// DELETE …/documents/{id}/lock: by the holder or an administrator.
     pub async fn unlock(&self, caller: &Caller, r: &DocumentRef) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Edit).await?;
         match dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await? {
             None => {
                 return Err(DomainError::Conflict(format!(
@@ -670,7 +593,7 @@ impl Dossier {
     /// GET …/documents/{id}/checkout: 404 when the document is not checked out.
     pub async fn checkout_info(&self, caller: &Caller, r: &DocumentRef) -> Result<Checkout> {
         let mut conn = self.store.read().await?;
-        self.document_for(&mut conn, caller, r, Need::Read).await?;
+        self.document_for(&mut conn, caller, r, Read).await?;
         dossier_store::documents::checkout(&mut conn, &r.library, r.number)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("check-out of document {r}")))
@@ -686,7 +609,9 @@ impl Dossier {
     ) -> Result<DocumentView> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let source = self.document_for(tx.conn(), caller, r, Need::Read).await?;
+        let source = self.document_for(tx.conn(), caller, r, Read).await?;
+        // The folder the copy is filed in, which the caller must be able to change: the one
+        // named, or the original's home folder.
         let target = match folder {
             Some(f) => {
                 if f.library != r.library {
@@ -700,7 +625,6 @@ impl Dossier {
                     .map_err(|e| {
                         not_found_as_invalid(e, "folder_id", format!("{f} is not a folder"))
                     })?
-                    .id
             }
             None => {
                 let filings =
@@ -711,13 +635,14 @@ impl Dossier {
                         format!("document {r} is not filed anywhere: name a folder_id"),
                     )
                 })?;
-                ContainerId::new(r.library.clone(), home.folder)
+                let home = ContainerId::new(r.library.clone(), home.folder);
+                upload_folder(self, tx.conn(), caller, &home).await?
             }
         };
         let number =
             dossier_store::libraries::next_number(tx.conn(), &r.library, Numbering::Document)
                 .await?;
-        let mut copy = source.clone();
+        let mut copy = Document::clone(&source);
         copy.id = DocumentId::new(r.library.clone(), number, 1);
         // The copy keeps the original's security: its own ACL (with the same trustees)
         // when the original had one, else whatever its new folder gives.
@@ -728,7 +653,7 @@ impl Dossier {
             r.number,
         )
         .await?;
-        let target_acl = crate::containers::load(tx.conn(), &target).await?.acl;
+        let target_acl = target.acl;
         let (acl, owns_acl) = crate::acl_keys::key_for_new(
             tx.conn(),
             &r.library,
@@ -746,7 +671,7 @@ impl Dossier {
         copy.edit_date = now;
         copy.edit_profile_date = now;
         dossier_store::documents::insert_first(tx.conn(), &copy).await?;
-        dossier_store::documents::file(tx.conn(), &r.library, target.number, number, false, now)
+        dossier_store::documents::file(tx.conn(), &r.library, target.id.number, number, false, now)
             .await?;
         dossier_store::catalog::set_trustees(
             tx.conn(),
@@ -824,7 +749,7 @@ impl Dossier {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Edit).await?;
         upload_folder(self, tx.conn(), caller, to)
             .await
             .map_err(|e| {
@@ -889,7 +814,7 @@ impl Dossier {
             },
         )
         .await?;
-        let v = self.view_for(tx.conn(), caller, doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc.into_inner()).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -911,7 +836,7 @@ impl Dossier {
         let mut tx = self.store.begin().await?;
         upload_folder(self, tx.conn(), caller, folder).await?;
         let doc = self
-            .document_for(tx.conn(), caller, r, Need::Read)
+            .document_for(tx.conn(), caller, r, Read)
             .await
             .map_err(|e| {
                 not_found_as_invalid(e, "document_id", format!("document {r} does not exist"))
@@ -950,7 +875,7 @@ impl Dossier {
             },
         )
         .await?;
-        let v = self.view_for(tx.conn(), caller, doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc.into_inner()).await?;
         tx.commit().await?;
         Ok(v)
     }
@@ -965,10 +890,9 @@ impl Dossier {
     ) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = self.document_for(tx.conn(), caller, r, Need::Read).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Read).await?;
         // Unfiling changes the folder, whatever the caller may do to the document.
-        self.container_for(tx.conn(), caller, folder, Need::Edit)
-            .await?;
+        self.container_for(tx.conn(), caller, folder, Edit).await?;
         let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
         let filing = filings
             .iter()
@@ -1011,7 +935,7 @@ impl Dossier {
         page: Page,
     ) -> Result<(Vec<HistoryEntry>, Option<i64>)> {
         let mut conn = self.store.read().await?;
-        self.document_for(&mut conn, caller, r, Need::Read).await?;
+        self.document_for(&mut conn, caller, r, Read).await?;
         dossier_store::history::list(&mut conn, &r.library, r.number, filter, page).await
     }
 
@@ -1033,7 +957,7 @@ impl Dossier {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Edit).await?;
         let mut entry = history_entry(&doc.id, new.activity, caller, now, new.comments);
         entry.application_name = new.application_name;
         entry.location = new.location;
@@ -1056,7 +980,7 @@ impl Dossier {
         r: &DocumentRef,
     ) -> Result<Vec<Vec<Container>>> {
         let mut conn = self.store.read().await?;
-        self.document_for(&mut conn, caller, r, Need::Read).await?;
+        self.document_for(&mut conn, caller, r, Read).await?;
         let mut chains = Vec::new();
         for f in dossier_store::documents::filings_of(&mut conn, &r.library, r.number).await? {
             chains.push(
@@ -1082,7 +1006,7 @@ impl Dossier {
         r: &DocumentRef,
     ) -> Result<Vec<(String, String)>> {
         let mut conn = self.store.read().await?;
-        self.document_for(&mut conn, caller, r, Need::Read).await?;
+        self.document_for(&mut conn, caller, r, Read).await?;
         dossier_store::nvps::list(&mut conn, &r.library, NvpOwner::Document(r.number)).await
     }
 
@@ -1094,7 +1018,7 @@ impl Dossier {
     ) -> Result<Vec<(String, String)>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        let doc = self.document_for(tx.conn(), caller, r, Edit).await?;
         write_nvps(tx.conn(), &r.library, NvpOwner::Document(r.number), pairs).await?;
         emit(
             tx.conn(),
@@ -1131,14 +1055,16 @@ impl Dossier {
     /// Checks a folder id for a document listing: a folder or tab of the library.
     pub async fn document_folder(&self, caller: &Caller, id: &ContainerId) -> Result<Container> {
         let mut conn = self.store.read().await?;
-        self.container_kind_for(
-            &mut conn,
-            caller,
-            id,
-            &[ContainerKind::Folder, ContainerKind::Tab],
-            Need::Read,
-        )
-        .await
+        Ok(self
+            .container_kind_for(
+                &mut conn,
+                caller,
+                id,
+                &[ContainerKind::Folder, ContainerKind::Tab],
+                Read,
+            )
+            .await?
+            .into_inner())
     }
 }
 

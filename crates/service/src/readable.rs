@@ -81,7 +81,7 @@ impl Dossier {
         for doc in &docs {
             let home = homes.get(&doc.id.number).map(|(w, _)| *w);
             let facts =
-                crate::documents::document_facts(doc, home, home.and_then(|w| workspaces.get(&w)));
+                crate::access::document_facts(doc, home, home.and_then(|w| workspaces.get(&w)));
             let what = format!("document {}", doc.id);
             let object = Guarded {
                 library,

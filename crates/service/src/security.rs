@@ -13,7 +13,7 @@ use dossier_core::{
 use dossier_store::AnyConnection;
 use serde_json::{Value, json};
 
-use crate::access::{Need, principal_of};
+use crate::access::{ChangeSecurity, Read, principal_of};
 use crate::acl_keys::{resecure_container, resecure_document, security_changed};
 use crate::audit::Audit;
 use crate::events::Change;
@@ -87,7 +87,7 @@ impl Dossier {
         r: &DocumentRef,
     ) -> Result<SecurityView> {
         let mut conn = self.store.read().await?;
-        let doc = self.document_for(&mut conn, caller, r, Need::Read).await?;
+        let doc = self.document_for(&mut conn, caller, r, Read).await?;
         view_of(&mut conn, &r.library, doc.default_security, doc.acl).await
     }
 
@@ -97,9 +97,7 @@ impl Dossier {
         id: &ContainerId,
     ) -> Result<SecurityView> {
         let mut conn = self.store.read().await?;
-        let c = self
-            .container_for(&mut conn, caller, id, Need::Read)
-            .await?;
+        let c = self.container_for(&mut conn, caller, id, Read).await?;
         view_of(&mut conn, &id.library, c.default_security, c.acl).await
     }
 
@@ -125,9 +123,7 @@ impl Dossier {
         change: &SecurityChange,
     ) -> Result<SecurityView> {
         let now = self.now();
-        let doc = self
-            .document_for(conn, caller, r, Need::ChangeSecurity)
-            .await?;
+        let doc = self.document_for(conn, caller, r, ChangeSecurity).await?;
         let parent_acl = dossier_store::acl::home_folder_key(conn, &r.library, r.number).await?;
         let (before, after) = self
             .apply_security(
@@ -155,7 +151,7 @@ impl Dossier {
             format!("security: {} -> {}", before.0.as_str(), after.0.as_str()),
         );
         dossier_store::history::insert(conn, &entry).await?;
-        let doc = self.document_for(conn, caller, r, Need::Read).await?;
+        let doc = self.document_for(conn, caller, r, Read).await?;
         view_of(conn, &r.library, doc.default_security, doc.acl).await
     }
 
@@ -182,12 +178,16 @@ impl Dossier {
     ) -> Result<SecurityView> {
         let now = self.now();
         let mut c = self
-            .container_for(conn, caller, id, Need::ChangeSecurity)
-            .await?;
+            .container_for(conn, caller, id, ChangeSecurity)
+            .await?
+            .into_inner();
         let parent_acl = match c.parent {
             Some(p) => Some(
-                crate::containers::load(conn, &ContainerId::new(id.library.clone(), p))
+                // The parent's governing key, for an `inherit` that falls back to it; the
+                // container itself passed its check above.
+                dossier_store::containers::get(conn, &ContainerId::new(id.library.clone(), p))
                     .await?
+                    .ok_or_else(|| crate::access::container_not_found(id))?
                     .acl,
             ),
             None => None,
@@ -219,7 +219,10 @@ impl Dossier {
             &after,
         )
         .await?;
-        let c: Container = crate::containers::load(conn, id).await?;
+        // Read again: the change gave the container its new governing key.
+        let c: Container = dossier_store::containers::get(conn, id)
+            .await?
+            .ok_or_else(|| crate::access::container_not_found(id))?;
         crate::reports::record_workspace(conn, caller.customer_id, &c, now).await?;
         view_of(conn, &id.library, c.default_security, c.acl).await
     }
@@ -307,14 +310,12 @@ impl Dossier {
         let mut conn = self.store.read().await?;
         let (acl, owner) = match object {
             ObjectRef::Document(r) => {
-                let d = self.document_for(&mut conn, caller, r, Need::Read).await?;
-                (d.acl, d.author)
+                let d = self.document_for(&mut conn, caller, r, Read).await?;
+                (d.acl, d.author.clone())
             }
             ObjectRef::Container(id) => {
-                let c = self
-                    .container_for(&mut conn, caller, id, Need::Read)
-                    .await?;
-                (c.acl, c.owner)
+                let c = self.container_for(&mut conn, caller, id, Read).await?;
+                (c.acl, c.owner.clone())
             }
         };
         let user = self.user(caller, uid).await?;
@@ -424,13 +425,11 @@ impl Dossier {
         let mut tx = self.store.begin().await?;
         let src = match source {
             ObjectRef::Document(r) => {
-                let d = self.document_for(tx.conn(), caller, r, Need::Read).await?;
+                let d = self.document_for(tx.conn(), caller, r, Read).await?;
                 view_of(tx.conn(), &r.library, d.default_security, d.acl).await?
             }
             ObjectRef::Container(id) => {
-                let c = self
-                    .container_for(tx.conn(), caller, id, Need::Read)
-                    .await?;
+                let c = self.container_for(tx.conn(), caller, id, Read).await?;
                 view_of(tx.conn(), &id.library, c.default_security, c.acl).await?
             }
         };
@@ -438,13 +437,13 @@ impl Dossier {
             let current = match t {
                 ObjectRef::Document(r) => {
                     let d = self
-                        .document_for(tx.conn(), caller, r, Need::ChangeSecurity)
+                        .document_for(tx.conn(), caller, r, ChangeSecurity)
                         .await?;
                     view_of(tx.conn(), &r.library, d.default_security, d.acl).await?
                 }
                 ObjectRef::Container(id) => {
                     let c = self
-                        .container_for(tx.conn(), caller, id, Need::ChangeSecurity)
+                        .container_for(tx.conn(), caller, id, ChangeSecurity)
                         .await?;
                     view_of(tx.conn(), &id.library, c.default_security, c.acl).await?
                 }

@@ -27,8 +27,8 @@ use dossier_store::AnyConnection;
 use dossier_store::libraries::Numbering;
 use futures::Stream;
 
-use crate::access::Need;
-use crate::documents::{ensure_editable, load_document, record};
+use crate::access::{Checked, Edit};
+use crate::documents::{ensure_editable, record};
 use crate::events::{Change, emit};
 use crate::profile::validate_document;
 use crate::{Caller, Dossier, Result, blob_error, trustees};
@@ -225,7 +225,7 @@ async fn filing(
     caller: &Caller,
     folder: &ContainerId,
     input: &UploadInput,
-) -> Result<(Container, DocumentChanges)> {
+) -> Result<(Checked<Container, Edit>, DocumentChanges)> {
     let f = crate::documents::upload_folder(d, conn, caller, folder).await?;
     let changes = match (&f.default_profile, input.inherit_folder_profile) {
         (Some(defaults), true) => input.changes.clone().with_defaults(defaults),
@@ -266,11 +266,10 @@ impl Dossier {
                     version: None,
                     ..r.clone()
                 };
-                let doc = self
-                    .document_for(&mut conn, caller, &latest, Need::Edit)
-                    .await?;
+                let doc = self.document_for(&mut conn, caller, &latest, Edit).await?;
                 if r.version.is_some() {
-                    load_document(&mut conn, r).await?;
+                    // The version named must exist too.
+                    self.document_for(&mut conn, caller, r, Edit).await?;
                 }
                 let checkout =
                     dossier_store::documents::checkout(&mut conn, &r.library, r.number).await?;
@@ -453,11 +452,11 @@ impl Dossier {
                     version: None,
                     ..r.clone()
                 },
-                Need::Edit,
+                Edit,
             )
             .await?;
         if r.version.is_some() {
-            load_document(tx.conn(), r).await?;
+            self.document_for(tx.conn(), caller, r, Edit).await?;
         }
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
@@ -518,7 +517,7 @@ impl Dossier {
     ) -> Result<DocumentView> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let mut doc = self.document_for(tx.conn(), caller, r, Need::Edit).await?;
+        let mut doc = self.document_for(tx.conn(), caller, r, Edit).await?;
         let checkout = dossier_store::documents::checkout(tx.conn(), &r.library, r.number).await?;
         ensure_editable(&checkout, caller, r)?;
         input.changes.apply(&mut doc);
@@ -547,7 +546,7 @@ impl Dossier {
             },
         )
         .await?;
-        let v = self.view_for(tx.conn(), caller, doc).await?;
+        let v = self.view_for(tx.conn(), caller, doc.into_inner()).await?;
         tx.commit().await?;
         Ok(v)
     }

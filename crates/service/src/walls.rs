@@ -346,7 +346,7 @@ impl Dossier {
         .await?;
         Ok(workspaces
             .iter()
-            .filter(|c| scope.covers(&crate::containers::container_facts(c, c)))
+            .filter(|c| scope.covers(&crate::access::container_facts(c, c)))
             .map(|c| c.id.number)
             .collect())
     }

@@ -492,7 +492,7 @@ async fn readable_views(
             rows.into_iter()
                 .filter(|(doc, home)| {
                     let home = (*home >= 0).then_some(*home);
-                    let facts = crate::documents::document_facts(
+                    let facts = crate::access::document_facts(
                         doc,
                         home,
                         home.and_then(|n| workspaces.get(&n)),

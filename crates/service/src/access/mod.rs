@@ -23,7 +23,13 @@ use dossier_store::groups::GroupFilter;
 use serde_json::json;
 
 use crate::audit::Audit;
+
+mod checked;
 use crate::{Caller, Dossier, Page, Result};
+pub(crate) use checked::{
+    ChangeSecurity, Checked, Edit, Read, container_facts, container_not_found, document_facts,
+    workspace_of,
+};
 
 #[derive(Debug, Default)]
 pub struct AccessCache {
