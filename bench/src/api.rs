@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use dossier_core::{ContainerId, DocumentRef};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
@@ -18,14 +19,18 @@ pub struct Api {
     token: String,
 }
 
-/// The number in an id such as `ACTIVE!12` or `ACTIVE!12.1`.
-pub fn number_of(id: &str) -> R<i64> {
-    let rest = id
-        .split_once('!')
-        .map(|(_, r)| r)
-        .ok_or_else(|| err(format!("unexpected id {id}")))?;
-    let n = rest.split('.').next().unwrap_or(rest);
-    n.parse().map_err(|_| err(format!("unexpected id {id}")))
+/// The number in a workspace or folder id such as `ACTIVE!12`.
+pub fn container_number(id: &str) -> R<i64> {
+    id.parse::<ContainerId>()
+        .map(|c| c.number)
+        .map_err(|_| err(format!("unexpected container id {id}")))
+}
+
+/// The number in a document id such as `ACTIVE!12.1`.
+pub fn document_number(id: &str) -> R<i64> {
+    id.parse::<DocumentRef>()
+        .map(|d| d.number)
+        .map_err(|_| err(format!("unexpected document id {id}")))
 }
 
 fn data_id(v: &Value) -> R<String> {
@@ -121,7 +126,7 @@ impl Api {
             .json(&json!({ "name": name }))
             .send()
             .await?;
-        number_of(&data_id(&expect_json(resp, "create workspace").await?)?)
+        container_number(&data_id(&expect_json(resp, "create workspace").await?)?)
     }
 
     /// Creates a folder in a workspace; returns its number.
@@ -131,7 +136,7 @@ impl Api {
             .json(&json!({ "name": name }))
             .send()
             .await?;
-        number_of(&data_id(&expect_json(resp, "create folder").await?)?)
+        container_number(&data_id(&expect_json(resp, "create folder").await?)?)
     }
 
     /// Uploads a new document into a folder as multipart (profile part, then the file part

@@ -15,7 +15,7 @@ use serde_json::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Connection};
 
-use crate::api::{Api, LIBRARY, number_of};
+use crate::api::{Api, LIBRARY, document_number};
 use crate::payload::{Payload, Rng, run_nonce};
 use crate::seed;
 use crate::server::{CpuMeter, Server};
@@ -113,7 +113,7 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
     let workspace = api.create_workspace("bench read").await?;
     let template_folder = api.create_folder(workspace, "template").await?;
     let template_payload = Payload::new(4_000, run_nonce());
-    let template_doc = number_of(
+    let template_doc = document_number(
         &api.upload(
             template_folder,
             "template.txt",

@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Row, Sqlite};
 
-use crate::api::{Api, LIBRARY, number_of};
+use crate::api::{Api, LIBRARY, document_number};
 use crate::corpus::{Corpus, Item, RARE, RARE_EVERY, mix};
 use crate::read::{Op, Run, file_size, measure, measure_here, report};
 use crate::seed::{self, exec};
@@ -458,7 +458,7 @@ async fn setup(bin: &Path, data: &Path) -> R<Template> {
     let folder = admin.create_folder(workspace, "template").await?;
     // A body of no corpus word, so the template matches no query.
     let body = "qqqq\n";
-    let document = number_of(
+    let document = document_number(
         &admin
             .upload(folder, "template.txt", body.into(), body.len() as u64)
             .await?,

@@ -26,7 +26,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use sqlx::{Connection, Row};
 
-use crate::api::{Api, LIBRARY, number_of};
+use crate::api::{Api, LIBRARY, document_number};
 use crate::payload::Payload;
 use crate::read::{Op, Run, measure, report};
 use crate::seed::{self, exec};
@@ -129,7 +129,7 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
     let template_ws = admin.create_workspace("bench security").await?;
     let template_folder = admin.create_folder(template_ws, "template").await?;
     let payload = Payload::new(2_000, crate::payload::run_nonce());
-    number_of(
+    document_number(
         &admin
             .upload(
                 template_folder,

@@ -383,6 +383,9 @@ impl ContentStore {
     ) -> Result<Vec<Leftover>, BlobError> {
         let mut found = self.leftovers().await?;
         if let Some(idle) = idle {
+            // The age of a file is measured against its mtime, which the file system (or
+            // the object store) stamps by the system clock: the service's `Clock` is not
+            // that clock, so it cannot measure it.
             let now = std::time::SystemTime::now();
             found.retain(|l| {
                 l.modified

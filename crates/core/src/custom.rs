@@ -10,6 +10,11 @@ use crate::limits::{ALIAS_MAX, CUSTOM_TEXT_MAX, check_len};
 
 pub const CUSTOM_COUNT: usize = 30;
 
+/// The field holding the client (a lookup): what client walls and access reports match.
+pub const CLIENT: usize = 1;
+/// The field holding the matter (a lookup, child of the client).
+pub const MATTER: usize = 2;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CustomKind {
     Lookup,
@@ -155,6 +160,16 @@ impl CustomValues {
         self.0.get(n.wrapping_sub(1)).and_then(Option::as_ref)
     }
 
+    /// The client alias (custom1), if set.
+    pub fn client(&self) -> Option<&str> {
+        self.get(CLIENT).and_then(CustomValue::as_text)
+    }
+
+    /// The matter alias (custom2), if set.
+    pub fn matter(&self) -> Option<&str> {
+        self.get(MATTER).and_then(CustomValue::as_text)
+    }
+
     pub fn set(&mut self, n: usize, value: Option<CustomValue>) {
         if let Some(slot) = self.0.get_mut(n.wrapping_sub(1)) {
             *slot = value;
@@ -226,5 +241,16 @@ mod tests {
             "a client number is the text it spells"
         );
         assert!(CustomValue::from_scalar(13, Scalar::Composite).is_err());
+    }
+
+    #[test]
+    fn client_and_matter_are_custom1_and_custom2() {
+        let mut c = CustomValues::default();
+        assert_eq!((c.client(), c.matter()), (None, None));
+        c.set(1, Some(CustomValue::Text("ACME".into())));
+        c.set(2, Some(CustomValue::Text("0001".into())));
+        c.set(29, Some(CustomValue::Text("OTHER".into())));
+        assert_eq!((c.client(), c.matter()), (Some("ACME"), Some("0001")));
+        assert_eq!(parent_of(MATTER), Some(CLIENT));
     }
 }

@@ -11,6 +11,10 @@ use crate::DomainError;
 /// customer (iManage's NRTADMIN).
 pub const ADMIN_GROUP: &str = "NRTADMIN";
 
+/// The library the first start creates, and the one a new user who names no library (SCIM
+/// and other directories name none) is made a member of.
+pub const DEFAULT_LIBRARY: &str = "ACTIVE";
+
 /// `user_nos` values: a user with Dossier's own password, or one synced from a directory.
 pub const USER_NOS_VIRTUAL: i64 = 2;
 pub const USER_NOS_ENTERPRISE: i64 = 6;
@@ -422,19 +426,89 @@ impl Grant {
 /// userinfo; `scim` is the provisioning scope of /scim/v2.
 pub const SCOPES: [&str; 4] = ["user", "admin", "openid", "scim"];
 
-/// Parses a space-separated scope list; unknown scopes are an error naming them.
-pub fn parse_scopes(raw: &str) -> Result<BTreeSet<String>, DomainError> {
-    let mut out = BTreeSet::new();
-    for s in raw.split_whitespace() {
-        if !SCOPES.contains(&s) {
-            return Err(DomainError::invalid(
-                "scope",
-                format!("unknown scope '{s}'"),
-            ));
-        }
-        out.insert(s.to_string());
+/// The scopes of a token, a grant, an app or a consent (RFC 6749 §3.3): read from and
+/// rendered as a space-delimited list; names are case-sensitive, and neither their order
+/// nor a repetition means anything, so they are kept as a set. Rendered in sorted order,
+/// which is how tokens, codes and consents have always been stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scopes(BTreeSet<String>);
+
+impl Scopes {
+    /// Reads a scope list without judging the names: for scopes already granted (a stored
+    /// token, code or consent), which were checked when they were granted.
+    pub fn parse(raw: &str) -> Scopes {
+        Scopes(raw.split_whitespace().map(str::to_string).collect())
     }
-    Ok(out)
+
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.contains(scope)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// In sorted order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    pub fn is_subset(&self, of: &Scopes) -> bool {
+        self.0.is_subset(&of.0)
+    }
+
+    /// The first of these scopes that `allowed` lacks.
+    pub fn first_outside(&self, allowed: &Scopes) -> Option<&str> {
+        self.iter().find(|s| !allowed.contains(s))
+    }
+
+    /// Whether these scopes include one reserved to identity administrators (`admin`, or
+    /// `scim` for provisioning).
+    pub fn administers(&self) -> bool {
+        self.contains("admin") || self.contains("scim")
+    }
+}
+
+impl FromIterator<String> for Scopes {
+    fn from_iter<I: IntoIterator<Item = String>>(names: I) -> Scopes {
+        Scopes(names.into_iter().collect())
+    }
+}
+
+impl From<&str> for Scopes {
+    fn from(raw: &str) -> Scopes {
+        Scopes::parse(raw)
+    }
+}
+
+/// The wire and storage form: space-delimited.
+impl std::fmt::Display for Scopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(s)?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses a scope list a client sent or an administrator registered; unknown scopes are
+/// an error naming them.
+pub fn parse_scopes(raw: &str) -> Result<Scopes, DomainError> {
+    let scopes = Scopes::parse(raw);
+    if let Some(s) = scopes.iter().find(|s| !SCOPES.contains(s)) {
+        return Err(DomainError::invalid(
+            "scope",
+            format!("unknown scope '{s}'"),
+        ));
+    }
+    Ok(scopes)
 }
 
 /// A registered OAuth client.
@@ -447,7 +521,7 @@ pub struct App {
     pub secret_hash: Option<String>,
     pub redirect_uris: Vec<String>,
     pub grants: BTreeSet<Grant>,
-    pub scopes: BTreeSet<String>,
+    pub scopes: Scopes,
     /// The user a client_credentials token acts as.
     pub service_account: Option<String>,
     /// First-party apps (the web client, the Automate connectors) skip the consent page.
@@ -633,5 +707,18 @@ mod tests {
     fn scopes_are_checked() {
         assert_eq!(parse_scopes("user openid").map(|s| s.len()).ok(), Some(2));
         assert!(parse_scopes("user root").is_err());
+    }
+
+    #[test]
+    fn scopes_are_a_set_rendered_space_delimited() {
+        let s = Scopes::parse("  openid user\tuser  admin ");
+        assert_eq!(s.to_string(), "admin openid user");
+        assert_eq!(Scopes::parse(&s.to_string()), s);
+        assert!(s.contains("openid") && !s.contains("OPENID") && !s.contains("scim"));
+        assert!(s.administers() && !Scopes::parse("user openid").administers());
+        assert!(Scopes::parse("user").is_subset(&s));
+        assert_eq!(Scopes::parse("user scim").first_outside(&s), Some("scim"));
+        assert!(Scopes::parse("").is_empty());
+        assert_eq!(Scopes::parse("").to_string(), "");
     }
 }

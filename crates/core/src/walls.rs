@@ -87,8 +87,8 @@ impl<'a> ClientMatter<'a> {
     /// The client and matter of a profile: custom1 and custom2, when they hold text.
     pub fn of(customs: &'a CustomValues) -> Self {
         ClientMatter {
-            client: customs.get(1).and_then(|v| v.as_text()),
-            matter: customs.get(2).and_then(|v| v.as_text()),
+            client: customs.client(),
+            matter: customs.matter(),
         }
     }
 }

@@ -100,7 +100,7 @@ pub async fn backup(config: &Config, dest: &Path) -> Result<BackedUp, String> {
     std::fs::rename(&partial, &database).map_err(io("rename", &partial))?;
     let manifest = Manifest {
         format: FORMAT,
-        created_at: chrono::Utc::now().to_rfc3339(),
+        created_at: dossier.now().to_rfc3339(),
         dossier_version: env!("CARGO_PKG_VERSION").to_string(),
         database: FileEntry {
             file: DATABASE.into(),

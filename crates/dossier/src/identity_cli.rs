@@ -107,7 +107,7 @@ pub async fn user(d: &Dossier, task: UserTask) -> Result<(), String> {
                 None
             };
             if libraries.is_empty() {
-                libraries.push(dossier_service::bootstrap::DEFAULT_LIBRARY.to_string());
+                libraries.push(dossier_core::identity::DEFAULT_LIBRARY.to_string());
             }
             let fields = UserChanges {
                 full_name,

@@ -105,13 +105,17 @@ pub fn extractor(config: &Config) -> startup::Result<dossier_service::search::Ex
 }
 
 /// This node's search index (the server's: it holds the index's writer lock).
-fn open_search(config: &Config) -> startup::Result<dossier_service::search::Search> {
-    dossier_service::search::Search::open(&config.index_dir, extractor(config)?).map_err(|e| {
-        startup::msg(format!(
-            "cannot open the search index in {}: {e}",
-            config.index_dir.display()
-        ))
-    })
+fn open_search(
+    config: &Config,
+    dossier: &Dossier,
+) -> startup::Result<dossier_service::search::Search> {
+    dossier_service::search::Search::open(&config.index_dir, extractor(config)?, dossier.now())
+        .map_err(|e| {
+            startup::msg(format!(
+                "cannot open the search index in {}: {e}",
+                config.index_dir.display()
+            ))
+        })
 }
 
 /// A started server: its address and a handle to stop it.
@@ -142,9 +146,9 @@ pub async fn start(
     config: &Config,
     listener: TcpListener,
 ) -> startup::Result<(Running, Option<String>)> {
-    let dossier = open(config)
-        .await?
-        .with_search(Arc::new(open_search(config)?));
+    let dossier = open(config).await?;
+    let search = open_search(config, &dossier)?;
+    let dossier = dossier.with_search(Arc::new(search));
     let swept = dossier.sweep_leftovers(None).await.map_err(|e| {
         startup::msg(format!(
             "cannot clean up after uploads interrupted by an earlier stop: {e}"

@@ -442,7 +442,7 @@ async fn app(task: AppTask, config: &Config) -> Result<ExitCode, String> {
         AppTask::List => dossier.apps(&caller).await.map(|apps| {
             for a in apps {
                 let grants: Vec<&str> = a.grants.iter().map(|g| g.as_str()).collect();
-                let scopes: Vec<&str> = a.scopes.iter().map(String::as_str).collect();
+                let scopes: Vec<&str> = a.scopes.iter().collect();
                 println!(
                     "{}\t{}\t{}\t{}\tgrants={}\tscopes={}",
                     a.client_id,

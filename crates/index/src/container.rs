@@ -50,6 +50,18 @@ pub fn container_key(library: &str, number: i64) -> String {
     format!("{library}!{KEY_MARK}{number}")
 }
 
+/// The library and number of an entry's key, as `container_key` or `document::key` wrote
+/// it. The key is the index's own, not an iManage id (a container's carries `KEY_MARK`), so
+/// it is read here beside its printers rather than by `core::ids`.
+pub(crate) fn read_key(key: &str) -> (&str, i64) {
+    let (library, number) = key.rsplit_once('!').unwrap_or((key, "0"));
+    let number = number
+        .trim_start_matches(KEY_MARK)
+        .parse()
+        .unwrap_or_default();
+    (library, number)
+}
+
 /// A container as the indexer hands it over.
 #[derive(Clone, Debug)]
 pub struct IndexableContainer {
@@ -88,8 +100,8 @@ pub(crate) fn to_tantivy(f: &Fields, x: &IndexableContainer) -> TantivyDocument 
     t.add_i64(f.acl, c.acl);
     t.add_text(f.owner, &c.owner);
     t.add_text(f.owner_key, c.owner.to_lowercase());
-    t.add_text(f.wall_client, text_custom(c, 1).unwrap_or_default());
-    t.add_text(f.wall_matter, text_custom(c, 2).unwrap_or_default());
+    t.add_text(f.wall_client, c.customs.client().unwrap_or_default());
+    t.add_text(f.wall_matter, c.customs.matter().unwrap_or_default());
     t.add_i64(f.workspace, c.workspace);
     // `container_id` on a folder search means its direct children: the parent is the one
     // "folder" a container is in.
@@ -122,13 +134,6 @@ pub(crate) fn to_tantivy(f: &Fields, x: &IndexableContainer) -> TantivyDocument 
     t.add_i64(f.edit_date, secs(c.edit_date));
     crate::document::add_customs(f, &mut t, &c.customs);
     t
-}
-
-fn text_custom(c: &Container, n: usize) -> Option<&str> {
-    match c.customs.get(n) {
-        Some(CustomValue::Text(v)) => Some(v),
-        _ => None,
-    }
 }
 
 fn term(field: tantivy::schema::Field, text: &str) -> Box<dyn Query> {

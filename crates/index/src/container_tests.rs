@@ -148,3 +148,20 @@ fn an_index_with_another_schema_is_reported() {
         Err(IndexError::SchemaChanged(_))
     ));
 }
+
+#[test]
+fn entry_keys_read_back_as_printed() {
+    // Documents and containers share a library's key space; the mark keeps them apart.
+    assert_eq!(
+        container::read_key(&container::container_key("ACTIVE", 7)),
+        ("ACTIVE", 7)
+    );
+    assert_eq!(
+        container::read_key(&crate::document::key("ACTIVE", 12)),
+        ("ACTIVE", 12)
+    );
+    assert_ne!(
+        container::container_key("ACTIVE", 7),
+        crate::document::key("ACTIVE", 7)
+    );
+}

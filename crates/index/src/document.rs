@@ -45,8 +45,8 @@ pub(crate) fn to_tantivy(f: &Fields, x: &Indexable) -> TantivyDocument {
     t.add_i64(f.acl, d.acl);
     t.add_text(f.owner, &d.author);
     // The wall filter compares the raw values, missing ones as '' (as `acl::Visible` does).
-    t.add_text(f.wall_client, text_custom(d, 1).unwrap_or_default());
-    t.add_text(f.wall_matter, text_custom(d, 2).unwrap_or_default());
+    t.add_text(f.wall_client, d.customs.client().unwrap_or_default());
+    t.add_text(f.wall_matter, d.customs.matter().unwrap_or_default());
     t.add_i64(f.workspace, x.workspace);
     for folder in &x.folders {
         t.add_i64(f.folders, *folder);
@@ -111,12 +111,5 @@ pub(crate) fn add_customs(f: &Fields, t: &mut TantivyDocument, customs: &CustomV
             Some(CustomValue::Boolean(v)) => t.add_bool(field, *v),
             None => {}
         }
-    }
-}
-
-fn text_custom(d: &Document, n: usize) -> Option<&str> {
-    match d.customs.get(n) {
-        Some(CustomValue::Text(v)) => Some(v),
-        _ => None,
     }
 }

@@ -405,13 +405,10 @@ impl SearchIndex {
             .get_first(self.fields.key)
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        let (library, number) = k.rsplit_once('!').unwrap_or((k, "0"));
+        let (library, number) = container::read_key(k);
         Ok(Hit {
             library: library.to_string(),
-            number: number
-                .trim_start_matches(container::KEY_MARK)
-                .parse()
-                .unwrap_or_default(),
+            number,
             score,
         })
     }

@@ -6,11 +6,12 @@
 use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
-use dossier_core::identity::{App, AuditAction, AuditOutcome, Grant, parse_scopes};
+use dossier_core::identity::{App, AuditAction, AuditOutcome, Grant, Scopes, parse_scopes};
 use serde_json::{Value, json};
 
-use crate::auth::{hash_password, random_token};
-use crate::identity::Audit;
+use crate::audit::Audit;
+use crate::auth::random_token;
+use crate::passwords::hash_password;
 use crate::{Caller, Dossier, Result};
 
 /// A new app as an administrator describes it.
@@ -107,9 +108,9 @@ fn parse_grants(names: &[String]) -> Result<BTreeSet<Grant>> {
         .collect()
 }
 
-fn app_scopes(names: &[String]) -> Result<BTreeSet<String>> {
+fn app_scopes(names: &[String]) -> Result<Scopes> {
     if names.is_empty() {
-        return Ok(["user".to_string()].into());
+        return Ok(Scopes::parse("user"));
     }
     parse_scopes(&names.join(" ")).map_err(|e| DomainError::invalid("scopes", e.to_string()))
 }
@@ -119,7 +120,7 @@ fn snapshot(a: &App) -> Value {
     json!({
         "client_id": a.client_id, "name": a.name, "public": a.is_public(),
         "redirect_uris": a.redirect_uris, "grants": a.grants.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-        "scopes": a.scopes, "service_account": a.service_account, "first_party": a.first_party,
+        "scopes": a.scopes.iter().collect::<Vec<_>>(), "service_account": a.service_account, "first_party": a.first_party,
         "enabled": a.enabled,
     })
 }

@@ -1,20 +1,19 @@
 //! Tokens: issuing access, refresh and ID tokens, resolving a presented token to its caller,
-//! revoking a token's family, and password hashing. Tokens are random 256-bit values; only
-//! their SHA-256 is stored. The grants that decide *whether* to issue live in `oauth`, the
-//! password check with lockout and throttling in `signin`.
+//! revoking a token's family. Tokens are random 256-bit values; only their SHA-256 is
+//! stored. The grants that decide *whether* to issue live in `oauth`, the password check
+//! with lockout and throttling in `signin`, hashing in `passwords`.
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
-use dossier_core::identity::{AuditAction, AuditOutcome, User};
+use dossier_core::identity::{AuditAction, AuditOutcome, Scopes, User};
 use dossier_store::AnyConnection;
 use dossier_store::tokens::StoredToken;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::audit::Audit;
+use crate::passwords::{check_password_rules, hash_password};
 use crate::{Caller, Dossier, Result};
 
 pub use dossier_core::identity::ADMIN_GROUP;
@@ -29,42 +28,6 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Argon2id in a blocking thread, so sign-ins cannot starve the async runtime.
-pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| DomainError::internal(format!("password hashing failed: {e}")))
-    })
-    .await
-    .map_err(DomainError::internal)?
-}
-
-pub(crate) async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// Checks the password rules: long enough to resist guessing, short enough to hash cheaply.
-pub fn check_password_rules(password: &str) -> Result<()> {
-    let n = password.chars().count();
-    if !(8..=256).contains(&n) {
-        return Err(DomainError::invalid(
-            "password",
-            "a password must be 8 to 256 characters long",
-        ));
-    }
-    Ok(())
-}
-
 /// The tokens a grant issues. `refresh_token` is absent for client_credentials;
 /// `id_token` is present when `openid` was granted.
 #[derive(Clone, Debug)]
@@ -73,13 +36,13 @@ pub struct IssuedTokens {
     pub refresh_token: Option<String>,
     pub id_token: Option<String>,
     pub expires_in: i64,
-    pub scope: String,
+    pub scope: Scopes,
 }
 
 /// What an issued token is for: whom it acts as, with which scopes, for which app.
 pub(crate) struct Issue<'a> {
     pub user: &'a User,
-    pub scope: &'a str,
+    pub scope: &'a Scopes,
     /// The sign-in this token descends from; refresh tokens keep it.
     pub family: &'a str,
     pub client_id: Option<&'a str>,
@@ -95,7 +58,7 @@ pub(crate) struct Issue<'a> {
 pub struct TokenInfo {
     pub kind: String,
     pub user: User,
-    pub scope: String,
+    pub scope: Scopes,
     pub client_id: Option<String>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -129,7 +92,7 @@ impl Dossier {
         let base = StoredToken {
             kind: "access".into(),
             user_id: i.user.id.clone(),
-            scope: i.scope.to_string(),
+            scope: i.scope.clone(),
             family: i.family.to_string(),
             expires_at: now + Duration::seconds(self.settings.access_token_seconds),
             client_id: i.client_id.map(str::to_string),
@@ -152,7 +115,7 @@ impl Dossier {
         } else {
             None
         };
-        let id_token = if i.scope.split_whitespace().any(|s| s == "openid") {
+        let id_token = if i.scope.contains("openid") {
             Some(self.sign_jwt(&self.id_token_claims(&i, now)).await?)
         } else {
             None
@@ -162,7 +125,7 @@ impl Dossier {
             refresh_token: refresh,
             id_token,
             expires_in: self.settings.access_token_seconds,
-            scope: i.scope.to_string(),
+            scope: i.scope.clone(),
         })
     }
 
@@ -267,7 +230,7 @@ impl Dossier {
             tx.conn(),
             Some(&stored.user_id),
             address,
-            crate::identity::Audit {
+            Audit {
                 action: AuditAction::TokenRevoke,
                 target: Some(stored.user_id.clone()),
                 outcome: AuditOutcome::Success,
@@ -277,32 +240,6 @@ impl Dossier {
         .await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// An audit record whose actor is known only by id (sign-ins, tokens).
-    pub(crate) async fn audit_subject(
-        &self,
-        conn: &mut AnyConnection,
-        actor: Option<&str>,
-        address: Option<&str>,
-        a: crate::identity::Audit,
-    ) -> Result<()> {
-        dossier_store::audit::append(
-            conn,
-            &dossier_core::identity::AuditRecord {
-                seq: 0,
-                customer_id: self.settings.customer_id,
-                at: self.now(),
-                actor: actor.map(str::to_string),
-                action: a.action.as_str().to_string(),
-                target: a.target,
-                outcome: a.outcome,
-                address: address.map(str::to_string),
-                detail: a.detail.to_string(),
-                request_id: crate::request::current(),
-            },
-        )
-        .await
     }
 
     /// Sets a user's password from the command line (`admin set-password`, `user passwd`):
@@ -326,7 +263,7 @@ impl Dossier {
         self.audit(
             tx.conn(),
             None,
-            crate::identity::Audit {
+            Audit {
                 action: AuditAction::UserPasswordSet,
                 target: Some(user.id.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,

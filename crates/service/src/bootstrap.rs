@@ -2,16 +2,15 @@
 //! group and an administrator. Idempotent, so it runs at every start.
 
 use dossier_core::doc_type::SEEDED_TYPES;
-use dossier_core::identity::{ADMIN_GROUP, Group, Role, User, seeded_roles};
+use dossier_core::identity::{ADMIN_GROUP, DEFAULT_LIBRARY, Group, Role, User, seeded_roles};
 use dossier_core::model::{Class, DocType, Library, Subclass};
 use dossier_core::{DomainError, LibraryId};
 
-use crate::auth::{check_password_rules, hash_password};
 use crate::identity::new_ssid;
+use crate::passwords::{check_password_rules, hash_password};
 use crate::{Dossier, Result};
 
-pub const DEFAULT_LIBRARY: &str = "ACTIVE";
-pub const ADMIN_USER: &str = "ADMIN";
+const ADMIN_USER: &str = "ADMIN";
 
 /// Classes a new library starts with; administrators add the firm's own.
 /// (alias, description, [(subclass alias, description)])

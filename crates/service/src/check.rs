@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use dossier_blob::Verdict;
+use dossier_core::{DocumentId, LibraryId};
 
 use crate::{Dossier, Result, blob_error};
 
@@ -67,7 +68,7 @@ impl Dossier {
         }
         for (library, number, version, hash, size) in versions {
             report.versions_checked += 1;
-            let id = format!("{library}!{number}.{version}");
+            let id = DocumentId::new(LibraryId::parse(&library)?, number, version);
             match sizes.get(&hash) {
                 None => report.unregistered.push(format!("{id} → {hash}")),
                 Some(s) if *s != size => report

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use dossier_core::DomainError;
 use dossier_core::identity::{
-    ADMIN_GROUP, AuditAction, AuditOutcome, AuditRecord, DEFAULT_ROLE, Group, Right, Role,
-    USER_NOS_ENTERPRISE, USER_NOS_VIRTUAL, User, normalize_id,
+    ADMIN_GROUP, AuditAction, AuditOutcome, AuditRecord, DEFAULT_LIBRARY, DEFAULT_ROLE, Group,
+    Right, Role, Scopes, USER_NOS_ENTERPRISE, USER_NOS_VIRTUAL, User, normalize_id,
 };
 use dossier_store::AnyConnection;
 use dossier_store::groups::GroupFilter;
@@ -17,8 +17,9 @@ pub use dossier_store::roles::Membership;
 use dossier_store::users::UserFilter;
 use serde_json::{Value, json};
 
-use crate::auth::{check_password_rules, hash_password};
+use crate::audit::Audit;
 use crate::events::{Change, emit};
+use crate::passwords::{check_password_rules, hash_password};
 use crate::{Caller, Dossier, Page, Result};
 
 /// A new opaque, stable id for a user or group (its SCIM id).
@@ -76,14 +77,6 @@ pub enum MemberAction {
     Remove,
     /// Make the list the whole membership.
     Replace,
-}
-
-/// What an audit record says about a change, before it is written.
-pub(crate) struct Audit {
-    pub action: AuditAction,
-    pub target: Option<String>,
-    pub outcome: AuditOutcome,
-    pub detail: Value,
 }
 
 /// The JSON an audit record keeps of a user: everything but secrets.
@@ -165,7 +158,7 @@ impl Caller {
             customer_id,
             is_admin: true,
             identity_admin: true,
-            scope: "admin".into(),
+            scope: Scopes::parse("admin"),
             client_id: None,
             address: Some("console".into()),
         }
@@ -177,10 +170,6 @@ impl Caller {
         self.is_admin || self.identity_admin
     }
 
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.scope.split_whitespace().any(|s| s == scope)
-    }
-
     /// Identity writes need the rights and a token that was granted `admin` (or `scim`,
     /// the provisioning apps' scope).
     pub fn require_identity_admin(&self) -> Result<()> {
@@ -189,7 +178,7 @@ impl Caller {
                 "managing users and groups needs administrator rights".into(),
             ));
         }
-        if !self.has_scope("admin") && !self.has_scope("scim") {
+        if !self.scope.administers() {
             return Err(DomainError::Forbidden(
                 "this token was not granted the admin scope".into(),
             ));
@@ -222,31 +211,6 @@ async fn member_of(conn: &mut AnyConnection, caller: &Caller, library: &str) -> 
 }
 
 impl Dossier {
-    /// Writes an audit record in the caller's transaction.
-    pub(crate) async fn audit(
-        &self,
-        conn: &mut AnyConnection,
-        actor: Option<&Caller>,
-        a: Audit,
-    ) -> Result<()> {
-        dossier_store::audit::append(
-            conn,
-            &AuditRecord {
-                seq: 0,
-                customer_id: actor.map_or(self.settings.customer_id, |c| c.customer_id),
-                at: self.now(),
-                actor: actor.map(|c| c.user_id.clone()),
-                action: a.action.as_str().to_string(),
-                target: a.target,
-                outcome: a.outcome,
-                address: actor.and_then(|c| c.address.clone()),
-                detail: a.detail.to_string(),
-                request_id: crate::request::current(),
-            },
-        )
-        .await
-    }
-
     async fn identity_event(
         &self,
         conn: &mut AnyConnection,
@@ -370,7 +334,7 @@ impl Dossier {
             let all = dossier_store::libraries::list(tx.conn(), caller.customer_id).await?;
             let default = all
                 .iter()
-                .find(|l| l.id.as_str() == crate::bootstrap::DEFAULT_LIBRARY)
+                .find(|l| l.id.as_str() == DEFAULT_LIBRARY)
                 .or(all.first())
                 .map(|l| l.id.as_str().to_string());
             if let Some(lib) = user.preferred_library.clone().or(default) {

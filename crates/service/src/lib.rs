@@ -6,6 +6,7 @@
 pub mod access;
 mod acl_keys;
 pub mod apps;
+mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod catalog;
@@ -17,6 +18,7 @@ pub mod identity;
 pub mod libraries;
 pub mod maintenance;
 pub mod oauth;
+pub mod passwords;
 mod profile;
 pub mod readable;
 pub mod repeated;
@@ -36,6 +38,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use dossier_blob::{BlobError, ContentStore};
 use dossier_core::DomainError;
+use dossier_core::identity::Scopes;
 use dossier_store::Store;
 
 pub use dossier_core::query::Page;
@@ -52,6 +55,8 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
+        // The one read of the system clock outside tests and the command line: everything
+        // else asks `Dossier::now`, so a test can set the time.
         Utc::now()
     }
 }
@@ -108,8 +113,8 @@ pub struct Caller {
     pub is_admin: bool,
     /// Holds a library role with an administration right (see `Caller::manages_identity`).
     pub identity_admin: bool,
-    /// The scopes granted to the token, space-separated.
-    pub scope: String,
+    /// The scopes granted to the token.
+    pub scope: Scopes,
     /// The OAuth app the token was issued to, if any.
     pub client_id: Option<String>,
     /// The client's network address, for audit records, when the surface knows it.

@@ -3,19 +3,18 @@
 //! scopes a token may carry, authorization codes and consent, revocation, introspection
 //! and userinfo. Errors are RFC 6749 codes; the surfaces put them on the wire.
 
-use std::collections::BTreeSet;
-
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
-use dossier_core::identity::{App, AuditAction, AuditOutcome, Grant, User, parse_scopes};
+use dossier_core::identity::{App, AuditAction, AuditOutcome, Grant, Scopes, User, parse_scopes};
 use dossier_store::apps::{AuthCode, CodeExchange};
 use dossier_store::tokens::StoredToken;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Issue, IssuedTokens, TokenInfo, random_token, token_hash, verify_password};
-use crate::identity::Audit;
+use crate::audit::Audit;
+use crate::auth::{Issue, IssuedTokens, TokenInfo, random_token, token_hash};
+use crate::passwords::verify_password;
 use crate::throttle::{Limits, Throttle};
 use crate::{Caller, Dossier, Result, Settings};
 
@@ -120,7 +119,7 @@ pub struct GrantContext {
 pub struct Authorization {
     pub app: App,
     pub redirect_uri: String,
-    pub scope: String,
+    pub scope: Scopes,
     pub state: Option<String>,
     pub code_challenge: Option<String>,
     pub nonce: Option<String>,
@@ -207,10 +206,6 @@ fn valid_pkce_value(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-fn scope_string(scopes: &BTreeSet<String>) -> String {
-    scopes.iter().cloned().collect::<Vec<_>>().join(" ")
-}
-
 impl Dossier {
     /// The scopes a token may carry: what was asked (default `user`), known, within what
     /// the app was registered for, and `admin`/`scim` only for accounts that manage
@@ -220,7 +215,7 @@ impl Dossier {
         requested: Option<&str>,
         app: Option<&App>,
         user: &User,
-    ) -> OAuthResult<String> {
+    ) -> OAuthResult<Scopes> {
         let requested = requested.map(str::trim).filter(|s| !s.is_empty());
         let scopes = parse_scopes(requested.unwrap_or("user"))
             .map_err(|e| OAuthError::new(OAuthCode::InvalidScope, e.to_string()))?;
@@ -231,7 +226,7 @@ impl Dossier {
             ));
         }
         if let Some(app) = app
-            && let Some(extra) = scopes.iter().find(|s| !app.scopes.contains(*s))
+            && let Some(extra) = scopes.first_outside(&app.scopes)
         {
             return Err(OAuthError::new(
                 OAuthCode::InvalidScope,
@@ -241,7 +236,7 @@ impl Dossier {
                 ),
             ));
         }
-        if scopes.contains("admin") || scopes.contains("scim") {
+        if scopes.administers() {
             let mut conn = self.store.read().await?;
             let (is_admin, identity_admin) = self.identity_rights(&mut conn, &user.id).await?;
             if !is_admin && !identity_admin {
@@ -251,7 +246,7 @@ impl Dossier {
                 ));
             }
         }
-        Ok(scope_string(&scopes))
+        Ok(scopes)
     }
 
     /// Authenticates a client (RFC 6749 §2.3): a registered, enabled app, with its secret
@@ -311,7 +306,7 @@ impl Dossier {
         user: &User,
         grant: Grant,
         client_id: Option<&str>,
-        scope: &str,
+        scope: &Scopes,
         address: Option<&str>,
     ) -> Result<()> {
         self.audit_subject(
@@ -322,7 +317,7 @@ impl Dossier {
                 action: AuditAction::TokenIssue,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
-                detail: json!({"grant": grant.as_str(), "client_id": client_id, "scope": scope}),
+                detail: json!({"grant": grant.as_str(), "client_id": client_id, "scope": scope.to_string()}),
             },
         )
         .await
@@ -630,18 +625,13 @@ impl Dossier {
             Some(asked) => {
                 let asked = parse_scopes(asked)
                     .map_err(|e| OAuthError::new(OAuthCode::InvalidScope, e.to_string()))?;
-                let had: BTreeSet<String> = stored
-                    .scope
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect();
-                if !asked.is_subset(&had) || asked.is_empty() {
+                if !asked.is_subset(&stored.scope) || asked.is_empty() {
                     return Err(OAuthError::new(
                         OAuthCode::InvalidScope,
                         "a refresh cannot add scopes the original grant did not have",
                     ));
                 }
-                scope_string(&asked)
+                asked
             }
         };
         dossier_store::tokens::delete(tx.conn(), &hash).await?;
@@ -723,7 +713,7 @@ impl Dossier {
         let mut auth = Authorization {
             app,
             redirect_uri,
-            scope: String::new(),
+            scope: Scopes::default(),
             state: req.state.clone().filter(|s| !s.is_empty()),
             code_challenge: None,
             nonce: req.nonce.clone().filter(|s| !s.is_empty()),
@@ -748,7 +738,7 @@ impl Dossier {
                 .unwrap_or("user"),
         )
         .map_err(|e| auth.refuse(OAuthCode::InvalidScope, e.to_string()))?;
-        if let Some(extra) = scopes.iter().find(|s| !auth.app.scopes.contains(*s)) {
+        if let Some(extra) = scopes.first_outside(&auth.app.scopes) {
             return Err(auth.refuse(
                 OAuthCode::InvalidScope,
                 format!("the app is not registered for the scope '{extra}'"),
@@ -757,7 +747,7 @@ impl Dossier {
         if scopes.is_empty() {
             return Err(auth.refuse(OAuthCode::InvalidScope, "no scope was requested"));
         }
-        auth.scope = scope_string(&scopes);
+        auth.scope = scopes;
         match (
             req.code_challenge.as_deref().filter(|c| !c.is_empty()),
             req.code_challenge_method
@@ -798,9 +788,10 @@ impl Dossier {
             return Ok(false);
         }
         let mut conn = self.store.read().await?;
-        let given = dossier_store::apps::consent(&mut conn, &user.id, &auth.app.client_id).await?;
-        let given: BTreeSet<&str> = given.as_deref().unwrap_or("").split_whitespace().collect();
-        Ok(!auth.scope.split_whitespace().all(|s| given.contains(s)))
+        let given = dossier_store::apps::consent(&mut conn, &user.id, &auth.app.client_id)
+            .await?
+            .unwrap_or_default();
+        Ok(!auth.scope.is_subset(&given))
     }
 
     /// Issues an authorization code for a signed-in user, recording consent when it was
@@ -815,8 +806,7 @@ impl Dossier {
         signed_in: bool,
         address: Option<&str>,
     ) -> std::result::Result<String, AuthorizeError> {
-        let scopes: BTreeSet<String> = auth.scope.split_whitespace().map(str::to_string).collect();
-        if scopes.contains("admin") || scopes.contains("scim") {
+        if auth.scope.administers() {
             let mut conn = self.store.read().await?;
             let (a, b) = self.identity_rights(&mut conn, &user.id).await?;
             if !a && !b {
@@ -856,7 +846,7 @@ impl Dossier {
                     action: AuditAction::AppConsent,
                     target: Some(auth.app.client_id.clone()),
                     outcome: AuditOutcome::Success,
-                    detail: json!({"scope": auth.scope}),
+                    detail: json!({"scope": auth.scope.to_string()}),
                 },
             )
             .await?;
@@ -919,7 +909,7 @@ impl Dossier {
                 action: AuditAction::AppConsent,
                 target: Some(auth.app.client_id.clone()),
                 outcome: AuditOutcome::Failure,
-                detail: json!({"scope": auth.scope}),
+                detail: json!({"scope": auth.scope.to_string()}),
             },
         )
         .await?;
@@ -958,7 +948,7 @@ impl Dossier {
         let own_client = match asker {
             Introspector::Client(c) => Some(self.authenticate_client(c).await?.client_id),
             Introspector::Admin(caller) => {
-                if !caller.manages_identity() || !caller.has_scope("admin") {
+                if !caller.manages_identity() || !caller.scope.contains("admin") {
                     return Err(OAuthError::new(
                         OAuthCode::InvalidClient,
                         "introspection needs client credentials or an admin-scoped administrator token",
@@ -981,7 +971,7 @@ impl Dossier {
 
     /// The user behind an `openid` access token (OpenID Connect Core §5.3).
     pub async fn userinfo(&self, caller: &Caller) -> Result<User> {
-        if !caller.has_scope("openid") {
+        if !caller.scope.contains("openid") {
             return Err(DomainError::Forbidden(
                 "this token was not granted the openid scope".into(),
             ));

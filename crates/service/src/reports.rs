@@ -52,7 +52,7 @@ pub(crate) async fn record_workspace(
         dossier_store::catalog::trustees(conn, &c.id.library, TrusteeOwner::Container, c.id.number)
             .await?;
     let state = json!({"number": c.id.number, "owner": c.owner, "default_security": c.default_security.as_str(),
-                       "client": c.customs.get(1).and_then(|v| v.as_text()), "matter": c.customs.get(2).and_then(|v| v.as_text()),
+                       "client": c.customs.client(), "matter": c.customs.matter(),
                        "trustees": trustees_json(&trustees)});
     dossier_store::snapshots::append(
         conn,

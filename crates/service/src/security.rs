@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 
 use crate::access::{ChangeSecurity, Read, principal_of};
 use crate::acl_keys::{resecure_container, resecure_document, security_changed};
+use crate::audit::Audit;
 use crate::events::Change;
-use crate::identity::Audit;
 use crate::{Caller, Dossier, Result, trustees};
 
 /// An object's security as its security endpoint shows it.

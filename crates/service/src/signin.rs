@@ -21,9 +21,9 @@ use dossier_store::AnyConnection;
 use dossier_store::users::SignInAttempt;
 use serde_json::json;
 
-use crate::auth::{hash_password, verify_password};
-use crate::identity::Audit;
+use crate::audit::Audit;
 use crate::oauth::{OAuthCode, OAuthError};
+use crate::passwords::{hash_password, verify_password};
 use crate::{Dossier, Result};
 
 /// The one message for an unknown user, a wrong password and a locked account, so none is

@@ -10,6 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
 use dossier_core::DomainError;
+use dossier_core::identity::Scopes;
 use dossier_store::keys::SigningKey;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -85,7 +86,7 @@ impl Dossier {
         self.audit(
             tx.conn(),
             None,
-            crate::identity::Audit {
+            crate::audit::Audit {
                 action: dossier_core::identity::AuditAction::SigningKeyRotate,
                 target: Some(key.kid.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,
@@ -148,8 +149,8 @@ impl Dossier {
     /// Makes sure a fresh signing key exists. Called before a grant opens its transaction,
     /// because making a key needs a write transaction of its own (and SQLite has one
     /// writer).
-    pub(crate) async fn prepare_signing(&self, scope: &str) -> Result<()> {
-        if scope.split_whitespace().any(|s| s == "openid") {
+    pub(crate) async fn prepare_signing(&self, scope: &Scopes) -> Result<()> {
+        if scope.contains("openid") {
             self.active_signing_key().await?;
         }
         Ok(())

@@ -15,8 +15,8 @@ use dossier_store::users::UserFilter;
 use serde_json::{Value, json};
 
 use crate::acl_keys::security_changed;
+use crate::audit::Audit;
 use crate::events::Change;
-use crate::identity::Audit;
 use crate::{Caller, Dossier, Page, Result};
 
 /// What an administrator sends to create or replace a wall.
@@ -72,7 +72,10 @@ impl Dossier {
             if !ws.is_some_and(|c| c.kind == dossier_core::model::ContainerKind::Workspace) {
                 return Err(DomainError::invalid(
                     "workspace_id",
-                    format!("{library}!{n} is not a workspace"),
+                    format!(
+                        "{} is not a workspace",
+                        ContainerId::new(library.clone(), n)
+                    ),
                 ));
             }
         }
@@ -308,7 +311,8 @@ impl Dossier {
                         report.conflicts.push((
                             u.id.clone(),
                             format!(
-                                "holds an explicit grant on {library}!{w}, which the wall overrides"
+                                "holds an explicit grant on {}, which the wall overrides",
+                                ContainerId::new(library.clone(), *w)
                             ),
                         ));
                     }

@@ -3,7 +3,7 @@
 //! be used once.
 
 use chrono::{DateTime, Utc};
-use dossier_core::identity::{App, Grant};
+use dossier_core::identity::{App, Grant, Scopes};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -59,7 +59,7 @@ pub async fn insert(conn: &mut AnyConnection, a: &App) -> Result<()> {
         .push(", ")
         .bind(to_json(a.grants.iter().map(|g| g.as_str())))
         .push(", ")
-        .bind(to_json(a.scopes.iter().cloned()))
+        .bind(to_json(a.scopes.iter()))
         .push(", ")
         .bind(a.service_account.clone())
         .push(", ")
@@ -87,7 +87,7 @@ pub async fn update(conn: &mut AnyConnection, a: &App) -> Result<bool> {
         .push(", grants = ")
         .bind(to_json(a.grants.iter().map(|g| g.as_str())))
         .push(", scopes = ")
-        .bind(to_json(a.scopes.iter().cloned()))
+        .bind(to_json(a.scopes.iter()))
         .push(", service_account = ")
         .bind(a.service_account.clone())
         .push(", first_party = ")
@@ -127,19 +127,24 @@ pub async fn list(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<App>
 
 // ---- consents ----------------------------------------------------------------------------
 
-/// The scopes a user has allowed an app, space-separated.
+/// The scopes a user has allowed an app.
 pub async fn consent(
     conn: &mut AnyConnection,
     user_id: &str,
     client_id: &str,
-) -> Result<Option<String>> {
+) -> Result<Option<Scopes>> {
     let row = Sql::new("SELECT scope FROM consents WHERE user_id = ")
         .bind(user_id)
         .push(" AND client_id = ")
         .bind(client_id)
         .fetch_optional(conn)
         .await?;
-    row.map(|r| r.try_get("scope").db()).transpose()
+    row.map(|r| {
+        r.try_get::<String, _>("scope")
+            .db()
+            .map(|s| Scopes::parse(&s))
+    })
+    .transpose()
 }
 
 /// Records (or replaces) what a user allowed an app.
@@ -147,7 +152,7 @@ pub async fn put_consent(
     conn: &mut AnyConnection,
     user_id: &str,
     client_id: &str,
-    scope: &str,
+    scope: &Scopes,
     now: DateTime<Utc>,
 ) -> Result<()> {
     Sql::new("DELETE FROM consents WHERE user_id = ")
@@ -161,7 +166,7 @@ pub async fn put_consent(
         .push(", ")
         .bind(client_id)
         .push(", ")
-        .bind(scope)
+        .bind(scope.to_string())
         .push(", ")
         .bind(now)
         .push(")")
@@ -185,7 +190,7 @@ pub struct AuthCode {
     pub client_id: String,
     pub user_id: String,
     pub redirect_uri: String,
-    pub scope: String,
+    pub scope: Scopes,
     /// The PKCE S256 challenge, when the client sent one.
     pub code_challenge: Option<String>,
     pub nonce: Option<String>,
@@ -204,7 +209,7 @@ pub async fn insert_code(conn: &mut AnyConnection, hash: &str, c: &AuthCode) -> 
         .push(", ")
         .bind(c.redirect_uri.as_str())
         .push(", ")
-        .bind(c.scope.as_str())
+        .bind(c.scope.to_string())
         .push(", ")
         .bind(c.code_challenge.clone())
         .push(", ")
@@ -254,7 +259,7 @@ pub async fn redeem_code(
             client_id: row.try_get("client_id").db()?,
             user_id: row.try_get("user_id").db()?,
             redirect_uri: row.try_get("redirect_uri").db()?,
-            scope: row.try_get("scope").db()?,
+            scope: Scopes::parse(&row.try_get::<String, _>("scope").db()?),
             code_challenge: row.try_get("code_challenge").db()?,
             nonce: row.try_get("nonce").db()?,
             expires_at: get_ts(&row, "expires_at")?,

@@ -95,14 +95,6 @@ pub async fn after(
     sql.fetch_all(conn).await?.iter().map(event).collect()
 }
 
-pub async fn last_seq(conn: &mut AnyConnection, library: &str) -> Result<i64> {
-    let row = Sql::new("SELECT COALESCE(MAX(seq), 0) AS n FROM events WHERE library = ")
-        .bind(library)
-        .fetch_one(conn)
-        .await?;
-    row.try_get("n").db()
-}
-
 /// The sequence of the newest event that can change who may read what (a re-secured
 /// object, a new object with its own security, a group or user change): readable-set
 /// caches are valid while it stays the same. Which item types those are is

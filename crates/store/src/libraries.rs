@@ -20,14 +20,6 @@ pub async fn ensure_customer(conn: &mut AnyConnection, id: i64, name: &str) -> R
     Ok(())
 }
 
-pub async fn customer_exists(conn: &mut AnyConnection, id: i64) -> Result<bool> {
-    Ok(Sql::new("SELECT id FROM customers WHERE id = ")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .is_some())
-}
-
 fn library(row: &AnyRow) -> Result<Library> {
     Ok(Library {
         id: LibraryId::parse(&row.try_get::<String, _>("id").db()?)?,

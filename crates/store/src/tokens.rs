@@ -1,6 +1,7 @@
 //! Access and refresh tokens, kept only as SHA-256 hashes.
 
 use chrono::{DateTime, Utc};
+use dossier_core::identity::Scopes;
 use sqlx::{AnyConnection, Row};
 
 use crate::sql::{Sql, get_ts};
@@ -10,7 +11,7 @@ use crate::{DbResult, Result};
 pub struct StoredToken {
     pub kind: String,
     pub user_id: String,
-    pub scope: String,
+    pub scope: Scopes,
     pub family: String,
     pub expires_at: DateTime<Utc>,
     /// The app the token was issued to; `None` for a password grant without a client.
@@ -37,7 +38,7 @@ pub async fn insert(
         .push(", ")
         .bind(t.user_id.as_str())
         .push(", ")
-        .bind(t.scope.as_str())
+        .bind(t.scope.to_string())
         .push(", ")
         .bind(t.family.as_str())
         .push(", ")
@@ -70,7 +71,7 @@ pub async fn record(conn: &mut AnyConnection, hash: &str) -> Result<Option<Token
         token: StoredToken {
             kind: row.try_get("kind").db()?,
             user_id: row.try_get("user_id").db()?,
-            scope: row.try_get("scope").db()?,
+            scope: Scopes::parse(&row.try_get::<String, _>("scope").db()?),
             family: row.try_get("family").db()?,
             expires_at: get_ts(&row, "expires_at")?,
             client_id: row.try_get("client_id").db()?,

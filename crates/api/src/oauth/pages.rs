@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use dossier_core::identity::Scopes;
 
 /// Escapes text for HTML element content and double-quoted attribute values.
 pub fn escape(s: &str) -> String {
@@ -115,9 +116,15 @@ fn scope_description(scope: &str) -> &'static str {
     }
 }
 
-pub fn consent(action: &str, app_name: &str, user: &str, scope: &str, hidden: String) -> Response {
+pub fn consent(
+    action: &str,
+    app_name: &str,
+    user: &str,
+    scope: &Scopes,
+    hidden: String,
+) -> Response {
     let items: String = scope
-        .split_whitespace()
+        .iter()
         .map(|s| format!("<li>{}</li>", escape(scope_description(s))))
         .collect();
     page(

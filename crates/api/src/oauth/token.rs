@@ -95,7 +95,7 @@ pub async fn token(
                 "access_token": t.access_token,
                 "token_type": "Bearer",
                 "expires_in": t.expires_in,
-                "scope": t.scope,
+                "scope": t.scope.to_string(),
             });
             if let Some(r) = t.refresh_token {
                 body["refresh_token"] = r.into();

@@ -113,7 +113,7 @@ pub async fn introspect(
         Ok(Some(info)) => no_store(
             Json(json!({
                 "active": true,
-                "scope": info.scope,
+                "scope": info.scope.to_string(),
                 "client_id": info.client_id,
                 "username": info.user.id,
                 "sub": info.user.ssid,

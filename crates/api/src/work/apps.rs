@@ -23,7 +23,7 @@ fn app_json(a: &App) -> Value {
         "client_type": if a.is_public() { "public" } else { "confidential" },
         "redirect_uris": a.redirect_uris,
         "grants": a.grants.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-        "scopes": a.scopes,
+        "scopes": a.scopes.iter().collect::<Vec<_>>(),
         "service_account": a.service_account,
         "first_party": a.first_party,
         "enabled": a.enabled,

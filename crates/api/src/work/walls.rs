@@ -34,7 +34,11 @@ fn wall_json(w: &Wall) -> Value {
                 m.insert("matter".into(), json!(mt));
             }
             WallScope::Workspace(n) => {
-                m.insert("workspace_id".into(), json!(format!("{}!{n}", w.library)));
+                // The library was checked when the wall was made; it always parses.
+                if let Ok(library) = LibraryId::parse(&w.library) {
+                    let id = ContainerId::new(library, *n);
+                    m.insert("workspace_id".into(), json!(id.to_string()));
+                }
             }
         }
     }
@@ -219,7 +223,7 @@ pub async fn access_report(
     Ok(reply::list(
         lines
             .iter()
-            .map(|l| json!({"user": l.user, "workspace_id": format!("{}!{}", lib.as_str(), l.workspace), "access": l.level.number(), "access_level": l.level.as_str(), "can_read": l.level >= dossier_core::AccessLevel::Read, "reason": l.reason}))
+            .map(|l| json!({"user": l.user, "workspace_id": ContainerId::new(lib.clone(), l.workspace).to_string(), "access": l.level.number(), "access_level": l.level.as_str(), "can_read": l.level >= dossier_core::AccessLevel::Read, "reason": l.reason}))
             .collect(),
         None,
         None,

@@ -6,8 +6,6 @@
 //! - `DOSSIER_TEST_S3_ENDPOINT=http://127.0.0.1:5055` and `DOSSIER_TEST_S3_BUCKET=…` keep
 //!   content in that S3-compatible store under a fresh prefix.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -22,7 +22,7 @@ use dossier_store::acl::{Denied, Visible};
 use dossier_store::groups::GroupFilter;
 use serde_json::json;
 
-use crate::identity::Audit;
+use crate::audit::Audit;
 
 mod checked;
 use crate::{Caller, Dossier, Page, Result};

@@ -9,13 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dossier_core::events;
-use dossier_core::{ContainerId, CustomValues, LibraryId};
+use dossier_core::{ContainerId, LibraryId};
 use dossier_extract::Extractor;
-use dossier_index::{Change, Checkpoint, Indexable, SearchIndex};
-use dossier_store::search::{Extracted, Status, ToIndex};
+use dossier_index::{Change, Checkpoint, SearchIndex};
 
-use super::Search;
-use super::text::{self, Text};
+use super::{Search, blocking, entries};
 use crate::repeated::RepeatedWarning;
 use crate::{Dossier, Result};
 
@@ -27,9 +25,6 @@ const DOCUMENTS_PER_COMMIT: usize = 5_000;
 const IDLE_WAIT: Duration = Duration::from_millis(50);
 /// The shortest time between two index commits while changes keep coming.
 const BETWEEN_COMMITS: Duration = Duration::from_millis(250);
-/// Documents whose text is fetched or extracted at the same time (extractions are bounded
-/// by the extractor's own pool; cached texts are blob reads).
-const TEXT_CONCURRENCY: usize = 8;
 
 /// What a round of events asks the indexer to do.
 #[derive(Default)]
@@ -150,19 +145,6 @@ impl Work {
     }
 }
 
-/// Applies the events after the index's checkpoint, one round at a time, until none are
-/// left. Returns how many events were applied.
-pub async fn catch_up(d: &Dossier, search: &Search) -> Result<usize> {
-    let mut applied = 0;
-    loop {
-        let n = round(d, search).await?;
-        if n == 0 {
-            return Ok(applied);
-        }
-        applied += n;
-    }
-}
-
 /// One round: at most `EVENTS_PER_ROUND` events, one index commit.
 async fn round(d: &Dossier, search: &Search) -> Result<usize> {
     let index = search.index();
@@ -274,14 +256,14 @@ fn slices(documents: BTreeMap<String, BTreeSet<i64>>, size: usize) -> Vec<Vec<(S
         return vec![Vec::new()];
     }
     all.chunks(size)
-        .map(|chunk| super::rebuild::by_library(chunk.to_vec()))
+        .map(|chunk| entries::by_library(chunk.to_vec()))
         .collect()
 }
 
 /// Re-reads these documents and commits their entries (or their removal), with
 /// `containers` (entries already read), in one commit with `checkpoint`, then records the
 /// documents' index status. Returns the documents written.
-pub(crate) async fn write(
+async fn write(
     d: &Dossier,
     extractor: &Extractor,
     index: Arc<SearchIndex>,
@@ -289,7 +271,7 @@ pub(crate) async fn write(
     containers: Vec<Change>,
     checkpoint: &Checkpoint,
 ) -> Result<usize> {
-    let mut batch = read(d, extractor, documents, checkpoint.seq).await?;
+    let mut batch = entries::read(d, extractor, documents, checkpoint.seq).await?;
     let count = batch.changes.len();
     let mut changes = containers;
     changes.append(&mut batch.changes);
@@ -298,181 +280,6 @@ pub(crate) async fn write(
     blocking(move || index.apply(changes, &cp)).await?;
     batch.record(d).await?;
     Ok(count)
-}
-
-/// Runs index work off the async threads (it blocks on the writer and fsyncs).
-pub(crate) async fn blocking(
-    f: impl FnOnce() -> dossier_index::Result<()> + Send + 'static,
-) -> Result<()> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
-        .map_err(super::index_error)
-}
-
-/// Documents read for the index: their entries (or removals), and what to record in the
-/// database once those are applied.
-#[derive(Default)]
-pub(crate) struct Batch {
-    pub(crate) changes: Vec<Change>,
-    statuses: Vec<Status>,
-    /// Extractions made for this batch, cached by content hash.
-    extracted: Vec<(String, Extracted)>,
-    /// Per library, documents that no longer exist.
-    removed: Vec<(String, Vec<i64>)>,
-}
-
-impl Batch {
-    /// Records the index status of the batch's documents (and the texts it extracted), in
-    /// one transaction.
-    pub(crate) async fn record(&self, d: &Dossier) -> Result<()> {
-        let mut tx = d.store.begin().await?;
-        for (hash, e) in &self.extracted {
-            dossier_store::search::put_extracted(tx.conn(), hash, e, d.now()).await?;
-        }
-        dossier_store::search::put_status(tx.conn(), &self.statuses).await?;
-        for (library, numbers) in &self.removed {
-            dossier_store::search::remove_status(tx.conn(), library, numbers).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-}
-
-/// Re-reads these documents (and their text) as the index should hold them; `seq` is the
-/// outbox position the batch will be committed at.
-pub(crate) async fn read(
-    d: &Dossier,
-    extractor: &Extractor,
-    documents: Vec<(String, Vec<i64>)>,
-    seq: i64,
-) -> Result<Batch> {
-    let mut batch = Batch::default();
-    for (library, numbers) in documents {
-        let lib = LibraryId::parse(&library)?;
-        let rows = {
-            let mut conn = d.store.read().await?;
-            dossier_store::search::to_index(&mut conn, &lib, &numbers).await?
-        };
-        let present: BTreeSet<i64> = rows.iter().map(|r| r.doc.id.number).collect();
-        let gone: Vec<i64> = numbers
-            .into_iter()
-            .filter(|n| !present.contains(n))
-            .collect();
-        for n in &gone {
-            batch.changes.push(Change::Remove {
-                library: library.clone(),
-                number: *n,
-            });
-        }
-        batch.removed.push((library.clone(), gone));
-        let texts = texts(d, extractor, &rows).await?;
-        let described = {
-            let customs: Vec<&CustomValues> = rows.iter().map(|r| &r.doc.customs).collect();
-            let mut conn = d.store.read().await?;
-            super::lookups::descriptions(&mut conn, &lib, &customs).await?
-        };
-        for ((row, (text, fresh)), profile) in rows.into_iter().zip(texts).zip(described) {
-            if let Some(e) = fresh {
-                batch.extracted.push((row.doc.content_hash.clone(), e));
-            }
-            batch.statuses.push(Status {
-                library: library.clone(),
-                number: row.doc.id.number,
-                version: row.doc.id.version,
-                acl: row.doc.acl,
-                workspace: row.workspace,
-                outcome: text::outcome_name(&text.outcome).to_string(),
-                reason: text::reason(&text.outcome).map(str::to_string),
-                seq,
-                indexed_at: d.now(),
-            });
-            batch
-                .changes
-                .push(Change::Put(Box::new(indexable(row, text, profile))));
-        }
-    }
-    Ok(batch)
-}
-
-/// A document's text, and the extraction to cache when it was extracted just now.
-type Got = (Text, Option<Extracted>);
-
-/// The text of each row's content: cached, or extracted now (a few at a time).
-async fn texts(d: &Dossier, extractor: &Extractor, rows: &[ToIndex]) -> Result<Vec<Got>> {
-    let hashes: Vec<&str> = rows.iter().map(|r| r.doc.content_hash.as_str()).collect();
-    let cache = {
-        let mut conn = d.store.read().await?;
-        dossier_store::search::extracted(&mut conn, &hashes).await?
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(TEXT_CONCURRENCY) {
-        let got = futures::future::join_all(
-            chunk
-                .iter()
-                .map(|r| text_of(d, extractor, cache.get(&r.doc.content_hash), &r.doc)),
-        )
-        .await;
-        out.extend(got);
-    }
-    Ok(out)
-}
-
-/// One document's text. An unreadable content must not hold up the rest: the document is
-/// indexed by its profile and its status says why (it is retried when it next changes).
-async fn text_of(
-    d: &Dossier,
-    extractor: &Extractor,
-    cached: Option<&Extracted>,
-    doc: &dossier_core::model::Document,
-) -> Got {
-    let got = match cached {
-        Some(e) => text::from_cache(d, e).await.map(|t| (t, None)),
-        None => text::extract(d, extractor, doc)
-            .await
-            .map(|(t, e)| (t, Some(e))),
-    };
-    got.unwrap_or_else(|e| {
-        (
-            Text {
-                body: String::new(),
-                outcome: dossier_extract::Outcome::Failed(format!(
-                    "the content could not be read: {e}"
-                )),
-                email: None,
-            },
-            None,
-        )
-    })
-}
-
-fn indexable(row: ToIndex, text: Text, profile: Vec<String>) -> Indexable {
-    let mut doc = row.doc;
-    let mut subject = String::new();
-    if let Some(h) = text.email {
-        // The profile's email fields win; the message's own headers fill the gaps.
-        let e = &mut doc.email;
-        let joined = |v: &[String]| (!v.is_empty()).then(|| v.join("; "));
-        e.from = e.from.take().or((!h.from.is_empty()).then_some(h.from));
-        e.to = e.to.take().or(joined(&h.to));
-        e.cc = e.cc.take().or(joined(&h.cc));
-        e.bcc = e.bcc.take().or(joined(&h.bcc));
-        e.sent_date = e
-            .sent_date
-            .or(h.sent.and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
-        e.received_date = e.received_date.or(h
-            .received
-            .and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
-        subject = h.subject;
-    }
-    Indexable {
-        doc,
-        workspace: row.workspace,
-        folders: row.folders,
-        body: text.body,
-        subject,
-        profile,
-    }
 }
 
 /// Runs until `stop` fires: catches up, then waits for more events.

@@ -6,6 +6,7 @@
 //! the running server's indexer adopts it between two rounds, so searches never stop.
 
 pub mod containers;
+mod entries;
 pub mod indexer;
 mod lookups;
 pub mod query;
@@ -16,11 +17,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use chrono::{DateTime, Utc};
 use dossier_core::DomainError;
 use dossier_index::{SearchIndex, Writing};
 
 pub use dossier_extract::{Extractor, Limits};
-pub use dossier_index::{Node, QueryError, Sort, SortField, parse as parse_query};
+pub use dossier_index::{Node, Sort, SortField, parse as parse_query};
 
 use crate::{Dossier, Result};
 
@@ -39,6 +41,14 @@ pub(crate) fn index_error(e: dossier_index::IndexError) -> DomainError {
         dossier_index::IndexError::Query(q) => DomainError::invalid("anywhere", q.0),
         other => DomainError::Internal(other.to_string()),
     }
+}
+
+/// Runs index work off the async threads (it blocks on the writer and fsyncs).
+async fn blocking(f: impl FnOnce() -> dossier_index::Result<()> + Send + 'static) -> Result<()> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| dossier_core::DomainError::Internal(e.to_string()))?
+        .map_err(index_error)
 }
 
 /// The search index of this node and what feeds it.
@@ -73,9 +83,9 @@ fn generations(root: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// A new generation's name: later than every existing one.
-pub(crate) fn new_generation(root: &Path) -> Result<String> {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%6f");
+/// A new generation's name, from the time `now`: later than every existing one.
+pub(crate) fn new_generation(root: &Path, now: DateTime<Utc>) -> Result<String> {
+    let stamp = now.format("%Y%m%dT%H%M%S%6f");
     let name = format!("gen-{stamp}");
     match generations(root)?.last() {
         Some(last) if *last >= name => Ok(format!("{last}-1")),
@@ -85,12 +95,13 @@ pub(crate) fn new_generation(root: &Path) -> Result<String> {
 
 impl Search {
     /// Opens (or creates) the index under `root`, adopting a finished rebuild if one waits.
-    pub fn open(root: &Path, extractor: Extractor) -> Result<Search> {
+    /// `now` (the service's clock) names a generation this has to start.
+    pub fn open(root: &Path, extractor: Extractor, now: DateTime<Utc>) -> Result<Search> {
         std::fs::create_dir_all(root).map_err(io)?;
         let current = match std::fs::read_to_string(root.join(CURRENT)) {
             Ok(name) => name.trim().to_string(),
             Err(_) => {
-                let name = new_generation(root)?;
+                let name = new_generation(root, now)?;
                 std::fs::write(root.join(CURRENT), &name).map_err(io)?;
                 name
             }
@@ -105,7 +116,7 @@ impl Search {
         // the indexer rebuilds it from the database, as `dossier reindex` would.
         let (live, index) = match SearchIndex::open(&root.join(&live), Writing::Live) {
             Err(dossier_index::IndexError::SchemaChanged(why)) => {
-                let fresh = new_generation(root)?;
+                let fresh = new_generation(root, now)?;
                 tracing::warn!(old = %live, new = %fresh, %why,
                     "the search index was written by another version; rebuilding it");
                 std::fs::create_dir_all(root.join(&fresh)).map_err(io)?;

@@ -11,7 +11,8 @@ use std::path::Path;
 
 use dossier_extract::Extractor;
 
-use super::{READY, index_error, indexer, io};
+use super::entries::{self, by_library};
+use super::{READY, blocking, index_error, io};
 use crate::{Dossier, Result};
 
 /// Documents read from the database at a time.
@@ -55,14 +56,14 @@ pub async fn rebuild(
         .rfind(|g| g.as_str() > current.as_str() && !root.join(g).join(READY).exists());
     let generation = match unfinished {
         Some(g) => g,
-        None => super::new_generation(root)?,
+        None => super::new_generation(root, d.now())?,
     };
     let mut dir = root.join(&generation);
     let index = match SearchIndex::open(&dir, Writing::Rebuild) {
         // An unfinished rebuild of another version: start over.
         Err(dossier_index::IndexError::SchemaChanged(_)) => {
             std::fs::remove_dir_all(&dir).map_err(io)?;
-            dir = root.join(super::new_generation(root)?);
+            dir = root.join(super::new_generation(root, d.now())?);
             SearchIndex::open(&dir, Writing::Rebuild).map_err(index_error)?
         }
         other => other.map_err(index_error)?,
@@ -100,7 +101,7 @@ pub async fn rebuild(
             let Some(last) = batch.last().cloned() else {
                 return Ok(());
             };
-            let read = indexer::read(d, extractor, by_library(batch), seq).await?;
+            let read = entries::read(d, extractor, by_library(batch), seq).await?;
             after = last.clone();
             if tx.send((last, read)).await.is_err() {
                 return Ok(());
@@ -115,13 +116,13 @@ pub async fn rebuild(
             let changes = std::mem::take(&mut batch.changes);
             let n = changes.len() as u64;
             let staged = index.clone();
-            indexer::blocking(move || staged.stage(changes)).await?;
+            blocking(move || staged.stage(changes)).await?;
             batch.record(d).await?;
             checkpoint.rebuilt_up_to = Some(last);
             since_commit += n;
             if since_commit >= COMMIT_EVERY {
                 let (i, cp) = (index.clone(), checkpoint.clone());
-                indexer::blocking(move || i.commit(&cp)).await?;
+                blocking(move || i.commit(&cp)).await?;
                 since_commit = 0;
             }
             written.documents += n;
@@ -153,32 +154,20 @@ pub async fn rebuild(
         after = last;
         let n = changes.len() as u64;
         let staged = index.clone();
-        indexer::blocking(move || staged.stage(changes)).await?;
+        blocking(move || staged.stage(changes)).await?;
         written.containers += n;
         done += n;
         progress(Progress { done, total });
     }
     checkpoint.rebuilt_up_to = None;
     let finished = index.clone();
-    indexer::blocking(move || finished.commit(&checkpoint)).await?;
+    blocking(move || finished.commit(&checkpoint)).await?;
     // Let the merges the rebuild started finish: the server then opens a few large
     // segments, not many small ones (every search visits each segment).
     let index = Arc::into_inner(index).ok_or_else(|| {
         dossier_core::DomainError::Internal("the rebuilt index is still in use".into())
     })?;
-    indexer::blocking(move || index.close()).await?;
+    blocking(move || index.close()).await?;
     std::fs::write(dir.join(READY), b"").map_err(io)?;
     Ok(written)
-}
-
-/// A walk's documents grouped by library, in walk order.
-pub(super) fn by_library(batch: Vec<(String, i64)>) -> Vec<(String, Vec<i64>)> {
-    let mut out: Vec<(String, Vec<i64>)> = Vec::new();
-    for (lib, n) in batch {
-        match out.last_mut() {
-            Some((l, numbers)) if *l == lib => numbers.push(n),
-            _ => out.push((lib, vec![n])),
-        }
-    }
-    out
 }
