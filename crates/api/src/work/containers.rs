@@ -30,15 +30,6 @@ const ANY: &[ContainerKind] = &[
     ContainerKind::SearchFolder,
 ];
 
-/// Resolves the library of the URL and the container id in it.
-async fn target(state: &AppState, caller: &Caller, p: &Params) -> ApiResult<ContainerId> {
-    state
-        .dossier
-        .library(caller, p.customer()?, p.library()?)
-        .await?;
-    p.container("id")
-}
-
 async fn one(state: &AppState, caller: &Caller, c: &Container) -> ApiResult<Response> {
     let contents = state.dossier.container_contents(caller, &c.id).await?;
     Ok(reply::data(dto::container(c, Some(contents))))
@@ -59,12 +50,14 @@ pub async fn create_workspace(
 
 async fn create_child(
     state: AppState,
-    caller: Caller,
-    p: Params,
+    InContainer {
+        caller,
+        container: parent,
+        ..
+    }: InContainer,
     body: serde_json::Map<String, Value>,
     kind: ContainerKind,
 ) -> ApiResult<Response> {
-    let parent = target(&state, &caller, &p).await?;
     let new = wire::new_container(&body, NestedProfile::DocumentDefaults)?;
     let c = state
         .dossier
@@ -75,29 +68,26 @@ async fn create_child(
 
 pub async fn create_folder(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    parent: InContainer,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    create_child(state, caller, p, body, ContainerKind::Folder).await
+    create_child(state, parent, body, ContainerKind::Folder).await
 }
 
 pub async fn create_tab(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    parent: InContainer,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    create_child(state, caller, p, body, ContainerKind::Tab).await
+    create_child(state, parent, body, ContainerKind::Tab).await
 }
 
 pub async fn create_search_folder(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    parent: InContainer,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    create_child(state, caller, p, body, ContainerKind::SearchFolder).await
+    create_child(state, parent, body, ContainerKind::SearchFolder).await
 }
 
 pub async fn get_workspace(

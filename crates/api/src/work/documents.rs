@@ -19,14 +19,6 @@ use crate::extract::{InContainer, InDocument, InLibrary, JsonObject, Params, Q, 
 use crate::fields::text;
 use crate::{AppState, dto, reply};
 
-async fn target(state: &AppState, caller: &Caller, p: &Params) -> ApiResult<DocumentRef> {
-    state
-        .dossier
-        .library(caller, p.customer()?, p.library()?)
-        .await?;
-    p.document("id")
-}
-
 fn is_multipart(req: &Request) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
@@ -81,11 +73,13 @@ pub async fn upload_or_reference(
 
 pub async fn new_version(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     req: Request,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let v = upload(
         &state,
         &caller,
@@ -98,11 +92,13 @@ pub async fn new_version(
 
 pub async fn replace_file(
     State(state): State<AppState>,
-    caller: Caller,
-    p: Params,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     req: Request,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let v = upload(
         &state,
         &caller,
@@ -307,11 +303,14 @@ pub async fn copy(
 
 pub async fn move_document(
     State(state): State<AppState>,
-    caller: Caller,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     p: Params,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let from = p.container("folder")?;
     let to: ContainerId = body
         .get("destination_folder_id")
@@ -334,10 +333,13 @@ pub async fn move_document(
 
 pub async fn remove_reference(
     State(state): State<AppState>,
-    caller: Caller,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
     p: Params,
 ) -> ApiResult<Response> {
-    let doc = target(&state, &caller, &p).await?;
     let folder = p.container("folder")?;
     state
         .dossier
