@@ -20,6 +20,8 @@ pub mod maintenance;
 pub mod oauth;
 pub mod passwords;
 mod profile;
+// The readable-set rule in each of its forms, for the property test that compares them.
+#[cfg(feature = "testing")]
 pub mod readable;
 pub mod repeated;
 pub mod reports;

@@ -220,7 +220,9 @@ impl Dossier {
 
     /// Whether the calculus lets the caller see the object in a list: a wall covering it
     /// shuts the caller out (the break-glass pass opens single objects, never lists), else
-    /// its ACL and owner decide. `require`'s rule, without its side effects.
+    /// its ACL and owner decide. `require`'s rule, without its side effects, for the
+    /// property test that compares the rule's forms (`readable`).
+    #[cfg(feature = "testing")]
     pub(crate) async fn lists_readable(
         &self,
         conn: &mut AnyConnection,
