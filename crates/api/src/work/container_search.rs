@@ -14,57 +14,17 @@ use dossier_core::{ContainerId, LibraryId};
 use dossier_service::Caller;
 use dossier_service::search::SortField;
 use dossier_service::search::containers::{ContainerSearch, ContainerSearchKind};
-use dossier_service::search::query::TextCriteria;
+use dossier_service::search::query::{SearchOptions, TextCriteria};
 use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::dto;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonObject, Params, Q};
+use crate::extract::{JsonObject, Paging, Params, Q};
 use crate::work::filters::{document_filter, flatten_post, today};
 use crate::work::search::{
     Shape, customer_libraries, envelope, facets_json, options, parsed, sort, words,
 };
-
-/// Parameters only the index answers for workspaces and folders.
-const INDEX_ONLY: &[&str] = &[
-    "anywhere",
-    "file_target",
-    "facets",
-    "create_date",
-    "create_date_from",
-    "create_date_to",
-    "create_date_relative",
-    "edit_date",
-    "edit_date_from",
-    "edit_date_to",
-    "edit_date_relative",
-];
-
-/// Whether a workspace or folder search goes to the index. The parameters that decide it
-/// are read strictly here, so a malformed one is refused on either path.
-pub(crate) fn wants_index(q: &Q) -> ApiResult<bool> {
-    let sort = sort(q, false)?;
-    let results = q.flag("results")?;
-    Ok(INDEX_ONLY.iter().any(|p| q.text(p).is_some())
-        // customN_from / _to / _relative: ranges of the typed fields; custom17–24 also
-        // take operator and relative forms only the shared document parser knows.
-        || q.0.keys().any(|k| {
-            let typed = k
-                .strip_prefix("custom")
-                .and_then(|n| n.parse::<usize>().ok())
-                .is_some_and(|n| (17..=24).contains(&n));
-            k.starts_with("custom")
-                && (typed
-                    || k.ends_with("_from")
-                    || k.ends_with("_to")
-                    || k.ends_with("_relative"))
-                && q.text(k).is_some()
-        })
-        // The database path answers in number order only.
-        || sort.field != SortField::Number
-        || results == Some(false))
-}
 
 /// The parameters whose meaning containers share with documents: the names, the typed
 /// custom fields (exact values and ranges) and the create and edit dates.
@@ -84,6 +44,16 @@ fn shared_with_documents(key: &str) -> bool {
     ) || key.starts_with("custom")
 }
 
+/// A workspace or folder search read from its parameters in the index's terms.
+pub(crate) struct IndexSearch {
+    pub(crate) query: ContainerSearch,
+    pub(crate) options: SearchOptions,
+    /// The order the client named (number order when it named none), which decides with
+    /// the rest whether the database can answer (`ContainerSearch::needs_index`).
+    pub(crate) order: SortField,
+    paging: Paging,
+}
+
 /// Runs a workspace or folder search of the index over `libraries` and answers in `shape`.
 pub(crate) async fn run(
     state: &AppState,
@@ -93,6 +63,18 @@ pub(crate) async fn run(
     kind: ContainerSearchKind,
     shape: Shape,
 ) -> ApiResult<Response> {
+    let search = read(state, caller, &libraries, q, kind).await?;
+    answer(state, caller, &libraries, search, shape).await
+}
+
+/// Reads a workspace or folder search over `libraries` from its parameters.
+pub(crate) async fn read(
+    state: &AppState,
+    caller: &Caller,
+    libraries: &[LibraryId],
+    q: &Q,
+    kind: ContainerSearchKind,
+) -> ApiResult<IndexSearch> {
     let Some(first) = libraries.first() else {
         return Err(ApiError::invalid("libraries", "no library to search"));
     };
@@ -102,6 +84,7 @@ pub(crate) async fn run(
         comments: words(q, "description"),
         ..TextCriteria::default()
     };
+    let order = sort(q, false)?.field;
     let mut sort = sort(q, text.anywhere.is_some() || text.comments.is_some())?;
     if paging.cursor_mode {
         // A cursor is a container number: cursor paging walks in number order.
@@ -152,9 +135,31 @@ pub(crate) async fn run(
         numbers,
     };
     let options = options(q, sort, paging.page)?;
+    Ok(IndexSearch {
+        query,
+        options,
+        order,
+        paging,
+    })
+}
+
+/// Answers a workspace or folder search from the index, in `shape`.
+pub(crate) async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    libraries: &[LibraryId],
+    search: IndexSearch,
+    shape: Shape,
+) -> ApiResult<Response> {
+    let IndexSearch {
+        query,
+        options,
+        paging,
+        ..
+    } = search;
     let page = state
         .dossier
-        .search_containers_indexed(caller, &libraries, &query, &options)
+        .search_containers_indexed(caller, libraries, &query, &options)
         .await?;
     let cursor = paging.cursor(page.more, page.hits.last().map(|h| h.container.id.number));
     let items = page

@@ -2,8 +2,8 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use dossier_core::ContainerId;
 use dossier_core::model::{Container, ContainerKind};
+use dossier_core::{ContainerId, LibraryId};
 use dossier_service::Caller;
 use dossier_service::containers::Child;
 use serde_json::Value;
@@ -299,19 +299,15 @@ pub async fn update_nvps(
 async fn search(
     state: &AppState,
     caller: &Caller,
-    p: &Params,
+    lib: &LibraryId,
     q: &Q,
     kinds: Vec<ContainerKind>,
 ) -> ApiResult<(Vec<Value>, Option<i64>, Option<String>, bool)> {
-    let lib = state
-        .dossier
-        .library(caller, p.customer()?, p.library()?)
-        .await?;
     let paging = q.paging(500)?;
     let filter = container_filter(q, kinds)?;
     let (mut found, total) = state
         .dossier
-        .search_containers(caller, &lib, &filter, paging.probe())
+        .search_containers(caller, lib, &filter, paging.probe())
         .await?;
     let (overflow, cursor) = paging.finish(&mut found, |c| c.id.number);
     Ok((
@@ -322,8 +318,9 @@ async fn search(
     ))
 }
 
-/// Runs a library-level workspace or folder search in the index when it needs it
-/// (`container_search::wants_index`), else on the database path.
+/// Runs a library-level workspace or folder search in the index when the service's rule
+/// says only the index can answer it (`ContainerSearch::needs_index`), else on the
+/// database path.
 async fn routed(
     state: &AppState,
     caller: &Caller,
@@ -332,14 +329,17 @@ async fn routed(
     kind: ContainerSearchKind,
     shape: Shape,
 ) -> ApiResult<Response> {
-    if container_search::wants_index(q)? {
-        let lib = state
-            .dossier
-            .library(caller, p.customer()?, p.library()?)
-            .await?;
-        return container_search::run(state, caller, vec![lib], q, kind, shape).await;
+    let lib = state
+        .dossier
+        .library(caller, p.customer()?, p.library()?)
+        .await?;
+    let libraries = [lib];
+    let indexed = container_search::read(state, caller, &libraries, q, kind).await?;
+    if indexed.query.needs_index(indexed.order, &indexed.options) {
+        return container_search::answer(state, caller, &libraries, indexed, shape).await;
     }
-    let (items, total, cursor, overflow) = search(state, caller, p, q, kind.kinds()).await?;
+    let [lib] = libraries;
+    let (items, total, cursor, overflow) = search(state, caller, &lib, q, kind.kinds()).await?;
     Ok(match shape {
         Shape::Results => reply::results(items, total, cursor),
         Shape::List => reply::list(items, total, cursor),

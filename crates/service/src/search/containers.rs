@@ -10,9 +10,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use dossier_core::model::Container;
-use dossier_core::query::{ContainerQuery, DocumentQuery, Page};
+use dossier_core::query::{ContainerQuery, CustomMatch, DocumentQuery, Page};
 use dossier_core::{DomainError, LibraryId};
-use dossier_index::{Change, ContainerCriteria, IndexableContainer, Kind};
+use dossier_index::{Change, ContainerCriteria, IndexableContainer, Kind, SortField};
 use dossier_store::AnyConnection;
 
 use super::query::{SearchOptions, TextCriteria};
@@ -68,6 +68,29 @@ pub struct ContainerSearch {
     pub parent: Option<i64>,
     /// `include_ids`: only these containers.
     pub numbers: Vec<i64>,
+}
+
+impl ContainerSearch {
+    /// Whether only the index can answer this search, asked in `order` (the order the
+    /// client named, number order when it named none) with `options`: words to match
+    /// (`anywhere`), `file_target`, create or edit dates, the typed custom fields
+    /// (custom17–24) and ranges, facets, an order other than number order, or a count
+    /// without results. A search of names, owners, descriptions and lookup values stays on
+    /// the database, which is exact the moment a write returns.
+    pub fn needs_index(&self, order: SortField, options: &SearchOptions) -> bool {
+        let p = &self.profile;
+        self.text.anywhere.is_some()
+            || self.file_target.is_some()
+            || [p.create_from, p.create_to, p.edit_from, p.edit_to]
+                .iter()
+                .any(Option::is_some)
+            || p.customs
+                .iter()
+                .any(|(n, m)| (17..=24).contains(n) || !matches!(m, CustomMatch::Equals(_)))
+            || !options.facets.is_empty()
+            || order != SortField::Number
+            || !options.results
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
