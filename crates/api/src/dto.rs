@@ -184,6 +184,13 @@ pub fn container(c: &Container, contents: Option<(bool, bool)>) -> Value {
         let saved = serde_json::from_str(sp.as_json_text()).unwrap_or_else(|_| json!({}));
         o.insert("searchprofile".into(), saved);
     }
+    // Only templates carry these, so the profile of a matter keeps iManage's shape.
+    if c.is_template {
+        o.insert("is_template".into(), json!(true));
+        if c.kind != ContainerKind::Workspace {
+            o.insert("required".into(), json!(c.required));
+        }
+    }
     if let Some((subfolders, documents)) = contents {
         o.insert("has_subfolders".into(), json!(subfolders));
         o.insert("has_documents".into(), json!(documents));

@@ -34,7 +34,9 @@ impl IntoResponse for ApiError {
             DomainError::Invalid { .. } => (StatusCode::BAD_REQUEST, "NRC_INVALID_INPUT"),
             DomainError::NoRecord { .. } => (StatusCode::BAD_REQUEST, "NRC_NO_RECORD"),
             DomainError::NotFound(_) => (StatusCode::NOT_FOUND, "NRC_NOT_FOUND"),
-            DomainError::Conflict(_) => (StatusCode::CONFLICT, "NRC_CONFLICT"),
+            DomainError::Conflict(_) | DomainError::Exists { .. } => {
+                (StatusCode::CONFLICT, "NRC_CONFLICT")
+            }
             DomainError::Forbidden(_) => (StatusCode::FORBIDDEN, "NRC_ACCESS_DENIED"),
             DomainError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "NRC_UNAUTHORIZED"),
             DomainError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "NRC_RATE_LIMITED"),
@@ -61,7 +63,11 @@ impl IntoResponse for ApiError {
                 .collect(),
             _ => vec![],
         };
-        let mut response = (status, axum::Json(envelope(code, &message, messages))).into_response();
+        let mut body = envelope(code, &message, messages);
+        if let DomainError::Exists { existing, .. } = &self.0 {
+            body["error"]["existing_id"] = Value::String(existing.clone());
+        }
+        let mut response = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

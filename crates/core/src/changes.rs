@@ -222,6 +222,8 @@ pub struct ContainerChanges {
     /// A folder's default profile for the documents filed in it.
     pub default_profile: Option<DocumentDefaults>,
     pub customs: Vec<(usize, Option<CustomValue>)>,
+    /// In a template's tree: whether workspaces made "with only required folders" get it.
+    pub required: Option<bool>,
 }
 
 /// A search folder's saved search, kept as the JSON object its client sent: Dossier shows

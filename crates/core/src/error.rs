@@ -32,6 +32,10 @@ pub enum DomainError {
     /// The request conflicts with the object's state (non-empty folder, checked out, ...).
     #[error("{0}")]
     Conflict(String),
+    /// What the request would create exists already, as `existing` (an id the caller may
+    /// read): a second workspace for a client and matter the library keeps unique.
+    #[error("{message}")]
+    Exists { message: String, existing: String },
     /// The caller can see the object but may not do this.
     #[error("{0}")]
     Forbidden(String),

@@ -597,6 +597,11 @@ audit_actions! {
     WallBreakGlass => "wall.break_glass",
     /// An administrator reaching an object beyond its own security.
     AccessAdminOverride => "access.admin_override",
+    /// A workspace template made, or removed with its tree.
+    TemplateCreate => "template.create",
+    TemplateDelete => "template.delete",
+    /// How a library opens matters: matter-type field, templates, uniqueness.
+    MatterSettingsUpdate => "library.matter_settings.update",
 }
 
 impl AuditAction {

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod model;
 pub mod query;
 pub mod security;
+pub mod templates;
 pub mod walls;
 
 pub use activity::Activity;

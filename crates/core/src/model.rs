@@ -80,6 +80,11 @@ pub struct Container {
     /// The encoded `access::AclKey` of the object whose security governs this one.
     pub acl: i64,
     pub customs: CustomValues,
+    /// A workspace template, or a container in a template's tree. Templates live in the
+    /// library like workspaces but are left out of every list and search of matters.
+    pub is_template: bool,
+    /// In a template's tree: a workspace made "with only required folders" gets this one.
+    pub required: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -102,6 +102,19 @@ pub struct ContainerQuery {
     pub workspace_name: Option<String>,
     pub customs: Vec<(usize, CustomValue)>,
     pub numbers: Vec<i64>,
+    pub templates: Templates,
+}
+
+/// Which side of the template line a container list keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Templates {
+    /// Matters only: what every list and search of workspaces and folders wants.
+    #[default]
+    Excluded,
+    /// Workspace templates and their trees only (`L/templates`).
+    Only,
+    /// Either: a container's children, which are on their parent's side anyway.
+    Included,
 }
 
 #[cfg(test)]

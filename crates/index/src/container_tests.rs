@@ -36,6 +36,8 @@ fn container(number: i64, kind: ContainerKind, name: &str, acl: i64, client: &st
             edit_date: t,
             acl,
             customs,
+            is_template: false,
+            required: false,
         },
         profile: vec!["Acme Corporation".into()],
     }))

@@ -6,7 +6,7 @@ use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee, Trust
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
 use crate::access::{ChangeSecurity, Edit, Read};
-use dossier_core::query::{ContainerQuery, DocumentQuery};
+use dossier_core::query::{ContainerQuery, DocumentQuery, Templates};
 use dossier_store::AnyConnection;
 use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
@@ -62,9 +62,18 @@ fn apply(c: &mut Container, ch: &ContainerChanges) {
     for (n, v) in &ch.customs {
         c.customs.set(*n, v.clone());
     }
+    if let Some(v) = ch.required {
+        c.required = v;
+    }
 }
 
 async fn validate(conn: &mut AnyConnection, c: &Container, ch: &ContainerChanges) -> Result<()> {
+    if ch.required == Some(true) && !(c.is_template && c.kind != ContainerKind::Workspace) {
+        return Err(DomainError::invalid(
+            "required",
+            "only the folders of a workspace template can be required",
+        ));
+    }
     if c.kind == ContainerKind::Workspace && c.default_security == DefaultSecurity::Inherit {
         return Err(DomainError::invalid(
             "default_security",
@@ -102,18 +111,23 @@ pub struct NewContainer {
     pub search_profile: Option<SavedSearch>,
 }
 
-impl Dossier {
-    /// POST …/workspaces
-    pub async fn create_workspace(
-        &self,
-        caller: &Caller,
-        library: &LibraryId,
-        new: NewContainer,
-    ) -> Result<Container> {
-        self.create_container(caller, library, None, ContainerKind::Workspace, new)
-            .await
-    }
+/// Which side of the template line a new workspace is on (a child is on its parent's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    Matters,
+    Templates,
+}
 
+/// Where a new container goes.
+#[derive(Clone, Copy)]
+pub(crate) enum Place<'a> {
+    /// A workspace or a template, at the top of a library.
+    Top(&'a LibraryId, Side),
+    /// Under a container the caller was checked to be able to edit.
+    Under(&'a Container),
+}
+
+impl Dossier {
     /// POST …/workspaces/{id}/folders, …/tabs, …/search-folders and …/folders/{id}/subfolders
     pub async fn create_child(
         &self,
@@ -134,6 +148,44 @@ impl Dossier {
         kind: ContainerKind,
         new: NewContainer,
     ) -> Result<Container> {
+        let mut tx = self.store.begin().await?;
+        let parent = match parent {
+            None => None,
+            Some(p) => Some(
+                self.container_for(
+                    tx.conn(),
+                    caller,
+                    &ContainerId::new(library.clone(), p),
+                    Edit,
+                )
+                .await?,
+            ),
+        };
+        let place = match parent.as_deref() {
+            Some(p) => Place::Under(p),
+            None => Place::Top(library, Side::Matters),
+        };
+        let c = self
+            .insert_container(tx.conn(), caller, place, kind, new)
+            .await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// Writes a new container at `place`, with its security, change event and report
+    /// snapshot. A child is on its parent's side of the template line.
+    pub(crate) async fn insert_container(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        place: Place<'_>,
+        kind: ContainerKind,
+        new: NewContainer,
+    ) -> Result<Container> {
+        let (library, parent, side) = match place {
+            Place::Top(library, side) => (library, None, side),
+            Place::Under(p) => (&p.id.library, Some(p), Side::Matters),
+        };
         let NewContainer {
             changes,
             trustees,
@@ -156,47 +208,32 @@ impl Dossier {
             ));
         }
         let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let mut parent_acl = None;
-        let workspace = match parent {
-            None => None,
-            Some(p) => {
-                let parent = self
-                    .container_for(
-                        tx.conn(),
-                        caller,
-                        &ContainerId::new(library.clone(), p),
-                        Edit,
-                    )
-                    .await?;
-                parent_acl = Some(parent.acl);
-                let allowed = match kind {
-                    ContainerKind::Tab => parent.kind == ContainerKind::Workspace,
-                    ContainerKind::Folder | ContainerKind::SearchFolder => {
-                        parent.kind != ContainerKind::SearchFolder
-                    }
-                    ContainerKind::Workspace => false,
-                };
-                if !allowed {
-                    return Err(DomainError::invalid(
-                        "parent",
-                        format!(
-                            "a {} cannot be created in a {}",
-                            kind.as_str(),
-                            parent.kind.as_str()
-                        ),
-                    ));
+        if let Some(parent) = parent {
+            let allowed = match kind {
+                ContainerKind::Tab => parent.kind == ContainerKind::Workspace,
+                ContainerKind::Folder | ContainerKind::SearchFolder => {
+                    parent.kind != ContainerKind::SearchFolder
                 }
-                Some(parent.workspace)
+                ContainerKind::Workspace => false,
+            };
+            if !allowed {
+                return Err(DomainError::invalid(
+                    "parent",
+                    format!(
+                        "a {} cannot be created in a {}",
+                        kind.as_str(),
+                        parent.kind.as_str()
+                    ),
+                ));
             }
-        };
+        }
         let number =
-            dossier_store::libraries::next_number(tx.conn(), library, Numbering::Container).await?;
+            dossier_store::libraries::next_number(conn, library, Numbering::Container).await?;
         let mut c = Container {
             id: ContainerId::new(library.clone(), number),
             kind,
-            parent,
-            workspace: workspace.unwrap_or(number),
+            parent: parent.map(|p| p.id.number),
+            workspace: parent.map_or(number, |p| p.workspace),
             name: String::new(),
             description: String::new(),
             owner: caller.user_id.clone(),
@@ -216,23 +253,25 @@ impl Dossier {
             edit_date: now,
             acl: -1,
             customs: Default::default(),
+            is_template: parent.map_or(side == Side::Templates, |p| p.is_template),
+            required: false,
         };
         apply(&mut c, &changes);
-        validate(tx.conn(), &c, &changes).await?;
+        validate(conn, &c, &changes).await?;
         let (acl, owns_acl) = crate::acl_keys::key_for_new(
-            tx.conn(),
+            conn,
             library,
             AclKey::Container(number),
             &mut c.default_security,
             !trustees.is_empty(),
-            parent_acl,
+            parent.map(|p| p.acl),
         )
         .await?;
         c.acl = acl;
-        trustees::validate(tx.conn(), &trustees).await?;
-        dossier_store::containers::insert(tx.conn(), &c).await?;
+        trustees::validate(conn, &trustees).await?;
+        dossier_store::containers::insert(conn, &c).await?;
         dossier_store::catalog::set_trustees(
-            tx.conn(),
+            conn,
             library,
             TrusteeOwner::Container,
             number,
@@ -240,7 +279,7 @@ impl Dossier {
         )
         .await?;
         emit(
-            tx.conn(),
+            conn,
             caller,
             now,
             if kind == ContainerKind::Workspace {
@@ -250,7 +289,7 @@ impl Dossier {
             } else {
                 Change::ContainerCreated {
                     container: c.id.clone(),
-                    parent: parent.map(|p| ContainerId::new(library.clone(), p)),
+                    parent: c.parent.map(|p| ContainerId::new(library.clone(), p)),
                     workspace: ContainerId::new(library.clone(), c.workspace),
                 }
             },
@@ -258,7 +297,7 @@ impl Dossier {
         .await?;
         if owns_acl {
             crate::acl_keys::security_changed(
-                tx.conn(),
+                conn,
                 caller,
                 now,
                 Change::ContainerSecurityChanged {
@@ -267,8 +306,7 @@ impl Dossier {
             )
             .await?;
         }
-        crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, now).await?;
-        tx.commit().await?;
+        crate::reports::record_workspace(conn, caller.customer_id, &c, now).await?;
         Ok(c)
     }
 
@@ -303,6 +341,7 @@ impl Dossier {
         };
         let filter = ContainerQuery {
             parent: Some(id.number),
+            templates: Templates::Included,
             ..Default::default()
         };
         let subfolders = !dossier_store::containers::search(
@@ -400,6 +439,14 @@ impl Dossier {
         let c = self
             .container_kind_for(tx.conn(), caller, id, kinds, Edit)
             .await?;
+        if c.is_template && c.kind == ContainerKind::Workspace {
+            return Err(DomainError::invalid(
+                "id",
+                format!(
+                    "{id} is a workspace template: templates are removed with DELETE …/templates/{id}"
+                ),
+            ));
+        }
         if dossier_store::containers::count_children(tx.conn(), id).await? > 0
             || dossier_store::documents::count_in_folder(tx.conn(), &id.library, id.number).await?
                 > 0
@@ -409,44 +456,56 @@ impl Dossier {
                 c.kind.as_str()
             )));
         }
-        dossier_store::containers::delete(tx.conn(), id).await?;
+        self.remove_container(tx.conn(), caller, &c).await?;
+        tx.commit().await
+    }
+
+    /// Removes an empty container: its row, name-value pairs and trustees, with its change
+    /// event and, for a workspace, the reports' record.
+    pub(crate) async fn remove_container(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        c: &Container,
+    ) -> Result<()> {
+        dossier_store::containers::delete(conn, &c.id).await?;
         if c.kind == ContainerKind::Workspace {
             crate::reports::record_workspace_deleted(
-                tx.conn(),
+                conn,
                 caller.customer_id,
-                &id.library,
-                id.number,
+                &c.id.library,
+                c.id.number,
                 self.now(),
             )
             .await?;
         }
-        dossier_store::nvps::remove_all(tx.conn(), &id.library, NvpOwner::Container(id.number))
+        dossier_store::nvps::remove_all(conn, &c.id.library, NvpOwner::Container(c.id.number))
             .await?;
         dossier_store::catalog::remove_trustees(
-            tx.conn(),
-            &id.library,
+            conn,
+            &c.id.library,
             TrusteeOwner::Container,
-            id.number,
+            c.id.number,
         )
         .await?;
         emit(
-            tx.conn(),
+            conn,
             caller,
             self.now(),
             if c.kind == ContainerKind::Workspace {
                 Change::WorkspaceDeleted {
-                    workspace: id.clone(),
+                    workspace: c.id.clone(),
                 }
             } else {
                 Change::ContainerDeleted {
-                    container: id.clone(),
-                    parent: c.parent.map(|p| ContainerId::new(id.library.clone(), p)),
-                    workspace: ContainerId::new(id.library.clone(), c.workspace),
+                    container: c.id.clone(),
+                    parent: c.parent.map(|p| ContainerId::new(c.id.library.clone(), p)),
+                    workspace: ContainerId::new(c.id.library.clone(), c.workspace),
                 }
             },
         )
         .await?;
-        tx.commit().await
+        Ok(())
     }
 
     /// POST …/folders/{id}/move: under another workspace, folder or tab of the same library.
@@ -499,6 +558,12 @@ impl Dossier {
                     c.kind.as_str(),
                     dest.kind.as_str()
                 ),
+            ));
+        }
+        if dest.is_template != c.is_template {
+            return Err(DomainError::invalid(
+                "destination_id",
+                "a folder moves between matters or within templates, not from one to the other",
             ));
         }
         if dossier_store::containers::is_within(tx.conn(), destination, id.number).await? {
@@ -585,6 +650,7 @@ impl Dossier {
         let c = self.container_for(&mut conn, caller, id, Read).await?;
         let filter = ContainerQuery {
             parent: Some(id.number),
+            templates: Templates::Included,
             ..Default::default()
         };
         let (containers, _) = dossier_store::containers::search(

@@ -30,6 +30,7 @@ pub mod search;
 pub mod security;
 pub mod signin;
 pub mod signing;
+pub mod templates;
 mod throttle;
 mod trustees;
 pub mod upload;

@@ -45,7 +45,7 @@ pub(crate) async fn record_workspace(
     c: &Container,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    if c.kind != ContainerKind::Workspace {
+    if c.kind != ContainerKind::Workspace || c.is_template {
         return Ok(());
     }
     let trustees =

@@ -3,7 +3,7 @@
 use dossier_core::changes::{DocumentDefaults, SavedSearch};
 use dossier_core::custom::CUSTOM_COUNT;
 use dossier_core::model::{Container, ContainerKind};
-use dossier_core::query::ContainerQuery;
+use dossier_core::query::{ContainerQuery, Templates};
 
 use dossier_core::{ContainerId, CustomValue, DefaultSecurity, DomainError, LibraryId};
 use sqlx::any::AnyRow;
@@ -11,13 +11,14 @@ use sqlx::{AnyConnection, Row};
 
 use crate::acl::Visible;
 use crate::sql::{
-    Page, Sql, bind_customs, custom_columns, custom_param, get_ts, like_pattern, read_customs,
+    Page, Sql, bind_customs, custom_columns, custom_param, get_bool, get_ts, like_pattern,
+    read_customs,
 };
 use crate::{DbResult, Result};
 
 fn columns() -> String {
     format!(
-        "library, number, kind, parent, workspace, name, description, owner, author, class, subclass, default_security, email, view_type, default_profile, search_profile, create_date, edit_date, acl, {}",
+        "library, number, kind, parent, workspace, name, description, owner, author, class, subclass, default_security, email, view_type, default_profile, search_profile, create_date, edit_date, acl, is_template, required, {}",
         custom_columns()
     )
 }
@@ -66,6 +67,8 @@ fn container(row: &AnyRow) -> Result<Container> {
         edit_date: get_ts(row, "edit_date")?,
         acl: row.try_get("acl").db()?,
         customs: read_customs(row)?,
+        is_template: get_bool(row, "is_template")?,
+        required: get_bool(row, "required")?,
     })
 }
 
@@ -112,6 +115,10 @@ pub async fn insert(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .bind(c.edit_date)
         .push(", ")
         .bind(c.acl)
+        .push(", ")
+        .bind(c.is_template)
+        .push(", ")
+        .bind(c.required)
         .push(", ");
     bind_customs(&mut sql, &c.customs);
     sql.push(")");
@@ -151,6 +158,8 @@ pub async fn update(conn: &mut AnyConnection, c: &Container) -> Result<()> {
                 .as_ref()
                 .map(|s| s.as_json_text().to_string()),
         )
+        .push(", required = ")
+        .bind(c.required)
         .push(", edit_date = ")
         .bind(c.edit_date);
     for n in 1..=CUSTOM_COUNT {
@@ -322,6 +331,11 @@ fn push_where(sql: &mut Sql, library: &LibraryId, f: &ContainerQuery, visible: O
             .bind_list(f.numbers.iter().copied())
             .push(")");
     }
+    match f.templates {
+        Templates::Excluded => sql.push(" AND is_template = 0"),
+        Templates::Only => sql.push(" AND is_template = 1"),
+        Templates::Included => sql,
+    };
 }
 
 /// The numbers of every container matching `f` that `visible` admits, in number order.

@@ -16,6 +16,7 @@ pub mod groups;
 pub mod history;
 pub mod keys;
 pub mod libraries;
+pub mod matter_settings;
 pub mod nvps;
 pub mod roles;
 pub mod search;

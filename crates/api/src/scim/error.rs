@@ -51,7 +51,9 @@ impl ScimError {
     /// A conflict raised while creating a resource is a clash with an existing one.
     pub fn on_create(e: DomainError) -> Self {
         match e {
-            DomainError::Conflict(m) => Self::uniqueness(m),
+            DomainError::Conflict(m) | DomainError::Exists { message: m, .. } => {
+                Self::uniqueness(m)
+            }
             other => other.into(),
         }
     }
@@ -64,7 +66,9 @@ impl From<DomainError> for ScimError {
                 Self::bad("invalidValue", message)
             }
             DomainError::NotFound(what) => Self::not_found(format!("{what} not found")),
-            DomainError::Conflict(m) => Self::new(StatusCode::CONFLICT, None, m),
+            DomainError::Conflict(m) | DomainError::Exists { message: m, .. } => {
+                Self::new(StatusCode::CONFLICT, None, m)
+            }
             DomainError::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, None, m),
             DomainError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, None, m),
             DomainError::RateLimited { .. } => {

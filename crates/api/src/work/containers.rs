@@ -44,7 +44,11 @@ pub async fn create_workspace(
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
     let new = wire::new_container(&body, NestedProfile::Own)?;
-    let w = state.dossier.create_workspace(&caller, &lib, new).await?;
+    let template = wire::template_choice(&body)?;
+    let w = state
+        .dossier
+        .create_workspace(&caller, &lib, new, template)
+        .await?;
     Ok(reply::created(dto::container(&w, Some((false, false)))))
 }
 

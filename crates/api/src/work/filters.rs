@@ -196,6 +196,7 @@ pub fn container_filter(q: &Q, kinds: Vec<ContainerKind>) -> ApiResult<Container
             .iter()
             .map(|id| id.parse::<ContainerId>().map(|c| c.number))
             .collect::<Result<_, _>>()?,
+        templates: Default::default(),
     })
 }
 

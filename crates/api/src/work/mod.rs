@@ -13,6 +13,7 @@ pub mod forms;
 pub mod identity;
 pub mod search;
 pub mod security;
+pub mod templates;
 pub mod walls;
 pub mod wire;
 
@@ -108,6 +109,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             &format!("{l}/workspaces"),
             get(containers::search_workspaces_get).post(containers::create_workspace),
+        )
+        .route(
+            &format!("{l}/templates"),
+            get(templates::list).post(templates::create),
+        )
+        .route(
+            &format!("{l}/templates/{{id}}"),
+            get(templates::get)
+                .patch(templates::update)
+                .delete(templates::delete),
+        )
+        .route(
+            &format!("{l}/matter-settings"),
+            get(templates::settings).put(templates::save_settings),
         )
         .route(
             &format!("{l}/workspaces/search"),

@@ -9,7 +9,10 @@ use dossier_core::changes::{ContainerChanges, DocumentChanges, DocumentDefaults,
 use dossier_core::custom::{CUSTOM_COUNT, Scalar, parse_timestamp};
 use dossier_core::limits::{COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_MAX, check_len, check_name};
 use dossier_core::model::{EmailFields, Trustee, TrusteeType};
-use dossier_core::{AccessLevel, Activity, CustomValue, DefaultSecurity, DomainError};
+use dossier_core::templates::{MatterSettings, TemplateChoice, TemplateFolders};
+use dossier_core::{
+    AccessLevel, Activity, ContainerId, CustomValue, DefaultSecurity, DomainError, LibraryId,
+};
 use dossier_service::catalog::LookupInput;
 use dossier_service::containers::NewContainer;
 use dossier_service::documents::{CheckoutRequest, NewHistoryEntry, NvpChanges};
@@ -220,6 +223,105 @@ pub fn container_changes(obj: &Obj, nested: NestedProfile) -> Result<ContainerCh
         view_type,
         default_profile,
         customs: customs(&merged)?,
+        required: flag(&merged, "required")?,
+    })
+}
+
+/// The template a new workspace is made from: `template_id` (also the connector's
+/// `templateId`) and which folders (`create_children` / `createChildren`).
+pub fn template_choice(obj: &Obj) -> Result<TemplateChoice> {
+    let either = |a: &str, b: &str| -> Result<Option<(String, String)>> {
+        Ok(match text(obj, a)? {
+            Some(v) => Some((a.to_string(), v)),
+            None => text(obj, b)?.map(|v| (b.to_string(), v)),
+        })
+    };
+    let template = either("template_id", "templateId")?
+        .map(|(field, id)| {
+            id.parse::<ContainerId>().map_err(|_| {
+                DomainError::invalid(
+                    &field,
+                    format!("'{id}' is not a template id (LIBRARY!number)"),
+                )
+            })
+        })
+        .transpose()?;
+    let folders = either("create_children", "createChildren")?
+        .map(|(field, v)| TemplateFolders::parse(&field, &v))
+        .transpose()?
+        .unwrap_or_default();
+    Ok(TemplateChoice { template, folders })
+}
+
+/// `PUT L/matter-settings`: `{"matter_type_field": "custom3", "templates": {"LITIGATION":
+/// "ACTIVE!12"}, "default_template": "ACTIVE!9", "unique_matters": true}`.
+pub fn matter_settings(obj: &Obj, library: &LibraryId) -> Result<MatterSettings> {
+    let template = |field: &str, id: &str| -> Result<i64> {
+        match id.parse::<ContainerId>() {
+            Ok(c) if &c.library == library => Ok(c.number),
+            Ok(_) => Err(DomainError::invalid(
+                field,
+                format!("{id} is not in library {library}"),
+            )),
+            Err(_) => Err(DomainError::invalid(
+                field,
+                format!("'{id}' is not a template id (LIBRARY!number)"),
+            )),
+        }
+    };
+    let matter_type_field = text(obj, "matter_type_field")?
+        .map(|f| {
+            f.strip_prefix("custom")
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| (1..=CUSTOM_COUNT).contains(n))
+                .ok_or_else(|| {
+                    DomainError::invalid(
+                        "matter_type_field",
+                        format!("'{f}' is not a custom field (custom1 … custom{CUSTOM_COUNT})"),
+                    )
+                })
+        })
+        .transpose()?;
+    let mut templates = std::collections::BTreeMap::new();
+    match obj.get("templates") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (matter_type, id) in map {
+                let Value::String(id) = id else {
+                    return Err(DomainError::invalid(
+                        "templates",
+                        "each matter type maps to a template id",
+                    ));
+                };
+                let key = MatterSettings::matter_type_key(matter_type);
+                if key.is_empty() {
+                    return Err(DomainError::invalid(
+                        "templates",
+                        "a matter type cannot be empty",
+                    ));
+                }
+                if templates.insert(key, template("templates", id)?).is_some() {
+                    return Err(DomainError::invalid(
+                        "templates",
+                        format!("matter type '{matter_type}' is mapped twice"),
+                    ));
+                }
+            }
+        }
+        Some(_) => {
+            return Err(DomainError::invalid(
+                "templates",
+                "templates must be an object of matter type → template id",
+            ));
+        }
+    }
+    Ok(MatterSettings {
+        matter_type_field,
+        templates,
+        default_template: text(obj, "default_template")?
+            .map(|id| template("default_template", &id))
+            .transpose()?,
+        unique_matters: flag(obj, "unique_matters")?.unwrap_or(false),
     })
 }
 

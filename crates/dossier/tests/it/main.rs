@@ -22,5 +22,6 @@ mod scim;
 mod search;
 mod search_forms;
 mod security_model;
+mod templates;
 mod transport;
 mod workspace_search;

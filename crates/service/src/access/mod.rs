@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use dossier_core::access::{Acl, Principal, access, acl_access};
-use dossier_core::identity::{ADMIN_GROUP, AuditAction, AuditOutcome};
+use dossier_core::identity::{ADMIN_GROUP, AuditAction, AuditOutcome, Right};
 use dossier_core::walls::{Wall, WallFacts, WallScope, denied_scopes};
 use dossier_core::{AccessLevel, DomainError, LibraryId};
 use dossier_store::AnyConnection;
@@ -286,6 +286,18 @@ impl Dossier {
         caller: &Caller,
         library: &LibraryId,
     ) -> Result<bool> {
+        self.holds_right(conn, caller, library, Right::EthicalWallOverride)
+            .await
+    }
+
+    /// Whether the caller's role in the library holds `right`.
+    pub(crate) async fn holds_right(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        library: &LibraryId,
+        right: Right,
+    ) -> Result<bool> {
         let Some(m) =
             dossier_store::roles::membership_of(conn, library.as_str(), &caller.user_id).await?
         else {
@@ -293,10 +305,7 @@ impl Dossier {
         };
         Ok(dossier_store::roles::get(conn, library.as_str(), &m.role)
             .await?
-            .is_some_and(|r| {
-                r.rights
-                    .contains(&dossier_core::identity::Right::EthicalWallOverride)
-            }))
+            .is_some_and(|r| r.rights.contains(&right)))
     }
 
     /// The caller's readable set in a library, for list, count and search queries; `None`

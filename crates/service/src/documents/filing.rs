@@ -32,6 +32,12 @@ pub(crate) async fn upload_folder(
     folder: &ContainerId,
 ) -> Result<Checked<Container, Edit>> {
     let c = d.container_for(conn, caller, folder, Edit).await?;
+    if c.is_template {
+        return Err(DomainError::invalid(
+            "folder",
+            format!("{folder} belongs to a workspace template, and templates hold no documents"),
+        ));
+    }
     if !c.kind.holds_documents() {
         return Err(DomainError::invalid(
             "folder",

@@ -27,7 +27,12 @@ pub(crate) async fn changes(
 ) -> Result<Vec<Change>> {
     let lib = LibraryId::parse(library)?;
     let numbers: Vec<i64> = numbers.iter().copied().collect();
-    let found = dossier_store::containers::many(conn, &lib, &numbers).await?;
+    // Templates are never searched for, so the index never holds them.
+    let found: Vec<Container> = dossier_store::containers::many(conn, &lib, &numbers)
+        .await?
+        .into_iter()
+        .filter(|c| !c.is_template)
+        .collect();
     let present: BTreeSet<i64> = found.iter().map(|c| c.id.number).collect();
     let mut out: Vec<Change> = numbers
         .iter()
