@@ -597,6 +597,13 @@ audit_actions! {
     WallBreakGlass => "wall.break_glass",
     /// An administrator reaching an object beyond its own security.
     AccessAdminOverride => "access.admin_override",
+    /// A class or subclass created, changed or deleted (the target names which).
+    ClassCreate => "class.create",
+    ClassUpdate => "class.update",
+    ClassDelete => "class.delete",
+    CustomFieldUpdate => "custom_field.update",
+    /// An earlier version made the latest.
+    VersionPromote => "document.version.promote",
 }
 
 impl AuditAction {
