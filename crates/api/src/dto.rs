@@ -2,11 +2,12 @@
 //! profiles iManage clients read (docs/imanage-api.md §3).
 
 use dossier_core::custom::{CUSTOM_COUNT, format_timestamp, is_lookup};
+use dossier_core::fields::CustomFieldDefinition;
 use dossier_core::model::{
-    ChangeEvent, Checkout, Class, Container, ContainerKind, DocType, DocumentView, HistoryEntry,
-    Library, Lookup, Subclass, Trustee,
+    ChangeEvent, Checkout, Class, ClassSettings, Container, ContainerKind, DocType, DocumentView,
+    HistoryEntry, Library, Lookup, Subclass, Trustee,
 };
-use dossier_core::{ContainerId, CustomValues};
+use dossier_core::{ContainerId, CustomKind, CustomValues};
 use dossier_service::Caller;
 use dossier_service::documents::Operations;
 
@@ -231,12 +232,57 @@ pub fn lookup(l: &Lookup, library: &str) -> Value {
     json!({"id": l.alias, "description": l.description, "enabled": l.enabled, "database": library, "parent": l.parent_alias.as_ref().map(|p| json!({"id": p}))})
 }
 
+/// A class's or subclass's fields, as iManage's class lists name them.
+fn class_fields(alias: &str, description: &str, s: &ClassSettings, library: &str) -> Value {
+    json!({
+        "id": alias,
+        "description": description,
+        "hipaa": s.hipaa,
+        "indexable": s.indexable,
+        "retain": s.retain_days,
+        "required_fields": s.required_fields.iter().map(|n| format!("custom{n}")).collect::<Vec<_>>(),
+        "shadow": s.shadow,
+        "echo": s.echo,
+        "database": library,
+    })
+}
+
 pub fn class(c: &Class, library: &str) -> Value {
-    json!({"id": c.alias, "description": c.description, "database": library})
+    let mut v = class_fields(&c.alias, &c.description, &c.settings, library);
+    v["subclass_required"] = json!(c.subclass_required);
+    v
 }
 
 pub fn subclass(s: &Subclass, library: &str) -> Value {
-    json!({"id": s.alias, "description": s.description, "parent": {"id": s.class}, "database": library})
+    let mut v = class_fields(&s.alias, &s.description, &s.settings, library);
+    v["parent"] = json!({"id": s.class});
+    v
+}
+
+/// A custom field's caption (`GET …/captions/{field}`: `id, type, label, num, locale,
+/// database`), with the rest of its definition beside it. `type` is the field's kind.
+pub fn caption(d: &CustomFieldDefinition, locale: i64, library: &str) -> Value {
+    let kind = match CustomKind::of(d.field) {
+        CustomKind::Lookup => "lookup",
+        CustomKind::Text => "text",
+        CustomKind::Number => "number",
+        CustomKind::Timestamp => "date",
+        CustomKind::Boolean => "boolean",
+    };
+    let mut v = json!({
+        "id": format!("custom{}", d.field),
+        "type": kind,
+        "label": d.caption,
+        "num": d.field,
+        "locale": locale,
+        "database": library,
+        "enabled": d.enabled,
+        "required": d.required,
+    });
+    if is_lookup(d.field) {
+        v["lookup_enabled"] = json!(d.lookup_validated);
+    }
+    v
 }
 
 pub fn doc_type(t: &DocType, library: &str) -> Value {

@@ -602,6 +602,13 @@ audit_actions! {
     TemplateDelete => "template.delete",
     /// How a library opens matters: matter-type field, templates, uniqueness.
     MatterSettingsUpdate => "library.matter_settings.update",
+    /// A class or subclass created, changed or deleted (the target names which).
+    ClassCreate => "class.create",
+    ClassUpdate => "class.update",
+    ClassDelete => "class.delete",
+    CustomFieldUpdate => "custom_field.update",
+    /// An earlier version made the latest.
+    VersionPromote => "document.version.promote",
 }
 
 impl AuditAction {

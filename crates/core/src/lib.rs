@@ -5,10 +5,12 @@
 pub mod access;
 pub mod activity;
 pub mod changes;
+pub mod classes;
 pub mod custom;
 pub mod doc_type;
 pub mod error;
 pub mod events;
+pub mod fields;
 pub mod identity;
 pub mod ids;
 pub mod limits;

@@ -28,6 +28,24 @@ pub const FREE_TEXT_MAX: usize = 254;
 
 use crate::error::DomainError;
 
+/// Reads a new alias (a lookup entry's, a class's): trimmed, upper-case as iManage stores
+/// them, not blank, within `ALIAS_MAX`, and without characters that would break the URL
+/// that names it.
+pub fn check_alias(field: &str, value: &str) -> Result<String, DomainError> {
+    let alias = value.trim().to_uppercase();
+    if alias.is_empty() {
+        return Err(DomainError::required(field));
+    }
+    check_len(field, &alias, ALIAS_MAX)?;
+    if alias.contains(['/', '\\']) || alias.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            field,
+            "an alias may not contain '/', '\\' or control characters",
+        ));
+    }
+    Ok(alias)
+}
+
 /// Checks a required name: not blank, within `NAME_MAX`, and free of characters that would
 /// make a path component dangerous when the name becomes a download file name.
 pub fn check_name(field: &str, value: &str) -> Result<String, DomainError> {

@@ -199,18 +199,7 @@ pub struct Lookup {
     pub enabled: bool,
 }
 
-#[derive(Clone, Debug)]
-pub struct Class {
-    pub alias: String,
-    pub description: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct Subclass {
-    pub class: String,
-    pub alias: String,
-    pub description: String,
-}
+pub use crate::classes::{Class, ClassSettings, Subclass};
 
 #[derive(Clone, Debug)]
 pub struct DocType {

@@ -191,24 +191,13 @@ impl Dossier {
         dossier_store::libraries::insert(conn, lib, self.now()).await?;
         seed_roles(conn, lib.id.as_str(), self.now()).await?;
         for (alias, description, subs) in SEEDED_CLASSES {
-            dossier_store::catalog::insert_class(
-                conn,
-                &lib.id,
-                &Class {
-                    alias: (*alias).into(),
-                    description: (*description).into(),
-                },
-            )
-            .await?;
+            dossier_store::catalog::insert_class(conn, &lib.id, &Class::new(alias, description))
+                .await?;
             for (sub, sub_description) in *subs {
                 dossier_store::catalog::insert_subclass(
                     conn,
                     &lib.id,
-                    &Subclass {
-                        class: (*alias).into(),
-                        alias: (*sub).into(),
-                        description: (*sub_description).into(),
-                    },
+                    &Subclass::new(alias, sub, sub_description),
                 )
                 .await?;
             }

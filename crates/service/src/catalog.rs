@@ -1,9 +1,9 @@
 //! Library configuration as clients read and administrators maintain it: lookup tables of
-//! custom fields, classes, subclasses and document types.
+//! custom fields and document types (classes are `classes`, field definitions `fields`).
 
 use dossier_core::custom::{is_lookup, parent_of};
-use dossier_core::limits::{ALIAS_MAX, DESCRIPTION_MAX, check_len};
-use dossier_core::model::{Class, DocType, Lookup, Subclass};
+use dossier_core::limits::{DESCRIPTION_MAX, check_alias, check_len};
+use dossier_core::model::{DocType, Lookup};
 use dossier_core::{DomainError, LibraryId};
 
 use crate::events::{Change, emit};
@@ -30,12 +30,12 @@ pub fn lookup_field(segment: &str) -> Result<usize> {
         .ok_or_else(|| DomainError::not_found(format!("lookup table {segment}")))
 }
 
-fn require_admin(caller: &Caller) -> Result<()> {
+pub(crate) fn require_admin(caller: &Caller) -> Result<()> {
     if caller.is_admin {
         Ok(())
     } else {
         Err(DomainError::Forbidden(
-            "maintaining lookup tables needs administrator rights".into(),
+            "maintaining the library's configuration needs administrator rights".into(),
         ))
     }
 }
@@ -80,17 +80,7 @@ impl Dossier {
         require_admin(caller)?;
         let creating = alias.is_none();
         let alias = alias.map(str::to_string).or(input.alias);
-        let alias = match alias {
-            Some(a) if !a.is_empty() => a.to_uppercase(),
-            _ => return Err(DomainError::required("id")),
-        };
-        check_len("id", &alias, ALIAS_MAX)?;
-        if alias.contains(['/', '\\']) || alias.chars().any(char::is_control) {
-            return Err(DomainError::invalid(
-                "id",
-                "an alias may not contain '/', '\\' or control characters",
-            ));
-        }
+        let alias = check_alias("id", alias.as_deref().unwrap_or_default())?;
         let parent = input
             .parent
             .map(|p| p.trim().to_uppercase())
@@ -208,28 +198,6 @@ impl Dossier {
         )
         .await?;
         tx.commit().await
-    }
-
-    pub async fn classes(&self, _caller: &Caller, library: &LibraryId) -> Result<Vec<Class>> {
-        let mut conn = self.store.read().await?;
-        dossier_store::catalog::classes(&mut conn, library).await
-    }
-
-    pub async fn subclasses(
-        &self,
-        _caller: &Caller,
-        library: &LibraryId,
-        class: &str,
-    ) -> Result<Vec<Subclass>> {
-        let mut conn = self.store.read().await?;
-        if !dossier_store::catalog::classes(&mut conn, library)
-            .await?
-            .iter()
-            .any(|c| c.alias.eq_ignore_ascii_case(class))
-        {
-            return Err(DomainError::not_found(format!("class {class}")));
-        }
-        dossier_store::catalog::subclasses(&mut conn, library, class).await
     }
 
     pub async fn doc_types(&self, _caller: &Caller, library: &LibraryId) -> Result<Vec<DocType>> {

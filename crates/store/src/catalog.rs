@@ -1,9 +1,10 @@
-//! Per-library configuration: lookup tables for custom fields, classes, subclasses and
-//! document types; and trustees recorded on objects.
+//! Per-library configuration: lookup tables for custom fields, classes, subclasses,
+//! document types and custom field definitions; and trustees recorded on objects.
 
 use std::collections::BTreeSet;
 
-use dossier_core::model::{Class, DocType, Lookup, Subclass, Trustee, TrusteeOwner};
+use dossier_core::fields::CustomFieldDefinition;
+use dossier_core::model::{Class, ClassSettings, DocType, Lookup, Subclass, Trustee, TrusteeOwner};
 use dossier_core::{LibraryId, model::TrusteeType};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -121,52 +122,237 @@ pub async fn search_lookups(
     sql.fetch_all(conn).await?.iter().map(lookup).collect()
 }
 
-pub async fn insert_class(conn: &mut AnyConnection, library: &LibraryId, c: &Class) -> Result<()> {
-    Sql::new("INSERT INTO classes (library, alias, description) VALUES (")
-        .bind(library.as_str())
+const CLASS_COLUMNS: &str =
+    "alias, description, hipaa, indexable, retain_days, required_fields, shadow, echo";
+
+/// A class's or subclass's settings from its row.
+fn settings(r: &AnyRow) -> Result<ClassSettings> {
+    let required: String = r.try_get("required_fields").db()?;
+    Ok(ClassSettings {
+        hipaa: get_bool(r, "hipaa")?,
+        indexable: get_bool(r, "indexable")?,
+        retain_days: r.try_get("retain_days").db()?,
+        // Written by `required_list` below; a number that does not read is left out.
+        required_fields: required
+            .split(',')
+            .filter_map(|n| n.trim().parse::<usize>().ok())
+            .collect(),
+        shadow: get_bool(r, "shadow")?,
+        echo: get_bool(r, "echo")?,
+    })
+}
+
+fn required_list(s: &ClassSettings) -> String {
+    s.required_fields
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn class(r: &AnyRow) -> Result<Class> {
+    Ok(Class {
+        alias: r.try_get("alias").db()?,
+        description: r.try_get("description").db()?,
+        settings: settings(r)?,
+        subclass_required: get_bool(r, "subclass_required")?,
+    })
+}
+
+fn subclass(r: &AnyRow) -> Result<Subclass> {
+    Ok(Subclass {
+        class: r.try_get("class").db()?,
+        alias: r.try_get("alias").db()?,
+        description: r.try_get("description").db()?,
+        settings: settings(r)?,
+    })
+}
+
+/// Binds a class's or subclass's settings as `, $a, …` after its description.
+fn bind_settings<'a>(sql: &'a mut Sql, s: &ClassSettings) -> &'a mut Sql {
+    sql.push(", ")
+        .bind(s.hipaa)
+        .push(", ")
+        .bind(s.indexable)
+        .push(", ")
+        .bind(s.retain_days)
+        .push(", ")
+        .bind(required_list(s))
+        .push(", ")
+        .bind(s.shadow)
+        .push(", ")
+        .bind(s.echo)
+}
+
+/// Inserts a class unless the library has one with its alias; whether it did.
+pub async fn insert_class(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    c: &Class,
+) -> Result<bool> {
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO classes (library, {CLASS_COLUMNS}, subclass_required) VALUES ("
+    ));
+    sql.bind(library.as_str())
         .push(", ")
         .bind(c.alias.as_str())
         .push(", ")
+        .bind(c.description.as_str());
+    bind_settings(&mut sql, &c.settings)
+        .push(", ")
+        .bind(c.subclass_required)
+        .push(") ON CONFLICT (library, alias) DO NOTHING");
+    Ok(sql.execute(conn).await? > 0)
+}
+
+/// Changes a class's description and settings; whether it exists.
+pub async fn update_class(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    c: &Class,
+) -> Result<bool> {
+    let s = &c.settings;
+    Ok(Sql::new("UPDATE classes SET description = ")
         .bind(c.description.as_str())
-        .push(") ON CONFLICT (library, alias) DO NOTHING")
+        .push(", hipaa = ")
+        .bind(s.hipaa)
+        .push(", indexable = ")
+        .bind(s.indexable)
+        .push(", retain_days = ")
+        .bind(s.retain_days)
+        .push(", required_fields = ")
+        .bind(required_list(s))
+        .push(", shadow = ")
+        .bind(s.shadow)
+        .push(", echo = ")
+        .bind(s.echo)
+        .push(", subclass_required = ")
+        .bind(c.subclass_required)
+        .push(" WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND alias = ")
+        .bind(c.alias.as_str())
         .execute(conn)
+        .await?
+        > 0)
+}
+
+/// Deletes a class and its subclasses; whether it existed.
+pub async fn delete_class(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    alias: &str,
+) -> Result<bool> {
+    Sql::new("DELETE FROM subclasses WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND class = ")
+        .bind(alias)
+        .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(Sql::new("DELETE FROM classes WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND alias = ")
+        .bind(alias)
+        .execute(conn)
+        .await?
+        > 0)
 }
 
 pub async fn classes(conn: &mut AnyConnection, library: &LibraryId) -> Result<Vec<Class>> {
-    let rows = Sql::new("SELECT alias, description FROM classes WHERE library = ")
-        .bind(library.as_str())
-        .push(" ORDER BY alias")
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Class {
-                alias: r.try_get("alias").db()?,
-                description: r.try_get("description").db()?,
-            })
-        })
-        .collect()
+    let rows = Sql::new(&format!(
+        "SELECT {CLASS_COLUMNS}, subclass_required FROM classes WHERE library = "
+    ))
+    .bind(library.as_str())
+    .push(" ORDER BY alias")
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(class).collect()
 }
 
+pub async fn get_class(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    alias: &str,
+) -> Result<Option<Class>> {
+    Sql::new(&format!(
+        "SELECT {CLASS_COLUMNS}, subclass_required FROM classes WHERE library = "
+    ))
+    .bind(library.as_str())
+    .push(" AND alias = ")
+    .bind(alias.to_uppercase())
+    .fetch_optional(conn)
+    .await?
+    .map(|r| class(&r))
+    .transpose()
+}
+
+/// Inserts a subclass unless its class has one with its alias; whether it did.
 pub async fn insert_subclass(
     conn: &mut AnyConnection,
     library: &LibraryId,
     s: &Subclass,
-) -> Result<()> {
-    Sql::new("INSERT INTO subclasses (library, class, alias, description) VALUES (")
-        .bind(library.as_str())
+) -> Result<bool> {
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO subclasses (library, class, {CLASS_COLUMNS}) VALUES ("
+    ));
+    sql.bind(library.as_str())
         .push(", ")
         .bind(s.class.as_str())
         .push(", ")
         .bind(s.alias.as_str())
         .push(", ")
-        .bind(s.description.as_str())
-        .push(") ON CONFLICT (library, class, alias) DO NOTHING")
+        .bind(s.description.as_str());
+    bind_settings(&mut sql, &s.settings).push(") ON CONFLICT (library, class, alias) DO NOTHING");
+    Ok(sql.execute(conn).await? > 0)
+}
+
+/// Changes a subclass's description and settings; whether it exists.
+pub async fn update_subclass(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    sub: &Subclass,
+) -> Result<bool> {
+    let s = &sub.settings;
+    Ok(Sql::new("UPDATE subclasses SET description = ")
+        .bind(sub.description.as_str())
+        .push(", hipaa = ")
+        .bind(s.hipaa)
+        .push(", indexable = ")
+        .bind(s.indexable)
+        .push(", retain_days = ")
+        .bind(s.retain_days)
+        .push(", required_fields = ")
+        .bind(required_list(s))
+        .push(", shadow = ")
+        .bind(s.shadow)
+        .push(", echo = ")
+        .bind(s.echo)
+        .push(" WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND class = ")
+        .bind(sub.class.as_str())
+        .push(" AND alias = ")
+        .bind(sub.alias.as_str())
         .execute(conn)
-        .await?;
-    Ok(())
+        .await?
+        > 0)
+}
+
+pub async fn delete_subclass(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    class: &str,
+    alias: &str,
+) -> Result<bool> {
+    Ok(Sql::new("DELETE FROM subclasses WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND class = ")
+        .bind(class)
+        .push(" AND alias = ")
+        .bind(alias)
+        .execute(conn)
+        .await?
+        > 0)
 }
 
 pub async fn subclasses(
@@ -174,22 +360,109 @@ pub async fn subclasses(
     library: &LibraryId,
     class: &str,
 ) -> Result<Vec<Subclass>> {
-    let rows = Sql::new("SELECT class, alias, description FROM subclasses WHERE library = ")
-        .bind(library.as_str())
-        .push(" AND class = ")
-        .bind(class.to_uppercase())
-        .push(" ORDER BY alias")
-        .fetch_all(conn)
-        .await?;
+    let rows = Sql::new(&format!(
+        "SELECT class, {CLASS_COLUMNS} FROM subclasses WHERE library = "
+    ))
+    .bind(library.as_str())
+    .push(" AND class = ")
+    .bind(class.to_uppercase())
+    .push(" ORDER BY alias")
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(subclass).collect()
+}
+
+pub async fn get_subclass(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    class: &str,
+    alias: &str,
+) -> Result<Option<Subclass>> {
+    Sql::new(&format!(
+        "SELECT class, {CLASS_COLUMNS} FROM subclasses WHERE library = "
+    ))
+    .bind(library.as_str())
+    .push(" AND class = ")
+    .bind(class.to_uppercase())
+    .push(" AND alias = ")
+    .bind(alias.to_uppercase())
+    .fetch_optional(conn)
+    .await?
+    .map(|r| subclass(&r))
+    .transpose()
+}
+
+/// Whether any document version, workspace or folder of the library carries this class
+/// (and this subclass of it, when one is named).
+pub async fn class_in_use(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    class: &str,
+    subclass: Option<&str>,
+) -> Result<bool> {
+    for table in ["documents", "containers"] {
+        let mut sql = Sql::new(&format!("SELECT 1 FROM {table} WHERE library = "));
+        sql.bind(library.as_str()).push(" AND class = ").bind(class);
+        if let Some(s) = subclass {
+            sql.push(" AND subclass = ").bind(s);
+        }
+        sql.push(" LIMIT 1");
+        if sql.fetch_optional(&mut *conn).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+// ---- custom field definitions ----
+
+/// The definitions a library has changed (the others are defaults).
+pub async fn custom_fields(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+) -> Result<Vec<CustomFieldDefinition>> {
+    let rows = Sql::new(
+        "SELECT field, caption, enabled, required, lookup_validated FROM custom_fields WHERE library = ",
+    )
+    .bind(library.as_str())
+    .push(" ORDER BY field")
+    .fetch_all(conn)
+    .await?;
     rows.iter()
         .map(|r| {
-            Ok(Subclass {
-                class: r.try_get("class").db()?,
-                alias: r.try_get("alias").db()?,
-                description: r.try_get("description").db()?,
+            let field: i64 = r.try_get("field").db()?;
+            Ok(CustomFieldDefinition {
+                field: usize::try_from(field).unwrap_or_default(),
+                caption: r.try_get("caption").db()?,
+                enabled: get_bool(r, "enabled")?,
+                required: get_bool(r, "required")?,
+                lookup_validated: get_bool(r, "lookup_validated")?,
             })
         })
         .collect()
+}
+
+pub async fn save_custom_field(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    d: &CustomFieldDefinition,
+) -> Result<()> {
+    Sql::new("INSERT INTO custom_fields (library, field, caption, enabled, required, lookup_validated) VALUES (")
+        .bind(library.as_str())
+        .push(", ")
+        .bind(d.field as i64)
+        .push(", ")
+        .bind(d.caption.as_str())
+        .push(", ")
+        .bind(d.enabled)
+        .push(", ")
+        .bind(d.required)
+        .push(", ")
+        .bind(d.lookup_validated)
+        .push(") ON CONFLICT (library, field) DO UPDATE SET caption = excluded.caption, enabled = excluded.enabled, required = excluded.required, lookup_validated = excluded.lookup_validated")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_type(conn: &mut AnyConnection, library: &LibraryId, t: &DocType) -> Result<()> {

@@ -1,4 +1,5 @@
-//! Libraries, the caller, classes, types, lookup tables and the change-events feed.
+//! Libraries, types, lookup tables and the change-events feed (classes are `classes`,
+//! field captions `captions`).
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -19,45 +20,6 @@ pub async fn libraries(
     let libs = state.dossier.libraries(&caller, p.customer()?).await?;
     Ok(reply::list(
         libs.iter().map(dto::library).collect(),
-        None,
-        None,
-    ))
-}
-
-pub async fn classes(
-    State(state): State<AppState>,
-    InLibrary {
-        caller,
-        library: lib,
-    }: InLibrary,
-) -> ApiResult<Response> {
-    let classes = state.dossier.classes(&caller, &lib).await?;
-    Ok(reply::list(
-        classes
-            .iter()
-            .map(|c| dto::class(c, lib.as_str()))
-            .collect(),
-        None,
-        None,
-    ))
-}
-
-pub async fn subclasses(
-    State(state): State<AppState>,
-    InLibrary {
-        caller,
-        library: lib,
-    }: InLibrary,
-    p: Params,
-) -> ApiResult<Response> {
-    let subs = state
-        .dossier
-        .subclasses(&caller, &lib, p.get("class")?)
-        .await?;
-    Ok(reply::list(
-        subs.iter()
-            .map(|s| dto::subclass(s, lib.as_str()))
-            .collect(),
         None,
         None,
     ))

@@ -90,6 +90,25 @@ pub async fn new_version(
     Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
+/// `POST L/documents/{id}/promote` with `{"version": N}`: version N's content and
+/// profile become a new latest version.
+pub async fn promote(
+    State(state): State<AppState>,
+    InDocument {
+        caller,
+        document: doc,
+        ..
+    }: InDocument,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let request = wire::promote_request(&body, doc.version)?;
+    let v = state
+        .dossier
+        .promote_version(&caller, &doc, request)
+        .await?;
+    Ok(reply::created(dto::document(&v, &caller, None)))
+}
+
 pub async fn replace_file(
     State(state): State<AppState>,
     InDocument {

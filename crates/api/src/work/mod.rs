@@ -2,7 +2,9 @@
 //! `/api/v2`); `L` below is `/customers/{customer}/libraries/{library}`.
 
 pub mod apps;
+pub mod captions;
 pub mod catalog;
+pub mod classes;
 pub mod container_search;
 pub mod containers;
 pub mod content;
@@ -85,10 +87,30 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/customers/{customer}/apps/{id}",
             get(apps::get_one).patch(apps::update).delete(apps::revoke),
         )
-        .route(&format!("{l}/classes"), get(catalog::classes))
+        .route(
+            &format!("{l}/classes"),
+            get(classes::list).post(classes::create),
+        )
+        .route(
+            &format!("{l}/classes/{{class}}"),
+            get(classes::get_one)
+                .patch(classes::update)
+                .delete(classes::delete),
+        )
         .route(
             &format!("{l}/classes/{{class}}/subclasses"),
-            get(catalog::subclasses),
+            get(classes::subclasses).post(classes::create_subclass),
+        )
+        .route(
+            &format!("{l}/classes/{{class}}/subclasses/{{subclass}}"),
+            get(classes::get_subclass)
+                .patch(classes::update_subclass)
+                .delete(classes::delete_subclass),
+        )
+        .route(&format!("{l}/captions"), get(captions::list))
+        .route(
+            &format!("{l}/captions/{{field}}"),
+            get(captions::get_one).patch(captions::update),
         )
         .route(&format!("{l}/types"), get(catalog::types))
         .route(
@@ -272,6 +294,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(documents::checkout).get(documents::checkout_info),
         )
         .route(&format!("{l}/documents/{{id}}/copy"), post(documents::copy))
+        .route(
+            &format!("{l}/documents/{{id}}/promote"),
+            post(documents::promote),
+        )
         .route(
             &format!("{l}/documents/{{id}}/history"),
             get(documents::history).post(documents::add_history),

@@ -1,12 +1,13 @@
 //! The Work API's request dialect: profile JSON (`name`, `class`, `custom1`…, the email
-//! fields), trustee lists, name-value pairs and the bodies of check-out, history and
-//! lookup requests, parsed into the service's typed inputs. Every rule about what a value
+//! fields), trustee lists, name-value pairs and the bodies of check-out, history, lookup,
+//! class, custom field and promotion requests, parsed into the service's typed inputs. Every rule about what a value
 //! may be lives in `dossier_core` or the service; this module knows only where the Work
 //! API puts each field and which JSON types it accepts there.
 
 use chrono::{DateTime, Utc};
 use dossier_core::changes::{ContainerChanges, DocumentChanges, DocumentDefaults, SavedSearch};
 use dossier_core::custom::{CUSTOM_COUNT, Scalar, parse_timestamp};
+use dossier_core::fields::CustomFieldChanges;
 use dossier_core::limits::{COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_MAX, check_len, check_name};
 use dossier_core::model::{EmailFields, Trustee, TrusteeType};
 use dossier_core::templates::{MatterSettings, TemplateChoice, TemplateFolders};
@@ -14,8 +15,9 @@ use dossier_core::{
     AccessLevel, Activity, ContainerId, CustomValue, DefaultSecurity, DomainError, LibraryId,
 };
 use dossier_service::catalog::LookupInput;
+use dossier_service::classes::ClassInput;
 use dossier_service::containers::NewContainer;
-use dossier_service::documents::{CheckoutRequest, NewHistoryEntry, NvpChanges};
+use dossier_service::documents::{CheckoutRequest, NewHistoryEntry, NvpChanges, PromoteRequest};
 use dossier_service::upload::UploadInput;
 use serde_json::Value;
 
@@ -478,5 +480,81 @@ pub fn lookup_input(body: &Obj) -> Result<LookupInput> {
         parent,
         description: trimmed(body, "description")?,
         enabled: flag(body, "enabled")?,
+    })
+}
+
+/// A class or subclass: `id` (or `alias`), `description`, `hipaa`, `indexable`, `retain`
+/// (or `retain_days`) in days, `required_fields` (custom field names), `shadow`, `echo`
+/// and, for a class, `subclass_required`: iManage's class fields.
+pub fn class_input(body: &Obj) -> Result<ClassInput> {
+    let required_fields = match body.get("required_fields") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(names)) => {
+            let names = names
+                .iter()
+                .map(|n| {
+                    n.as_str().ok_or_else(|| {
+                        DomainError::invalid(
+                            "required_fields",
+                            "required_fields must be a list of custom field names",
+                        )
+                    })
+                })
+                .collect::<Result<Vec<&str>>>()?;
+            Some(dossier_core::fields::required_fields(
+                "required_fields",
+                names,
+            )?)
+        }
+        Some(_) => {
+            return Err(DomainError::invalid(
+                "required_fields",
+                "required_fields must be a list of custom field names",
+            ));
+        }
+    };
+    Ok(ClassInput {
+        alias: text(body, "id")?.or(text(body, "alias")?),
+        description: text(body, "description")?.map(|d| d.trim().to_string()),
+        hipaa: flag(body, "hipaa")?,
+        indexable: flag(body, "indexable")?,
+        retain_days: integer(body, "retain")?.or(integer(body, "retain_days")?),
+        required_fields,
+        shadow: flag(body, "shadow")?,
+        echo: flag(body, "echo")?,
+        subclass_required: flag(body, "subclass_required")?,
+    })
+}
+
+/// A custom field's definition: `label` (or `caption`), `enabled`, `required` and, for a
+/// lookup field, `lookup_enabled` (whether values are checked against its table).
+pub fn custom_field_changes(body: &Obj) -> Result<CustomFieldChanges> {
+    Ok(CustomFieldChanges {
+        caption: text(body, "label")?.or(text(body, "caption")?),
+        enabled: flag(body, "enabled")?,
+        required: flag(body, "required")?,
+        lookup_validated: flag(body, "lookup_enabled")?,
+    })
+}
+
+/// A promotion: `version` (or the version of the URL's id), the profile fields the new
+/// version changes, and the history comment (`audit.comments` or `comments`). Dossier
+/// keeps no journal, so a `journal_id` is refused rather than ignored.
+pub fn promote_request(body: &Obj, url_version: Option<i64>) -> Result<PromoteRequest> {
+    for key in ["journal_id", "journalId"] {
+        if body.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(DomainError::invalid(
+                key,
+                "Dossier keeps no journal: name the version to promote",
+            ));
+        }
+    }
+    let version = integer(body, "version")?
+        .or(url_version)
+        .ok_or_else(|| DomainError::required("version"))?;
+    Ok(PromoteRequest {
+        version,
+        changes: document_changes(body)?,
+        comment: audit_comment(body)?,
     })
 }

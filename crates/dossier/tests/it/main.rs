@@ -6,6 +6,7 @@
 
 mod auth;
 mod bad_input;
+mod catalog_admin;
 mod cli;
 mod containers;
 mod content;

@@ -1,13 +1,14 @@
 //! Documents and their versions: reading one as its caller sees it, changing its profile,
 //! its versions. The other document use cases are in the submodules, by job: `content`
-//! (downloads), `checkout`, `filing` (copy, move, references, paths, listings), `history`
-//! and `nvps`; uploads are `crate::upload`.
+//! (downloads), `checkout`, `filing` (copy, move, references, paths, listings), `history`,
+//! `nvps` and `promote`; uploads are `crate::upload`.
 
 mod checkout;
 mod content;
 mod filing;
 mod history;
 mod nvps;
+mod promote;
 
 pub use checkout::CheckoutRequest;
 pub use content::OpenedContent;
@@ -16,6 +17,7 @@ pub use history::NewHistoryEntry;
 pub(crate) use history::{history_entry, record};
 pub use nvps::NvpChanges;
 pub(crate) use nvps::write_nvps;
+pub use promote::PromoteRequest;
 
 use dossier_core::changes::DocumentChanges;
 use dossier_core::doc_type::type_for_extension;
