@@ -9,6 +9,7 @@ pub mod custom;
 pub mod doc_type;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod identity;
 pub mod ids;
 pub mod limits;

@@ -14,6 +14,7 @@ pub mod check;
 pub mod containers;
 pub mod documents;
 mod events;
+pub mod idempotency;
 pub mod identity;
 pub mod libraries;
 pub mod maintenance;
