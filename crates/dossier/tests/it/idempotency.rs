@@ -382,3 +382,68 @@ async fn concurrent_requests_with_one_key_create_one_object() {
     assert!(ids.contains(again.body["data"]["id"].as_str().unwrap()));
     s.stop().await;
 }
+
+/// Keys are remembered for a day: the housekeeping's purge forgets older ones (here the
+/// key's age is set back in the table, as no test waits a day), and a retry after that is
+/// a new request.
+#[tokio::test]
+async fn keys_older_than_a_day_are_purged() {
+    let s = TestServer::start().await;
+    let url = s.lib("/workspaces");
+    let old = send_keyed(
+        &s,
+        &s.token,
+        Method::POST,
+        &url,
+        "old",
+        Some(json!({"name": "Old"})),
+    )
+    .await;
+    assert_eq!(old.status, StatusCode::CREATED);
+    let fresh = send_keyed(
+        &s,
+        &s.token,
+        Method::POST,
+        &url,
+        "fresh",
+        Some(json!({"name": "Fresh"})),
+    )
+    .await;
+    assert_eq!(fresh.status, StatusCode::CREATED);
+    let mut tx = s.dossier().store().begin().await.unwrap();
+    let day_and_more = 25 * 3600 * 1_000_000_i64;
+    let changed = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE idempotency_keys SET created_at = created_at - {day_and_more} WHERE idem_key = 'old'"
+    )))
+    .execute(tx.conn())
+    .await
+    .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
+    tx.commit().await.unwrap();
+    assert_eq!(
+        s.dossier().purge_expired_idempotency_keys().await.unwrap(),
+        1
+    );
+    let again = send_keyed(
+        &s,
+        &s.token,
+        Method::POST,
+        &url,
+        "old",
+        Some(json!({"name": "Old"})),
+    )
+    .await;
+    assert_eq!((again.status, again.replayed), (StatusCode::CREATED, false));
+    assert_ne!(again.body["data"]["id"], old.body["data"]["id"]);
+    let kept = send_keyed(
+        &s,
+        &s.token,
+        Method::POST,
+        &url,
+        "fresh",
+        Some(json!({"name": "Fresh"})),
+    )
+    .await;
+    assert_eq!((kept.status, kept.replayed), (StatusCode::CREATED, true));
+    s.stop().await;
+}
