@@ -9,10 +9,14 @@
 //!   true` and nothing runs; another request is a 409;
 //! - a key whose first request is still running: a 409, nothing runs.
 //!
+//! The first request runs in a task of its own, so a client that hangs up does not cancel
+//! it half-way: it completes (and is remembered) or fails (and frees its key) either way.
+//!
 //! Errors are rendered by the surface's own function (`Idempotent::new`).
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -24,7 +28,7 @@ use dossier_core::DomainError;
 use dossier_core::idempotency::{Claim, IdempotencyKey, RequestFingerprint, StoredAnswer};
 use dossier_service::Caller;
 use dossier_service::idempotency::RequestHasher;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tower::{Layer, Service, ServiceExt};
 
 use crate::AppState;
@@ -104,7 +108,7 @@ where
 impl Idempotent {
     async fn handle<S>(&self, inner: S, req: Request) -> Response
     where
-        S: Service<Request, Response = Response, Error = Infallible> + Send,
+        S: Service<Request, Response = Response, Error = Infallible> + Send + 'static,
         S::Future: Send,
     {
         let raw = match req.headers().get(KEY_HEADER) {
@@ -146,20 +150,61 @@ impl Idempotent {
                 }
             }
             Ok(Claim::Reserved) => {
-                let (body, hashing) = tee(hasher, body);
-                let response = run(inner, Request::from_parts(parts, body)).await;
-                if !response.status().is_success() {
-                    hashing.abort();
-                    self.release(&caller, &key).await;
-                    return response;
+                // Detached from the connection: a client that gives up (a timeout, a dropped
+                // connection) does not cancel the creation half-way or leave the key
+                // reserved; its retry finds the answer remembered.
+                let this = self.clone();
+                let request = Request::from_parts(parts, body);
+                let task = tokio::spawn(async move {
+                    this.first_attempt(inner, request, hasher, &caller, &key)
+                        .await
+                });
+                match task.await {
+                    Ok(response) => response,
+                    Err(e) => {
+                        tracing::error!(error = %e, "an idempotent request's task failed");
+                        (self.render)(DomainError::internal("the request failed"))
+                    }
                 }
-                let Ok(Some(fingerprint)) = hashing.await else {
-                    self.release(&caller, &key).await;
-                    return response;
-                };
-                self.remember(&caller, &key, &fingerprint, response).await
             }
         }
+    }
+
+    /// Runs the request that reserved `key`: remembers a 2xx answer, releases the key
+    /// after anything else (a panic included).
+    async fn first_attempt<S>(
+        &self,
+        inner: S,
+        request: Request,
+        hasher: RequestHasher,
+        caller: &Caller,
+        key: &IdempotencyKey,
+    ) -> Response
+    where
+        S: Service<Request, Response = Response, Error = Infallible> + Send,
+        S::Future: Send,
+    {
+        let (parts, body) = request.into_parts();
+        let (body, hashing) = tee(hasher, body);
+        let ran = AssertUnwindSafe(run(inner, Request::from_parts(parts, body)))
+            .catch_unwind()
+            .await;
+        let response = match ran {
+            Ok(r) if r.status().is_success() => r,
+            other => {
+                hashing.abort();
+                self.release(caller, key).await;
+                return other.unwrap_or_else(|_| {
+                    tracing::error!("a request handler panicked");
+                    (self.render)(DomainError::internal("a request handler panicked"))
+                });
+            }
+        };
+        let Ok(Some(fingerprint)) = hashing.await else {
+            self.release(caller, key).await;
+            return response;
+        };
+        self.remember(caller, key, &fingerprint, response).await
     }
 
     /// Keeps a successful answer for replays and sends it on.

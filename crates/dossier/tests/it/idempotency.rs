@@ -447,3 +447,52 @@ async fn keys_older_than_a_day_are_purged() {
     assert_eq!((kept.status, kept.replayed), (StatusCode::CREATED, true));
     s.stop().await;
 }
+
+/// A client that gives up on its first attempt (its own timeout) and retries with the key
+/// ends with one document, however far the first attempt got: the server finishes or
+/// drops it whole and then answers the retry (a 409 "in progress" meanwhile).
+#[tokio::test]
+async fn a_retry_after_the_client_gave_up_files_one_document() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let content = "x".repeat(2 << 20);
+    let (content_type, bytes) = multipart("big.txt", &content);
+    let url = s.lib(&format!("/folders/{folder}/documents"));
+    let impatient = s
+        .req(Method::POST, &url)
+        .header("Idempotency-Key", "impatient")
+        .header("content-type", content_type.clone())
+        .timeout(std::time::Duration::from_millis(5))
+        .body(bytes.clone())
+        .send()
+        .await;
+    if let Ok(r) = impatient {
+        // Fast enough after all: a normal first answer.
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let mut answered = None;
+    for _ in 0..600 {
+        let r = s
+            .req(Method::POST, &url)
+            .header("Idempotency-Key", "impatient")
+            .header("content-type", content_type.clone())
+            .body(bytes.clone())
+            .send()
+            .await
+            .unwrap();
+        let a = answer(r).await;
+        if a.status == StatusCode::CONFLICT {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        }
+        answered = Some(a);
+        break;
+    }
+    let a = answered.expect("the first attempt never finished");
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(
+        count(&s, &s.lib(&format!("/folders/{folder}/documents"))).await,
+        1
+    );
+    s.stop().await;
+}
