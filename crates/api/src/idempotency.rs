@@ -226,6 +226,8 @@ impl Idempotent {
             }
         };
         let Ok(text) = std::str::from_utf8(&bytes) else {
+            // Creations answer JSON. Were one ever to answer otherwise, its key stays
+            // reserved as above: a retry is told it is in progress, never creates twice.
             tracing::warn!("a creating call answered with a body that is not text; not remembered");
             return Response::from_parts(parts, Body::from(bytes));
         };
