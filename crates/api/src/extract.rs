@@ -42,6 +42,10 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // Already authenticated by a layer in front of the handler (`crate::idempotency`).
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let token = token_of(parts).ok_or_else(|| {
             ApiError(dossier_core::DomainError::Unauthenticated(
                 "X-Auth-Token is invalid or missing".into(),

@@ -1,8 +1,9 @@
 //! The HTTP surfaces. Only this crate knows wire formats: it turns requests into service
 //! calls and domain records into the shapes each client expects.
 //!
-//! - `work`: the iManage Work API v2 under `/work/api/v2` and `/api/v2`, discovery at
-//!   `/api` and `/work/api`.
+//! - `work`: the iManage Work API v2 under `/work/api/v2`, `/api/v2` and with no prefix
+//!   at all (`/customers/…`), discovery at `/api` and `/work/api`.
+//! - `idempotency`: the `Idempotency-Key` layer in front of creating calls.
 //! - `oauth`: the token endpoint (password and refresh_token grants) and revocation.
 //! - `users_v1`: the v1 user-management API under `/api/v1/customers/{database}`.
 //! - `scim`: SCIM 2.0 provisioning of users and groups under `/scim/v2`.
@@ -17,6 +18,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod fields;
+pub mod idempotency;
 pub mod identity_wire;
 pub mod limits;
 pub mod oauth;
@@ -62,9 +64,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .nest("/work/api/v2", v2.clone())
-        .nest("/api/v2", v2)
+        .nest("/api/v2", v2.clone())
+        // Integration platforms (Paragon) send Work API paths without the prefix; its
+        // routes all start `/customers/`, which no other surface uses.
+        .merge(v2)
         .merge(oauth::router())
-        .merge(users_v1::router())
+        .merge(users_v1::router(&state))
         .nest("/scim/v2", scim::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

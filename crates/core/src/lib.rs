@@ -11,6 +11,7 @@ pub mod doc_type;
 pub mod error;
 pub mod events;
 pub mod fields;
+pub mod idempotency;
 pub mod identity;
 pub mod ids;
 pub mod limits;

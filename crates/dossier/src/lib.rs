@@ -225,7 +225,7 @@ const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3
 const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// At start and then every `HOUSEKEEPING_EVERY`, until stopped: deletes expired tokens and
-/// codes, and removes uploads abandoned while the server ran.
+/// codes and day-old idempotency keys, and removes uploads abandoned while the server ran.
 async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         match dossier.purge_expired_credentials().await {
@@ -238,6 +238,11 @@ async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Recei
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot delete expired tokens and codes"),
+        }
+        match dossier.purge_expired_idempotency_keys().await {
+            Ok(keys) if keys > 0 => tracing::info!(keys, "forgot day-old idempotency keys"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot delete old idempotency keys"),
         }
         match dossier.sweep_leftovers(Some(ABANDONED_AFTER)).await {
             Ok(gone) if !gone.is_empty() => tracing::info!(

@@ -16,6 +16,7 @@ pub mod containers;
 pub mod documents;
 mod events;
 pub mod fields;
+pub mod idempotency;
 pub mod identity;
 pub mod libraries;
 pub mod maintenance;

@@ -189,6 +189,24 @@ pub async fn members(conn: &mut AnyConnection, group: &str) -> Result<Vec<String
         .collect()
 }
 
+/// How many members each of these groups has (groups without members are left out).
+pub async fn member_counts(
+    conn: &mut AnyConnection,
+    groups: &[String],
+) -> Result<Vec<(String, i64)>> {
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new("SELECT group_id, COUNT(*) AS n FROM group_members WHERE group_id IN (");
+    sql.bind_list(groups.iter().map(|g| g.to_uppercase()))
+        .push(") GROUP BY group_id");
+    sql.fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("group_id").db()?, r.try_get("n").db()?)))
+        .collect()
+}
+
 /// Adds a member; returns false if the user already was one.
 pub async fn add_member(conn: &mut AnyConnection, group: &str, user: &str) -> Result<bool> {
     Ok(

@@ -14,6 +14,7 @@ pub mod documents;
 pub mod events;
 pub mod groups;
 pub mod history;
+pub mod idempotency;
 pub mod keys;
 pub mod libraries;
 pub mod matter_settings;

@@ -1,5 +1,6 @@
 //! The iManage Work API v2. Routes are relative to `/work/api/v2` (also served at
-//! `/api/v2`); `L` below is `/customers/{customer}/libraries/{library}`.
+//! `/api/v2` and unprefixed); `L` below is `/customers/{customer}/libraries/{library}`.
+//! Creating calls take an `Idempotency-Key` (`once()` below, `crate::idempotency`).
 
 pub mod apps;
 pub mod captions;
@@ -24,19 +25,25 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
 use crate::AppState;
+use crate::idempotency::idempotent;
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let upload_limit =
         DefaultBodyLimit::max(usize::try_from(state.max_upload_bytes).unwrap_or(usize::MAX));
     let l = "/customers/{customer}/libraries/{library}";
+    let once = || idempotent(state);
     let uploads = Router::new()
         .route(
             &format!("{l}/folders/{{id}}/documents"),
-            post(documents::upload_or_reference).get(documents::folder_documents),
+            post(documents::upload_or_reference)
+                .get(documents::folder_documents)
+                .layer(once()),
         )
         .route(
             &format!("{l}/documents/{{id}}/versions"),
-            post(documents::new_version).get(documents::versions),
+            post(documents::new_version)
+                .get(documents::versions)
+                .layer(once()),
         )
         .route(
             &format!("{l}/documents/{{id}}/file"),
@@ -45,8 +52,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(upload_limit);
     Router::new()
         .route("/customers/{customer}/libraries", get(catalog::libraries))
-        .merge(identity_routes("/customers/{customer}"))
-        .merge(identity_routes(l))
+        .merge(identity_routes("/customers/{customer}", state))
+        .merge(identity_routes(l, state))
         .route(
             "/customers/{customer}/users/{uid}/libraries",
             get(identity::user_libraries),
@@ -115,7 +122,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(&format!("{l}/types"), get(catalog::types))
         .route(
             &format!("{l}/customs/{{field}}"),
-            post(catalog::create_lookup).get(catalog::search_lookups),
+            post(catalog::create_lookup)
+                .get(catalog::search_lookups)
+                .layer(once()),
         )
         .route(
             &format!("{l}/customs/{{field}}/search"),
@@ -130,11 +139,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(&format!("{l}/change-events"), get(catalog::change_events))
         .route(
             &format!("{l}/workspaces"),
-            get(containers::search_workspaces_get).post(containers::create_workspace),
+            get(containers::search_workspaces_get)
+                .post(containers::create_workspace)
+                .layer(once()),
         )
         .route(
             &format!("{l}/templates"),
-            get(templates::list).post(templates::create),
+            get(templates::list).post(templates::create).layer(once()),
         )
         .route(
             &format!("{l}/templates/{{id}}"),
@@ -162,15 +173,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(
             &format!("{l}/workspaces/{{id}}/folders"),
-            post(containers::create_folder),
+            post(containers::create_folder).layer(once()),
         )
         .route(
             &format!("{l}/workspaces/{{id}}/tabs"),
-            post(containers::create_tab),
+            post(containers::create_tab).layer(once()),
         )
         .route(
             &format!("{l}/workspaces/{{id}}/search-folders"),
-            post(containers::create_search_folder),
+            post(containers::create_search_folder).layer(once()),
         )
         .route(
             &format!("{l}/workspaces/{{id}}/name-value-pairs"),
@@ -209,15 +220,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route(
             &format!("{l}/folders/{{id}}/subfolders"),
-            post(containers::create_folder),
+            post(containers::create_folder).layer(once()),
         )
         .route(
             &format!("{l}/folders/{{id}}/folders"),
-            post(containers::create_folder),
+            post(containers::create_folder).layer(once()),
         )
         .route(
             &format!("{l}/folders/{{id}}/search-folders"),
-            post(containers::create_search_folder),
+            post(containers::create_search_folder).layer(once()),
         )
         .route(
             &format!("{l}/folders/{{id}}/move"),
@@ -293,7 +304,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             &format!("{l}/documents/{{id}}/checkout"),
             post(documents::checkout).get(documents::checkout_info),
         )
-        .route(&format!("{l}/documents/{{id}}/copy"), post(documents::copy))
+        .route(
+            &format!("{l}/documents/{{id}}/copy"),
+            post(documents::copy).layer(once()),
+        )
         .route(
             &format!("{l}/documents/{{id}}/promote"),
             post(documents::promote),
@@ -327,11 +341,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 /// Users and groups, the same at the customer level and under a library (`prefix`).
-fn identity_routes(prefix: &str) -> Router<AppState> {
+fn identity_routes(prefix: &str, state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             &format!("{prefix}/users"),
-            get(identity::list_users).post(identity::create_user),
+            get(identity::list_users)
+                .post(identity::create_user)
+                .layer(idempotent(state)),
         )
         .route(
             &format!("{prefix}/users/{{uid}}"),
@@ -345,7 +361,9 @@ fn identity_routes(prefix: &str) -> Router<AppState> {
         )
         .route(
             &format!("{prefix}/groups"),
-            get(identity::list_groups).post(identity::create_group),
+            get(identity::list_groups)
+                .post(identity::create_group)
+                .layer(idempotent(state)),
         )
         .route(
             &format!("{prefix}/groups/{{gid}}"),

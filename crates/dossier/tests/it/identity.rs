@@ -520,10 +520,14 @@ async fn the_v1_user_api_pages_filters_and_scopes_by_database() {
     let s = TestServer::start().await;
     let a = admin(&s).await;
     for i in 0..5 {
-        let (st, u) = send(&s, &a, Method::POST, &format!("{V1}/users"), Some(json!({"login_name": format!("user{i}"), "full_name": format!("User {i}"), "email": format!("u{i}@firm.example")}))).await;
+        let (st, u) = send(&s, &a, Method::POST, &format!("{V1}/users"), Some(json!({"login_name": format!("user{i}"), "first_name": "User", "last_name": format!("{i}"), "email": format!("u{i}@firm.example")}))).await;
         assert_eq!(st, StatusCode::CREATED, "{u}");
-        assert_eq!(u["login_name"], format!("USER{i}"));
-        assert_eq!(u["id"], i + 2, "per-database numbers follow ADMIN's 1");
+        assert_eq!(u["data"]["login_name"], format!("USER{i}"));
+        assert_eq!(
+            u["data"]["id"],
+            (i + 2).to_string(),
+            "per-database numbers follow ADMIN's 1"
+        );
     }
     let (st, page) = send(
         &s,
@@ -535,7 +539,7 @@ async fn the_v1_user_api_pages_filters_and_scopes_by_database() {
     .await;
     assert_eq!(st, StatusCode::OK, "{page}");
     assert_eq!(page["total_results"], 6);
-    let logins: Vec<&str> = page["users"]
+    let logins: Vec<&str> = page["data"]
         .as_array()
         .unwrap()
         .iter()
@@ -550,7 +554,7 @@ async fn the_v1_user_api_pages_filters_and_scopes_by_database() {
         None,
     )
     .await;
-    assert_eq!(by_email["users"][0]["login_name"], "USER3");
+    assert_eq!(by_email["data"][0]["login_name"], "USER3");
     let (_, by_login) = send(
         &s,
         &a,
@@ -579,9 +583,9 @@ async fn the_v1_user_api_pages_filters_and_scopes_by_database() {
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{u}");
-    assert_eq!(u["title"], "Associate");
-    assert_eq!(u["email"], "u1@firm.example");
-    assert_eq!(u["full_name"], "User 1");
+    assert_eq!(u["data"]["title"], "Associate");
+    assert_eq!(u["data"]["email"], "u1@firm.example");
+    assert_eq!(u["data"]["display_name"], "User 1");
     // The same person in a second database has another id there.
     s.dossier()
         .create_library("ARCHIVE", "Archive")
@@ -596,20 +600,26 @@ async fn the_v1_user_api_pages_filters_and_scopes_by_database() {
     )
     .await;
     assert_eq!(st, StatusCode::CREATED, "{u}");
-    assert_eq!(u["id"], 1);
+    assert_eq!(u["data"]["id"], "1");
     let (_, who) = send(&s, &a, Method::GET, "/api/v1/users?login_name=user1", None).await;
-    let ids: Vec<(String, i64)> = who["users"][0]["identities"]
+    let ids: Vec<(String, String)> = who["data"][0]["identities"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| {
             (
                 i["database"].as_str().unwrap().to_string(),
-                i["id"].as_i64().unwrap(),
+                i["id"].as_str().unwrap().to_string(),
             )
         })
         .collect();
-    assert_eq!(ids, [("ACTIVE".to_string(), 3), ("ARCHIVE".to_string(), 1)]);
+    assert_eq!(
+        ids,
+        [
+            ("ACTIVE".to_string(), "3".to_string()),
+            ("ARCHIVE".to_string(), "1".to_string())
+        ]
+    );
     // Groups and members by per-database id or login.
     let (st, g) = send(
         &s,
@@ -638,7 +648,7 @@ async fn the_v1_user_api_pages_filters_and_scopes_by_database() {
         Some(json!({"users": [2]})),
     )
     .await;
-    assert_eq!(m["members"][0]["login_name"], "USER2");
+    assert_eq!(m["data"][0]["login_name"], "USER2");
     let (st, r) = send(
         &s,
         &a,
@@ -648,7 +658,7 @@ async fn the_v1_user_api_pages_filters_and_scopes_by_database() {
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{r}");
-    assert_eq!(r["changed"], 2);
+    assert_eq!(r["data"]["changed"], 2);
     // Writes need the admin scope; unknown ids are 404s.
     let user_scope = token(&s, "admin", ADMIN_PASSWORD, "user").await;
     let (st, e) = send(
