@@ -602,6 +602,8 @@ audit_actions! {
     TemplateDelete => "template.delete",
     /// How a library opens matters: matter-type field, templates, uniqueness.
     MatterSettingsUpdate => "library.matter_settings.update",
+    /// A library made with another's configuration and no content.
+    LibrarySandboxCreate => "library.sandbox.create",
     /// A class or subclass created, changed or deleted (the target names which).
     ClassCreate => "class.create",
     ClassUpdate => "class.update",

@@ -107,6 +107,14 @@ enum AdminTask {
         #[arg(long, default_value = "")]
         description: String,
     },
+    /// Create a sandbox library: SOURCE's configuration (roles, classes, types, lookups,
+    /// captions, templates and matter settings) and none of its content.
+    CreateSandbox {
+        source: String,
+        alias: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
     /// Set a user's password, read from standard input (or DOSSIER_NEW_PASSWORD).
     SetPassword { user: String },
 }
@@ -395,6 +403,33 @@ async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!("created library {id}");
+        }
+        AdminTask::CreateSandbox {
+            source,
+            alias,
+            description,
+        } => {
+            let source = dossier_core::LibraryId::parse(&source).map_err(|e| e.to_string())?;
+            let c = dossier
+                .create_sandbox(
+                    &dossier_service::Caller::console(dossier.settings.customer_id),
+                    &source,
+                    &alias,
+                    &description,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "created library {} from {source}: {} roles, {} classes, {} subclasses, {} types, {} lookup entries, {} field definitions, {} templates",
+                c.library.map(|l| l.to_string()).unwrap_or_default(),
+                c.roles,
+                c.classes,
+                c.subclasses,
+                c.types,
+                c.lookups,
+                c.custom_fields,
+                c.templates
+            );
         }
         AdminTask::SetPassword { user } => {
             let password = identity_cli::read_password()?;

@@ -29,6 +29,7 @@ pub mod readable;
 pub mod repeated;
 pub mod reports;
 pub mod request;
+pub mod sandbox;
 pub mod search;
 pub mod security;
 pub mod signin;

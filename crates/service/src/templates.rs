@@ -31,7 +31,7 @@ use crate::{Caller, Dossier, Result};
 const TREE: i64 = 100_000;
 
 /// The workspace profile a template hands on: every field a caller may also set.
-fn profile_of(t: &Container) -> ContainerChanges {
+pub(crate) fn profile_of(t: &Container) -> ContainerChanges {
     ContainerChanges {
         name: Some(t.name.clone()),
         description: Some(t.description.clone()),
@@ -452,9 +452,10 @@ impl Dossier {
         )
     }
 
-    /// Copies the chosen part of template `t`'s tree under the new workspace `w`: each
-    /// container's profile, default profile, saved search and own security.
-    async fn copy_tree(
+    /// Copies the chosen part of template `t`'s tree under the new container `w`: each
+    /// container's profile, default profile, saved search and own security — and, when `w`
+    /// is itself a template (a sandbox's copy), which folders are required.
+    pub(crate) async fn copy_tree(
         &self,
         conn: &mut AnyConnection,
         caller: &Caller,
@@ -491,6 +492,9 @@ impl Dossier {
             let mut changes = profile_of(source);
             // A folder that inherits keeps inheriting, now from its new parent.
             changes.default_security = Some(source.default_security);
+            if w.is_template {
+                changes.required = Some(source.required);
+            }
             let copy = self
                 .insert_container(
                     conn,

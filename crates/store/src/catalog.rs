@@ -47,6 +47,20 @@ pub async fn get_lookup(
     .transpose()
 }
 
+/// Every entry of every lookup table of a library, enabled or not (a sandbox's copy).
+pub async fn all_lookups(conn: &mut AnyConnection, library: &LibraryId) -> Result<Vec<Lookup>> {
+    Sql::new(
+        "SELECT field, parent_alias, alias, description, enabled FROM lookups WHERE library = ",
+    )
+    .bind(library.as_str())
+    .push(" ORDER BY field, parent_alias, alias")
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(lookup)
+    .collect()
+}
+
 pub async fn upsert_lookup(
     conn: &mut AnyConnection,
     library: &LibraryId,

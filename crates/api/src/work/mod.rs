@@ -14,6 +14,7 @@ pub mod documents;
 pub mod filters;
 pub mod forms;
 pub mod identity;
+pub mod sandbox;
 pub mod search;
 pub mod security;
 pub mod templates;
@@ -153,6 +154,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .patch(templates::update)
                 .delete(templates::delete),
         )
+        .route(&format!("{l}/sandbox"), post(sandbox::create))
         .route(
             &format!("{l}/matter-settings"),
             get(templates::settings).put(templates::save_settings),

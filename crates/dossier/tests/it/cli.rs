@@ -57,6 +57,41 @@ async fn serve_healthcheck_admin_and_check() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A sandbox of it: its configuration (here the seeded one) and none of its content.
+    let out = dossier()
+        .args([
+            "--data-dir",
+            &data,
+            "admin",
+            "create-sandbox",
+            "ARCHIVE",
+            "ASTEST",
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && said.contains("created library ASTEST from ARCHIVE")
+            && said.contains(" 6 classes"),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = dossier()
+        .args([
+            "--data-dir",
+            &data,
+            "admin",
+            "create-sandbox",
+            "ARCHIVE",
+            "ASTEST",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("already exists"),
+        "a second sandbox of one name is refused"
+    );
     let out = dossier()
         .args(["--data-dir", &data, "admin", "set-password", "admin"])
         .env("DOSSIER_NEW_PASSWORD", "a-new-password")
@@ -138,7 +173,7 @@ async fn serve_healthcheck_admin_and_check() {
         .iter()
         .map(|l| l["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(names, ["ACTIVE", "ARCHIVE"]);
+    assert_eq!(names, ["ACTIVE", "ARCHIVE", "ASTEST"]);
 
     let lib = format!("{base}/work/api/v2/customers/1/libraries/ARCHIVE");
     let ws: serde_json::Value = http

@@ -567,3 +567,153 @@ async fn a_library_keeping_matters_unique_answers_the_existing_workspace() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_sandbox_library_gets_the_configuration_and_none_of_the_content() {
+    let s = TestServer::start().await;
+    lookup(&s, "custom3", "LITIGATION", None).await;
+    lookup(&s, "custom1", "ACME", None).await;
+    lookup(&s, "custom2", "0042", Some("ACME")).await;
+    litigators(&s).await;
+    let (st, b) = s
+        .post(&s.lib("/classes"), json!({"id": "MATTERDOC", "description": "Matter document", "required_fields": ["custom3"]}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, b) = s
+        .patch(&s.lib("/captions/custom3"), json!({"label": "Matter Type"}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let t = litigation_template(&s).await;
+    let (st, b) = s
+        .send_json(
+            Method::PUT,
+            &s.lib("/matter-settings"),
+            json!({"matter_type_field": "custom3", "templates": {"LITIGATION": t}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let source_tree = tree(&s, &t).await;
+    // Content, which a sandbox does not get.
+    let w = id(&created(&s, "/workspaces", json!({"name": "Real matter", "custom1": "ACME", "custom2": "0042", "custom3": "LITIGATION"})).await);
+    let children = s
+        .get_json(&s.lib(&format!("/workspaces/{w}/children")))
+        .await;
+    let folder = id_of(&children["data"][0]);
+    s.upload(
+        &folder,
+        "memo.txt",
+        b"privileged",
+        json!({"name": "Secret memo", "custom3": "LITIGATION"}),
+    )
+    .await;
+
+    // Administrators only; a new id, well formed.
+    let user = s.new_user("PLAIN", "a-long-passphrase-1").await;
+    let (st, b) = s
+        .send_json_as(
+            &user,
+            Method::POST,
+            &s.lib("/sandbox"),
+            json!({"id": "ASTEST"}),
+        )
+        .await;
+    assert!(
+        st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND,
+        "{st} {b}"
+    );
+    for (body, status) in [
+        (json!({"id": "ACTIVE"}), StatusCode::CONFLICT),
+        (json!({"id": "not a library"}), StatusCode::BAD_REQUEST),
+        (json!({}), StatusCode::BAD_REQUEST),
+    ] {
+        let (st, b) = s.post(&s.lib("/sandbox"), body).await;
+        assert_error(st, &b, status);
+    }
+
+    let (st, b) = s
+        .post(
+            &s.lib("/sandbox"),
+            json!({"id": "ASTEST", "description": "Actionstep trial"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["data"]["id"], "ASTEST");
+    assert_eq!(b["data"]["copied"]["templates"], 1);
+    let sandbox = |path: &str| format!("{}/work/api/v2/customers/1/libraries/ASTEST{path}", s.base);
+
+    // The configuration came along…
+    let classes = s.get_json(&sandbox("/classes/MATTERDOC")).await;
+    assert_eq!(
+        classes["data"]["required_fields"],
+        json!(["custom3"]),
+        "{classes}"
+    );
+    let caption = s.get_json(&sandbox("/captions/custom3")).await;
+    assert_eq!(caption["data"][0]["label"], "Matter Type", "{caption}");
+    let lookups = s
+        .get_json(&sandbox("/customs/custom2/search?parent_alias=ACME"))
+        .await;
+    assert!(lookups.to_string().contains("0042"), "{lookups}");
+    let templates = s.get_json(&sandbox("/templates")).await;
+    let copy = id_of(&templates["data"]["results"][0]);
+    assert!(copy.starts_with("ASTEST!"), "{templates}");
+    let settings = s.get_json(&sandbox("/matter-settings")).await;
+    assert_eq!(settings["data"]["templates"]["LITIGATION"], copy);
+    let copied_tree: Vec<String> = {
+        let mut lines = vec![];
+        let mut pending = vec![(0usize, copy.clone())];
+        while let Some((depth, cid)) = pending.pop() {
+            let listed = s
+                .get_json(&sandbox(&format!("/folders/{cid}/children")))
+                .await;
+            let mut subs: Vec<Value> = listed["data"].as_array().unwrap().clone();
+            subs.sort_by(|a, b| b["name"].as_str().cmp(&a["name"].as_str()));
+            for c in subs.iter().rev() {
+                lines.push(format!(
+                    "{}{} {} required={}",
+                    "  ".repeat(depth),
+                    c["folder_type"].as_str().unwrap(),
+                    c["name"].as_str().unwrap(),
+                    c["required"]
+                ));
+            }
+            pending.extend(subs.iter().map(|c| (depth + 1, id_of(c))));
+        }
+        lines
+    };
+    assert_eq!(copied_tree.len(), source_tree.len(), "{copied_tree:#?}");
+    assert!(
+        copied_tree
+            .iter()
+            .any(|l| l.contains("Correspondence required=true")),
+        "{copied_tree:#?}"
+    );
+    // …and works: a matter of the mapped type opens with the copied template.
+    let (st, m) = s
+        .post(&sandbox("/workspaces"), json!({"name": "Trial matter", "custom1": "ACME", "custom2": "0042", "custom3": "LITIGATION"}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{m}");
+    let kids = s
+        .get_json(&sandbox(&format!(
+            "/workspaces/{}/children",
+            id(&m["data"])
+        )))
+        .await;
+    assert_eq!(kids["data"].as_array().unwrap().len(), 4, "{kids}");
+
+    // …and none of the content did.
+    let workspaces = s.get_json(&sandbox("/workspaces")).await;
+    let names: Vec<&str> = workspaces["data"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Trial matter"]);
+    let docs = s.get_json(&sandbox("/documents?name=Secret*")).await;
+    assert_eq!(
+        docs["data"]["results"].as_array().map_or(0, Vec::len),
+        0,
+        "{docs}"
+    );
+}
