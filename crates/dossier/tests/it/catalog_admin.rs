@@ -419,13 +419,17 @@ async fn promoting_a_version_makes_it_the_latest() {
     let folder = s.folder().await;
     let reader = s.new_user("reader", "Reader-pass-1234").await;
     let stranger = s.new_user("stranger", "Stranger-pass-1234").await;
+    let editor = s.new_user("editor", "Editor-pass-1234").await;
+    let holder = s.new_user("holder", "Holder-pass-1234").await;
     let (status, d) = s
         .upload_raw(
             &folder,
             TestServer::upload_form(
                 json!({"doc_profile": {"name": "Draft", "comment": "first draft", "custom13": "one",
                                        "default_security": "private"},
-                       "user_trustees": [{"id": "reader", "access_level": "read"}]}),
+                       "user_trustees": [{"id": "reader", "access_level": "read"},
+                                         {"id": "editor", "access_level": "read_write"},
+                                         {"id": "holder", "access_level": "read_write"}]}),
                 "draft.txt",
                 b"version one".to_vec(),
             ),
@@ -529,5 +533,26 @@ async fn promoting_a_version_makes_it_the_latest() {
     assert_eq!(p["data"]["version"], 5);
     assert_eq!(p["data"]["name"], "Second again");
     assert_eq!(p["data"]["custom13"], "v2");
+
+    // Checked out by someone else: refused as a new version would be; by its holder: fine.
+    let (status, l) = s
+        .send_json_as(
+            &holder,
+            Method::POST,
+            &s.lib(&format!("/documents/{id}/lock")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{l}");
+    let (status, e) = s
+        .send_json_as(&editor, Method::POST, &url, json!({"version": 3}))
+        .await;
+    assert_error(status, &e, StatusCode::CONFLICT);
+    let (status, e) = s
+        .send_json_as(&holder, Method::POST, &url, json!({"version": 3}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    assert_eq!(e["data"]["version"], 6);
+    assert_eq!(e["data"]["operator"], "HOLDER");
     s.stop().await;
 }
