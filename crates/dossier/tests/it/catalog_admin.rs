@@ -499,6 +499,19 @@ async fn promoting_a_version_makes_it_the_latest() {
     assert_eq!(s.blob_files(), blobs, "no byte copied");
     let latest = s.get_json(&s.lib(&format!("/documents/{id}"))).await;
     assert_eq!(latest["data"]["version"], 4);
+    // The index follows: the latest version's words are version 1's again.
+    s.wait_for_index().await;
+    let found = |text: &'static str| {
+        let s = &s;
+        async move {
+            let hits = s
+                .get_json(&s.lib(&format!("/documents?anywhere={text}")))
+                .await;
+            hits["data"]["results"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(found("one").await, 1);
+    assert_eq!(found("three").await, 0, "version 3 is no longer the latest");
 
     let history = s
         .get_json(&s.lib(&format!("/documents/{id}/history")))
