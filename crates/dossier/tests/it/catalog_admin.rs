@@ -150,6 +150,26 @@ async fn classes_and_subclasses_are_administered() {
         .send_json_as(&bob, Method::DELETE, &s.lib("/classes/LETTER"), json!({}))
         .await;
     assert_error(status, &e, StatusCode::FORBIDDEN);
+    // The library's administrator role is enough.
+    let admin = s
+        .login_scoped("admin", crate::harness::ADMIN_PASSWORD, "user admin")
+        .await;
+    let (status, m) = s
+        .send_json_as(
+            &admin,
+            Method::PUT,
+            &format!(
+                "{}/work/api/v2/customers/1/users/BOB/libraries/ACTIVE",
+                s.base
+            ),
+            json!({"role": "LIBRARY_ADMIN"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{m}");
+    let (status, c) = s
+        .send_json_as(&bob, Method::POST, &url, json!({"id": "MINE"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
 
     // A class in use is not deleted; an unused one is, with its subclasses.
     let folder = s.folder().await;
