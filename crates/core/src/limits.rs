@@ -84,6 +84,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn aliases_are_upper_case_bounded_and_safe_in_a_url() {
+        assert_eq!(check_alias("id", " letter ").unwrap(), "LETTER");
+        assert!(check_alias("id", "  ").is_err());
+        assert!(check_alias("id", &"A".repeat(ALIAS_MAX + 1)).is_err());
+        assert!(check_alias("id", "A/B").is_err());
+        assert!(check_alias("id", "A\\B").is_err());
+        assert!(check_alias("id", "A\u{7}").is_err());
+    }
+
+    #[test]
     fn names_are_checked() {
         assert!(check_name("name", "Engagement letter").is_ok());
         assert!(check_name("name", "   ").is_err());

@@ -1,10 +1,12 @@
 //! Library configuration as clients read and administrators maintain it: lookup tables of
-//! custom fields and document types (classes are `classes`, field definitions `fields`).
+//! custom fields and document types (classes are `classes`, field definitions `fields`),
+//! and who may maintain them.
 
 use dossier_core::custom::{is_lookup, parent_of};
 use dossier_core::limits::{DESCRIPTION_MAX, check_alias, check_len};
 use dossier_core::model::{DocType, Lookup};
 use dossier_core::{DomainError, LibraryId};
+use dossier_store::AnyConnection;
 
 use crate::events::{Change, emit};
 use crate::{Caller, Dossier, Page, Result};
@@ -30,14 +32,28 @@ pub fn lookup_field(segment: &str) -> Result<usize> {
         .ok_or_else(|| DomainError::not_found(format!("lookup table {segment}")))
 }
 
-pub(crate) fn require_admin(caller: &Caller) -> Result<()> {
+/// Maintaining a library's configuration (lookup tables, classes, custom field definitions)
+/// is for its administrators: NRTADMIN, or a member whose role in that library has an
+/// administration right (the seeded `LIBRARY_ADMIN`). Others who may read it get a 403.
+pub(crate) async fn require_library_admin(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    library: &LibraryId,
+) -> Result<()> {
     if caller.is_admin {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden(
-            "maintaining the library's configuration needs administrator rights".into(),
-        ))
+        return Ok(());
     }
+    if let Some(m) =
+        dossier_store::roles::membership_of(conn, library.as_str(), &caller.user_id).await?
+        && dossier_store::roles::get(conn, library.as_str(), &m.role)
+            .await?
+            .is_some_and(|r| r.is_admin())
+    {
+        return Ok(());
+    }
+    Err(DomainError::Forbidden(format!(
+        "maintaining the configuration of library {library} needs its administrator rights"
+    )))
 }
 
 impl Dossier {
@@ -77,7 +93,6 @@ impl Dossier {
         alias: Option<&str>,
         input: LookupInput,
     ) -> Result<Lookup> {
-        require_admin(caller)?;
         let creating = alias.is_none();
         let alias = alias.map(str::to_string).or(input.alias);
         let alias = check_alias("id", alias.as_deref().unwrap_or_default())?;
@@ -86,6 +101,7 @@ impl Dossier {
             .map(|p| p.trim().to_uppercase())
             .filter(|p| !p.is_empty());
         let mut tx = self.store.begin().await?;
+        require_library_admin(tx.conn(), caller, library).await?;
         match (parent_of(field), &parent) {
             (Some(pf), Some(p)) => {
                 if dossier_store::catalog::get_lookup(tx.conn(), library, pf, None, p)
@@ -180,8 +196,8 @@ impl Dossier {
         parent: Option<&str>,
         alias: &str,
     ) -> Result<()> {
-        require_admin(caller)?;
         let mut tx = self.store.begin().await?;
+        require_library_admin(tx.conn(), caller, library).await?;
         if !dossier_store::catalog::delete_lookup(tx.conn(), library, field, parent, alias).await? {
             return Err(DomainError::not_found(format!("custom{field} '{alias}'")));
         }

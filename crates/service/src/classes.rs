@@ -1,5 +1,5 @@
 //! Classes and subclasses: listed by every member of a library, created, changed and
-//! deleted by its administrators. A class or subclass that a document version, workspace
+//! deleted by its administrators (`catalog::require_library_admin`). A class or subclass that a document version, workspace
 //! or folder carries is not deleted.
 
 use dossier_core::classes::{Class, ClassFilter, ClassSettings, Subclass};
@@ -9,7 +9,7 @@ use dossier_core::{DomainError, LibraryId};
 use serde_json::json;
 
 use crate::audit::Audit;
-use crate::catalog::require_admin;
+use crate::catalog::require_library_admin;
 use crate::{Caller, Dossier, Result};
 
 /// A class or subclass as an administrator sends it; `None` leaves a field as it is (or
@@ -148,9 +148,9 @@ impl Dossier {
         alias: Option<&str>,
         input: ClassInput,
     ) -> Result<Class> {
-        require_admin(caller)?;
         let (creating, alias) = new_alias(alias, &input)?;
         let mut tx = self.store.begin().await?;
+        require_library_admin(tx.conn(), caller, library).await?;
         let existing = dossier_store::catalog::get_class(tx.conn(), library, &alias).await?;
         let class = match (&existing, creating) {
             (Some(_), true) => {
@@ -201,9 +201,9 @@ impl Dossier {
         library: &LibraryId,
         alias: &str,
     ) -> Result<()> {
-        require_admin(caller)?;
         let alias = alias.to_uppercase();
         let mut tx = self.store.begin().await?;
+        require_library_admin(tx.conn(), caller, library).await?;
         let Some(class) = dossier_store::catalog::get_class(tx.conn(), library, &alias).await?
         else {
             return Err(class_not_found(&alias));
@@ -235,7 +235,6 @@ impl Dossier {
         alias: Option<&str>,
         input: ClassInput,
     ) -> Result<Subclass> {
-        require_admin(caller)?;
         if input.subclass_required.is_some() {
             return Err(DomainError::invalid(
                 "subclass_required",
@@ -245,6 +244,7 @@ impl Dossier {
         let class = class.to_uppercase();
         let (creating, alias) = new_alias(alias, &input)?;
         let mut tx = self.store.begin().await?;
+        require_library_admin(tx.conn(), caller, library).await?;
         if dossier_store::catalog::get_class(tx.conn(), library, &class)
             .await?
             .is_none()
@@ -300,9 +300,9 @@ impl Dossier {
         class: &str,
         alias: &str,
     ) -> Result<()> {
-        require_admin(caller)?;
         let (class, alias) = (class.to_uppercase(), alias.to_uppercase());
         let mut tx = self.store.begin().await?;
+        require_library_admin(tx.conn(), caller, library).await?;
         let Some(sub) =
             dossier_store::catalog::get_subclass(tx.conn(), library, &class, &alias).await?
         else {

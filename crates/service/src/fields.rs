@@ -11,7 +11,7 @@ use dossier_store::AnyConnection;
 use serde_json::json;
 
 use crate::audit::Audit;
-use crate::catalog::require_admin;
+use crate::catalog::require_library_admin;
 use crate::{Caller, Dossier, Result};
 
 /// The library's thirty definitions, inside the caller's transaction or read.
@@ -58,8 +58,8 @@ impl Dossier {
         field: usize,
         changes: CustomFieldChanges,
     ) -> Result<CustomFieldDefinition> {
-        require_admin(caller)?;
         let mut tx = self.store.begin().await?;
+        require_library_admin(tx.conn(), caller, library).await?;
         let defs = definitions_on(tx.conn(), library).await?;
         let before = defs.get(field).cloned();
         let after = defs.change(field, changes)?;

@@ -1,7 +1,7 @@
 //! Validating profile changes against the library's configuration: lookup tables, field
-//! definitions, classes, subclasses (and what they require), types and users. Surfaces parse their wire format into
-//! `dossier_core::changes`; the use cases validate the result here, inside their
-//! transaction.
+//! definitions, classes, subclasses (and what they require), types and users. Surfaces
+//! parse their wire format into `dossier_core::changes`; the use cases validate the result
+//! here, inside their transaction.
 
 use dossier_core::changes::DocumentChanges;
 use dossier_core::custom::{CustomValues, parent_of};

@@ -150,6 +150,26 @@ async fn classes_and_subclasses_are_administered() {
         .send_json_as(&bob, Method::DELETE, &s.lib("/classes/LETTER"), json!({}))
         .await;
     assert_error(status, &e, StatusCode::FORBIDDEN);
+    // The library's administrator role is enough.
+    let admin = s
+        .login_scoped("admin", crate::harness::ADMIN_PASSWORD, "user admin")
+        .await;
+    let (status, m) = s
+        .send_json_as(
+            &admin,
+            Method::PUT,
+            &format!(
+                "{}/work/api/v2/customers/1/users/BOB/libraries/ACTIVE",
+                s.base
+            ),
+            json!({"role": "LIBRARY_ADMIN"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{m}");
+    let (status, c) = s
+        .send_json_as(&bob, Method::POST, &url, json!({"id": "MINE"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
 
     // A class in use is not deleted; an unused one is, with its subclasses.
     let folder = s.folder().await;
@@ -419,13 +439,17 @@ async fn promoting_a_version_makes_it_the_latest() {
     let folder = s.folder().await;
     let reader = s.new_user("reader", "Reader-pass-1234").await;
     let stranger = s.new_user("stranger", "Stranger-pass-1234").await;
+    let editor = s.new_user("editor", "Editor-pass-1234").await;
+    let holder = s.new_user("holder", "Holder-pass-1234").await;
     let (status, d) = s
         .upload_raw(
             &folder,
             TestServer::upload_form(
                 json!({"doc_profile": {"name": "Draft", "comment": "first draft", "custom13": "one",
                                        "default_security": "private"},
-                       "user_trustees": [{"id": "reader", "access_level": "read"}]}),
+                       "user_trustees": [{"id": "reader", "access_level": "read"},
+                                         {"id": "editor", "access_level": "read_write"},
+                                         {"id": "holder", "access_level": "read_write"}]}),
                 "draft.txt",
                 b"version one".to_vec(),
             ),
@@ -495,6 +519,19 @@ async fn promoting_a_version_makes_it_the_latest() {
     assert_eq!(s.blob_files(), blobs, "no byte copied");
     let latest = s.get_json(&s.lib(&format!("/documents/{id}"))).await;
     assert_eq!(latest["data"]["version"], 4);
+    // The index follows: the latest version's words are version 1's again.
+    s.wait_for_index().await;
+    let found = |text: &'static str| {
+        let s = &s;
+        async move {
+            let hits = s
+                .get_json(&s.lib(&format!("/documents?anywhere={text}")))
+                .await;
+            hits["data"]["results"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(found("one").await, 1);
+    assert_eq!(found("three").await, 0, "version 3 is no longer the latest");
 
     let history = s
         .get_json(&s.lib(&format!("/documents/{id}/history")))
@@ -529,5 +566,26 @@ async fn promoting_a_version_makes_it_the_latest() {
     assert_eq!(p["data"]["version"], 5);
     assert_eq!(p["data"]["name"], "Second again");
     assert_eq!(p["data"]["custom13"], "v2");
+
+    // Checked out by someone else: refused as a new version would be; by its holder: fine.
+    let (status, l) = s
+        .send_json_as(
+            &holder,
+            Method::POST,
+            &s.lib(&format!("/documents/{id}/lock")),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{l}");
+    let (status, e) = s
+        .send_json_as(&editor, Method::POST, &url, json!({"version": 3}))
+        .await;
+    assert_error(status, &e, StatusCode::CONFLICT);
+    let (status, e) = s
+        .send_json_as(&holder, Method::POST, &url, json!({"version": 3}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    assert_eq!(e["data"]["version"], 6);
+    assert_eq!(e["data"]["operator"], "HOLDER");
     s.stop().await;
 }
