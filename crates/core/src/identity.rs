@@ -597,6 +597,10 @@ audit_actions! {
     WallBreakGlass => "wall.break_glass",
     /// An administrator reaching an object beyond its own security.
     AccessAdminOverride => "access.admin_override",
+    /// A matter (workspace) closed or re-opened; a library's closing settings changed.
+    MatterClose => "matter.close",
+    MatterReopen => "matter.reopen",
+    ClosingSettingsUpdate => "library.closing_settings.update",
 }
 
 impl AuditAction {

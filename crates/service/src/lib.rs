@@ -17,6 +17,8 @@ mod events;
 pub mod identity;
 pub mod libraries;
 pub mod maintenance;
+pub mod matters;
+pub mod my_matters;
 pub mod oauth;
 pub mod passwords;
 mod profile;

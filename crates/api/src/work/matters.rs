@@ -1,0 +1,167 @@
+//! Closing and re-opening a matter, Dossier's extension of the Work API (iManage has no
+//! such call; Actionstep renames the workspace itself):
+//! `POST L/workspaces/{id}/close` `{prefix?, read_only?, comments?}` and
+//! `POST L/workspaces/{id}/reopen` `{comments?}` answer the workspace profile;
+//! `GET L/workspaces/{id}/history` lists the closes and re-opens;
+//! `GET`/`PUT L/closing-settings` (administrators) reads and sets how the library closes
+//! its matters: `{prefix, status_field: "custom13"|null, closed_value, open_value, read_only}`.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use dossier_core::DomainError;
+use dossier_core::limits::{COMMENT_MAX, NAME_MAX};
+use dossier_core::matters::{
+    CloseOptions, ClosingSettings, Closure, DEFAULT_CLOSED_PREFIX, MatterEvent, StatusField,
+};
+use dossier_core::model::Container;
+use serde_json::{Value, json};
+
+use crate::error::ApiResult;
+use crate::extract::{InContainer, InLibrary, JsonObject};
+use crate::fields::{Obj, flag, free_text, text};
+use crate::{AppState, dto, reply};
+
+async fn answer(
+    state: &AppState,
+    caller: &dossier_service::Caller,
+    c: &Container,
+) -> ApiResult<Response> {
+    let contents = state.dossier.container_contents(caller, &c.id).await?;
+    Ok(reply::data(dto::container(c, Some(contents))))
+}
+
+fn close_options(body: &Obj) -> Result<CloseOptions, DomainError> {
+    let prefix = text(body, "prefix")?;
+    if let Some(p) = &prefix {
+        dossier_core::limits::check_len("prefix", p, NAME_MAX)?;
+    }
+    Ok(CloseOptions {
+        prefix,
+        read_only: flag(body, "read_only")?,
+        comments: free_text(body, "comments", COMMENT_MAX)?,
+    })
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let options = close_options(&body)?;
+    let c = state.dossier.close_matter(&caller, &id, &options).await?;
+    answer(&state, &caller, &c).await
+}
+
+pub async fn reopen(
+    State(state): State<AppState>,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let comments = free_text(&body, "comments", COMMENT_MAX)?;
+    let c = state.dossier.reopen_matter(&caller, &id, &comments).await?;
+    answer(&state, &caller, &c).await
+}
+
+fn event_json(e: &MatterEvent) -> Value {
+    json!({
+        "activity": e.activity.as_str(),
+        "activity_date": dossier_core::custom::format_timestamp(e.date),
+        "user": e.user,
+        "name_before": e.name_before,
+        "name_after": e.name_after,
+        "read_only": e.read_only,
+        "comments": e.comments,
+        "workspace_id": e.workspace.to_string(),
+    })
+}
+
+fn closure_json(c: &Closure) -> Value {
+    json!({
+        "original_name": c.original_name,
+        "read_only": c.read_only,
+        "closed_date": dossier_core::custom::format_timestamp(c.closed_at),
+        "closed_by": c.closed_by,
+    })
+}
+
+/// `{"data": [entries, newest first], "closed": {…}|null}`.
+pub async fn history(
+    State(state): State<AppState>,
+    InContainer {
+        caller,
+        container: id,
+        ..
+    }: InContainer,
+) -> ApiResult<Response> {
+    let (events, closure) = state.dossier.matter_history(&caller, &id).await?;
+    Ok(axum::Json(json!({
+        "data": events.iter().map(event_json).collect::<Vec<_>>(),
+        "closed": closure.as_ref().map(closure_json),
+    }))
+    .into_response())
+}
+
+fn settings_json(s: &ClosingSettings) -> Value {
+    let status = s.status.as_ref();
+    json!({
+        "prefix": s.prefix,
+        "status_field": status.map(|f| format!("custom{}", f.field)),
+        "closed_value": status.and_then(|f| f.closed.as_text().map(str::to_string)),
+        "open_value": status.and_then(|f| f.open.as_ref()).and_then(|v| v.as_text().map(str::to_string)),
+        "read_only": s.read_only,
+    })
+}
+
+/// A closing-settings body; absent fields take the defaults (a PUT replaces the settings).
+fn settings_input(body: &Obj) -> Result<ClosingSettings, DomainError> {
+    let prefix = text(body, "prefix")?.unwrap_or_else(|| DEFAULT_CLOSED_PREFIX.to_string());
+    let status = match text(body, "status_field")? {
+        None => None,
+        Some(raw) => {
+            let field = raw
+                .strip_prefix("custom")
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| {
+                    DomainError::invalid(
+                        "status_field",
+                        format!("status_field must name a custom field (custom13), not '{raw}'"),
+                    )
+                })?;
+            let closed = text(body, "closed_value")?.ok_or_else(|| {
+                DomainError::invalid("closed_value", "a status field needs its closed_value")
+            })?;
+            let open = text(body, "open_value")?;
+            Some(StatusField::new(field, &closed, open.as_deref())?)
+        }
+    };
+    ClosingSettings::new(prefix, status, flag(body, "read_only")?.unwrap_or(false))
+}
+
+pub async fn get_settings(
+    State(state): State<AppState>,
+    InLibrary { caller, library }: InLibrary,
+) -> ApiResult<Response> {
+    let s = state.dossier.closing_settings(&caller, &library).await?;
+    Ok(reply::data(settings_json(&s)))
+}
+
+pub async fn put_settings(
+    State(state): State<AppState>,
+    InLibrary { caller, library }: InLibrary,
+    JsonObject(body): JsonObject,
+) -> ApiResult<Response> {
+    let input = settings_input(&body)?;
+    let s = state
+        .dossier
+        .set_closing_settings(&caller, &library, &input)
+        .await?;
+    Ok(reply::data(settings_json(&s)))
+}
