@@ -10,11 +10,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::DomainError;
 use dossier_core::limits::{COMMENT_MAX, NAME_MAX};
-use dossier_core::matters::{
-    CloseOptions, ClosingSettings, Closure, DEFAULT_CLOSED_PREFIX, MatterEvent, StatusField,
-};
+use dossier_core::matters::{CloseOptions, ClosingSettings, DEFAULT_CLOSED_PREFIX, StatusField};
 use dossier_core::model::Container;
-use serde_json::{Value, json};
 
 use crate::error::ApiResult;
 use crate::extract::{InContainer, InLibrary, JsonObject};
@@ -70,28 +67,6 @@ pub async fn reopen(
     answer(&state, &caller, &c).await
 }
 
-fn event_json(e: &MatterEvent) -> Value {
-    json!({
-        "activity": e.activity.as_str(),
-        "activity_date": dossier_core::custom::format_timestamp(e.date),
-        "user": e.user,
-        "name_before": e.name_before,
-        "name_after": e.name_after,
-        "read_only": e.read_only,
-        "comments": e.comments,
-        "workspace_id": e.workspace.to_string(),
-    })
-}
-
-fn closure_json(c: &Closure) -> Value {
-    json!({
-        "original_name": c.original_name,
-        "read_only": c.read_only,
-        "closed_date": dossier_core::custom::format_timestamp(c.closed_at),
-        "closed_by": c.closed_by,
-    })
-}
-
 /// `{"data": [entries, newest first], "closed": {…}|null}`.
 pub async fn history(
     State(state): State<AppState>,
@@ -102,22 +77,7 @@ pub async fn history(
     }: InContainer,
 ) -> ApiResult<Response> {
     let (events, closure) = state.dossier.matter_history(&caller, &id).await?;
-    Ok(axum::Json(json!({
-        "data": events.iter().map(event_json).collect::<Vec<_>>(),
-        "closed": closure.as_ref().map(closure_json),
-    }))
-    .into_response())
-}
-
-fn settings_json(s: &ClosingSettings) -> Value {
-    let status = s.status.as_ref();
-    json!({
-        "prefix": s.prefix,
-        "status_field": status.map(|f| format!("custom{}", f.field)),
-        "closed_value": status.and_then(|f| f.closed.as_text().map(str::to_string)),
-        "open_value": status.and_then(|f| f.open.as_ref()).and_then(|v| v.as_text().map(str::to_string)),
-        "read_only": s.read_only,
-    })
+    Ok(axum::Json(dto::matter_history(&events, closure.as_ref())).into_response())
 }
 
 /// A closing-settings body; absent fields take the defaults (a PUT replaces the settings).
@@ -150,7 +110,7 @@ pub async fn get_settings(
     InLibrary { caller, library }: InLibrary,
 ) -> ApiResult<Response> {
     let s = state.dossier.closing_settings(&caller, &library).await?;
-    Ok(reply::data(settings_json(&s)))
+    Ok(reply::data(dto::closing_settings(&s)))
 }
 
 pub async fn put_settings(
@@ -163,5 +123,5 @@ pub async fn put_settings(
         .dossier
         .set_closing_settings(&caller, &library, &input)
         .await?;
-    Ok(reply::data(settings_json(&s)))
+    Ok(reply::data(dto::closing_settings(&s)))
 }

@@ -11,10 +11,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use dossier_core::matters::{Category, CategoryKind, Shortcut, TargetKind};
+use dossier_core::matters::{CategoryKind, TargetKind};
 use dossier_core::{ContainerId, DocumentRef, DomainError};
-use dossier_service::my_matters::{CategoryContents, CategoryOwner, ShortcutTarget, ShortcutView};
-use serde_json::{Map, Value, json};
+use dossier_service::my_matters::{CategoryContents, CategoryOwner};
+use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{InLibrary, JsonObject, Params};
@@ -30,87 +30,12 @@ fn owner(p: &Params) -> Result<CategoryOwner, ApiError> {
     })
 }
 
-fn category_json(c: &Category, has_children: bool) -> Value {
-    json!({
-        "id": c.id.to_string(),
-        "database": c.id.library.as_str(),
-        "name": c.name,
-        "folder_type": c.kind.as_str(),
-        "wstype": "folder",
-        "owner": c.owner,
-        "default_security": "private",
-        "parent_id": c.parent.map(|p| ContainerId::new(c.id.library.clone(), p).to_string()),
-        "has_subfolders": has_children,
-        "create_date": dossier_core::custom::format_timestamp(c.created),
-    })
-}
-
-/// A category as the admin connector's `getMyMattersCategories` lists it.
-fn category_summary(c: &Category, has_children: bool) -> Value {
-    json!({
-        "id": c.id.to_string(),
-        "name": c.name,
-        "category_type": CategoryKind::MyMatters.as_str(),
-        "default_security": "private",
-        "has_subfolders": has_children,
-        "owner": c.owner,
-    })
-}
-
-/// A shortcut: its target's profile, with the shortcut's own id and `wstype`, and the
-/// target named in `target` (what clients follow).
-fn shortcut_json(v: &ShortcutView) -> Value {
-    let s = &v.shortcut;
-    let (mut base, target) = match &v.target {
-        ShortcutTarget::Container(c) => {
-            let base = dto::container(c, None);
-            let mut t = Map::new();
-            for k in ["id", "database", "name", "wstype", "folder_type"] {
-                if let Some(v) = base.get(k) {
-                    t.insert(k.into(), v.clone());
-                }
-            }
-            (base, Value::Object(t))
-        }
-        ShortcutTarget::Document(d) => {
-            let t = json!({
-                "id": d.id.to_string(),
-                "database": d.id.library.as_str(),
-                "name": d.name,
-                "document_number": d.id.number,
-                "version": d.id.version,
-                "type": d.doc_type,
-                "doc_type": d.doc_type,
-                "extension": d.extension,
-                "wstype": "document",
-            });
-            let mut base = t.clone();
-            if let Some(o) = base.as_object_mut() {
-                o.insert("author".into(), json!(d.author));
-                o.insert("class".into(), json!(d.class));
-                o.insert(
-                    "edit_date".into(),
-                    json!(dossier_core::custom::format_timestamp(d.edit_date)),
-                );
-            }
-            (base, t)
-        }
-    };
-    if let Some(o) = base.as_object_mut() {
-        o.insert("id".into(), json!(s.id.to_string()));
-        o.insert("shortcut_id".into(), json!(s.id.to_string()));
-        o.insert("wstype".into(), json!(s.kind.shortcut_wstype()));
-        o.insert("target".into(), target);
-    }
-    base
-}
-
 fn contents_json(c: &CategoryContents) -> Response {
     let items: Vec<Value> = c
         .categories
         .iter()
-        .map(|(k, has)| category_json(k, *has))
-        .chain(c.shortcuts.iter().map(shortcut_json))
+        .map(|(k, has)| dto::category(k, *has))
+        .chain(c.shortcuts.iter().map(dto::shortcut))
         .collect();
     reply::list(items, None, None)
 }
@@ -178,25 +103,6 @@ fn category_param(body: &Obj, p: &Params) -> Result<Option<ContainerId>, ApiErro
     .transpose()
 }
 
-fn added_json(added: &[Shortcut]) -> Response {
-    let shortcuts: Vec<Value> = added
-        .iter()
-        .map(|s| {
-            json!({
-                "id": s.id.to_string(),
-                "wstype": s.kind.shortcut_wstype(),
-                "target": {"id": ContainerId::new(s.id.library.clone(), s.target).to_string()},
-            })
-        })
-        .collect();
-    let all = added
-        .iter()
-        .map(|s| s.id.to_string())
-        .collect::<Vec<_>>()
-        .join(";");
-    reply::data(json!({"shortcuts": shortcuts, "all_workspace_shortcut_ids": all}))
-}
-
 async fn list(
     state: &AppState,
     InLibrary { caller, library }: InLibrary,
@@ -222,7 +128,7 @@ async fn root(
         .category_contents(&caller, &library, &owner, kind, None)
         .await?;
     let has = !c.categories.is_empty() || !c.shortcuts.is_empty();
-    Ok(reply::data(category_json(&c.category, has)))
+    Ok(reply::data(dto::category(&c.category, has)))
 }
 
 async fn add(
@@ -239,7 +145,7 @@ async fn add(
         .dossier
         .add_shortcuts(&caller, &library, &owner, kind, category.as_ref(), &targets)
         .await?;
-    Ok(added_json(&added))
+    Ok(reply::data(dto::shortcuts_added(&added)))
 }
 
 async fn remove(
@@ -301,7 +207,7 @@ pub async fn categories(
         .await?;
     Ok(reply::list(
         list.iter()
-            .map(|(c, has)| category_summary(c, *has))
+            .map(|(c, has)| dto::category_summary(c, *has))
             .collect(),
         None,
         None,
@@ -319,7 +225,7 @@ pub async fn create_category(
         .dossier
         .create_category(&caller, &library, &owner(&p)?, &name)
         .await?;
-    Ok(reply::created(category_summary(&c, false)))
+    Ok(reply::created(dto::category_summary(&c, false)))
 }
 
 pub async fn delete_category(
