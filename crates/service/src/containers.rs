@@ -429,6 +429,18 @@ impl Dossier {
             id.number,
         )
         .await?;
+        // Shortcuts in My Matters and My Favorites go with their workspace or folder.
+        dossier_store::shortcuts::delete_to(
+            tx.conn(),
+            &id.library,
+            if c.kind == ContainerKind::Workspace {
+                dossier_core::matters::TargetKind::Workspace
+            } else {
+                dossier_core::matters::TargetKind::Folder
+            },
+            id.number,
+        )
+        .await?;
         emit(
             tx.conn(),
             caller,
