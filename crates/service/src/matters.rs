@@ -123,16 +123,17 @@ impl Dossier {
             closed_by: caller.user_id.clone(),
         };
         dossier_store::matters::insert_closure(tx.conn(), &closure).await?;
-        self.record(
-            tx.conn(),
-            caller,
-            &c,
-            MatterActivity::Closed,
-            &original,
+        let event = MatterEvent {
+            workspace: id.clone(),
+            activity: MatterActivity::Closed,
+            date: now,
+            user: caller.user_id.clone(),
+            name_before: original,
+            name_after: c.name.clone(),
             read_only,
-            &options.comments,
-        )
-        .await?;
+            comments: options.comments.clone(),
+        };
+        self.record(tx.conn(), caller, &c, &event).await?;
         tx.commit().await?;
         Ok(c.into_inner())
     }
@@ -162,16 +163,17 @@ impl Dossier {
         }
         c.edit_date = self.now();
         dossier_store::matters::delete_closure(tx.conn(), id).await?;
-        self.record(
-            tx.conn(),
-            caller,
-            &c,
-            MatterActivity::Reopened,
-            &before,
-            closure.read_only,
-            comments,
-        )
-        .await?;
+        let event = MatterEvent {
+            workspace: id.clone(),
+            activity: MatterActivity::Reopened,
+            date: c.edit_date,
+            user: caller.user_id.clone(),
+            name_before: before,
+            name_after: c.name.clone(),
+            read_only: closure.read_only,
+            comments: comments.to_string(),
+        };
+        self.record(tx.conn(), caller, &c, &event).await?;
         tx.commit().await?;
         Ok(c.into_inner())
     }
@@ -179,38 +181,21 @@ impl Dossier {
     /// What closing or re-opening writes besides the closure: the workspace row, its
     /// history, the audit record and the events (the profile for the index; the security
     /// stamp when the read-only cap comes or goes, so every access context re-reads it).
-    #[allow(clippy::too_many_arguments)]
     async fn record(
         &self,
         conn: &mut AnyConnection,
         caller: &Caller,
         c: &Checked<Container, Edit>,
-        activity: MatterActivity,
-        name_before: &str,
-        read_only: bool,
-        comments: &str,
+        event: &MatterEvent,
     ) -> Result<()> {
         dossier_store::containers::update(&mut *conn, c).await?;
         crate::reports::record_workspace(&mut *conn, caller.customer_id, c, c.edit_date).await?;
-        dossier_store::matters::append_event(
-            &mut *conn,
-            &MatterEvent {
-                workspace: c.id.clone(),
-                activity,
-                date: c.edit_date,
-                user: caller.user_id.clone(),
-                name_before: name_before.to_string(),
-                name_after: c.name.clone(),
-                read_only,
-                comments: comments.to_string(),
-            },
-        )
-        .await?;
+        dossier_store::matters::append_event(&mut *conn, event).await?;
         self.audit(
             &mut *conn,
             Some(caller),
             Audit {
-                action: match activity {
+                action: match event.activity {
                     MatterActivity::Closed => AuditAction::MatterClose,
                     MatterActivity::Reopened => AuditAction::MatterReopen,
                 },
@@ -218,10 +203,10 @@ impl Dossier {
                 outcome: AuditOutcome::Success,
                 detail: json!({
                     "library": c.id.library.as_str(),
-                    "before": {"name": name_before},
-                    "after": {"name": c.name},
-                    "read_only": read_only,
-                    "comments": comments,
+                    "before": {"name": event.name_before},
+                    "after": {"name": event.name_after},
+                    "read_only": event.read_only,
+                    "comments": event.comments,
                 }),
             },
         )
@@ -235,7 +220,7 @@ impl Dossier {
             },
         )
         .await?;
-        if read_only {
+        if event.read_only {
             crate::acl_keys::security_changed(
                 &mut *conn,
                 caller,

@@ -9,7 +9,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dossier_core::DomainError;
-use dossier_core::limits::{COMMENT_MAX, NAME_MAX};
+use dossier_core::limits::COMMENT_MAX;
 use dossier_core::matters::{CloseOptions, ClosingSettings, DEFAULT_CLOSED_PREFIX, StatusField};
 use dossier_core::model::Container;
 
@@ -28,12 +28,8 @@ async fn answer(
 }
 
 fn close_options(body: &Obj) -> Result<CloseOptions, DomainError> {
-    let prefix = text(body, "prefix")?;
-    if let Some(p) = &prefix {
-        dossier_core::limits::check_len("prefix", p, NAME_MAX)?;
-    }
     Ok(CloseOptions {
-        prefix,
+        prefix: text(body, "prefix")?,
         read_only: flag(body, "read_only")?,
         comments: free_text(body, "comments", COMMENT_MAX)?,
     })
