@@ -114,6 +114,18 @@ async fn a_closed_read_only_matter_is_renamed_flagged_and_frozen_until_it_reopen
         .send_json(Method::PUT, &settings, json!({"status_field": "custom13"}))
         .await;
     assert_error(st, &e, StatusCode::BAD_REQUEST);
+    // A lookup field's values must be in its table.
+    let (st, e) = s
+        .send_json(
+            Method::PUT,
+            &settings,
+            json!({"status_field": "custom3", "closed_value": "NOPE"}),
+        )
+        .await;
+    assert_eq!(
+        assert_error(st, &e, StatusCode::BAD_REQUEST),
+        "NRC_NO_RECORD"
+    );
     let (st, b) = s
         .send_json(
             Method::PUT,
@@ -564,6 +576,13 @@ async fn my_matters_hold_shortcuts_to_what_their_user_may_read() {
     let (st, e) = get_as(&s, &bob, &s.lib("/users/ALICE/my-matters/children")).await;
     assert_error(st, &e, StatusCode::NOT_FOUND);
     let (st, e) = get_as(&s, &bob, &s.lib("/users/ALICE/my-matters/categories")).await;
+    assert_error(st, &e, StatusCode::NOT_FOUND);
+    let (st, e) = s
+        .post(
+            &s.lib("/users/NOBODY/my-matters/children"),
+            json!({"workspace_id": ws1}),
+        )
+        .await;
     assert_error(st, &e, StatusCode::NOT_FOUND);
     let sid = shortcuts[0]["id"].as_str().unwrap().to_string();
     assert_eq!(
