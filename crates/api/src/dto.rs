@@ -3,6 +3,9 @@
 
 use dossier_core::custom::{CUSTOM_COUNT, format_timestamp, is_lookup};
 use dossier_core::fields::CustomFieldDefinition;
+use dossier_core::matters::{
+    Category, CategoryKind, ClosingSettings, Closure, MatterEvent, Shortcut,
+};
 use dossier_core::model::{
     ChangeEvent, Checkout, Class, ClassSettings, Container, ContainerKind, DocType, DocumentView,
     HistoryEntry, Library, Lookup, Subclass, Trustee,
@@ -10,6 +13,7 @@ use dossier_core::model::{
 use dossier_core::{ContainerId, CustomKind, CustomValues};
 use dossier_service::Caller;
 use dossier_service::documents::Operations;
+use dossier_service::my_matters::{ShortcutTarget, ShortcutView};
 
 use crate::work::wire::custom_json;
 use serde_json::{Map, Value, json};
@@ -307,4 +311,142 @@ pub fn nvps(pairs: &[(String, String)]) -> Value {
 
 pub fn trustee(t: &Trustee) -> Value {
     json!({"id": t.id, "type": t.trustee_type.as_str(), "access": t.access.number(), "access_level": t.access.as_str()})
+}
+
+// The matter lifecycle (Dossier's extension) and My Matters / My Favorites.
+
+pub fn matter_event(e: &MatterEvent) -> Value {
+    json!({
+        "activity": e.activity.as_str(),
+        "activity_date": dossier_core::custom::format_timestamp(e.date),
+        "user": e.user,
+        "name_before": e.name_before,
+        "name_after": e.name_after,
+        "read_only": e.read_only,
+        "comments": e.comments,
+        "workspace_id": e.workspace.to_string(),
+    })
+}
+
+/// A workspace's closes and re-opens, and whether it is closed now:
+/// `{data: [entries, newest first], closed: {…} | null}`.
+pub fn matter_history(events: &[MatterEvent], closure: Option<&Closure>) -> Value {
+    json!({
+        "data": events.iter().map(matter_event).collect::<Vec<_>>(),
+        "closed": closure.map(self::closure),
+    })
+}
+
+pub fn closure(c: &Closure) -> Value {
+    json!({
+        "original_name": c.original_name,
+        "read_only": c.read_only,
+        "closed_date": dossier_core::custom::format_timestamp(c.closed_at),
+        "closed_by": c.closed_by,
+    })
+}
+
+pub fn closing_settings(s: &ClosingSettings) -> Value {
+    let status = s.status.as_ref();
+    json!({
+        "prefix": s.prefix,
+        "status_field": status.map(|f| format!("custom{}", f.field)),
+        "closed_value": status.and_then(|f| f.closed.as_text().map(str::to_string)),
+        "open_value": status.and_then(|f| f.open.as_ref()).and_then(|v| v.as_text().map(str::to_string)),
+        "read_only": s.read_only,
+    })
+}
+
+pub fn category(c: &Category, has_children: bool) -> Value {
+    json!({
+        "id": c.id.to_string(),
+        "database": c.id.library.as_str(),
+        "name": c.name,
+        "folder_type": c.kind.as_str(),
+        "wstype": "folder",
+        "owner": c.owner,
+        "default_security": "private",
+        "parent_id": c.parent.map(|p| ContainerId::new(c.id.library.clone(), p).to_string()),
+        "has_subfolders": has_children,
+        "create_date": dossier_core::custom::format_timestamp(c.created),
+    })
+}
+
+/// A category as the admin connector's `getMyMattersCategories` lists it.
+pub fn category_summary(c: &Category, has_children: bool) -> Value {
+    json!({
+        "id": c.id.to_string(),
+        "name": c.name,
+        "category_type": CategoryKind::MyMatters.as_str(),
+        "default_security": "private",
+        "has_subfolders": has_children,
+        "owner": c.owner,
+    })
+}
+
+/// A shortcut: its target's profile, with the shortcut's own id and `wstype`, and the
+/// target named in `target` (what clients follow).
+pub fn shortcut(v: &ShortcutView) -> Value {
+    let s = &v.shortcut;
+    let (mut base, target) = match &v.target {
+        ShortcutTarget::Container(c) => {
+            let base = container(c, None);
+            let mut t = Map::new();
+            for k in ["id", "database", "name", "wstype", "folder_type"] {
+                if let Some(v) = base.get(k) {
+                    t.insert(k.into(), v.clone());
+                }
+            }
+            (base, Value::Object(t))
+        }
+        ShortcutTarget::Document(d) => {
+            let t = json!({
+                "id": d.id.to_string(),
+                "database": d.id.library.as_str(),
+                "name": d.name,
+                "document_number": d.id.number,
+                "version": d.id.version,
+                "type": d.doc_type,
+                "doc_type": d.doc_type,
+                "extension": d.extension,
+                "wstype": "document",
+            });
+            let mut base = t.clone();
+            if let Some(o) = base.as_object_mut() {
+                o.insert("author".into(), json!(d.author));
+                o.insert("class".into(), json!(d.class));
+                o.insert(
+                    "edit_date".into(),
+                    json!(dossier_core::custom::format_timestamp(d.edit_date)),
+                );
+            }
+            (base, t)
+        }
+    };
+    if let Some(o) = base.as_object_mut() {
+        o.insert("id".into(), json!(s.id.to_string()));
+        o.insert("shortcut_id".into(), json!(s.id.to_string()));
+        o.insert("wstype".into(), json!(s.kind.shortcut_wstype()));
+        o.insert("target".into(), target);
+    }
+    base
+}
+
+pub fn shortcuts_added(added: &[Shortcut]) -> Value {
+    let shortcuts: Vec<Value> = added
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id.to_string(),
+                "wstype": s.kind.shortcut_wstype(),
+                "target": {"id": ContainerId::new(s.id.library.clone(), s.target).to_string()},
+            })
+        })
+        .collect();
+    let all = added
+        .iter()
+        .map(|s| s.id.to_string())
+        .collect::<Vec<_>>()
+        .join(";");
+    json!({"shortcuts": shortcuts, "all_workspace_shortcut_ids": all})
 }

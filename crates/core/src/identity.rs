@@ -611,6 +611,10 @@ audit_actions! {
     CustomFieldUpdate => "custom_field.update",
     /// An earlier version made the latest.
     VersionPromote => "document.version.promote",
+    /// A matter (workspace) closed or re-opened; a library's closing settings changed.
+    MatterClose => "matter.close",
+    MatterReopen => "matter.reopen",
+    ClosingSettingsUpdate => "library.closing_settings.update",
 }
 
 impl AuditAction {

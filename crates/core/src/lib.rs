@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod ids;
 pub mod limits;
+pub mod matters;
 pub mod model;
 pub mod query;
 pub mod security;

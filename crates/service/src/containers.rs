@@ -488,6 +488,18 @@ impl Dossier {
             c.id.number,
         )
         .await?;
+        // Shortcuts in My Matters and My Favorites go with their workspace or folder.
+        dossier_store::shortcuts::delete_to(
+            conn,
+            &c.id.library,
+            if c.kind == ContainerKind::Workspace {
+                dossier_core::matters::TargetKind::Workspace
+            } else {
+                dossier_core::matters::TargetKind::Folder
+            },
+            c.id.number,
+        )
+        .await?;
         emit(
             conn,
             caller,

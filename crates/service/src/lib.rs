@@ -20,6 +20,8 @@ pub mod idempotency;
 pub mod identity;
 pub mod libraries;
 pub mod maintenance;
+pub mod matters;
+pub mod my_matters;
 pub mod oauth;
 pub mod passwords;
 mod profile;

@@ -3,8 +3,9 @@
 //! flows) before it touches real matters.
 //!
 //! Copied: roles, classes and subclasses with their settings, document types, lookup tables,
-//! custom field definitions (captions), workspace templates with their trees and security,
-//! and the matter settings, their template numbers translated to the copies. Not copied:
+//! custom field definitions (captions), how matters close, workspace templates with their
+//! trees and security, and the matter settings, their template numbers translated to the
+//! copies. Not copied:
 //! documents, workspaces, members (a sandbox starts with none but the administrators, who
 //! reach every library), walls, name-value pairs.
 
@@ -168,7 +169,8 @@ impl Dossier {
     }
 }
 
-/// Roles, classes, subclasses, types, lookups and custom field definitions.
+/// Roles, classes, subclasses, types, lookups, custom field definitions and how matters
+/// close.
 async fn copy_catalogue(
     conn: &mut AnyConnection,
     source: &LibraryId,
@@ -202,5 +204,7 @@ async fn copy_catalogue(
         catalog::save_custom_field(conn, target, &d).await?;
         copy.custom_fields += 1;
     }
+    let closing = dossier_store::matters::settings(conn, source).await?;
+    dossier_store::matters::put_settings(conn, target, &closing).await?;
     Ok(copy)
 }

@@ -14,6 +14,8 @@ pub mod documents;
 pub mod filters;
 pub mod forms;
 pub mod identity;
+pub mod matters;
+pub mod my_matters;
 pub mod sandbox;
 pub mod search;
 pub mod security;
@@ -339,7 +341,67 @@ pub fn router(state: &AppState) -> Router<AppState> {
             &format!("{l}/documents/{{id}}/security/copy"),
             post(security::copy_from_document),
         )
+        .merge(matter_routes(l))
         .merge(uploads)
+}
+
+/// Closing matters and each user's My Matters and My Favorites (`matters`, `my_matters`).
+fn matter_routes(l: &str) -> Router<AppState> {
+    use axum::routing::delete;
+    Router::new()
+        .route(
+            &format!("{l}/workspaces/{{id}}/close"),
+            post(matters::close),
+        )
+        .route(
+            &format!("{l}/workspaces/{{id}}/reopen"),
+            post(matters::reopen),
+        )
+        .route(
+            &format!("{l}/workspaces/{{id}}/history"),
+            get(matters::history),
+        )
+        .route(
+            &format!("{l}/closing-settings"),
+            get(matters::get_settings).put(matters::put_settings),
+        )
+        .route(
+            &format!("{l}/users/{{uid}}/my-matters"),
+            get(my_matters::my_matters),
+        )
+        .route(
+            &format!("{l}/users/{{uid}}/my-matters/children"),
+            get(my_matters::my_matters_children).post(my_matters::add_to_my_matters),
+        )
+        .route(
+            &format!("{l}/users/{{uid}}/my-matters/children/{{shortcut}}"),
+            delete(my_matters::remove_from_my_matters),
+        )
+        .route(
+            &format!("{l}/users/{{uid}}/my-matters/categories"),
+            get(my_matters::categories).post(my_matters::create_category),
+        )
+        .route(
+            &format!("{l}/users/{{uid}}/my-matters/categories/{{category}}"),
+            delete(my_matters::delete_category),
+        )
+        .route(
+            &format!("{l}/users/{{uid}}/my-matters/categories/{{category}}/children"),
+            get(my_matters::my_matters_children).post(my_matters::add_to_my_matters),
+        )
+        .route(
+            &format!("{l}/users/{{uid}}/my-matters/categories/{{category}}/children/{{shortcut}}"),
+            delete(my_matters::remove_from_my_matters),
+        )
+        .route(&format!("{l}/my-favorites"), get(my_matters::my_favorites))
+        .route(
+            &format!("{l}/my-favorites/children"),
+            get(my_matters::my_favorites_children).post(my_matters::add_to_my_favorites),
+        )
+        .route(
+            &format!("{l}/my-favorites/children/{{shortcut}}"),
+            delete(my_matters::remove_from_my_favorites),
+        )
 }
 
 /// Users and groups, the same at the customer level and under a library (`prefix`).

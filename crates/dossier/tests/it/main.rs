@@ -17,6 +17,7 @@ mod idempotency;
 mod identity;
 mod leaks;
 mod lookups;
+mod matters;
 mod oauth;
 mod ops;
 mod schema;

@@ -44,6 +44,9 @@ struct Context {
     stamp: i64,
     principal: Arc<Principal>,
     walls: Arc<Vec<Wall>>,
+    /// The library's closed read-only workspaces (numbers, sorted): closing or re-opening
+    /// one emits a security event, so the stamp covers them.
+    read_only: Arc<Vec<i64>>,
     visible: Option<Option<Visible>>,
     /// Governing ACLs looked up so far (shared by the clones of this context): an ACL's
     /// default security or trustees cannot change without a new stamp.
@@ -188,6 +191,22 @@ impl Dossier {
         let level = access(p, &acl_view, Some(owner));
         if level < AccessLevel::Read {
             return Err(DomainError::not_found(what));
+        }
+        // A closed read-only matter caps everyone but administrators at reading, whatever
+        // their rights: its documents, folders, profile and security stay as they closed.
+        let closed = !p.is_admin
+            && facts
+                .workspace()
+                .is_some_and(|w| ctx.read_only.binary_search(&w).is_ok());
+        let level = if closed {
+            level.min(AccessLevel::Read)
+        } else {
+            level
+        };
+        if closed && level < need.level() {
+            return Err(DomainError::Forbidden(format!(
+                "{what} is in a closed matter: only administrators may change it"
+            )));
         }
         if level < need.level() {
             return Err(DomainError::Forbidden(format!(
@@ -387,6 +406,7 @@ impl Dossier {
             stamp,
             principal: Arc::new(principal(conn, caller).await?),
             walls: Arc::new(dossier_store::walls::list(conn, library.as_str()).await?),
+            read_only: Arc::new(dossier_store::matters::read_only_workspaces(conn, library).await?),
             visible: None,
             governing: Arc::default(),
         };

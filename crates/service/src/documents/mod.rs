@@ -283,6 +283,14 @@ impl Dossier {
                 r.number,
             )
             .await?;
+            // Shortcuts in My Matters and My Favorites go with their document.
+            dossier_store::shortcuts::delete_to(
+                tx.conn(),
+                &r.library,
+                dossier_core::matters::TargetKind::Document,
+                r.number,
+            )
+            .await?;
         }
         emit(
             tx.conn(),
