@@ -15,6 +15,7 @@ mod events;
 mod harness;
 mod idempotency;
 mod identity;
+mod integrations;
 mod leaks;
 mod lookups;
 mod matters;

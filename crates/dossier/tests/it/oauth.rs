@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::harness::{ADMIN_PASSWORD, TestServer, assert_error, error_field};
 
-const REDIRECT: &str = "http://127.0.0.1:9/callback";
+pub(crate) const REDIRECT: &str = "http://127.0.0.1:9/callback";
 const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123456789";
 
 fn challenge(verifier: &str) -> String {
@@ -44,12 +44,12 @@ async fn token_request(
     (status, r.json().await.unwrap_or(Value::Null), headers)
 }
 
-async fn token(s: &TestServer, form: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(crate) async fn token(s: &TestServer, form: &[(&str, &str)]) -> (StatusCode, Value) {
     let (st, body, _) = token_request(s, "/auth/oauth2/token", None, form).await;
     (st, body)
 }
 
-async fn admin_token(s: &TestServer) -> String {
+pub(crate) async fn admin_token(s: &TestServer) -> String {
     let (st, t) = token(
         s,
         &[
@@ -70,7 +70,7 @@ fn apps_url(s: &TestServer) -> String {
 
 /// Registers an app over HTTP with an admin-scoped token; returns its JSON (with the
 /// secret for a confidential app).
-async fn register(s: &TestServer, body: Value) -> Value {
+pub(crate) async fn register(s: &TestServer, body: Value) -> Value {
     let admin = admin_token(s).await;
     let r = s
         .http
@@ -197,7 +197,7 @@ fn authorize_url(s: &TestServer, path: &str, client_id: &str, extra: &[(&str, &s
 
 /// Drives the sign-in page (and the consent page when shown) and returns the redirect's
 /// query parameters.
-async fn sign_in_through_pages(
+pub(crate) async fn sign_in_through_pages(
     s: &TestServer,
     path: &str,
     client_id: &str,
