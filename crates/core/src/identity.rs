@@ -602,6 +602,13 @@ audit_actions! {
     TemplateDelete => "template.delete",
     /// How a library opens matters: matter-type field, templates, uniqueness.
     MatterSettingsUpdate => "library.matter_settings.update",
+    /// A property of the extended-metadata catalogue made, changed or removed.
+    MetadataPropertyCreate => "library.metadata.property.create",
+    MetadataPropertyUpdate => "library.metadata.property.update",
+    MetadataPropertyDelete => "library.metadata.property.delete",
+    /// A taxonomy made or removed, or its tree changed (nodes added, renamed, moved,
+    /// removed, imported).
+    TaxonomyChange => "library.metadata.taxonomy.change",
 }
 
 impl AuditAction {

@@ -12,6 +12,7 @@ pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod limits;
+pub mod metadata;
 pub mod model;
 pub mod query;
 pub mod security;

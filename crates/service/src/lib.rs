@@ -17,6 +17,7 @@ mod events;
 pub mod identity;
 pub mod libraries;
 pub mod maintenance;
+pub mod metadata;
 pub mod oauth;
 pub mod passwords;
 mod profile;

@@ -17,6 +17,7 @@ pub mod history;
 pub mod keys;
 pub mod libraries;
 pub mod matter_settings;
+pub mod metadata;
 pub mod nvps;
 pub mod roles;
 pub mod search;

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod filters;
 pub mod forms;
 pub mod identity;
+pub mod metadata;
 pub mod search;
 pub mod security;
 pub mod templates;
@@ -297,6 +298,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             &format!("{l}/documents/{{id}}/security/copy"),
             post(security::copy_from_document),
         )
+        .merge(metadata::routes(l))
         .merge(uploads)
 }
 

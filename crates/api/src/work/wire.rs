@@ -21,6 +21,8 @@ use serde_json::Value;
 
 use crate::fields::{Obj, flag, free_text, integer, text};
 
+pub mod metadata;
+
 type Result<T> = std::result::Result<T, DomainError>;
 
 /// A JSON value as a custom field's input.

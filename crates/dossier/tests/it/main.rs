@@ -15,6 +15,7 @@ mod harness;
 mod identity;
 mod leaks;
 mod lookups;
+mod metadata;
 mod oauth;
 mod ops;
 mod schema;
