@@ -546,3 +546,36 @@ pub async fn documents_matching(
     let rows = sql.fetch_all(conn).await?;
     rows.iter().map(|r| r.try_get("number").db()).collect()
 }
+
+/// Removes a document's values (the document is gone).
+pub async fn remove_document(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    document: i64,
+) -> Result<()> {
+    Sql::new("DELETE FROM document_metadata WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND document = ")
+        .bind(document)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives a copy of a document the values of its source.
+pub async fn copy_document(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    from: i64,
+    to: i64,
+) -> Result<()> {
+    Sql::new("INSERT INTO document_metadata (library, document, property, position, value, match_key) SELECT library, ")
+        .bind(to)
+        .push(", property, position, value, match_key FROM document_metadata WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND document = ")
+        .bind(from)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

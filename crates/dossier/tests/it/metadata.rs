@@ -732,3 +732,46 @@ async fn documents_are_found_by_a_value_on_the_database_and_in_the_index() {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_copy_takes_the_values_and_a_deleted_document_leaves_none() {
+    let s = TestServer::start().await;
+    catalogue(&s).await;
+    let folder = s.folder().await;
+    let d = doc(&s, &folder, "Lease", "lease").await;
+    let (st, b) = s
+        .patch(&s.lib(&meta(&d)), json!({"amount": 12, "tags": ["a", "b"]}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, copy) = s
+        .post(
+            &s.lib(&format!("/documents/{d}/copy")),
+            json!({"folder_id": folder}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{copy}");
+    let copy = copy["data"]["id"].as_str().unwrap().to_string();
+    let values = s.get_json(&s.lib(&meta(&copy))).await["data"].clone();
+    assert_eq!(values, json!({"amount": 12.0, "tags": ["a", "b"]}));
+
+    // The copy's values are its own.
+    s.patch(&s.lib(&meta(&copy)), json!({"tags": "c"})).await;
+    assert_eq!(
+        s.get_json(&s.lib(&meta(&d))).await["data"]["tags"],
+        json!(["a", "b"])
+    );
+
+    // Once both are deleted no document holds `amount`: its kind may change again.
+    for id in [&d, &copy] {
+        let (st, b) = s.delete(&s.lib(&format!("/documents/{id}"))).await;
+        assert!(st.is_success(), "{b}");
+    }
+    let (st, b) = s
+        .patch(
+            &s.lib(&format!("{}/amount", props())),
+            json!({"kind": "text"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    s.stop().await;
+}
