@@ -53,6 +53,7 @@ fn put(d: Document, body: &str) -> Change {
         body: body.into(),
         subject: String::new(),
         profile: Vec::new(),
+        metadata: Vec::new(),
     }))
 }
 

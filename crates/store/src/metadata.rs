@@ -532,21 +532,6 @@ pub(crate) fn push_matches(sql: &mut Sql, matches: &[MetadataMatch]) {
     }
 }
 
-/// The numbers of the library's documents meeting every condition (for the index, which
-/// does not hold extended metadata: its search is narrowed to these numbers).
-pub async fn documents_matching(
-    conn: &mut AnyConnection,
-    library: &LibraryId,
-    matches: &[MetadataMatch],
-) -> Result<Vec<i64>> {
-    let mut sql =
-        Sql::new("SELECT DISTINCT d.number AS number FROM documents d WHERE d.library = ");
-    sql.bind(library.as_str()).push(" AND d.is_latest = 1");
-    push_matches(&mut sql, matches);
-    let rows = sql.fetch_all(conn).await?;
-    rows.iter().map(|r| r.try_get("number").db()).collect()
-}
-
 /// Removes a document's values (the document is gone).
 pub async fn remove_document(
     conn: &mut AnyConnection,
@@ -578,4 +563,31 @@ pub async fn copy_document(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The values of these documents as the index holds them: per document, (property, match
+/// key) per value.
+pub async fn match_keys_of(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    documents: &[i64],
+) -> Result<HashMap<i64, Vec<(String, String)>>> {
+    let mut out: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    if documents.is_empty() {
+        return Ok(out);
+    }
+    let rows =
+        Sql::new("SELECT document, property, match_key FROM document_metadata WHERE library = ")
+            .bind(library.as_str())
+            .push(" AND document IN (")
+            .bind_list(documents.iter().copied())
+            .push(") ORDER BY document, property, position")
+            .fetch_all(conn)
+            .await?;
+    for r in rows {
+        out.entry(r.try_get("document").db()?)
+            .or_default()
+            .push((r.try_get("property").db()?, r.try_get("match_key").db()?));
+    }
+    Ok(out)
 }

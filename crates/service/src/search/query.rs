@@ -138,6 +138,11 @@ pub(crate) fn request(f: &DocumentQuery, t: &TextCriteria) -> SearchRequest {
         types: f.types.clone(),
         numbers: f.numbers.clone(),
         customs,
+        metadata: f
+            .metadata
+            .iter()
+            .map(|m| (m.property.as_str().to_string(), m.keys.clone()))
+            .collect(),
         folders: f.folders.clone(),
         wstype: f.wstype.map(|w| w.as_str().to_string()),
         create_date: (secs(f.create_from), secs(f.create_to)),
@@ -349,9 +354,6 @@ impl Dossier {
                 r.exclude_numbers = out;
             }
         }
-        if !filter.metadata.is_empty() {
-            narrow_to_metadata(self, &mut r, libraries, &filter).await?;
-        }
         let (found, highlighter, hits, more) = run_paged(search, r, options).await?;
         // The page, re-read and checked against the caller's visibility as it is now.
         let mut views: HashMap<(String, i64), DocumentView> = HashMap::new();
@@ -467,33 +469,6 @@ impl Dossier {
         }
         Ok(out)
     }
-}
-
-/// The index holds no extended metadata: a search with conditions on it is narrowed to
-/// the numbers of the documents the database finds meeting them (a clause of the one
-/// index query, so trimming, totals and facets stay the index's). Catalogues are per
-/// library, so such a search names one.
-async fn narrow_to_metadata(
-    dossier: &Dossier,
-    r: &mut SearchRequest,
-    libraries: &[LibraryId],
-    filter: &DocumentQuery,
-) -> Result<()> {
-    let [library] = libraries else {
-        return Err(dossier_core::DomainError::invalid(
-            "metadata",
-            "extended-metadata conditions search one library",
-        ));
-    };
-    let mut conn = dossier.store.read().await?;
-    let mut numbers =
-        dossier_store::metadata::documents_matching(&mut conn, library, &filter.metadata).await?;
-    if let Some(only) = &r.only_numbers {
-        let only: std::collections::HashSet<i64> = only.iter().copied().collect();
-        numbers.retain(|n| only.contains(n));
-    }
-    r.only_numbers = Some(numbers);
-    Ok(())
 }
 
 /// The latest versions of these documents that the caller may read, with their views. The
