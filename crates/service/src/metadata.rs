@@ -72,6 +72,19 @@ pub struct FoundNode {
 /// A document's values: each property that holds some, with its values.
 pub type DocumentMetadata = Vec<(Property, Vec<String>)>;
 
+/// A property as an audit record shows it.
+fn property_detail(p: &Property) -> serde_json::Value {
+    json!({
+        "caption": p.caption,
+        "kind": p.kind.as_str(),
+        "multi": p.multi,
+        "required": p.required,
+        "enabled": p.enabled,
+        "lookup_values": p.lookup_values,
+        "taxonomy": p.taxonomy.as_ref().map(|t| t.as_str()),
+    })
+}
+
 fn unknown_property(field: &str) -> DomainError {
     DomainError::invalid(
         field,
@@ -130,6 +143,7 @@ impl Dossier {
         action: AuditAction,
         library: &LibraryId,
         what: &str,
+        detail: serde_json::Value,
     ) -> Result<()> {
         self.audit(
             conn,
@@ -138,7 +152,7 @@ impl Dossier {
                 action,
                 target: Some(format!("{library}:{what}")),
                 outcome: AuditOutcome::Success,
-                detail: json!({}),
+                detail,
             },
         )
         .await
@@ -213,6 +227,7 @@ impl Dossier {
             AuditAction::MetadataPropertyCreate,
             library,
             p.id.as_str(),
+            json!({"property": property_detail(&p)}),
         )
         .await?;
         tx.commit().await?;
@@ -271,6 +286,7 @@ impl Dossier {
             AuditAction::MetadataPropertyUpdate,
             library,
             id.as_str(),
+            json!({"before": property_detail(&before), "after": property_detail(&after)}),
         )
         .await?;
         tx.commit().await?;
@@ -318,6 +334,7 @@ impl Dossier {
             AuditAction::MetadataPropertyDelete,
             library,
             id.as_str(),
+            json!({"with_values": with_values, "documents": used}),
         )
         .await?;
         tx.commit().await?;
@@ -377,6 +394,7 @@ impl Dossier {
             AuditAction::TaxonomyChange,
             library,
             t.id.as_str(),
+            json!({"created": t.name}),
         )
         .await?;
         tx.commit().await?;
@@ -422,6 +440,7 @@ impl Dossier {
             AuditAction::TaxonomyChange,
             library,
             id.as_str(),
+            json!({"deleted": id.as_str()}),
         )
         .await?;
         tx.commit().await?;
@@ -507,6 +526,7 @@ impl Dossier {
             AuditAction::TaxonomyChange,
             library,
             taxonomy.as_str(),
+            json!({"node_added": node.id, "label": node.label, "parent": node.parent}),
         )
         .await?;
         tx.commit().await?;
@@ -555,7 +575,7 @@ impl Dossier {
             caller,
             AuditAction::TaxonomyChange,
             library,
-            taxonomy.as_str(),
+            taxonomy.as_str(), json!({"node_changed": id, "label": node.label, "parent": node.parent, "enabled": node.enabled}),
         )
         .await?;
         tx.commit().await?;
@@ -595,6 +615,7 @@ impl Dossier {
             AuditAction::TaxonomyChange,
             library,
             taxonomy.as_str(),
+            json!({"node_removed": id}),
         )
         .await?;
         tx.commit().await?;
@@ -638,6 +659,7 @@ impl Dossier {
             AuditAction::TaxonomyChange,
             library,
             taxonomy.as_str(),
+            json!({"imported": nodes.len(), "parent": parent}),
         )
         .await?;
         tx.commit().await?;

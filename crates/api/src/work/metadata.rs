@@ -69,6 +69,8 @@ fn property_json(p: &Property) -> Value {
     let mut o = json!({
         "id": p.id.as_str(),
         "caption": p.caption,
+        // What the connector's GetExtendedPropertyIds lists a property by.
+        "display_name": p.caption,
         "kind": p.kind.as_str(),
         "multi": p.multi,
         "required": p.required,

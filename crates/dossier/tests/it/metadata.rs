@@ -252,6 +252,13 @@ async fn the_catalogue_is_kept_by_library_administrators() {
     ] {
         assert!(text.contains(action), "{action} in the audit log");
     }
+    let update = audit["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "library.metadata.property.update")
+        .unwrap_or_else(|| panic!("an update in {audit}"));
+    assert!(update.to_string().contains("\"before\""), "{update}");
     s.stop().await;
 }
 
