@@ -138,7 +138,7 @@ pub struct Property {
     pub kind: PropertyKind,
     /// Takes several values on one document.
     pub multi: bool,
-    /// May not be cleared from a document once set (nothing is set at upload).
+    /// A new document needs a value, and no document's may be cleared.
     pub required: bool,
     /// A disabled property keeps its values but takes no new ones.
     pub enabled: bool,

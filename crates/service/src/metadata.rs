@@ -114,6 +114,58 @@ fn descendants(top: &str, parents: &HashMap<String, Option<String>>) -> Vec<Stri
     out
 }
 
+/// A document's values checked against the catalogue, ready to write.
+#[derive(Clone, Debug)]
+pub(crate) struct CheckedValues {
+    catalogue: Vec<Property>,
+    writes: Vec<(Property, Vec<String>)>,
+}
+
+impl CheckedValues {
+    /// A new document holds a value of every enabled required property: the first it
+    /// lacks is a 400 naming it.
+    pub(crate) fn require_complete(&self) -> Result<()> {
+        for p in self.catalogue.iter().filter(|p| p.required && p.enabled) {
+            let set = self
+                .writes
+                .iter()
+                .any(|(q, values)| q.id == p.id && !values.is_empty());
+            if !set {
+                let field = p.id.as_str();
+                return Err(DomainError::invalid(
+                    field,
+                    format!("{field} is required: a new document needs a value"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes checked values over a document's own; answers the properties whose values
+/// changed.
+pub(crate) async fn write_values<'a>(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+    values: &'a CheckedValues,
+) -> Result<Vec<&'a str>> {
+    let before = db::values_of(conn, library, number).await?;
+    let mut changed = Vec::new();
+    for (p, values) in &values.writes {
+        let old: Vec<&String> = before
+            .iter()
+            .filter(|(id, _)| id == p.id.as_str())
+            .map(|(_, v)| v)
+            .collect();
+        if old.len() != values.len() || old.iter().zip(values).any(|(a, b)| *a != b) {
+            db::set_values(conn, library, number, &p.id, values).await?;
+            changed.push(p.id.as_str());
+        }
+    }
+    Ok(changed)
+}
+
 impl Dossier {
     /// Library administrators maintain the catalogue: administrators, and members whose role
     /// holds the system-management right.
@@ -793,49 +845,8 @@ impl Dossier {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Edit).await?;
-        let catalogue = db::properties(tx.conn(), &r.library).await?;
-        let before = db::values_of(tx.conn(), &r.library, r.number).await?;
-        let mut writes: Vec<(PropertyId, Vec<String>)> = Vec::new();
-        for (name, raw) in &changes.0 {
-            let p = PropertyId::parse(name)
-                .ok()
-                .and_then(|id| catalogue.iter().find(|p| p.id == id))
-                .ok_or_else(|| unknown_property(name))?;
-            let field = p.id.as_str();
-            let values = if raw.is_empty() {
-                if p.required {
-                    return Err(DomainError::invalid(
-                        field,
-                        format!("{field} is required and cannot be cleared"),
-                    ));
-                }
-                Vec::new()
-            } else {
-                p.values(raw)?
-            };
-            for v in &values {
-                self.check_reference(tx.conn(), &r.library, p, v).await?;
-            }
-            if writes.iter().any(|(id, _)| *id == p.id) {
-                return Err(DomainError::invalid(
-                    field,
-                    format!("{field} is sent twice"),
-                ));
-            }
-            writes.push((p.id.clone(), values));
-        }
-        let mut changed = Vec::new();
-        for (id, values) in &writes {
-            let old: Vec<&String> = before
-                .iter()
-                .filter(|(p, _)| p == id.as_str())
-                .map(|(_, v)| v)
-                .collect();
-            if old.len() != values.len() || old.iter().zip(values).any(|(a, b)| *a != b) {
-                db::set_values(tx.conn(), &r.library, r.number, id, values).await?;
-                changed.push(id.as_str());
-            }
-        }
+        let writes = self.checked_values(tx.conn(), &r.library, changes).await?;
+        let changed = write_values(tx.conn(), &r.library, r.number, &writes).await?;
         if !changed.is_empty() {
             emit(
                 tx.conn(),
@@ -859,6 +870,47 @@ impl Dossier {
         let out = self.metadata_of(tx.conn(), &r.library, r.number).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// The values `changes` set, each checked against the catalogue (a 400 naming the
+    /// property for the first that fails); nothing is written.
+    pub(crate) async fn checked_values(
+        &self,
+        conn: &mut AnyConnection,
+        library: &LibraryId,
+        changes: &MetadataChanges,
+    ) -> Result<CheckedValues> {
+        let catalogue = db::properties(conn, library).await?;
+        let mut writes: Vec<(Property, Vec<String>)> = Vec::new();
+        for (name, raw) in &changes.0 {
+            let p = PropertyId::parse(name)
+                .ok()
+                .and_then(|id| catalogue.iter().find(|p| p.id == id))
+                .ok_or_else(|| unknown_property(name))?;
+            let field = p.id.as_str();
+            let values = if raw.is_empty() {
+                if p.required {
+                    return Err(DomainError::invalid(
+                        field,
+                        format!("{field} is required and cannot be cleared"),
+                    ));
+                }
+                Vec::new()
+            } else {
+                p.values(raw)?
+            };
+            for v in &values {
+                self.check_reference(conn, library, p, v).await?;
+            }
+            if writes.iter().any(|(q, _)| q.id == p.id) {
+                return Err(DomainError::invalid(
+                    field,
+                    format!("{field} is sent twice"),
+                ));
+            }
+            writes.push((p.clone(), values));
+        }
+        Ok(CheckedValues { catalogue, writes })
     }
 
     /// What a stored value names must exist: a user of the customer, an enabled node of

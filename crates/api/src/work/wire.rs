@@ -168,6 +168,16 @@ pub fn upload_input(profile: &Obj) -> Result<UploadInput> {
         keep_locked: flag(profile, "keep_locked")?.unwrap_or(false),
         comment: audit_comment(profile)?,
         inherit_folder_profile: flag(profile, "inherit_profile_from_folder")?.unwrap_or(true),
+        metadata: match doc_profile.get("metadata") {
+            None | Some(Value::Null) => Default::default(),
+            Some(Value::Object(m)) => metadata::metadata_changes(m)?,
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "metadata",
+                    "metadata must be an object of property values",
+                ));
+            }
+        },
     })
 }
 

@@ -782,3 +782,74 @@ async fn a_copy_takes_the_values_and_a_deleted_document_leaves_none() {
     assert_eq!(st, StatusCode::OK, "{b}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn values_come_with_an_upload_and_required_ones_must() {
+    let s = TestServer::start().await;
+    catalogue(&s).await;
+    let folder = s.folder().await;
+    let upload = |profile: Value| {
+        s.upload_raw(
+            &folder,
+            TestServer::upload_form(
+                json!({ "doc_profile": profile }),
+                "memo.txt",
+                b"memo".to_vec(),
+            ),
+        )
+    };
+    let count = || async {
+        s.get_json(&s.lib(&format!("/folders/{folder}/documents")))
+            .await["data"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+
+    let (st, b) =
+        upload(json!({"name": "Memo", "metadata": {"practice_area": "tax", "tags": ["a"]}})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let id = b["data"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        s.get_json(&s.lib(&meta(&id))).await["data"],
+        json!({"practice_area": "Tax", "tags": ["a"]})
+    );
+    assert_eq!(count().await, 1);
+
+    // A bad value, and (once a property is required) a missing one: no document.
+    let (st, b) = upload(json!({"name": "Bad", "metadata": {"amount": "lots"}})).await;
+    assert_error(st, &b, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&b), "amount");
+    let (st, b) = upload(json!({"name": "Bad", "metadata": "tax"})).await;
+    assert_error(st, &b, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&b), "metadata");
+    let (st, b) = s
+        .patch(
+            &s.lib(&format!("{}/practice_area", props())),
+            json!({"required": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = upload(json!({"name": "Unclassified"})).await;
+    assert_error(st, &b, StatusCode::BAD_REQUEST);
+    assert_eq!(error_field(&b), "practice_area");
+    assert_eq!(count().await, 1);
+    let (st, b) = upload(json!({"name": "Classified", "metadata": {"practice_area": "IP"}})).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(count().await, 2);
+
+    // A new version may change them too; it needs none.
+    let (st, b) = s
+        .new_version(
+            &id,
+            "memo2.txt",
+            b"memo two",
+            json!({"doc_profile": {"metadata": {"tags": ["b"]}}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(
+        s.get_json(&s.lib(&meta(&id))).await["data"],
+        json!({"practice_area": "Tax", "tags": ["b"]})
+    );
+    s.stop().await;
+}
