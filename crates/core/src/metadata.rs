@@ -320,6 +320,13 @@ impl PropertyChanges {
             out.caption = c.clone();
         }
         if let Some(k) = self.kind {
+            // A kind's own settings go with it unless the change sets them anew.
+            if k != PropertyKind::Lookup && self.lookup_values.is_none() {
+                out.lookup_values.clear();
+            }
+            if k != PropertyKind::Taxonomy && self.taxonomy.is_none() {
+                out.taxonomy = None;
+            }
             out.kind = k;
         }
         for (slot, v) in [
@@ -569,6 +576,31 @@ mod tests {
         x.lookup_values.clear();
         x.caption = " ".into();
         assert_eq!(field(x.check().unwrap_err()), "caption");
+    }
+
+    #[test]
+    fn a_new_kind_drops_the_old_kind_s_settings() {
+        let lookup = prop(PropertyKind::Lookup, false);
+        let to_text = PropertyChanges {
+            kind: Some(PropertyKind::Text),
+            ..PropertyChanges::default()
+        };
+        let text = to_text.apply(&lookup).unwrap();
+        assert!(text.lookup_values.is_empty());
+        let to_taxonomy = PropertyChanges {
+            kind: Some(PropertyKind::Taxonomy),
+            ..PropertyChanges::default()
+        };
+        assert_eq!(field(to_taxonomy.apply(&text).unwrap_err()), "taxonomy");
+        let keep_list = PropertyChanges {
+            kind: Some(PropertyKind::Text),
+            lookup_values: Some(vec!["a".into()]),
+            ..PropertyChanges::default()
+        };
+        assert_eq!(
+            field(keep_list.apply(&lookup).unwrap_err()),
+            "lookup_values"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use dossier_core::metadata::{
     flatten_import, match_key,
 };
 use dossier_core::query::Page;
-use dossier_core::{Activity, DocumentId, DocumentRef, DomainError, LibraryId};
+use dossier_core::{Activity, DocumentRef, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use dossier_store::metadata as db;
 pub use dossier_store::metadata::NodeSearch;
@@ -369,15 +369,16 @@ impl Dossier {
             )));
         }
         for n in db::remove_values_of(tx.conn(), library, id).await? {
-            emit(
-                tx.conn(),
-                caller,
-                now,
-                Change::DocumentUpdated {
-                    document: DocumentId::new(library.clone(), n, 1),
-                },
-            )
-            .await?;
+            // Named by its latest version, as every other change to a document is.
+            if let Some(doc) = dossier_store::documents::get_latest(tx.conn(), library, n).await? {
+                emit(
+                    tx.conn(),
+                    caller,
+                    now,
+                    Change::DocumentUpdated { document: doc.id },
+                )
+                .await?;
+            }
         }
         db::remove_property(tx.conn(), library, id).await?;
         self.audit_metadata(
