@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use super::wire::metadata as wire;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{InDocument, InLibrary, JsonObject, Params, Q, parse_object};
+use crate::fields::integer;
 use crate::{AppState, reply};
 
 /// The largest taxonomy import body. A tree of `IMPORT_NODES_MAX` nodes with ids and
@@ -337,6 +338,27 @@ pub async fn import(
     Ok(reply::created(json!({"imported": added})))
 }
 
+/// A node search's page: `limit` (1–1000, default 100) and `offset`, in label order.
+fn node_page(limit: Option<i64>, offset: Option<i64>) -> ApiResult<Page> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            "limit must be between 1 and 1000",
+        ));
+    }
+    let offset = offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::invalid("offset", "offset cannot be negative"));
+    }
+    Ok(Page {
+        limit,
+        offset,
+        after: None,
+        want_total: true,
+    })
+}
+
 /// The answer of a node search, both forms: the page of `results`, the connector's
 /// `topMatchingResult` (the first), and `total_count`.
 async fn search_nodes(
@@ -345,16 +367,10 @@ async fn search_nodes(
     library: &dossier_core::LibraryId,
     p: &Params,
     body: &Map<String, Value>,
-    q: &Q,
+    page: Page,
 ) -> ApiResult<Response> {
     let query = wire::node_search(body)?;
     let with_path = query.with_path;
-    let paging = q.paging(100)?;
-    let page = Page {
-        after: None,
-        want_total: true,
-        ..paging.page
-    };
     let (found, total) = state
         .dossier
         .search_taxonomy_nodes(caller, library, &taxonomy_id(p)?, query, page)
@@ -385,7 +401,8 @@ pub async fn search_nodes_get(
         };
         body.insert(k.clone(), v);
     }
-    search_nodes(&state, &caller, &library, &p, &body, &q).await
+    let page = node_page(q.int("limit")?, q.int("offset")?)?;
+    search_nodes(&state, &caller, &library, &p, &body, page).await
 }
 
 /// POST …/nodes/search: the connector's body (`query`, `id`, `enabled_state`,
@@ -396,14 +413,8 @@ pub async fn search_nodes_post(
     p: Params,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let paging: std::collections::HashMap<String, String> = ["limit", "offset"]
-        .iter()
-        .filter_map(|k| {
-            body.get(*k)
-                .map(|v| (k.to_string(), v.to_string().trim_matches('"').to_string()))
-        })
-        .collect();
-    search_nodes(&state, &caller, &library, &p, &body, &Q(paging)).await
+    let page = node_page(integer(&body, "limit")?, integer(&body, "offset")?)?;
+    search_nodes(&state, &caller, &library, &p, &body, page).await
 }
 
 // ---- values on documents ----

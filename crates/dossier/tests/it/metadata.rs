@@ -326,6 +326,25 @@ async fn taxonomy_trees_are_built_searched_and_moved_without_cycles() {
         )
         .await;
     assert_error(st, &b, StatusCode::BAD_REQUEST);
+    let (st, b) = s
+        .post(
+            &s.lib(&tax("/nodes/search")),
+            json!({"query": "ip", "limit": 1, "offset": 3}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(
+        (node_ids(&b), b["total_count"].clone()),
+        (vec!["IP.TM".to_string()], json!(4))
+    );
+    for bad in [
+        json!({"limit": 0}),
+        json!({"limit": "ten"}),
+        json!({"offset": -1}),
+    ] {
+        let (st, b) = s.post(&s.lib(&tax("/nodes/search")), bad).await;
+        assert_error(st, &b, StatusCode::BAD_REQUEST);
+    }
 
     // A move under itself or its own descendant is refused, and nothing moves.
     for parent in ["IP", "IP.PAT.BIO"] {
