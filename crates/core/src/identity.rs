@@ -615,6 +615,13 @@ audit_actions! {
     MatterClose => "matter.close",
     MatterReopen => "matter.reopen",
     ClosingSettingsUpdate => "library.closing_settings.update",
+    /// A property of the extended-metadata catalogue made, changed or removed.
+    MetadataPropertyCreate => "library.metadata.property.create",
+    MetadataPropertyUpdate => "library.metadata.property.update",
+    MetadataPropertyDelete => "library.metadata.property.delete",
+    /// A taxonomy made or removed, or its tree changed (nodes added, renamed, moved,
+    /// removed, imported).
+    TaxonomyChange => "library.metadata.taxonomy.change",
 }
 
 impl AuditAction {

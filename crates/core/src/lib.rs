@@ -16,6 +16,7 @@ pub mod identity;
 pub mod ids;
 pub mod limits;
 pub mod matters;
+pub mod metadata;
 pub mod model;
 pub mod query;
 pub mod security;

@@ -82,6 +82,8 @@ pub struct DocumentQuery {
     pub create_to: Option<DateTime<Utc>>,
     pub edit_from: Option<DateTime<Utc>>,
     pub edit_to: Option<DateTime<Utc>>,
+    /// Extended-metadata conditions (all must hold), resolved against the catalogue.
+    pub metadata: Vec<crate::metadata::MetadataMatch>,
 }
 
 /// The criteria of a workspace or folder search. Each `Some` narrows the result.

@@ -420,7 +420,7 @@ async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!(
-                "created library {} from {source}: {} roles, {} classes, {} subclasses, {} types, {} lookup entries, {} field definitions, {} templates",
+                "created library {} from {source}: {} roles, {} classes, {} subclasses, {} types, {} lookup entries, {} field definitions, {} templates, {} metadata properties, {} taxonomies",
                 c.library.map(|l| l.to_string()).unwrap_or_default(),
                 c.roles,
                 c.classes,
@@ -428,7 +428,9 @@ async fn admin(task: AdminTask, config: &Config) -> Result<ExitCode, String> {
                 c.types,
                 c.lookups,
                 c.custom_fields,
-                c.templates
+                c.templates,
+                c.properties,
+                c.taxonomies
             );
         }
         AdminTask::SetPassword { user } => {

@@ -22,6 +22,8 @@ pub struct Indexable {
     /// Extra profile words `anywhere` should find: lookup descriptions (the client's name
     /// for its alias), and the like.
     pub profile: Vec<String>,
+    /// Extended metadata: (property, value's match key) per value.
+    pub metadata: Vec<(String, String)>,
 }
 
 /// The key of a document's one index entry.
@@ -97,6 +99,9 @@ pub(crate) fn to_tantivy(f: &Fields, x: &Indexable) -> TantivyDocument {
         t.add_i64(f.received_date, secs(r));
     }
     add_customs(f, &mut t, &d.customs);
+    for (property, key) in &x.metadata {
+        t.add_text(f.metadata, crate::schema::metadata_term(property, key));
+    }
     t
 }
 

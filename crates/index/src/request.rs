@@ -94,6 +94,9 @@ pub struct SearchRequest {
     /// Documents not to count (`checked_out=false`: the checked-out ones).
     pub exclude_numbers: Vec<i64>,
     pub customs: Vec<(usize, CustomFilter)>,
+    /// Extended metadata: per condition, a property and the match keys any of which it
+    /// must hold (every condition must hold).
+    pub metadata: Vec<(String, Vec<String>)>,
     /// Filed in one of these folders.
     pub folders: Option<Vec<i64>>,
     /// `document` or `email`.
@@ -289,6 +292,13 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
     }
     if let Some(only) = &r.only_numbers {
         filters.push(any_i64(f.number, only));
+    }
+    for (property, keys) in &r.metadata {
+        filters.push(any_text(
+            f.metadata,
+            keys.iter()
+                .map(|k| crate::schema::metadata_term(property, k)),
+        ));
     }
     if let Some(folders) = &r.folders {
         filters.push(any_i64(f.folders, folders));

@@ -79,6 +79,14 @@ pub struct Fields {
     pub received_date: Field,
     /// custom1–30 at index n-1, each in the type of its kind.
     pub customs: Vec<Field>,
+    /// Extended metadata: one term per value, `metadata_term(property, match key)`.
+    pub metadata: Field,
+}
+
+/// The term a document's extended-metadata value is indexed as: the property and the
+/// value's match key (`core::metadata::match_key`), which a search condition compares.
+pub fn metadata_term(property: &str, key: &str) -> String {
+    format!("{property}\u{1f}{key}")
 }
 
 /// The tantivy field name of customN.
@@ -147,6 +155,7 @@ pub fn build() -> (Schema, Fields) {
                 }
             })
             .collect(),
+        metadata: s.add_text_field("metadata", STRING),
     };
     (s.build(), fields)
 }

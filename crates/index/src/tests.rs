@@ -53,6 +53,7 @@ fn put(d: Document, body: &str) -> Change {
         body: body.into(),
         subject: String::new(),
         profile: Vec::new(),
+        metadata: Vec::new(),
     }))
 }
 
@@ -318,4 +319,50 @@ fn different_prefixes_are_bounded_across_the_request() {
         .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(e.contains("more than 16 different wildcard terms"), "{e}");
+}
+
+#[test]
+fn extended_metadata_conditions_match_any_key_of_each_and_all_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path(), Writing::Live).unwrap();
+    let with = |n: i64, values: &[(&str, &str)]| {
+        let Change::Put(mut x) = put(doc(n, "Memo", 100, "ACME", "JSMITH"), "memo") else {
+            unreachable!()
+        };
+        x.metadata = values
+            .iter()
+            .map(|(p, k)| (p.to_string(), k.to_string()))
+            .collect();
+        Change::Put(x)
+    };
+    index
+        .apply(
+            vec![
+                with(1, &[("area", "ip.pat"), ("tags", "x"), ("tags", "y")]),
+                with(2, &[("area", "tax"), ("tags", "y")]),
+                with(3, &[]),
+            ],
+            &Checkpoint {
+                seq: 1,
+                rebuilt_up_to: None,
+            },
+        )
+        .unwrap();
+    let search = |conditions: &[(&str, &[&str])]| {
+        let r = SearchRequest {
+            metadata: conditions
+                .iter()
+                .map(|(p, keys)| (p.to_string(), keys.iter().map(|k| k.to_string()).collect()))
+                .collect(),
+            ..anywhere("memo")
+        };
+        numbers(&index, &r)
+    };
+    assert_eq!(search(&[("tags", &["y"])]), vec![1, 2]);
+    assert_eq!(search(&[("area", &["ip", "ip.pat"])]), vec![1]);
+    assert_eq!(search(&[("tags", &["y"]), ("area", &["tax"])]), vec![2]);
+    // A key of another property does not match.
+    assert_eq!(search(&[("area", &["y"])]), Vec::<i64>::new());
+    assert_eq!(search(&[("tags", &[])]), Vec::<i64>::new());
+    assert_eq!(search(&[]), vec![1, 2, 3]);
 }

@@ -21,6 +21,7 @@ pub mod identity;
 pub mod libraries;
 pub mod maintenance;
 pub mod matters;
+pub mod metadata;
 pub mod my_matters;
 pub mod oauth;
 pub mod passwords;

@@ -3,7 +3,8 @@
 //! flows) before it touches real matters.
 //!
 //! Copied: roles, classes and subclasses with their settings, document types, lookup tables,
-//! custom field definitions (captions), how matters close, workspace templates with their
+//! custom field definitions (captions), how matters close, the extended-metadata catalogue
+//! (properties, taxonomy trees), workspace templates with their
 //! trees and security, and the matter settings, their template numbers translated to the
 //! copies. Not copied:
 //! documents, workspaces, members (a sandbox starts with none but the administrators, who
@@ -33,6 +34,9 @@ pub struct SandboxCopy {
     pub lookups: usize,
     pub custom_fields: usize,
     pub templates: usize,
+    /// Of the extended-metadata catalogue.
+    pub properties: usize,
+    pub taxonomies: usize,
 }
 
 impl Dossier {
@@ -206,5 +210,35 @@ async fn copy_catalogue(
     }
     let closing = dossier_store::matters::settings(conn, source).await?;
     dossier_store::matters::put_settings(conn, target, &closing).await?;
+    copy_metadata_catalogue(conn, source, target, &mut copy).await?;
     Ok(copy)
+}
+
+/// The extended-metadata catalogue: taxonomies with their trees, then the properties that
+/// name them (documents' values stay behind).
+async fn copy_metadata_catalogue(
+    conn: &mut AnyConnection,
+    source: &LibraryId,
+    target: &LibraryId,
+    copy: &mut SandboxCopy,
+) -> Result<()> {
+    use dossier_store::metadata as em;
+    let every = Page {
+        limit: 1_000_000,
+        ..Page::default()
+    };
+    for t in em::taxonomies(conn, source).await? {
+        em::put_taxonomy(conn, target, &t).await?;
+        let (nodes, _) =
+            em::search_nodes(conn, source, &t.id, &em::NodeSearch::default(), every).await?;
+        for n in &nodes {
+            em::put_node(conn, target, &t.id, n).await?;
+        }
+        copy.taxonomies += 1;
+    }
+    for p in em::properties(conn, source).await? {
+        em::put_property(conn, target, &p).await?;
+        copy.properties += 1;
+    }
+    Ok(())
 }

@@ -13,12 +13,14 @@
 //!
 //! The same three steps serve a new document, a new version and a replaced file.
 
+use crate::metadata::write_values;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use dossier_blob::StoredBlob;
 use dossier_core::access::AclKey;
 use dossier_core::changes::DocumentChanges;
 use dossier_core::doc_type::{content_type_for_extension, type_for_extension};
+use dossier_core::metadata::MetadataChanges;
 use dossier_core::model::{
     Checkout, Container, Document, DocumentView, Trustee, TrusteeOwner, WsType,
 };
@@ -57,6 +59,8 @@ pub struct UploadInput {
     /// Whether a new document takes its folder's default profile where its own profile
     /// is silent (iManage's `inherit_profile_from_folder`, on unless turned off).
     pub inherit_folder_profile: bool,
+    /// Extended-metadata values (a new document's must include every required property).
+    pub metadata: MetadataChanges,
 }
 
 impl Default for UploadInput {
@@ -67,6 +71,7 @@ impl Default for UploadInput {
             keep_locked: false,
             comment: String::new(),
             inherit_folder_profile: true,
+            metadata: MetadataChanges::default(),
         }
     }
 }
@@ -260,6 +265,9 @@ impl Dossier {
                 )?;
                 validate_document(&mut conn, &folder.library, &doc, &changes).await?;
                 trustees::validate(&mut conn, &input.trustees).await?;
+                self.checked_values(&mut conn, &folder.library, &input.metadata)
+                    .await?
+                    .require_complete()?;
             }
             UploadTarget::NewVersion(r) | UploadTarget::Replacement(r) => {
                 let latest = DocumentRef {
@@ -276,6 +284,8 @@ impl Dossier {
                 ensure_editable(&checkout, caller, r)?;
                 let doc = next_version(caller, &doc, &input.changes, file_name, None, now);
                 validate_document(&mut conn, &r.library, &doc, &input.changes).await?;
+                self.checked_values(&mut conn, &r.library, &input.metadata)
+                    .await?;
             }
         }
         Ok(UploadPlan {
@@ -359,6 +369,11 @@ impl Dossier {
         trustees::validate(tx.conn(), &input.trustees).await?;
         dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
         dossier_store::documents::insert_first(tx.conn(), &doc).await?;
+        let values = self
+            .checked_values(tx.conn(), &folder.library, &input.metadata)
+            .await?;
+        values.require_complete()?;
+        write_values(tx.conn(), &folder.library, number, &values).await?;
         dossier_store::documents::file(
             tx.conn(),
             &folder.library,
@@ -471,6 +486,10 @@ impl Dossier {
         validate_document(tx.conn(), &r.library, &doc, &input.changes).await?;
         dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
         dossier_store::documents::insert_version(tx.conn(), &doc).await?;
+        let values = self
+            .checked_values(tx.conn(), &r.library, &input.metadata)
+            .await?;
+        write_values(tx.conn(), &r.library, r.number, &values).await?;
         record(
             tx.conn(),
             &doc.id,
@@ -528,6 +547,10 @@ impl Dossier {
         validate_document(tx.conn(), &r.library, &doc, &input.changes).await?;
         dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
         dossier_store::documents::update(tx.conn(), &doc).await?;
+        let values = self
+            .checked_values(tx.conn(), &r.library, &input.metadata)
+            .await?;
+        write_values(tx.conn(), &r.library, r.number, &values).await?;
         record(
             tx.conn(),
             &doc.id,

@@ -427,6 +427,7 @@ fn push_where_part(
             }
         }
     }
+    crate::metadata::push_matches(sql, &f.metadata);
     if let Some(c) = f.checked_out {
         sql.push(if c { " AND EXISTS" } else { " AND NOT EXISTS" }).push(" (SELECT 1 FROM checkouts k WHERE k.library = d.library AND k.document = d.number)");
     }

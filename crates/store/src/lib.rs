@@ -19,6 +19,7 @@ pub mod keys;
 pub mod libraries;
 pub mod matter_settings;
 pub mod matters;
+pub mod metadata;
 pub mod nvps;
 pub mod roles;
 pub mod search;

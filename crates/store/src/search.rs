@@ -326,6 +326,8 @@ pub struct ToIndex {
     pub doc: Document,
     pub workspace: i64,
     pub folders: Vec<i64>,
+    /// Extended metadata: (property, value's match key) per value.
+    pub metadata: Vec<(String, String)>,
 }
 
 /// The latest versions of these documents (those that still exist).
@@ -351,12 +353,15 @@ pub async fn to_index(
                 .or_default()
                 .push(r.try_get("folder").db()?);
         }
+        let mut metadata = crate::metadata::match_keys_of(conn, library, chunk).await?;
         for (doc, workspace) in rows {
             let folders = folders.remove(&doc.id.number).unwrap_or_default();
+            let metadata = metadata.remove(&doc.id.number).unwrap_or_default();
             out.push(ToIndex {
                 doc,
                 workspace,
                 folders,
+                metadata,
             });
         }
     }

@@ -294,6 +294,17 @@ pub async fn document_filter(
     let name_or_description = q.text("name_or_description").map(str::to_string);
     let (create_from, create_to) = document_date(q, "create_date", today)?;
     let (edit_from, edit_to) = document_date(q, "edit_date", today)?;
+    // `metadata.{property}=value`: extended metadata, checked against the catalogue.
+    let mut conditions: Vec<(&String, &String)> =
+        q.0.iter()
+            .filter(|(k, _)| k.starts_with("metadata."))
+            .collect();
+    conditions.sort();
+    let mut metadata = Vec::with_capacity(conditions.len());
+    for (k, v) in conditions {
+        let property = &k["metadata.".len()..];
+        metadata.push(dossier.metadata_match(caller, library, property, v).await?);
+    }
     Ok(DocumentQuery {
         folders,
         names: list(q, "name"),
@@ -316,6 +327,7 @@ pub async fn document_filter(
         create_to,
         edit_from,
         edit_to,
+        metadata,
     })
 }
 

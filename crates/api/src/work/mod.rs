@@ -15,6 +15,7 @@ pub mod filters;
 pub mod forms;
 pub mod identity;
 pub mod matters;
+pub mod metadata;
 pub mod my_matters;
 pub mod sandbox;
 pub mod search;
@@ -342,6 +343,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(security::copy_from_document),
         )
         .merge(matter_routes(l))
+        .merge(metadata::routes(l))
         .merge(uploads)
 }
 

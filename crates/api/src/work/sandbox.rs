@@ -27,7 +27,8 @@ pub async fn create(
         "source": library.as_str(),
         "copied": {"roles": c.roles, "classes": c.classes, "subclasses": c.subclasses,
                    "types": c.types, "lookups": c.lookups, "custom_fields": c.custom_fields,
-                   "templates": c.templates},
+                   "templates": c.templates, "metadata_properties": c.properties,
+                   "taxonomies": c.taxonomies},
     }});
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }

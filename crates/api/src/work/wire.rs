@@ -23,6 +23,8 @@ use serde_json::Value;
 
 use crate::fields::{Obj, flag, free_text, integer, text};
 
+pub mod metadata;
+
 type Result<T> = std::result::Result<T, DomainError>;
 
 /// A JSON value as a custom field's input.
@@ -168,6 +170,16 @@ pub fn upload_input(profile: &Obj) -> Result<UploadInput> {
         keep_locked: flag(profile, "keep_locked")?.unwrap_or(false),
         comment: audit_comment(profile)?,
         inherit_folder_profile: flag(profile, "inherit_profile_from_folder")?.unwrap_or(true),
+        metadata: match doc_profile.get("metadata") {
+            None | Some(Value::Null) => Default::default(),
+            Some(Value::Object(m)) => metadata::metadata_changes(m)?,
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "metadata",
+                    "metadata must be an object of property values",
+                ));
+            }
+        },
     })
 }
 

@@ -19,6 +19,7 @@ mod integrations;
 mod leaks;
 mod lookups;
 mod matters;
+mod metadata;
 mod oauth;
 mod ops;
 mod schema;

@@ -583,6 +583,32 @@ async fn a_sandbox_library_gets_the_configuration_and_none_of_the_content() {
         .patch(&s.lib("/captions/custom3"), json!({"label": "Matter Type"}))
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
+    // The extended-metadata catalogue: a taxonomy with a tree, and properties.
+    created(
+        &s,
+        "/metadata/taxonomies",
+        json!({"id": "areas", "name": "Practice areas"}),
+    )
+    .await;
+    created(
+        &s,
+        "/metadata/taxonomies/areas/nodes",
+        json!({"id": "ip", "label": "Intellectual property"}),
+    )
+    .await;
+    created(
+        &s,
+        "/metadata/taxonomies/areas/nodes",
+        json!({"id": "patents", "label": "Patents", "parent": "ip"}),
+    )
+    .await;
+    created(
+        &s,
+        "/metadata/properties",
+        json!({"id": "area", "caption": "Area", "kind": "taxonomy", "taxonomy": "areas"}),
+    )
+    .await;
+    created(&s, "/metadata/properties", json!({"id": "stage", "caption": "Stage", "kind": "lookup", "lookup_values": ["Pleadings", "Trial"]})).await;
     let t = litigation_template(&s).await;
     let (st, b) = s
         .send_json(
@@ -648,6 +674,18 @@ async fn a_sandbox_library_gets_the_configuration_and_none_of_the_content() {
         json!(["custom3"]),
         "{classes}"
     );
+    assert_eq!(b["data"]["copied"]["metadata_properties"], 2, "{b}");
+    assert_eq!(b["data"]["copied"]["taxonomies"], 1, "{b}");
+    let stage = s.get_json(&sandbox("/metadata/properties/stage")).await;
+    assert_eq!(
+        stage["data"]["lookup_values"],
+        json!(["Pleadings", "Trial"]),
+        "{stage}"
+    );
+    let node = s
+        .get_json(&sandbox("/metadata/taxonomies/areas/nodes/patents"))
+        .await;
+    assert_eq!(node["data"]["parent"]["id"], "ip", "{node}");
     let caption = s.get_json(&sandbox("/captions/custom3")).await;
     assert_eq!(caption["data"][0]["label"], "Matter Type", "{caption}");
     let lookups = s

@@ -151,6 +151,7 @@ impl Dossier {
             NvpOwner::Document(number),
         )
         .await?;
+        dossier_store::metadata::copy_document(tx.conn(), &r.library, r.number, number).await?;
         record(
             tx.conn(),
             &source.id,

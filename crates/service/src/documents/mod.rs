@@ -276,6 +276,7 @@ impl Dossier {
             dossier_store::documents::unfile_everywhere(tx.conn(), &r.library, r.number).await?;
             dossier_store::nvps::remove_all(tx.conn(), &r.library, NvpOwner::Document(r.number))
                 .await?;
+            dossier_store::metadata::remove_document(tx.conn(), &r.library, r.number).await?;
             dossier_store::catalog::remove_trustees(
                 tx.conn(),
                 &r.library,

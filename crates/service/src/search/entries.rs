@@ -179,6 +179,7 @@ fn indexable(row: ToIndex, text: Text, profile: Vec<String>) -> Indexable {
         body: text.body,
         subject,
         profile,
+        metadata: row.metadata,
     }
 }
 

@@ -138,6 +138,11 @@ pub(crate) fn request(f: &DocumentQuery, t: &TextCriteria) -> SearchRequest {
         types: f.types.clone(),
         numbers: f.numbers.clone(),
         customs,
+        metadata: f
+            .metadata
+            .iter()
+            .map(|m| (m.property.as_str().to_string(), m.keys.clone()))
+            .collect(),
         folders: f.folders.clone(),
         wstype: f.wstype.map(|w| w.as_str().to_string()),
         create_date: (secs(f.create_from), secs(f.create_to)),
