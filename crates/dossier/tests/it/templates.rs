@@ -332,6 +332,20 @@ async fn templates_stay_out_of_matters_and_hold_no_documents() {
             .await;
         assert_error(st, &b, StatusCode::BAD_REQUEST);
     }
+    // A template's tree keeps its shape: no folder moves under itself.
+    let inner = id(&created(
+        &s,
+        &format!("/folders/{f}/subfolders"),
+        json!({"name": "Inner"}),
+    )
+    .await);
+    let (st, b) = s
+        .post(
+            &s.lib(&format!("/folders/{f}/move")),
+            json!({"destination_id": inner}),
+        )
+        .await;
+    assert_error(st, &b, StatusCode::BAD_REQUEST);
     // `required` is a template folder's mark only.
     let (st, b) = s
         .post(
