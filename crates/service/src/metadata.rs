@@ -175,17 +175,14 @@ impl Dossier {
         caller: &Caller,
         library: &LibraryId,
     ) -> Result<()> {
-        if caller.is_admin
-            || self
-                .holds_right(conn, caller, library, Right::SystemManagement)
-                .await?
-        {
-            Ok(())
-        } else {
-            Err(DomainError::Forbidden(
-                "maintaining extended metadata needs library administrator rights".into(),
-            ))
-        }
+        self.require_right(
+            conn,
+            caller,
+            library,
+            Right::SystemManagement,
+            "maintaining extended metadata",
+        )
+        .await
     }
 
     async fn audit_metadata(

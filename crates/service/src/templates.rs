@@ -117,25 +117,22 @@ fn chosen(tree: &[Container], root: i64, folders: TemplateFolders) -> Vec<&Conta
 }
 
 impl Dossier {
-    /// Whether the caller may make, change and remove templates and the library's matter
-    /// settings: administrators, and roles with the template right.
+    /// Administrators and roles with the template right make, change and remove templates
+    /// and the library's matter settings.
     async fn require_template_rights(
         &self,
         conn: &mut AnyConnection,
         caller: &Caller,
         library: &LibraryId,
     ) -> Result<()> {
-        if caller.is_admin
-            || self
-                .holds_right(conn, caller, library, Right::CreateTemplate)
-                .await?
-        {
-            Ok(())
-        } else {
-            Err(DomainError::Forbidden(
-                "maintaining workspace templates needs the create-template right".into(),
-            ))
-        }
+        self.require_right(
+            conn,
+            caller,
+            library,
+            Right::CreateTemplate,
+            "maintaining workspace templates",
+        )
+        .await
     }
 
     /// A template of `library` by its id. Templates are the library's configuration, like

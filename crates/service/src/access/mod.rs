@@ -309,6 +309,26 @@ impl Dossier {
             .await
     }
 
+    /// Administrators pass, and members whose role in the library holds `right`; anyone
+    /// else is refused: "`task` needs the `right` right".
+    pub(crate) async fn require_right(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        library: &LibraryId,
+        right: Right,
+        task: &str,
+    ) -> Result<()> {
+        if caller.is_admin || self.holds_right(conn, caller, library, right).await? {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(format!(
+                "{task} needs the {} right",
+                right.as_str()
+            )))
+        }
+    }
+
     /// Whether the caller's role in the library holds `right`.
     pub(crate) async fn holds_right(
         &self,
