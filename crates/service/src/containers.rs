@@ -161,6 +161,9 @@ impl Dossier {
                 .await?,
             ),
         };
+        if let Some(p) = &parent {
+            self.guard_template(tx.conn(), caller, p).await?;
+        }
         let place = match parent.as_deref() {
             Some(p) => Place::Under(p),
             None => Place::Top(library, Side::Matters),
@@ -378,6 +381,7 @@ impl Dossier {
         let mut c = self
             .container_kind_for(tx.conn(), caller, id, kinds, Edit)
             .await?;
+        self.guard_template(tx.conn(), caller, &c).await?;
         if changes.default_profile.is_some() && c.kind == ContainerKind::Workspace {
             return Err(DomainError::invalid(
                 "profile",
@@ -439,6 +443,7 @@ impl Dossier {
         let c = self
             .container_kind_for(tx.conn(), caller, id, kinds, Edit)
             .await?;
+        self.guard_template(tx.conn(), caller, &c).await?;
         if c.is_template && c.kind == ContainerKind::Workspace {
             return Err(DomainError::invalid(
                 "id",
@@ -547,6 +552,7 @@ impl Dossier {
                 Edit,
             )
             .await?;
+        self.guard_template(tx.conn(), caller, &c).await?;
         let dest = match self
             .container_for(tx.conn(), caller, destination, Edit)
             .await

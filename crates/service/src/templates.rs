@@ -135,6 +135,22 @@ impl Dossier {
         .await
     }
 
+    /// Changing a template or its tree — a profile, a folder added, moved or removed — needs
+    /// the template right besides edit rights on it; a matter's containers need only the
+    /// latter.
+    pub(crate) async fn guard_template(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        c: &Container,
+    ) -> Result<()> {
+        if c.is_template {
+            self.require_template_rights(conn, caller, &c.id.library)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A template of `library` by its id. Templates are the library's configuration, like
     /// its classes and lookups: every member may see and use them, whatever security they
     /// hand on to the workspaces made from them (changing one needs the template right and

@@ -406,8 +406,55 @@ async fn bad_template_choices_are_clean_errors_and_make_nothing() {
     }
     assert_eq!(count(s.get_json(&s.lib("/workspaces")).await), before);
 
-    // Only administrators and the template right make templates.
+    // Only administrators and the template right make templates, or change them: edit
+    // rights on a public template are not enough.
     let user = s.new_user("PLAIN", "a-long-passphrase-1").await;
+    let shared = id(&created(
+        &s,
+        "/templates",
+        json!({"name": "Shared", "default_security": "private",
+               "user_trustees": [{"id": "PLAIN", "access_level": "full_access"}]}),
+    )
+    .await);
+    let folder = id(&created(
+        &s,
+        &format!("/workspaces/{shared}/folders"),
+        json!({"name": "F"}),
+    )
+    .await);
+    for (method, path, body) in [
+        (
+            Method::POST,
+            format!("/workspaces/{shared}/folders"),
+            json!({"name": "mine"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/templates/{shared}"),
+            json!({"name": "renamed"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/folders/{folder}"),
+            json!({"name": "renamed"}),
+        ),
+        (Method::DELETE, format!("/folders/{folder}"), json!({})),
+    ] {
+        let (st, b) = s
+            .send_json_as(&user, method.clone(), &s.lib(&path), body)
+            .await;
+        assert_error(st, &b, StatusCode::FORBIDDEN);
+        assert!(
+            b.to_string().contains("create_template"),
+            "{method} {path}: {b}"
+        );
+    }
+    // What the user may do with it: see it and open a matter from it.
+    let listed = s
+        .send_json_as(&user, Method::GET, &s.lib("/templates"), json!({}))
+        .await
+        .1;
+    assert!(listed.to_string().contains(&shared), "{listed}");
     let (st, b) = s
         .send_json_as(
             &user,
