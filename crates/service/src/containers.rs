@@ -2,6 +2,7 @@
 
 use dossier_core::access::AclKey;
 use dossier_core::changes::{ContainerChanges, SavedSearch};
+use dossier_core::custom::{CLIENT, MATTER};
 use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee, TrusteeOwner};
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
@@ -398,6 +399,20 @@ impl Dossier {
         apply(&mut c, changes);
         c.edit_date = self.now();
         validate(tx.conn(), &c, changes).await?;
+        let names_matter = changes
+            .customs
+            .iter()
+            .any(|(n, _)| [CLIENT, MATTER].contains(n));
+        if c.kind == ContainerKind::Workspace
+            && !c.is_template
+            && names_matter
+            && dossier_store::matter_settings::get(tx.conn(), &id.library)
+                .await?
+                .unique_matters
+        {
+            self.refuse_second_matter(tx.conn(), caller, &id.library, &c.customs, Some(id.number))
+                .await?;
+        }
         dossier_store::containers::update(tx.conn(), &c).await?;
         crate::reports::record_workspace(tx.conn(), caller.customer_id, &c, c.edit_date).await?;
         if resecured {

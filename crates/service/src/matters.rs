@@ -13,23 +13,13 @@ use dossier_core::{ContainerId, CustomValue, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use serde_json::json;
 
-use crate::access::{Checked, Edit, Read};
+use crate::access::{ChangeSecurity, Checked, Edit, Read};
 use crate::audit::Audit;
 use crate::events::{Change, emit};
 use crate::profile::validate_customs;
 use crate::{Caller, Dossier, Result};
 
 const WORKSPACE: &[ContainerKind] = &[ContainerKind::Workspace];
-
-fn require_admin(caller: &Caller) -> Result<()> {
-    if caller.is_admin {
-        Ok(())
-    } else {
-        Err(DomainError::Forbidden(
-            "a library's closing settings are an administrator's".into(),
-        ))
-    }
-}
 
 /// Sets the status field (if the library has one) to `value`, checking a lookup alias
 /// against its table.
@@ -51,8 +41,8 @@ impl Dossier {
         caller: &Caller,
         library: &LibraryId,
     ) -> Result<ClosingSettings> {
-        require_admin(caller)?;
         let mut conn = self.store.read().await?;
+        crate::catalog::require_library_admin(&mut conn, caller, library).await?;
         dossier_store::matters::settings(&mut conn, library).await
     }
 
@@ -62,8 +52,8 @@ impl Dossier {
         library: &LibraryId,
         settings: &ClosingSettings,
     ) -> Result<ClosingSettings> {
-        require_admin(caller)?;
         let mut tx = self.store.begin().await?;
+        crate::catalog::require_library_admin(tx.conn(), caller, library).await?;
         if let Some(s) = &settings.status {
             for v in [Some(s.closed.clone()), s.open.clone()] {
                 validate_customs(tx.conn(), library, &[(s.field, v)], &Default::default()).await?;
@@ -114,6 +104,12 @@ impl Dossier {
         }
         let settings = dossier_store::matters::settings(tx.conn(), &id.library).await?;
         let (prefix, read_only) = options.resolve(&settings)?;
+        if read_only {
+            // Freezing a matter takes everyone's edit rights away: a security change, for
+            // those who may change its security.
+            self.container_kind_for(tx.conn(), caller, id, WORKSPACE, ChangeSecurity)
+                .await?;
+        }
         let now = self.now();
         let original = c.name.clone();
         c.name = closed_name(&prefix, &original)?;

@@ -921,10 +921,16 @@ impl Dossier {
         value: &str,
     ) -> Result<()> {
         let field = p.id.as_str();
-        if p.kind == PropertyKind::User && dossier_store::users::get(conn, value).await?.is_none() {
+        // A user of this library: a member (so never another customer's login, which would
+        // also tell a caller which logins exist elsewhere).
+        if p.kind == PropertyKind::User
+            && dossier_store::roles::membership_of(conn, library.as_str(), value)
+                .await?
+                .is_none()
+        {
             return Err(DomainError::invalid(
                 field,
-                format!("{field}: there is no user {value}"),
+                format!("{field}: {value} is not a user of library {library}"),
             ));
         }
         if let (PropertyKind::Taxonomy, Some(t)) = (p.kind, &p.taxonomy) {

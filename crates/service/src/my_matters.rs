@@ -169,9 +169,11 @@ impl Dossier {
         for c in
             dossier_store::shortcuts::categories_in(&mut conn, library, category.id.number).await?
         {
-            let has = dossier_store::shortcuts::count_in_category(&mut conn, library, c.id.number)
+            // Counted as the viewer sees it: a shortcut they may not read is not there.
+            let has = !self
+                .readable_shortcuts(&mut conn, caller, library, c.id.number)
                 .await?
-                > 0;
+                .is_empty();
             categories.push((c, has));
         }
         let shortcuts = self

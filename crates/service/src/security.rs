@@ -181,6 +181,8 @@ impl Dossier {
             .container_for(conn, caller, id, ChangeSecurity)
             .await?
             .into_inner();
+        // A template's security is what its matters will get: the template right decides it.
+        self.guard_template(conn, caller, &c).await?;
         let parent_acl = match c.parent {
             Some(p) => Some(
                 // The parent's governing key, for an `inherit` that falls back to it; the
@@ -445,6 +447,7 @@ impl Dossier {
                     let c = self
                         .container_for(tx.conn(), caller, id, ChangeSecurity)
                         .await?;
+                    self.guard_template(tx.conn(), caller, &c).await?;
                     view_of(tx.conn(), &id.library, c.default_security, c.acl).await?
                 }
             };

@@ -151,11 +151,20 @@ impl Dossier {
         Ok(())
     }
 
-    /// A template of `library` by its id. Templates are the library's configuration, like
+    /// A template by the id in a URL: anything else by that id, a workspace the caller may
+    /// not know of included, is not found. Templates are the library's configuration, like
     /// its classes and lookups: every member may see and use them, whatever security they
     /// hand on to the workspaces made from them (changing one needs the template right and
-    /// edit rights on it). A workspace, unknown or not, is the same clean error, so the
-    /// answer tells nothing of workspaces the caller cannot read.
+    /// edit rights on it).
+    async fn template_at(&self, conn: &mut AnyConnection, id: &ContainerId) -> Result<Container> {
+        dossier_store::containers::get(conn, id)
+            .await?
+            .filter(|t| t.is_template && t.kind == ContainerKind::Workspace)
+            .ok_or_else(|| crate::access::container_not_found(id))
+    }
+
+    /// A template of `library` named by a body `field`: one of another library, or no
+    /// template at all, is a 400 naming the field.
     async fn template_for(
         &self,
         conn: &mut AnyConnection,
@@ -169,15 +178,13 @@ impl Dossier {
                 format!("template {id} is not in library {library}"),
             ));
         }
-        dossier_store::containers::get(conn, id)
-            .await?
-            .filter(|t| t.is_template && t.kind == ContainerKind::Workspace)
-            .ok_or_else(|| {
-                DomainError::invalid(
-                    field,
-                    format!("{id} is not a workspace template of library {library}"),
-                )
-            })
+        self.template_at(conn, id).await.map_err(|e| match e {
+            DomainError::NotFound(_) => DomainError::invalid(
+                field,
+                format!("{id} is not a workspace template of library {library}"),
+            ),
+            other => other,
+        })
     }
 
     /// GET L/templates: the library's templates, filtered like workspaces.
@@ -197,7 +204,7 @@ impl Dossier {
     /// GET L/templates/{id}
     pub async fn template(&self, _caller: &Caller, id: &ContainerId) -> Result<Container> {
         let mut conn = self.store.read().await?;
-        self.template_for(&mut conn, &id.library, id, "id").await
+        self.template_at(&mut conn, id).await
     }
 
     /// POST L/templates: a new, empty template; its tree is made with the ordinary folder,
@@ -241,7 +248,7 @@ impl Dossier {
         let mut tx = self.store.begin().await?;
         self.require_template_rights(tx.conn(), caller, &id.library)
             .await?;
-        let t = self.template_for(tx.conn(), &id.library, id, "id").await?;
+        let t = self.template_at(tx.conn(), id).await?;
         // Removing needs the right to change the template itself.
         self.container_for(tx.conn(), caller, id, Edit).await?;
         let settings = dossier_store::matter_settings::get(tx.conn(), &id.library).await?;
@@ -390,7 +397,7 @@ impl Dossier {
             }
         };
         if settings.unique_matters {
-            self.refuse_second_matter(tx.conn(), caller, library, &customs_of(&new.changes))
+            self.refuse_second_matter(tx.conn(), caller, library, &customs_of(&new.changes), None)
                 .await?;
         }
         let w = self
@@ -410,14 +417,15 @@ impl Dossier {
         Ok(w)
     }
 
-    /// A library that keeps client + matter unique refuses a second workspace for them,
-    /// naming the first when the caller may read it.
-    async fn refuse_second_matter(
+    /// A library that keeps client + matter unique refuses a second workspace for them (a
+    /// new one, or `this` one changed to them), naming the first when the caller may read it.
+    pub(crate) async fn refuse_second_matter(
         &self,
         conn: &mut AnyConnection,
         caller: &Caller,
         library: &LibraryId,
         customs: &CustomValues,
+        this: Option<i64>,
     ) -> Result<()> {
         let (Some(client), Some(matter)) = (customs.client(), customs.matter()) else {
             return Ok(());
@@ -431,14 +439,14 @@ impl Dossier {
             ..ContainerQuery::default()
         };
         let page = Page {
-            limit: 1,
+            limit: 2,
             ..Page::default()
         };
         let Some(first) = dossier_store::containers::search(conn, library, &query, None, page)
             .await?
             .0
             .into_iter()
-            .next()
+            .find(|w| Some(w.id.number) != this)
         else {
             return Ok(());
         };

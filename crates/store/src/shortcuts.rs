@@ -179,21 +179,6 @@ pub async fn in_category(
         .collect()
 }
 
-pub async fn count_in_category(
-    conn: &mut AnyConnection,
-    library: &LibraryId,
-    category: i64,
-) -> Result<i64> {
-    Sql::new("SELECT COUNT(*) AS n FROM shortcuts WHERE library = ")
-        .bind(library.as_str())
-        .push(" AND category = ")
-        .bind(category)
-        .fetch_one(conn)
-        .await?
-        .try_get("n")
-        .db()
-}
-
 pub async fn insert(conn: &mut AnyConnection, s: &Shortcut) -> Result<()> {
     Sql::new(
         "INSERT INTO shortcuts (library, number, category, owner, target_kind, target, created_at) VALUES (",

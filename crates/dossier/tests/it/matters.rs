@@ -368,6 +368,23 @@ async fn a_matter_closes_with_the_default_or_the_requested_prefix_and_stays_writ
     let (st, b) = as_user(&s, &trustee, Method::POST, &reopen, json!({})).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!(b["data"]["name"], "Globex lease");
+    // Freezing a matter takes everyone's edit rights: a read/write trustee may close it,
+    // but not read-only, which is a security change.
+    let (st, b) = as_user(
+        &s,
+        &trustee,
+        Method::POST,
+        &close,
+        json!({"read_only": true}),
+    )
+    .await;
+    assert_error(st, &b, StatusCode::FORBIDDEN);
+    let (st, b) = get_as(&s, &trustee, &s.lib(&format!("/workspaces/{ws}"))).await;
+    assert_eq!(
+        (st, b["data"]["name"].as_str()),
+        (StatusCode::OK, Some("Globex lease")),
+        "nothing changed"
+    );
 
     // The library's own prefix and read-only default.
     let (st, b) = s
@@ -378,7 +395,10 @@ async fn a_matter_closes_with_the_default_or_the_requested_prefix_and_stays_writ
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
+    // Closing now freezes the matter: a security change, beyond a read/write trustee.
     let (st, b) = as_user(&s, &trustee, Method::POST, &close, json!({})).await;
+    assert_error(st, &b, StatusCode::FORBIDDEN);
+    let (st, b) = s.post(&close, json!({})).await;
     assert_eq!(st, StatusCode::OK, "{b}");
     assert_eq!(b["data"]["name"], "[Closed] Globex lease");
     let (st, e) = upload_as(&s, &trustee, &folder, "frozen.txt").await;

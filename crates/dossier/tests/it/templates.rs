@@ -311,7 +311,7 @@ async fn templates_stay_out_of_matters_and_hold_no_documents() {
     let r = s.get(&s.lib(&format!("/templates/{w}"))).await;
     assert_eq!(
         r.status(),
-        StatusCode::BAD_REQUEST,
+        StatusCode::NOT_FOUND,
         "a workspace is not a template"
     );
 
@@ -365,7 +365,7 @@ async fn templates_stay_out_of_matters_and_hold_no_documents() {
     );
     assert_eq!(
         s.get(&s.lib(&format!("/templates/{t}"))).await.status(),
-        StatusCode::BAD_REQUEST
+        StatusCode::NOT_FOUND
     );
 }
 
@@ -439,6 +439,11 @@ async fn bad_template_choices_are_clean_errors_and_make_nothing() {
             json!({"name": "renamed"}),
         ),
         (Method::DELETE, format!("/folders/{folder}"), json!({})),
+        (
+            Method::POST,
+            format!("/workspaces/{shared}/security"),
+            json!({"include": [{"id": "PLAIN", "type": "user", "access_level": "full_access"}]}),
+        ),
     ] {
         let (st, b) = s
             .send_json_as(&user, method.clone(), &s.lib(&path), body)
@@ -621,12 +626,28 @@ async fn a_library_keeping_matters_unique_answers_the_existing_workspace() {
         .await;
     assert_error(st, &b, StatusCode::CONFLICT);
     assert_eq!(b["error"]["existing_id"], first);
-    created(
+    let two = id(&created(
         &s,
         "/workspaces",
         json!({"name": "Two", "custom1": "ACME", "custom2": "0002"}),
     )
-    .await;
+    .await);
+    // Nor does a change make a second one; a workspace keeps its own pair.
+    let (st, b) = s
+        .patch(
+            &s.lib(&format!("/workspaces/{two}")),
+            json!({"custom1": "ACME", "custom2": "0001"}),
+        )
+        .await;
+    assert_error(st, &b, StatusCode::CONFLICT);
+    assert_eq!(b["error"]["existing_id"], first);
+    let (st, b) = s
+        .patch(
+            &s.lib(&format!("/workspaces/{first}")),
+            json!({"custom1": "ACME", "custom2": "0001", "name": "One renamed"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
 }
 
 #[tokio::test]
