@@ -364,14 +364,17 @@ async fn update_user(
     }
     let changes = user_changes(&body)?;
     let role = opt_string(&body, "role")?;
-    // The caller's rights are checked even for an empty change.
-    state.dossier.update_user(&caller, &u.id, changes).await?;
-    if let Some(role) = role {
-        state
-            .dossier
-            .assign_library(&caller, &u.id, &db, Some(&role))
-            .await?;
-    }
+    // The caller's rights are checked even for an empty change; the role changes with the
+    // rest or not at all.
+    state
+        .dossier
+        .update_member(
+            &caller,
+            &u.id,
+            changes,
+            role.as_deref().map(|r| (db.as_str(), r)),
+        )
+        .await?;
     let user = one_user(&state, &caller, &db, &u.id).await?;
     Ok(data(StatusCode::OK, user))
 }
@@ -386,18 +389,7 @@ async fn delete_user(
 ) -> ApiResult<Response> {
     let db = database(&state, &caller, &p).await?;
     let (u, _) = member(&state, &caller, &db, p.get("user_id")?).await?;
-    state
-        .dossier
-        .remove_from_library(&caller, &u.id, &db)
-        .await?;
-    if state
-        .dossier
-        .user_libraries(&caller, &u.id)
-        .await?
-        .is_empty()
-    {
-        state.dossier.delete_user(&caller, &u.id).await?;
-    }
+    state.dossier.remove_identity(&caller, &u.id, &db).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -462,6 +462,18 @@ impl Dossier {
         id: &str,
         changes: UserChanges,
     ) -> Result<User> {
+        self.update_member(caller, id, changes, None).await
+    }
+
+    /// Changes a user and, with `role`, their role in that library (the v1 API's PATCH): one
+    /// transaction, so a bad role leaves the user as they were.
+    pub async fn update_member(
+        &self,
+        caller: &Caller,
+        id: &str,
+        changes: UserChanges,
+        role: Option<(&str, &str)>,
+    ) -> Result<User> {
         caller.require_identity_admin()?;
         let before = self.user(caller, id).await?;
         let mut user = before.clone();
@@ -505,6 +517,10 @@ impl Dossier {
             },
         )
         .await?;
+        if let Some((library, role)) = role {
+            self.assign_library_in(tx.conn(), caller, &user.id, library, Some(role))
+                .await?;
+        }
         self.identity_event(
             tx.conn(),
             caller,
@@ -521,33 +537,42 @@ impl Dossier {
     pub async fn delete_user(&self, caller: &Caller, id: &str) -> Result<()> {
         caller.require_identity_admin()?;
         let user = self.user(caller, id).await?;
+        let mut tx = self.store.begin().await?;
+        self.delete_user_in(tx.conn(), caller, &user).await?;
+        tx.commit().await
+    }
+
+    async fn delete_user_in(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        user: &User,
+    ) -> Result<()> {
         if user.id == caller.user_id {
             return Err(DomainError::Conflict(
                 "you cannot delete your own account".into(),
             ));
         }
-        let mut tx = self.store.begin().await?;
-        dossier_store::users::delete(tx.conn(), &user.id).await?;
+        dossier_store::users::delete(conn, &user.id).await?;
         self.audit(
-            tx.conn(),
+            conn,
             Some(caller),
             Audit {
                 action: AuditAction::UserDelete,
                 target: Some(user.id.clone()),
                 outcome: AuditOutcome::Success,
-                detail: json!({"before": user_snapshot(&user)}),
+                detail: json!({"before": user_snapshot(user)}),
             },
         )
         .await?;
         self.identity_event(
-            tx.conn(),
+            conn,
             caller,
             Change::UserDeleted {
                 user: user.id.clone(),
             },
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     // ---- library membership and roles -------------------------------------------------
@@ -587,18 +612,9 @@ impl Dossier {
         caller.require_identity_admin()?;
         let user = self.user(caller, user).await?;
         let mut tx = self.store.begin().await?;
-        let m = self.join_in(tx.conn(), library, &user.id, role).await?;
-        self.audit(
-            tx.conn(),
-            Some(caller),
-            Audit {
-                action: AuditAction::UserLibraryAssign,
-                target: Some(user.id.clone()),
-                outcome: AuditOutcome::Success,
-                detail: json!({"library": m.library, "role": m.role, "user_num": m.user_num}),
-            },
-        )
-        .await?;
+        let m = self
+            .assign_library_in(tx.conn(), caller, &user.id, library, role)
+            .await?;
         self.identity_event(
             tx.conn(),
             caller,
@@ -611,6 +627,29 @@ impl Dossier {
         Ok(m)
     }
 
+    async fn assign_library_in(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        user: &str,
+        library: &str,
+        role: Option<&str>,
+    ) -> Result<Membership> {
+        let m = self.join_in(conn, library, user, role).await?;
+        self.audit(
+            conn,
+            Some(caller),
+            Audit {
+                action: AuditAction::UserLibraryAssign,
+                target: Some(user.to_string()),
+                outcome: AuditOutcome::Success,
+                detail: json!({"library": m.library, "role": m.role, "user_num": m.user_num}),
+            },
+        )
+        .await?;
+        Ok(m)
+    }
+
     pub async fn remove_from_library(
         &self,
         caller: &Caller,
@@ -620,14 +659,43 @@ impl Dossier {
         caller.require_identity_admin()?;
         let user = self.user(caller, user).await?;
         let mut tx = self.store.begin().await?;
-        if !dossier_store::roles::leave(tx.conn(), &library.to_uppercase(), &user.id).await? {
+        self.leave_library_in(tx.conn(), caller, &user, library)
+            .await?;
+        tx.commit().await
+    }
+
+    /// Removes a user's identity in one library and, when it was their last, the user (the
+    /// v1 API's DELETE): one transaction, so a refusal leaves the membership in place.
+    pub async fn remove_identity(&self, caller: &Caller, user: &str, library: &str) -> Result<()> {
+        caller.require_identity_admin()?;
+        let user = self.user(caller, user).await?;
+        let mut tx = self.store.begin().await?;
+        self.leave_library_in(tx.conn(), caller, &user, library)
+            .await?;
+        if dossier_store::roles::memberships(tx.conn(), &user.id)
+            .await?
+            .is_empty()
+        {
+            self.delete_user_in(tx.conn(), caller, &user).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn leave_library_in(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        user: &User,
+        library: &str,
+    ) -> Result<()> {
+        if !dossier_store::roles::leave(conn, &library.to_uppercase(), &user.id).await? {
             return Err(DomainError::not_found(format!(
                 "user {} in library {library}",
                 user.id
             )));
         }
         self.audit(
-            tx.conn(),
+            conn,
             Some(caller),
             Audit {
                 action: AuditAction::UserLibraryRemove,
@@ -638,14 +706,13 @@ impl Dossier {
         )
         .await?;
         self.identity_event(
-            tx.conn(),
+            conn,
             caller,
             Change::UserUpdated {
                 user: user.id.clone(),
             },
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 
     /// A library's membership record for a per-library user number (the v1 API's id).

@@ -657,3 +657,37 @@ async fn bad_input_to_the_v1_api_is_a_clear_error() {
     assert_eq!(u["data"]["user_type"], "full");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_refused_change_or_removal_leaves_the_user_as_they_were() {
+    let s = TestServer::start().await;
+    let a = admin(&s).await;
+    let jdoe = provision(&s, &a, "jdoe").await;
+    let id = jdoe["id"].as_str().unwrap();
+    // A title with a role the library lacks: neither is written.
+    let (st, e) = call(
+        &s,
+        &a,
+        Method::PATCH,
+        &format!("{V1}/users/{id}"),
+        Some(json!({"title": "Partner", "role": "NOPE"})),
+    )
+    .await;
+    assert_error(st, &e, StatusCode::BAD_REQUEST);
+    let (_, u) = call(&s, &a, Method::GET, &format!("{V1}/users/{id}"), None).await;
+    assert_ne!(data_object(&u)["title"], "Partner", "{u}");
+    // The administrator's own last identity: refused, and still a member.
+    let (_, me) = call(
+        &s,
+        &a,
+        Method::GET,
+        &format!("{V1}/users?login_name=admin"),
+        None,
+    )
+    .await;
+    let mine = data_list(&me)[0]["id"].as_str().unwrap().to_string();
+    let (st, e) = call(&s, &a, Method::DELETE, &format!("{V1}/users/{mine}"), None).await;
+    assert_error(st, &e, StatusCode::CONFLICT);
+    let (st, _) = call(&s, &a, Method::GET, &format!("{V1}/users/{mine}"), None).await;
+    assert_eq!(st, StatusCode::OK, "the refused DELETE left the membership");
+}
