@@ -330,6 +330,10 @@ pub struct NodeSearch {
     pub enabled: Option<bool>,
 }
 
+/// How many node ids a search binds as parameters at the most; a larger set of nodes to
+/// search among is applied in memory (databases cap a statement's parameters).
+const AMONG_IN_SQL: usize = 500;
+
 /// The nodes a search finds, by label, and their total.
 pub async fn search_nodes(
     conn: &mut AnyConnection,
@@ -363,19 +367,44 @@ pub async fn search_nodes(
         if let Some(id) = &s.id {
             sql.push(" AND lower(id) = ").bind(id.to_lowercase());
         }
-        if let Some(among) = &s.among {
-            if among.is_empty() {
+        match &s.among {
+            Some(among) if among.is_empty() => {
                 sql.push(" AND 1 = 0");
-            } else {
+            }
+            Some(among) if among.len() <= AMONG_IN_SQL => {
                 sql.push(" AND id IN (")
                     .bind_list(among.iter().map(String::as_str))
                     .push(")");
             }
+            // A larger set (a big subtree) is applied below, in memory.
+            _ => {}
         }
         if let Some(e) = s.enabled {
             sql.push(" AND enabled = ").bind(e);
         }
     };
+    if let Some(among) = s.among.as_ref().filter(|a| a.len() > AMONG_IN_SQL) {
+        let among: std::collections::HashSet<&str> = among.iter().map(String::as_str).collect();
+        let mut sql = nodes_of(library, taxonomy);
+        filter(&mut sql);
+        sql.push(" ORDER BY label_key, id");
+        let found: Vec<TaxonomyNode> = sql
+            .fetch_all(conn)
+            .await?
+            .iter()
+            .map(node)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|n| among.contains(n.id.as_str()))
+            .collect();
+        let total = found.len() as i64;
+        let page: Vec<TaxonomyNode> = found
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(0))
+            .take(usize::try_from(page.limit).unwrap_or(0))
+            .collect();
+        return Ok((page, total));
+    }
     let mut count = Sql::new("SELECT COUNT(*) AS n FROM em_taxonomy_nodes WHERE library = ");
     count
         .bind(library.as_str())

@@ -872,3 +872,38 @@ async fn values_come_with_an_upload_and_required_ones_must() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_search_under_a_large_subtree_pages_it_whole() {
+    let s = TestServer::start().await;
+    areas(&s).await;
+    // More nodes under one branch than a statement binds as parameters at once.
+    let children: Vec<Value> = (0..1200)
+        .map(|i| json!({"id": format!("IP.N{i:04}"), "label": format!("Node {i:04}")}))
+        .collect();
+    let (st, b) = s
+        .post(
+            &s.lib(&tax("/import")),
+            json!({"parent": "IP", "nodes": [{"id": "IP.BIG", "label": "Big", "children": children}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let (st, b) = s
+        .post(
+            &s.lib(&tax("/nodes/search")),
+            json!({"children_of_ssid": "IP.BIG", "immediate_children_only": false, "query": "node", "limit": 10, "offset": 1195}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(count_nodes(&b), 1200, "{b}");
+    let ids: Vec<&str> = b["data"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["IP.N1195", "IP.N1196", "IP.N1197", "IP.N1198", "IP.N1199"]
+    );
+}
