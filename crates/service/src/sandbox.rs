@@ -54,6 +54,11 @@ impl Dossier {
                 "creating a library needs administrator rights".into(),
             ));
         }
+        if !caller.scope.administers() {
+            return Err(DomainError::Forbidden(
+                "this token was not granted the admin scope".into(),
+            ));
+        }
         let id = LibraryId::parse(alias).map_err(|_| {
             DomainError::invalid("id", format!("'{alias}' is not a valid library id"))
         })?;

@@ -221,16 +221,18 @@ async fn firm_sets_up(s: &TestServer) {
     )
     .await;
     // Option 2 of the seed: an isolated library for the trial.
+    let admin_scoped = s
+        .login_scoped("admin", crate::harness::ADMIN_PASSWORD, "user admin")
+        .await;
     let (st, b) = s
-        .post(
+        .send_json_as(
+            &admin_scoped,
+            Method::POST,
             &s.lib("/sandbox"),
             json!({"id": "ASTEST", "description": "Actionstep trial"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
-    let admin_scoped = s
-        .login_scoped("admin", crate::harness::ADMIN_PASSWORD, "user admin")
-        .await;
     let (st, b) = s
         .send_json_as(
             &admin_scoped,

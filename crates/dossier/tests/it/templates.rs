@@ -729,17 +729,25 @@ async fn a_sandbox_library_gets_the_configuration_and_none_of_the_content() {
         st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND,
         "{st} {b}"
     );
+    // The administrator, with a token that was not granted the admin scope: refused.
+    let (st, b) = s.post(&s.lib("/sandbox"), json!({"id": "ASTEST"})).await;
+    assert_error(st, &b, StatusCode::FORBIDDEN);
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
     for (body, status) in [
         (json!({"id": "ACTIVE"}), StatusCode::CONFLICT),
         (json!({"id": "not a library"}), StatusCode::BAD_REQUEST),
         (json!({}), StatusCode::BAD_REQUEST),
     ] {
-        let (st, b) = s.post(&s.lib("/sandbox"), body).await;
+        let (st, b) = s
+            .send_json_as(&admin, Method::POST, &s.lib("/sandbox"), body)
+            .await;
         assert_error(st, &b, status);
     }
 
     let (st, b) = s
-        .post(
+        .send_json_as(
+            &admin,
+            Method::POST,
             &s.lib("/sandbox"),
             json!({"id": "ASTEST", "description": "Actionstep trial"}),
         )
