@@ -3,6 +3,7 @@
 //!
 //! - `work`: the iManage Work API v2 under `/work/api/v2`, `/api/v2` and with no prefix
 //!   at all (`/customers/…`), discovery at `/api` and `/work/api`.
+//! - `automate`: the Power Automate connectors' RPC façade under `/automate/work`.
 //! - `idempotency`: the `Idempotency-Key` layer in front of creating calls.
 //! - `oauth`: the token endpoint (password and refresh_token grants) and revocation.
 //! - `users_v1`: the v1 user-management API under `/api/v1/customers/{database}`.
@@ -14,6 +15,7 @@
 //!   `access_log`: a line per request with a request id, returned as `X-Request-Id`.
 
 pub mod access_log;
+pub mod automate;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -71,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oauth::router())
         .merge(users_v1::router(&state))
         .nest("/scim/v2", scim::router())
+        .nest("/automate/work", automate::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

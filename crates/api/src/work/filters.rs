@@ -162,7 +162,7 @@ pub fn document_date(q: &Q, name: &str, today: Today) -> ApiResult<DateBounds> {
 }
 
 /// customN values matched whole, for the fields `whole` admits.
-fn custom_equals(q: &Q, whole: impl Fn(usize) -> bool) -> ApiResult<Vec<(usize, CustomValue)>> {
+pub fn custom_equals(q: &Q, whole: impl Fn(usize) -> bool) -> ApiResult<Vec<(usize, CustomValue)>> {
     let mut out = Vec::new();
     for n in (1..=CUSTOM_COUNT).filter(|n| whole(*n)) {
         if let Some(v) =

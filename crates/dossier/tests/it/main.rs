@@ -5,6 +5,7 @@
 //! PostgreSQL and on an S3-compatible store.
 
 mod auth;
+mod automate;
 mod bad_input;
 mod catalog_admin;
 mod cli;

@@ -1,0 +1,72 @@
+//! The façade's dialect: parameters read the way the connectors send them (camelCase names,
+//! required ones refused by name, booleans as `true`/`false`), and domain records rendered
+//! in the shapes of the swaggers' response schemas. The custom-value filters read as the
+//! Work API reads them (`work::filters::custom_equals`), so both surfaces refuse the same
+//! value with the same message.
+
+use dossier_core::custom::{CustomValue, CustomValues};
+use dossier_core::model::{Container, Library};
+use serde_json::{Value, json};
+
+use super::error::{AutomateError, AutomateResult};
+use crate::extract::Q;
+use crate::work::filters::custom_equals;
+
+/// A query parameter the swagger marks `required`: absent or blank is a 400 naming it.
+pub fn required<'q>(q: &'q Q, name: &str) -> AutomateResult<&'q str> {
+    q.text(name)
+        .ok_or_else(|| AutomateError::invalid(name, format!("{name} is required")))
+}
+
+/// A boolean query parameter with the swagger's default.
+pub fn flag(q: &Q, name: &str, default: bool) -> AutomateResult<bool> {
+    Ok(q.flag(name)?.unwrap_or(default))
+}
+
+/// The `customN` filters of a template list, whole values in each field's kind. The
+/// swagger also offers date ranges (`custom21_from`, `_to`, `_relative`); a workspace
+/// query matches whole values only, so a range is refused by name rather than ignored.
+pub fn custom_filters(q: &Q) -> AutomateResult<Vec<(usize, CustomValue)>> {
+    for n in 21..=24 {
+        for suffix in ["from", "to", "relative"] {
+            let name = format!("custom{n}_{suffix}");
+            if q.text(&name).is_some() {
+                return Err(AutomateError::invalid(
+                    &name,
+                    format!("{name}: date ranges are not supported on templates; send custom{n}"),
+                ));
+            }
+        }
+    }
+    Ok(custom_equals(q, |_| true)?)
+}
+
+/// The custom values of a request, as a profile would hold them (what the library's
+/// matter settings map to a template).
+pub fn custom_values(filters: &[(usize, CustomValue)]) -> CustomValues {
+    let mut values = CustomValues::default();
+    for (n, v) in filters {
+        values.set(*n, Some(v.clone()));
+    }
+    values
+}
+
+/// One entry of GetLibraries: `id`, `display_name`, `type`, `is_hidden`.
+pub fn library(l: &Library) -> Value {
+    let display_name = if l.description.trim().is_empty() {
+        l.id.as_str()
+    } else {
+        l.description.as_str()
+    };
+    json!({
+        "id": l.id.as_str(),
+        "display_name": display_name,
+        "type": "worksite",
+        "is_hidden": l.is_hidden,
+    })
+}
+
+/// One entry of GetWorkspaceTemplates (`WorkspaceTemplate`: `id`, `name`).
+pub fn template(t: &Container) -> Value {
+    json!({"id": t.id.to_string(), "name": t.name})
+}
