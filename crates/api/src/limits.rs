@@ -132,6 +132,10 @@ fn refusal(path: &str, status: StatusCode, field: &str, message: String) -> Resp
         crate::oauth::oauth_error(status, "invalid_request", &message)
     } else if path.starts_with("/scim/") {
         ScimError::new(status, None, message).into_response()
+    } else if path.starts_with("/automate/work/") {
+        let mut r = crate::automate::error::AutomateError::invalid(field, message).into_response();
+        *r.status_mut() = status;
+        r
     } else {
         let mut r = ApiError::invalid(field, message).into_response();
         *r.status_mut() = status;

@@ -574,6 +574,26 @@ async fn oversized_and_malformed_requests_are_refused_with_a_json_body() {
     assert_eq!(r.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "NRC_INVALID_INPUT");
+    // The Automate façade's own envelope for its paths.
+    let r = s
+        .req(
+            reqwest::Method::GET,
+            &format!("{}/automate/work/getLibraries", s.base),
+        )
+        .header("x-big", &long)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            body["error"]["code"].as_str(),
+            body["error"]["field"].as_str()
+        ),
+        (Some("INVALID_INPUT"), Some("headers")),
+        "{body}"
+    );
 
     // Far over them, or not HTTP at all: refused by the parser, in the Work API envelope.
     let headers: String = (0..2000).map(|i| format!("x-{i}: 1\r\n")).collect();
