@@ -75,4 +75,33 @@ impl DefaultSecurity {
             DefaultSecurity::Inherit => "inherit",
         }
     }
+
+    /// The name a person reads in a picker ("Public", …).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            DefaultSecurity::Public => "Public",
+            DefaultSecurity::View => "View",
+            DefaultSecurity::Private => "Private",
+            DefaultSecurity::Inherit => "Inherit",
+        }
+    }
+
+    /// What an object of `kind` may take: all four, but a workspace has no parent to
+    /// inherit from.
+    pub fn allowed_on(kind: SecuredObject) -> &'static [DefaultSecurity] {
+        use DefaultSecurity::*;
+        match kind {
+            SecuredObject::Workspace => &[Public, View, Private],
+            SecuredObject::Folder | SecuredObject::Document => &[Public, View, Private, Inherit],
+        }
+    }
+}
+
+/// The kinds of object that carry a default security of their own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecuredObject {
+    Document,
+    /// A folder, tab or search folder.
+    Folder,
+    Workspace,
 }

@@ -4,6 +4,7 @@ use dossier_core::access::AclKey;
 use dossier_core::changes::{ContainerChanges, SavedSearch};
 use dossier_core::custom::{CLIENT, MATTER};
 use dossier_core::model::{Container, ContainerKind, DocumentView, Trustee, TrusteeOwner};
+use dossier_core::security::SecuredObject;
 use dossier_core::{ContainerId, DefaultSecurity, DomainError, LibraryId};
 
 use crate::access::{ChangeSecurity, Edit, Read};
@@ -75,7 +76,9 @@ async fn validate(conn: &mut AnyConnection, c: &Container, ch: &ContainerChanges
             "only the folders of a workspace template can be required",
         ));
     }
-    if c.kind == ContainerKind::Workspace && c.default_security == DefaultSecurity::Inherit {
+    if c.kind == ContainerKind::Workspace
+        && !DefaultSecurity::allowed_on(SecuredObject::Workspace).contains(&c.default_security)
+    {
         return Err(DomainError::invalid(
             "default_security",
             "a workspace has no parent to inherit security from: use public, view or private",

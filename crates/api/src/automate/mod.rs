@@ -5,7 +5,7 @@
 //! result; a failure answers the façade's envelope (`error`). The sign-in aliases
 //! (`/automate/work/auth/*`) belong to `oauth`.
 //!
-//! Implemented so far: GetLibraries, GetWorkspaceTemplates. docs/compatibility.md lists
+//! Implemented so far: GetLibraries, GetWorkspaceTemplates, GetAllowedDefaultSecurity. docs/compatibility.md lists
 //! the status of every operation; `crates/dossier/tests/it/automate.rs` holds the list of the rest.
 
 pub mod error;
@@ -15,8 +15,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use dossier_core::DomainError;
 use dossier_core::query::Page;
+use dossier_core::{DefaultSecurity, DomainError};
 use dossier_service::Caller;
 use serde_json::{Value, json};
 
@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/getLibraries", get(get_libraries))
         .route("/getWorkspaceTemplates", get(get_workspace_templates))
+        .route(
+            "/getAllowedDefaultSecurity",
+            get(get_allowed_default_security),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -116,6 +120,21 @@ async fn get_workspace_templates(
         out["topMatchingName"] = json!(t.name);
     }
     Ok(data(out))
+}
+
+/// GET /getAllowedDefaultSecurity: the default securities an object type may take, as a
+/// picker lists them.
+async fn get_allowed_default_security(
+    c: Result<Caller, ApiError>,
+    q: Result<Q, ApiError>,
+) -> AutomateResult<Response> {
+    c?; // a missing or bad token: 401 in the façade's envelope
+    let kind = wire::object_type(&q?)?;
+    let listed = DefaultSecurity::allowed_on(kind)
+        .iter()
+        .map(|d| json!({"id": d.as_str(), "display_name": d.display_name()}))
+        .collect();
+    Ok(data(Value::Array(listed)))
 }
 
 async fn not_found() -> AutomateError {

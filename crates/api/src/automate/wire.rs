@@ -6,6 +6,7 @@
 
 use dossier_core::custom::{CustomValue, CustomValues};
 use dossier_core::model::{Container, Library};
+use dossier_core::security::SecuredObject;
 use serde_json::{Value, json};
 
 use super::error::{AutomateError, AutomateResult};
@@ -16,6 +17,19 @@ use crate::work::filters::custom_equals;
 pub fn required<'q>(q: &'q Q, name: &str) -> AutomateResult<&'q str> {
     q.text(name)
         .ok_or_else(|| AutomateError::invalid(name, format!("{name} is required")))
+}
+
+/// `objectType`: `document`, `folder` or `workspace` (the swagger's enum).
+pub fn object_type(q: &Q) -> AutomateResult<SecuredObject> {
+    match required(q, "objectType")? {
+        "document" => Ok(SecuredObject::Document),
+        "folder" => Ok(SecuredObject::Folder),
+        "workspace" => Ok(SecuredObject::Workspace),
+        other => Err(AutomateError::invalid(
+            "objectType",
+            format!("'{other}' is not one of document, folder, workspace"),
+        )),
+    }
 }
 
 /// A boolean query parameter with the swagger's default.

@@ -38,10 +38,14 @@ const EVENTS_ISSUE: [&str; 8] = [
 ];
 
 /// Answered as their swagger says.
-const IMPLEMENTED: [&str; 2] = ["GetLibraries", "GetWorkspaceTemplates"];
+const IMPLEMENTED: [&str; 3] = [
+    "GetLibraries",
+    "GetWorkspaceTemplates",
+    "GetAllowedDefaultSecurity",
+];
 
 /// Not answered yet (404): remove an operation from here when it is implemented.
-const NOT_YET: [&str; 50] = [
+const NOT_YET: [&str; 49] = [
     // iManage Work
     "GetTrustees",
     "UpdateDefaultSecurity",
@@ -66,7 +70,6 @@ const NOT_YET: [&str; 50] = [
     "AddDocumentReference",
     "DeleteDocumentReference",
     "MoveDocument",
-    "GetAllowedDefaultSecurity",
     "CopyDocument",
     "GetCoreEMPropertiesForDocument",
     "PromoteDocumentVersion",
@@ -415,17 +418,26 @@ async fn implemented_operations_answer_per_their_swagger() {
         json!({"name": "General template", "custom3": "GENERAL"}),
     )
     .await;
-    let values: BTreeMap<&str, Value> = BTreeMap::from([("libraryId", json!("ACTIVE"))]);
+    let values: BTreeMap<&str, Value> = BTreeMap::from([
+        ("libraryId", json!("ACTIVE")),
+        ("objectType", json!("workspace")),
+    ]);
     for id in IMPLEMENTED {
         let o = op(id);
         let (st, b) = answer(request(&s, &s.token, &o, &values, None)).await;
         assert_eq!(st, StatusCode::OK, "{id}: {b}");
         check_response(&o, &b);
-        // Each answer holds something the test made, so an empty list cannot pass.
+        // Each answer holds something the test made or the rule it asked about, so an empty
+        // list cannot pass.
         let text = b.to_string();
+        let expected = if id == "GetAllowedDefaultSecurity" {
+            "\"private\""
+        } else {
+            "ACTIVE"
+        };
         assert!(
-            text.contains("ACTIVE"),
-            "{id} answered nothing of the library: {b}"
+            text.contains(expected),
+            "{id} answered nothing it was asked: {b}"
         );
     }
     // The validator itself refuses what the schemas refuse.
@@ -445,7 +457,10 @@ async fn implemented_operations_answer_per_their_swagger() {
 #[tokio::test]
 async fn required_parameters_are_refused_by_name() {
     let s = TestServer::start().await;
-    let values: BTreeMap<&str, Value> = BTreeMap::from([("libraryId", json!("ACTIVE"))]);
+    let values: BTreeMap<&str, Value> = BTreeMap::from([
+        ("libraryId", json!("ACTIVE")),
+        ("objectType", json!("folder")),
+    ]);
     for o in operations()
         .iter()
         .filter(|o| IMPLEMENTED.contains(&o.id.as_str()))
@@ -694,5 +709,45 @@ async fn templates_are_filtered_and_the_top_match_follows_the_matter_settings() 
     let all = list(None).await;
     assert_eq!(ids(&all).len(), 3);
     assert_eq!(all["topMatchingId"], all["results"][0]["id"]);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn allowed_default_securities_follow_the_object_type() {
+    let s = TestServer::start().await;
+    let o = op("GetAllowedDefaultSecurity");
+    let ids = |b: &Value| -> Vec<String> {
+        b["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|d| d["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    for (kind, expected) in [
+        ("workspace", vec!["public", "view", "private"]),
+        ("folder", vec!["public", "view", "private", "inherit"]),
+        ("document", vec!["public", "view", "private", "inherit"]),
+    ] {
+        let values = BTreeMap::from([("objectType", json!(kind))]);
+        let (st, b) = answer(request(&s, &s.token, &o, &values, None)).await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        check_response(&o, &b);
+        assert_eq!(ids(&b), expected, "{kind}: {b}");
+    }
+    // What the list says is what the Work API takes: a workspace cannot inherit.
+    let (st, b) = s
+        .post(
+            &s.lib("/workspaces"),
+            json!({"name": "x", "default_security": "inherit"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let values = BTreeMap::from([("objectType", json!("tab"))]);
+    let (st, b) = answer(request(&s, &s.token, &o, &values, None)).await;
+    assert_eq!(
+        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+        "objectType"
+    );
     s.stop().await;
 }
