@@ -177,6 +177,18 @@ impl CustomValues {
     }
 }
 
+/// The values a list of (field, value) pairs leaves on an empty profile, the later pair
+/// winning.
+impl FromIterator<(usize, Option<CustomValue>)> for CustomValues {
+    fn from_iter<I: IntoIterator<Item = (usize, Option<CustomValue>)>>(pairs: I) -> Self {
+        let mut values = CustomValues::default();
+        for (n, v) in pairs {
+            values.set(n, v);
+        }
+        values
+    }
+}
+
 /// A custom value as every surface writes it: text, a number, a date-time in the API's
 /// format, or a boolean.
 impl Serialize for CustomValue {

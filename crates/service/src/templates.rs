@@ -72,11 +72,7 @@ fn overlay(template: ContainerChanges, mine: ContainerChanges) -> ContainerChang
 
 /// The custom values a set of changes leaves on a new object.
 fn customs_of(changes: &ContainerChanges) -> CustomValues {
-    let mut c = CustomValues::default();
-    for (n, v) in &changes.customs {
-        c.set(*n, v.clone());
-    }
-    c
+    changes.customs.iter().cloned().collect()
 }
 
 /// The template containers a workspace made with `folders` gets, parents before children
@@ -114,6 +110,24 @@ fn chosen(tree: &[Container], root: i64, folders: TemplateFolders) -> Vec<&Conta
     let mut out = vec![];
     visit(root, &children, folders, &mut out);
     out
+}
+
+/// Every container of template `t`'s tree (and `t`), in one read.
+async fn tree_of(conn: &mut AnyConnection, t: &Container) -> Result<Vec<Container>> {
+    let query = ContainerQuery {
+        workspace: Some(t.id.number),
+        templates: Templates::Only,
+        ..ContainerQuery::default()
+    };
+    let page = Page {
+        limit: TREE,
+        ..Page::default()
+    };
+    Ok(
+        dossier_store::containers::search(conn, &t.id.library, &query, None, page)
+            .await?
+            .0,
+    )
 }
 
 impl Dossier {
@@ -263,18 +277,15 @@ impl Dossier {
                 }
             )));
         }
-        let mut tree = dossier_store::containers::subtree(tx.conn(), id).await?;
-        // Children before their parents.
-        tree.reverse();
-        for n in tree {
-            let c =
-                dossier_store::containers::get(tx.conn(), &ContainerId::new(id.library.clone(), n))
-                    .await?
-                    .ok_or_else(|| {
-                        DomainError::internal(format!("template container {n} vanished"))
-                    })?;
-            self.remove_container(tx.conn(), caller, &c).await?;
+        // The tree in one read, children before their parents, the template itself last.
+        let tree = tree_of(tx.conn(), &t).await?;
+        for c in chosen(&tree, id.number, TemplateFolders::All)
+            .into_iter()
+            .rev()
+        {
+            self.remove_container(tx.conn(), caller, c).await?;
         }
+        self.remove_container(tx.conn(), caller, &t).await?;
         self.audit(
             tx.conn(),
             Some(caller),
@@ -473,17 +484,7 @@ impl Dossier {
         w: &Container,
         folders: TemplateFolders,
     ) -> Result<()> {
-        let query = ContainerQuery {
-            workspace: Some(t.id.number),
-            templates: Templates::Only,
-            ..ContainerQuery::default()
-        };
-        let page = Page {
-            limit: TREE,
-            ..Page::default()
-        };
-        let (tree, _) =
-            dossier_store::containers::search(conn, &t.id.library, &query, None, page).await?;
+        let tree = tree_of(conn, t).await?;
         let mut made: BTreeMap<i64, Container> = BTreeMap::new();
         made.insert(t.id.number, w.clone());
         for source in chosen(&tree, t.id.number, folders) {

@@ -58,11 +58,7 @@ pub fn custom_filters(q: &Q) -> AutomateResult<Vec<(usize, CustomValue)>> {
 /// The custom values of a request, as a profile would hold them (what the library's
 /// matter settings map to a template).
 pub fn custom_values(filters: &[(usize, CustomValue)]) -> CustomValues {
-    let mut values = CustomValues::default();
-    for (n, v) in filters {
-        values.set(*n, Some(v.clone()));
-    }
-    values
+    filters.iter().map(|(n, v)| (*n, Some(v.clone()))).collect()
 }
 
 /// One entry of GetLibraries: `id`, `display_name`, `type`, `is_hidden`.
