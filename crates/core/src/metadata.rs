@@ -6,8 +6,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
-
 use crate::DomainError;
 
 /// Longest property, taxonomy or node id.
@@ -260,7 +258,7 @@ impl Property {
                 .filter(|n| n.is_finite())
                 .map(|n| n.to_string())
                 .ok_or_else(|| bad(format!("{t:?} is not a number"))),
-            PropertyKind::Date => parse_date(t)
+            PropertyKind::Date => crate::custom::parse_timestamp(t)
                 .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                 .ok_or_else(|| bad(format!("{t:?} is not a date (YYYY-MM-DD or ISO 8601)"))),
             PropertyKind::Boolean => match t.to_ascii_lowercase().as_str() {
@@ -284,15 +282,6 @@ impl Property {
             }
         }
     }
-}
-
-fn parse_date(t: &str) -> Option<DateTime<Utc>> {
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
-    }
-    DateTime::parse_from_rfc3339(t)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
 }
 
 /// How stored values are compared in searches and for repeats: case-insensitive.
