@@ -8,8 +8,19 @@
 //! Implemented so far: GetLibraries, GetWorkspaceTemplates, GetAllowedDefaultSecurity. docs/compatibility.md lists
 //! the status of every operation; `crates/dossier/tests/it/automate.rs` holds the list of the rest.
 
+pub mod admin;
 pub mod error;
+pub mod links;
 pub mod wire;
+
+// One module per controller group of the swaggers (`x-im-controller`), each with its routes.
+mod documents;
+mod filing;
+mod metadata;
+mod people;
+mod permissions;
+mod settings;
+mod workspaces;
 
 use axum::Router;
 use axum::extract::State;
@@ -34,12 +45,19 @@ pub fn router() -> Router<AppState> {
             "/getAllowedDefaultSecurity",
             get(get_allowed_default_security),
         )
+        .merge(documents::routes())
+        .merge(filing::routes())
+        .merge(metadata::routes())
+        .merge(people::routes())
+        .merge(permissions::routes())
+        .merge(settings::routes())
+        .merge(workspaces::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
 
 /// Every answer: `{"data": …}`.
-fn data(value: Value) -> Response {
+pub(crate) fn data(value: Value) -> Response {
     axum::Json(json!({ "data": value })).into_response()
 }
 

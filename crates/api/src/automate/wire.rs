@@ -7,11 +7,65 @@
 use dossier_core::custom::{CustomValue, CustomValues};
 use dossier_core::model::{Container, Library};
 use dossier_core::security::SecuredObject;
+use dossier_core::{ContainerId, DocumentRef};
 use serde_json::{Value, json};
 
 use super::error::{AutomateError, AutomateResult};
 use crate::extract::Q;
+use crate::fields::{Obj, text};
 use crate::work::filters::custom_equals;
+
+/// The connectors' way to clear a field: the two-character text `''` or `""` (a flow
+/// author cannot send an empty value; Power Automate leaves an empty field out).
+pub fn is_clear(value: &str) -> bool {
+    matches!(value.trim(), "''" | "\"\"")
+}
+
+/// A body in the Work API's terms: the clearing sentinel becomes `null` (the Work API's
+/// "clear this field") and an empty string is left out, as Power Automate leaves out a field
+/// the author left blank. The Work API's readers (`work::wire`) then parse it, so both
+/// surfaces apply one set of rules to a profile.
+pub fn work_body(body: &Obj) -> Obj {
+    body.iter()
+        .filter_map(|(k, v)| match v {
+            Value::String(s) if is_clear(s) => Some((k.clone(), Value::Null)),
+            Value::String(s) if s.trim().is_empty() => None,
+            _ => Some((k.clone(), v.clone())),
+        })
+        .collect()
+}
+
+/// A body field the swagger marks `required`: absent, null or blank is a 400 naming it.
+pub fn required_text(body: &Obj, name: &str) -> AutomateResult<String> {
+    text(body, name)?
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AutomateError::invalid(name, format!("{name} is required")))
+}
+
+/// A semicolon-separated list (`users`, `groups`, `workspace_id`, multi-valued metadata):
+/// entries trimmed, empty ones dropped.
+pub fn semicolons(raw: &str) -> Vec<String> {
+    raw.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A required container id (`ACTIVE!427`) in a body, refused by name when malformed.
+pub fn container_id(body: &Obj, name: &str) -> AutomateResult<ContainerId> {
+    required_text(body, name)?
+        .parse()
+        .map_err(|_| AutomateError::invalid(name, format!("{name} must be a library!number id")))
+}
+
+/// A required document id (`ACTIVE!453.1`, or `ACTIVE!453` for the latest version).
+pub fn document_ref(body: &Obj, name: &str) -> AutomateResult<DocumentRef> {
+    required_text(body, name)?.parse().map_err(|_| {
+        AutomateError::invalid(name, format!("{name} must be a library!number.version id"))
+    })
+}
 
 /// A query parameter the swagger marks `required`: absent or blank is a 400 naming it.
 pub fn required<'q>(q: &'q Q, name: &str) -> AutomateResult<&'q str> {

@@ -1,0 +1,1 @@
+//! The façade's `documents` operations (`api::automate::documents`): scenarios and bad input.

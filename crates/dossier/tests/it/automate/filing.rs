@@ -1,0 +1,1 @@
+//! The façade's `filing` operations (`api::automate::filing`): scenarios and bad input.

@@ -1,0 +1,1 @@
+//! The façade's `metadata` operations (`api::automate::metadata`): scenarios and bad input.

@@ -1,0 +1,1 @@
+//! The façade's `people` operations (`api::automate::people`): scenarios and bad input.

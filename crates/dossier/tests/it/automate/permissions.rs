@@ -1,0 +1,1 @@
+//! The façade's `permissions` operations (`api::automate::permissions`): scenarios and bad input.

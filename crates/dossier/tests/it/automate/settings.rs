@@ -1,0 +1,1 @@
+//! The façade's `settings` operations (`api::automate::settings`): scenarios and bad input.

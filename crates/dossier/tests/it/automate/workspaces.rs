@@ -1,0 +1,1 @@
+//! The façade's `workspaces` operations (`api::automate::workspaces`): scenarios and bad input.
