@@ -56,7 +56,7 @@ async fn get_user_details(
     body: Result<JsonObject, ApiError>,
 ) -> AutomateResult<Response> {
     let caller = c?; // a missing or bad token: 401 in the façade's envelope
-    let JsonObject(body) = body?;
+    let body = wire::work_body(&body?.0);
     let library = wire::required_text(&body, "libraryId")?;
     let user_id = wire::required_text(&body, "userId")?;
     let library = state
@@ -177,10 +177,9 @@ async fn search_users(
 
 // ---- iManage Work for Admins ----------------------------------------------------------------
 
-/// GET /getLibraryRoles: the library's roles, `{id, description}`. `user_id` must name a
-/// user (it asks for the roles that user may be given); Dossier's roles are not split into
-/// internal and external ones, so every role is assignable to anyone and `is_external` is
-/// only checked to be a boolean.
+/// GET /getLibraryRoles: the library's roles, `{id, description}`, that an external user
+/// (`is_external=true`) or an internal one (the default) may be given; `user_id` asks for
+/// the roles that user may be given, whichever they are.
 async fn get_library_roles(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -188,15 +187,18 @@ async fn get_library_roles(
 ) -> AutomateResult<Response> {
     let q = q?;
     let library = wire::required(&q, "libraryId")?;
-    q.flag("is_external")?;
+    let mut external = wire::flag(&q, "is_external", false)?;
     let library = state
         .dossier
         .library(&caller, caller.customer_id, library)
         .await?;
     if let Some(user) = q.text("user_id") {
-        state.dossier.user(&caller, user).await?;
+        external = state.dossier.user(&caller, user).await?.is_external;
     }
-    let roles = state.dossier.roles(&caller, library.as_str()).await?;
+    let roles = state
+        .dossier
+        .assignable_roles(&caller, library.as_str(), external)
+        .await?;
     let listed = roles
         .iter()
         .map(|r| json!({"id": r.id, "description": r.description}))
@@ -212,7 +214,7 @@ async fn assign_user_to_library(
     Admin(caller): Admin,
     body: Result<JsonObject, ApiError>,
 ) -> AutomateResult<Response> {
-    let JsonObject(body) = body?;
+    let body = wire::work_body(&body?.0);
     let library = wire::required_text(&body, "libraryId")?;
     let user = wire::required_text(&body, "user_id")?;
     let role = wire::required_text(&body, "role")?;
@@ -288,8 +290,7 @@ async fn add_shortcuts_to_my_matters(
     Admin(caller): Admin,
     body: Result<JsonObject, ApiError>,
 ) -> AutomateResult<Response> {
-    let JsonObject(body) = body?;
-    let body = wire::work_body(&body);
+    let body = wire::work_body(&body?.0);
     let user = wire::required_text(&body, "user_id")?;
     let listed = wire::required_text(&body, "workspace_id")?;
     let mut workspaces = Vec::new();

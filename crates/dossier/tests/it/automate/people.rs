@@ -699,3 +699,81 @@ async fn admin_operations_need_the_admin_connector_an_administrator_and_the_admi
     assert_eq!(libs[0].1, "DEFAULT");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn roles_offered_and_given_follow_whether_the_user_is_external() {
+    let s = TestServer::start().await;
+    let admin = admin_token(&s).await;
+    user(
+        &s,
+        &admin,
+        json!({"id": "xavier", "is_external": true, "libraries": ["ACTIVE"]}),
+    )
+    .await;
+    user(
+        &s,
+        &admin,
+        json!({"id": "ivy", "libraries": [{"id": "ACTIVE", "role": "LIBRARY_ADMIN"}]}),
+    )
+    .await;
+    let roles = op("GetLibraryRoles");
+    let offered = |extra: Vec<(&'static str, &'static str)>| {
+        let mut query: Vec<(&str, String)> = vec![("libraryId", "ACTIVE".into())];
+        query.extend(extra.into_iter().map(|(k, v)| (k, v.to_string())));
+        let s = &s;
+        let admin = admin.clone();
+        let roles = roles.clone();
+        async move {
+            let (st, b) = call(s, &admin, "/getLibraryRoles", &query, None).await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+            check_response(&roles, &b);
+            ids(&b["data"])
+        }
+    };
+    let internal = offered(vec![]).await;
+    assert!(
+        internal.contains(&"LIBRARY_ADMIN".to_string()),
+        "{internal:?}"
+    );
+    assert_eq!(offered(vec![("is_external", "false")]).await, internal);
+    let external = offered(vec![("is_external", "true")]).await;
+    assert!(
+        !external.contains(&"LIBRARY_ADMIN".to_string()),
+        "{external:?}"
+    );
+    assert!(external.contains(&"DEFAULT".to_string()), "{external:?}");
+    // `user_id` overrides `is_external`: the roles that user may be given.
+    assert_eq!(offered(vec![("user_id", "XAVIER")]).await, external);
+    assert_eq!(
+        offered(vec![("user_id", "ivy"), ("is_external", "true")]).await,
+        internal
+    );
+    // What the picker leaves out is refused: an external user is given no administration
+    // role, and nothing changes.
+    let body = json!({"libraryId": "ACTIVE", "user_id": "xavier", "role": "LIBRARY_ADMIN",
+                      "is_preferred_library": false});
+    let (st, b) = call(&s, &admin, "/assignUserToLibrary", &[], Some(body)).await;
+    assert_eq!(assert_facade_error(st, &b, StatusCode::BAD_REQUEST), "role");
+    assert_eq!(libraries_of(&s, &admin, "XAVIER").await.0[0].1, "DEFAULT");
+    // Nor does a library administrator become external while holding that role.
+    let (st, b) = s
+        .send_json_as(
+            &admin,
+            Method::PATCH,
+            &format!("{}{V2}/users/IVY", s.base),
+            json!({"is_external": true}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let (st, b) = s
+        .send_json_as(
+            &admin,
+            Method::GET,
+            &format!("{}{V2}/users/IVY", s.base),
+            json!(null),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["data"]["is_external"], false);
+    s.stop().await;
+}
