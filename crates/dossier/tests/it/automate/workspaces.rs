@@ -1,1 +1,996 @@
 //! The façade's `workspaces` operations (`api::automate::workspaces`): scenarios and bad input.
+
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use super::{answer, assert_facade_error, check_response, created, custom3, op, request, url};
+use crate::harness::{ADMIN_PASSWORD, TestServer};
+
+/// Values for the swagger's required parameters.
+fn values(pairs: &[(&'static str, Value)]) -> BTreeMap<&'static str, Value> {
+    pairs.iter().cloned().collect()
+}
+
+/// Calls `id` with its required parameters and checks the 200 against the swagger.
+async fn call_ok(s: &TestServer, token: &str, id: &str, v: &BTreeMap<&str, Value>) -> Value {
+    let o = op(id);
+    let (st, b) = answer(request(s, token, &o, v, None)).await;
+    assert_eq!(st, StatusCode::OK, "{id}: {b}");
+    check_response(&o, &b);
+    b["data"].clone()
+}
+
+/// Calls `id` and returns the field of the façade's refusal with `status`.
+async fn refused(
+    s: &TestServer,
+    token: &str,
+    id: &str,
+    v: &BTreeMap<&str, Value>,
+    leave_out: Option<&str>,
+    status: StatusCode,
+) -> (String, Value) {
+    let (st, b) = answer(request(s, token, &op(id), v, leave_out)).await;
+    (assert_facade_error(st, &b, status), b)
+}
+
+/// As `request`, with optional fields added to the JSON body.
+async fn with_body(
+    s: &TestServer,
+    token: &str,
+    id: &str,
+    v: &BTreeMap<&str, Value>,
+    extra: Value,
+) -> (StatusCode, Value) {
+    let o = op(id);
+    let mut body: serde_json::Map<String, Value> = o.op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| super::resolve(&o.root, p))
+        .filter(|p| p["in"] == "body")
+        .flat_map(|p| {
+            super::resolve(&o.root, &p["schema"])["required"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|f| f.as_str().map(str::to_string))
+        .map(|f| {
+            let value = v.get(f.as_str()).cloned().expect("a value");
+            (f, value)
+        })
+        .collect();
+    body.extend(extra.as_object().cloned().unwrap_or_default());
+    let mut r = s
+        .http
+        .request(o.method.clone(), url(s, &o.path, &[] as &[(&str, &str)]))
+        .bearer_auth(token)
+        .json(&body);
+    if o.op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|p| super::resolve(&o.root, p)["in"] == "header")
+    {
+        r = r.header("x-im-connector-id", "imanage-work-for-admins");
+    }
+    let (st, b) = answer(r).await;
+    if st == StatusCode::OK {
+        check_response(&o, &b);
+    }
+    (st, b)
+}
+
+/// A template with a required folder and an optional one, its profile in custom3.
+async fn template(s: &TestServer) -> String {
+    custom3(s, "LITIGATION").await;
+    let t = created(
+        s,
+        "/templates",
+        json!({"name": "Litigation", "custom3": "LITIGATION", "default_security": "view"}),
+    )
+    .await;
+    created(
+        s,
+        &format!("/workspaces/{t}/folders"),
+        json!({"name": "Pleadings", "required": true}),
+    )
+    .await;
+    created(
+        s,
+        &format!("/workspaces/{t}/folders"),
+        json!({"name": "Research"}),
+    )
+    .await;
+    t
+}
+
+/// The names of a container's subfolders, sorted.
+async fn subfolders(s: &TestServer, id: &str) -> Vec<String> {
+    let listed = s.get_json(&s.lib(&format!("/folders/{id}/children"))).await;
+    let mut names: Vec<String> = listed["data"]
+        .as_array()
+        .expect("children")
+        .iter()
+        .filter(|c| c["wstype"] == "folder")
+        .map(|c| c["name"].as_str().expect("name").to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+fn create_values(template: &str, name: &str, children: &str) -> BTreeMap<&'static str, Value> {
+    values(&[
+        ("libraryId", json!("ACTIVE")),
+        ("templateId", json!(template)),
+        ("name", json!(name)),
+        ("createChildren", json!(children)),
+    ])
+}
+
+#[tokio::test]
+async fn a_workspace_from_a_template_is_created_updated_and_read_back() {
+    let s = TestServer::start().await;
+    let t = template(&s).await;
+
+    // Only the required folders.
+    let w = call_ok(
+        &s,
+        &s.token,
+        "CreateWorkspace",
+        &create_values(&t, "Acme v Widget", "Only Required Folders"),
+    )
+    .await;
+    let id = w["id"].as_str().expect("id").to_string();
+    assert_eq!(w["name"], "Acme v Widget");
+    assert_eq!(w["wstype"], "workspace");
+    assert_eq!(w["database"], "ACTIVE");
+    // The template's profile and security, the swagger's default description.
+    assert_eq!(w["custom3"], "LITIGATION");
+    assert_eq!(w["custom3_description"], "LITIGATION matters");
+    assert_eq!(w["default_security"], "view");
+    assert_eq!(w["description"], "Created from iManage Work Connector");
+    assert_eq!(w["has_subfolders"], true);
+    assert_eq!(w["effective_security"], "full_access");
+    assert_eq!(w["owner"], "ADMIN");
+    assert!(
+        w["workspace_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/work/link/w/{id}"))),
+        "{w}"
+    );
+    assert!(
+        w["iwl"].as_str().is_some_and(|u| u.contains("&&num=")),
+        "{w}"
+    );
+    assert!(
+        w["basic_properties"]
+            .as_str()
+            .is_some_and(|b| b.contains("Acme v Widget")),
+        "{w}"
+    );
+    assert!(w["create_date"].as_str().is_some_and(|d| d.ends_with('Z')));
+    assert_eq!(subfolders(&s, &id).await, ["Pleadings"]);
+
+    // All folders, with the flow's own values over the template's.
+    let (st, all) = with_body(
+        &s,
+        &s.token,
+        "CreateWorkspace",
+        &create_values(&t, "Beta v Gamma", "All Folders"),
+        json!({"description": "Opened by a flow", "default_security": "private",
+               "custom13": "first instance", "custom17": 42.5, "custom25": true,
+               "custom21": "2026-12-07T10:00:00Z", "project_custom1": "''"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{all}");
+    let all = &all["data"];
+    let all_id = all["id"].as_str().expect("id").to_string();
+    assert_eq!(subfolders(&s, &all_id).await, ["Pleadings", "Research"]);
+    assert_eq!(all["description"], "Opened by a flow");
+    assert_eq!(all["default_security"], "private");
+    assert_eq!(all["custom17"], 42.5);
+    assert_eq!(all["custom25"], true);
+    assert_eq!(all["custom21"], "2026-12-07T10:00:00Z");
+
+    // UpdateWorkspace: a new name, '' clears the description and custom13, "" custom3.
+    let (st, up) = with_body(
+        &s,
+        &s.token,
+        "UpdateWorkspace",
+        &values(&[("id", json!(all_id))]),
+        json!({"name": "Beta v Gamma (appeal)", "description": "''",
+               "custom13": "''", "custom3": "\"\""}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{up}");
+    assert_eq!(up["data"]["name"], "Beta v Gamma (appeal)");
+    let read = s.get_json(&s.lib(&format!("/workspaces/{all_id}"))).await;
+    assert_eq!(read["data"]["name"], "Beta v Gamma (appeal)");
+    assert_eq!(read["data"]["description"], "");
+    assert!(
+        read["data"].get("custom13").is_none_or(Value::is_null),
+        "{read}"
+    );
+    assert!(
+        read["data"].get("custom3").is_none_or(Value::is_null),
+        "{read}"
+    );
+    assert_eq!(read["data"]["custom17"], 42.5, "untouched fields stay");
+
+    // GetWorkspaceProfile reads what the update left.
+    let p = call_ok(
+        &s,
+        &s.token,
+        "GetWorkspaceProfile",
+        &values(&[("workspaceId", json!(all_id))]),
+    )
+    .await;
+    assert_eq!(p["name"], "Beta v Gamma (appeal)");
+    assert_eq!(p["id"], json!(all_id));
+    assert!(p.get("custom3").is_none(), "{p}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn workspace_operations_refuse_bad_input_and_hide_what_the_caller_may_not_read() {
+    let s = TestServer::start().await;
+    let t = template(&s).await;
+    let good = create_values(&t, "Matter", "All Folders");
+    // Every required field, by name.
+    for field in ["libraryId", "templateId", "name", "createChildren"] {
+        let (f, _) = refused(
+            &s,
+            &s.token,
+            "CreateWorkspace",
+            &good,
+            Some(field),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(f, field);
+    }
+    let (f, _) = refused(
+        &s,
+        &s.token,
+        "UpdateWorkspace",
+        &BTreeMap::new(),
+        Some("id"),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(f, "id");
+    let (f, _) = refused(
+        &s,
+        &s.token,
+        "GetWorkspaceProfile",
+        &BTreeMap::new(),
+        Some("workspaceId"),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(f, "workspaceId");
+    // Wrong enum strings, over-long strings, wrong types, fields of no swagger.
+    for (extra, field) in [
+        (json!({"createChildren": "Some Folders"}), "createChildren"),
+        (json!({"default_security": "inherit"}), "default_security"),
+        (json!({"name": "n".repeat(255)}), "name"),
+        (json!({"description": "d".repeat(255)}), "description"),
+        (json!({"owner": "O".repeat(64)}), "owner"),
+        (
+            json!({"project_custom2": "p".repeat(255)}),
+            "project_custom2",
+        ),
+        (
+            json!({"project_custom1": "kept elsewhere"}),
+            "project_custom1",
+        ),
+        (
+            json!({"is_external_as_normal": true}),
+            "is_external_as_normal",
+        ),
+        (json!({"custom25": "maybe"}), "custom25"),
+        (json!({"user_trustees": []}), "user_trustees"),
+    ] {
+        let (st, b) = with_body(&s, &s.token, "CreateWorkspace", &good, extra.clone()).await;
+        assert_eq!(
+            assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+            field,
+            "{extra}: {b}"
+        );
+    }
+    // An unknown template and an unknown workspace: 404.
+    let (st, b) = with_body(
+        &s,
+        &s.token,
+        "CreateWorkspace",
+        &create_values("ACTIVE!999999", "Matter", "All Folders"),
+        json!({}),
+    )
+    .await;
+    assert_facade_error(st, &b, StatusCode::NOT_FOUND);
+    let missing = values(&[
+        ("id", json!("ACTIVE!999999")),
+        ("workspaceId", json!("ACTIVE!999999")),
+    ]);
+    let (_, gone) = refused(
+        &s,
+        &s.token,
+        "GetWorkspaceProfile",
+        &missing,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    refused(
+        &s,
+        &s.token,
+        "UpdateWorkspace",
+        &missing,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
+    // A private workspace a member may not read is as unknown to them as a missing one.
+    let w = call_ok(&s, &s.token, "CreateWorkspace", &good).await;
+    let id = w["id"].as_str().expect("id").to_string();
+    let (st, b) = with_body(
+        &s,
+        &s.token,
+        "UpdateWorkspace",
+        &values(&[("id", json!(id))]),
+        json!({"default_security": "private"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let member = s.new_user("OUTSIDER", "outsider-password-1").await;
+    let hidden = values(&[("id", json!(id)), ("workspaceId", json!(id))]);
+    let (_, b) = refused(
+        &s,
+        &member,
+        "GetWorkspaceProfile",
+        &hidden,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(
+        b["error"]["message"].as_str().map(|m| m.replace(&id, "X")),
+        gone["error"]["message"]
+            .as_str()
+            .map(|m| m.replace("ACTIVE!999999", "X")),
+    );
+    refused(
+        &s,
+        &member,
+        "UpdateWorkspace",
+        &hidden,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    // Searches leave it out.
+    let found = call_ok(
+        &s,
+        &member,
+        "SearchWorkspaces",
+        &values(&[("libraryId", json!("ACTIVE"))]),
+    )
+    .await;
+    assert!(!found.to_string().contains(&id), "{found}");
+    // Naming another user as the owner needs an administrator.
+    let (st, b) = with_body(
+        &s,
+        &member,
+        "CreateWorkspace",
+        &good,
+        json!({"owner": "ADMIN"}),
+    )
+    .await;
+    assert_facade_error(st, &b, StatusCode::FORBIDDEN);
+    // The name cannot be cleared.
+    let (st, b) = with_body(
+        &s,
+        &s.token,
+        "UpdateWorkspace",
+        &values(&[("id", json!(id))]),
+        json!({"name": "''"}),
+    )
+    .await;
+    assert_eq!(assert_facade_error(st, &b, StatusCode::BAD_REQUEST), "name");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn workspaces_and_folders_are_searched_with_the_connectors_filters() {
+    let s = TestServer::start().await;
+    let t = template(&s).await;
+    let mut ids = Vec::new();
+    for (name, number, date) in [
+        ("Zebra crossing", 7, "2026-03-01T00:00:00Z"),
+        ("Quiet harbour", 8, "2026-09-01T00:00:00Z"),
+    ] {
+        let (st, b) = with_body(
+            &s,
+            &s.token,
+            "CreateWorkspace",
+            &create_values(&t, name, "All Folders"),
+            json!({"custom17": number, "custom21": date, "custom13": format!("{name} notes")}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        ids.push(b["data"]["id"].as_str().expect("id").to_string());
+    }
+    s.wait_for_index().await;
+    let search = |filters: Value| {
+        let s = &s;
+        async move {
+            let (st, b) = with_body(
+                s,
+                &s.token,
+                "SearchWorkspaces",
+                &values(&[("libraryId", json!("ACTIVE"))]),
+                filters,
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+            b["data"].clone()
+        }
+    };
+    let names = |d: &Value| -> Vec<String> {
+        d["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["name"].as_str().expect("name").to_string())
+            .collect()
+    };
+    let by_name = search(json!({"name": "zebra crossing"})).await;
+    assert_eq!(names(&by_name), ["Zebra crossing"]);
+    assert_eq!(by_name["topMatchingId"], json!(ids[0]));
+    assert_eq!(by_name["topMatchingName"], "Zebra crossing");
+    // custom17 arrives as text in this operation.
+    assert_eq!(
+        names(&search(json!({"custom17": "8"})).await),
+        ["Quiet harbour"]
+    );
+    assert_eq!(
+        names(&search(json!({"custom21_from": "2026-06-01T00:00:00Z", "custom21_to": "2026-12-31T00:00:00Z"})).await),
+        ["Quiet harbour"]
+    );
+    assert_eq!(
+        names(&search(json!({"anywhere": "zebra"})).await),
+        ["Zebra crossing"]
+    );
+    assert_eq!(
+        search(json!({"name": "nothing like it"})).await,
+        json!({"results": []})
+    );
+    let (st, b) = with_body(
+        &s,
+        &s.token,
+        "SearchWorkspaces",
+        &values(&[("libraryId", json!("ACTIVE"))]),
+        json!({"custom21": "2026-03-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(
+        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+        "custom21"
+    );
+    let (f, _) = refused(
+        &s,
+        &s.token,
+        "SearchWorkspaces",
+        &BTreeMap::new(),
+        Some("libraryId"),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(f, "libraryId");
+    refused(
+        &s,
+        &s.token,
+        "SearchWorkspaces",
+        &values(&[("libraryId", json!("NOPE"))]),
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+
+    // Folders: under one workspace, by name and by the workspace's name.
+    let folders = |filters: Value| {
+        let s = &s;
+        async move {
+            let (st, b) = with_body(
+                s,
+                &s.token,
+                "SearchFolders",
+                &values(&[("libraryId", json!("ACTIVE"))]),
+                filters,
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+            b["data"].clone()
+        }
+    };
+    let under = folders(json!({"container_id": ids[0]})).await;
+    let mut listed = names(&under);
+    listed.sort();
+    assert_eq!(listed, ["Pleadings", "Research"], "{under}");
+    for r in under["results"].as_array().expect("results") {
+        assert_eq!(r["workspace_id"], json!(ids[0]));
+        assert_eq!(r["workspace_name"], "Zebra crossing");
+        assert_eq!(r["parent_id"], json!(ids[0]));
+        assert!(
+            r["folder_url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/work/link/f/"))
+        );
+    }
+    let pleadings = folders(json!({"name": "pleadings", "workspace_name": "quiet"})).await;
+    assert_eq!(names(&pleadings), ["Pleadings"]);
+    assert_eq!(pleadings["results"][0]["workspace_id"], json!(ids[1]));
+    assert_eq!(pleadings["topMatchingName"], "Pleadings");
+    // A container the caller may not read is unknown.
+    let member = s.new_user("READER", "reader-password-1").await;
+    let (st, b) = with_body(
+        &s,
+        &s.token,
+        "UpdateWorkspace",
+        &values(&[("id", json!(ids[0]))]),
+        json!({"default_security": "private"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (st, b) = with_body(
+        &s,
+        &member,
+        "SearchFolders",
+        &values(&[("libraryId", json!("ACTIVE"))]),
+        json!({"container_id": ids[0]}),
+    )
+    .await;
+    assert_facade_error(st, &b, StatusCode::NOT_FOUND);
+    let (st, b) = with_body(
+        &s,
+        &s.token,
+        "SearchFolders",
+        &values(&[("libraryId", json!("ACTIVE"))]),
+        json!({"container_id": "not an id"}),
+    )
+    .await;
+    assert_eq!(
+        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+        "container_id"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn classes_and_subclasses_carry_their_default_security() {
+    let s = TestServer::start().await;
+    for (id, description, security) in [
+        ("PETITION", "Petitions", "view"),
+        ("BRIEF", "Briefs", "private"),
+    ] {
+        created(
+            &s,
+            "/classes",
+            json!({"id": id, "description": description, "default_security": security, "subclass_required": true}),
+        )
+        .await;
+    }
+    created(
+        &s,
+        "/classes/PETITION/subclasses",
+        json!({"id": "URGENT", "description": "Urgent petitions", "default_security": "private", "hipaa": true}),
+    )
+    .await;
+    // The Work API shows and refuses what the façade shows and refuses.
+    let one = s.get_json(&s.lib("/classes/PETITION")).await;
+    assert_eq!(one["data"]["default_security"], "view");
+    let (st, b) = s
+        .post(
+            &s.lib("/classes"),
+            json!({"id": "MEMO", "default_security": "inherit"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let (st, b) = s
+        .patch(
+            &s.lib("/classes/BRIEF"),
+            json!({"default_security": "public"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+
+    let lib = values(&[
+        ("libraryId", json!("ACTIVE")),
+        ("classId", json!("PETITION")),
+    ]);
+    let classes = |q: &'static [(&'static str, &'static str)]| {
+        let s = &s;
+        async move {
+            let mut query = vec![("libraryId", "ACTIVE")];
+            query.extend_from_slice(q);
+            let (st, b) = answer(
+                s.http
+                    .get(url(s, "/getClasses", &query))
+                    .bearer_auth(&s.token),
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+            check_response(&op("GetClasses"), &b);
+            b["data"].clone()
+        }
+    };
+    let ids = |d: &Value| -> Vec<String> {
+        d["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    let all = call_ok(&s, &s.token, "GetClasses", &lib).await;
+    let petition = all["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|c| c["id"] == "PETITION")
+        .cloned()
+        .expect("PETITION listed");
+    assert_eq!(petition["default_security"], "view");
+    assert_eq!(petition["subclass_required"], true);
+    assert_eq!(petition["description"], "Petitions");
+    assert_eq!(
+        ids(&classes(&[("default_security", "view")]).await),
+        ["PETITION"]
+    );
+    assert_eq!(
+        ids(&classes(&[("default_security", "public"), ("alias", "BRIE*,NOTHING")]).await),
+        ["BRIEF"]
+    );
+    let top = classes(&[("query", "petit")]).await;
+    assert_eq!(top["topMatchingId"], "PETITION");
+    assert_eq!(top["topMatchingDescription"], "Petitions");
+
+    let subs = call_ok(&s, &s.token, "GetSubclasses", &lib).await;
+    assert_eq!(ids(&subs), ["URGENT"]);
+    assert_eq!(subs["results"][0]["parent"]["id"], "PETITION");
+    assert_eq!(subs["results"][0]["default_security"], "private");
+    assert_eq!(subs["results"][0]["hipaa"], true);
+    assert_eq!(subs["topMatchingId"], "URGENT");
+
+    // Bad input.
+    for (id, field) in [
+        ("GetClasses", "libraryId"),
+        ("GetSubclasses", "libraryId"),
+        ("GetSubclasses", "classId"),
+    ] {
+        let (f, _) = refused(&s, &s.token, id, &lib, Some(field), StatusCode::BAD_REQUEST).await;
+        assert_eq!(f, field, "{id}");
+    }
+    for (q, field) in [
+        (vec![("default_security", "inherit")], "default_security"),
+        (vec![("default_security", "secret")], "default_security"),
+        (vec![("hipaa", "maybe")], "hipaa"),
+    ] {
+        let mut query = vec![("libraryId", "ACTIVE")];
+        query.extend(q);
+        let (st, b) = answer(
+            s.http
+                .get(url(&s, "/getClasses", &query))
+                .bearer_auth(&s.token),
+        )
+        .await;
+        assert_eq!(assert_facade_error(st, &b, StatusCode::BAD_REQUEST), field);
+    }
+    let unknown = values(&[("libraryId", json!("ACTIVE")), ("classId", json!("NOSUCH"))]);
+    refused(
+        &s,
+        &s.token,
+        "GetSubclasses",
+        &unknown,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let other = values(&[("libraryId", json!("NOPE")), ("classId", json!("PETITION"))]);
+    refused(
+        &s,
+        &s.token,
+        "GetClasses",
+        &other,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    refused(
+        &s,
+        &s.token,
+        "GetSubclasses",
+        &other,
+        None,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn the_admin_connector_adds_a_tab_and_a_folder() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
+    let t = template(&s).await;
+    let (st, w) = with_body(
+        &s,
+        &s.token,
+        "CreateWorkspace",
+        &create_values(&t, "Delta matter", "Only Required Folders"),
+        json!({"custom13": "delta notes"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{w}");
+    let ws = w["data"]["id"].as_str().expect("id").to_string();
+
+    // A tab of the workspace.
+    let tab = call_ok(
+        &s,
+        &admin,
+        "AddTab",
+        &values(&[
+            ("name", json!("Correspondence")),
+            ("parentId", json!(ws)),
+            ("default_security", json!("inherit")),
+        ]),
+    )
+    .await;
+    let tab_id = tab["id"].as_str().expect("id").to_string();
+    assert_eq!(tab["name"], "Correspondence");
+    assert_eq!(tab["workspace_id"], json!(ws));
+    assert_eq!(tab["workspace_name"], "Delta matter");
+    assert_eq!(tab["default_security"], "inherit");
+    assert!(
+        tab["tab_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/work/link/t/{tab_id}")))
+    );
+    let read = s.get_json(&s.lib(&format!("/folders/{tab_id}"))).await;
+    assert_eq!(read["data"]["folder_type"], "tab");
+
+    // A folder in the tab, inheriting the workspace's profile, with one value over it.
+    let add = values(&[
+        ("name", json!("Letters")),
+        ("parentId", json!(tab_id)),
+        ("parentType", json!("Tab")),
+        ("default_security", json!("inherit")),
+        ("inherit_profile_from_workspace", json!("Yes")),
+    ]);
+    let (st, f) = with_body(
+        &s,
+        &admin,
+        "AddFolder",
+        &add,
+        json!({"email": "delta.letters", "description": "Incoming letters",
+               "profileProperties": {"custom13": "letters"}}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{f}");
+    let f = &f["data"];
+    let folder_id = f["id"].as_str().expect("id").to_string();
+    assert_eq!(f["parent_id"], json!(tab_id));
+    assert_eq!(f["workspace_id"], json!(ws));
+    assert_eq!(f["email"], "delta.letters");
+    assert_eq!(f["profile"]["custom3"], "LITIGATION", "{f}");
+    assert_eq!(f["profile"]["custom13"], "letters", "{f}");
+    let read = s.get_json(&s.lib(&format!("/folders/{folder_id}"))).await;
+    assert_eq!(read["data"]["profile"]["custom3"], "LITIGATION", "{read}");
+    assert_eq!(read["data"]["description"], "Incoming letters");
+    assert_eq!(subfolders(&s, &tab_id).await, ["Letters"]);
+
+    // Without the workspace's values: only what the flow gave.
+    let mut own = add.clone();
+    own.insert("name", json!("Scans"));
+    own.insert("parentId", json!(ws));
+    own.insert("parentType", json!("Workspace"));
+    own.insert("inherit_profile_from_workspace", json!("No"));
+    let (st, g) = with_body(
+        &s,
+        &admin,
+        "AddFolder",
+        &own,
+        json!({"profileProperties": {"custom17": 3}}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{g}");
+    assert_eq!(g["data"]["profile"], json!({"custom17": 3.0}), "{g}");
+
+    // The dropdown and the form behind AddFolder.
+    assert_eq!(
+        call_ok(&s, &admin, "GetEmailOptions", &BTreeMap::new()).await,
+        json!([])
+    );
+    let (st, b) = s
+        .patch(&s.lib("/captions/custom3"), json!({"label": "Matter Type"}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let schema = call_ok(
+        &s,
+        &admin,
+        "GetAddFolderPropertiesSchema",
+        &values(&[("inherit_profile_from_workspace", json!("Yes"))]),
+    )
+    .await;
+    assert_eq!(schema["type"], "object");
+    assert_eq!(
+        schema["properties"]["custom3"]["x-ms-summary"], "Matter Type",
+        "{schema}"
+    );
+    assert_eq!(schema["properties"]["custom3"]["type"], "string");
+    assert_eq!(schema["properties"]["custom17"]["type"], "number");
+    assert_eq!(schema["properties"]["custom21"]["format"], "date-time");
+    assert_eq!(schema["properties"]["custom25"]["type"], "boolean");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn admin_operations_need_an_administrator_the_header_and_good_input() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
+    let ws = s.create_workspace("Epsilon").await;
+    let add = values(&[
+        ("name", json!("Letters")),
+        ("parentId", json!(ws)),
+        ("parentType", json!("Workspace")),
+        ("default_security", json!("inherit")),
+        ("inherit_profile_from_workspace", json!("No")),
+        ("libraryId", json!("ACTIVE")),
+    ]);
+    let schema = values(&[("inherit_profile_from_workspace", json!("No"))]);
+    let member = s.new_user("CLERK", "clerk-password-1").await;
+    for id in [
+        "AddFolder",
+        "AddTab",
+        "GetEmailOptions",
+        "GetAddFolderPropertiesSchema",
+    ] {
+        let v = if id == "GetAddFolderPropertiesSchema" {
+            &schema
+        } else {
+            &add
+        };
+        // A user-scope token of an administrator, and a member without admin rights: 403.
+        refused(&s, &s.token, id, v, None, StatusCode::FORBIDDEN).await;
+        refused(&s, &member, id, v, None, StatusCode::FORBIDDEN).await;
+        // Without the connector's header: 400 naming it.
+        let o = op(id);
+        let mut r = s
+            .http
+            .request(
+                o.method.clone(),
+                url(&s, &o.path, &[("inherit_profile_from_workspace", "No")]),
+            )
+            .bearer_auth(&admin);
+        if o.method != reqwest::Method::GET {
+            r = r.json(&json!({"name": "x", "parentId": ws, "parentType": "Workspace", "default_security": "inherit", "inherit_profile_from_workspace": "No"}));
+        }
+        let (st, b) = answer(r).await;
+        assert_eq!(
+            assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+            "x-im-connector-id",
+            "{id}"
+        );
+    }
+    // Required fields by name.
+    for field in [
+        "name",
+        "parentId",
+        "parentType",
+        "default_security",
+        "inherit_profile_from_workspace",
+    ] {
+        let (f, _) = refused(
+            &s,
+            &admin,
+            "AddFolder",
+            &add,
+            Some(field),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(f, field);
+    }
+    for field in ["name", "parentId", "default_security"] {
+        let (f, _) = refused(
+            &s,
+            &admin,
+            "AddTab",
+            &add,
+            Some(field),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+        assert_eq!(f, field);
+    }
+    let (f, _) = refused(
+        &s,
+        &admin,
+        "GetAddFolderPropertiesSchema",
+        &schema,
+        Some("inherit_profile_from_workspace"),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(f, "inherit_profile_from_workspace");
+    // Wrong enums, lengths and values.
+    for (extra, field) in [
+        (json!({"parentType": "Drawer"}), "parentType"),
+        (json!({"parentType": "Folder"}), "parentType"),
+        (
+            json!({"inherit_profile_from_workspace": "Maybe"}),
+            "inherit_profile_from_workspace",
+        ),
+        (json!({"default_security": "secret"}), "default_security"),
+        (json!({"name": "n".repeat(255)}), "name"),
+        (json!({"class": "C".repeat(33)}), "class"),
+        (json!({"owner": "O".repeat(64)}), "owner"),
+        (json!({"email": "not an address!"}), "email"),
+        (
+            json!({"profileProperties": {"colour": "red"}}),
+            "profileProperties",
+        ),
+    ] {
+        let (st, b) = with_body(&s, &admin, "AddFolder", &add, extra.clone()).await;
+        assert_eq!(
+            assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+            field,
+            "{extra}: {b}"
+        );
+    }
+    let (st, b) = with_body(
+        &s,
+        &admin,
+        "AddTab",
+        &add,
+        json!({"default_security": "secret"}),
+    )
+    .await;
+    assert_eq!(
+        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+        "default_security"
+    );
+    let (st, b) = with_body(&s, &admin, "AddTab", &add, json!({"name": "n".repeat(255)})).await;
+    assert_eq!(assert_facade_error(st, &b, StatusCode::BAD_REQUEST), "name");
+    let (st, b) = answer(
+        s.http
+            .get(url(
+                &s,
+                "/getAddFolderPropertiesSchema",
+                &[("inherit_profile_from_workspace", "Perhaps")],
+            ))
+            .bearer_auth(&admin)
+            .header("x-im-connector-id", "imanage-work-for-admins"),
+    )
+    .await;
+    assert_eq!(
+        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+        "inherit_profile_from_workspace"
+    );
+    // A tab goes under a workspace only; an unknown parent is a 404.
+    let folder = s.create_folder(&ws, "Inner").await;
+    let (st, b) = with_body(&s, &admin, "AddTab", &add, json!({"parentId": folder})).await;
+    assert_eq!(
+        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
+        "parentId"
+    );
+    for id in ["AddFolder", "AddTab"] {
+        let (st, b) = with_body(&s, &admin, id, &add, json!({"parentId": "ACTIVE!999999"})).await;
+        assert_facade_error(st, &b, StatusCode::NOT_FOUND);
+    }
+    s.stop().await;
+}
