@@ -229,4 +229,24 @@ mod tests {
         };
         assert!(description.admits_class(&memo) && !description.admits_class(&letter));
     }
+
+    #[test]
+    fn a_class_never_inherits_its_default_security() {
+        for d in [
+            DefaultSecurity::Public,
+            DefaultSecurity::View,
+            DefaultSecurity::Private,
+        ] {
+            assert_eq!(ClassSettings::check_default_security(d).ok(), Some(d));
+        }
+        assert!(ClassSettings::check_default_security(DefaultSecurity::Inherit).is_err());
+        let mut private = Class::new("MEMO", "Memos");
+        private.settings.default_security = DefaultSecurity::Private;
+        let filter = ClassFilter {
+            default_security: Some(DefaultSecurity::Private),
+            ..Default::default()
+        };
+        assert!(filter.admits_class(&private));
+        assert!(!filter.admits_class(&Class::new("LETTER", "Letters")));
+    }
 }

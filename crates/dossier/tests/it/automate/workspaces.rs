@@ -337,6 +337,25 @@ async fn workspace_operations_refuse_bad_input_and_hide_what_the_caller_may_not_
     // A private workspace a member may not read is as unknown to them as a missing one.
     let w = call_ok(&s, &s.token, "CreateWorkspace", &good).await;
     let id = w["id"].as_str().expect("id").to_string();
+    let member = s.new_user("OUTSIDER", "outsider-password-1").await;
+    // While it is "view" (the template's), the member reads it, and is told they only read.
+    let seen = call_ok(
+        &s,
+        &member,
+        "GetWorkspaceProfile",
+        &values(&[("workspaceId", json!(id))]),
+    )
+    .await;
+    assert_eq!(seen["effective_security"], "read", "{seen}");
+    let (st, b) = with_body(
+        &s,
+        &member,
+        "UpdateWorkspace",
+        &values(&[("id", json!(id))]),
+        json!({"description": "mine now"}),
+    )
+    .await;
+    assert_facade_error(st, &b, StatusCode::FORBIDDEN);
     let (st, b) = with_body(
         &s,
         &s.token,
@@ -346,7 +365,6 @@ async fn workspace_operations_refuse_bad_input_and_hide_what_the_caller_may_not_
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{b}");
-    let member = s.new_user("OUTSIDER", "outsider-password-1").await;
     let hidden = values(&[("id", json!(id)), ("workspaceId", json!(id))]);
     let (_, b) = refused(
         &s,
