@@ -1,4 +1,8 @@
 //! The façade's `workspaces` operations (`api::automate::workspaces`): scenarios and bad input.
+//! Workspaces here; classes and the admin connector's folders and tabs in the submodules.
+
+mod admin;
+mod classes;
 
 use std::collections::BTreeMap;
 
@@ -6,15 +10,20 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::{answer, assert_facade_error, check_response, created, custom3, op, request, url};
-use crate::harness::{ADMIN_PASSWORD, TestServer};
+use crate::harness::TestServer;
 
 /// Values for the swagger's required parameters.
-fn values(pairs: &[(&'static str, Value)]) -> BTreeMap<&'static str, Value> {
+pub(super) fn values(pairs: &[(&'static str, Value)]) -> BTreeMap<&'static str, Value> {
     pairs.iter().cloned().collect()
 }
 
 /// Calls `id` with its required parameters and checks the 200 against the swagger.
-async fn call_ok(s: &TestServer, token: &str, id: &str, v: &BTreeMap<&str, Value>) -> Value {
+pub(super) async fn call_ok(
+    s: &TestServer,
+    token: &str,
+    id: &str,
+    v: &BTreeMap<&str, Value>,
+) -> Value {
     let o = op(id);
     let (st, b) = answer(request(s, token, &o, v, None)).await;
     assert_eq!(st, StatusCode::OK, "{id}: {b}");
@@ -23,7 +32,7 @@ async fn call_ok(s: &TestServer, token: &str, id: &str, v: &BTreeMap<&str, Value
 }
 
 /// Calls `id` and returns the field of the façade's refusal with `status`.
-async fn refused(
+pub(super) async fn refused(
     s: &TestServer,
     token: &str,
     id: &str,
@@ -36,7 +45,7 @@ async fn refused(
 }
 
 /// As `request`, with optional fields added to the JSON body.
-async fn with_body(
+pub(super) async fn with_body(
     s: &TestServer,
     token: &str,
     id: &str,
@@ -84,7 +93,7 @@ async fn with_body(
 }
 
 /// A template with a required folder and an optional one, its profile in custom3.
-async fn template(s: &TestServer) -> String {
+pub(super) async fn template(s: &TestServer) -> String {
     custom3(s, "LITIGATION").await;
     let t = created(
         s,
@@ -108,7 +117,7 @@ async fn template(s: &TestServer) -> String {
 }
 
 /// The names of a container's subfolders, sorted.
-async fn subfolders(s: &TestServer, id: &str) -> Vec<String> {
+pub(super) async fn subfolders(s: &TestServer, id: &str) -> Vec<String> {
     let listed = s.get_json(&s.lib(&format!("/folders/{id}/children"))).await;
     let mut names: Vec<String> = listed["data"]
         .as_array()
@@ -121,7 +130,11 @@ async fn subfolders(s: &TestServer, id: &str) -> Vec<String> {
     names
 }
 
-fn create_values(template: &str, name: &str, children: &str) -> BTreeMap<&'static str, Value> {
+pub(super) fn create_values(
+    template: &str,
+    name: &str,
+    children: &str,
+) -> BTreeMap<&'static str, Value> {
     values(&[
         ("libraryId", json!("ACTIVE")),
         ("templateId", json!(template)),
@@ -585,430 +598,5 @@ async fn workspaces_and_folders_are_searched_with_the_connectors_filters() {
         assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
         "container_id"
     );
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn classes_and_subclasses_carry_their_default_security() {
-    let s = TestServer::start().await;
-    for (id, description, security) in [
-        ("PETITION", "Petitions", "view"),
-        ("BRIEF", "Briefs", "private"),
-    ] {
-        created(
-            &s,
-            "/classes",
-            json!({"id": id, "description": description, "default_security": security, "subclass_required": true}),
-        )
-        .await;
-    }
-    created(
-        &s,
-        "/classes/PETITION/subclasses",
-        json!({"id": "URGENT", "description": "Urgent petitions", "default_security": "private", "hipaa": true}),
-    )
-    .await;
-    // The Work API shows and refuses what the façade shows and refuses.
-    let one = s.get_json(&s.lib("/classes/PETITION")).await;
-    assert_eq!(one["data"]["default_security"], "view");
-    let (st, b) = s
-        .post(
-            &s.lib("/classes"),
-            json!({"id": "MEMO", "default_security": "inherit"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
-    let (st, b) = s
-        .patch(
-            &s.lib("/classes/BRIEF"),
-            json!({"default_security": "public"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
-
-    let lib = values(&[
-        ("libraryId", json!("ACTIVE")),
-        ("classId", json!("PETITION")),
-    ]);
-    let classes = |q: &'static [(&'static str, &'static str)]| {
-        let s = &s;
-        async move {
-            let mut query = vec![("libraryId", "ACTIVE")];
-            query.extend_from_slice(q);
-            let (st, b) = answer(
-                s.http
-                    .get(url(s, "/getClasses", &query))
-                    .bearer_auth(&s.token),
-            )
-            .await;
-            assert_eq!(st, StatusCode::OK, "{b}");
-            check_response(&op("GetClasses"), &b);
-            b["data"].clone()
-        }
-    };
-    let ids = |d: &Value| -> Vec<String> {
-        d["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .map(|r| r["id"].as_str().expect("id").to_string())
-            .collect()
-    };
-    let all = call_ok(&s, &s.token, "GetClasses", &lib).await;
-    let petition = all["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .find(|c| c["id"] == "PETITION")
-        .cloned()
-        .expect("PETITION listed");
-    assert_eq!(petition["default_security"], "view");
-    assert_eq!(petition["subclass_required"], true);
-    assert_eq!(petition["description"], "Petitions");
-    assert_eq!(
-        ids(&classes(&[("default_security", "view")]).await),
-        ["PETITION"]
-    );
-    assert_eq!(
-        ids(&classes(&[("default_security", "public"), ("alias", "BRIE*,NOTHING")]).await),
-        ["BRIEF"]
-    );
-    let top = classes(&[("query", "petit")]).await;
-    assert_eq!(top["topMatchingId"], "PETITION");
-    assert_eq!(top["topMatchingDescription"], "Petitions");
-
-    let subs = call_ok(&s, &s.token, "GetSubclasses", &lib).await;
-    assert_eq!(ids(&subs), ["URGENT"]);
-    assert_eq!(subs["results"][0]["parent"]["id"], "PETITION");
-    assert_eq!(subs["results"][0]["default_security"], "private");
-    assert_eq!(subs["results"][0]["hipaa"], true);
-    assert_eq!(subs["topMatchingId"], "URGENT");
-
-    // Bad input.
-    for (id, field) in [
-        ("GetClasses", "libraryId"),
-        ("GetSubclasses", "libraryId"),
-        ("GetSubclasses", "classId"),
-    ] {
-        let (f, _) = refused(&s, &s.token, id, &lib, Some(field), StatusCode::BAD_REQUEST).await;
-        assert_eq!(f, field, "{id}");
-    }
-    for (q, field) in [
-        (vec![("default_security", "inherit")], "default_security"),
-        (vec![("default_security", "secret")], "default_security"),
-        (vec![("hipaa", "maybe")], "hipaa"),
-    ] {
-        let mut query = vec![("libraryId", "ACTIVE")];
-        query.extend(q);
-        let (st, b) = answer(
-            s.http
-                .get(url(&s, "/getClasses", &query))
-                .bearer_auth(&s.token),
-        )
-        .await;
-        assert_eq!(assert_facade_error(st, &b, StatusCode::BAD_REQUEST), field);
-    }
-    let unknown = values(&[("libraryId", json!("ACTIVE")), ("classId", json!("NOSUCH"))]);
-    refused(
-        &s,
-        &s.token,
-        "GetSubclasses",
-        &unknown,
-        None,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    let other = values(&[("libraryId", json!("NOPE")), ("classId", json!("PETITION"))]);
-    refused(
-        &s,
-        &s.token,
-        "GetClasses",
-        &other,
-        None,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    refused(
-        &s,
-        &s.token,
-        "GetSubclasses",
-        &other,
-        None,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn the_admin_connector_adds_a_tab_and_a_folder() {
-    let s = TestServer::start().await;
-    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
-    let t = template(&s).await;
-    let (st, w) = with_body(
-        &s,
-        &s.token,
-        "CreateWorkspace",
-        &create_values(&t, "Delta matter", "Only Required Folders"),
-        json!({"custom13": "delta notes"}),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{w}");
-    let ws = w["data"]["id"].as_str().expect("id").to_string();
-
-    // A tab of the workspace.
-    let tab = call_ok(
-        &s,
-        &admin,
-        "AddTab",
-        &values(&[
-            ("name", json!("Correspondence")),
-            ("parentId", json!(ws)),
-            ("default_security", json!("inherit")),
-        ]),
-    )
-    .await;
-    let tab_id = tab["id"].as_str().expect("id").to_string();
-    assert_eq!(tab["name"], "Correspondence");
-    assert_eq!(tab["workspace_id"], json!(ws));
-    assert_eq!(tab["workspace_name"], "Delta matter");
-    assert_eq!(tab["default_security"], "inherit");
-    assert!(
-        tab["tab_url"]
-            .as_str()
-            .is_some_and(|u| u.ends_with(&format!("/work/link/t/{tab_id}")))
-    );
-    let read = s.get_json(&s.lib(&format!("/folders/{tab_id}"))).await;
-    assert_eq!(read["data"]["folder_type"], "tab");
-
-    // A folder in the tab, inheriting the workspace's profile, with one value over it.
-    let add = values(&[
-        ("name", json!("Letters")),
-        ("parentId", json!(tab_id)),
-        ("parentType", json!("Tab")),
-        ("default_security", json!("inherit")),
-        ("inherit_profile_from_workspace", json!("Yes")),
-    ]);
-    let (st, f) = with_body(
-        &s,
-        &admin,
-        "AddFolder",
-        &add,
-        json!({"email": "delta.letters", "description": "Incoming letters",
-               "profileProperties": {"custom13": "letters"}}),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{f}");
-    let f = &f["data"];
-    let folder_id = f["id"].as_str().expect("id").to_string();
-    assert_eq!(f["parent_id"], json!(tab_id));
-    assert_eq!(f["workspace_id"], json!(ws));
-    assert_eq!(f["email"], "delta.letters");
-    assert_eq!(f["profile"]["custom3"], "LITIGATION", "{f}");
-    assert_eq!(f["profile"]["custom13"], "letters", "{f}");
-    let read = s.get_json(&s.lib(&format!("/folders/{folder_id}"))).await;
-    assert_eq!(read["data"]["profile"]["custom3"], "LITIGATION", "{read}");
-    assert_eq!(read["data"]["description"], "Incoming letters");
-    assert_eq!(subfolders(&s, &tab_id).await, ["Letters"]);
-
-    // Without the workspace's values: only what the flow gave.
-    let mut own = add.clone();
-    own.insert("name", json!("Scans"));
-    own.insert("parentId", json!(ws));
-    own.insert("parentType", json!("Workspace"));
-    own.insert("inherit_profile_from_workspace", json!("No"));
-    let (st, g) = with_body(
-        &s,
-        &admin,
-        "AddFolder",
-        &own,
-        json!({"profileProperties": {"custom17": 3}}),
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{g}");
-    assert_eq!(g["data"]["profile"], json!({"custom17": 3.0}), "{g}");
-
-    // The dropdown and the form behind AddFolder.
-    assert_eq!(
-        call_ok(&s, &admin, "GetEmailOptions", &BTreeMap::new()).await,
-        json!([])
-    );
-    let (st, b) = s
-        .patch(&s.lib("/captions/custom3"), json!({"label": "Matter Type"}))
-        .await;
-    assert_eq!(st, StatusCode::OK, "{b}");
-    let schema = call_ok(
-        &s,
-        &admin,
-        "GetAddFolderPropertiesSchema",
-        &values(&[("inherit_profile_from_workspace", json!("Yes"))]),
-    )
-    .await;
-    assert_eq!(schema["type"], "object");
-    assert_eq!(
-        schema["properties"]["custom3"]["x-ms-summary"], "Matter Type",
-        "{schema}"
-    );
-    assert_eq!(schema["properties"]["custom3"]["type"], "string");
-    assert_eq!(schema["properties"]["custom17"]["type"], "number");
-    assert_eq!(schema["properties"]["custom21"]["format"], "date-time");
-    assert_eq!(schema["properties"]["custom25"]["type"], "boolean");
-    s.stop().await;
-}
-
-#[tokio::test]
-async fn admin_operations_need_an_administrator_the_header_and_good_input() {
-    let s = TestServer::start().await;
-    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
-    let ws = s.create_workspace("Epsilon").await;
-    let add = values(&[
-        ("name", json!("Letters")),
-        ("parentId", json!(ws)),
-        ("parentType", json!("Workspace")),
-        ("default_security", json!("inherit")),
-        ("inherit_profile_from_workspace", json!("No")),
-        ("libraryId", json!("ACTIVE")),
-    ]);
-    let schema = values(&[("inherit_profile_from_workspace", json!("No"))]);
-    let member = s.new_user("CLERK", "clerk-password-1").await;
-    for id in [
-        "AddFolder",
-        "AddTab",
-        "GetEmailOptions",
-        "GetAddFolderPropertiesSchema",
-    ] {
-        let v = if id == "GetAddFolderPropertiesSchema" {
-            &schema
-        } else {
-            &add
-        };
-        // A user-scope token of an administrator, and a member without admin rights: 403.
-        refused(&s, &s.token, id, v, None, StatusCode::FORBIDDEN).await;
-        refused(&s, &member, id, v, None, StatusCode::FORBIDDEN).await;
-        // Without the connector's header: 400 naming it.
-        let o = op(id);
-        let mut r = s
-            .http
-            .request(
-                o.method.clone(),
-                url(&s, &o.path, &[("inherit_profile_from_workspace", "No")]),
-            )
-            .bearer_auth(&admin);
-        if o.method != reqwest::Method::GET {
-            r = r.json(&json!({"name": "x", "parentId": ws, "parentType": "Workspace", "default_security": "inherit", "inherit_profile_from_workspace": "No"}));
-        }
-        let (st, b) = answer(r).await;
-        assert_eq!(
-            assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
-            "x-im-connector-id",
-            "{id}"
-        );
-    }
-    // Required fields by name.
-    for field in [
-        "name",
-        "parentId",
-        "parentType",
-        "default_security",
-        "inherit_profile_from_workspace",
-    ] {
-        let (f, _) = refused(
-            &s,
-            &admin,
-            "AddFolder",
-            &add,
-            Some(field),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-        assert_eq!(f, field);
-    }
-    for field in ["name", "parentId", "default_security"] {
-        let (f, _) = refused(
-            &s,
-            &admin,
-            "AddTab",
-            &add,
-            Some(field),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-        assert_eq!(f, field);
-    }
-    let (f, _) = refused(
-        &s,
-        &admin,
-        "GetAddFolderPropertiesSchema",
-        &schema,
-        Some("inherit_profile_from_workspace"),
-        StatusCode::BAD_REQUEST,
-    )
-    .await;
-    assert_eq!(f, "inherit_profile_from_workspace");
-    // Wrong enums, lengths and values.
-    for (extra, field) in [
-        (json!({"parentType": "Drawer"}), "parentType"),
-        (json!({"parentType": "Folder"}), "parentType"),
-        (
-            json!({"inherit_profile_from_workspace": "Maybe"}),
-            "inherit_profile_from_workspace",
-        ),
-        (json!({"default_security": "secret"}), "default_security"),
-        (json!({"name": "n".repeat(255)}), "name"),
-        (json!({"class": "C".repeat(33)}), "class"),
-        (json!({"owner": "O".repeat(64)}), "owner"),
-        (json!({"email": "not an address!"}), "email"),
-        (
-            json!({"profileProperties": {"colour": "red"}}),
-            "profileProperties",
-        ),
-    ] {
-        let (st, b) = with_body(&s, &admin, "AddFolder", &add, extra.clone()).await;
-        assert_eq!(
-            assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
-            field,
-            "{extra}: {b}"
-        );
-    }
-    let (st, b) = with_body(
-        &s,
-        &admin,
-        "AddTab",
-        &add,
-        json!({"default_security": "secret"}),
-    )
-    .await;
-    assert_eq!(
-        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
-        "default_security"
-    );
-    let (st, b) = with_body(&s, &admin, "AddTab", &add, json!({"name": "n".repeat(255)})).await;
-    assert_eq!(assert_facade_error(st, &b, StatusCode::BAD_REQUEST), "name");
-    let (st, b) = answer(
-        s.http
-            .get(url(
-                &s,
-                "/getAddFolderPropertiesSchema",
-                &[("inherit_profile_from_workspace", "Perhaps")],
-            ))
-            .bearer_auth(&admin)
-            .header("x-im-connector-id", "imanage-work-for-admins"),
-    )
-    .await;
-    assert_eq!(
-        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
-        "inherit_profile_from_workspace"
-    );
-    // A tab goes under a workspace only; an unknown parent is a 404.
-    let folder = s.create_folder(&ws, "Inner").await;
-    let (st, b) = with_body(&s, &admin, "AddTab", &add, json!({"parentId": folder})).await;
-    assert_eq!(
-        assert_facade_error(st, &b, StatusCode::BAD_REQUEST),
-        "parentId"
-    );
-    for id in ["AddFolder", "AddTab"] {
-        let (st, b) = with_body(&s, &admin, id, &add, json!({"parentId": "ACTIVE!999999"})).await;
-        assert_facade_error(st, &b, StatusCode::NOT_FOUND);
-    }
     s.stop().await;
 }
