@@ -243,6 +243,7 @@ fn class_fields(alias: &str, description: &str, s: &ClassSettings, library: &str
         "required_fields": s.required_fields.iter().map(|n| format!("custom{n}")).collect::<Vec<_>>(),
         "shadow": s.shadow,
         "echo": s.echo,
+        "default_security": s.default_security.as_str(),
         "database": library,
     })
 }

@@ -263,9 +263,11 @@ async fn get_my_matters_categories(
 ) -> AutomateResult<Response> {
     let q = q?;
     let user = wire::required(&q, "user_id")?;
-    let owner = CategoryOwner::User(user.to_string());
+    // An unknown user is a 404, not an empty list.
+    let user = state.dossier.user(&caller, user).await?.id;
+    let owner = CategoryOwner::User(user.clone());
     let mut listed = Vec::new();
-    for m in state.dossier.user_libraries(&caller, user).await? {
+    for m in state.dossier.user_libraries(&caller, &user).await? {
         let library = LibraryId::parse(&m.library).map_err(|_| {
             DomainError::Internal(format!("membership in a malformed library {}", m.library))
         })?;
