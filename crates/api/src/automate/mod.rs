@@ -5,8 +5,10 @@
 //! result; a failure answers the façade's envelope (`error`). The sign-in aliases
 //! (`/automate/work/auth/*`) belong to `oauth`.
 //!
-//! Implemented so far: GetLibraries, GetWorkspaceTemplates, GetAllowedDefaultSecurity. docs/compatibility.md lists
-//! the status of every operation; `crates/dossier/tests/it/automate.rs` holds the list of the rest.
+//! The handlers live in one module per controller group of the swaggers; this module keeps
+//! the three that serve both connectors' pickers (GetLibraries, GetWorkspaceTemplates,
+//! GetAllowedDefaultSecurity). docs/compatibility.md lists the status of every operation;
+//! `crates/dossier/tests/it/automate/` checks them against the swaggers.
 
 pub mod admin;
 pub mod error;

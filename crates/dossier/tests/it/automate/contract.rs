@@ -335,7 +335,7 @@ fn values(id: &str, f: &Fixture) -> BTreeMap<&'static str, Value> {
             ("email", json!("pat@example.com")),
             ("is_external", json!(false)),
             ("preferred_library", lib),
-            ("role", json!("USER")),
+            ("role", json!("READ_ONLY")),
             ("ignore_if_user_already_exists", json!(true)),
             ("password_create_method", json!("Create a password")),
             (
@@ -346,7 +346,7 @@ fn values(id: &str, f: &Fixture) -> BTreeMap<&'static str, Value> {
         "AssignUserToLibrary" => vec![
             ("libraryId", lib),
             ("user_id", json!(f.member)),
-            ("role", json!("USER")),
+            ("role", json!("READ_ONLY")),
             ("is_preferred_library", json!(true)),
         ],
         "AddFolder" => vec![
