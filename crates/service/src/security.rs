@@ -17,6 +17,7 @@ use crate::access::{ChangeSecurity, Read, principal_of};
 use crate::acl_keys::{resecure_container, resecure_document, security_changed};
 use crate::audit::Audit;
 use crate::events::Change;
+use crate::trustees::TrusteeProfile;
 use crate::{Caller, Dossier, Result, trustees};
 
 /// An object's security as its security endpoint shows it.
@@ -99,6 +100,28 @@ impl Dossier {
         let mut conn = self.store.read().await?;
         let c = self.container_for(&mut conn, caller, id, Read).await?;
         view_of(&mut conn, &id.library, c.default_security, c.acl).await
+    }
+
+    /// An object's security with a profile for each governing trustee (its name, stable id
+    /// and state), read in one go so that the list and the profiles agree.
+    pub async fn object_security(
+        &self,
+        caller: &Caller,
+        object: ObjectRef<'_>,
+    ) -> Result<(SecurityView, Vec<TrusteeProfile>)> {
+        let mut conn = self.store.read().await?;
+        let view = match object {
+            ObjectRef::Document(r) => {
+                let d = self.document_for(&mut conn, caller, r, Read).await?;
+                view_of(&mut conn, &r.library, d.default_security, d.acl).await?
+            }
+            ObjectRef::Container(id) => {
+                let c = self.container_for(&mut conn, caller, id, Read).await?;
+                view_of(&mut conn, &id.library, c.default_security, c.acl).await?
+            }
+        };
+        let profiles = trustees::profiles(&mut conn, &view.trustees).await?;
+        Ok((view, profiles))
     }
 
     pub async fn change_document_security(
@@ -345,6 +368,23 @@ pub enum CopyMode {
     MergePessimistic,
     /// Both lists; where both name a trustee, the higher level.
     MergeOptimistic,
+}
+
+impl CopyMode {
+    pub const ALL: [CopyMode; 3] = [
+        CopyMode::Overwrite,
+        CopyMode::MergePessimistic,
+        CopyMode::MergeOptimistic,
+    ];
+
+    /// The name the connectors' copy-permissions action offers ("Merge (Pessimistic)", …).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            CopyMode::Overwrite => "Overwrite",
+            CopyMode::MergePessimistic => "Merge (Pessimistic)",
+            CopyMode::MergeOptimistic => "Merge (Optimistic)",
+        }
+    }
 }
 
 /// How open a default security is, for merging: private < view < public.
