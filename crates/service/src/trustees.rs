@@ -1,11 +1,15 @@
 //! Trustees: those named by an upload or a new container must exist; those of an ACL are
 //! shown with their profiles.
 
+use std::collections::BTreeSet;
+
 use dossier_core::DomainError;
 use dossier_core::model::{Trustee, TrusteeType};
+use dossier_core::walls::{Wall, WallFacts};
 use dossier_store::AnyConnection;
 
-use crate::Result;
+use crate::access::principal_of;
+use crate::{Caller, Result};
 
 /// Every named trustee must exist.
 pub(crate) async fn validate(conn: &mut AnyConnection, trustees: &[Trustee]) -> Result<()> {
@@ -44,8 +48,16 @@ pub struct TrusteeProfile {
 /// group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrusteeState {
-    User { allow_logon: bool },
-    Group { enabled: bool },
+    User {
+        allow_logon: bool,
+    },
+    Group {
+        enabled: bool,
+        /// An ethical wall covering the object shuts at least one member out of it, so the
+        /// group's grant does not reach everyone in it (iManage's "restricted member"; its
+        /// Security Policy Manager is what walls are here).
+        has_restricted_member: bool,
+    },
 }
 
 /// The profiles of an ACL's trustees, in its order. A trustee whose user or group has
@@ -54,6 +66,7 @@ pub enum TrusteeState {
 pub(crate) async fn profiles(
     conn: &mut AnyConnection,
     trustees: &[Trustee],
+    restricted: &BTreeSet<String>,
 ) -> Result<Vec<TrusteeProfile>> {
     let mut out = Vec::with_capacity(trustees.len());
     for t in trustees {
@@ -79,13 +92,19 @@ pub(crate) async fn profiles(
                     g.full_name,
                     g.ssid,
                     g.is_external,
-                    TrusteeState::Group { enabled: g.enabled },
+                    TrusteeState::Group {
+                        enabled: g.enabled,
+                        has_restricted_member: restricted.contains(&g.id),
+                    },
                 ),
                 None => (
                     String::new(),
                     String::new(),
                     false,
-                    TrusteeState::Group { enabled: false },
+                    TrusteeState::Group {
+                        enabled: false,
+                        has_restricted_member: false,
+                    },
                 ),
             },
         };
@@ -96,6 +115,38 @@ pub(crate) async fn profiles(
             is_external,
             state,
         });
+    }
+    Ok(out)
+}
+
+/// The group trustees with at least one member whom a wall covering the object (its
+/// `facts`) shuts out.
+pub(crate) async fn restricted_groups(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    walls: &[Wall],
+    facts: &WallFacts<'_>,
+    trustees: &[Trustee],
+) -> Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    let covering: Vec<&Wall> = walls.iter().filter(|w| w.scope.covers(facts)).collect();
+    if covering.is_empty() {
+        return Ok(out);
+    }
+    for t in trustees
+        .iter()
+        .filter(|t| t.trustee_type == TrusteeType::Group)
+    {
+        for member in dossier_store::groups::members(conn, &t.id).await? {
+            let Some(user) = dossier_store::users::get(conn, &member).await? else {
+                continue;
+            };
+            let p = principal_of(conn, caller.customer_id, &user.id, user.is_external).await?;
+            if covering.iter().any(|w| w.denies(&p)) {
+                out.insert(t.id.clone());
+                break;
+            }
+        }
     }
     Ok(out)
 }

@@ -249,7 +249,8 @@ fn permissions(view: &SecurityView, profiles: &[TrusteeProfile]) -> Value {
     })
 }
 
-/// One `AccessPermissions` row: `allow_logon` for a user, `enabled` for a group.
+/// One `AccessPermissions` row: `allow_logon` for a user; `enabled` and
+/// `has_restricted_member` (an ethical wall shuts a member out of the object) for a group.
 fn access_permission(p: &TrusteeProfile) -> Value {
     let level = p.trustee.access;
     let mut row = json!({
@@ -264,7 +265,13 @@ fn access_permission(p: &TrusteeProfile) -> Value {
     });
     match p.state {
         TrusteeState::User { allow_logon } => row["allow_logon"] = json!(allow_logon),
-        TrusteeState::Group { enabled } => row["enabled"] = json!(enabled),
+        TrusteeState::Group {
+            enabled,
+            has_restricted_member,
+        } => {
+            row["enabled"] = json!(enabled);
+            row["has_restricted_member"] = json!(has_restricted_member);
+        }
     }
     row
 }

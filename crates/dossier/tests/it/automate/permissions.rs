@@ -214,6 +214,51 @@ async fn trustees_and_permissions_show_the_governing_acl_with_names() {
             assert_eq!(d["inherited_default_security"], "private", "{p}");
         }
     }
+    // An ethical wall that shuts a member of LEGAL (not of PARTNERS) out of the workspace:
+    // LEGAL has a restricted member there, on the workspace and on what inherits from it.
+    s.new_user("KJONES", "kjones-password-1").await;
+    group(&s, "RESTRICTED", &["KJONES", "JSMITH"]).await;
+    group(&s, "PARTNERS", &["JSMITH"]).await;
+    secure(
+        &s,
+        &format!("/workspaces/{ws}"),
+        "private",
+        &[
+            ("RESTRICTED", "group", "read"),
+            ("PARTNERS", "group", "read"),
+        ],
+    )
+    .await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "user admin").await;
+    let (st, b) = s
+        .send_json_as(
+            &admin,
+            Method::POST,
+            &s.lib("/walls"),
+            json!({"name": "Conflict", "kind": "exclusive", "workspace_id": ws, "users": ["KJONES"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    for (kind, id) in [("workspace", &ws), ("document", &doc)] {
+        let p = ok(
+            &s,
+            &s.token,
+            "GetPermissions",
+            &[("objectType", json!(kind)), ("objectId", json!(id))],
+        )
+        .await;
+        let restricted = |group: &str| {
+            p["data"]["acl"]
+                .as_array()
+                .expect("acl")
+                .iter()
+                .find(|r| r["id"] == group)
+                .unwrap_or_else(|| panic!("{p}"))["has_restricted_member"]
+                .clone()
+        };
+        assert_eq!(restricted("RESTRICTED"), true, "{kind}: {p}");
+        assert_eq!(restricted("PARTNERS"), false, "{kind}: {p}");
+    }
     s.stop().await;
 }
 
