@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::routing::post;
 use dossier_core::identity::normalize_id;
 use dossier_core::model::{Trustee, TrusteeType};
-use dossier_core::{AccessLevel, DefaultSecurity, DomainError};
+use dossier_core::{AccessLevel, DefaultSecurity};
 use dossier_service::Caller;
 use dossier_service::security::{CopyMode, SecurityChange, SecurityView};
 use dossier_service::trustees::{TrusteeProfile, TrusteeState};
@@ -116,6 +116,24 @@ enum Grant {
     Remove,
 }
 
+impl Grant {
+    /// `access_level` as the swagger lists it: a level's display name, or "Remove".
+    fn read(raw: &str) -> AutomateResult<Grant> {
+        if raw == "Remove" {
+            return Ok(Grant::Remove);
+        }
+        AccessLevel::ALL
+            .into_iter()
+            .find(|l| l.display_name() == raw)
+            .map(Grant::Set)
+            .ok_or_else(|| {
+                AutomateError::invalid("access_level", format!("'{raw}' is not one of {LEVELS}"))
+            })
+    }
+}
+
+const LEVELS: &str = "No Access, Read Only, Read/Write, Full Access, Remove";
+
 /// POST /updatePermissions: gives the `users` and `groups` (semicolon lists) the access
 /// level, or takes them off the ACL with "Remove".
 async fn update_permissions(
@@ -126,24 +144,7 @@ async fn update_permissions(
     let caller = c?; // a missing or bad token: 401 in the façade's envelope
     let JsonObject(body) = b?;
     let object = Addressed::read(&body, "objectType", "objectId")?;
-    let raw = required_text(&body, "access_level")?;
-    let grant = if raw == "Remove" {
-        Grant::Remove
-    } else {
-        Grant::Set(
-            AccessLevel::ALL
-                .into_iter()
-                .find(|l| l.display_name() == raw)
-                .ok_or_else(|| {
-                    AutomateError::invalid(
-                        "access_level",
-                        format!(
-                        "'{raw}' is not one of No Access, Read Only, Read/Write, Full Access, Remove"
-                    ),
-                    )
-                })?,
-        )
-    };
+    let grant = Grant::read(&required_text(&body, "access_level")?)?;
     let named = [("users", TrusteeType::User), ("groups", TrusteeType::Group)]
         .into_iter()
         .map(|(field, kind)| Ok((kind, trustee_ids(&body, field)?)))
@@ -151,10 +152,10 @@ async fn update_permissions(
     if named.iter().all(|(_, ids)| ids.is_empty()) {
         // An object the caller may not read is not found, whatever else the request lacks.
         object.security(&state, &caller).await?;
-        return Err(AutomateError(DomainError::invalid(
+        return Err(AutomateError::invalid(
             "users",
             "name at least one user or group (users, groups)",
-        )));
+        ));
     }
     let mut change = SecurityChange::default();
     for (kind, ids) in named {
