@@ -2,6 +2,7 @@
 //! combines them is the security issue's; this module only parses and prints the values.
 
 use crate::error::DomainError;
+use crate::model::ContainerKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AccessLevel {
@@ -40,6 +41,25 @@ impl AccessLevel {
 
     pub fn number(self) -> i64 {
         self as i64
+    }
+
+    /// Every level, lowest first.
+    pub const ALL: [AccessLevel; 4] = [
+        AccessLevel::NoAccess,
+        AccessLevel::Read,
+        AccessLevel::ReadWrite,
+        AccessLevel::FullAccess,
+    ];
+
+    /// The name a person reads in iManage's security dialogs and the connectors' pickers
+    /// ("Read Only", …).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            AccessLevel::NoAccess => "No Access",
+            AccessLevel::Read => "Read Only",
+            AccessLevel::ReadWrite => "Read/Write",
+            AccessLevel::FullAccess => "Full Access",
+        }
     }
 }
 
@@ -104,4 +124,19 @@ pub enum SecuredObject {
     /// A folder, tab or search folder.
     Folder,
     Workspace,
+}
+
+impl SecuredObject {
+    /// The container kinds an object of this type may be (none for a document).
+    pub fn container_kinds(self) -> &'static [ContainerKind] {
+        match self {
+            SecuredObject::Document => &[],
+            SecuredObject::Folder => &[
+                ContainerKind::Folder,
+                ContainerKind::Tab,
+                ContainerKind::SearchFolder,
+            ],
+            SecuredObject::Workspace => &[ContainerKind::Workspace],
+        }
+    }
 }

@@ -39,7 +39,7 @@ pub mod signin;
 pub mod signing;
 pub mod templates;
 mod throttle;
-mod trustees;
+pub mod trustees;
 pub mod upload;
 pub mod walls;
 

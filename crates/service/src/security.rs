@@ -13,10 +13,14 @@ use dossier_core::{
 use dossier_store::AnyConnection;
 use serde_json::{Value, json};
 
-use crate::access::{ChangeSecurity, Read, principal_of};
+use crate::access::{
+    ChangeSecurity, Read, container_facts, document_facts, document_home, principal_of,
+    workspace_of,
+};
 use crate::acl_keys::{resecure_container, resecure_document, security_changed};
 use crate::audit::Audit;
 use crate::events::Change;
+use crate::trustees::TrusteeProfile;
 use crate::{Caller, Dossier, Result, trustees};
 
 /// An object's security as its security endpoint shows it.
@@ -99,6 +103,44 @@ impl Dossier {
         let mut conn = self.store.read().await?;
         let c = self.container_for(&mut conn, caller, id, Read).await?;
         view_of(&mut conn, &id.library, c.default_security, c.acl).await
+    }
+
+    /// An object's security with a profile for each governing trustee (its name, stable id
+    /// and state, and for a group whether an ethical wall shuts one of its members out of
+    /// the object), read in one go so that the list and the profiles agree.
+    pub async fn object_security(
+        &self,
+        caller: &Caller,
+        object: ObjectRef<'_>,
+    ) -> Result<(SecurityView, Vec<TrusteeProfile>)> {
+        let mut conn = self.store.read().await?;
+        let conn: &mut AnyConnection = &mut conn;
+        let (view, restricted) = match object {
+            ObjectRef::Document(r) => {
+                let d = self.document_for(conn, caller, r, Read).await?;
+                let view = view_of(conn, &r.library, d.default_security, d.acl).await?;
+                let (home, workspace) = document_home(conn, r).await?;
+                let facts = document_facts(&d, home, workspace.as_ref());
+                let walls = dossier_store::walls::list(conn, r.library.as_str()).await?;
+                let restricted =
+                    trustees::restricted_groups(conn, caller, &walls, &facts, &view.trustees)
+                        .await?;
+                (view, restricted)
+            }
+            ObjectRef::Container(id) => {
+                let c = self.container_for(conn, caller, id, Read).await?;
+                let view = view_of(conn, &id.library, c.default_security, c.acl).await?;
+                let workspace = workspace_of(conn, &c).await?;
+                let facts = container_facts(&c, &workspace);
+                let walls = dossier_store::walls::list(conn, id.library.as_str()).await?;
+                let restricted =
+                    trustees::restricted_groups(conn, caller, &walls, &facts, &view.trustees)
+                        .await?;
+                (view, restricted)
+            }
+        };
+        let profiles = trustees::profiles(conn, &view.trustees, &restricted).await?;
+        Ok((view, profiles))
     }
 
     pub async fn change_document_security(
@@ -345,6 +387,23 @@ pub enum CopyMode {
     MergePessimistic,
     /// Both lists; where both name a trustee, the higher level.
     MergeOptimistic,
+}
+
+impl CopyMode {
+    pub const ALL: [CopyMode; 3] = [
+        CopyMode::Overwrite,
+        CopyMode::MergePessimistic,
+        CopyMode::MergeOptimistic,
+    ];
+
+    /// The name the connectors' copy-permissions action offers ("Merge (Pessimistic)", …).
+    pub fn display_name(self) -> &'static str {
+        match self {
+            CopyMode::Overwrite => "Overwrite",
+            CopyMode::MergePessimistic => "Merge (Pessimistic)",
+            CopyMode::MergeOptimistic => "Merge (Optimistic)",
+        }
+    }
 }
 
 /// How open a default security is, for merging: private < view < public.

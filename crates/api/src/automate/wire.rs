@@ -75,12 +75,18 @@ pub fn required<'q>(q: &'q Q, name: &str) -> AutomateResult<&'q str> {
 
 /// `objectType`: `document`, `folder` or `workspace` (the swagger's enum).
 pub fn object_type(q: &Q) -> AutomateResult<SecuredObject> {
-    match required(q, "objectType")? {
+    secured_object("objectType", required(q, "objectType")?)
+}
+
+/// An object type as the swaggers spell it (`document`, `folder`, `workspace`), in a query
+/// or a body field named `field`.
+pub fn secured_object(field: &str, raw: &str) -> AutomateResult<SecuredObject> {
+    match raw {
         "document" => Ok(SecuredObject::Document),
         "folder" => Ok(SecuredObject::Folder),
         "workspace" => Ok(SecuredObject::Workspace),
         other => Err(AutomateError::invalid(
-            "objectType",
+            field,
             format!("'{other}' is not one of document, folder, workspace"),
         )),
     }

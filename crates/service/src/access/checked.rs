@@ -118,6 +118,25 @@ pub(crate) async fn workspace_of(conn: &mut AnyConnection, c: &Container) -> Res
     load_container(conn, &ContainerId::new(c.id.library.clone(), c.workspace)).await
 }
 
+/// A document's home workspace (its number, and the workspace when it loads), for the
+/// walls' facts of an access decision.
+pub(crate) async fn document_home(
+    conn: &mut AnyConnection,
+    r: &DocumentRef,
+) -> Result<(Option<i64>, Option<Container>)> {
+    let home = dossier_store::documents::home_workspaces(conn, &r.library, &[r.number])
+        .await?
+        .get(&r.number)
+        .map(|(w, _)| *w);
+    let workspace = match home {
+        Some(n) => load_container(conn, &ContainerId::new(r.library.clone(), n))
+            .await
+            .ok(),
+        None => None,
+    };
+    Ok((home, workspace))
+}
+
 /// What ethical walls look at on a document: its own client and matter, and its home
 /// workspace (`home`, loaded as `workspace`) with that workspace's.
 pub(crate) fn document_facts<'a>(
@@ -157,16 +176,7 @@ impl Dossier {
         _need: N,
     ) -> Result<Checked<Document, N>> {
         let doc = load_document(conn, r).await?;
-        let home = dossier_store::documents::home_workspaces(conn, &r.library, &[r.number])
-            .await?
-            .get(&r.number)
-            .map(|(w, _)| *w);
-        let workspace = match home {
-            Some(n) => load_container(conn, &ContainerId::new(r.library.clone(), n))
-                .await
-                .ok(),
-            None => None,
-        };
+        let (home, workspace) = document_home(conn, r).await?;
         let what = format!("document {r}");
         let object = Guarded {
             library: &r.library,

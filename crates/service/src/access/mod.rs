@@ -28,7 +28,7 @@ mod checked;
 use crate::{Caller, Dossier, Page, Result};
 pub(crate) use checked::{
     ChangeSecurity, Checked, Edit, Read, container_facts, container_not_found, document_facts,
-    workspace_of,
+    document_home, workspace_of,
 };
 
 #[derive(Debug, Default)]
