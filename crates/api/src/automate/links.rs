@@ -10,6 +10,7 @@ use dossier_core::ids::{ContainerId, DocumentId};
 
 use super::error::AutomateError;
 use crate::AppState;
+use crate::oauth::pages::escape;
 
 /// The server's public base, read once per request.
 #[derive(Clone, Debug)]
@@ -104,21 +105,6 @@ pub fn basic_properties(pairs: &[(&str, &str)]) -> String {
         .map(|(label, value)| format!("<b>{}</b>: {}", escape(label), escape(value)))
         .collect();
     format!("<span>{}</span>", lines.join("<br/>"))
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{AutomateError, AutomateResult};
 use super::links::Links;
-use super::{data, wire};
+use super::{data, home_library, wire};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::{JsonObject, Q};
@@ -46,28 +46,6 @@ pub fn routes() -> Router<AppState> {
             "/searchCoreEMTaxonomyNodeValues",
             post(search_taxonomy_node_values),
         )
-}
-
-/// The library an operation without a `libraryId` reads: the caller's preferred one when
-/// it may use it, else the first it may (the connectors' dropdowns are per user, not per
-/// library).
-pub(super) async fn home_library(state: &AppState, caller: &Caller) -> AutomateResult<LibraryId> {
-    let preferred = state
-        .dossier
-        .user(caller, &caller.user_id)
-        .await?
-        .preferred_library;
-    let libraries = state.dossier.libraries(caller, caller.customer_id).await?;
-    libraries
-        .iter()
-        .find(|l| {
-            preferred
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case(l.id.as_str()))
-        })
-        .or_else(|| libraries.first())
-        .map(|l| l.id.clone())
-        .ok_or_else(|| AutomateError(DomainError::not_found("a library")))
 }
 
 /// `property_type`: the slot families it lists.

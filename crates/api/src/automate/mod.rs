@@ -29,7 +29,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use dossier_core::query::Page;
-use dossier_core::{DefaultSecurity, DomainError};
+use dossier_core::{DefaultSecurity, DomainError, LibraryId};
 use dossier_service::Caller;
 use serde_json::{Value, json};
 
@@ -155,6 +155,28 @@ async fn get_allowed_default_security(
         .map(|d| json!({"id": d.as_str(), "display_name": d.display_name()}))
         .collect();
     Ok(data(Value::Array(listed)))
+}
+
+/// The library an operation without a `libraryId` reads: the caller's preferred one when
+/// it may use it, else the first it may (the connectors' dropdowns are per user, not per
+/// library).
+pub(crate) async fn home_library(state: &AppState, caller: &Caller) -> AutomateResult<LibraryId> {
+    let preferred = state
+        .dossier
+        .user(caller, &caller.user_id)
+        .await?
+        .preferred_library;
+    let libraries = state.dossier.libraries(caller, caller.customer_id).await?;
+    libraries
+        .iter()
+        .find(|l| {
+            preferred
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(l.id.as_str()))
+        })
+        .or_else(|| libraries.first())
+        .map(|l| l.id.clone())
+        .ok_or_else(|| AutomateError(DomainError::not_found("a library")))
 }
 
 async fn not_found() -> AutomateError {

@@ -5,7 +5,7 @@
 //! (`save_lookup`) and the same reader of an entry (`work::wire::lookup_input`): the
 //! `aliasInfo` forms the schemas below describe carry its fields (`id`, `description`,
 //! `enabled`, `parent`). Operations without a `libraryId` label fields with the captions
-//! of the administrator's own library (`metadata::home_library`).
+//! of the administrator's own library (`automate::home_library`).
 
 use axum::Router;
 use axum::extract::State;
@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::admin::Admin;
 use super::error::{AutomateError, AutomateResult};
-use super::metadata::home_library;
+use super::home_library;
 use super::{data, wire};
 use crate::AppState;
 use crate::error::ApiError;

@@ -9,7 +9,7 @@ mod authorize;
 mod form;
 mod legacy;
 mod oidc;
-mod pages;
+pub(crate) mod pages;
 mod token;
 mod tokens;
 

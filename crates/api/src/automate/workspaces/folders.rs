@@ -367,22 +367,7 @@ pub(super) async fn properties_schema(
     let q = q?;
     let field = "inherit_profile_from_workspace";
     let inherit = inherit_choice(wire::required(&q, field)?, field)?;
-    let preferred = state
-        .dossier
-        .user(&caller, &caller.user_id)
-        .await?
-        .preferred_library;
-    let libraries = state.dossier.libraries(&caller, caller.customer_id).await?;
-    let library = libraries
-        .iter()
-        .find(|l| {
-            preferred
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case(l.id.as_str()))
-        })
-        .or_else(|| libraries.first())
-        .map(|l| l.id.clone())
-        .ok_or_else(|| AutomateError(dossier_core::DomainError::not_found("a library")))?;
+    let library = crate::automate::home_library(&state, &caller).await?;
     let definitions = state.dossier.custom_fields(&caller, &library).await?;
     let mut properties = Map::new();
     for d in definitions.all().iter().filter(|d| d.enabled) {
