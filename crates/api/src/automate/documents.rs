@@ -201,12 +201,7 @@ async fn download_document(
         .open_content(&caller, &r, latest(&body)?, false)
         .await?;
     let mut response = crate::work::content::serve(&state, &opened, &headers).await?;
-    let d = opened.document();
-    let name = if d.extension.is_empty() {
-        d.name.clone()
-    } else {
-        format!("{}.{}", d.name, d.extension)
-    };
+    let name = profiles::file_name(opened.document());
     // The name as the user gave it, UTF-8; a name no header can carry (a control
     // character) is left to Content-Disposition's encoded form.
     if let Ok(v) = HeaderValue::from_bytes(name.as_bytes()) {

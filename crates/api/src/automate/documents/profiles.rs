@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use dossier_core::custom::{CUSTOM_COUNT, CustomKind, CustomValue};
-use dossier_core::model::{DocumentView, WsType};
+use dossier_core::model::{Document, DocumentView, WsType};
 use dossier_core::{AccessLevel, ContainerId};
 use serde_json::{Map, Value, json};
 
@@ -168,8 +168,7 @@ fn custom(value: &CustomValue) -> Value {
 }
 
 /// The full name of a version's file, as `full_file_name` and `x-im-file-name` give it.
-pub fn file_name(view: &DocumentView) -> String {
-    let d = &view.doc;
+pub fn file_name(d: &Document) -> String {
     if d.extension.is_empty() {
         d.name.clone()
     } else {
@@ -180,7 +179,7 @@ pub fn file_name(view: &DocumentView) -> String {
 /// The profile of `view` in the variant `profile`.
 pub fn render(profile: Profile, view: &DocumentView, extras: &Extras, links: &Links) -> Value {
     let d = &view.doc;
-    let full_file_name = file_name(view);
+    let full_file_name = file_name(d);
     let mut o = Map::new();
     let mut put = |k: &str, v: Value| {
         if profile.shows(k) {

@@ -337,6 +337,16 @@ async fn a_flow_uploads_clears_a_field_versions_promotes_moves_and_downloads() {
     assert_eq!(stored["data"]["comment"], "reviewed");
     assert_eq!(stored["data"]["author"], "ADMIN");
 
+    let (st, b) = call(
+        &s,
+        &s.token,
+        "/updateDocumentProfile",
+        json!({"documentId": doc, "comment": "\"\""}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["data"]["comment"], "", "\"\" clears the comment: {b}");
+
     // A second version, then version 1 promoted to a third.
     let (st, b) = multipart(
         &s,
