@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::post;
 use dossier_core::custom::{CUSTOM_COUNT, is_lookup, parent_of};
 use dossier_core::model::DocumentView;
-use dossier_core::{ContainerId, DocumentRef, DomainError};
+use dossier_core::{AccessLevel, ContainerId, DocumentRef, DomainError};
 use dossier_service::Caller;
 use dossier_service::documents::MoveOptions;
 use serde_json::Value;
@@ -41,33 +41,48 @@ pub fn routes() -> Router<AppState> {
         .route("/moveDocument", post(move_document))
 }
 
-/// The lookup descriptions of a version's custom values (`customN_description`): each
-/// lookup field's value as the library's table describes it, under its parent's value for
-/// custom2 and custom30. A value the table does not hold (a field not validated against
-/// it) has no description.
-async fn descriptions(
+/// What a profile shows beside the version: the descriptions of its class, subclass and
+/// lookup values as the library's tables hold them (a value no table describes has none:
+/// a custom field not validated against its table, a class since removed), and `access`
+/// when the variant lists it.
+async fn extras(
     state: &AppState,
     caller: &Caller,
     view: &DocumentView,
-) -> AutomateResult<Vec<(usize, String)>> {
+    access: Option<AccessLevel>,
+) -> AutomateResult<Extras> {
+    fn described<T>(found: Result<T, DomainError>) -> AutomateResult<Option<T>> {
+        match found {
+            Ok(t) => Ok(Some(t)),
+            Err(DomainError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
     let d = &view.doc;
-    let mut out = Vec::new();
+    let library = &d.id.library;
+    let dossier = &state.dossier;
+    let class = described(dossier.class(caller, library, &d.class).await)?;
+    let subclass = match &d.subclass {
+        Some(sub) => described(dossier.subclass(caller, library, &d.class, sub).await)?,
+        None => None,
+    };
+    let mut customs = Vec::new();
     for n in (1..=CUSTOM_COUNT).filter(|n| is_lookup(*n)) {
         let Some(alias) = d.customs.get(n).and_then(|v| v.as_text()) else {
             continue;
         };
+        // custom2 and custom30 are described under their parent's value.
         let parent = parent_of(n).and_then(|p| d.customs.get(p).and_then(|v| v.as_text()));
-        match state
-            .dossier
-            .lookup(caller, &d.id.library, n, parent, alias)
-            .await
-        {
-            Ok(l) => out.push((n, l.description)),
-            Err(DomainError::NotFound(_)) => {}
-            Err(e) => return Err(e.into()),
+        if let Some(l) = described(dossier.lookup(caller, library, n, parent, alias).await)? {
+            customs.push((n, l.description));
         }
     }
-    Ok(out)
+    Ok(Extras {
+        access,
+        class: class.map(|c| c.description),
+        subclass: subclass.map(|s| s.description),
+        descriptions: customs,
+    })
 }
 
 /// A profile without the caller's access (the variants that do not list it).
@@ -78,10 +93,7 @@ async fn profile(
     variant: Profile,
     view: &DocumentView,
 ) -> AutomateResult<Value> {
-    let extras = Extras {
-        access: None,
-        descriptions: descriptions(state, caller, view).await?,
-    };
+    let extras = extras(state, caller, view, None).await?;
     Ok(profiles::render(variant, view, &extras, links))
 }
 
@@ -95,10 +107,7 @@ async fn profile_with_access(
     r: &DocumentRef,
 ) -> AutomateResult<Value> {
     let (view, ops) = state.dossier.document_operations(caller, r).await?;
-    let extras = Extras {
-        access: Some(ops.level),
-        descriptions: descriptions(state, caller, &view).await?,
-    };
+    let extras = extras(state, caller, &view, Some(ops.level)).await?;
     Ok(profiles::render(variant, &view, &extras, links))
 }
 

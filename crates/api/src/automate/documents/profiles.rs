@@ -141,11 +141,14 @@ fn custom_number(field: &str) -> Option<usize> {
 }
 
 /// What a profile shows beside the document itself, which the handler asks the service
-/// for: the caller's access (only the variants with `access` need it) and the lookup
-/// descriptions of the document's custom values.
+/// for: the caller's access (only the variants with `access` need it) and the
+/// descriptions of the document's class, subclass and lookup values.
 #[derive(Clone, Debug, Default)]
 pub struct Extras {
     pub access: Option<AccessLevel>,
+    /// The class's and subclass's descriptions.
+    pub class: Option<String>,
+    pub subclass: Option<String>,
     /// `(n, description)` for each lookup field whose value the library's table describes.
     pub descriptions: Vec<(usize, String)>,
 }
@@ -202,8 +205,14 @@ pub fn render(profile: Profile, view: &DocumentView, extras: &Extras, links: &Li
     put("operator", json!(d.operator));
     put("last_user", json!(d.last_user));
     put("class", json!(d.class));
+    if let Some(description) = &extras.class {
+        put("class_description", json!(description));
+    }
     if let Some(subclass) = &d.subclass {
         put("subclass", json!(subclass));
+        if let Some(description) = &extras.subclass {
+            put("subclass_description", json!(description));
+        }
     }
     put("comment", json!(d.comment));
     put("default_security", json!(d.default_security.as_str()));

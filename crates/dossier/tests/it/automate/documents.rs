@@ -186,6 +186,16 @@ async fn every_document_operation_answers_per_its_swagger() {
                 assert_eq!(b["data"]["workspace_name"], "Acme v Widgets");
                 assert_eq!(b["data"]["custom3"], "LITIGATION");
                 assert_eq!(b["data"]["custom3_description"], "LITIGATION matters");
+                let class = b["data"]["class"].as_str().expect("class");
+                let classes = s.get_json(&s.lib("/classes")).await;
+                let described = classes["data"]
+                    .as_array()
+                    .expect("classes")
+                    .iter()
+                    .find(|c| c["id"] == class)
+                    .map(|c| c["description"].clone())
+                    .expect("the document's class is listed");
+                assert_eq!(b["data"]["class_description"], described, "{b}");
                 let iwl = b["data"]["iwl"].as_str().expect("iwl");
                 assert!(
                     iwl.starts_with("iwl:dms=")
