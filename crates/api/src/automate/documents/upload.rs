@@ -4,7 +4,8 @@
 //! numbers as text); the fields become the JSON profile the Work API's upload reads
 //! (`work::wire::upload_input`), so both surfaces apply one set of rules. The file streams
 //! into the content store as it arrives, and the upload is checked and committed once
-//! every part is read (the swagger puts profile fields after the file).
+//! every part is read (the swagger puts profile fields after the file); what the upload
+//! goes into is checked before the file is stored, when the form named it first.
 
 use axum::Router;
 use axum::body::Body;
@@ -108,10 +109,43 @@ fn typed(name: &str, text: String) -> AutomateResult<Value> {
     Ok(Value::String(text))
 }
 
+/// What an upload goes into, by the form field that names it.
+#[derive(Clone, Copy)]
+enum Destination {
+    /// `folderId`: a new document.
+    Folder,
+    /// `documentId`: new content for a document.
+    Document,
+}
+
+impl Destination {
+    /// Before the file's bytes are stored: when the form has named what the upload goes
+    /// into by then (the swagger's order names it first), a caller who may not read it is
+    /// refused (404) without storing anything. The full check (edit rights, the profile,
+    /// which the swagger sends after the file) is the plan's, once every field is read.
+    async fn check(self, state: &AppState, caller: &Caller, fields: &Obj) -> AutomateResult<()> {
+        match self {
+            Destination::Folder => {
+                if let Ok(folder) = wire::container_id(fields, "folderId") {
+                    state.dossier.document_folder(caller, &folder).await?;
+                }
+            }
+            Destination::Document => {
+                if let Ok(document) = wire::document_ref(fields, "documentId") {
+                    state.dossier.document(caller, &document).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Reads the form: every text field into a profile object, the file into the content
 /// store. Exactly one file is taken.
 async fn read_form(
     state: &AppState,
+    caller: &Caller,
+    into: Destination,
     mut form: Multipart,
 ) -> AutomateResult<(Obj, Option<ReceivedContent>)> {
     let mut fields = Obj::new();
@@ -123,6 +157,7 @@ async fn read_form(
             if received.is_some() {
                 return Err(AutomateError::invalid("file", "send exactly one file"));
             }
+            into.check(state, caller, &fields).await?;
             received = Some(
                 state
                     .dossier
@@ -189,7 +224,13 @@ async fn upload_document(
     req: Request,
 ) -> AutomateResult<Response> {
     let caller = c?;
-    let (fields, content) = read_form(&state, form(&state, req).await?).await?;
+    let (fields, content) = read_form(
+        &state,
+        &caller,
+        Destination::Folder,
+        form(&state, req).await?,
+    )
+    .await?;
     let library = wire::required_text(&fields, "libraryId")?;
     let folder = wire::container_id(&fields, "folderId")?;
     // The folder id names its library too; one that contradicts libraryId is a mistake
@@ -223,7 +264,13 @@ async fn update_or_create_new_doc_version(
     req: Request,
 ) -> AutomateResult<Response> {
     let caller = c?;
-    let (fields, content) = read_form(&state, form(&state, req).await?).await?;
+    let (fields, content) = read_form(
+        &state,
+        &caller,
+        Destination::Document,
+        form(&state, req).await?,
+    )
+    .await?;
     let document = wire::document_ref(&fields, "documentId")?;
     let target = match crate::fields::text(&fields, "updateOrCreate")?
         .as_deref()

@@ -764,6 +764,8 @@ async fn a_member_who_may_not_read_gets_the_404_of_a_missing_object() {
     let mut missing = values.clone();
     missing.insert("documentId", json!("ACTIVE!999999.1"));
     missing.insert("folderId", json!("ACTIVE!999999"));
+    let blobs = s.blob_files();
+    assert!(blobs.is_some(), "the test server stores content locally");
     for name in [
         "UploadDocument",
         "UpdateOrCreateNewDocVersion",
@@ -796,7 +798,9 @@ async fn a_member_who_may_not_read_gets_the_404_of_a_missing_object() {
     )
     .await;
     assert_facade_error(st, &b, StatusCode::NOT_FOUND);
-    // Nothing the outsider sent was written.
+    // Nothing the outsider sent was written, not even an upload's bytes: what an upload
+    // goes into is checked before its file is stored.
+    assert_eq!(s.blob_files(), blobs);
     let versions = s
         .get_json(&s.lib(&format!("/documents/{doc}/versions")))
         .await;
