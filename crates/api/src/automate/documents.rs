@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::post;
 use dossier_core::custom::{CUSTOM_COUNT, is_lookup, parent_of};
 use dossier_core::model::DocumentView;
-use dossier_core::{AccessLevel, ContainerId, DocumentRef, DomainError};
+use dossier_core::{AccessLevel, DocumentRef, DomainError};
 use dossier_service::Caller;
 use dossier_service::documents::MoveOptions;
 use serde_json::Value;
@@ -172,23 +172,20 @@ pub(crate) fn refuse_unkept(body: &Obj) -> AutomateResult<()> {
 }
 
 /// The service names the Work API's fields; the façade's request calls some of them
-/// otherwise (`folder_id` is the connector's `folderId`).
-fn renamed(e: DomainError, from: &str, to: &str) -> AutomateError {
+/// otherwise (`folder_id` is the connector's `folderId`). Only the field's name changes: the
+/// messages name the objects, not the fields.
+fn renamed(e: DomainError, names: &[(&str, &str)]) -> AutomateError {
     match e {
         DomainError::Invalid {
             message,
             mut fields,
         } => {
             for f in &mut fields {
-                if f.field == from {
+                if let Some((_, to)) = names.iter().find(|(from, _)| f.field == *from) {
                     f.field = to.to_string();
-                    f.message = f.message.replace(from, to);
                 }
             }
-            AutomateError(DomainError::Invalid {
-                message: message.replace(from, to),
-                fields,
-            })
+            AutomateError(DomainError::Invalid { message, fields })
         }
         other => AutomateError(other),
     }
@@ -330,7 +327,7 @@ async fn copy_document(
         .dossier
         .copy_document(&caller, &r, Some(&folder))
         .await
-        .map_err(|e| renamed(renamed(e, "folder_id", "folderId").0, "folder", "folderId"))?;
+        .map_err(|e| renamed(e, &[("folder_id", "folderId"), ("folder", "folderId")]))?;
     Ok(data(
         profile_with_access(&state, &caller, &links, Profile::Copy, &version_ref(&copy)).await?,
     ))
@@ -352,7 +349,7 @@ async fn move_document(
     let JsonObject(body) = b?;
     let from = wire::container_id(&body, "folderId")?;
     let r = wire::document_ref(&body, "documentId")?;
-    let to: ContainerId = wire::container_id(&body, "destination_folder_id")?;
+    let to = wire::container_id(&body, "destination_folder_id")?;
     let update_profile = flag(&body, "update_profile")?.unwrap_or(true);
     let update_security = flag(&body, "update_security")?.unwrap_or(true);
     let options = MoveOptions {
@@ -364,7 +361,7 @@ async fn move_document(
         .dossier
         .move_document(&caller, &from, &r, &to, &options)
         .await
-        .map_err(|e| renamed(e, "folder", "destination_folder_id"))?;
+        .map_err(|e| renamed(e, &[("folder", "destination_folder_id")]))?;
     Ok(data(
         profile_with_access(&state, &caller, &links, Profile::Move, &version_ref(&view)).await?,
     ))

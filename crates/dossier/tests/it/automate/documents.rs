@@ -536,6 +536,7 @@ async fn bad_input_is_refused_by_name_and_unknown_ids_are_404s() {
         .expect("id")
         .to_string();
     let other = s.folder().await;
+    let workspace = s.create_workspace("Not a folder").await;
     let values = BTreeMap::from([
         ("libraryId", json!("ACTIVE")),
         ("folderId", json!(folder)),
@@ -671,6 +672,17 @@ async fn bad_input_is_refused_by_name_and_unknown_ids_are_404s() {
             "/copyDocument",
             json!({"documentId": doc, "folderId": "a folder"}),
             "folderId",
+        ),
+        // Documents are filed in folders and tabs, not in a workspace itself.
+        (
+            "/copyDocument",
+            json!({"documentId": doc, "folderId": workspace}),
+            "folderId",
+        ),
+        (
+            "/moveDocument",
+            json!({"folderId": folder, "documentId": doc, "destination_folder_id": workspace}),
+            "destination_folder_id",
         ),
     ] {
         let (st, b) = call(&s, &s.token, path, body).await;
