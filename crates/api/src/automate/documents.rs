@@ -323,6 +323,9 @@ async fn copy_document(
     let JsonObject(body) = b?;
     let r = wire::document_ref(&body, "documentId")?;
     let folder = wire::container_id(&body, "folderId")?;
+    // Every id of the façade is in the body, and one the caller cannot read (or that is
+    // no folder) is a 404, as the document's is; the service would name it a bad field.
+    state.dossier.document_folder(&caller, &folder).await?;
     let copy = state
         .dossier
         .copy_document(&caller, &r, Some(&folder))
@@ -350,6 +353,8 @@ async fn move_document(
     let from = wire::container_id(&body, "folderId")?;
     let r = wire::document_ref(&body, "documentId")?;
     let to = wire::container_id(&body, "destination_folder_id")?;
+    // As for CopyDocument: a destination the caller cannot read is a 404.
+    state.dossier.document_folder(&caller, &to).await?;
     let update_profile = flag(&body, "update_profile")?.unwrap_or(true);
     let update_security = flag(&body, "update_security")?.unwrap_or(true);
     let options = MoveOptions {

@@ -215,8 +215,7 @@ async fn form(state: &AppState, req: Request) -> AutomateResult<Multipart> {
 }
 
 /// POST /uploadDocument: a new document in `folderId` of `libraryId`, with the form's
-/// profile over the folder's (`inherit_profile_from_folder`, default true). Answers
-/// ShortDocumentProfile.
+/// profile over the folder's (`inherit_profile_from_folder`). Answers ShortDocumentProfile.
 async fn upload_document(
     State(state): State<AppState>,
     c: Result<Caller, ApiError>,
@@ -233,6 +232,18 @@ async fn upload_document(
     .await?;
     let library = wire::required_text(&fields, "libraryId")?;
     let folder = wire::container_id(&fields, "folderId")?;
+    // Required by the swagger, though it has a default: Power Automate always sends it,
+    // so a request without it did not come from the connector's form.
+    if fields.get("inherit_profile_from_folder").is_none() {
+        return Err(AutomateError(DomainError::required(
+            "inherit_profile_from_folder",
+        )));
+    }
+    // A library the caller may not use is a 404, as for every operation naming one.
+    state
+        .dossier
+        .library(&caller, caller.customer_id, &library)
+        .await?;
     // The folder id names its library too; one that contradicts libraryId is a mistake
     // in the flow, not a choice between them.
     if !folder.library.as_str().eq_ignore_ascii_case(&library) {
@@ -272,13 +283,11 @@ async fn update_or_create_new_doc_version(
     )
     .await?;
     let document = wire::document_ref(&fields, "documentId")?;
-    let target = match crate::fields::text(&fields, "updateOrCreate")?
-        .as_deref()
-        .map(str::trim)
-    {
-        None | Some("") | Some("Create New Version") => UploadTarget::NewVersion(document),
-        Some("Update Current Version") => UploadTarget::Replacement(document),
-        Some(other) => {
+    // Required by the swagger, though it has a default (Power Automate always sends it).
+    let target = match wire::required_text(&fields, "updateOrCreate")?.as_str() {
+        "Create New Version" => UploadTarget::NewVersion(document),
+        "Update Current Version" => UploadTarget::Replacement(document),
+        other => {
             return Err(AutomateError::invalid(
                 "updateOrCreate",
                 format!("'{other}' is not one of Update Current Version, Create New Version"),

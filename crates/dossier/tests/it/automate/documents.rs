@@ -536,7 +536,22 @@ async fn bad_input_is_refused_by_name_and_unknown_ids_are_404s() {
         .expect("id")
         .to_string();
     let other = s.folder().await;
+    // Documents are filed in folders and tabs: a workspace is no folder to copy or move
+    // into, and the answer is the 404 of a folder that does not exist.
     let workspace = s.create_workspace("Not a folder").await;
+    for (path, body) in [
+        (
+            "/copyDocument",
+            json!({"documentId": doc, "folderId": workspace}),
+        ),
+        (
+            "/moveDocument",
+            json!({"folderId": folder, "documentId": doc, "destination_folder_id": workspace}),
+        ),
+    ] {
+        let (st, b) = call(&s, &s.token, path, body).await;
+        assert_facade_error(st, &b, StatusCode::NOT_FOUND);
+    }
     let values = BTreeMap::from([
         ("libraryId", json!("ACTIVE")),
         ("folderId", json!(folder)),
@@ -546,8 +561,8 @@ async fn bad_input_is_refused_by_name_and_unknown_ids_are_404s() {
         ("updateOrCreate", json!("Create New Version")),
         ("destination_folder_id", json!(other)),
     ]);
-    // Each required parameter left out, except those with a default the swagger gives
-    // (`accept`, `inherit_profile_from_folder`, `updateOrCreate`), which mean it.
+    // Each required parameter left out, those with a default too (Power Automate always
+    // sends them), except the `accept` header.
     for name in [
         "UploadDocument",
         "UpdateOrCreateNewDocVersion",
@@ -573,7 +588,7 @@ async fn bad_input_is_refused_by_name_and_unknown_ids_are_404s() {
                         .filter_map(Value::as_str)
                         .map(str::to_string),
                 );
-            } else if p["required"] == true && p.get("default").is_none() {
+            } else if p["required"] == true && p["in"] != "header" {
                 required.push(p["name"].as_str().expect("name").to_string());
             }
         }
@@ -673,17 +688,6 @@ async fn bad_input_is_refused_by_name_and_unknown_ids_are_404s() {
             json!({"documentId": doc, "folderId": "a folder"}),
             "folderId",
         ),
-        // Documents are filed in folders and tabs, not in a workspace itself.
-        (
-            "/copyDocument",
-            json!({"documentId": doc, "folderId": workspace}),
-            "folderId",
-        ),
-        (
-            "/moveDocument",
-            json!({"folderId": folder, "documentId": doc, "destination_folder_id": workspace}),
-            "destination_folder_id",
-        ),
     ] {
         let (st, b) = call(&s, &s.token, path, body).await;
         assert_eq!(
@@ -708,6 +712,9 @@ async fn bad_input_is_refused_by_name_and_unknown_ids_are_404s() {
     ] {
         let mut fields = fields;
         fields.push(("documentId", &doc));
+        if field != "updateOrCreate" {
+            fields.push(("updateOrCreate", "Create New Version"));
+        }
         let (st, b) = multipart(
             &s,
             "/updateOrCreateNewDocVersion",
@@ -720,11 +727,20 @@ async fn bad_input_is_refused_by_name_and_unknown_ids_are_404s() {
             "{b}"
         );
     }
+    // A folder of another library than the one named: the flow's mistake, a 400.
+    s.dossier()
+        .create_library("OTHER", "another library")
+        .await
+        .expect("library");
     let (st, b) = multipart(
         &s,
         "/uploadDocument",
         form(
-            &[("libraryId", "OTHER"), ("folderId", &folder)],
+            &[
+                ("libraryId", "OTHER"),
+                ("folderId", &folder),
+                ("inherit_profile_from_folder", "true"),
+            ],
             "a.txt",
             b"x",
         ),
