@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use dossier_core::{Activity, ContainerId, DocumentRef, DomainError, LibraryId};
 use dossier_service::Caller;
+use dossier_service::documents::MoveOptions;
 use dossier_service::filters::HistoryFilter;
 use dossier_service::search::query::FoundDocuments;
 use dossier_service::upload::UploadTarget;
@@ -345,7 +346,7 @@ pub async fn move_document(
         })?;
     let v = state
         .dossier
-        .move_document(&caller, &from, &doc, &to)
+        .move_document(&caller, &from, &doc, &to, &MoveOptions::default())
         .await?;
     Ok(reply::data(dto::document(&v, &caller, None)))
 }

@@ -107,7 +107,11 @@ pub fn document_changes(obj: &Obj) -> Result<DocumentChanges> {
             ));
         }
     }
-    let comment = text(obj, "comment")?;
+    // `null` clears the comment, as it clears the other fields a profile may leave empty.
+    let comment = match obj.get("comment") {
+        Some(Value::Null) => Some(String::new()),
+        _ => text(obj, "comment")?,
+    };
     if let Some(c) = &comment {
         check_len("comment", c, COMMENT_MAX)?;
     }

@@ -2,10 +2,14 @@
 //! documents.
 
 use dossier_core::access::AclKey;
+use dossier_core::changes::{DocumentChanges, DocumentDefaults};
+use dossier_core::limits::{FREE_TEXT_MAX, check_len};
 use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Container, ContainerKind, Document, DocumentView};
 use dossier_core::query::DocumentQuery;
-use dossier_core::{Activity, ContainerId, DocumentId, DocumentRef, DomainError, LibraryId};
+use dossier_core::{
+    Activity, ContainerId, DefaultSecurity, DocumentId, DocumentRef, DomainError, LibraryId,
+};
 use dossier_store::AnyConnection;
 use dossier_store::libraries::Numbering;
 use dossier_store::nvps::NvpOwner;
@@ -13,6 +17,7 @@ use dossier_store::nvps::NvpOwner;
 use super::{record, views};
 use crate::access::{Checked, Edit, Read};
 use crate::events::{Change, emit};
+use crate::profile::validate_document;
 use crate::{Caller, Dossier, Page, Result};
 
 /// A referenced object that is missing (or invisible to the caller) in a request body is
@@ -48,6 +53,67 @@ pub(crate) async fn upload_folder(
         ));
     }
     Ok(c)
+}
+
+/// How a move treats the document beyond refiling it.
+#[derive(Clone, Debug)]
+pub struct MoveOptions {
+    /// The moved version takes the destination folder's default profile: its class,
+    /// subclass and custom fields (the matter's metadata). Authors, operators and comments
+    /// are people's and stay; security is `security_from_destination`'s to decide.
+    pub profile_from_destination: bool,
+    /// A document that inherits its security follows its new home folder; otherwise it
+    /// keeps the security it had, which becomes its own.
+    pub security_from_destination: bool,
+    /// The client's words, recorded with the move in the document's history.
+    pub comment: String,
+}
+
+impl Default for MoveOptions {
+    /// Refiling only: the profile stays, inherited security follows the new folder.
+    fn default() -> Self {
+        MoveOptions {
+            profile_from_destination: false,
+            security_from_destination: true,
+            comment: String::new(),
+        }
+    }
+}
+
+/// The part of a folder's default profile a moved document takes.
+fn destination_profile(defaults: &DocumentDefaults) -> DocumentChanges {
+    let matter = DocumentDefaults {
+        class: defaults.class.clone(),
+        subclass: defaults.subclass.clone(),
+        customs: defaults.customs.clone(),
+        ..DocumentDefaults::default()
+    };
+    DocumentChanges::default().with_defaults(&matter)
+}
+
+/// Gives an inheriting document the security it inherits now (default security and
+/// trustees) as its own, so that leaving its home folder does not change who may read it.
+async fn keep_security(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    now: chrono::DateTime<chrono::Utc>,
+    doc: &mut Document,
+) -> Result<()> {
+    let library = doc.id.library.clone();
+    let (security, trustees) = dossier_store::acl::governing(conn, &library, doc.acl).await?;
+    dossier_store::catalog::remove_trustees(conn, &library, TrusteeOwner::Document, doc.id.number)
+        .await?;
+    dossier_store::catalog::set_trustees(
+        conn,
+        &library,
+        TrusteeOwner::Document,
+        doc.id.number,
+        &trustees,
+    )
+    .await?;
+    doc.default_security = security;
+    doc.acl = AclKey::Document(doc.id.number).encode();
+    crate::acl_keys::set_document_security(conn, caller, now, doc).await
 }
 
 impl Dossier {
@@ -187,13 +253,18 @@ impl Dossier {
 
     /// POST …/folders/{from}/documents/{id}/move: refiles the document from one folder in
     /// another; a reference stays a reference and the home filing stays the home filing.
+    /// `options` say whether the moved version takes the destination's profile and whether
+    /// the document's security follows its new home folder; the move, the profile and the
+    /// security change in one transaction.
     pub async fn move_document(
         &self,
         caller: &Caller,
         from: &ContainerId,
         r: &DocumentRef,
         to: &ContainerId,
+        options: &MoveOptions,
     ) -> Result<DocumentView> {
+        check_len("comments", &options.comment, FREE_TEXT_MAX)?;
         if to.library != r.library || from.library != r.library {
             return Err(DomainError::invalid(
                 "destination_folder_id",
@@ -203,7 +274,7 @@ impl Dossier {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let doc = self.document_for(tx.conn(), caller, r, Edit).await?;
-        upload_folder(self, tx.conn(), caller, to)
+        let destination = upload_folder(self, tx.conn(), caller, to)
             .await
             .map_err(|e| {
                 not_found_as_invalid(e, "destination_folder_id", format!("{to} is not a folder"))
@@ -217,6 +288,23 @@ impl Dossier {
             return Err(DomainError::Conflict(format!(
                 "document {r} is already filed in {to}"
             )));
+        }
+        let mut doc = doc.into_inner();
+        if !filing.is_reference
+            && !options.security_from_destination
+            && doc.default_security == DefaultSecurity::Inherit
+        {
+            keep_security(tx.conn(), caller, now, &mut doc).await?;
+        }
+        if options.profile_from_destination
+            && let Some(defaults) = &destination.default_profile
+        {
+            let changes = destination_profile(defaults);
+            changes.apply(&mut doc);
+            doc.last_user = caller.user_id.clone();
+            doc.edit_profile_date = now;
+            validate_document(tx.conn(), &r.library, &doc, &changes).await?;
+            dossier_store::documents::update(tx.conn(), &doc).await?;
         }
         dossier_store::documents::unfile(tx.conn(), &r.library, from.number, r.number).await?;
         dossier_store::documents::file(
@@ -244,7 +332,11 @@ impl Dossier {
             Activity::Move,
             caller,
             now,
-            format!("from {from} to {to}"),
+            if options.comment.trim().is_empty() {
+                format!("from {from} to {to}")
+            } else {
+                format!("from {from} to {to}: {}", options.comment.trim())
+            },
         )
         .await?;
         emit(
@@ -267,7 +359,7 @@ impl Dossier {
             },
         )
         .await?;
-        let v = self.view_for(tx.conn(), caller, doc.into_inner()).await?;
+        let v = self.view_for(tx.conn(), caller, doc).await?;
         tx.commit().await?;
         Ok(v)
     }

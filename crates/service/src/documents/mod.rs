@@ -12,6 +12,7 @@ mod promote;
 
 pub use checkout::CheckoutRequest;
 pub use content::OpenedContent;
+pub use filing::MoveOptions;
 pub(crate) use filing::upload_folder;
 pub use history::NewHistoryEntry;
 pub(crate) use history::{history_entry, record};
