@@ -247,9 +247,24 @@ impl Dossier {
     pub async fn set_password(&self, user_id: &str, password: &str) -> Result<()> {
         check_password_rules(password)?;
         let hash = hash_password(password.to_string()).await?;
-        let now = self.now();
         let mut tx = self.store.begin().await?;
-        let mut user = dossier_store::users::get(tx.conn(), user_id)
+        self.set_password_in(tx.conn(), user_id, hash, "cli")
+            .await?;
+        tx.commit().await
+    }
+
+    /// Stores a checked password's hash (`via` names the surface in the audit record):
+    /// unlocks the account, ends its sessions and voids its invitations, whose links set a
+    /// first password only.
+    pub(crate) async fn set_password_in(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: &str,
+        hash: String,
+        via: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut user = dossier_store::users::get(conn, user_id)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("user {user_id}")))?;
         user.password_hash = Some(hash);
@@ -258,19 +273,19 @@ impl Dossier {
         user.clear_sign_in_lock();
         user.version += 1;
         user.edited_at = now;
-        dossier_store::users::update(tx.conn(), &user).await?;
-        dossier_store::tokens::delete_for_user(tx.conn(), &user.id).await?;
+        dossier_store::users::update(conn, &user).await?;
+        dossier_store::tokens::delete_for_user(conn, &user.id).await?;
+        dossier_store::invitations::delete_for_user(conn, &user.id).await?;
         self.audit(
-            tx.conn(),
+            conn,
             None,
             Audit {
                 action: AuditAction::UserPasswordSet,
                 target: Some(user.id.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,
-                detail: serde_json::json!({"via": "cli"}),
+                detail: serde_json::json!({"via": via}),
             },
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 }
