@@ -554,3 +554,60 @@ async fn only_an_administrator_with_the_admin_scope_through_the_admin_connector(
     assert!(sink.messages().is_empty());
     s.stop().await;
 }
+
+/// The admin connector's sign-in as docs/compatibility.md describes it: an app registered for
+/// `user` and `admin`, the connector's Scope set to `user admin`; its token reaches the admin
+/// operations, and one that asked for `user` only (the swagger's scope) does not.
+#[tokio::test]
+async fn the_admin_connectors_app_grants_the_admin_scope_to_an_administrator() {
+    use crate::oauth::{REDIRECT, register, sign_in_through_pages};
+    let s = TestServer::start().await;
+    let app = register(
+        &s,
+        json!({"name": "Power Automate (admin)", "redirect_uris": [REDIRECT],
+               "grants": ["authorization_code", "refresh_token"], "scopes": ["user", "admin"]}),
+    )
+    .await;
+    let (id, secret) = (
+        app["client_id"].as_str().expect("client_id"),
+        app["client_secret"].as_str().expect("client_secret"),
+    );
+    let schema = op("GetCreateUserPasswordSchema");
+    let q = BTreeMap::from([("password_create_method", json!("Create a password"))]);
+    for (scope, expected) in [
+        ("user admin", StatusCode::OK),
+        ("user", StatusCode::FORBIDDEN),
+    ] {
+        let (params, _) = sign_in_through_pages(
+            &s,
+            "/automate/work/auth/login",
+            id,
+            &[("scope", scope), ("state", "pa")],
+            "admin",
+            ADMIN_PASSWORD,
+        )
+        .await;
+        let t: Value = s
+            .http
+            .post(format!("{}/automate/work/auth/token", s.base))
+            .basic_auth(id, Some(secret))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", params["code"].as_str()),
+                ("redirect_uri", REDIRECT),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("json");
+        let granted: std::collections::BTreeSet<&str> =
+            t["scope"].as_str().unwrap_or_default().split(' ').collect();
+        assert_eq!(granted, scope.split(' ').collect(), "{t}");
+        let token = t["access_token"].as_str().expect("access_token");
+        let (st, b) = answer(request(&s, token, &schema, &q, None)).await;
+        assert_eq!(st, expected, "{scope}: {b}");
+    }
+    s.stop().await;
+}
