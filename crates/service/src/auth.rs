@@ -207,13 +207,15 @@ impl Dossier {
         }))
     }
 
-    /// Deletes expired tokens and long-expired authorization codes, which nothing reads any
-    /// more (run on a schedule by the server). Returns how many of each went.
+    /// Deletes expired tokens, long-expired authorization codes and expired invitations,
+    /// which nothing reads any more (run on a schedule by the server). Returns how many
+    /// tokens and codes went.
     pub async fn purge_expired_credentials(&self) -> Result<(u64, u64)> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let tokens = dossier_store::tokens::delete_expired(tx.conn(), now).await?;
         let codes = dossier_store::apps::delete_expired_codes(tx.conn(), now).await?;
+        dossier_store::invitations::delete_expired(tx.conn(), now).await?;
         tx.commit().await?;
         Ok((tokens, codes))
     }

@@ -79,3 +79,11 @@ pub async fn delete_for_user(conn: &mut AnyConnection, user: &str) -> Result<u64
         .execute(conn)
         .await
 }
+
+/// Drops invitations whose links can no longer be used.
+pub async fn delete_expired(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<u64> {
+    Sql::new("DELETE FROM invitations WHERE expires_at <= ")
+        .bind(now)
+        .execute(conn)
+        .await
+}
