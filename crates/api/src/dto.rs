@@ -46,11 +46,7 @@ pub fn library(l: &Library) -> Value {
 pub fn document(v: &DocumentView, caller: &Caller, ops: Option<&Operations>) -> Value {
     let d = &v.doc;
     let mut o = Map::new();
-    let full_name = if d.extension.is_empty() {
-        d.name.clone()
-    } else {
-        format!("{}.{}", d.name, d.extension)
-    };
+    let full_name = d.full_file_name();
     let fields = json!({
         "id": d.id.to_string(),
         "database": d.id.library.as_str(),
@@ -247,6 +243,7 @@ fn class_fields(alias: &str, description: &str, s: &ClassSettings, library: &str
         "required_fields": s.required_fields.iter().map(|n| format!("custom{n}")).collect::<Vec<_>>(),
         "shadow": s.shadow,
         "echo": s.echo,
+        "default_security": s.default_security.as_str(),
         "database": library,
     })
 }

@@ -2,6 +2,9 @@
 //! HIPAA, indexable, retain days, required fields, shadow, echo, subclass required), and
 //! the filters clients list them with.
 
+use crate::DomainError;
+use crate::security::{DefaultSecurity, SecuredObject};
+
 /// What a class and a subclass both say about the documents that carry them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClassSettings {
@@ -17,6 +20,10 @@ pub struct ClassSettings {
     pub shadow: bool,
     /// Documents may be echoed to a user's computer for offline work (desktop clients).
     pub echo: bool,
+    /// The default security a client proposes for a new document of this class (iManage's
+    /// class "default security"): public, view or private, never inherit, since a class is
+    /// not a container a document could inherit from.
+    pub default_security: DefaultSecurity,
 }
 
 impl Default for ClassSettings {
@@ -29,6 +36,22 @@ impl Default for ClassSettings {
             required_fields: Vec::new(),
             shadow: false,
             echo: true,
+            default_security: DefaultSecurity::Public,
+        }
+    }
+}
+
+impl ClassSettings {
+    /// A class's default security: the values a workspace may take (a class has nothing to
+    /// inherit from), refused by name otherwise.
+    pub fn check_default_security(d: DefaultSecurity) -> Result<DefaultSecurity, DomainError> {
+        if DefaultSecurity::allowed_on(SecuredObject::Workspace).contains(&d) {
+            Ok(d)
+        } else {
+            Err(DomainError::invalid(
+                "default_security",
+                "a class's default security is public, view or private",
+            ))
         }
     }
 }
@@ -91,6 +114,7 @@ pub struct ClassFilter {
     pub shadow: Option<bool>,
     /// Classes only: a subclass is required.
     pub subclass_required: Option<bool>,
+    pub default_security: Option<DefaultSecurity>,
 }
 
 impl ClassFilter {
@@ -118,6 +142,9 @@ impl ClassFilter {
             && flag(self.hipaa, settings.hipaa)
             && flag(self.indexable, settings.indexable)
             && flag(self.echo, settings.echo)
+            && self
+                .default_security
+                .is_none_or(|d| d == settings.default_security)
             && flag(self.shadow, settings.shadow)
     }
 }
@@ -201,5 +228,25 @@ mod tests {
             ..Default::default()
         };
         assert!(description.admits_class(&memo) && !description.admits_class(&letter));
+    }
+
+    #[test]
+    fn a_class_never_inherits_its_default_security() {
+        for d in [
+            DefaultSecurity::Public,
+            DefaultSecurity::View,
+            DefaultSecurity::Private,
+        ] {
+            assert_eq!(ClassSettings::check_default_security(d).ok(), Some(d));
+        }
+        assert!(ClassSettings::check_default_security(DefaultSecurity::Inherit).is_err());
+        let mut private = Class::new("MEMO", "Memos");
+        private.settings.default_security = DefaultSecurity::Private;
+        let filter = ClassFilter {
+            default_security: Some(DefaultSecurity::Private),
+            ..Default::default()
+        };
+        assert!(filter.admits_class(&private));
+        assert!(!filter.admits_class(&Class::new("LETTER", "Letters")));
     }
 }

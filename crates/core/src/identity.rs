@@ -333,6 +333,13 @@ impl Role {
     pub fn is_admin(&self) -> bool {
         self.rights.iter().any(|r| r.is_admin_right())
     }
+
+    /// Whether a user may be given this role. An external user (a client, a consultant, a
+    /// temporary team member) has limited access, so never a role that administers the
+    /// library's users and settings; anyone else may hold any role.
+    pub fn assignable_to(&self, is_external: bool) -> bool {
+        !(is_external && self.is_admin())
+    }
 }
 
 /// The role every library is seeded with and every new member gets unless told otherwise.
@@ -678,6 +685,27 @@ impl AuditOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn external_users_may_hold_every_role_but_an_administrating_one() {
+        let roles = seeded_roles();
+        let role = |id: &str| {
+            let (id, description, rights) = roles.iter().find(|r| r.0 == id).expect("role");
+            Role {
+                library: "ACTIVE".into(),
+                id: id.to_string(),
+                description: description.to_string(),
+                rights: rights.clone(),
+            }
+        };
+        for id in ["DEFAULT", "READ_ONLY", "BREAK_GLASS", "LIBRARY_ADMIN"] {
+            assert!(role(id).assignable_to(false), "{id}");
+        }
+        for id in ["DEFAULT", "READ_ONLY", "BREAK_GLASS"] {
+            assert!(role(id).assignable_to(true), "{id}");
+        }
+        assert!(!role("LIBRARY_ADMIN").assignable_to(true));
+    }
 
     #[test]
     fn audit_actions_round_trip_under_their_stored_names() {

@@ -144,9 +144,21 @@ pub struct Property {
     pub lookup_values: Vec<String>,
     /// For taxonomy properties: the taxonomy whose nodes are its values.
     pub taxonomy: Option<TaxonomyId>,
+    /// Its number in its connector slot family (`3` of `text3`, see `SlotFamily`), given
+    /// once by the service and kept while the family stays the same; `None` when the
+    /// family is full or the kind has no slots.
+    pub slot: Option<usize>,
 }
 
 impl Property {
+    /// The connector's name for this property (`text3`, `mv_taxonomy1`), if it has one.
+    pub fn slot(&self) -> Option<Slot> {
+        let family = SlotFamily::of(self.kind, self.multi)?;
+        self.slot
+            .filter(|n| (1..=family.capacity()).contains(n))
+            .map(|n| Slot { family, n })
+    }
+
     /// The catalogue rules of one property: a caption; lookup values for lookups only,
     /// without duplicates (case-insensitive); a taxonomy for taxonomy properties only.
     pub fn check(&self) -> Result<(), DomainError> {
@@ -333,8 +345,132 @@ impl PropertyChanges {
         if let Some(t) = &self.taxonomy {
             out.taxonomy = t.clone();
         }
+        // Another family: the old number names another family's slot; the service gives
+        // a free one of the new family.
+        if SlotFamily::of(out.kind, out.multi) != SlotFamily::of(p.kind, p.multi) {
+            out.slot = None;
+        }
         out.check()?;
         Ok(out)
+    }
+}
+
+/// The typed slots of the connectors' core extended metadata (iManage's `text1..10`,
+/// `mv_taxonomy1..10`, …): a property's kind and whether it takes several values choose
+/// its family, and each property of a family holds one numbered slot of it. The swagger's
+/// `long`, `mv_url` and `mv_email_address` families have no kind here (numbers are
+/// doubles, addresses text), nor do several dates, numbers or booleans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SlotFamily {
+    Text,
+    MvText,
+    Double,
+    Date,
+    Bool,
+    Lookup,
+    MvLookup,
+    User,
+    MvUser,
+    Taxonomy,
+    MvTaxonomy,
+}
+
+impl SlotFamily {
+    pub const ALL: [SlotFamily; 11] = [
+        SlotFamily::Date,
+        SlotFamily::Text,
+        SlotFamily::Double,
+        SlotFamily::Bool,
+        SlotFamily::MvText,
+        SlotFamily::User,
+        SlotFamily::MvUser,
+        SlotFamily::Taxonomy,
+        SlotFamily::MvTaxonomy,
+        SlotFamily::Lookup,
+        SlotFamily::MvLookup,
+    ];
+
+    pub fn of(kind: PropertyKind, multi: bool) -> Option<SlotFamily> {
+        Some(match (kind, multi) {
+            (PropertyKind::Text, false) => SlotFamily::Text,
+            (PropertyKind::Text, true) => SlotFamily::MvText,
+            (PropertyKind::Number, false) => SlotFamily::Double,
+            (PropertyKind::Date, false) => SlotFamily::Date,
+            (PropertyKind::Boolean, false) => SlotFamily::Bool,
+            (PropertyKind::Lookup, false) => SlotFamily::Lookup,
+            (PropertyKind::Lookup, true) => SlotFamily::MvLookup,
+            (PropertyKind::User, false) => SlotFamily::User,
+            (PropertyKind::User, true) => SlotFamily::MvUser,
+            (PropertyKind::Taxonomy, false) => SlotFamily::Taxonomy,
+            (PropertyKind::Taxonomy, true) => SlotFamily::MvTaxonomy,
+            (PropertyKind::Number | PropertyKind::Date | PropertyKind::Boolean, true) => {
+                return None;
+            }
+        })
+    }
+
+    /// The slot names' stem (`mv_taxonomy` of `mv_taxonomy3`).
+    pub fn stem(self) -> &'static str {
+        match self {
+            SlotFamily::Text => "text",
+            SlotFamily::MvText => "mv_text",
+            SlotFamily::Double => "double",
+            SlotFamily::Date => "date",
+            SlotFamily::Bool => "bool",
+            SlotFamily::Lookup => "lookup",
+            SlotFamily::MvLookup => "mv_lookup",
+            SlotFamily::User => "user",
+            SlotFamily::MvUser => "mv_user",
+            SlotFamily::Taxonomy => "taxonomy",
+            SlotFamily::MvTaxonomy => "mv_taxonomy",
+        }
+    }
+
+    /// How many slots the family has (the swagger's `text1`–`text10`, …).
+    pub fn capacity(self) -> usize {
+        match self {
+            SlotFamily::Text | SlotFamily::Double | SlotFamily::Date => 10,
+            SlotFamily::Lookup | SlotFamily::MvTaxonomy => 10,
+            SlotFamily::MvLookup => 20,
+            SlotFamily::MvText | SlotFamily::Bool => 5,
+            SlotFamily::MvUser => 6,
+            SlotFamily::Taxonomy => 4,
+            SlotFamily::User => 3,
+        }
+    }
+
+    /// The lowest slot number no property in `taken` holds; `None` when all are.
+    pub fn free_slot(self, taken: impl IntoIterator<Item = usize>) -> Option<usize> {
+        let taken: HashSet<usize> = taken.into_iter().collect();
+        (1..=self.capacity()).find(|n| !taken.contains(n))
+    }
+}
+
+/// One slot: a family and a number within its capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Slot {
+    pub family: SlotFamily,
+    pub n: usize,
+}
+
+impl Slot {
+    pub fn name(self) -> String {
+        format!("{}{}", self.family.stem(), self.n)
+    }
+
+    /// `mv_taxonomy3` → that slot; anything else (another word, a number outside the
+    /// family, `lookup1_child`) → `None`.
+    pub fn parse(raw: &str) -> Option<Slot> {
+        let raw = raw.trim().to_ascii_lowercase();
+        let digits = raw.trim_start_matches(|c: char| !c.is_ascii_digit());
+        let stem = &raw[..raw.len() - digits.len()];
+        // "007" is not a slot name the connector sends; only canonical numbers match.
+        let n: usize = digits.parse().ok().filter(|_| !digits.starts_with('0'))?;
+        SlotFamily::ALL
+            .into_iter()
+            .find(|f| f.stem() == stem)
+            .filter(|f| (1..=f.capacity()).contains(&n))
+            .map(|family| Slot { family, n })
     }
 }
 
@@ -455,6 +591,7 @@ mod tests {
                 vec![]
             },
             taxonomy: (kind == PropertyKind::Taxonomy).then(|| TaxonomyId::parse("t").unwrap()),
+            slot: None,
         }
     }
 
@@ -590,6 +727,53 @@ mod tests {
             field(keep_list.apply(&lookup).unwrap_err()),
             "lookup_values"
         );
+    }
+
+    #[test]
+    fn slots_are_named_parsed_and_kept_within_their_family() {
+        for family in SlotFamily::ALL {
+            for n in [1, family.capacity()] {
+                let slot = Slot { family, n };
+                assert_eq!(Slot::parse(&slot.name()), Some(slot));
+            }
+            let over = format!("{}{}", family.stem(), family.capacity() + 1);
+            assert_eq!(Slot::parse(&over), None, "{over}");
+        }
+        for raw in [
+            "text0",
+            "text01",
+            "lookup1_child",
+            "long1",
+            "text",
+            "3",
+            "TEXT",
+        ] {
+            assert_eq!(Slot::parse(raw), None, "{raw}");
+        }
+        assert_eq!(
+            Slot::parse("MV_Taxonomy10"),
+            Some(Slot {
+                family: SlotFamily::MvTaxonomy,
+                n: 10
+            })
+        );
+        assert_eq!(SlotFamily::Text.free_slot([1, 3]), Some(2));
+        assert_eq!(SlotFamily::User.free_slot([1, 2, 3]), None);
+        assert_eq!(SlotFamily::of(PropertyKind::Date, true), None);
+        let mut p = prop(PropertyKind::Taxonomy, true);
+        p.slot = Some(4);
+        assert_eq!(p.slot().map(Slot::name).as_deref(), Some("mv_taxonomy4"));
+        // A change of family drops the number; a caption change keeps it.
+        let single = PropertyChanges {
+            multi: Some(false),
+            ..PropertyChanges::default()
+        };
+        assert_eq!(single.apply(&p).unwrap().slot, None);
+        let renamed = PropertyChanges {
+            caption: Some("Q".into()),
+            ..PropertyChanges::default()
+        };
+        assert_eq!(renamed.apply(&p).unwrap().slot, Some(4));
     }
 
     #[test]

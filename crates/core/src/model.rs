@@ -142,6 +142,17 @@ pub struct Document {
     pub customs: CustomValues,
 }
 
+impl Document {
+    /// The name with its extension (`memo.docx`), as a download names the file.
+    pub fn full_file_name(&self) -> String {
+        if self.extension.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.name, self.extension)
+        }
+    }
+}
+
 /// A document together with the facts a profile response shows beside it.
 #[derive(Clone, Debug)]
 pub struct DocumentView {

@@ -5,7 +5,7 @@
 use dossier_core::classes::{Class, ClassFilter, ClassSettings, Subclass};
 use dossier_core::identity::{AuditAction, AuditOutcome};
 use dossier_core::limits::{DESCRIPTION_MAX, check_alias, check_len};
-use dossier_core::{DomainError, LibraryId};
+use dossier_core::{DefaultSecurity, DomainError, LibraryId};
 use serde_json::json;
 
 use crate::audit::Audit;
@@ -26,6 +26,7 @@ pub struct ClassInput {
     pub required_fields: Option<Vec<usize>>,
     pub shadow: Option<bool>,
     pub echo: Option<bool>,
+    pub default_security: Option<DefaultSecurity>,
     /// Classes only.
     pub subclass_required: Option<bool>,
 }
@@ -50,6 +51,11 @@ impl ClassInput {
                 .unwrap_or(current.required_fields),
             shadow: self.shadow.unwrap_or(current.shadow),
             echo: self.echo.unwrap_or(current.echo),
+            default_security: self
+                .default_security
+                .map(ClassSettings::check_default_security)
+                .transpose()?
+                .unwrap_or(current.default_security),
         })
     }
 

@@ -515,6 +515,22 @@ impl Dossier {
         user.version = current.version + 1;
         user.edited_at = now;
         self.check_preferred_library(tx.conn(), &user).await?;
+        if user.is_external && !before.is_external {
+            // An external user holds no administration role (`Role::assignable_to`).
+            if let Some(r) = dossier_store::roles::roles_of(tx.conn(), &user.id)
+                .await?
+                .into_iter()
+                .find(|r| !r.assignable_to(true))
+            {
+                return Err(DomainError::invalid(
+                    "is_external",
+                    format!(
+                        "{} holds {} in {}, which an external user cannot hold; change that role first",
+                        user.id, r.id, r.library
+                    ),
+                ));
+            }
+        }
         dossier_store::users::update(tx.conn(), &user).await?;
         // A deactivated, locked or logon-barred user, or one whose password changed, loses
         // every session at once.
@@ -601,10 +617,7 @@ impl Dossier {
     ) -> Result<Membership> {
         let library = library.to_uppercase();
         let role = role.unwrap_or(DEFAULT_ROLE).to_uppercase();
-        if dossier_store::roles::get(conn, &library, &role)
-            .await?
-            .is_none()
-        {
+        let Some(found) = dossier_store::roles::get(conn, &library, &role).await? else {
             let lib_exists = dossier_core::LibraryId::parse(&library).is_ok()
                 && !dossier_store::roles::list(conn, &library).await?.is_empty();
             return Err(if lib_exists {
@@ -612,6 +625,18 @@ impl Dossier {
             } else {
                 DomainError::invalid("library", format!("library {library} does not exist"))
             });
+        };
+        // The user is stored by now (a new one is inserted before joining).
+        let external = dossier_store::users::get(conn, user)
+            .await?
+            .is_some_and(|u| u.is_external);
+        if !found.assignable_to(external) {
+            return Err(DomainError::invalid(
+                "role",
+                format!(
+                    "{user} is an external user and cannot hold {role}, which administers the library"
+                ),
+            ));
         }
         dossier_store::roles::join(conn, &library, user, &role, self.now()).await
     }
@@ -746,6 +771,18 @@ impl Dossier {
         let mut conn = self.store.read().await?;
         member_of(&mut conn, caller, library).await?;
         dossier_store::roles::list(&mut conn, library).await
+    }
+
+    /// The roles of a library that an external (or an internal) user may be given.
+    pub async fn assignable_roles(
+        &self,
+        caller: &Caller,
+        library: &str,
+        external: bool,
+    ) -> Result<Vec<Role>> {
+        let mut roles = self.roles(caller, library).await?;
+        roles.retain(|r| r.assignable_to(external));
+        Ok(roles)
     }
 
     pub async fn role(&self, caller: &Caller, library: &str, id: &str) -> Result<Role> {

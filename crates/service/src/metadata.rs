@@ -14,8 +14,8 @@ use std::collections::{HashMap, HashSet};
 use dossier_core::identity::{AuditAction, AuditOutcome, Right};
 use dossier_core::metadata::{
     ImportNode, MetadataChanges, MetadataMatch, Property, PropertyChanges, PropertyId,
-    PropertyKind, Taxonomy, TaxonomyId, TaxonomyNode, check_label, check_node_id, closes_cycle,
-    flatten_import, match_key,
+    PropertyKind, SlotFamily, Taxonomy, TaxonomyId, TaxonomyNode, check_label, check_node_id,
+    closes_cycle, flatten_import, match_key,
 };
 use dossier_core::query::Page;
 use dossier_core::{Activity, DocumentRef, DomainError, LibraryId};
@@ -166,6 +166,25 @@ pub(crate) async fn write_values<'a>(
     Ok(changed)
 }
 
+/// The lowest slot of `p`'s family that no other property of the library holds (`None`
+/// when the family is full or has no slots: the property is then out of the connectors'
+/// reach, never refused, since the Work API names properties by id).
+async fn free_slot(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    p: &Property,
+) -> Result<Option<usize>> {
+    let Some(family) = SlotFamily::of(p.kind, p.multi) else {
+        return Ok(None);
+    };
+    let taken = db::properties(conn, library)
+        .await?
+        .into_iter()
+        .filter(|q| q.id != p.id)
+        .filter_map(|q| q.slot().filter(|s| s.family == family).map(|s| s.n));
+    Ok(family.free_slot(taken))
+}
+
 impl Dossier {
     /// Library administrators maintain the catalogue: administrators, and members whose role
     /// holds the system-management right.
@@ -256,7 +275,7 @@ impl Dossier {
         &self,
         caller: &Caller,
         library: &LibraryId,
-        p: Property,
+        mut p: Property,
     ) -> Result<Property> {
         p.check()?;
         let mut tx = self.store.begin().await?;
@@ -269,6 +288,7 @@ impl Dossier {
             )));
         }
         self.check_property_taxonomy(tx.conn(), library, &p).await?;
+        p.slot = free_slot(tx.conn(), library, &p).await?;
         db::put_property(tx.conn(), library, &p).await?;
         self.audit_metadata(
             tx.conn(),
@@ -296,9 +316,12 @@ impl Dossier {
         let before = db::get_property(tx.conn(), library, id)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("property {}", id.as_str())))?;
-        let after = changes.apply(&before)?;
+        let mut after = changes.apply(&before)?;
         self.check_property_taxonomy(tx.conn(), library, &after)
             .await?;
+        if after.slot.is_none() {
+            after.slot = free_slot(tx.conn(), library, &after).await?;
+        }
         if db::documents_with(tx.conn(), library, id).await? > 0 {
             let name = id.as_str();
             if after.kind != before.kind || after.taxonomy != before.taxonomy {

@@ -364,6 +364,16 @@ impl Dossier {
         new: NewContainer,
         from: TemplateChoice,
     ) -> Result<Container> {
+        // A new workspace is its creator's; naming someone else its owner is for a system
+        // administrator (iManage's rule), so no one hands a matter to another unasked.
+        if let Some(owner) = &new.changes.owner
+            && !caller.is_admin
+            && !owner.eq_ignore_ascii_case(&caller.user_id)
+        {
+            return Err(DomainError::Forbidden(
+                "naming another user as a new workspace's owner needs administrator rights".into(),
+            ));
+        }
         let mut tx = self.store.begin().await?;
         let settings = dossier_store::matter_settings::get(tx.conn(), library).await?;
         let template = match &from.template {

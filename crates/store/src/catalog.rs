@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use dossier_core::fields::CustomFieldDefinition;
 use dossier_core::model::{Class, ClassSettings, DocType, Lookup, Subclass, Trustee, TrusteeOwner};
-use dossier_core::{LibraryId, model::TrusteeType};
+use dossier_core::{DefaultSecurity, LibraryId, model::TrusteeType};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -136,8 +136,7 @@ pub async fn search_lookups(
     sql.fetch_all(conn).await?.iter().map(lookup).collect()
 }
 
-const CLASS_COLUMNS: &str =
-    "alias, description, hipaa, indexable, retain_days, required_fields, shadow, echo";
+const CLASS_COLUMNS: &str = "alias, description, hipaa, indexable, retain_days, required_fields, shadow, echo, default_security";
 
 /// A class's or subclass's settings from its row.
 fn settings(r: &AnyRow) -> Result<ClassSettings> {
@@ -153,6 +152,12 @@ fn settings(r: &AnyRow) -> Result<ClassSettings> {
             .collect(),
         shadow: get_bool(r, "shadow")?,
         echo: get_bool(r, "echo")?,
+        default_security: {
+            let d: String = r.try_get("default_security").db()?;
+            // Written from `DefaultSecurity::as_str`; a value that no longer parses reads as
+            // the column's default.
+            DefaultSecurity::parse("default_security", &d).unwrap_or(DefaultSecurity::Public)
+        },
     })
 }
 
@@ -196,6 +201,8 @@ fn bind_settings<'a>(sql: &'a mut Sql, s: &ClassSettings) -> &'a mut Sql {
         .bind(s.shadow)
         .push(", ")
         .bind(s.echo)
+        .push(", ")
+        .bind(s.default_security.as_str())
 }
 
 /// Inserts a class unless the library has one with its alias; whether it did.
@@ -240,6 +247,8 @@ pub async fn update_class(
         .bind(s.shadow)
         .push(", echo = ")
         .bind(s.echo)
+        .push(", default_security = ")
+        .bind(s.default_security.as_str())
         .push(", subclass_required = ")
         .bind(c.subclass_required)
         .push(" WHERE library = ")
@@ -341,6 +350,8 @@ pub async fn update_subclass(
         .bind(s.shadow)
         .push(", echo = ")
         .bind(s.echo)
+        .push(", default_security = ")
+        .bind(s.default_security.as_str())
         .push(" WHERE library = ")
         .bind(library.as_str())
         .push(" AND class = ")

@@ -28,6 +28,10 @@ fn property(row: &AnyRow) -> Result<Property> {
         enabled: get_bool(row, "enabled")?,
         lookup_values: Vec::new(),
         taxonomy: taxonomy.as_deref().map(TaxonomyId::parse).transpose()?,
+        slot: row
+            .try_get::<Option<i64>, _>("slot")
+            .db()?
+            .and_then(|n| usize::try_from(n).ok()),
     })
 }
 
@@ -83,7 +87,7 @@ pub async fn put_property(
     p: &Property,
 ) -> Result<()> {
     remove_property(conn, library, &p.id).await?;
-    Sql::new("INSERT INTO em_properties (library, id, caption, kind, multi, required, enabled, taxonomy) VALUES (")
+    Sql::new("INSERT INTO em_properties (library, id, caption, kind, multi, required, enabled, taxonomy, slot) VALUES (")
         .bind(library.as_str())
         .push(", ")
         .bind(p.id.as_str())
@@ -99,6 +103,8 @@ pub async fn put_property(
         .bind(p.enabled)
         .push(", ")
         .bind(p.taxonomy.as_ref().map(|t| t.as_str()))
+        .push(", ")
+        .bind(p.slot.and_then(|n| i64::try_from(n).ok()))
         .push(")")
         .execute(conn)
         .await?;

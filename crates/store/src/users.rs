@@ -129,6 +129,10 @@ pub struct UserFilter {
     pub group: Option<String>,
     pub active: Option<bool>,
     pub external_id: Option<String>,
+    /// Users who may (`true`) or may not (`false`) sign in (`allow_logon`).
+    pub allow_logon: Option<bool>,
+    /// Users whose preferred library is this one.
+    pub preferred_library: Option<String>,
 }
 
 fn push_where(sql: &mut Sql, customer_id: i64, f: &UserFilter) {
@@ -166,6 +170,13 @@ fn push_where(sql: &mut Sql, customer_id: i64, f: &UserFilter) {
     }
     if let Some(v) = &f.external_id {
         sql.push(" AND u.user_id_ex = ").bind(v.as_str());
+    }
+    if let Some(v) = f.allow_logon {
+        sql.push(" AND u.allow_logon = ").bind(v);
+    }
+    if let Some(v) = &f.preferred_library {
+        sql.push(" AND UPPER(u.preferred_library) = ")
+            .bind(v.to_uppercase());
     }
 }
 

@@ -3,6 +3,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use dossier_core::DefaultSecurity;
 use dossier_core::classes::ClassFilter;
 use serde_json::json;
 
@@ -11,8 +12,9 @@ use crate::error::ApiResult;
 use crate::extract::{InLibrary, JsonObject, Params, Q};
 use crate::{AppState, dto, reply};
 
-/// The list filters: `alias` (a comma list), `description`, `query` and the switches.
-fn filter(q: &Q) -> ApiResult<ClassFilter> {
+/// The list filters: `alias` (a comma list), `description`, `query`, `default_security` and
+/// the switches. The Automate façade's GetClasses and GetSubclasses read them with this too.
+pub(crate) fn filter(q: &Q) -> ApiResult<ClassFilter> {
     Ok(ClassFilter {
         aliases: q
             .text("alias")
@@ -31,6 +33,10 @@ fn filter(q: &Q) -> ApiResult<ClassFilter> {
         echo: q.flag("echo")?,
         shadow: q.flag("shadow")?,
         subclass_required: q.flag("subclass_required")?,
+        default_security: q
+            .text("default_security")
+            .map(|d| DefaultSecurity::parse("default_security", d))
+            .transpose()?,
     })
 }
 

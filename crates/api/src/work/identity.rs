@@ -42,6 +42,7 @@ fn user_filter(q: &Q, library: Option<String>) -> Result<UserFilter, ApiError> {
         group: q.text("group").map(str::to_string),
         active: q.flag("active")?,
         external_id: q.text("user_id_ex").map(str::to_string),
+        ..UserFilter::default()
     })
 }
 

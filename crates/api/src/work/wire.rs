@@ -496,8 +496,8 @@ pub fn lookup_input(body: &Obj) -> Result<LookupInput> {
 }
 
 /// A class or subclass: `id` (or `alias`), `description`, `hipaa`, `indexable`, `retain`
-/// (or `retain_days`) in days, `required_fields` (custom field names), `shadow`, `echo`
-/// and, for a class, `subclass_required`: iManage's class fields.
+/// (or `retain_days`) in days, `required_fields` (custom field names), `shadow`, `echo`,
+/// `default_security` and, for a class, `subclass_required`: iManage's class fields.
 pub fn class_input(body: &Obj) -> Result<ClassInput> {
     let required_fields = match body.get("required_fields") {
         None | Some(Value::Null) => None,
@@ -534,6 +534,7 @@ pub fn class_input(body: &Obj) -> Result<ClassInput> {
         required_fields,
         shadow: flag(body, "shadow")?,
         echo: flag(body, "echo")?,
+        default_security: default_security(body)?,
         subclass_required: flag(body, "subclass_required")?,
     })
 }

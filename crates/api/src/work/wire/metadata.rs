@@ -63,6 +63,8 @@ pub fn property(obj: &Obj) -> Result<Property> {
         enabled: flag(obj, "enabled")?.unwrap_or(true),
         lookup_values: strings(obj, "lookup_values")?.unwrap_or_default(),
         taxonomy: taxonomy_ref(obj)?.flatten(),
+        // The service gives the connector slot.
+        slot: None,
     })
 }
 
