@@ -6,7 +6,7 @@
 //! (`/automate/work/auth/*`) belong to `oauth`.
 //!
 //! Implemented so far: GetLibraries, GetWorkspaceTemplates, GetAllowedDefaultSecurity. docs/compatibility.md lists
-//! the status of every operation; `crates/dossier/tests/it/automate.rs` holds the list of the rest.
+//! the status of every operation; `crates/dossier/tests/it/automate/mod.rs` holds the list of the rest.
 
 pub mod admin;
 pub mod error;
