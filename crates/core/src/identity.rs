@@ -577,6 +577,8 @@ audit_actions! {
     UserUpdate => "user.update",
     UserDelete => "user.delete",
     UserPasswordSet => "user.password.set",
+    /// An e-mailed invitation to set a first password (its link works once).
+    UserInvite => "user.invite",
     UserLibraryAssign => "user.library.assign",
     UserLibraryRemove => "user.library.remove",
     GroupCreate => "group.create",

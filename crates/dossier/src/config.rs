@@ -93,6 +93,16 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "external base URL, e.g. https://dms.example.com (default: from each request's Host)",
     ),
     (
+        "smtp_url",
+        None,
+        "SMTP relay for the server's e-mail (user invitations): smtp://host:port, smtps://user:password@host (implicit TLS) or smtp://host:587?tls=required (STARTTLS)",
+    ),
+    (
+        "mail_from",
+        None,
+        "sender of the server's e-mail, e.g. Dossier <dms@firm.example> (needed with smtp_url)",
+    ),
+    (
         "max_upload_bytes",
         Some("10737418240"),
         "largest accepted upload",
@@ -215,6 +225,7 @@ const SECRETS: &[&str] = &[
     "s3_secret_access_key",
     "database_url",
     "metrics_token",
+    "smtp_url",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -255,6 +266,8 @@ pub struct Config {
     pub signin_window_seconds: i64,
     pub signing_key_rotation_days: i64,
     pub public_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
     pub max_upload_bytes: u64,
     pub max_connections: usize,
     pub header_read_timeout_seconds: u64,
@@ -503,7 +516,24 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             });
         }
     };
+    let smtp_url = get("smtp_url").map(|v| v.text.trim().to_string());
+    let mail_from = get("mail_from").map(|v| v.text.trim().to_string());
+    if let Err(why) = dossier_service::mail::check_settings(smtp_url.as_deref(), mail_from.as_deref())
+        // Named by the setting that is set (the relay's URL may hold a password: redacted).
+        && let Some((name, v)) = get("smtp_url")
+            .map(|v| ("smtp_url", v))
+            .or_else(|| get("mail_from").map(|v| ("mail_from", v)))
+    {
+        return Err(ConfigError::Invalid {
+            name: name.into(),
+            value: redact(&v.text),
+            origin: v.source.clone(),
+            why,
+        });
+    }
     Ok(Config {
+        smtp_url,
+        mail_from,
         lockout_threshold: parse(
             values,
             "lockout_threshold",

@@ -80,6 +80,8 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         signin_window_seconds: config.signin_window_seconds,
         signing_key_rotation_days: config.signing_key_rotation_days,
         public_url: config.public_url.clone(),
+        smtp_url: config.smtp_url.clone(),
+        mail_from: config.mail_from.clone(),
     };
     Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
 }

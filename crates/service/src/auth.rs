@@ -207,13 +207,15 @@ impl Dossier {
         }))
     }
 
-    /// Deletes expired tokens and long-expired authorization codes, which nothing reads any
-    /// more (run on a schedule by the server). Returns how many of each went.
+    /// Deletes expired tokens, long-expired authorization codes and expired invitations,
+    /// which nothing reads any more (run on a schedule by the server). Returns how many
+    /// tokens and codes went.
     pub async fn purge_expired_credentials(&self) -> Result<(u64, u64)> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let tokens = dossier_store::tokens::delete_expired(tx.conn(), now).await?;
         let codes = dossier_store::apps::delete_expired_codes(tx.conn(), now).await?;
+        dossier_store::invitations::delete_expired(tx.conn(), now).await?;
         tx.commit().await?;
         Ok((tokens, codes))
     }
@@ -247,9 +249,24 @@ impl Dossier {
     pub async fn set_password(&self, user_id: &str, password: &str) -> Result<()> {
         check_password_rules(password)?;
         let hash = hash_password(password.to_string()).await?;
-        let now = self.now();
         let mut tx = self.store.begin().await?;
-        let mut user = dossier_store::users::get(tx.conn(), user_id)
+        self.set_password_in(tx.conn(), user_id, hash, "cli")
+            .await?;
+        tx.commit().await
+    }
+
+    /// Stores a checked password's hash (`via` names the surface in the audit record):
+    /// unlocks the account, ends its sessions and voids its invitations, whose links set a
+    /// first password only.
+    pub(crate) async fn set_password_in(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: &str,
+        hash: String,
+        via: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut user = dossier_store::users::get(conn, user_id)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("user {user_id}")))?;
         user.password_hash = Some(hash);
@@ -258,19 +275,19 @@ impl Dossier {
         user.clear_sign_in_lock();
         user.version += 1;
         user.edited_at = now;
-        dossier_store::users::update(tx.conn(), &user).await?;
-        dossier_store::tokens::delete_for_user(tx.conn(), &user.id).await?;
+        dossier_store::users::update(conn, &user).await?;
+        dossier_store::tokens::delete_for_user(conn, &user.id).await?;
+        dossier_store::invitations::delete_for_user(conn, &user.id).await?;
         self.audit(
-            tx.conn(),
+            conn,
             None,
             Audit {
                 action: AuditAction::UserPasswordSet,
                 target: Some(user.id.clone()),
                 outcome: dossier_core::identity::AuditOutcome::Success,
-                detail: serde_json::json!({"via": "cli"}),
+                detail: serde_json::json!({"via": via}),
             },
         )
-        .await?;
-        tx.commit().await
+        .await
     }
 }

@@ -291,6 +291,18 @@ impl Dossier {
     }
 
     pub async fn create_user(&self, caller: &Caller, new: NewUser) -> Result<User> {
+        self.create_user_with(caller, new, None).await
+    }
+
+    /// Creates a user; with `invitation` (the hash of a first-password link's token) also
+    /// stores that invitation, in the same transaction, so no user is left without the
+    /// link that was about to be sent, nor a link without its user.
+    pub(crate) async fn create_user_with(
+        &self,
+        caller: &Caller,
+        new: NewUser,
+        invitation: Option<&str>,
+    ) -> Result<User> {
         caller.require_identity_admin()?;
         let id = normalize_id("id", &new.id)?;
         let now = self.now();
@@ -344,6 +356,9 @@ impl Dossier {
         for (library, role) in &libraries {
             self.join_in(tx.conn(), library, &id, role.as_deref())
                 .await?;
+        }
+        if let Some(hash) = invitation {
+            self.store_invitation(tx.conn(), caller, &id, hash).await?;
         }
         self.audit(
             tx.conn(),

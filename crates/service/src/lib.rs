@@ -18,7 +18,9 @@ mod events;
 pub mod fields;
 pub mod idempotency;
 pub mod identity;
+pub mod invitations;
 pub mod libraries;
+pub mod mail;
 pub mod maintenance;
 pub mod matters;
 pub mod metadata;
@@ -93,6 +95,11 @@ pub struct Settings {
     /// The external base URL (`https://dms.example.com`), when a proxy hides it; otherwise
     /// the issuer is taken from each request's Host and X-Forwarded-Proto.
     pub public_url: Option<String>,
+    /// The SMTP relay invitations are sent through (`smtp://host:port`,
+    /// `smtps://user:password@host`); without it the server sends no e-mail.
+    pub smtp_url: Option<String>,
+    /// The sender address of the server's e-mail (`Dossier <dms@example.com>`).
+    pub mail_from: Option<String>,
 }
 
 impl Default for Settings {
@@ -109,6 +116,8 @@ impl Default for Settings {
             signin_window_seconds: 300,
             signing_key_rotation_days: 90,
             public_url: None,
+            smtp_url: None,
+            mail_from: None,
         }
     }
 }

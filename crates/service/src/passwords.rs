@@ -36,13 +36,21 @@ pub(crate) async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// Checks the password rules: long enough to resist guessing, short enough to hash cheaply.
+/// The shortest password accepted, in characters: long enough to resist guessing.
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// The longest, in characters: short enough to hash cheaply.
+pub const PASSWORD_MAX_CHARS: usize = 256;
+
+/// Checks the password rules (the surfaces that describe them, such as the admin
+/// connector's password schema, read the same two bounds).
 pub fn check_password_rules(password: &str) -> Result<()> {
     let n = password.chars().count();
-    if !(8..=256).contains(&n) {
+    if !(PASSWORD_MIN_CHARS..=PASSWORD_MAX_CHARS).contains(&n) {
         return Err(DomainError::invalid(
             "password",
-            "a password must be 8 to 256 characters long",
+            format!(
+                "a password must be {PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters long"
+            ),
         ));
     }
     Ok(())

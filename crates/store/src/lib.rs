@@ -15,6 +15,7 @@ pub mod events;
 pub mod groups;
 pub mod history;
 pub mod idempotency;
+pub mod invitations;
 pub mod keys;
 pub mod libraries;
 pub mod matter_settings;

@@ -317,6 +317,7 @@ pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool> {
         "tokens",
         "auth_codes",
         "consents",
+        "invitations",
         "group_members",
         "library_users",
     ] {

@@ -16,6 +16,7 @@ pub mod links;
 pub mod wire;
 
 // One module per controller group of the swaggers (`x-im-controller`), each with its routes.
+mod accounts;
 mod documents;
 mod filing;
 mod metadata;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
             "/getAllowedDefaultSecurity",
             get(get_allowed_default_security),
         )
+        .merge(accounts::routes())
         .merge(documents::routes())
         .merge(filing::routes())
         .merge(metadata::routes())

@@ -69,7 +69,7 @@ fn action_of(uri: &OriginalUri) -> &'static str {
     }
 }
 
-fn browser_cookie(headers: &HeaderMap) -> Option<String> {
+pub(super) fn browser_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -232,7 +232,7 @@ async fn sign_in_page(
     )
 }
 
-fn set_cookie(mut r: Response, cookie: &str, secure: bool) -> Response {
+pub(super) fn set_cookie(mut r: Response, cookie: &str, secure: bool) -> Response {
     let value = format!(
         "{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
         FORM_MINUTES * 60 * 4,

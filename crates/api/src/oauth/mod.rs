@@ -1,12 +1,14 @@
 //! The OAuth 2.0 / OpenID Connect surface: the token endpoint (`token`), the sign-in and
 //! consent pages of the authorization endpoint (`authorize`, `pages`), revocation and
-//! introspection (`tokens`), discovery, JWKS and userinfo (`oidc`), and iManage's legacy
-//! session login (`legacy`). The Power Automate connectors' paths are aliases of the same
+//! introspection (`tokens`), discovery, JWKS and userinfo (`oidc`), iManage's legacy
+//! session login (`legacy`), and the page where an invited user chooses a password
+//! (`invitation`). The Power Automate connectors' paths are aliases of the same
 //! handlers. Errors follow RFC 6749 (JSON here, HTML on the pages), not the Work API
 //! envelope, except for failures of the server itself.
 
 mod authorize;
 mod form;
+mod invitation;
 mod legacy;
 mod oidc;
 pub(crate) mod pages;
@@ -31,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/auth/oauth2/authorize",
             get(authorize::show).post(authorize::submit),
+        )
+        .route(
+            dossier_service::invitations::INVITATION_PATH,
+            get(invitation::show).post(invitation::submit),
         )
         .route("/auth/oauth2/revoke-token", post(tokens::revoke_token))
         .route("/auth/oauth2/revoke", post(tokens::revoke))
