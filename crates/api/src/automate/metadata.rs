@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use dossier_core::metadata::{Property, Slot, SlotFamily};
 use dossier_core::query::Page;
-use dossier_core::{DomainError, LibraryId};
+use dossier_core::DomainError;
 use dossier_service::Caller;
 use dossier_service::metadata::FoundNode;
 use serde_json::{Map, Value, json};
