@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::custom::{CUSTOM_COUNT, Scalar};
 use crate::model::{Document, EmailFields};
-use crate::{CustomValue, DefaultSecurity, DomainError};
+use crate::{ContainerId, CustomValue, DefaultSecurity, DomainError};
 
 /// Changes to a document profile. `Some(None)` clears a field that may be empty.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -207,6 +207,28 @@ pub fn check_view_type(v: &str) -> Result<(), DomainError> {
     }
 }
 
+/// The prefix of a workspace's or folder's e-mail address, as a change sets it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FolderEmail {
+    /// The prefix the client chose.
+    Prefix(String),
+    /// `<library>-<number>`, lower case: unique by construction (a container's number is
+    /// never reused), and the form of the mail-in addresses every folder gets.
+    Generated,
+}
+
+impl FolderEmail {
+    /// The prefix this change gives the container `id`.
+    pub fn prefix_for(&self, id: &ContainerId) -> String {
+        match self {
+            FolderEmail::Prefix(p) => p.clone(),
+            FolderEmail::Generated => {
+                format!("{}-{}", id.library.as_str().to_lowercase(), id.number)
+            }
+        }
+    }
+}
+
 /// Changes to a workspace or folder profile.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContainerChanges {
@@ -217,7 +239,7 @@ pub struct ContainerChanges {
     pub class: Option<String>,
     pub subclass: Option<Option<String>>,
     pub default_security: Option<DefaultSecurity>,
-    pub email: Option<String>,
+    pub email: Option<FolderEmail>,
     pub view_type: Option<String>,
     /// A folder's default profile for the documents filed in it.
     pub default_profile: Option<DocumentDefaults>,

@@ -53,7 +53,7 @@ fn apply(c: &mut Container, ch: &ContainerChanges) {
         c.default_security = v;
     }
     if let Some(v) = &ch.email {
-        c.email = Some(v.clone());
+        c.email = Some(v.prefix_for(&c.id));
     }
     if let Some(v) = &ch.view_type {
         c.view_type = v.clone();

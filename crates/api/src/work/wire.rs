@@ -5,7 +5,9 @@
 //! API puts each field and which JSON types it accepts there.
 
 use chrono::{DateTime, Utc};
-use dossier_core::changes::{ContainerChanges, DocumentChanges, DocumentDefaults, SavedSearch};
+use dossier_core::changes::{
+    ContainerChanges, DocumentChanges, DocumentDefaults, FolderEmail, SavedSearch,
+};
 use dossier_core::custom::{CUSTOM_COUNT, Scalar, parse_timestamp};
 use dossier_core::fields::CustomFieldChanges;
 use dossier_core::limits::{COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_MAX, check_len, check_name};
@@ -237,7 +239,7 @@ pub fn container_changes(obj: &Obj, nested: NestedProfile) -> Result<ContainerCh
         class: alias(&merged, "class")?,
         subclass: subclass(&merged)?,
         default_security: default_security(&merged)?,
-        email,
+        email: email.map(FolderEmail::Prefix),
         view_type,
         default_profile,
         customs: customs(&merged)?,

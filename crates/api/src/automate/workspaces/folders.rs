@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use dossier_core::CustomKind;
+use dossier_core::changes::FolderEmail;
 use dossier_core::custom::CUSTOM_COUNT;
 use dossier_core::limits::{ALIAS_MAX, CUSTOM_TEXT_MAX};
 use dossier_core::model::{Container, ContainerKind};
@@ -175,14 +176,22 @@ fn inherit_choice(raw: &str, field: &str) -> AutomateResult<bool> {
     }
 }
 
-/// The folder address prefix the connector sends: letters, digits, `.`, `_` and `-`.
-fn email_prefix(body: &Obj) -> AutomateResult<Option<String>> {
+/// The option GetEmailOptions offers: the server makes the folder's address prefix
+/// (`FolderEmail::Generated`, unique by construction). "Enter custom value" is the other way.
+pub(super) const GENERATED_EMAIL: &str = "Automatically generate";
+
+/// The folder address the connector sends: the generated option, or a prefix of letters,
+/// digits, `.`, `_` and `-`.
+fn email_prefix(body: &Obj) -> AutomateResult<Option<FolderEmail>> {
     let Some(e) = crate::fields::text(body, "email")?
         .map(|e| e.trim().to_string())
         .filter(|e| !e.is_empty())
     else {
         return Ok(None);
     };
+    if e.eq_ignore_ascii_case(GENERATED_EMAIL) {
+        return Ok(Some(FolderEmail::Generated));
+    }
     if !e
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
@@ -192,7 +201,7 @@ fn email_prefix(body: &Obj) -> AutomateResult<Option<String>> {
             "an email prefix takes letters, digits, '.', '_' and '-'",
         ));
     }
-    Ok(Some(e))
+    Ok(Some(FolderEmail::Prefix(e)))
 }
 
 const ADD_FOLDER_FIELDS: [&str; 12] = [
@@ -293,11 +302,9 @@ pub(super) async fn add_folder(
     ] {
         folder.remove(k);
     }
-    if let Some(e) = email {
-        folder.insert("email".into(), json!(e));
-    }
     folder.insert("profile".into(), Value::Object(work_body(&profile)));
-    let new = new_container(&folder, NestedProfile::DocumentDefaults)?;
+    let mut new = new_container(&folder, NestedProfile::DocumentDefaults)?;
+    new.changes.email = email;
     let f = state
         .dossier
         .create_child(&caller, &parent.id, ContainerKind::Folder, new)
@@ -345,13 +352,11 @@ pub(super) async fn add_tab(
     Ok(data(cx.new_tab(&t).await?))
 }
 
-/// GET /getEmailOptions (admin connector): the folder addresses a new folder may take.
-/// An address is a prefix at the firm's mail domain, and this server has no mail domain
-/// configured for folders, so it offers none: the list is empty, and Power Automate's
-/// "Enter custom value" is how a flow names a prefix, which AddFolder keeps as the
-/// folder's address.
+/// GET /getEmailOptions (admin connector): the ways AddFolder's `email` may be given
+/// besides Power Automate's own "Enter custom value" (a prefix the flow names): the
+/// server generating the prefix, `<library>-<number>` of the new folder.
 pub(super) async fn email_options(Admin(_caller): Admin) -> AutomateResult<Response> {
-    Ok(data(json!([])))
+    Ok(data(json!([GENERATED_EMAIL])))
 }
 
 /// GET /getAddFolderPropertiesSchema (admin connector): the form of AddFolder's

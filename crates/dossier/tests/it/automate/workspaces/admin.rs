@@ -97,11 +97,29 @@ async fn the_admin_connector_adds_a_tab_and_a_folder() {
     assert_eq!(st, StatusCode::OK, "{g}");
     assert_eq!(g["data"]["profile"], json!({"custom17": 3.0}), "{g}");
 
-    // The dropdown and the form behind AddFolder.
-    assert_eq!(
-        call_ok(&s, &admin, "GetEmailOptions", &BTreeMap::new()).await,
-        json!([])
-    );
+    // The dropdown behind AddFolder's email: the generated address, which the server
+    // makes from the new folder's number (unique by construction).
+    let options = call_ok(&s, &admin, "GetEmailOptions", &BTreeMap::new()).await;
+    assert_eq!(options, json!(["Automatically generate"]));
+    let mut generated = own.clone();
+    generated.insert("name", json!("Mail"));
+    let (st, m) = with_body(
+        &s,
+        &admin,
+        "AddFolder",
+        &generated,
+        json!({"email": options[0]}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{m}");
+    let number = m["data"]["id"]
+        .as_str()
+        .and_then(|id| id.split_once('!'))
+        .map(|(_, n)| n.to_string())
+        .expect("id");
+    assert_eq!(m["data"]["email"], json!(format!("active-{number}")), "{m}");
+
+    // The form behind AddFolder's profile.
     let (st, b) = s
         .patch(&s.lib("/captions/custom3"), json!({"label": "Matter Type"}))
         .await;
