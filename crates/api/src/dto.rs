@@ -197,6 +197,11 @@ pub fn container(c: &Container, contents: Option<(bool, bool)>) -> Value {
         o.insert("has_documents".into(), json!(documents));
     }
     put_customs(&mut o, &c.customs);
+    for (i, p) in c.project_customs.iter().enumerate() {
+        if let Some(p) = p {
+            o.insert(format!("project_custom{}", i + 1), json!(p));
+        }
+    }
     Value::Object(o)
 }
 

@@ -244,6 +244,8 @@ pub struct ContainerChanges {
     /// A folder's default profile for the documents filed in it.
     pub default_profile: Option<DocumentDefaults>,
     pub customs: Vec<(usize, Option<CustomValue>)>,
+    /// `project_custom1..3` (index 0 for 1): untouched, cleared or set.
+    pub project_customs: [Option<Option<String>>; crate::model::PROJECT_CUSTOM_COUNT],
     /// In a template's tree: whether workspaces made "with only required folders" get it.
     pub required: Option<bool>,
 }

@@ -80,12 +80,20 @@ pub struct Container {
     /// The encoded `access::AclKey` of the object whose security governs this one.
     pub acl: i64,
     pub customs: CustomValues,
+    /// `project_custom1..3`: free text, not validated.
+    pub project_customs: ProjectCustoms,
     /// A workspace template, or a container in a template's tree. Templates live in the
     /// library like workspaces but are left out of every list and search of matters.
     pub is_template: bool,
     /// In a template's tree: a workspace made "with only required folders" gets this one.
     pub required: bool,
 }
+
+/// How many free-text project fields a workspace or folder has (`project_custom1..3`).
+pub const PROJECT_CUSTOM_COUNT: usize = 3;
+
+/// A workspace's or folder's `project_custom1..3`, index 0 for `project_custom1`.
+pub type ProjectCustoms = [Option<String>; PROJECT_CUSTOM_COUNT];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WsType {

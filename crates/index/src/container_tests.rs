@@ -36,6 +36,7 @@ fn container(number: i64, kind: ContainerKind, name: &str, acl: i64, client: &st
             edit_date: t,
             acl,
             customs,
+            project_customs: Default::default(),
             is_template: false,
             required: false,
         },

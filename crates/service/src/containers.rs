@@ -64,6 +64,11 @@ fn apply(c: &mut Container, ch: &ContainerChanges) {
     for (n, v) in &ch.customs {
         c.customs.set(*n, v.clone());
     }
+    for (field, change) in c.project_customs.iter_mut().zip(&ch.project_customs) {
+        if let Some(v) = change {
+            field.clone_from(v);
+        }
+    }
     if let Some(v) = ch.required {
         c.required = v;
     }
@@ -260,6 +265,7 @@ impl Dossier {
             edit_date: now,
             acl: -1,
             customs: Default::default(),
+            project_customs: Default::default(),
             is_template: parent.map_or(side == Side::Templates, |p| p.is_template),
             required: false,
         };

@@ -46,6 +46,7 @@ pub(crate) fn profile_of(t: &Container) -> ContainerChanges {
         customs: (1..=dossier_core::custom::CUSTOM_COUNT)
             .filter_map(|n| t.customs.get(n).map(|v| (n, Some(v.clone()))))
             .collect(),
+        project_customs: t.project_customs.clone().map(|v| v.map(Some)),
         required: None,
     }
 }
@@ -66,6 +67,11 @@ fn overlay(template: ContainerChanges, mine: ContainerChanges) -> ContainerChang
         view_type: mine.view_type.or(template.view_type),
         default_profile: mine.default_profile.or(template.default_profile),
         customs: customs.into_iter().collect(),
+        project_customs: std::array::from_fn(|i| {
+            mine.project_customs[i]
+                .clone()
+                .or_else(|| template.project_customs[i].clone())
+        }),
         required: None,
     }
 }
@@ -571,6 +577,7 @@ mod tests {
             edit_date: chrono::DateTime::UNIX_EPOCH,
             acl: 0,
             customs: CustomValues::default(),
+            project_customs: Default::default(),
             is_template: true,
             required,
         }

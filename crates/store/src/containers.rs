@@ -18,7 +18,7 @@ use crate::{DbResult, Result};
 
 fn columns() -> String {
     format!(
-        "library, number, kind, parent, workspace, name, description, owner, author, class, subclass, default_security, email, view_type, default_profile, search_profile, create_date, edit_date, acl, is_template, required, {}",
+        "library, number, kind, parent, workspace, name, description, owner, author, class, subclass, default_security, email, view_type, default_profile, search_profile, create_date, edit_date, acl, is_template, required, project_custom1, project_custom2, project_custom3, {}",
         custom_columns()
     )
 }
@@ -69,6 +69,11 @@ fn container(row: &AnyRow) -> Result<Container> {
         customs: read_customs(row)?,
         is_template: get_bool(row, "is_template")?,
         required: get_bool(row, "required")?,
+        project_customs: [
+            row.try_get("project_custom1").db()?,
+            row.try_get("project_custom2").db()?,
+            row.try_get("project_custom3").db()?,
+        ],
     })
 }
 
@@ -120,6 +125,9 @@ pub async fn insert(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .push(", ")
         .bind(c.required)
         .push(", ");
+    for p in &c.project_customs {
+        sql.bind(p.clone()).push(", ");
+    }
     bind_customs(&mut sql, &c.customs);
     sql.push(")");
     sql.execute(conn).await?;
@@ -162,6 +170,10 @@ pub async fn update(conn: &mut AnyConnection, c: &Container) -> Result<()> {
         .bind(c.required)
         .push(", edit_date = ")
         .bind(c.edit_date);
+    for (i, p) in c.project_customs.iter().enumerate() {
+        sql.push(&format!(", project_custom{} = ", i + 1))
+            .bind(p.clone());
+    }
     for n in 1..=CUSTOM_COUNT {
         sql.push(&format!(", c{n} = "))
             .bind(custom_param(n, c.customs.get(n)));

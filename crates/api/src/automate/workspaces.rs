@@ -100,26 +100,10 @@ fn not_clearable(body: &Obj, fields: &[&str]) -> AutomateResult<()> {
     Ok(())
 }
 
-/// Fields of the connector's profile Dossier does not keep: `project_custom1`–`3` (free
-/// text iManage stores beside a workspace's profile) and `is_external_as_normal: true`
-/// (Dossier treats external users alike everywhere). Refused by name when a flow sets
-/// them, so no value is silently dropped; clearing one, or `false`, is what Dossier holds.
+/// The field of the connector's profile Dossier does not keep: `is_external_as_normal:
+/// true` (Dossier treats external users alike everywhere). Refused by name when a flow sets
+/// it, so no value is silently dropped; `false` is what Dossier holds.
 fn unkept(body: &Obj) -> AutomateResult<()> {
-    for f in ["project_custom1", "project_custom2", "project_custom3"] {
-        match body.get(f) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) if s.trim().is_empty() || is_clear(s) => {}
-            Some(Value::String(_)) => {
-                return Err(AutomateError::invalid(
-                    f,
-                    format!("{f} is not kept by this server; leave it empty"),
-                ));
-            }
-            Some(_) => {
-                return Err(AutomateError::invalid(f, format!("{f} must be a string")));
-            }
-        }
-    }
     if crate::fields::flag(body, "is_external_as_normal")? == Some(true) {
         return Err(AutomateError::invalid(
             "is_external_as_normal",

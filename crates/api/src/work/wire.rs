@@ -11,7 +11,7 @@ use dossier_core::changes::{
 use dossier_core::custom::{CUSTOM_COUNT, Scalar, parse_timestamp};
 use dossier_core::fields::CustomFieldChanges;
 use dossier_core::limits::{COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_MAX, check_len, check_name};
-use dossier_core::model::{EmailFields, Trustee, TrusteeType};
+use dossier_core::model::{EmailFields, PROJECT_CUSTOM_COUNT, Trustee, TrusteeType};
 use dossier_core::templates::{MatterSettings, TemplateChoice, TemplateFolders};
 use dossier_core::{
     AccessLevel, Activity, ContainerId, CustomValue, DefaultSecurity, DomainError, LibraryId,
@@ -199,6 +199,24 @@ pub enum NestedProfile {
     DocumentDefaults,
 }
 
+/// `project_custom1..3`: absent, cleared (`null` or `""`) or set; free text of at most
+/// `DESCRIPTION_MAX` characters, not validated against anything (iManage's rule).
+fn project_customs(obj: &Obj) -> Result<[Option<Option<String>>; PROJECT_CUSTOM_COUNT]> {
+    let mut out: [Option<Option<String>>; PROJECT_CUSTOM_COUNT] = Default::default();
+    for (i, slot) in out.iter_mut().enumerate() {
+        let key = format!("project_custom{}", i + 1);
+        *slot = match obj.get(&key) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(_) => {
+                let v = free_text(obj, &key, DESCRIPTION_MAX)?;
+                Some(Some(v).filter(|v| !v.trim().is_empty()))
+            }
+        };
+    }
+    Ok(out)
+}
+
 /// A workspace or folder profile.
 pub fn container_changes(obj: &Obj, nested: NestedProfile) -> Result<ContainerChanges> {
     let mut merged = obj.clone();
@@ -243,6 +261,7 @@ pub fn container_changes(obj: &Obj, nested: NestedProfile) -> Result<ContainerCh
         view_type,
         default_profile,
         customs: customs(&merged)?,
+        project_customs: project_customs(&merged)?,
         required: flag(&merged, "required")?,
     })
 }

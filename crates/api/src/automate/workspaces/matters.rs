@@ -31,8 +31,6 @@ const DEFAULT_DESCRIPTION: &str = "Created from iManage Work Connector";
 
 /// Owners are user ids of at most 63 characters in the connector's schema.
 const OWNER_MAX: usize = 63;
-/// project_custom1–3, when sent to be cleared.
-const PROJECT_MAX: usize = 254;
 
 const CREATE_FIELDS: [&str; 12] = [
     "libraryId",
@@ -63,23 +61,16 @@ const UPDATE_FIELDS: [&str; 10] = [
 ];
 
 /// The connector's own fields, which the Work API's profile reader does not know.
-const FACADE_ONLY: [&str; 8] = [
+const FACADE_ONLY: [&str; 5] = [
     "libraryId",
     "templateId",
     "createChildren",
     "id",
     "is_external_as_normal",
-    "project_custom1",
-    "project_custom2",
-    "project_custom3",
 ];
 
 fn check_lengths(body: &serde_json::Map<String, Value>) -> AutomateResult<()> {
-    max_len(body, "owner", OWNER_MAX)?;
-    for f in ["project_custom1", "project_custom2", "project_custom3"] {
-        max_len(body, f, PROJECT_MAX)?;
-    }
-    Ok(())
+    max_len(body, "owner", OWNER_MAX)
 }
 
 /// POST /createWorkspace: a workspace from `templateId` with its folders ("All Folders"

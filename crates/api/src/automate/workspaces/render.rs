@@ -171,6 +171,11 @@ impl<'a> Context<'a> {
         o.insert("database".into(), json!(w.id.library.as_str()));
         o.insert("document_number".into(), json!(w.id.number));
         o.insert("name".into(), json!(w.name));
+        for (i, p) in w.project_customs.iter().enumerate() {
+            if let Some(p) = p {
+                o.insert(format!("project_custom{}", i + 1), json!(p));
+            }
+        }
         o.insert("description".into(), json!(w.description));
         o.insert("wstype".into(), json!("workspace"));
         o.insert(

@@ -195,7 +195,8 @@ async fn a_workspace_from_a_template_is_created_updated_and_read_back() {
         &create_values(&t, "Beta v Gamma", "All Folders"),
         json!({"description": "Opened by a flow", "default_security": "private",
                "custom13": "first instance", "custom17": 42.5, "custom25": true,
-               "custom21": "2026-12-07T10:00:00Z", "project_custom1": "''"}),
+               "custom21": "2026-12-07T10:00:00Z", "project_custom1": "ACME-LIT",
+               "project_custom2": "template 7"}),
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{all}");
@@ -207,6 +208,8 @@ async fn a_workspace_from_a_template_is_created_updated_and_read_back() {
     assert_eq!(all["custom17"], 42.5);
     assert_eq!(all["custom25"], true);
     assert_eq!(all["custom21"], "2026-12-07T10:00:00Z");
+    assert_eq!(all["project_custom1"], "ACME-LIT");
+    assert_eq!(all["project_custom2"], "template 7");
 
     // UpdateWorkspace: a new name, '' clears the description and custom13, "" custom3.
     let (st, up) = with_body(
@@ -215,7 +218,7 @@ async fn a_workspace_from_a_template_is_created_updated_and_read_back() {
         "UpdateWorkspace",
         &values(&[("id", json!(all_id))]),
         json!({"name": "Beta v Gamma (appeal)", "description": "''",
-               "custom13": "''", "custom3": "\"\""}),
+               "custom13": "''", "custom3": "\"\"", "project_custom1": "''"}),
     )
     .await;
     assert_eq!(st, StatusCode::OK, "{up}");
@@ -232,6 +235,17 @@ async fn a_workspace_from_a_template_is_created_updated_and_read_back() {
         "{read}"
     );
     assert_eq!(read["data"]["custom17"], 42.5, "untouched fields stay");
+    // The project fields, through the Work API too: one cleared, one kept.
+    assert!(read["data"].get("project_custom1").is_none(), "{read}");
+    assert_eq!(read["data"]["project_custom2"], "template 7", "{read}");
+    let (st, b) = s
+        .patch(
+            &s.lib(&format!("/workspaces/{all_id}")),
+            json!({"project_custom3": "Worksite"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["data"]["project_custom3"], "Worksite", "{b}");
 
     // GetWorkspaceProfile reads what the update left.
     let p = call_ok(
@@ -295,10 +309,6 @@ async fn workspace_operations_refuse_bad_input_and_hide_what_the_caller_may_not_
         (
             json!({"project_custom2": "p".repeat(255)}),
             "project_custom2",
-        ),
-        (
-            json!({"project_custom1": "kept elsewhere"}),
-            "project_custom1",
         ),
         (
             json!({"is_external_as_normal": true}),
