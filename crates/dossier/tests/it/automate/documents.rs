@@ -792,8 +792,8 @@ async fn a_member_who_may_not_read_gets_the_404_of_a_missing_object() {
     let mut missing = values.clone();
     missing.insert("documentId", json!("ACTIVE!999999.1"));
     missing.insert("folderId", json!("ACTIVE!999999"));
+    // Counted on local content (the S3 runs of the suite have no directory to count).
     let blobs = s.blob_files();
-    assert!(blobs.is_some(), "the test server stores content locally");
     for name in [
         "UploadDocument",
         "UpdateOrCreateNewDocVersion",
