@@ -9,13 +9,23 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use dossier_core::custom::{CUSTOM_COUNT, is_lookup, parent_of};
 use dossier_core::model::{Container, ContainerKind};
 use dossier_core::security::AccessLevel;
-use dossier_core::{ContainerId, CustomValue};
+use dossier_core::{ContainerId, CustomValue, DomainError};
 use dossier_service::Caller;
 use dossier_service::security::ObjectRef;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
 use crate::automate::error::AutomateResult;
+
+/// What the caller may not see (or what is gone) renders as absent; any other failure,
+/// a database error say, is the request's failure, not an empty name.
+fn unseen_as_none<T>(r: Result<T, DomainError>) -> AutomateResult<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(DomainError::NotFound(_) | DomainError::Forbidden(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
 use crate::automate::links::{Linked, Links, basic_properties};
 
 /// Dates as the connectors' pattern wants them: seconds and a zone.
@@ -90,20 +100,15 @@ impl<'a> Context<'a> {
     }
 
     /// A user's full name, when the caller may see the user.
-    async fn full_name(&mut self, user: &str) -> Option<String> {
+    async fn full_name(&mut self, user: &str) -> AutomateResult<Option<String>> {
         if let Some(n) = self.users.get(user) {
-            return n.clone();
+            return Ok(n.clone());
         }
-        let name = self
-            .state
-            .dossier
-            .user(self.caller, user)
-            .await
-            .ok()
+        let name = unseen_as_none(self.state.dossier.user(self.caller, user).await)?
             .map(|u| u.full_name)
             .filter(|n| !n.is_empty());
         self.users.insert(user.to_string(), name.clone());
-        name
+        Ok(name)
     }
 
     /// The name of the workspace a container belongs to.
@@ -115,13 +120,13 @@ impl<'a> Context<'a> {
         if let Some(n) = self.workspaces.get(&id) {
             return Ok(n.clone().unwrap_or_default());
         }
-        let name = self
-            .state
-            .dossier
-            .container(self.caller, &id, &[ContainerKind::Workspace])
-            .await
-            .ok()
-            .map(|w| w.name);
+        let name = unseen_as_none(
+            self.state
+                .dossier
+                .container(self.caller, &id, &[ContainerKind::Workspace])
+                .await,
+        )?
+        .map(|w| w.name);
         self.workspaces.insert(id, name.clone());
         Ok(name.unwrap_or_default())
     }
@@ -150,11 +155,12 @@ impl<'a> Context<'a> {
         Ok(())
     }
 
-    async fn owner(&mut self, out: &mut Map<String, Value>, owner: &str) {
+    async fn owner(&mut self, out: &mut Map<String, Value>, owner: &str) -> AutomateResult<()> {
         out.insert("owner".into(), json!(owner));
-        if let Some(name) = self.full_name(owner).await {
+        if let Some(name) = self.full_name(owner).await? {
             out.insert("owner_description".into(), json!(name));
         }
+        Ok(())
     }
 
     /// SearchWorkspaceResult: a workspace as a search lists it.
@@ -191,7 +197,7 @@ impl<'a> Context<'a> {
         if let Some(s) = &w.subclass {
             o.insert("subclass".into(), json!(s));
         }
-        self.owner(&mut o, &w.owner).await;
+        self.owner(&mut o, &w.owner).await?;
         o.insert("iwl".into(), json!(self.links.container_iwl(&w.id)));
         o.insert(
             "workspace_url".into(),
@@ -273,7 +279,7 @@ impl<'a> Context<'a> {
             json!(f.kind == ContainerKind::SearchFolder),
         );
         o.insert("is_external_as_normal".into(), json!(false));
-        self.owner(&mut o, &f.owner).await;
+        self.owner(&mut o, &f.owner).await?;
         if let Some(p) = f.parent {
             o.insert(
                 "parent_id".into(),
@@ -331,7 +337,7 @@ impl<'a> Context<'a> {
             json!(t.default_security.as_str()),
         );
         o.insert("description".into(), json!(t.description));
-        self.owner(&mut o, &t.owner).await;
+        self.owner(&mut o, &t.owner).await?;
         o.insert(
             "tab_url".into(),
             json!(self.links.container_url(Linked::Tab, &t.id)),
