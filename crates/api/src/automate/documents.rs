@@ -12,7 +12,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use axum::routing::post;
-use dossier_core::custom::{CUSTOM_COUNT, is_lookup, parent_of};
 use dossier_core::model::DocumentView;
 use dossier_core::{AccessLevel, DocumentRef, DomainError};
 use dossier_service::Caller;
@@ -20,6 +19,7 @@ use dossier_service::documents::MoveOptions;
 use serde_json::Value;
 
 use self::profiles::{Extras, Profile};
+use super::descriptions::{Descriptions, unseen_as_none};
 use super::error::{AutomateError, AutomateResult};
 use super::links::Links;
 use super::{data, wire};
@@ -51,32 +51,17 @@ async fn extras(
     view: &DocumentView,
     access: Option<AccessLevel>,
 ) -> AutomateResult<Extras> {
-    fn described<T>(found: Result<T, DomainError>) -> AutomateResult<Option<T>> {
-        match found {
-            Ok(t) => Ok(Some(t)),
-            Err(DomainError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
     let d = &view.doc;
     let library = &d.id.library;
     let dossier = &state.dossier;
-    let class = described(dossier.class(caller, library, &d.class).await)?;
+    let class = unseen_as_none(dossier.class(caller, library, &d.class).await)?;
     let subclass = match &d.subclass {
-        Some(sub) => described(dossier.subclass(caller, library, &d.class, sub).await)?,
+        Some(sub) => unseen_as_none(dossier.subclass(caller, library, &d.class, sub).await)?,
         None => None,
     };
-    let mut customs = Vec::new();
-    for n in (1..=CUSTOM_COUNT).filter(|n| is_lookup(*n)) {
-        let Some(alias) = d.customs.get(n).and_then(|v| v.as_text()) else {
-            continue;
-        };
-        // custom2 and custom30 are described under their parent's value.
-        let parent = parent_of(n).and_then(|p| d.customs.get(p).and_then(|v| v.as_text()));
-        if let Some(l) = described(dossier.lookup(caller, library, n, parent, alias).await)? {
-            customs.push((n, l.description));
-        }
-    }
+    let customs = Descriptions::default()
+        .of(state, caller, library, &d.customs)
+        .await?;
     Ok(Extras {
         access,
         class: class.map(|c| c.description),

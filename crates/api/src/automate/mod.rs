@@ -11,6 +11,7 @@
 //! `crates/dossier/tests/it/automate/` checks them against the swaggers.
 
 pub mod admin;
+pub mod descriptions;
 pub mod error;
 pub mod links;
 pub mod wire;

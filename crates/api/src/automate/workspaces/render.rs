@@ -6,26 +6,18 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use dossier_core::custom::{CUSTOM_COUNT, is_lookup, parent_of};
+use dossier_core::custom::CUSTOM_COUNT;
 use dossier_core::model::{Container, ContainerKind};
 use dossier_core::security::AccessLevel;
-use dossier_core::{ContainerId, CustomValue, DomainError};
+use dossier_core::{ContainerId, CustomValue};
 use dossier_service::Caller;
 use dossier_service::security::ObjectRef;
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
+use crate::automate::descriptions::{Descriptions, unseen_as_none};
 use crate::automate::error::AutomateResult;
 
-/// What the caller may not see (or what is gone) renders as absent; any other failure,
-/// a database error say, is the request's failure, not an empty name.
-fn unseen_as_none<T>(r: Result<T, DomainError>) -> AutomateResult<Option<T>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(DomainError::NotFound(_) | DomainError::Forbidden(_)) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
 use crate::automate::links::{Linked, Links, basic_properties};
 
 /// Dates as the connectors' pattern wants them: seconds and a zone.
@@ -52,7 +44,7 @@ pub(super) struct Context<'a> {
     state: &'a AppState,
     caller: &'a Caller,
     pub links: Links,
-    lookups: HashMap<(usize, Option<String>, String), Option<String>>,
+    descriptions: Descriptions,
     users: HashMap<String, Option<String>>,
     workspaces: HashMap<ContainerId, Option<String>>,
 }
@@ -63,40 +55,10 @@ impl<'a> Context<'a> {
             state,
             caller,
             links,
-            lookups: HashMap::new(),
+            descriptions: Descriptions::default(),
             users: HashMap::new(),
             workspaces: HashMap::new(),
         }
-    }
-
-    /// A lookup value's description; `None` when the table has no such entry (a library
-    /// that does not validate the field takes any alias).
-    async fn description(
-        &mut self,
-        c: &Container,
-        field: usize,
-        alias: &str,
-    ) -> AutomateResult<Option<String>> {
-        let parent = parent_of(field).and_then(|p| match c.customs.get(p) {
-            Some(CustomValue::Text(t)) => Some(t.clone()),
-            _ => None,
-        });
-        let key = (field, parent.clone(), alias.to_string());
-        if let Some(d) = self.lookups.get(&key) {
-            return Ok(d.clone());
-        }
-        let found = match self
-            .state
-            .dossier
-            .lookup(self.caller, &c.id.library, field, parent.as_deref(), alias)
-            .await
-        {
-            Ok(l) => Some(l.description),
-            Err(dossier_core::DomainError::NotFound(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
-        self.lookups.insert(key, found.clone());
-        Ok(found)
     }
 
     /// A user's full name, when the caller may see the user.
@@ -144,13 +106,14 @@ impl<'a> Context<'a> {
                 continue;
             }
             out.insert(format!("custom{n}"), value);
-            // The swagger describes custom1–12, 29 and 30: the lookup fields.
-            if is_lookup(n)
-                && let CustomValue::Text(alias) = v
-                && let Some(d) = self.description(c, n, alias).await?
-            {
-                out.insert(format!("custom{n}_description"), json!(d));
-            }
+        }
+        // The swagger describes custom1–12, 29 and 30: the lookup fields.
+        let described = self
+            .descriptions
+            .of(self.state, self.caller, &c.id.library, &c.customs)
+            .await?;
+        for (n, d) in described {
+            out.insert(format!("custom{n}_description"), json!(d));
         }
         Ok(())
     }
