@@ -103,6 +103,11 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "sender of the server's e-mail, e.g. Dossier <dms@firm.example> (needed with smtp_url)",
     ),
     (
+        "allowed_webhook_hosts",
+        None,
+        "comma-separated hosts (names or IP addresses) that webhooks and workflow triggers may be sent to although they are loopback or private addresses",
+    ),
+    (
         "max_upload_bytes",
         Some("10737418240"),
         "largest accepted upload",
@@ -268,6 +273,7 @@ pub struct Config {
     pub public_url: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub allowed_webhook_hosts: Vec<String>,
     pub max_upload_bytes: u64,
     pub max_connections: usize,
     pub header_read_timeout_seconds: u64,
@@ -531,9 +537,19 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             why,
         });
     }
+    let allowed_webhook_hosts = get("allowed_webhook_hosts")
+        .map(|v| {
+            v.text
+                .split(',')
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Config {
         smtp_url,
         mail_from,
+        allowed_webhook_hosts,
         lockout_threshold: parse(
             values,
             "lockout_threshold",

@@ -82,6 +82,7 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         public_url: config.public_url.clone(),
         smtp_url: config.smtp_url.clone(),
         mail_from: config.mail_from.clone(),
+        allowed_webhook_hosts: config.allowed_webhook_hosts.clone(),
     };
     Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
 }

@@ -14,6 +14,7 @@ pub mod check;
 pub mod classes;
 pub mod containers;
 pub mod documents;
+pub mod delivery;
 mod events;
 pub mod fields;
 pub mod idempotency;
@@ -100,6 +101,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender address of the server's e-mail (`Dossier <dms@example.com>`).
     pub mail_from: Option<String>,
+    /// Hosts webhooks and workflow triggers may be sent to although they are loopback or
+    /// private addresses (see `delivery::targets`): names or IP addresses.
+    pub allowed_webhook_hosts: Vec<String>,
 }
 
 impl Default for Settings {
@@ -118,6 +122,7 @@ impl Default for Settings {
             public_url: None,
             smtp_url: None,
             mail_from: None,
+            allowed_webhook_hosts: Vec::new(),
         }
     }
 }
@@ -155,6 +160,8 @@ pub struct Dossier {
     pub(crate) oauth: Arc<oauth::Runtime>,
     /// The search index of this node, when search is enabled.
     pub(crate) search: Option<Arc<search::Search>>,
+    /// The HTTP client of webhooks and workflow triggers.
+    pub(crate) sender: delivery::Sender,
 }
 
 impl Dossier {
@@ -169,6 +176,7 @@ impl Dossier {
             blobs,
             clock,
             oauth: Arc::new(oauth::Runtime::new(&settings)),
+            sender: delivery::Sender::new(&settings.allowed_webhook_hosts),
             settings,
             access: Arc::default(),
             search: None,
