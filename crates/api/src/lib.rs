@@ -10,7 +10,8 @@
 //! - `scim`: SCIM 2.0 provisioning of users and groups under `/scim/v2`.
 //! - `limits`: what one request may send, enforced in front of every handler;
 //!   `origin`: the public base URL absolute URLs are built from; `proxies`: the client's
-//!   address behind trusted reverse proxies.
+//!   address behind trusted reverse proxies; `rate_limit`: requests per user and per
+//!   address.
 //! - `ops`: what operators' tools read: `/healthz`, `/readyz`, `/metrics`;
 //!   `access_log`: a line per request with a request id, returned as `X-Request-Id`.
 
@@ -27,6 +28,7 @@ pub mod oauth;
 pub mod ops;
 pub mod origin;
 pub mod proxies;
+pub mod rate_limit;
 pub mod reply;
 pub mod scim;
 pub mod users_v1;
@@ -54,6 +56,8 @@ pub struct AppState {
     /// The bearer token a metrics scraper sends for `/metrics` (administrators' tokens
     /// work too); `None`: administrators only.
     pub metrics_token: Option<Arc<str>>,
+    /// How fast one user, or one address without a token, may call (`rate_limit`).
+    pub rate_limits: Arc<rate_limit::RateLimits>,
 }
 
 /// The whole HTTP application.
@@ -76,6 +80,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/automate/work", automate::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.limits,
             limits::enforce,

@@ -123,23 +123,52 @@ impl RequestLimits {
     }
 }
 
+/// The surface a path belongs to, for answers written before any handler runs: each
+/// surface's clients read only their own error format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Surface {
+    /// The authorization server: RFC 6749 errors.
+    OAuth,
+    Scim,
+    /// The Power Automate façade.
+    Automate,
+    /// The Work API's envelope, for everything else.
+    Work,
+}
+
+impl Surface {
+    pub fn of(path: &str) -> Surface {
+        if ["/auth/", "/automate/work/auth/", "/.well-known/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        {
+            Surface::OAuth
+        } else if path.starts_with("/scim/") {
+            Surface::Scim
+        } else if path.starts_with("/automate/work/") {
+            Surface::Automate
+        } else {
+            Surface::Work
+        }
+    }
+}
+
 /// A refusal in the format of the surface `path` belongs to, closing the connection.
 fn refusal(path: &str, status: StatusCode, field: &str, message: String) -> Response {
-    let mut response = if ["/auth/", "/automate/work/auth/", "/.well-known/"]
-        .iter()
-        .any(|p| path.starts_with(p))
-    {
-        crate::oauth::oauth_error(status, "invalid_request", &message)
-    } else if path.starts_with("/scim/") {
-        ScimError::new(status, None, message).into_response()
-    } else if path.starts_with("/automate/work/") {
-        let mut r = crate::automate::error::AutomateError::invalid(field, message).into_response();
-        *r.status_mut() = status;
-        r
-    } else {
-        let mut r = ApiError::invalid(field, message).into_response();
-        *r.status_mut() = status;
-        r
+    let mut response = match Surface::of(path) {
+        Surface::OAuth => crate::oauth::oauth_error(status, "invalid_request", &message),
+        Surface::Scim => ScimError::new(status, None, message).into_response(),
+        Surface::Automate => {
+            let mut r =
+                crate::automate::error::AutomateError::invalid(field, message).into_response();
+            *r.status_mut() = status;
+            r
+        }
+        Surface::Work => {
+            let mut r = ApiError::invalid(field, message).into_response();
+            *r.status_mut() = status;
+            r
+        }
     };
     response
         .headers_mut()

@@ -188,6 +188,16 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "reverse proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For or Forwarded headers name the client",
     ),
     (
+        "rate_limit_per_user",
+        Some("100"),
+        "requests a second one signed-in user may make on average, in bursts of ten seconds' worth; beyond, 429 with Retry-After (0: no limit)",
+    ),
+    (
+        "rate_limit_per_address",
+        Some("20"),
+        "the same for requests without a valid token, per client address (0: no limit)",
+    ),
+    (
         "metrics_token",
         None,
         "bearer token a Prometheus scraper sends for /metrics (administrators' tokens work too)",
@@ -274,6 +284,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub allowed_webhook_hosts: Vec<String>,
+    pub rate_limit_per_user: u32,
+    pub rate_limit_per_address: u32,
     pub max_upload_bytes: u64,
     pub max_connections: usize,
     pub header_read_timeout_seconds: u64,
@@ -550,6 +562,16 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         smtp_url,
         mail_from,
         allowed_webhook_hosts,
+        rate_limit_per_user: parse(
+            values,
+            "rate_limit_per_user",
+            "expected a whole number of requests a second (0: no limit)",
+        )?,
+        rate_limit_per_address: parse(
+            values,
+            "rate_limit_per_address",
+            "expected a whole number of requests a second (0: no limit)",
+        )?,
         lockout_threshold: parse(
             values,
             "lockout_threshold",

@@ -196,6 +196,10 @@ pub async fn start(
         },
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         metrics_token: config.metrics_token.as_deref().map(Arc::from),
+        rate_limits: Arc::new(dossier_api::rate_limit::RateLimits::new(
+            config.rate_limit_per_user,
+            config.rate_limit_per_address,
+        )),
     });
     let addr = listener
         .local_addr()

@@ -23,6 +23,7 @@ mod matters;
 mod metadata;
 mod oauth;
 mod ops;
+mod rate_limits;
 mod schema;
 mod scim;
 mod search;
