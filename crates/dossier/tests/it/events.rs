@@ -431,3 +431,77 @@ async fn deletions_are_told_only_while_the_object_can_be_judged() {
     );
     s.stop().await;
 }
+
+/// A full page (1,000 events) is judged in one batch per library: the reader's page is
+/// the administrator's without the documents secured against them, whatever their number.
+/// Prints how long the page takes for each (figures, not an assertion).
+#[tokio::test]
+async fn a_full_page_is_trimmed_in_one_batch() {
+    let s = TestServer::start().await;
+    let admin = s.login_scoped("admin", ADMIN_PASSWORD, "admin").await;
+    let reader = s.new_user("READER", "reader-password-1").await;
+    let ws = public_workspace(&s, "Busy matter").await;
+    let folder = s.create_folder(&ws, "Docs").await;
+    let mut secured = BTreeSet::new();
+    // Each upload is one event, a private one two (its own security): over 1,000.
+    for n in 0..760 {
+        let profile = if n % 3 == 0 {
+            json!({"default_security": "private"})
+        } else {
+            json!({})
+        };
+        let d = s.upload(&folder, "a.txt", b"a", profile).await;
+        if n % 3 == 0 {
+            secured.insert(doc(&document_number(&d)));
+        }
+    }
+    let page = |token: String| {
+        let s = &s;
+        async move {
+            let started = std::time::Instant::now();
+            let (st, b) = s
+                .send_json_as(
+                    &token,
+                    Method::GET,
+                    &s.lib("/change-events?limit=1000"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{b}");
+            (b, started.elapsed())
+        }
+    };
+    let (all, _) = page(admin.clone()).await;
+    let (seen, _) = page(reader.clone()).await;
+    assert_eq!(
+        all["cursor"], seen["cursor"],
+        "both pages read the same events"
+    );
+    let all = all["data"].as_array().unwrap();
+    assert_eq!(all.len(), 1000);
+    let expected: Vec<&Value> = all
+        .iter()
+        .filter(|e| !secured.contains(&object(e)))
+        .collect();
+    assert!(expected.len() < all.len());
+    assert_eq!(
+        seen["data"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        expected
+    );
+    let mut times = Vec::new();
+    for token in [&admin, &reader] {
+        let mut t: Vec<_> = Vec::new();
+        for _ in 0..5 {
+            t.push(page(token.clone()).await.1);
+        }
+        t.sort();
+        times.push(t[2]);
+    }
+    eprintln!(
+        "change-events, a page of 1000 events: administrator (untrimmed) {:?}, member (trimmed, {} shown) {:?} (median of 5)",
+        times[0],
+        expected.len(),
+        times[1]
+    );
+    s.stop().await;
+}
