@@ -77,6 +77,18 @@ impl crate::Dossier {
         reader: &Caller,
         changes: &[Change],
     ) -> Result<Vec<bool>> {
+        let mut conn = self.store.read().await?;
+        self.visible_changes_on(&mut conn, reader, changes).await
+    }
+
+    /// As `visible_changes`, on a connection the caller already holds (a delivery inside
+    /// its claim's transaction must not wait for a second connection: see `visibility_on`).
+    pub(crate) async fn visible_changes_on(
+        &self,
+        conn: &mut AnyConnection,
+        reader: &Caller,
+        changes: &[Change],
+    ) -> Result<Vec<bool>> {
         let subjects: Vec<Subject<'_>> = changes.iter().map(subject).collect();
         let identity = reader.is_admin || reader.require_identity_admin().is_ok();
         let mut named: BTreeMap<&LibraryId, Named> = BTreeMap::new();
@@ -99,12 +111,9 @@ impl crate::Dossier {
             }
         }
         let mut sights: HashMap<&LibraryId, Sight> = HashMap::new();
-        if !named.is_empty() {
-            let mut conn = self.store.read().await?;
-            for (library, n) in named {
-                let sight = self.sight(&mut conn, reader, library, n).await?;
-                sights.insert(library, sight);
-            }
+        for (library, n) in named {
+            let sight = self.sight(conn, reader, library, n).await?;
+            sights.insert(library, sight);
         }
         let member = |l: &LibraryId| sights.get(l).is_some_and(|s| s.member);
         Ok(subjects
