@@ -72,12 +72,19 @@ impl Dossier {
         resolve(&mut conn, caller, customer_id, library).await
     }
 
-    /// Events after `cursor` (exclusive), oldest first, at most `limit`.
+    /// Events after `cursor` (exclusive), oldest first, at most `limit`, trimmed to those
+    /// the caller may be told of (`Dossier::visible_changes`, the rule webhook deliveries
+    /// follow too). Any member of the library may read it.
+    ///
+    /// The page is `limit` events of the outbox, then trimmed: it may hold fewer than
+    /// `limit`, even none, and the cursor is past its last event read whether shown or
+    /// not, so a reader who sees little of a library still moves through it; `overflow`
+    /// says that more events exist beyond the cursor, shown or not.
     ///
     /// A row this version cannot decode (written by a newer version, during a rolling
     /// upgrade or before a rollback) is left out with a warning, and the cursor moves past
     /// it: a page never stops on it for good, and the feed shows only changes it can name,
-    /// as webhooks will.
+    /// as webhooks do.
     pub async fn change_events(
         &self,
         caller: &Caller,
@@ -87,15 +94,9 @@ impl Dossier {
         item_type: Option<&str>,
         action: Option<&str>,
     ) -> Result<ChangeFeed> {
-        if !caller.is_admin {
-            // Until trimming by readable objects exists (security issue), the raw feed is
-            // an administrator's tool: it would otherwise reveal objects a user cannot read.
-            return Err(DomainError::Forbidden(
-                "the change-events feed needs administrator rights".into(),
-            ));
-        }
         let limit = limit.clamp(1, 1000);
         let mut conn = self.store.read().await?;
+        resolve(&mut conn, caller, caller.customer_id, library.as_str()).await?;
         let mut rows = dossier_store::events::after(
             &mut conn,
             library.as_str(),
@@ -105,10 +106,11 @@ impl Dossier {
             action,
         )
         .await?;
+        drop(conn);
         let overflow = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         let cursor = rows.last().map_or(cursor, |e| e.seq);
-        let events = rows
+        let events: Vec<ChangeEvent> = rows
             .into_iter()
             .filter_map(|e| match e.change() {
                 Ok(change) => Some(ChangeEvent {
@@ -122,6 +124,13 @@ impl Dossier {
                     None
                 }
             })
+            .collect();
+        let changes: Vec<_> = events.iter().map(|e| e.change.clone()).collect();
+        let visible = self.visible_changes(caller, &changes).await?;
+        let events = events
+            .into_iter()
+            .zip(visible)
+            .filter_map(|(e, shown)| shown.then_some(e))
             .collect();
         Ok(ChangeFeed {
             events,

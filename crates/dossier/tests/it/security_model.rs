@@ -1029,19 +1029,133 @@ async fn check(s: &TestServer, m: &Model, seed: u64, round: &str) -> usize {
             ctx("folder full-text search total")
         );
         checks += 4;
-        // The change-events feed is for administrators only.
-        let (st, _) = call(
+        // The change-events feed: exactly the library's events the reference says the
+        // user may be told of.
+        checks += check_feed(s, m, &reference, u, &ctx("change-events")).await;
+    }
+    checks
+}
+
+/// Whether the reference lets `u` be told of an outbox row, read from its stored strings
+/// (not the server's decoding of them): every document (`LIB!n.v`) and container (`LIB!n`)
+/// it names must be readable; a lookup entry is for every member of the library (all the
+/// model's users are); a wall (`wall N`) for administrators.
+fn feed_reference(m: &Model, reference: &Reference<'_>, u: &User, row: &EventRow) -> bool {
+    if row.item_type == "lookup" {
+        return true;
+    }
+    if row.object_id.starts_with("wall ") {
+        return u.admin;
+    }
+    [
+        Some(&row.object_id),
+        row.related.as_ref(),
+        row.root.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .all(|id| {
+        let (document, id) = match id.rsplit_once('.') {
+            Some((d, _)) => (true, d),
+            None => (false, id.as_str()),
+        };
+        let objects = if document {
+            &m.documents
+        } else {
+            &m.containers
+        };
+        let i = objects
+            .iter()
+            .position(|o| o.id == id)
+            .unwrap_or_else(|| panic!("the outbox names {id}, which the model does not know"));
+        reference.level(u, document, i) >= 1
+    })
+}
+
+/// An outbox row's strings, as stored.
+#[derive(Debug)]
+struct EventRow {
+    seq: i64,
+    item_type: String,
+    object_id: String,
+    related: Option<String>,
+    root: Option<String>,
+}
+
+/// Reads the whole feed as `u` in pages of 7 and compares the events shown with every
+/// event of the library's outbox that the reference lets `u` be told of. Returns the
+/// comparisons made.
+async fn check_feed(
+    s: &TestServer,
+    m: &Model,
+    reference: &Reference<'_>,
+    u: &User,
+    ctx: &str,
+) -> usize {
+    let lib = format!("{}/work/api/v2/customers/1/libraries/{}", s.base, m.library);
+    let mut conn = s.dossier().store().read().await.expect("connection");
+    let rows: Vec<EventRow> =
+        dossier_store::events::after(&mut conn, &m.library, 0, 1_000_000, None, None)
+            .await
+            .expect("outbox")
+            .into_iter()
+            .map(|e| EventRow {
+                seq: e.seq,
+                item_type: e.row.item_type,
+                object_id: e.row.object_id,
+                related: e.row.related_object_id,
+                root: e.row.root_id,
+            })
+            .collect();
+    drop(conn);
+    let want: Vec<i64> = rows
+        .iter()
+        .filter(|r| feed_reference(m, reference, u, r))
+        .map(|r| r.seq)
+        .collect();
+    let mut got = Vec::new();
+    let mut cursor = 0i64;
+    loop {
+        let (st, page) = call(
             s,
             &u.token,
             Method::GET,
-            &format!("{lib}/change-events"),
+            &format!("{lib}/change-events?cursor={cursor}&limit=7"),
             None,
         )
         .await;
-        assert_eq!(st == StatusCode::OK, u.admin, "{}", ctx("change-events"));
-        checks += 6;
+        assert_eq!(st, StatusCode::OK, "{ctx}: {page}");
+        let events = page["data"].as_array().expect("events");
+        assert!(events.len() <= 7, "{ctx}: {page}");
+        got.extend(
+            events
+                .iter()
+                .map(|e| e["id"].as_str().expect("id").parse::<i64>().expect("seq")),
+        );
+        let next: i64 = page["cursor"]
+            .as_str()
+            .expect("cursor")
+            .parse()
+            .expect("seq");
+        if page["overflow"] != true {
+            break;
+        }
+        assert!(next > cursor, "{ctx}: the cursor moves on: {page}");
+        cursor = next;
     }
-    checks
+    let name = |seqs: &[i64]| -> Vec<String> {
+        seqs.iter()
+            .filter_map(|q| rows.iter().find(|r| r.seq == *q))
+            .map(|r| format!("{} {}", r.seq, r.object_id))
+            .collect()
+    };
+    assert_eq!(
+        name(&got),
+        name(&want),
+        "{ctx}: the feed shows (left) what the reference says (right)"
+    );
+    assert_eq!(got, want, "{ctx}");
+    rows.len()
 }
 
 /// Re-secures one container and moves one user in or out of one group, in the model and
