@@ -634,3 +634,66 @@ async fn registrations_refuse_private_callbacks_and_unknown_audiences() {
     assert_error(st, &b, StatusCode::CONFLICT);
     s.stop().await;
 }
+
+/// Two servers on one PostgreSQL database, both sending: every run reaches the flow once
+/// (each node claims a run before sending it, and only one claim holds).
+#[tokio::test]
+async fn two_servers_on_one_database_send_each_run_once() {
+    if crate::harness::postgres_base().is_none() {
+        return; // two nodes share work only on PostgreSQL
+    }
+    let a = TestServer::start_with(allowing_localhost()).await;
+    let mut shared = allowing_localhost();
+    shared.insert("DOSSIER_DATABASE_URL".into(), a.database_url.clone());
+    let b = TestServer::start_with(shared).await;
+    let (hooks, got) = receiver().await;
+    approval_form(&a).await;
+    let r = register(
+        &a,
+        &a.token,
+        "singleSelectedDocument",
+        None,
+        json!({"callbackUrl": format!("{hooks}/flow/shared"), "workflowName": "Shared",
+               "description": "d", "libraryId": "ACTIVE", "formId": "approval",
+               "inferFolderId": false}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let workflow = r.json::<Value>().await.expect("json")["data"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let folder = a.folder().await;
+    let document = upload(&a, &folder, "shared").await;
+    let runs = 20;
+    let mut ids = Vec::new();
+    for i in 0..runs {
+        let node = if i % 2 == 0 { &a } else { &b };
+        let (st, body) = start(
+            node,
+            &node.token,
+            &workflow,
+            &[&document],
+            json!({"reason": format!("r{i}")}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        ids.push(body["data"]["id"].as_str().expect("run").to_string());
+    }
+    // Once every run is recorded delivered, no node sends it again (a claim needs a
+    // pending run): the receiver's count is final.
+    for id in &ids {
+        delivered(&a, &a.token, id).await;
+    }
+    let calls = got.lock().expect("lock").clone();
+    let mut seen: Vec<String> = calls
+        .iter()
+        .map(|(_, headers, _)| headers.get("webhook-id").cloned().unwrap_or_default())
+        .collect();
+    seen.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(seen, want, "each run sent exactly once");
+    b.stop().await;
+    a.stop().await;
+}
