@@ -697,3 +697,76 @@ async fn two_servers_on_one_database_send_each_run_once() {
     b.stop().await;
     a.stop().await;
 }
+
+/// A callback that fails is tried again (with backoff) until it answers: each attempt is in
+/// the run's history, and the run is delivered once the flow is back.
+#[tokio::test]
+async fn a_failing_callback_is_retried_until_it_answers() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let s = TestServer::start_with(allowing_localhost()).await;
+    approval_form(&s).await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new()
+        .route(
+            "/flow",
+            axum::routing::post(
+                |axum::extract::State(calls): axum::extract::State<Arc<AtomicUsize>>| async move {
+                    // Down for the first two calls.
+                    if calls.fetch_add(1, Ordering::SeqCst) < 2 {
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        axum::http::StatusCode::OK
+                    }
+                },
+            ),
+        )
+        .with_state(calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let r = register(
+        &s,
+        &s.token,
+        "singleSelectedDocument",
+        None,
+        json!({"callbackUrl": format!("http://{addr}/flow"), "workflowName": "Flaky",
+               "description": "d", "libraryId": "ACTIVE", "formId": "approval",
+               "inferFolderId": false}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let workflow = r.json::<Value>().await.expect("json")["data"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let folder = s.folder().await;
+    let document = upload(&s, &folder, "flaky").await;
+    let (st, b) = start(
+        &s,
+        &s.token,
+        &workflow,
+        &[&document],
+        json!({"reason": "x"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    // Pending at first: the request does not wait for the flow.
+    assert_eq!(b["data"]["delivery"], "pending", "{b}");
+    let run = b["data"]["id"].as_str().expect("run").to_string();
+    let view = delivered(&s, &s.token, &run).await;
+    let statuses: Vec<Value> = view["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["kind"] == "attempt")
+        .map(|e| e["http_status"].clone())
+        .collect();
+    assert_eq!(statuses, [json!(503), json!(503), json!(200)], "{view}");
+    assert_eq!(view["attempts"], 3);
+    assert!(view["flow_run_id"].is_null(), "{view}");
+    s.stop().await;
+}
