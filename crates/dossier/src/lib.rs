@@ -130,6 +130,7 @@ pub struct Running {
     stop_background: tokio::sync::watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
     housekeeper: tokio::task::JoinHandle<()>,
+    workflow_sender: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -139,6 +140,7 @@ impl Running {
         let _ = self.stop_background.send(true);
         let _ = self.indexer.await;
         let _ = self.housekeeper.await;
+        let _ = self.workflow_sender.await;
         self.dossier.close().await;
     }
 }
@@ -185,6 +187,10 @@ pub async fn start(
         Err(_) => tokio::spawn(async {}),
     };
     let housekeeper = tokio::spawn(housekeeping(dossier.clone(), stop_background.subscribe()));
+    let workflow_sender = tokio::spawn(dossier_service::workflows::sending::run(
+        dossier.clone(),
+        stop_background.subscribe(),
+    ));
     let app = dossier_api::router(AppState {
         dossier: dossier.clone(),
         max_upload_bytes: config.max_upload_bytes,
@@ -220,6 +226,7 @@ pub async fn start(
             stop_background,
             indexer,
             housekeeper,
+            workflow_sender,
         },
         boot.generated_admin_password,
     ))

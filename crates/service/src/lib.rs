@@ -45,6 +45,7 @@ mod throttle;
 pub mod trustees;
 pub mod upload;
 pub mod walls;
+pub mod workflows;
 
 use std::sync::Arc;
 
@@ -162,6 +163,8 @@ pub struct Dossier {
     pub(crate) search: Option<Arc<search::Search>>,
     /// The HTTP client of webhooks and workflow triggers.
     pub(crate) sender: delivery::Sender,
+    /// Wakes this node's workflow sender when a run is started (`workflows::sending`).
+    pub(crate) workflow_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Dossier {
@@ -177,6 +180,7 @@ impl Dossier {
             clock,
             oauth: Arc::new(oauth::Runtime::new(&settings)),
             sender: delivery::Sender::new(&settings.allowed_webhook_hosts),
+            workflow_wake: Arc::default(),
             settings,
             access: Arc::default(),
             search: None,

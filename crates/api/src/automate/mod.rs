@@ -24,6 +24,7 @@ mod metadata;
 mod people;
 mod permissions;
 mod settings;
+mod workflows;
 mod workspaces;
 
 use axum::Router;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(people::routes())
         .merge(permissions::routes())
         .merge(settings::routes())
+        .merge(workflows::routes())
         .merge(workspaces::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

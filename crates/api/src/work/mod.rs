@@ -23,6 +23,7 @@ pub mod security;
 pub mod templates;
 pub mod walls;
 pub mod wire;
+pub mod workflows;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -344,6 +345,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .merge(matter_routes(l))
         .merge(metadata::routes(l))
+        .merge(workflows::routes(l))
         .merge(uploads)
 }
 

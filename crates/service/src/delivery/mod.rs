@@ -27,6 +27,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// At most this much of a receiver's answer is kept in the delivery log.
 const KEPT_ANSWER_BYTES: usize = 512;
+/// At most this many of the answer's headers are kept on an `Attempt`.
+const KEPT_HEADERS: usize = 32;
 
 /// One message to send: the same `id` on every attempt, so receivers can drop repeats.
 #[derive(Clone, Debug)]
@@ -49,6 +51,10 @@ pub struct Attempt {
     pub latency_ms: i64,
     /// Why it failed, when it did: the transport error, or the start of the answer.
     pub error: Option<String>,
+    /// The answer's headers (names in lower case; at most `KEPT_HEADERS`, each value at
+    /// most `KEPT_ANSWER_BYTES`), for a sender that reads one back: a workflow trigger
+    /// records the run id Power Automate answers with.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Attempt {
@@ -56,6 +62,14 @@ impl Attempt {
     /// followed) is retried.
     pub fn delivered(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// The value of an answer header, by name (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -99,6 +113,7 @@ impl Sender {
             status: None,
             latency_ms: 0,
             error: Some(why),
+            headers: Vec::new(),
         };
         // Checked again at each send: the setting may have changed since registration.
         if let Err(e) = Target::parse(message.target.as_str(), &self.allowed) {
@@ -123,11 +138,24 @@ impl Sender {
             status: None,
             latency_ms: 0,
             error: None,
+            headers: Vec::new(),
         };
         match answer {
             Ok(response) => {
                 let status = response.status().as_u16();
                 attempt.status = Some(status);
+                attempt.headers = response
+                    .headers()
+                    .iter()
+                    .take(KEPT_HEADERS)
+                    .filter_map(|(n, v)| {
+                        let v = v.to_str().ok()?;
+                        Some((
+                            n.as_str().to_string(),
+                            truncate(v, KEPT_ANSWER_BYTES).to_string(),
+                        ))
+                    })
+                    .collect();
                 if !(200..300).contains(&status) {
                     let text = response.text().await.unwrap_or_default();
                     attempt.error = Some(format!(
