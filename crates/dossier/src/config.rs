@@ -108,6 +108,11 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "comma-separated hosts (names or IP addresses) that webhooks and workflow triggers may be sent to although they are loopback or private addresses",
     ),
     (
+        "webhook_retry_seconds",
+        Some("86400"),
+        "how long a failing webhook delivery is retried (backoff with jitter) before it is dead-lettered",
+    ),
+    (
         "max_upload_bytes",
         Some("10737418240"),
         "largest accepted upload",
@@ -274,6 +279,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub allowed_webhook_hosts: Vec<String>,
+    pub webhook_retry_seconds: i64,
     pub max_upload_bytes: u64,
     pub max_connections: usize,
     pub header_read_timeout_seconds: u64,
@@ -550,6 +556,7 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
         smtp_url,
         mail_from,
         allowed_webhook_hosts,
+        webhook_retry_seconds: positive("webhook_retry_seconds")?,
         lockout_threshold: parse(
             values,
             "lockout_threshold",

@@ -83,6 +83,7 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         smtp_url: config.smtp_url.clone(),
         mail_from: config.mail_from.clone(),
         allowed_webhook_hosts: config.allowed_webhook_hosts.clone(),
+        webhook_retry_seconds: config.webhook_retry_seconds,
     };
     Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
 }
@@ -129,6 +130,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<()>,
     stop_background: tokio::sync::watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
+    webhooks: tokio::task::JoinHandle<()>,
     housekeeper: tokio::task::JoinHandle<()>,
 }
 
@@ -138,6 +140,7 @@ impl Running {
         let _ = self.task.await;
         let _ = self.stop_background.send(true);
         let _ = self.indexer.await;
+        let _ = self.webhooks.await;
         let _ = self.housekeeper.await;
         self.dossier.close().await;
     }
@@ -184,6 +187,11 @@ pub async fn start(
         )),
         Err(_) => tokio::spawn(async {}),
     };
+    let webhooks = tokio::spawn(dossier_service::webhooks::engine::run(
+        dossier.clone(),
+        dossier_service::webhooks::engine::node_id(&config.index_dir),
+        stop_background.subscribe(),
+    ));
     let housekeeper = tokio::spawn(housekeeping(dossier.clone(), stop_background.subscribe()));
     let app = dossier_api::router(AppState {
         dossier: dossier.clone(),
@@ -215,6 +223,7 @@ pub async fn start(
             task,
             stop_background,
             indexer,
+            webhooks,
             housekeeper,
         },
         boot.generated_admin_password,

@@ -30,6 +30,7 @@ pub mod sql;
 pub mod tokens;
 pub mod users;
 pub mod walls;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
