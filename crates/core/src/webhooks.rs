@@ -203,9 +203,9 @@ impl EventSelection {
             let name = raw.trim();
             let known = name == "*"
                 || EventType::parse(name).is_some()
-                || name.strip_suffix(".*").is_some_and(|family| {
-                    EventType::ALL.iter().any(|t| t.family() == family)
-                });
+                || name
+                    .strip_suffix(".*")
+                    .is_some_and(|family| EventType::ALL.iter().any(|t| t.family() == family));
             if !known {
                 return Err(DomainError::invalid(
                     field,
@@ -246,7 +246,8 @@ impl EventSelection {
         self.0.iter().any(|s| {
             s == "*"
                 || s == t.as_str()
-                || s.strip_suffix(".*").is_some_and(|family| family == t.family())
+                || s.strip_suffix(".*")
+                    .is_some_and(|family| family == t.family())
         })
     }
 }

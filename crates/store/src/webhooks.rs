@@ -101,10 +101,12 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Option<Webhook>> {
 
 /// A subscription with its secret, for sending.
 pub async fn with_secret(conn: &mut AnyConnection, id: i64) -> Result<Option<(Webhook, String)>> {
-    let Some(r) = Sql::new(&format!("SELECT {COLUMNS}, secret FROM webhooks WHERE id = "))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
+    let Some(r) = Sql::new(&format!(
+        "SELECT {COLUMNS}, secret FROM webhooks WHERE id = "
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
     else {
         return Ok(None);
     };
@@ -120,7 +122,9 @@ pub async fn list(
     after: i64,
     limit: i64,
 ) -> Result<Vec<Webhook>> {
-    let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM webhooks WHERE customer_id = "));
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM webhooks WHERE customer_id = "
+    ));
     sql.bind(customer).push(" AND id > ").bind(after);
     if let Some(o) = owner {
         sql.push(" AND owner_user = ").bind(o);
@@ -339,7 +343,9 @@ pub async fn deliveries(
     dead_only: bool,
     limit: i64,
 ) -> Result<Vec<DeliveryRecord>> {
-    let mut sql = Sql::new("SELECT id, webhook_id, seq, event_type, attempt, attempted_at, status, latency_ms, error, outcome FROM webhook_deliveries WHERE webhook_id = ");
+    let mut sql = Sql::new(
+        "SELECT id, webhook_id, seq, event_type, attempt, attempted_at, status, latency_ms, error, outcome FROM webhook_deliveries WHERE webhook_id = ",
+    );
     sql.bind(webhook);
     if before > 0 {
         sql.push(" AND id < ").bind(before);

@@ -154,7 +154,11 @@ pub async fn list(
         .webhooks(&caller, p.customer()?, page.after.unwrap_or(0), page.limit)
         .await?;
     let (_, cursor) = paging.finish(&mut rows, |w| w.id);
-    Ok(reply::list(rows.iter().map(webhook_json).collect(), None, cursor))
+    Ok(reply::list(
+        rows.iter().map(webhook_json).collect(),
+        None,
+        cursor,
+    ))
 }
 
 pub async fn create(
@@ -228,7 +232,13 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn log(state: &AppState, caller: &Caller, p: &Params, q: &Q, dead: bool) -> ApiResult<Response> {
+async fn log(
+    state: &AppState,
+    caller: &Caller,
+    p: &Params,
+    q: &Q,
+    dead: bool,
+) -> ApiResult<Response> {
     let paging = q.paging(100)?;
     let page = paging.probe();
     let mut rows = state
@@ -243,7 +253,11 @@ async fn log(state: &AppState, caller: &Caller, p: &Params, q: &Q, dead: bool) -
         )
         .await?;
     let (_, cursor) = paging.finish(&mut rows, |d| d.id);
-    Ok(reply::list(rows.iter().map(delivery_json).collect(), None, cursor))
+    Ok(reply::list(
+        rows.iter().map(delivery_json).collect(),
+        None,
+        cursor,
+    ))
 }
 
 pub async fn deliveries(
@@ -270,8 +284,8 @@ pub async fn replay(
     p: Params,
     JsonObject(body): JsonObject,
 ) -> ApiResult<Response> {
-    let since = fields::text(&body, "since")?
-        .ok_or_else(|| ApiError(DomainError::required("since")))?;
+    let since =
+        fields::text(&body, "since")?.ok_or_else(|| ApiError(DomainError::required("since")))?;
     let since = parse_timestamp(&since)
         .ok_or_else(|| ApiError::invalid("since", "since must be an ISO-8601 date-time"))?;
     let w = state

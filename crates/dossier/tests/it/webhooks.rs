@@ -117,10 +117,7 @@ impl Receiver {
 }
 
 fn allowed() -> BTreeMap<String, String> {
-    BTreeMap::from([(
-        "DOSSIER_ALLOWED_WEBHOOK_HOSTS".into(),
-        "127.0.0.1".into(),
-    )])
+    BTreeMap::from([("DOSSIER_ALLOWED_WEBHOOK_HOSTS".into(), "127.0.0.1".into())])
 }
 
 fn hooks(s: &TestServer) -> String {
@@ -130,9 +127,7 @@ fn hooks(s: &TestServer) -> String {
 /// Subscribes as the holder of `token`; returns the subscription as created (with its
 /// secret).
 async fn subscribe(s: &TestServer, token: &str, body: Value) -> Value {
-    let (st, b) = s
-        .send_json_as(token, Method::POST, &hooks(s), body)
-        .await;
+    let (st, b) = s.send_json_as(token, Method::POST, &hooks(s), body).await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     b["data"].clone()
 }
@@ -169,7 +164,10 @@ async fn events_arrive_in_order_and_signed() {
                "description": "integration test"}),
     )
     .await;
-    let secret = sub["secret"].as_str().expect("the secret, shown once").to_string();
+    let secret = sub["secret"]
+        .as_str()
+        .expect("the secret, shown once")
+        .to_string();
     assert!(secret.starts_with("whsec_"), "{secret}");
     let id = sub["id"].as_i64().unwrap();
     let one = s.get_json(&format!("{}/{id}", hooks(&s))).await;
@@ -184,7 +182,10 @@ async fn events_arrive_in_order_and_signed() {
         .await;
     let doc_id = doc["id"].as_str().unwrap().to_string();
     let (st, e) = s
-        .patch(&s.lib(&format!("/documents/{doc_id}")), json!({"comment": "edited"}))
+        .patch(
+            &s.lib(&format!("/documents/{doc_id}")),
+            json!({"comment": "edited"}),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{e}");
     let (st, e) = s
@@ -201,7 +202,11 @@ async fn events_arrive_in_order_and_signed() {
         })
         .await;
     let seen = types(&got);
-    let at = |t: &str| seen.iter().position(|x| x == t).unwrap_or_else(|| panic!("{t} in {seen:?}"));
+    let at = |t: &str| {
+        seen.iter()
+            .position(|x| x == t)
+            .unwrap_or_else(|| panic!("{t} in {seen:?}"))
+    };
     assert_eq!(seen[0], "workspace.created", "{seen:?}");
     assert!(at("container.created") < at("document.created"));
     assert!(at("document.created") < at("document.profile_updated"));
@@ -230,7 +235,10 @@ async fn events_arrive_in_order_and_signed() {
     let log = s.get_json(&format!("{}/{id}/deliveries", hooks(&s))).await;
     let log = log["data"].as_array().unwrap();
     assert!(log.len() >= got.len(), "{log:?}");
-    assert!(log.iter().all(|l| l["outcome"] == "delivered" && l["status_code"] == 200));
+    assert!(
+        log.iter()
+            .all(|l| l["outcome"] == "delivered" && l["status_code"] == 200)
+    );
     receiver.stop();
     s.stop().await;
 }
@@ -243,14 +251,24 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order() {
     let s = TestServer::start_with(allowed()).await;
     let receiver = Receiver::start().await;
     receiver.status.store(503, Ordering::SeqCst);
-    let sub = subscribe(&s, &s.token, json!({"url": receiver.url, "events": ["document.created"]})).await;
+    let sub = subscribe(
+        &s,
+        &s.token,
+        json!({"url": receiver.url, "events": ["document.created"]}),
+    )
+    .await;
     let id = sub["id"].as_i64().unwrap();
     let started = chrono::Utc::now() - chrono::Duration::seconds(1);
     let folder = s.folder().await;
     let mut docs = Vec::new();
     for i in 0..5 {
         let d = s
-            .upload(&folder, &format!("d{i}.txt"), format!("document {i}").as_bytes(), json!({}))
+            .upload(
+                &folder,
+                &format!("d{i}.txt"),
+                format!("document {i}").as_bytes(),
+                json!({}),
+            )
             .await;
         docs.push(d["id"].as_str().unwrap().to_string());
     }
@@ -271,13 +289,21 @@ async fn a_receiver_that_was_down_gets_every_event_once_in_order() {
     assert_eq!(first["status_code"], 503);
     assert_eq!(first["attempt"], 1);
     let state = s.get_json(&format!("{}/{id}", hooks(&s))).await;
-    assert!(state["data"]["failing_attempts"].as_i64().unwrap() >= 1, "{state}");
+    assert!(
+        state["data"]["failing_attempts"].as_i64().unwrap() >= 1,
+        "{state}"
+    );
 
     receiver.status.store(200, Ordering::SeqCst);
     let got = receiver.wait_for("five documents", |g| g.len() >= 5).await;
     let delivered: Vec<String> = got
         .iter()
-        .map(|r| r.json()["data"]["document_id"].as_str().unwrap().to_string())
+        .map(|r| {
+            r.json()["data"]["document_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(delivered, docs);
     let ids: HashSet<&str> = got.iter().map(|r| r.id.as_str()).collect();
@@ -309,12 +335,19 @@ async fn an_event_given_up_is_dead_lettered_and_the_next_is_delivered() {
     let s = TestServer::start_with(settings).await;
     let receiver = Receiver::start().await;
     receiver.status.store(500, Ordering::SeqCst);
-    let sub = subscribe(&s, &s.token, json!({"url": receiver.url, "events": ["workspace.created"]})).await;
+    let sub = subscribe(
+        &s,
+        &s.token,
+        json!({"url": receiver.url, "events": ["workspace.created"]}),
+    )
+    .await;
     let id = sub["id"].as_i64().unwrap();
     let lost = s.create_workspace("Lost").await;
     let mut dead = Value::Null;
     for _ in 0..600 {
-        dead = s.get_json(&format!("{}/{id}/dead-letters", hooks(&s))).await;
+        dead = s
+            .get_json(&format!("{}/{id}/dead-letters", hooks(&s)))
+            .await;
         if !dead["data"].as_array().unwrap().is_empty() {
             break;
         }
@@ -326,7 +359,9 @@ async fn an_event_given_up_is_dead_lettered_and_the_next_is_delivered() {
     assert_eq!(letters[0]["event_type"], "workspace.created");
     receiver.status.store(200, Ordering::SeqCst);
     let kept = s.create_workspace("Kept").await;
-    let got = receiver.wait_for("the next workspace", |g| !g.is_empty()).await;
+    let got = receiver
+        .wait_for("the next workspace", |g| !g.is_empty())
+        .await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].json()["data"]["workspace_id"], kept.as_str());
     assert_ne!(kept, lost);
@@ -345,9 +380,19 @@ async fn subscriptions_are_their_owners_and_deliveries_follow_the_owners_access(
     let ann = s.new_user("ANN", "ann-password-1").await;
     let bob = s.new_user("BOB", "bob-password-1").await;
     let url = receiver.url.clone();
-    let mine = subscribe(&s, &ann, json!({"url": format!("{url}?who=ann"), "events": ["workspace.created"]})).await;
+    let mine = subscribe(
+        &s,
+        &ann,
+        json!({"url": format!("{url}?who=ann"), "events": ["workspace.created"]}),
+    )
+    .await;
     let mine_id = mine["id"].as_i64().unwrap();
-    let admins = subscribe(&s, &s.token, json!({"url": format!("{url}?who=admin"), "events": ["workspace.created"]})).await;
+    let admins = subscribe(
+        &s,
+        &s.token,
+        json!({"url": format!("{url}?who=admin"), "events": ["workspace.created"]}),
+    )
+    .await;
     let list = |token: String| {
         let s = &s;
         async move {
@@ -375,25 +420,39 @@ async fn subscriptions_are_their_owners_and_deliveries_follow_the_owners_access(
         assert_error(st, &b, StatusCode::NOT_FOUND);
     }
     let (st, b) = s
-        .send_json_as(&bob, Method::PATCH, &format!("{}/{mine_id}", hooks(&s)), json!({"active": false}))
+        .send_json_as(
+            &bob,
+            Method::PATCH,
+            &format!("{}/{mine_id}", hooks(&s)),
+            json!({"active": false}),
+        )
         .await;
     assert_error(st, &b, StatusCode::NOT_FOUND);
 
     let ws = s.create_workspace("Seen by administrators").await;
-    let got = receiver.wait_for("the administrator's event", |g| !g.is_empty()).await;
+    let got = receiver
+        .wait_for("the administrator's event", |g| !g.is_empty())
+        .await;
     assert_eq!(got[0].json()["data"]["workspace_id"], ws.as_str());
     assert_eq!(got[0].id, format!("evt_{}", seq_of(&got[0])));
     // The administrator's subscription got it; ANN's (not told of it under today's rule)
-    // skipped it: its cursor moved past without a delivery.
+    // passed it over: its cursor moved past it without a delivery.
+    let position = |m: &Value| {
+        m["data"]["last_event_id"]
+            .as_str()
+            .and_then(|e| e.strip_prefix("evt_"))
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let mut m = Value::Null;
     for _ in 0..200 {
-        let m = s.get_json(&format!("{}/{mine_id}", hooks(&s))).await;
-        if m["data"]["last_event_id"] == got[0].id.as_str() {
+        m = s.get_json(&format!("{}/{mine_id}", hooks(&s))).await;
+        if position(&m) >= seq_of(&got[0]) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let m = s.get_json(&format!("{}/{mine_id}", hooks(&s))).await;
-    assert_eq!(m["data"]["last_event_id"], got[0].id.as_str(), "{m}");
+    assert!(position(&m) >= seq_of(&got[0]), "{m}");
     assert_eq!(receiver.accepted().len(), 1, "{:?}", receiver.all());
     let _ = admins;
     receiver.stop();
@@ -424,13 +483,18 @@ async fn a_subscriber_who_loses_read_access_gets_no_further_events() {
     let security = s.lib(&format!("/documents/{doc_id}/security"));
     let (st, b) = s
         .send_json(
-            Method::PATCH,
+            Method::POST,
             &security,
             json!({"include": [{"id": "ANN", "type": "user", "access_level": "read"}]}),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
-    subscribe(&s, &ann, json!({"url": receiver.url, "events": ["document.profile_updated"]})).await;
+    subscribe(
+        &s,
+        &ann,
+        json!({"url": receiver.url, "events": ["document.profile_updated"]}),
+    )
+    .await;
     let edit = |comment: &str| {
         let s = &s;
         let url = s.lib(&format!("/documents/{doc_id}"));
@@ -443,7 +507,11 @@ async fn a_subscriber_who_loses_read_access_gets_no_further_events() {
     edit("seen").await;
     receiver.wait_for("the first edit", |g| g.len() == 1).await;
     let (st, b) = s
-        .send_json(Method::PATCH, &security, json!({"remove": [{"id": "ANN", "type": "user"}]}))
+        .send_json(
+            Method::POST,
+            &security,
+            json!({"remove": [{"id": "ANN", "type": "user"}]}),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
     edit("unseen").await;
@@ -462,20 +530,50 @@ async fn bad_subscriptions_are_refused() {
     let s = TestServer::start_with(allowed()).await;
     let ok_url = "http://127.0.0.1:9/hook";
     let cases = [
-        (json!({"url": ok_url, "events": ["document.exploded"]}), "events"),
-        (json!({"url": ok_url, "events": "document.created"}), "events"),
+        (
+            json!({"url": ok_url, "events": ["document.exploded"]}),
+            "events",
+        ),
+        (
+            json!({"url": ok_url, "events": "document.created"}),
+            "events",
+        ),
         (json!({"url": ok_url, "events": []}), "events"),
         (json!({"url": ok_url}), "events"),
         (json!({"events": ["*"]}), "url"),
-        (json!({"url": "ftp://example.com/hook", "events": ["*"]}), "url"),
+        (
+            json!({"url": "ftp://example.com/hook", "events": ["*"]}),
+            "url",
+        ),
         (json!({"url": "not a url", "events": ["*"]}), "url"),
-        (json!({"url": "http://10.1.2.3/hook", "events": ["*"]}), "url"),
-        (json!({"url": "http://169.254.169.254/latest", "events": ["*"]}), "url"),
-        (json!({"url": ok_url, "events": ["*"], "secret": format!("whsec_{}", "A".repeat(10_000))}), "secret"),
-        (json!({"url": ok_url, "events": ["*"], "secret": "not-a-whsec-key"}), "secret"),
-        (json!({"url": ok_url, "events": ["*"], "filters": {"library": "NOSUCH"}}), "library"),
-        (json!({"url": ok_url, "events": ["*"], "filters": "ACTIVE"}), "filters"),
-        (json!({"url": ok_url, "events": ["*"], "description": "x".repeat(501)}), "description"),
+        (
+            json!({"url": "http://10.1.2.3/hook", "events": ["*"]}),
+            "url",
+        ),
+        (
+            json!({"url": "http://169.254.169.254/latest", "events": ["*"]}),
+            "url",
+        ),
+        (
+            json!({"url": ok_url, "events": ["*"], "secret": format!("whsec_{}", "A".repeat(10_000))}),
+            "secret",
+        ),
+        (
+            json!({"url": ok_url, "events": ["*"], "secret": "not-a-whsec-key"}),
+            "secret",
+        ),
+        (
+            json!({"url": ok_url, "events": ["*"], "filters": {"library": "NOSUCH"}}),
+            "library",
+        ),
+        (
+            json!({"url": ok_url, "events": ["*"], "filters": "ACTIVE"}),
+            "filters",
+        ),
+        (
+            json!({"url": ok_url, "events": ["*"], "description": "x".repeat(501)}),
+            "description",
+        ),
     ];
     for (body, field) in cases {
         let (st, b) = s.post(&hooks(&s), body.clone()).await;
@@ -491,7 +589,10 @@ async fn bad_subscriptions_are_refused() {
         base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 32])
     );
     let (st, b) = s
-        .post(&hooks(&s), json!({"url": ok_url, "events": ["*"], "secret": given}))
+        .post(
+            &hooks(&s),
+            json!({"url": ok_url, "events": ["*"], "secret": given}),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
     assert!(b["data"].get("secret").is_none() || b["data"]["secret"] == given.as_str());
@@ -502,24 +603,41 @@ async fn bad_subscriptions_are_refused() {
         .await;
     assert_error(st, &b, StatusCode::BAD_REQUEST);
     let (st, b) = s
-        .patch(&format!("{}/{id}", hooks(&s)), json!({"rotate_secret": true, "active": false}))
+        .patch(
+            &format!("{}/{id}", hooks(&s)),
+            json!({"rotate_secret": true, "active": false}),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{b}");
     let rotated = b["data"]["secret"].as_str().unwrap();
     assert!(rotated.starts_with("whsec_") && rotated != given, "{b}");
     assert_eq!(b["data"]["active"], false);
     let (st, b) = s
-        .post(&format!("{}/{id}/replay", hooks(&s)), json!({"since": "yesterday"}))
+        .post(
+            &format!("{}/{id}/replay", hooks(&s)),
+            json!({"since": "yesterday"}),
+        )
         .await;
     assert_error(st, &b, StatusCode::BAD_REQUEST);
     let (st, _) = s.delete(&format!("{}/{id}", hooks(&s))).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
-    let (st, b) = s.send_json(Method::GET, &format!("{}/{id}", hooks(&s)), Value::Null).await;
+    let (st, b) = s
+        .send_json(Method::GET, &format!("{}/{id}", hooks(&s)), Value::Null)
+        .await;
     assert_error(st, &b, StatusCode::NOT_FOUND);
     let catalogue = s
-        .get_json(&format!("{}/work/api/v2/customers/1/webhook-event-types", s.base))
+        .get_json(&format!(
+            "{}/work/api/v2/customers/1/webhook-event-types",
+            s.base
+        ))
         .await;
-    assert!(catalogue["data"].as_array().unwrap().iter().any(|t| t["id"] == "document.filed"));
+    assert!(
+        catalogue["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == "document.filed")
+    );
     s.stop().await;
 
     // Without the setting, loopback targets are refused.
@@ -543,24 +661,46 @@ async fn two_servers_on_one_database_deliver_each_event_once() {
     shared.insert("DOSSIER_DATABASE_URL".into(), first.database_url.clone());
     let second = TestServer::start_with(shared).await;
     let receiver = Receiver::start().await;
-    subscribe(&first, &first.token, json!({"url": receiver.url, "events": ["document.created"]})).await;
+    subscribe(
+        &first,
+        &first.token,
+        json!({"url": receiver.url, "events": ["document.created"]}),
+    )
+    .await;
     let folder = first.folder().await;
     let mut expected = Vec::new();
     for i in 0..20 {
         // Alternate the server that takes the upload; both engines run.
         let s = if i % 2 == 0 { &first } else { &second };
         let d = s
-            .upload(&folder, &format!("{i}.txt"), format!("doc {i}").as_bytes(), json!({}))
+            .upload(
+                &folder,
+                &format!("{i}.txt"),
+                format!("doc {i}").as_bytes(),
+                json!({}),
+            )
             .await;
         expected.push(d["id"].as_str().unwrap().to_string());
     }
-    let got = receiver.wait_for("twenty documents", |g| g.len() >= 20).await;
+    let got = receiver
+        .wait_for("twenty documents", |g| g.len() >= 20)
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let got_now = receiver.accepted();
-    assert_eq!(got_now.len(), 20, "an event delivered twice: {:?}", types(&got_now));
+    assert_eq!(
+        got_now.len(),
+        20,
+        "an event delivered twice: {:?}",
+        types(&got_now)
+    );
     let delivered: Vec<String> = got
         .iter()
-        .map(|r| r.json()["data"]["document_id"].as_str().unwrap().to_string())
+        .map(|r| {
+            r.json()["data"]["document_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(delivered, expected);
     receiver.stop();
@@ -714,7 +854,12 @@ async fn signatures_verify_with_the_standard_webhooks_library() {
     let python = crate::harness::client_python();
     let s = TestServer::start_with(allowed()).await;
     let receiver = Receiver::start().await;
-    let sub = subscribe(&s, &s.token, json!({"url": receiver.url, "events": ["workspace.*", "container.*"]})).await;
+    let sub = subscribe(
+        &s,
+        &s.token,
+        json!({"url": receiver.url, "events": ["workspace.*", "container.*"]}),
+    )
+    .await;
     let secret = sub["secret"].as_str().unwrap().to_string();
     let ws = s.create_workspace("Verified — ünïcode").await;
     s.create_folder(&ws, "Folder").await;
@@ -726,17 +871,30 @@ async fn signatures_verify_with_the_standard_webhooks_library() {
         let out = crate::harness::run_client_script(
             &python,
             "webhook_verify.py",
-            &[&secret, &r.id, &r.timestamp, &r.signature, body.to_str().unwrap()],
+            &[
+                &secret,
+                &r.id,
+                &r.timestamp,
+                &r.signature,
+                body.to_str().unwrap(),
+            ],
         );
         assert!(out.contains("verified"), "{out}");
     }
     // A tampered body fails the same check.
     let tampered = dir.path().join("tampered.json");
     std::fs::write(&tampered, b"{\"type\":\"document.deleted\"}").unwrap();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/webhook_verify.py");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/webhook_verify.py");
     let out = std::process::Command::new(&python)
         .arg(&path)
-        .args([&secret, &got[0].id, &got[0].timestamp, &got[0].signature, tampered.to_str().unwrap()])
+        .args([
+            &secret,
+            &got[0].id,
+            &got[0].timestamp,
+            &got[0].signature,
+            tampered.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

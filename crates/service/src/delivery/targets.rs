@@ -160,9 +160,8 @@ impl reqwest::dns::Resolve for Resolver {
         let allowed = self.allowed.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let named = allowed.names(&host);
             let usable: Vec<SocketAddr> = found
                 .into_iter()

@@ -113,11 +113,7 @@ async fn due(d: &Dossier, node: &str) -> Result<Vec<i64>> {
 
 /// Whether an event passes a subscription's selection and filters (not yet its owner's
 /// access, asked for a round's events at once).
-async fn selected(
-    conn: &mut AnyConnection,
-    w: &Webhook,
-    change: &Change,
-) -> Result<bool> {
+async fn selected(conn: &mut AnyConnection, w: &Webhook, change: &Change) -> Result<bool> {
     if !w.events.matches(EventType::of(change)) {
         return Ok(false);
     }
@@ -307,7 +303,11 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
                 continue;
             }
             let first_failure = first_failure.unwrap_or(now);
-            match retry.after(attempt_no.clamp(1, u32::MAX as i64) as u32, first_failure, d.now()) {
+            match retry.after(
+                attempt_no.clamp(1, u32::MAX as i64) as u32,
+                first_failure,
+                d.now(),
+            ) {
                 Next::RetryAt(at) => {
                     record.outcome = DeliveryOutcome::Failed;
                     let mut tx = d.store.begin().await?;
@@ -355,9 +355,15 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
         }
         if done != cursor {
             let mut tx = d.store.begin().await?;
-            let moved =
-                dossier_store::webhooks::advance(tx.conn(), id, node, cursor, done, d.now() + LEASE)
-                    .await?;
+            let moved = dossier_store::webhooks::advance(
+                tx.conn(),
+                id,
+                node,
+                cursor,
+                done,
+                d.now() + LEASE,
+            )
+            .await?;
             tx.commit().await?;
             if !moved {
                 return Ok(());

@@ -77,10 +77,14 @@ impl Dossier {
         if let Some(workspace) = &filters.workspace {
             self.library(caller, caller.customer_id, workspace.library.as_str())
                 .await
-                .map_err(|_| DomainError::invalid("workspace", format!("no workspace {workspace}")))?;
+                .map_err(|_| {
+                    DomainError::invalid("workspace", format!("no workspace {workspace}"))
+                })?;
             self.container(caller, workspace, &[ContainerKind::Workspace])
                 .await
-                .map_err(|_| DomainError::invalid("workspace", format!("no workspace {workspace}")))?;
+                .map_err(|_| {
+                    DomainError::invalid("workspace", format!("no workspace {workspace}"))
+                })?;
         }
         Ok(())
     }
@@ -96,7 +100,8 @@ impl Dossier {
         let w = dossier_store::webhooks::get(&mut conn, id)
             .await?
             .ok_or_else(missing)?;
-        if w.customer_id != caller.customer_id || (w.owner_user != caller.user_id && !caller.is_admin)
+        if w.customer_id != caller.customer_id
+            || (w.owner_user != caller.user_id && !caller.is_admin)
         {
             return Err(missing());
         }
