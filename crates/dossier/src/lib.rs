@@ -237,7 +237,8 @@ const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3
 const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// At start and then every `HOUSEKEEPING_EVERY`, until stopped: deletes expired tokens and
-/// codes and day-old idempotency keys, and removes uploads abandoned while the server ran.
+/// codes, day-old idempotency keys and month-old webhook delivery-log lines, and removes
+/// uploads abandoned while the server ran.
 async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         match dossier.purge_expired_credentials().await {
@@ -255,6 +256,13 @@ async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Recei
             Ok(keys) if keys > 0 => tracing::info!(keys, "forgot day-old idempotency keys"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot delete old idempotency keys"),
+        }
+        match dossier.purge_old_webhook_deliveries().await {
+            Ok(n) if n > 0 => {
+                tracing::info!(lines = n, "forgot month-old webhook delivery-log lines")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot forget old webhook delivery-log lines"),
         }
         match dossier.sweep_leftovers(Some(ABANDONED_AFTER)).await {
             Ok(gone) if !gone.is_empty() => tracing::info!(

@@ -376,6 +376,17 @@ pub async fn deliveries(
         .collect()
 }
 
+/// Forgets delivery-log lines from before `before`, except dead letters (kept until their
+/// subscription goes). Returns how many went.
+pub async fn forget_deliveries(conn: &mut AnyConnection, before: DateTime<Utc>) -> Result<u64> {
+    Sql::new("DELETE FROM webhook_deliveries WHERE attempted_at < ")
+        .bind(before)
+        .push(" AND outcome <> ")
+        .bind(DeliveryOutcome::Dead.as_str())
+        .execute(conn)
+        .await
+}
+
 /// The sequence number just before the first event at or after `at` (the newest event's
 /// when none is that recent): where a replay from `at` puts the cursor.
 pub async fn seq_before(conn: &mut AnyConnection, at: DateTime<Utc>) -> Result<i64> {

@@ -20,6 +20,8 @@ use dossier_core::webhooks::{DeliveryRecord, EventSelection, Webhook, WebhookFil
 use crate::delivery::Secret;
 use crate::{Caller, Dossier, Result};
 
+/// How long delivery-log lines are kept (dead letters stay until their subscription goes).
+const LOG_KEPT_DAYS: i64 = 30;
 /// The longest description of a subscription.
 const MAX_DESCRIPTION: usize = 500;
 /// The most subscriptions one owner may hold: each one is a queue the server drives.
@@ -277,5 +279,18 @@ impl Dossier {
         dossier_store::webhooks::get(&mut conn, w.id)
             .await?
             .ok_or_else(|| DomainError::not_found(format!("webhook {id}")))
+    }
+
+    /// Forgets delivery-log lines older than `LOG_KEPT_DAYS` (run on a schedule by the
+    /// server), except dead letters. Returns how many went.
+    pub async fn purge_old_webhook_deliveries(&self) -> Result<u64> {
+        let mut tx = self.store.begin().await?;
+        let n = dossier_store::webhooks::forget_deliveries(
+            tx.conn(),
+            self.now() - chrono::Duration::days(LOG_KEPT_DAYS),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 }
