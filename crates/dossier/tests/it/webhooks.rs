@@ -232,8 +232,16 @@ async fn events_arrive_in_order_and_signed() {
     assert_eq!(created["data"]["folder_id"], a.as_str());
     assert_eq!(created["data"]["workspace_id"], ws.as_str());
 
-    let log = s.get_json(&format!("{}/{id}/deliveries", hooks(&s))).await;
-    let log = log["data"].as_array().unwrap();
+    // The log is written shortly after the deliveries (in batches).
+    let mut log = Vec::new();
+    for _ in 0..200 {
+        let page = s.get_json(&format!("{}/{id}/deliveries", hooks(&s))).await;
+        log = page["data"].as_array().unwrap().clone();
+        if log.len() >= got.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(log.len() >= got.len(), "{log:?}");
     assert!(
         log.iter()

@@ -5,9 +5,10 @@
 //! Per subscription the cursor (`last_seq`) is the last event it is done with. An event is
 //! done when it was delivered (2xx), skipped (not selected, filtered out, or not visible to
 //! the owner at delivery time: `Dossier::visible_changes`) or dead-lettered after the retry
-//! period. The cursor moves only after that, in the same transaction as the delivery log
-//! line, so a crash at any point re-sends at most the event in flight (at-least-once; the
-//! event id, `evt_<seq>`, lets receivers drop the repeat).
+//! period. The cursor moves only after that, in the same transaction as the delivery-log
+//! lines, written every `FLUSH_AFTER` or `FLUSH_EVENTS` events (and before any wait), so a
+//! crash at any point re-sends at most the events delivered since the last write
+//! (at-least-once; the event id, `evt_<seq>`, lets receivers drop the repeat).
 //!
 //! A failing event holds its subscription (the next one waits, so order holds) until its
 //! retry is due (`delivery::Retry`); the subscription's task ends meanwhile and nothing
@@ -26,7 +27,7 @@
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use dossier_core::events::Change;
 use dossier_core::identity::Scopes;
@@ -49,6 +50,11 @@ const PARALLEL: usize = 16;
 const EVENTS_PER_ROUND: i64 = 200;
 /// How often an idle engine looks for new events and due retries.
 const POLL: Duration = Duration::from_millis(100);
+/// Delivered events are recorded (cursor and log) at least this often, and after this many:
+/// one write per event would make the database's commit rate the delivery rate. A crash
+/// re-sends at most what was delivered since the last write, with the same event ids.
+const FLUSH_AFTER: Duration = Duration::from_millis(100);
+const FLUSH_EVENTS: usize = 50;
 /// How long a claim holds without being renewed: longer than one attempt
 /// (`delivery::TIMEOUT`) with room to write its outcome. Each step renews it.
 const LEASE: chrono::Duration = chrono::Duration::seconds(30);
@@ -240,6 +246,9 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
         // The last event of this round the subscription is done with, not yet written.
         let mut done = cursor;
         let mut first_send = true;
+        // Outcomes not yet written, and when they last were.
+        let mut pending: Vec<DeliveryRecord> = Vec::new();
+        let mut flushed = Instant::now();
         for (event, step) in events.iter().zip(steps) {
             let Step::Send(change) = step else {
                 done = event.seq;
@@ -295,11 +304,14 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
                 outcome: DeliveryOutcome::Delivered,
             };
             if attempt.delivered() {
-                if !settle(d, id, node, cursor, event.seq, &record).await? {
-                    return Ok(());
+                pending.push(record);
+                done = event.seq;
+                if pending.len() >= FLUSH_EVENTS || flushed.elapsed() >= FLUSH_AFTER {
+                    if !flush(d, id, node, &mut cursor, done, &mut pending).await? {
+                        return Ok(());
+                    }
+                    flushed = Instant::now();
                 }
-                cursor = event.seq;
-                done = cursor;
                 continue;
             }
             let first_failure = first_failure.unwrap_or(now);
@@ -310,6 +322,7 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
             ) {
                 Next::RetryAt(at) => {
                     record.outcome = DeliveryOutcome::Failed;
+                    pending.push(record);
                     let mut tx = d.store.begin().await?;
                     if done != cursor
                         && !dossier_store::webhooks::advance(
@@ -324,7 +337,9 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
                     {
                         return Ok(());
                     }
-                    dossier_store::webhooks::log(tx.conn(), &record).await?;
+                    for r in &pending {
+                        dossier_store::webhooks::log(tx.conn(), r).await?;
+                    }
                     dossier_store::webhooks::postpone(
                         tx.conn(),
                         id,
@@ -345,29 +360,19 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
                         event = %id_text,
                         "webhook event dead-lettered after the retry period"
                     );
-                    if !settle(d, id, node, cursor, event.seq, &record).await? {
+                    pending.push(record);
+                    done = event.seq;
+                    if !flush(d, id, node, &mut cursor, done, &mut pending).await? {
                         return Ok(());
                     }
-                    cursor = event.seq;
-                    done = cursor;
+                    flushed = Instant::now();
                 }
             }
         }
-        if done != cursor {
-            let mut tx = d.store.begin().await?;
-            let moved = dossier_store::webhooks::advance(
-                tx.conn(),
-                id,
-                node,
-                cursor,
-                done,
-                d.now() + LEASE,
-            )
-            .await?;
-            tx.commit().await?;
-            if !moved {
-                return Ok(());
-            }
+        if (done != cursor || !pending.is_empty())
+            && !flush(d, id, node, &mut cursor, done, &mut pending).await?
+        {
+            return Ok(());
         }
     }
 }
@@ -426,25 +431,30 @@ async fn owner(d: &Dossier, conn: &mut AnyConnection, w: &Webhook) -> Result<Opt
     Ok(caller.filter(|c| c.customer_id == w.customer_id))
 }
 
-/// Writes the outcome of an event that is done with (delivered or dead) and moves the
-/// cursor past it, in one transaction. False when the claim or the cursor moved under us.
-async fn settle(
+/// Writes the outcomes noted since the last write and moves the cursor to `done`, in one
+/// transaction. False when the claim or the cursor moved under us (nothing is written:
+/// another node or a replay owns the subscription now).
+async fn flush(
     d: &Dossier,
     id: i64,
     node: &str,
-    from: i64,
-    to: i64,
-    record: &DeliveryRecord,
+    cursor: &mut i64,
+    done: i64,
+    pending: &mut Vec<DeliveryRecord>,
 ) -> Result<bool> {
     let mut tx = d.store.begin().await?;
     let moved =
-        dossier_store::webhooks::advance(tx.conn(), id, node, from, to, d.now() + LEASE).await?;
+        dossier_store::webhooks::advance(tx.conn(), id, node, *cursor, done, d.now() + LEASE)
+            .await?;
     if !moved {
-        // Dropped without commit: nothing written. Another node or a replay owns it now.
         return Ok(false);
     }
-    dossier_store::webhooks::log(tx.conn(), record).await?;
+    for r in pending.iter() {
+        dossier_store::webhooks::log(tx.conn(), r).await?;
+    }
     tx.commit().await?;
+    *cursor = done;
+    pending.clear();
     Ok(true)
 }
 
