@@ -270,7 +270,7 @@ impl WebhookFilters {
             && w.library != *l
         {
             return Err(DomainError::invalid(
-                "workspace",
+                "workspace_id",
                 "the workspace filter names another library than the library filter",
             ));
         }

@@ -532,6 +532,43 @@ async fn a_subscriber_who_loses_read_access_gets_no_further_events() {
     s.stop().await;
 }
 
+/// A workspace filter passes the events of that workspace's objects only.
+#[tokio::test]
+async fn a_workspace_filter_keeps_other_workspaces_out() {
+    let s = TestServer::start_with(allowed()).await;
+    let receiver = Receiver::start().await;
+    let inside = s.create_workspace("Inside").await;
+    let outside = s.create_workspace("Outside").await;
+    let in_folder = s.create_folder(&inside, "Docs").await;
+    let out_folder = s.create_folder(&outside, "Docs").await;
+    subscribe(
+        &s,
+        &s.token,
+        json!({"url": receiver.url, "events": ["document.*"],
+               "filters": {"library": "ACTIVE", "workspace_id": inside}}),
+    )
+    .await;
+    s.upload(&out_folder, "out.txt", b"outside", json!({}))
+        .await;
+    let kept = s.upload(&in_folder, "in.txt", b"inside", json!({})).await;
+    let got = receiver
+        .wait_for("the inside document", |g| !g.is_empty())
+        .await;
+    let created: Vec<Value> = got
+        .iter()
+        .map(Received::json)
+        .filter(|b| b["type"] == "document.created")
+        .collect();
+    assert_eq!(created.len(), 1, "{created:?}");
+    assert_eq!(created[0]["data"]["document_id"], kept["id"]);
+    assert!(
+        got.iter()
+            .all(|r| r.json()["data"]["document_id"] == kept["id"])
+    );
+    receiver.stop();
+    s.stop().await;
+}
+
 /// Bad input is a 400 in the Work API's format, naming the field, with nothing stored.
 #[tokio::test]
 async fn bad_subscriptions_are_refused() {
@@ -577,6 +614,14 @@ async fn bad_subscriptions_are_refused() {
         (
             json!({"url": ok_url, "events": ["*"], "filters": "ACTIVE"}),
             "filters",
+        ),
+        (
+            json!({"url": ok_url, "events": ["*"], "filters": {"workspace_id": "ACTIVE!99999"}}),
+            "workspace_id",
+        ),
+        (
+            json!({"url": ok_url, "events": ["*"], "filters": {"workspace_id": "nonsense"}}),
+            "workspace_id",
         ),
         (
             json!({"url": ok_url, "events": ["*"], "description": "x".repeat(501)}),

@@ -71,22 +71,26 @@ impl Dossier {
     /// workspace they can read.
     async fn check_webhook_filters(&self, caller: &Caller, filters: &WebhookFilters) -> Result<()> {
         filters.check()?;
+        // What the caller cannot see is named as not there, in the field that names it; any
+        // other failure (the database) stays what it is.
+        let absent = |field: &'static str, what: String| {
+            move |e: DomainError| match e {
+                DomainError::NotFound(_) => DomainError::invalid(field, format!("no {what}")),
+                other => other,
+            }
+        };
         if let Some(library) = &filters.library {
             self.library(caller, caller.customer_id, library.as_str())
                 .await
-                .map_err(|_| DomainError::invalid("library", format!("no library {library}")))?;
+                .map_err(absent("library", format!("library {library}")))?;
         }
         if let Some(workspace) = &filters.workspace {
             self.library(caller, caller.customer_id, workspace.library.as_str())
                 .await
-                .map_err(|_| {
-                    DomainError::invalid("workspace", format!("no workspace {workspace}"))
-                })?;
+                .map_err(absent("workspace_id", format!("workspace {workspace}")))?;
             self.container(caller, workspace, &[ContainerKind::Workspace])
                 .await
-                .map_err(|_| {
-                    DomainError::invalid("workspace", format!("no workspace {workspace}"))
-                })?;
+                .map_err(absent("workspace_id", format!("workspace {workspace}")))?;
         }
         Ok(())
     }
