@@ -267,9 +267,23 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
             let now = d.now();
             let body = payload::body(event, &change);
             let id_text = event_id(event.seq);
-            let attempt = match &target {
+            let attempt_no = failures + 1;
+            let mut record = DeliveryRecord {
+                id: 0,
+                webhook_id: id,
+                seq: event.seq,
+                event_type: EventType::of(&change).as_str().to_string(),
+                attempt: attempt_no,
+                at: now,
+                status: None,
+                latency_ms: 0,
+                error: None,
+                outcome: DeliveryOutcome::Delivered,
+            };
+            let delivered = match &target {
                 Ok(target) => {
-                    d.sender
+                    let attempt = d
+                        .sender
                         .send(
                             &Message {
                                 target,
@@ -280,30 +294,20 @@ async fn drive(d: &Dossier, id: i64, node: &str, stop: &watch::Receiver<bool>) -
                             },
                             now,
                         )
-                        .await
+                        .await;
+                    record.at = attempt.at;
+                    record.status = attempt.status.map(i64::from);
+                    record.latency_ms = attempt.latency_ms;
+                    record.error = attempt.error.clone();
+                    attempt.delivered()
                 }
                 // The setting changed since the URL was accepted: a failure like any other.
-                Err(e) => crate::delivery::Attempt {
-                    at: now,
-                    status: None,
-                    latency_ms: 0,
-                    error: Some(e.to_string()),
-                },
+                Err(e) => {
+                    record.error = Some(e.to_string());
+                    false
+                }
             };
-            let attempt_no = failures + 1;
-            let mut record = DeliveryRecord {
-                id: 0,
-                webhook_id: id,
-                seq: event.seq,
-                event_type: EventType::of(&change).as_str().to_string(),
-                attempt: attempt_no,
-                at: attempt.at,
-                status: attempt.status.map(i64::from),
-                latency_ms: attempt.latency_ms,
-                error: attempt.error.clone(),
-                outcome: DeliveryOutcome::Delivered,
-            };
-            if attempt.delivered() {
+            if delivered {
                 pending.push(record);
                 done = event.seq;
                 if pending.len() >= FLUSH_EVENTS || flushed.elapsed() >= FLUSH_AFTER {
