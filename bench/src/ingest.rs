@@ -43,15 +43,15 @@ struct Class {
 }
 
 /// Throughput and latencies of one run of `count` documents.
-struct Measured {
+pub(crate) struct Measured {
     elapsed: Duration,
-    latencies: Latencies,
+    pub(crate) latencies: Latencies,
     count: u64,
     bytes: u64,
 }
 
 impl Measured {
-    fn docs_per_s(&self) -> f64 {
+    pub(crate) fn docs_per_s(&self) -> f64 {
         self.count as f64 / self.elapsed.as_secs_f64()
     }
 
@@ -239,7 +239,7 @@ pub async fn run(env: &Env, args: Args) -> R<()> {
 }
 
 /// Uploads documents `0..count` of `payload` with `clients` concurrent clients.
-async fn http_ingest(
+pub(crate) async fn http_ingest(
     api: &Api,
     folder: i64,
     payload: &Payload,

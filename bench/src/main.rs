@@ -15,6 +15,7 @@ mod seed;
 mod server;
 mod stats;
 mod upload_rss;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -64,6 +65,9 @@ enum Command {
     Security(security::Args),
     /// Full-text search and full reindex of a legal corpus as a non-admin, against FTS5.
     Search(search::Args),
+    /// Webhook deliveries per second to a local receiver, and commit-to-delivery lag under
+    /// the 10 KB upload load, against the receiver's raw POST rate.
+    Webhooks(webhooks::Args),
     /// Every benchmark in turn, with default settings.
     All,
 }
@@ -146,12 +150,14 @@ fn main() -> ExitCode {
             Command::Read(a) => read::run(&env, a).await,
             Command::Security(a) => security::run(&env, a).await,
             Command::Search(a) => search::run(&env, a).await,
+            Command::Webhooks(a) => webhooks::run(&env, a).await,
             Command::All => {
                 ingest::run(&env, ingest::Args::default()).await?;
                 upload_rss::run(&env, upload_rss::Args::default()).await?;
                 read::run(&env, read::Args::default()).await?;
                 security::run(&env, security::Args::default()).await?;
-                search::run(&env, search::Args::default()).await
+                search::run(&env, search::Args::default()).await?;
+                webhooks::run(&env, webhooks::Args::default()).await
             }
         }
     });

@@ -103,12 +103,18 @@ fn free_port() -> R<u16> {
 impl Server {
     /// Starts the server on `data_dir` and waits until GET /healthz answers 200.
     pub async fn start(bin: &Path, data_dir: &Path) -> R<Server> {
+        Self::start_with(bin, data_dir, &[]).await
+    }
+
+    /// `start` with further settings (`DOSSIER_…` variables).
+    pub async fn start_with(bin: &Path, data_dir: &Path, settings: &[(&str, &str)]) -> R<Server> {
         std::fs::create_dir_all(data_dir)?;
         let port = free_port()?;
         let listen = format!("127.0.0.1:{port}");
         let log = data_dir.with_extension("server.log");
         let out = File::options().create(true).append(true).open(&log)?;
         let mut cmd = dossier_command(bin, "serve", data_dir);
+        cmd.envs(settings.iter().copied());
         cmd.arg("--listen")
             .arg(&listen)
             .stdin(Stdio::null())

@@ -22,6 +22,7 @@ pub mod query;
 pub mod security;
 pub mod templates;
 pub mod walls;
+pub mod webhooks;
 pub mod workflows;
 
 pub use activity::Activity;

@@ -108,6 +108,11 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "comma-separated hosts (names or IP addresses) that webhooks and workflow triggers may be sent to although they are loopback or private addresses",
     ),
     (
+        "webhook_retry_seconds",
+        Some("86400"),
+        "how long a failing webhook delivery is retried (backoff with jitter) before it is dead-lettered",
+    ),
+    (
         "max_upload_bytes",
         Some("10737418240"),
         "largest accepted upload",
@@ -286,6 +291,7 @@ pub struct Config {
     pub allowed_webhook_hosts: Vec<String>,
     pub rate_limit_per_user: u32,
     pub rate_limit_per_address: u32,
+    pub webhook_retry_seconds: i64,
     pub max_upload_bytes: u64,
     pub max_connections: usize,
     pub header_read_timeout_seconds: u64,
@@ -572,6 +578,7 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             "rate_limit_per_address",
             "expected a whole number of requests a second (0: no limit)",
         )?,
+        webhook_retry_seconds: positive("webhook_retry_seconds")?,
         lockout_threshold: parse(
             values,
             "lockout_threshold",

@@ -83,6 +83,7 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         smtp_url: config.smtp_url.clone(),
         mail_from: config.mail_from.clone(),
         allowed_webhook_hosts: config.allowed_webhook_hosts.clone(),
+        webhook_retry_seconds: config.webhook_retry_seconds,
     };
     Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
 }
@@ -129,6 +130,7 @@ pub struct Running {
     task: tokio::task::JoinHandle<()>,
     stop_background: tokio::sync::watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
+    webhooks: tokio::task::JoinHandle<()>,
     housekeeper: tokio::task::JoinHandle<()>,
     workflow_sender: tokio::task::JoinHandle<()>,
 }
@@ -139,6 +141,7 @@ impl Running {
         let _ = self.task.await;
         let _ = self.stop_background.send(true);
         let _ = self.indexer.await;
+        let _ = self.webhooks.await;
         let _ = self.housekeeper.await;
         let _ = self.workflow_sender.await;
         self.dossier.close().await;
@@ -186,6 +189,11 @@ pub async fn start(
         )),
         Err(_) => tokio::spawn(async {}),
     };
+    let webhooks = tokio::spawn(dossier_service::webhooks::engine::run(
+        dossier.clone(),
+        dossier_service::webhooks::engine::node_id(&config.index_dir),
+        stop_background.subscribe(),
+    ));
     let housekeeper = tokio::spawn(housekeeping(dossier.clone(), stop_background.subscribe()));
     let workflow_sender = tokio::spawn(dossier_service::workflows::sending::run(
         dossier.clone(),
@@ -225,6 +233,7 @@ pub async fn start(
             task,
             stop_background,
             indexer,
+            webhooks,
             housekeeper,
             workflow_sender,
         },
@@ -239,7 +248,8 @@ const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(3
 const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// At start and then every `HOUSEKEEPING_EVERY`, until stopped: deletes expired tokens and
-/// codes and day-old idempotency keys, and removes uploads abandoned while the server ran.
+/// codes, day-old idempotency keys and month-old webhook delivery-log lines, and removes
+/// uploads abandoned while the server ran.
 async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         match dossier.purge_expired_credentials().await {
@@ -257,6 +267,13 @@ async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Recei
             Ok(keys) if keys > 0 => tracing::info!(keys, "forgot day-old idempotency keys"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot delete old idempotency keys"),
+        }
+        match dossier.purge_old_webhook_deliveries().await {
+            Ok(n) if n > 0 => {
+                tracing::info!(lines = n, "forgot month-old webhook delivery-log lines")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot forget old webhook delivery-log lines"),
         }
         match dossier.sweep_leftovers(Some(ABANDONED_AFTER)).await {
             Ok(gone) if !gone.is_empty() => tracing::info!(

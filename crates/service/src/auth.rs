@@ -166,23 +166,38 @@ impl Dossier {
         if stored.kind != "access" || stored.expires_at < self.now() {
             return Err(invalid());
         }
-        let user = dossier_store::users::get(&mut conn, &stored.user_id)
+        self.caller_of(&mut conn, &stored.user_id, stored.scope, stored.client_id)
             .await?
-            .ok_or_else(invalid)?;
+            .ok_or_else(invalid)
+    }
+
+    /// Who `user_id` is now, acting with `scope` through `client_id`: `None` when the user
+    /// is gone, inactive or locked. A token resolves to this, and so does the owner of a
+    /// webhook subscription at each delivery (its rights as they are then).
+    pub(crate) async fn caller_of(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: &str,
+        scope: Scopes,
+        client_id: Option<String>,
+    ) -> Result<Option<Caller>> {
+        let Some(user) = dossier_store::users::get(conn, user_id).await? else {
+            return Ok(None);
+        };
         if !user.active || user.is_locked {
-            return Err(invalid());
+            return Ok(None);
         }
-        let (is_admin, identity_admin) = self.identity_rights(&mut conn, &user.id).await?;
-        Ok(Caller {
+        let (is_admin, identity_admin) = self.identity_rights(conn, &user.id).await?;
+        Ok(Some(Caller {
             user_id: user.id,
             full_name: user.full_name,
             customer_id: user.customer_id,
             is_admin,
             identity_admin,
-            scope: stored.scope,
-            client_id: stored.client_id,
+            scope,
+            client_id,
             address: None,
-        })
+        }))
     }
 
     /// A stored token, live or not, for introspection and revocation.

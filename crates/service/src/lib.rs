@@ -45,6 +45,7 @@ mod throttle;
 pub mod trustees;
 pub mod upload;
 pub mod walls;
+pub mod webhooks;
 pub mod workflows;
 
 use std::sync::Arc;
@@ -105,6 +106,8 @@ pub struct Settings {
     /// Hosts webhooks and workflow triggers may be sent to although they are loopback or
     /// private addresses (see `delivery::targets`): names or IP addresses.
     pub allowed_webhook_hosts: Vec<String>,
+    /// How long a failing webhook delivery is retried before it is dead-lettered.
+    pub webhook_retry_seconds: i64,
 }
 
 impl Default for Settings {
@@ -124,6 +127,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: None,
             allowed_webhook_hosts: Vec::new(),
+            webhook_retry_seconds: 24 * 3600,
         }
     }
 }

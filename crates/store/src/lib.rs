@@ -30,6 +30,7 @@ pub mod sql;
 pub mod tokens;
 pub mod users;
 pub mod walls;
+pub mod webhooks;
 pub mod workflows;
 
 use std::str::FromStr;

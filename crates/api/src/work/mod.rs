@@ -22,6 +22,7 @@ pub mod search;
 pub mod security;
 pub mod templates;
 pub mod walls;
+pub mod webhooks;
 pub mod wire;
 pub mod workflows;
 
@@ -72,6 +73,32 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(identity::bulk_members),
         )
         .route("/customers/{customer}/audit-log", get(identity::audit_log))
+        .route(
+            "/customers/{customer}/webhooks",
+            get(webhooks::list).post(webhooks::create).layer(once()),
+        )
+        .route(
+            "/customers/{customer}/webhooks/{webhook}",
+            get(webhooks::get)
+                .patch(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route(
+            "/customers/{customer}/webhooks/{webhook}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/customers/{customer}/webhooks/{webhook}/dead-letters",
+            get(webhooks::dead_letters),
+        )
+        .route(
+            "/customers/{customer}/webhooks/{webhook}/replay",
+            post(webhooks::replay),
+        )
+        .route(
+            "/customers/{customer}/webhook-event-types",
+            get(webhooks::event_types),
+        )
         .route(
             &format!("{l}/roles"),
             get(identity::list_roles).post(identity::save_role),

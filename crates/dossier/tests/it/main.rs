@@ -33,4 +33,5 @@ mod templates;
 mod transport;
 mod unprefixed;
 mod users_v1;
+mod webhooks;
 mod workspace_search;
