@@ -134,9 +134,7 @@ impl RateLimits {
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limits = state.rate_limits.clone();
     let path = request.uri().path();
-    if (limits.users.is_none() && limits.addresses.is_none())
-        || UNLIMITED.contains(&path)
-    {
+    if (limits.users.is_none() && limits.addresses.is_none()) || UNLIMITED.contains(&path) {
         return next.run(request).await;
     }
     limits.forget_idle();

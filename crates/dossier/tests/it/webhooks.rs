@@ -475,11 +475,8 @@ async fn subscriptions_are_their_owners_and_deliveries_follow_the_owners_access(
     s.stop().await;
 }
 
-/// A trustee removed from a document's security gets no further events of it.
-///
-/// Needs the per-object rule of `visible_changes` (the feed branch): under today's
-/// administrators-only rule a non-administrator owner is told of nothing. The lead enables
-/// this test once that rule is merged.
+/// A trustee removed from a document's security gets no further events of it (the
+/// per-object rule of `visible_changes`, judged at delivery time).
 #[tokio::test]
 async fn a_subscriber_who_loses_read_access_gets_no_further_events() {
     let s = TestServer::start_with(allowed()).await;
