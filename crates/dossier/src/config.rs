@@ -113,6 +113,16 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "how long a failing webhook delivery is retried (backoff with jitter) before it is dead-lettered",
     ),
     (
+        "web_session_idle_seconds",
+        Some("7200"),
+        "a web client session ends after this long without a request",
+    ),
+    (
+        "web_session_absolute_seconds",
+        Some("43200"),
+        "a web client session ends this long after sign-in in any case",
+    ),
+    (
         "max_upload_bytes",
         Some("10737418240"),
         "largest accepted upload",
@@ -292,6 +302,8 @@ pub struct Config {
     pub rate_limit_per_user: u32,
     pub rate_limit_per_address: u32,
     pub webhook_retry_seconds: i64,
+    pub web_session_idle_seconds: i64,
+    pub web_session_absolute_seconds: i64,
     pub max_upload_bytes: u64,
     pub max_connections: usize,
     pub header_read_timeout_seconds: u64,
@@ -579,6 +591,8 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             "expected a whole number of requests a second (0: no limit)",
         )?,
         webhook_retry_seconds: positive("webhook_retry_seconds")?,
+        web_session_idle_seconds: positive("web_session_idle_seconds")?,
+        web_session_absolute_seconds: positive("web_session_absolute_seconds")?,
         lockout_threshold: parse(
             values,
             "lockout_threshold",

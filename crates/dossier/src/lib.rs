@@ -84,6 +84,8 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         mail_from: config.mail_from.clone(),
         allowed_webhook_hosts: config.allowed_webhook_hosts.clone(),
         webhook_retry_seconds: config.webhook_retry_seconds,
+        web_session_idle_seconds: config.web_session_idle_seconds,
+        web_session_absolute_seconds: config.web_session_absolute_seconds,
     };
     Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
 }
@@ -199,7 +201,7 @@ pub async fn start(
         dossier.clone(),
         stop_background.subscribe(),
     ));
-    let app = dossier_api::router(AppState {
+    let state = AppState {
         dossier: dossier.clone(),
         max_upload_bytes: config.max_upload_bytes,
         limits: dossier_api::limits::RequestLimits {
@@ -214,7 +216,8 @@ pub async fn start(
             config.rate_limit_per_user,
             config.rate_limit_per_address,
         )),
-    });
+    };
+    let app = dossier_api::router(state.clone(), dossier_web::router(&state));
     let addr = listener
         .local_addr()
         .map_err(|e| startup::msg(e.to_string()))?;

@@ -45,6 +45,7 @@ mod throttle;
 pub mod trustees;
 pub mod upload;
 pub mod walls;
+pub mod web_sessions;
 pub mod webhooks;
 pub mod workflows;
 
@@ -108,6 +109,10 @@ pub struct Settings {
     pub allowed_webhook_hosts: Vec<String>,
     /// How long a failing webhook delivery is retried before it is dead-lettered.
     pub webhook_retry_seconds: i64,
+    /// A web client session ends after this long without a request…
+    pub web_session_idle_seconds: i64,
+    /// …and this long after sign-in in any case.
+    pub web_session_absolute_seconds: i64,
 }
 
 impl Default for Settings {
@@ -128,6 +133,8 @@ impl Default for Settings {
             mail_from: None,
             allowed_webhook_hosts: Vec::new(),
             webhook_retry_seconds: 24 * 3600,
+            web_session_idle_seconds: 2 * 3600,
+            web_session_absolute_seconds: 12 * 3600,
         }
     }
 }

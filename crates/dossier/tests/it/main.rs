@@ -33,5 +33,6 @@ mod templates;
 mod transport;
 mod unprefixed;
 mod users_v1;
+mod web;
 mod webhooks;
 mod workspace_search;
