@@ -8,7 +8,9 @@
 //!   `signin`: signing in through Dossier's own authorization endpoint, and out.
 //! - `page`: rendering with the security headers, failure pages; `assets`: the embedded
 //!   static files (htmx vendored from npm, our CSS and script).
-//! - `home`, `browse` (libraries, workspaces, folders), `document`, `search`: the pages;
+//! - `home`, `browse` (libraries, workspaces, folders), `document`, `search`, `security`
+//!   (the security dialog), `workflows` (start a workflow on selected documents, a run's
+//!   state): the pages;
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
 //! - `view`: what the templates show, computed from domain records.
 
@@ -19,9 +21,11 @@ mod home;
 mod links;
 mod page;
 mod search;
+mod security;
 mod session;
 mod signin;
 mod view;
+mod workflows;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -44,6 +48,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/documents/{id}", get(document::document))
         .route("/documents/{id}/content", get(document::content))
         .route("/search", get(search::search))
+        .route(
+            "/documents/{id}/security",
+            get(security::show).post(security::change),
+        )
+        .route(
+            "/workspaces/{id}/security",
+            get(security::show).post(security::change),
+        )
+        .route(
+            "/folders/{id}/security",
+            get(security::show).post(security::change),
+        )
+        .route("/workflows", get(workflows::choose))
+        .route("/workflows/{id}/runs", post(workflows::start))
+        .route("/workflow-runs/{library}/{id}", get(workflows::run))
         .route("/work/link/{kind}/{id}", get(links::follow))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

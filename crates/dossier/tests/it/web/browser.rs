@@ -257,3 +257,183 @@ async fn browser_pages_work_at_400_pixels_wide() {
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_security_changed_in_the_dialog_changes_a_second_users_view() {
+    let s = TestServer::start().await;
+    s.new_user("BOB", "bob-password-1").await;
+    let ws = s.create_workspace("Private matter").await;
+    let (st, b) = s
+        .post(
+            &s.lib(&format!("/workspaces/{ws}/security")),
+            json!({"default_security": "private"}),
+        )
+        .await;
+    assert!(st.is_success(), "{b}");
+    let (mut bob, _) = super::sign_in(&s, "bob", "bob-password-1").await;
+    assert_eq!(
+        bob.get(&format!("/workspaces/{ws}")).await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let page = format!("{}/workspaces/{ws}/security", s.base);
+    in_chromium("security_dialog", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&page).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("security-form"))
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.find(Locator::Id("add_id"))
+            .await
+            .unwrap()
+            .send_keys("bob")
+            .await
+            .unwrap();
+        c.find(Locator::Css("#add_level option[value=read]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.find(Locator::Css("#security-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("level.user.BOB"))
+            .await
+            .expect("Bob is a trustee now");
+        // Bob's view changed: the workspace opens for him.
+        assert_eq!(
+            bob.get(&format!("/workspaces/{ws}")).await.status,
+            reqwest::StatusCode::OK
+        );
+        // And the dialog says why.
+        c.find(Locator::Id("explain"))
+            .await
+            .unwrap()
+            .send_keys("bob")
+            .await
+            .unwrap();
+        c.find(Locator::Css("#explain-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let why = c
+            .wait()
+            .for_element(Locator::Css(".explanation"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            why.contains("can read this because they are named in its security"),
+            "{why}"
+        );
+        assert_accessible(&c).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_a_workflow_is_started_on_two_selected_documents() {
+    use crate::automate::workflows::{
+        allowing_localhost, approval_form, receiver, register, wait_for,
+    };
+    let s = TestServer::start_with(allowing_localhost()).await;
+    let (hooks, got) = receiver().await;
+    approval_form(&s).await;
+    let folder = s.folder().await;
+    for name in ["Brief", "Exhibit", "Letter"] {
+        s.upload(
+            &folder,
+            &format!("{name}.txt"),
+            name.as_bytes(),
+            json!({"name": name}),
+        )
+        .await;
+    }
+    let r = register(
+        &s,
+        &s.token,
+        "multipleSelectedDocuments",
+        Some(("flow-m", "env-1", "v1")),
+        json!({"callbackUrl": format!("{hooks}/flow/bundle"), "workflowName": "Bundle for the court",
+               "description": "Sends the selection to the clerk", "libraryId": "ACTIVE", "formId": "approval",
+               "inferFolderId": false, "waitForCompletion": false, "users": "ADMIN"}),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::OK,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let listing = format!("{}/folders/{folder}", s.base);
+    in_chromium("start_workflow", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&listing).await.unwrap();
+        for name in ["Brief", "Exhibit"] {
+            c.wait()
+                .for_element(Locator::Css(&format!("input[aria-label='Select {name}']")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+        c.find(Locator::Css("#selection button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::LinkText("Bundle for the court"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("field-reason"))
+            .await
+            .unwrap()
+            .send_keys("for the hearing")
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.find(Locator::Css("#workflow-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let state = c
+            .wait()
+            .for_element(Locator::Css("p.notice"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(state.starts_with("State:"), "{state}");
+        assert_accessible(&c).await;
+        let calls = wait_for(&got, 1).await;
+        let payload = calls[0].2.to_string();
+        assert!(payload.contains("for the hearing"), "{payload}");
+        assert!(
+            !payload.contains("Letter"),
+            "only the selection is sent: {payload}"
+        );
+    })
+    .await;
+}

@@ -4,7 +4,9 @@
 
 mod browser;
 mod pages;
+mod security;
 mod session;
+mod workflows;
 
 use std::collections::BTreeMap;
 
