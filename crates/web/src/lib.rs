@@ -13,7 +13,9 @@
 //!   state): the pages;
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
 //! - `view`: what the templates show, computed from domain records.
+//! - `admin`: the Control Center at `/admin` (users, applications), for administrators.
 
+mod admin;
 mod assets;
 mod browse;
 mod document;
@@ -64,6 +66,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/workflows/{id}/runs", post(workflows::start))
         .route("/workflow-runs/{library}/{id}", get(workflows::run))
         .route("/work/link/{kind}/{id}", get(links::follow))
+        .route("/admin", get(admin::home))
+        .route(
+            "/admin/users",
+            get(admin::users::list).post(admin::users::create),
+        )
+        .route("/admin/users/{id}", post(admin::users::change))
+        .route(
+            "/admin/applications",
+            get(admin::apps::list).post(admin::apps::create),
+        )
+        .route("/admin/applications/{id}/revoke", post(admin::apps::revoke))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::resolve,

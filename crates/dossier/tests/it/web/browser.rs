@@ -437,3 +437,109 @@ async fn browser_a_workflow_is_started_on_two_selected_documents() {
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_an_application_added_in_the_control_center_signs_a_user_in() {
+    use crate::oauth::{REDIRECT, sign_in_through_pages};
+    let s = TestServer::start().await;
+    let console = format!("{}/admin/applications", s.base);
+    in_chromium("control_center_app", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        // Opening the Control Center asks for the password again (the admin scope).
+        c.goto(&console).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("username"))
+            .await
+            .unwrap()
+            .send_keys("admin")
+            .await
+            .unwrap();
+        c.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(ADMIN_PASSWORD)
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("add-app-form"))
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.find(Locator::Id("app-name"))
+            .await
+            .unwrap()
+            .send_keys("Actionstep")
+            .await
+            .unwrap();
+        c.find(Locator::Id("app-redirects"))
+            .await
+            .unwrap()
+            .send_keys(REDIRECT)
+            .await
+            .unwrap();
+        c.find(Locator::Css("#add-app-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let id = c
+            .wait()
+            .for_element(Locator::Id("client-id"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let secret = c
+            .find(Locator::Id("client-secret"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.goto(&format!("{}/admin/users", s.base)).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("add-user-form"))
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        // The integration, with that id and secret, signs a user in.
+        let (params, _) = sign_in_through_pages(
+            &s,
+            "/auth/oauth2/authorize",
+            &id,
+            &[],
+            "admin",
+            ADMIN_PASSWORD,
+        )
+        .await;
+        let r = s
+            .http
+            .post(format!("{}/auth/oauth2/token", s.base))
+            .basic_auth(&id, Some(&secret))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", params["code"].as_str()),
+                ("redirect_uri", REDIRECT),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            reqwest::StatusCode::OK,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+    })
+    .await;
+}

@@ -2,6 +2,7 @@
 //! automatic redirects, forms read from the pages. (The browser tests that drive Chromium
 //! are in `browser`.)
 
+mod admin;
 mod browser;
 mod pages;
 mod security;
