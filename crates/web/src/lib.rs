@@ -35,6 +35,7 @@ use dossier_api::AppState;
 
 /// The web client's routes, merged into the server's router by `dossier_api::router`.
 pub fn router(state: &AppState) -> Router<AppState> {
+    // Every page behind the session layer (`session::resolve`).
     Router::new()
         .route("/", get(home::home))
         .route("/sign-in", get(signin::start))
@@ -43,7 +44,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(signin::finish),
         )
         .route("/sign-out", post(signin::sign_out))
-        .route("/assets/{name}", get(assets::serve))
         .route("/libraries/{library}", get(browse::library))
         .route("/workspaces/{id}", get(browse::workspace))
         .route("/folders/{id}", get(browse::folder))
@@ -81,4 +81,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             state.clone(),
             session::resolve,
         ))
+        // Static files need no session: they are served without looking one up.
+        .route("/assets/{name}", get(assets::serve))
 }

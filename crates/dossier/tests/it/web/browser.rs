@@ -200,6 +200,10 @@ async fn browser_a_lawyer_signs_in_browses_a_matter_to_a_document_and_signs_out(
         click_link(&c, "Pleadings").await;
         c.wait().for_element(Locator::LinkText("Complaint")).await.unwrap();
         assert_accessible(&c).await;
+        // `DOSSIER_DOCS_SCREENSHOT=docs/web-client.png` refreshes the README's picture.
+        if let Ok(path) = std::env::var("DOSSIER_DOCS_SCREENSHOT") {
+            std::fs::write(path, c.screenshot().await.unwrap()).unwrap();
+        }
         click_link(&c, "Complaint").await;
         c.wait().for_element(Locator::Id("profile-head")).await.unwrap();
         assert!(text_of(&c, "h1").await.starts_with("Complaint"));
