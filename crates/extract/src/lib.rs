@@ -79,6 +79,24 @@ pub struct EmailHeaders {
     /// Unix seconds.
     pub received: Option<i64>,
     pub message_id: Option<String>,
+    /// The message this one answers (`In-Reply-To`), without angle brackets.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+    /// The messages of the thread before this one (`References`), oldest first.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// The attachments, in the message's order (nested messages included, not their own).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// One attachment of an email, as listed on its profile.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AttachmentInfo {
+    pub name: String,
+    pub size: u64,
+    /// `type/subtype`, as the message declares it (empty when it does not).
+    pub content_type: String,
 }
 
 /// The result of extracting one file.

@@ -2,9 +2,13 @@
 //! into [`EmailHeaders`]; the text is the body followed by each attachment's text after an
 //! "[attachment: name]" line, attachments extracted recursively.
 
-use mail_parser::{Address, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
 
-use crate::{Ctx, EmailHeaders, Extraction, Outcome, html, panic_message, text};
+use crate::{AttachmentInfo, Ctx, EmailHeaders, Extraction, Outcome, html, panic_message, text};
+
+/// Message ids of `References`/`In-Reply-To` kept per message: a thread's whole history is
+/// not needed to place it, and a hostile header may list millions.
+const MAX_REFERENCES: usize = 64;
 
 pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
     let Some(message) = MessageParser::default().parse(content) else {
@@ -22,6 +26,9 @@ pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
             .and_then(|r| r.date.as_ref())
             .map(|d| d.to_timestamp()),
         message_id: message.message_id().map(str::to_string),
+        in_reply_to: message_ids(message.in_reply_to()).into_iter().next(),
+        references: message_ids(message.references()),
+        attachments: Vec::new(),
     };
     let mut body = String::new();
     for part in message.text_bodies() {
@@ -43,7 +50,14 @@ pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
             _ if part.is_message() => format!("message {}.eml", i + 1),
             _ => format!("attachment {}", i + 1),
         };
-        attachments.push((name, part.contents()));
+        let content_type = part
+            .content_type()
+            .map(|c| match c.subtype() {
+                Some(sub) => format!("{}/{sub}", c.ctype()),
+                None => c.ctype().to_string(),
+            })
+            .unwrap_or_default();
+        attachments.push((name, content_type, part.contents()));
     }
     assemble("eml", headers, body, &attachments, ctx, depth)
 }
@@ -78,6 +92,18 @@ pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
         sent: timestamp(&outlook.client_submit_time).or_else(|| timestamp(&outlook.headers.date)),
         received: timestamp(&outlook.message_delivery_time),
         message_id: Some(outlook.headers.message_id.trim().to_string()).filter(|s| !s.is_empty()),
+        in_reply_to: None,
+        references: Vec::new(),
+        attachments: Vec::new(),
+    };
+    // The MSG keeps the transport headers as text: its threading headers are read from it.
+    let headers = match MessageParser::default().parse_headers(outlook.headers.raw.as_bytes()) {
+        Some(raw) => EmailHeaders {
+            in_reply_to: message_ids(raw.in_reply_to()).into_iter().next(),
+            references: message_ids(raw.references()),
+            ..headers
+        },
+        None => headers,
     };
     let body = if !outlook.body.trim().is_empty() {
         outlook.body.clone()
@@ -104,7 +130,7 @@ pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
         } else {
             name
         };
-        attachments.push((name, a.payload_bytes.as_slice()));
+        attachments.push((name, a.mime_tag.clone(), a.payload_bytes.as_slice()));
     }
     assemble("msg", headers, body, &attachments, ctx, depth)
 }
@@ -112,12 +138,20 @@ pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
 /// Body, then attachments; a nested message also gets its headers as text.
 fn assemble(
     format: &str,
-    headers: EmailHeaders,
+    mut headers: EmailHeaders,
     body: String,
-    attachments: &[(String, &[u8])],
+    attachments: &[(String, String, &[u8])],
     ctx: &mut Ctx,
     depth: u32,
 ) -> Extraction {
+    headers.attachments = attachments
+        .iter()
+        .map(|(name, content_type, data)| AttachmentInfo {
+            name: name.clone(),
+            size: data.len() as u64,
+            content_type: content_type.clone(),
+        })
+        .collect();
     let cap = ctx.limits.max_text_bytes;
     let mut out = String::new();
     if depth > 0 {
@@ -130,7 +164,7 @@ fn assemble(
     if !text::push_capped(&mut out, &body, cap) {
         ctx.truncated = true;
     }
-    for (name, data) in attachments {
+    for (name, _, data) in attachments {
         if out.len() >= cap {
             ctx.truncated = true;
             break;
@@ -154,6 +188,27 @@ fn assemble(
         email: Some(headers),
         truncated: ctx.truncated,
     }
+}
+
+/// The message ids of a threading header, without their angle brackets, at most
+/// `MAX_REFERENCES` of them.
+fn message_ids(v: &HeaderValue) -> Vec<String> {
+    let ids: Vec<&str> = match v {
+        HeaderValue::Text(t) => vec![t.as_ref()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.as_ref()).collect(),
+        _ => Vec::new(),
+    };
+    ids.into_iter()
+        .map(|id| {
+            id.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .trim()
+        })
+        .filter(|id| !id.is_empty())
+        .take(MAX_REFERENCES)
+        .map(str::to_string)
+        .collect()
 }
 
 fn addresses(a: &Address) -> Vec<String> {
@@ -255,10 +310,28 @@ Content-Transfer-Encoding: base64\r\n\
         assert_eq!(h.sent, Some(1_704_189_600));
         assert_eq!(h.received, Some(1_704_189_605));
         assert_eq!(h.message_id.as_deref(), Some("abc123@example.com"));
+        let listed: Vec<(&str, u64, &str)> = h
+            .attachments
+            .iter()
+            .map(|a| (a.name.as_str(), a.size, a.content_type.as_str()))
+            .collect();
+        assert_eq!(listed[1], ("notes.txt", 10, "text/plain"));
+        assert_eq!(listed[0].0, "draft.docx");
         assert_eq!(
             e.text,
             "Please review the draft.\n[attachment: draft.docx]\nClause seven is void\n[attachment: notes.txt]\nside notes"
         );
+    }
+
+    #[test]
+    fn eml_threading_headers() {
+        let m = "From: a@example.com\r\nSubject: Re: x\r\nMessage-ID: <c@x>\r\nIn-Reply-To: <b@x>\r\nReferences: <a@x> <b@x>\r\n\r\nhi\r\n";
+        let h = extract(m.as_bytes(), "m.eml", &Limits::default())
+            .email
+            .expect("headers");
+        assert_eq!(h.in_reply_to.as_deref(), Some("b@x"));
+        assert_eq!(h.references, vec!["a@x", "b@x"]);
+        assert!(h.attachments.is_empty());
     }
 
     #[test]

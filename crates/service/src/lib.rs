@@ -15,6 +15,7 @@ pub mod classes;
 pub mod containers;
 pub mod delivery;
 pub mod documents;
+pub mod emails;
 mod events;
 pub mod fields;
 pub mod idempotency;

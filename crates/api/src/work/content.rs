@@ -9,10 +9,10 @@ use axum::extract::Multipart;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
-use dossier_core::model::{Document, DocumentView};
+use dossier_core::model::Document;
 use dossier_service::Caller;
 use dossier_service::documents::OpenedContent;
-use dossier_service::upload::{ReceivedContent, UploadInput, UploadPlan, UploadTarget};
+use dossier_service::upload::{ReceivedContent, UploadInput, UploadPlan, UploadTarget, Uploaded};
 use futures::StreamExt;
 
 use crate::AppState;
@@ -42,7 +42,7 @@ pub async fn upload(
     caller: &Caller,
     target: UploadTarget,
     mut multipart: Multipart,
-) -> ApiResult<DocumentView> {
+) -> ApiResult<Uploaded> {
     let dossier = &state.dossier;
     let mut plan: Option<UploadPlan> = None;
     // A profile that came after the file: planned once the parts are read.
