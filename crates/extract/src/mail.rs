@@ -2,9 +2,11 @@
 //! into [`EmailHeaders`]; the text is the body followed by each attachment's text after an
 //! "[attachment: name]" line, attachments extracted recursively.
 
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
 
-use crate::{AttachmentInfo, Ctx, EmailHeaders, Extraction, Outcome, html, panic_message, text};
+use crate::{
+    AttachmentInfo, Ctx, EmailHeaders, Extraction, Outcome, Part, html, panic_message, text,
+};
 
 /// Message ids of `References`/`In-Reply-To` kept per message: a thread's whole history is
 /// not needed to place it, and a hostile header may list millions.
@@ -43,6 +45,15 @@ pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
         }
         body.push('\n');
     }
+    let attachments = eml_attachments(&message);
+    assemble("eml", headers, body, &attachments, ctx, depth)
+}
+
+/// An attachment as listed: its name, its declared content type, its bytes.
+type Listed<'a> = (String, String, &'a [u8]);
+
+/// A message's attachments in its order, named as the profile lists them.
+fn eml_attachments<'a>(message: &'a Message<'a>) -> Vec<Listed<'a>> {
     let mut attachments = Vec::new();
     for (i, part) in message.attachments().enumerate() {
         let name = match part.attachment_name() {
@@ -59,22 +70,72 @@ pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
             .unwrap_or_default();
         attachments.push((name, content_type, part.contents()));
     }
-    assemble("eml", headers, body, &attachments, ctx, depth)
+    attachments
 }
 
-pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
+fn parse_msg(content: &[u8]) -> Result<msg_parser::Outlook, String> {
     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         msg_parser::Outlook::from_slice(content)
     }));
-    let outlook = match parsed {
-        Ok(Ok(o)) => o,
-        Ok(Err(e)) => return Extraction::failed("msg", format!("corrupt Outlook message: {e}")),
-        Err(p) => {
-            return Extraction::failed(
-                "msg",
-                format!("corrupt Outlook message: {}", panic_message(&*p)),
-            );
+    match parsed {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(format!("corrupt Outlook message: {e}")),
+        Err(p) => Err(format!("corrupt Outlook message: {}", panic_message(&*p))),
+    }
+}
+
+/// An Outlook message's attachments in its order, named as the profile lists them.
+fn msg_attachments(outlook: &msg_parser::Outlook) -> Vec<Listed<'_>> {
+    let mut attachments = Vec::new();
+    for (i, a) in outlook.attachments.iter().enumerate() {
+        let name = [&a.long_file_name, &a.file_name, &a.display_name]
+            .into_iter()
+            .find(|n| !n.trim().is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("attachment {}", i + 1));
+        let name = if a.is_embedded_message() && !name.to_ascii_lowercase().ends_with(".msg") {
+            format!("{name}.msg")
+        } else {
+            name
+        };
+        attachments.push((name, a.mime_tag.clone(), a.payload_bytes.as_slice()));
+    }
+    attachments
+}
+
+/// Attachment `number` (from 1, in the order the profile lists them) of a message.
+pub(crate) fn attachment(content: &[u8], file_name: &str, number: u32) -> Result<Part, String> {
+    let index = usize::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .ok_or_else(|| format!("there is no attachment {number}"))?;
+    let take = |list: Vec<Listed<'_>>| {
+        let (name, content_type, data) = list
+            .into_iter()
+            .nth(index)
+            .ok_or_else(|| format!("there is no attachment {number}"))?;
+        Ok(Part {
+            name,
+            content_type,
+            data: data.to_vec(),
+        })
+    };
+    match crate::detect::detect(content, file_name) {
+        crate::detect::Format::Eml => {
+            let message = MessageParser::default()
+                .parse(content)
+                .ok_or("the email could not be parsed")?;
+            take(eml_attachments(&message))
         }
+        crate::detect::Format::Msg => take(msg_attachments(&parse_msg(content)?)),
+        _ => Err("not an email".to_string()),
+    }
+}
+
+pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
+    let outlook = match parse_msg(content) {
+        Ok(o) => o,
+        Err(why) => return Extraction::failed("msg", why),
     };
     let person = |p: &msg_parser::Person| display(Some(p.name.as_str()), Some(p.email.as_str()));
     let people = |v: &[msg_parser::Person]| {
@@ -118,20 +179,7 @@ pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
             .map(|h| html::to_text(&h))
             .unwrap_or_default()
     };
-    let mut attachments = Vec::new();
-    for (i, a) in outlook.attachments.iter().enumerate() {
-        let name = [&a.long_file_name, &a.file_name, &a.display_name]
-            .into_iter()
-            .find(|n| !n.trim().is_empty())
-            .cloned()
-            .unwrap_or_else(|| format!("attachment {}", i + 1));
-        let name = if a.is_embedded_message() && !name.to_ascii_lowercase().ends_with(".msg") {
-            format!("{name}.msg")
-        } else {
-            name
-        };
-        attachments.push((name, a.mime_tag.clone(), a.payload_bytes.as_slice()));
-    }
+    let attachments = msg_attachments(&outlook);
     assemble("msg", headers, body, &attachments, ctx, depth)
 }
 
@@ -140,7 +188,7 @@ fn assemble(
     format: &str,
     mut headers: EmailHeaders,
     body: String,
-    attachments: &[(String, String, &[u8])],
+    attachments: &[Listed<'_>],
     ctx: &mut Ctx,
     depth: u32,
 ) -> Extraction {
@@ -321,6 +369,16 @@ Content-Transfer-Encoding: base64\r\n\
             e.text,
             "Please review the draft.\n[attachment: draft.docx]\nClause seven is void\n[attachment: notes.txt]\nside notes"
         );
+    }
+
+    #[test]
+    fn eml_attachment_by_number() {
+        let part = super::attachment(eml().as_bytes(), "m.eml", 2).expect("attachment 2");
+        assert_eq!(part.name, "notes.txt");
+        assert_eq!(part.data, b"side notes");
+        assert!(super::attachment(eml().as_bytes(), "m.eml", 3).is_err());
+        assert!(super::attachment(eml().as_bytes(), "m.eml", 0).is_err());
+        assert!(super::attachment(b"%PDF-1.4", "x.pdf", 1).is_err());
     }
 
     #[test]

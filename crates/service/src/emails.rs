@@ -243,3 +243,70 @@ impl Dossier {
         Ok(settings)
     }
 }
+
+/// An email's attachment taken out of the message for a download.
+#[derive(Clone, Debug)]
+pub struct AttachmentContent {
+    pub name: String,
+    pub content_type: String,
+    pub data: bytes::Bytes,
+}
+
+impl Dossier {
+    /// Attachment `number` of an email the caller may read, taken out of the message by the
+    /// extractor's workers; recorded in the email's history as a view.
+    pub async fn open_attachment(
+        &self,
+        caller: &Caller,
+        r: &DocumentRef,
+        number: u32,
+    ) -> Result<AttachmentContent> {
+        let doc = {
+            let mut conn = self.store.read().await?;
+            self.document_for(&mut conn, caller, r, Read)
+                .await?
+                .into_inner()
+        };
+        let missing = || DomainError::not_found(format!("attachment {number} of document {r}"));
+        if !doc.email.attachments.iter().any(|a| a.number == number) {
+            return Err(missing());
+        }
+        let search = self.search.as_ref().ok_or_else(|| {
+            DomainError::Unavailable(
+                "attachments are read by the text extractor, which this server does not run".into(),
+            )
+        })?;
+        let limit = search.extractor.limits().max_input_bytes;
+        let content = crate::search::text::read_blob(self, &doc.content_hash, limit)
+            .await?
+            .ok_or_else(|| {
+                DomainError::Unavailable("the message is larger than the extraction limit".into())
+            })?;
+        let name = format!("message.{}", doc.extension);
+        let part = search
+            .extractor
+            .attachment(content, &name, number)
+            .await
+            .map_err(|why| {
+                tracing::warn!(document = %doc.id, number, %why, "an attachment could not be taken out");
+                DomainError::Unavailable(format!("the attachment could not be read: {why}"))
+            })?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        crate::documents::record(
+            tx.conn(),
+            &doc.id,
+            dossier_core::Activity::View,
+            caller,
+            now,
+            format!("attachment {number}: {}", part.name),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AttachmentContent {
+            name: part.name,
+            content_type: part.content_type,
+            data: part.data.into(),
+        })
+    }
+}

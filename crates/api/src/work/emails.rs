@@ -2,13 +2,16 @@
 //! `GET L/conversations/{conversation_id}` lists the emails of a conversation the caller may
 //! read, in the order they were sent; `GET L/documents/{id}/email-copies` the other
 //! documents of the same message (filed into other workspaces);
+//! `GET L/documents/{id}/attachments/{number}/download` one attachment of an email, whole;
 //! `GET`/`PUT L/email-settings` (administrators) reads and sets `{deduplicate}`.
 
 use axum::extract::State;
 use axum::response::Response;
 use dossier_core::email::EmailSettings;
 
-use crate::error::ApiResult;
+use dossier_core::DomainError;
+
+use crate::error::{ApiError, ApiResult};
 use crate::extract::{InDocument, InLibrary, JsonObject, Params};
 use crate::fields::flag;
 use crate::{AppState, dto, reply};
@@ -44,6 +47,24 @@ pub async fn copies(
         None,
         None,
     ))
+}
+
+pub async fn attachment(
+    State(state): State<AppState>,
+    InDocument {
+        caller, document, ..
+    }: InDocument,
+    p: Params,
+) -> ApiResult<Response> {
+    let raw = p.get("attachment")?;
+    let number: u32 = raw
+        .parse()
+        .map_err(|_| ApiError(DomainError::not_found(format!("attachment {raw}"))))?;
+    let a = state
+        .dossier
+        .open_attachment(&caller, &document, number)
+        .await?;
+    Ok(crate::work::content::serve_attachment(a))
 }
 
 pub async fn get_settings(

@@ -402,6 +402,10 @@ fn matter_routes(l: &str) -> Router<AppState> {
             get(emails::copies),
         )
         .route(
+            &format!("{l}/documents/{{id}}/attachments/{{attachment}}/download"),
+            get(emails::attachment),
+        )
+        .route(
             &format!("{l}/email-settings"),
             get(emails::get_settings).put(emails::put_settings),
         )

@@ -492,3 +492,90 @@ async fn hostile_messages_degrade_without_failing_the_upload() {
     assert_eq!(body["data"]["name"], "noise");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn attachments_download_on_their_own() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let pdf = b"%PDF-1.4 exhibit bytes".to_vec();
+    let inner = simple("Original", Some("orig@firm.example")).with_body("text/plain", "x");
+    let mail = multipart(
+        &simple("With attachments", Some("att@firm.example")),
+        &[
+            "Content-Type: text/plain\r\n\r\nsee attached".to_string(),
+            attachment("exhibit A.pdf", &pdf),
+            format!(
+                "Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"original.eml\"\r\n\r\n{}",
+                String::from_utf8(inner.clone()).unwrap()
+            ),
+        ],
+    );
+    let d = filed(&s, &folder, "m.eml", mail).await;
+    let id = d["id"].as_str().unwrap();
+    assert_eq!(d["attachments"][0]["size"], pdf.len());
+    let r = s
+        .get(&s.lib(&format!("/documents/{id}/attachments/1/download")))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("exhibit A.pdf")
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    // A forwarded message comes out as the message it was.
+    let r = s
+        .get(&s.lib(&format!("/documents/{id}/attachments/2/download")))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.bytes().await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&body).contains("Subject: Original"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    // Recorded in the email's history.
+    let history = s
+        .get_json(&s.lib(&format!("/documents/{id}/history")))
+        .await;
+    assert!(
+        history.to_string().contains("attachment 1: exhibit A.pdf"),
+        "{history}"
+    );
+
+    for missing in ["3", "0", "x"] {
+        let r = s
+            .get(&s.lib(&format!("/documents/{id}/attachments/{missing}/download")))
+            .await;
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert_error(status, &body, StatusCode::NOT_FOUND);
+    }
+    // An outsider cannot read a private email's attachments: 404, as for the email.
+    let (status, private) = file_as(
+        &s,
+        &folder,
+        "p.eml",
+        multipart(
+            &simple("Private", Some("private@firm.example")),
+            &[attachment("secret.pdf", b"secret")],
+        ),
+        json!({"default_security": "private"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{private}");
+    let token = s.new_user("OUTSIDER", "Outsider-password-1").await;
+    let r = reqwest::Client::new()
+        .get(s.lib(&format!(
+            "/documents/{}/attachments/1/download",
+            private["data"]["id"].as_str().unwrap()
+        )))
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    s.stop().await;
+}
