@@ -5,6 +5,7 @@
 
 use chrono::DateTime;
 use dossier_core::email::{EmailAttachment, EmailSettings, MessageKey, ParsedEmail};
+use dossier_core::identity::{AuditAction, AuditOutcome};
 use dossier_core::model::{Container, Document, DocumentView, EmailFields};
 use dossier_core::query::DocumentQuery;
 use dossier_core::{DocumentRef, DomainError, LibraryId};
@@ -14,6 +15,7 @@ use dossier_store::search::Extracted;
 use sha2::{Digest, Sha256};
 
 use crate::access::Read;
+use crate::audit::Audit;
 use crate::{Caller, Dossier, Page, Result};
 
 /// Messages a conversation read answers with at most; a longer thread shows its first ones
@@ -238,7 +240,22 @@ impl Dossier {
     ) -> Result<EmailSettings> {
         let mut tx = self.store.begin().await?;
         crate::catalog::require_library_admin(tx.conn(), caller, library).await?;
+        let before = dossier_store::emails::settings(tx.conn(), library).await?;
         dossier_store::emails::put_settings(tx.conn(), library, &settings).await?;
+        self.audit(
+            tx.conn(),
+            Some(caller),
+            Audit {
+                action: AuditAction::EmailSettingsUpdate,
+                target: Some(library.to_string()),
+                outcome: AuditOutcome::Success,
+                detail: serde_json::json!({
+                    "before": {"deduplicate": before.deduplicate},
+                    "after": {"deduplicate": settings.deduplicate},
+                }),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(settings)
     }

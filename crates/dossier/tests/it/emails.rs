@@ -337,6 +337,26 @@ async fn de_duplication_is_a_library_setting() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["deduplicate"], false);
+    let admin = s
+        .login_scoped("admin", crate::harness::ADMIN_PASSWORD, "user admin")
+        .await;
+    let log: Value = s
+        .http
+        .get(format!(
+            "{}/work/api/v2/customers/1/audit-log?limit=500",
+            s.base
+        ))
+        .header("X-Auth-Token", admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        log.to_string().contains("library.email_settings.update"),
+        "{log}"
+    );
     let mail = || simple("Twice", Some("twice@firm.example")).with_body("text/plain", "x");
     let a = filed(&s, &folder, "m.eml", mail()).await;
     let b = filed(&s, &folder, "m.eml", mail()).await;
@@ -577,5 +597,55 @@ async fn attachments_download_on_their_own() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn email_fields_from_the_message_are_searchable() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    filed(
+        &s,
+        &folder,
+        "a.eml",
+        simple("Escrow release", Some("search@firm.example")).with_body("text/plain", "x"),
+    )
+    .await;
+    filed(
+        &s,
+        &folder,
+        "b.eml",
+        Mail {
+            from: "Zed Other <zed@elsewhere.example>",
+            to: "yan@elsewhere.example",
+            cc: None,
+            date: "Mon, 1 Jun 2026 10:00:00 +0000",
+            ..simple("Unrelated", Some("other@elsewhere.example"))
+        }
+        .with_body("text/plain", "x"),
+    )
+    .await;
+    s.wait_for_index().await;
+    let names = |body: Value| -> Vec<String> {
+        body["data"]["results"]
+            .as_array()
+            .or(body["data"].as_array())
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for query in [
+        "from=alice",
+        "sender=partner",
+        "to=carol",
+        "recipient=client.example",
+        "cc=dave",
+        "subject=escrow",
+        "sent_date_from=2026-11-30T00:00:00Z&sent_date_to=2026-12-02T00:00:00Z",
+    ] {
+        let found = s.get_json(&s.lib(&format!("/documents?{query}"))).await;
+        assert_eq!(names(found.clone()), ["Escrow release"], "{query}: {found}");
+    }
     s.stop().await;
 }
