@@ -51,6 +51,15 @@ struct Worker {
     stderr_task: Option<tokio::task::JoinHandle<()>>,
 }
 
+impl std::fmt::Debug for Extractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extractor")
+            .field("program", &self.inner.program)
+            .field("limits", &self.inner.limits)
+            .finish()
+    }
+}
+
 impl Extractor {
     pub fn new(program: PathBuf, limits: Limits, workers: usize) -> Extractor {
         Extractor {
@@ -62,6 +71,11 @@ impl Extractor {
                 idle: Mutex::new(Vec::new()),
             }),
         }
+    }
+
+    /// The program the workers run.
+    pub fn program(&self) -> &std::path::Path {
+        &self.inner.program
     }
 
     /// The limits every call runs under.

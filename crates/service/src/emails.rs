@@ -65,21 +65,20 @@ fn conversation_for_root(root: &str) -> String {
 }
 
 impl Dossier {
-    /// Reads a stored message's headers through the extractor. `None` when this node has
-    /// no extractor (search disabled); no headers when the message could not be parsed:
-    /// the email is then filed with what the client sent, and its index status says why.
+    /// Reads a stored message's headers through the mail reader's workers. `None` when
+    /// this server has none; no headers when the message could not be parsed: the email is
+    /// then filed with what the client sent, and its index status says why.
     pub(crate) async fn read_message(
         &self,
         hash: &str,
         size: i64,
         file_name: &str,
     ) -> Result<Option<ReadMessage>> {
-        let Some(search) = &self.search else {
+        let Some(reader) = &self.mail_reader else {
             return Ok(None);
         };
         let (text, extracted) =
-            crate::search::text::extract_content(self, &search.extractor, hash, size, file_name)
-                .await?;
+            crate::search::text::extract_content(self, reader, hash, size, file_name).await?;
         if let dossier_extract::Outcome::Failed(why) = &text.outcome {
             tracing::info!(%hash, %why, "a filed email could not be read");
         }
@@ -288,20 +287,19 @@ impl Dossier {
         if !doc.email.attachments.iter().any(|a| a.number == number) {
             return Err(missing());
         }
-        let search = self.search.as_ref().ok_or_else(|| {
+        let reader = self.mail_reader.as_ref().ok_or_else(|| {
             DomainError::Unavailable(
                 "attachments are read by the text extractor, which this server does not run".into(),
             )
         })?;
-        let limit = search.extractor.limits().max_input_bytes;
+        let limit = reader.limits().max_input_bytes;
         let content = crate::search::text::read_blob(self, &doc.content_hash, limit)
             .await?
             .ok_or_else(|| {
                 DomainError::Unavailable("the message is larger than the extraction limit".into())
             })?;
         let name = format!("message.{}", doc.extension);
-        let part = search
-            .extractor
+        let part = reader
             .attachment(content, &name, number)
             .await
             .map_err(|why| {
