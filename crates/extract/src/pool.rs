@@ -13,7 +13,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Semaphore;
 
-use crate::worker::{HOOKS_ENV, MEMORY_ENV, RESPONSE_MAGIC, Request, request_header};
+use crate::mail_view::EmailView;
+use crate::worker::{HOOKS_ENV, Job, MEMORY_ENV, RESPONSE_MAGIC, Request, request_header};
 use crate::{Extraction, Limits, human_bytes, human_duration};
 
 /// How much of a worker's stderr is kept to explain its death.
@@ -79,42 +80,63 @@ impl Extractor {
                 ),
             );
         }
+        self.run(Job::Extract, &content, file_name)
+            .await
+            .unwrap_or_else(|reason| Extraction::failed("unknown", reason))
+    }
+
+    /// An RFC 5322 email as the web client shows it (`mail_view::email_view`), parsed in a
+    /// worker like any untrusted file; `None` when it is too large, does not parse, or the
+    /// worker fails.
+    pub async fn email_view(&self, content: Bytes) -> Option<EmailView> {
+        if content.len() as u64 > crate::mail_view::MAX_EMAIL_BYTES {
+            return None;
+        }
+        match self.run(Job::ViewEmail, &content, "email.eml").await {
+            Ok(view) => view,
+            Err(reason) => {
+                tracing::warn!(target: "dossier_extract", "an email could not be shown: {reason}");
+                None
+            }
+        }
+    }
+
+    /// Runs one job in a worker: its answer, or why there is none.
+    async fn run<T: serde::de::DeserializeOwned>(
+        &self,
+        job: Job,
+        content: &[u8],
+        file_name: &str,
+    ) -> Result<T, String> {
+        let limits = &self.inner.limits;
         let Ok(_permit) = self.inner.permits.acquire().await else {
-            return Extraction::failed("unknown", "the extractor is shut down");
+            return Err("the extractor is shut down".into());
         };
         let mut worker = match self.idle_worker() {
             Some(w) => w,
             None => match self.spawn() {
                 Ok(w) => w,
-                Err(e) => {
-                    return Extraction::failed(
-                        "unknown",
-                        format!("the extractor could not be started: {e}"),
-                    );
-                }
+                Err(e) => return Err(format!("the extractor could not be started: {e}")),
             },
         };
+        let request = Request::new(job, file_name, limits);
         let answer =
-            tokio::time::timeout(limits.timeout, worker.exchange(&content, file_name, limits))
-                .await;
+            tokio::time::timeout(limits.timeout, worker.exchange(content, &request, limits)).await;
         match answer {
-            Ok(Ok(extraction)) => {
+            Ok(Ok(answer)) => {
                 self.lock_idle().push(worker);
-                extraction
+                Ok(answer)
             }
-            Ok(Err(e)) => Extraction::failed("unknown", worker.death_reason(limits, e).await),
+            Ok(Err(e)) => Err(worker.death_reason(limits, e).await),
             Err(_elapsed) => {
                 // Kill and reap in the background; the caller gets its answer now.
                 tokio::spawn(async move {
                     let _ = worker.child.kill().await;
                 });
-                Extraction::failed(
-                    "unknown",
-                    format!(
-                        "extraction took longer than {}",
-                        human_duration(limits.timeout)
-                    ),
-                )
+                Err(format!(
+                    "extraction took longer than {}",
+                    human_duration(limits.timeout)
+                ))
             }
         }
     }
@@ -187,13 +209,13 @@ impl Extractor {
 }
 
 impl Worker {
-    async fn exchange(
+    async fn exchange<T: serde::de::DeserializeOwned>(
         &mut self,
         content: &[u8],
-        file_name: &str,
+        request: &Request,
         limits: &Limits,
-    ) -> io::Result<Extraction> {
-        let header = request_header(&Request::new(file_name, limits), content.len() as u64);
+    ) -> io::Result<T> {
+        let header = request_header(request, content.len() as u64);
         self.stdin.write_all(&header).await?;
         self.stdin.write_all(content).await?;
         self.stdin.flush().await?;

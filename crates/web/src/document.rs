@@ -9,10 +9,12 @@ use axum::response::IntoResponse;
 use dossier_api::AppState;
 use dossier_core::DocumentRef;
 use dossier_core::query::Page;
+use dossier_service::documents::Operations;
 use dossier_service::filters::HistoryFilter;
 use serde::Deserialize;
 
 use crate::page::{self, Chrome, Failure, PageResult};
+use crate::preview::{self, Preview};
 use crate::session::Signed;
 use crate::view::{self, ContainerRow, DocumentRow};
 
@@ -24,6 +26,37 @@ pub fn document_ref(raw: &str) -> Result<DocumentRef, Failure> {
         .map_err(|_| Failure::from(page::not_found()))
 }
 
+/// The page of the document `r` names (whatever version it names).
+pub fn page_of(r: &DocumentRef) -> String {
+    format!("/documents/{}!{}", r.library, r.number)
+}
+
+/// What the page offers, from the service's `Operations`: nothing is offered that the
+/// service would refuse for the caller's rights or the document's check-out.
+pub struct Offers {
+    pub check_out: bool,
+    /// Cancel a check-out (the holder, or an administrator).
+    pub cancel_checkout: bool,
+    /// Upload a new version; "Check in" when the caller holds the check-out.
+    pub new_version: bool,
+    pub checked_in_by_upload: bool,
+    pub promote: bool,
+    pub delete_version: bool,
+}
+
+impl Offers {
+    fn of(ops: &Operations) -> Self {
+        Offers {
+            check_out: ops.editable && !ops.checked_out,
+            cancel_checkout: ops.editable && ops.checked_out,
+            new_version: ops.editable,
+            checked_in_by_upload: ops.editable && ops.checked_out,
+            promote: ops.editable,
+            delete_version: ops.editable && !ops.checked_out,
+        }
+    }
+}
+
 pub struct VersionRow {
     pub version: i64,
     pub author: String,
@@ -31,6 +64,8 @@ pub struct VersionRow {
     pub size: String,
     pub comment: String,
     pub download: String,
+    /// Not the latest: may be promoted.
+    pub earlier: bool,
 }
 
 pub struct HistoryRow {
@@ -58,6 +93,10 @@ struct DocumentPage {
     filed_in: Vec<Vec<ContainerRow>>,
     download: String,
     checkout: Option<String>,
+    /// The document's page, base of the action addresses.
+    base: String,
+    offers: Offers,
+    preview: Preview,
 }
 
 pub async fn document(
@@ -70,7 +109,7 @@ pub async fn document(
     let r = document_ref(&id)?;
     d.library(caller, caller.customer_id, r.library.as_str())
         .await?;
-    let v = d.document(caller, &r).await?;
+    let (v, ops) = d.document_operations(caller, &r).await?;
     let doc = &v.doc;
     let (versions, _) = d
         .versions(
@@ -149,7 +188,10 @@ pub async fn document(
         }
     }
     fields.retain(|f| !f.value.is_empty());
-    let base = format!("/documents/{}!{}", doc.id.library, doc.id.number);
+    let base = page_of(&r);
+    let download = format!("{base}/content");
+    let preview = preview::of(&state, caller, &r, doc, &download).await?;
+    let latest = v.latest_version;
     Ok(page::ok(&DocumentPage {
         chrome: Chrome::of(&signed.0),
         row: DocumentRow::of(&v),
@@ -164,6 +206,7 @@ pub async fn document(
                 size: view::size(x.doc.size),
                 comment: x.doc.comment.clone(),
                 download: format!("/documents/{}/content", x.doc.id),
+                earlier: x.doc.id.version < latest,
             })
             .collect(),
         history: history
@@ -180,8 +223,11 @@ pub async fn document(
             .iter()
             .map(|p| p.iter().map(ContainerRow::of).collect())
             .collect(),
-        download: format!("{base}/content"),
+        download,
         checkout: v.checkout.as_ref().map(|c| c.user_id.clone()),
+        base,
+        offers: Offers::of(&ops),
+        preview,
     }))
 }
 
@@ -193,7 +239,7 @@ pub struct ContentQuery {
 }
 
 /// Types a browser may show in the page: they run no script in our origin.
-fn shows_safely(content_type: &str) -> bool {
+pub fn shows_safely(content_type: &str) -> bool {
     let t = content_type
         .split(';')
         .next()

@@ -10,17 +10,24 @@
 //!   static files (htmx vendored from npm, our CSS and script).
 //! - `home`, `browse` (libraries, workspaces, folders), `document`, `search`: the pages;
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
+//! - `preview`: a document's content shown in its page (viewer, image, email, text);
+//!   `checkout` (check out, cancel) and `versions` (upload/check in, promote, delete):
+//!   the document's actions; `form`: posted fields read by the Work API's wire parsers.
 //! - `view`: what the templates show, computed from domain records.
 
 mod assets;
 mod browse;
+mod checkout;
 mod document;
+mod form;
 mod home;
 mod links;
 mod page;
+mod preview;
 mod search;
 mod session;
 mod signin;
+mod versions;
 mod view;
 
 use axum::Router;
@@ -43,6 +50,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/folders/{id}", get(browse::folder))
         .route("/documents/{id}", get(document::document))
         .route("/documents/{id}/content", get(document::content))
+        .route("/documents/{id}/checkout", post(checkout::check_out))
+        .route("/documents/{id}/checkout/cancel", post(checkout::cancel))
+        .route(
+            "/documents/{id}/versions",
+            // The server's upload limit, as for the Work API's uploads.
+            post(versions::upload).layer(axum::extract::DefaultBodyLimit::max(
+                usize::try_from(state.max_upload_bytes).unwrap_or(usize::MAX),
+            )),
+        )
+        .route("/documents/{id}/promote", post(versions::promote))
+        .route(
+            "/documents/{id}/versions/{version}/delete",
+            post(versions::delete),
+        )
         .route("/search", get(search::search))
         .route("/work/link/{kind}/{id}", get(links::follow))
         .layer(axum::middleware::from_fn_with_state(
