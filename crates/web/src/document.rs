@@ -42,6 +42,7 @@ pub struct Offers {
     pub checked_in_by_upload: bool,
     pub promote: bool,
     pub delete_version: bool,
+    pub edit_profile: bool,
 }
 
 impl Offers {
@@ -53,6 +54,7 @@ impl Offers {
             checked_in_by_upload: ops.editable && ops.checked_out,
             promote: ops.editable,
             delete_version: ops.editable && !ops.checked_out,
+            edit_profile: ops.editable,
         }
     }
 }
@@ -78,7 +80,7 @@ pub struct HistoryRow {
 
 /// One field of the profile, as label and value.
 pub struct Field {
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
 }
 
@@ -136,43 +138,43 @@ pub async fn document(
     let e = &doc.email;
     let mut fields = vec![
         Field {
-            label: "Number",
+            label: "Number".into(),
             value: format!("{}.{}", doc.id.number, v.latest_version),
         },
         Field {
-            label: "Author",
+            label: "Author".into(),
             value: doc.author.clone(),
         },
         Field {
-            label: "Operator",
+            label: "Operator".into(),
             value: doc.operator.clone(),
         },
         Field {
-            label: "Class",
+            label: "Class".into(),
             value: doc.class.clone(),
         },
         Field {
-            label: "Subclass",
+            label: "Subclass".into(),
             value: doc.subclass.clone().unwrap_or_default(),
         },
         Field {
-            label: "Type",
+            label: "Type".into(),
             value: doc.doc_type.clone(),
         },
         Field {
-            label: "Created",
+            label: "Created".into(),
             value: view::date(&doc.create_date),
         },
         Field {
-            label: "Modified",
+            label: "Modified".into(),
             value: view::date(&doc.edit_date),
         },
         Field {
-            label: "Size",
+            label: "Size".into(),
             value: view::size(doc.size),
         },
         Field {
-            label: "Comment",
+            label: "Comment".into(),
             value: doc.comment.clone(),
         },
     ];
@@ -184,7 +186,20 @@ pub async fn document(
         ("Received", e.received_date.as_ref().map(view::date)),
     ] {
         if let Some(value) = value {
-            fields.push(Field { label, value });
+            fields.push(Field {
+                label: label.into(),
+                value,
+            });
+        }
+    }
+    // Custom fields under the library's captions (a field it never named is not shown).
+    let defs = d.custom_fields(caller, &r.library).await?;
+    for def in defs.all().iter().filter(|d| !d.caption.trim().is_empty()) {
+        if let Some(value) = doc.customs.get(def.field) {
+            fields.push(Field {
+                label: def.caption.clone(),
+                value: view::custom(value),
+            });
         }
     }
     fields.retain(|f| !f.value.is_empty());

@@ -12,7 +12,7 @@
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
 //! - `preview`: a document's content shown in its page (viewer, image, email, text);
 //!   `checkout` (check out, cancel) and `versions` (upload/check in, promote, delete):
-//!   the document's actions; `form`: posted fields read by the Work API's wire parsers.
+//!   the document's actions; `profile`: editing the profile, with lookup pickers; `form`: posted fields read by the Work API's wire parsers.
 //! - `view`: what the templates show, computed from domain records.
 
 mod assets;
@@ -24,6 +24,7 @@ mod home;
 mod links;
 mod page;
 mod preview;
+mod profile;
 mod search;
 mod session;
 mod signin;
@@ -60,6 +61,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
             )),
         )
         .route("/documents/{id}/promote", post(versions::promote))
+        .route(
+            "/documents/{id}/profile",
+            get(profile::edit).post(profile::save),
+        )
+        .route(
+            "/libraries/{library}/lookups/{field}",
+            get(profile::suggest),
+        )
         .route(
             "/documents/{id}/versions/{version}/delete",
             post(versions::delete),

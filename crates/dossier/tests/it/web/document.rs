@@ -472,3 +472,138 @@ async fn a_reader_is_offered_no_change_and_a_stranger_sees_a_missing_document() 
     assert!(checkout_of(&s, &private).await.is_none());
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_profile_is_edited_with_the_librarys_captions_and_a_lookup_picker() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let doc = s
+        .upload(&folder, "lease.txt", b"terms", json!({"name": "Lease"}))
+        .await;
+    let id = unversioned(doc["id"].as_str().unwrap()).to_string();
+    let (st, c) = s
+        .patch(&s.lib("/captions/custom1"), json!({"label": "Client name"}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{c}");
+    for (alias, description) in [("acme", "Acme Corp"), ("beta", "Beta Ltd")] {
+        let (st, l) = s
+            .post(
+                &s.lib("/customs/custom1"),
+                json!({"id": alias, "description": description}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{l}");
+    }
+    let (mut b, _) = sign_in_admin(&s).await;
+    assert!(b.get(&page(&doc)).await.body.contains("/profile\""));
+    let form = b.get(&format!("{}/profile", page(&doc))).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("Client name"), "{}", form.body);
+    assert!(form.body.contains("name=\"custom1\""), "{}", form.body);
+    assert!(
+        form.body.contains("hx-get=\"/libraries/ACTIVE/lookups/1\""),
+        "{}",
+        form.body
+    );
+    let csrf = csrf_of(&form);
+    // The picker's suggestions: what matches what was typed.
+    let found = b.get("/libraries/ACTIVE/lookups/1?custom1=acm").await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found
+            .body
+            .contains("<option value=\"ACME\">Acme Corp</option>"),
+        "{}",
+        found.body
+    );
+    assert!(!found.body.contains("BETA"), "{}", found.body);
+    assert_eq!(
+        b.get("/libraries/ACTIVE/lookups/13?custom13=a")
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "custom13 has no lookup table"
+    );
+    let profile_url = s.lib(&format!("/documents/{id}"));
+    let save = format!("{}/profile", page(&doc));
+    let forged = b
+        .post_form(&save, &[("name", "Forged"), ("comment", "")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    for bad in [
+        vec![("csrf", csrf.as_str()), ("name", "")],
+        vec![
+            ("csrf", csrf.as_str()),
+            ("name", "Lease"),
+            ("custom1", "NOPE"),
+        ],
+        vec![
+            ("csrf", csrf.as_str()),
+            ("name", "Lease"),
+            ("operator", "BOB"),
+        ],
+    ] {
+        let got = b.post_form(&save, &bad).await;
+        assert_eq!(got.status, StatusCode::BAD_REQUEST, "{bad:?}: {}", got.body);
+    }
+    let unchanged = s.get_json(&profile_url).await["data"].clone();
+    assert_eq!(unchanged["name"], "Lease");
+    assert!(unchanged["custom1"].is_null(), "{unchanged}");
+    let saved = b
+        .post_form(
+            &save,
+            &[
+                ("csrf", &csrf),
+                ("name", "Lease <signed>"),
+                ("comment", "final"),
+                ("custom1", "acme"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), page(&doc));
+    let after = s.get_json(&profile_url).await["data"].clone();
+    assert_eq!(after["name"], "Lease <signed>");
+    assert_eq!(after["comment"], "final");
+    assert_eq!(after["custom1"], "ACME", "{after}");
+    let shown = b.get(&page(&doc)).await;
+    assert!(
+        shown.body.contains("Lease &#60;signed&#62;"),
+        "{}",
+        shown.body
+    );
+    // A reader may not edit; a stranger sees a missing document.
+    let reader_doc = s
+        .upload(
+            &folder,
+            "policy.txt",
+            b"read me",
+            json!({"name": "Policy", "default_security": "view"}),
+        )
+        .await;
+    let (_, _, private) = alices_private_matter(&s).await;
+    s.new_user("bob", "web-doc-password").await;
+    let (mut bob, home) = sign_in(&s, "bob", "web-doc-password").await;
+    let bob_csrf = csrf_of(&home);
+    let p = format!("{}/profile", page(&reader_doc));
+    assert!(
+        !bob.get(&page(&reader_doc))
+            .await
+            .body
+            .contains("/profile\"")
+    );
+    assert_eq!(bob.get(&p).await.status, StatusCode::FORBIDDEN);
+    let refused = bob
+        .post_form(&p, &[("csrf", &bob_csrf), ("name", "Mine")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let missing = bob.get("/documents/ACTIVE!999999").await;
+    let p = format!("{}/profile", page(&json!({ "id": private })));
+    assert_eq!(bob.get(&p).await.body, missing.body);
+    let got = bob
+        .post_form(&p, &[("csrf", &bob_csrf), ("name", "Mine")])
+        .await;
+    assert_eq!(got.status, StatusCode::NOT_FOUND);
+    assert_eq!(got.body, missing.body);
+    s.stop().await;
+}

@@ -215,3 +215,70 @@ async fn browser_a_document_is_checked_out_and_checked_in_through_its_page() {
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_the_profile_is_edited_with_a_lookup_picker() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let doc = s
+        .upload(&folder, "lease.txt", b"terms", json!({"name": "Lease"}))
+        .await;
+    let doc = unversioned(doc["id"].as_str().unwrap()).to_string();
+    let (st, l) = s
+        .post(
+            &s.lib("/customs/custom1"),
+            json!({"id": "acme", "description": "Acme Corp"}),
+        )
+        .await;
+    assert_eq!(st, reqwest::StatusCode::CREATED, "{l}");
+    in_chromium("profile_picker", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&format!("{}/documents/{doc}", s.base))
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::LinkText("Edit profile"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let client = c
+            .wait()
+            .for_element(Locator::Id("p-custom1"))
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        client.send_keys("acm").await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("#custom1-options option[value='ACME']"))
+            .await
+            .expect("the picker suggests ACME");
+        c.find(Locator::Id("p-comment"))
+            .await
+            .unwrap()
+            .send_keys("signed")
+            .await
+            .unwrap();
+        js(&c, "document.getElementById('p-custom1').value = 'ACME';").await;
+        c.find(Locator::Css("form.profile-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("profile-head"))
+            .await
+            .unwrap();
+        let shown = js(
+            &c,
+            "return document.querySelector('dl.profile').textContent;",
+        )
+        .await;
+        assert!(shown.as_str().unwrap().contains("signed"), "{shown}");
+        assert_accessible(&c).await;
+    })
+    .await;
+}
