@@ -43,6 +43,10 @@ pub struct Offers {
     pub promote: bool,
     pub delete_version: bool,
     pub edit_profile: bool,
+    /// Copy to a folder (the service checks the folder).
+    pub copy: bool,
+    /// Move from one of its folders to another.
+    pub move_to: bool,
 }
 
 impl Offers {
@@ -55,6 +59,8 @@ impl Offers {
             promote: ops.editable,
             delete_version: ops.editable && !ops.checked_out,
             edit_profile: ops.editable,
+            copy: true,
+            move_to: ops.editable,
         }
     }
 }
@@ -97,6 +103,10 @@ struct DocumentPage {
     checkout: Option<String>,
     /// The document's page, base of the action addresses.
     base: String,
+    /// The folders it is filed in (id, name): where a move starts.
+    folders: Vec<(String, String)>,
+    /// Where the folder pickers get their suggestions.
+    folder_search: String,
     offers: Offers,
     preview: Preview,
 }
@@ -240,6 +250,12 @@ pub async fn document(
             .collect(),
         download,
         checkout: v.checkout.as_ref().map(|c| c.user_id.clone()),
+        folders: paths
+            .iter()
+            .filter_map(|p| p.last())
+            .map(|c| (c.id.to_string(), c.name.clone()))
+            .collect(),
+        folder_search: format!("/libraries/{}/folders", r.library),
         base,
         offers: Offers::of(&ops),
         preview,

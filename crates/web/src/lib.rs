@@ -12,13 +12,16 @@
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
 //! - `preview`: a document's content shown in its page (viewer, image, email, text);
 //!   `checkout` (check out, cancel) and `versions` (upload/check in, promote, delete):
-//!   the document's actions; `profile`: editing the profile, with lookup pickers; `form`: posted fields read by the Work API's wire parsers.
+//!   the document's actions; `filing`: copy and move, with a folder picker; `profile`:
+//!   editing the profile, with lookup pickers; `form`: posted fields read by the Work
+//!   API's wire parsers.
 //! - `view`: what the templates show, computed from domain records.
 
 mod assets;
 mod browse;
 mod checkout;
 mod document;
+mod filing;
 mod form;
 mod home;
 mod links;
@@ -69,6 +72,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/libraries/{library}/lookups/{field}",
             get(profile::suggest),
         )
+        .route("/documents/{id}/copy", post(filing::copy))
+        .route("/documents/{id}/move", post(filing::move_to))
+        .route("/libraries/{library}/folders", get(filing::suggest))
         .route(
             "/documents/{id}/versions/{version}/delete",
             post(versions::delete),

@@ -420,14 +420,20 @@ async fn a_reader_is_offered_no_change_and_a_stranger_sees_a_missing_document() 
             json!({"name": "Policy", "default_security": "view"}),
         )
         .await;
-    let (_, _, private) = alices_private_matter(&s).await;
+    let (_, alices_folder, private) = alices_private_matter(&s).await;
     let private = json!({ "id": private });
     s.new_user("bob", "web-doc-password").await;
     let (mut bob, _) = sign_in(&s, "bob", "web-doc-password").await;
     // Bob may read the policy: nothing that changes it is offered, and it is refused.
     let got = bob.get(&page(&shared)).await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
-    for offered in ["/checkout\"", "/versions\"", "/promote\"", "/delete\""] {
+    for offered in [
+        "/checkout\"",
+        "/versions\"",
+        "/promote\"",
+        "/delete\"",
+        "/move\"",
+    ] {
         assert!(!got.body.contains(offered), "{offered}: {}", got.body);
     }
     let csrf = csrf_of(&got);
@@ -453,6 +459,18 @@ async fn a_reader_is_offered_no_change_and_a_stranger_sees_a_missing_document() 
         (
             format!("{p}/versions/1/delete"),
             vec![("csrf", csrf.as_str())],
+        ),
+        (
+            format!("{p}/copy"),
+            vec![("csrf", csrf.as_str()), ("folder", folder.as_str())],
+        ),
+        (
+            format!("{p}/move"),
+            vec![
+                ("csrf", csrf.as_str()),
+                ("from", alices_folder.as_str()),
+                ("folder", folder.as_str()),
+            ],
         ),
     ] {
         let got = bob.post_form(&path, &form).await;
@@ -605,5 +623,89 @@ async fn the_profile_is_edited_with_the_librarys_captions_and_a_lookup_picker() 
         .await;
     assert_eq!(got.status, StatusCode::NOT_FOUND);
     assert_eq!(got.body, missing.body);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_document_is_copied_and_moved_to_a_folder_picked_by_name() {
+    let s = TestServer::start().await;
+    let ws = s.create_workspace("Acme v. Widget").await;
+    let drafts = s.create_folder(&ws, "Drafts").await;
+    let filed = s.create_folder(&ws, "Filed pleadings").await;
+    let doc = s
+        .upload(&drafts, "motion.txt", b"motion", json!({"name": "Motion"}))
+        .await;
+    let (mut b, _) = sign_in_admin(&s).await;
+    let got = b.get(&page(&doc)).await;
+    assert!(got.body.contains("/copy\"") && got.body.contains("/move\""));
+    assert!(
+        got.body
+            .contains(&format!("<option value=\"{drafts}\">Drafts</option>")),
+        "the move starts from its folder: {}",
+        got.body
+    );
+    let csrf = csrf_of(&got);
+    // The picker finds folders by part of their name.
+    let found = b.get("/libraries/ACTIVE/folders?folder=pleading").await;
+    assert!(
+        found.body.contains(&format!(
+            "<option value=\"{filed}\">Filed pleadings</option>"
+        )),
+        "{}",
+        found.body
+    );
+    assert!(!found.body.contains("Drafts"), "{}", found.body);
+    let in_folder = |f: &str| s.lib(&format!("/folders/{f}/documents"));
+    let count = |v: Value| v["data"].as_array().map_or(0, Vec::len);
+    // Bad input: nothing copied or moved.
+    for (path, form) in [
+        (
+            "copy",
+            vec![("csrf", csrf.as_str()), ("folder", "Filed pleadings")],
+        ),
+        ("copy", vec![("csrf", csrf.as_str()), ("folder", "")]),
+        (
+            "move",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("from", drafts.as_str()),
+                ("folder", "nowhere"),
+            ],
+        ),
+    ] {
+        let got = b.post_form(&format!("{}/{path}", page(&doc)), &form).await;
+        assert_eq!(
+            got.status,
+            StatusCode::BAD_REQUEST,
+            "{path} {form:?}: {}",
+            got.body
+        );
+    }
+    let forged = b
+        .post_form(
+            &format!("{}/copy", page(&doc)),
+            &[("folder", filed.as_str())],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(count(s.get_json(&in_folder(&filed)).await), 0);
+    let copied = b
+        .post_form(
+            &format!("{}/copy", page(&doc)),
+            &[("csrf", &csrf), ("folder", &filed)],
+        )
+        .await;
+    assert_eq!(copied.status, StatusCode::SEE_OTHER, "{}", copied.body);
+    assert_ne!(copied.location(), page(&doc), "the copy's own page");
+    assert_eq!(count(s.get_json(&in_folder(&filed)).await), 1);
+    let moved = b
+        .post_form(
+            &format!("{}/move", page(&doc)),
+            &[("csrf", &csrf), ("from", &drafts), ("folder", &filed)],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    assert_eq!(count(s.get_json(&in_folder(&drafts)).await), 0);
+    assert_eq!(count(s.get_json(&in_folder(&filed)).await), 2);
     s.stop().await;
 }
