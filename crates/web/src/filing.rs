@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -16,6 +15,7 @@ use dossier_core::{ContainerId, DomainError};
 use dossier_service::documents::MoveOptions;
 
 use crate::document::{document_ref, page_of};
+use crate::form;
 use crate::page::{self, PageResult};
 use crate::session::Signed;
 
@@ -71,12 +71,6 @@ pub async fn move_to(
     Ok(page::done(&headers, &page_of(&r)))
 }
 
-#[derive(Template)]
-#[template(path = "_folders.html")]
-struct Suggestions {
-    options: Vec<(String, String)>,
-}
-
 /// GET /libraries/{library}/folders?folder=…: the folder picker's suggestions.
 pub async fn suggest(
     State(state): State<AppState>,
@@ -89,10 +83,8 @@ pub async fn suggest(
         .dossier
         .library(caller, caller.customer_id, &library)
         .await?;
-    let typed = q
-        .get("folder")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty() && !s.contains('!'));
+    // A folder id (picked already) is not a name to look for.
+    let typed = form::typed(&q, "folder").filter(|s| !s.contains('!'));
     let query = ContainerQuery {
         kinds: vec![ContainerKind::Folder, ContainerKind::Tab],
         name_or_description: typed.map(|t| format!("*{t}*")),
@@ -111,7 +103,7 @@ pub async fn suggest(
             },
         )
         .await?;
-    Ok(page::ok(&Suggestions {
+    Ok(page::ok(&form::Suggestions {
         options: found
             .iter()
             .map(|c| (c.id.to_string(), c.name.clone()))

@@ -144,12 +144,6 @@ pub async fn save(
     Ok(page::done(&headers, &page_of(&r)))
 }
 
-#[derive(Template)]
-#[template(path = "_lookups.html")]
-struct Suggestions {
-    options: Vec<(String, String)>,
-}
-
 /// GET /libraries/{library}/lookups/{field}?custom{field}=…: a lookup picker's suggestions
 /// (the `<option>`s of its datalist) for what the user typed.
 pub async fn suggest(
@@ -166,10 +160,7 @@ pub async fn suggest(
         .dossier
         .library(caller, caller.customer_id, &library)
         .await?;
-    let typed = q
-        .get(&format!("custom{field}"))
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty());
+    let typed = form::typed(&q, &format!("custom{field}"));
     let found = state
         .dossier
         .lookups(
@@ -184,7 +175,7 @@ pub async fn suggest(
             },
         )
         .await?;
-    Ok(page::ok(&Suggestions {
+    Ok(page::ok(&form::Suggestions {
         options: found
             .into_iter()
             .filter(|l| l.enabled)
