@@ -10,6 +10,7 @@ use std::time::Duration;
 mod detect;
 mod html;
 mod mail;
+pub mod mail_view;
 mod office;
 mod pdf;
 mod pool;

@@ -2,7 +2,7 @@
 //! into [`EmailHeaders`]; the text is the body followed by each attachment's text after an
 //! "[attachment: name]" line, attachments extracted recursively.
 
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders};
 
 use crate::{
     AttachmentInfo, Ctx, EmailHeaders, Extraction, Outcome, Part, html, panic_message, text,
@@ -16,22 +16,7 @@ pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
     let Some(message) = MessageParser::default().parse(content) else {
         return Extraction::failed("eml", "the email could not be parsed");
     };
-    let headers = EmailHeaders {
-        from: message.from().map(addresses).unwrap_or_default().join(", "),
-        to: message.to().map(addresses).unwrap_or_default(),
-        cc: message.cc().map(addresses).unwrap_or_default(),
-        bcc: message.bcc().map(addresses).unwrap_or_default(),
-        subject: message.subject().unwrap_or_default().to_string(),
-        sent: message.date().map(|d| d.to_timestamp()),
-        received: message
-            .received()
-            .and_then(|r| r.date.as_ref())
-            .map(|d| d.to_timestamp()),
-        message_id: message.message_id().map(str::to_string),
-        in_reply_to: message_ids(message.in_reply_to()).into_iter().next(),
-        references: message_ids(message.references()),
-        attachments: Vec::new(),
-    };
+    let headers = headers(&message);
     let mut body = String::new();
     for part in message.text_bodies() {
         if !part.is_text() {
@@ -56,11 +41,6 @@ type Listed<'a> = (String, String, &'a [u8]);
 fn eml_attachments<'a>(message: &'a Message<'a>) -> Vec<Listed<'a>> {
     let mut attachments = Vec::new();
     for (i, part) in message.attachments().enumerate() {
-        let name = match part.attachment_name() {
-            Some(n) if !n.trim().is_empty() => n.to_string(),
-            _ if part.is_message() => format!("message {}.eml", i + 1),
-            _ => format!("attachment {}", i + 1),
-        };
         let content_type = part
             .content_type()
             .map(|c| match c.subtype() {
@@ -68,9 +48,38 @@ fn eml_attachments<'a>(message: &'a Message<'a>) -> Vec<Listed<'a>> {
                 None => c.ctype().to_string(),
             })
             .unwrap_or_default();
-        attachments.push((name, content_type, part.contents()));
+        attachments.push((attachment_name(part, i), content_type, part.contents()));
     }
     attachments
+}
+
+/// An RFC 5322 message's headers (also shown by `mail_view`).
+pub(crate) fn headers(message: &Message) -> EmailHeaders {
+    EmailHeaders {
+        from: message.from().map(addresses).unwrap_or_default().join(", "),
+        to: message.to().map(addresses).unwrap_or_default(),
+        cc: message.cc().map(addresses).unwrap_or_default(),
+        bcc: message.bcc().map(addresses).unwrap_or_default(),
+        subject: message.subject().unwrap_or_default().to_string(),
+        sent: message.date().map(|d| d.to_timestamp()),
+        received: message
+            .received()
+            .and_then(|r| r.date.as_ref())
+            .map(|d| d.to_timestamp()),
+        message_id: message.message_id().map(str::to_string),
+        in_reply_to: message_ids(message.in_reply_to()).into_iter().next(),
+        references: message_ids(message.references()),
+        attachments: Vec::new(),
+    }
+}
+
+/// The `i`th attachment's name, or a made-up one when it has none.
+pub(crate) fn attachment_name(part: &MessagePart, i: usize) -> String {
+    match part.attachment_name() {
+        Some(n) if !n.trim().is_empty() => n.to_string(),
+        _ if part.is_message() => format!("message {}.eml", i + 1),
+        _ => format!("attachment {}", i + 1),
+    }
 }
 
 fn parse_msg(content: &[u8]) -> Result<msg_parser::Outlook, String> {

@@ -13,8 +13,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Semaphore;
 
+use crate::mail_view::EmailView;
 use crate::worker::{
-    AttachmentAnswer, HOOKS_ENV, MEMORY_ENV, RESPONSE_MAGIC, Request, request_header,
+    AttachmentAnswer, HOOKS_ENV, Job, MEMORY_ENV, RESPONSE_MAGIC, Request, request_header,
 };
 use crate::{Extraction, Limits, Part, human_bytes, human_duration};
 
@@ -95,10 +96,9 @@ impl Extractor {
                 ),
             );
         }
-        let request = Request::new(file_name, limits);
-        self.ask(&content, &request)
+        self.run(Job::Extract, &content, file_name)
             .await
-            .unwrap_or_else(|why| Extraction::failed("unknown", why))
+            .unwrap_or_else(|reason| Extraction::failed("unknown", reason))
     }
 
     /// Attachment `number` (from 1, as an email's profile lists them) of an email, taken
@@ -116,23 +116,37 @@ impl Extractor {
                 human_bytes(limits.max_input_bytes)
             ));
         }
-        let request = Request {
-            attachment: Some(number),
-            ..Request::new(file_name, limits)
-        };
-        self.ask::<AttachmentAnswer>(&content, &request).await?
+        self.run::<AttachmentAnswer>(Job::Attachment(number), &content, file_name)
+            .await?
     }
 
-    /// Sends one request to an idle worker and reads its answer; `Err` says why there is
-    /// none (the worker was too slow, died, or could not be started).
-    async fn ask<T: serde::de::DeserializeOwned>(
+    /// An RFC 5322 email as the web client shows it (`mail_view::email_view`), parsed in a
+    /// worker like any untrusted file; `None` when it is too large, does not parse, or the
+    /// worker fails.
+    pub async fn email_view(&self, content: Bytes) -> Option<EmailView> {
+        if content.len() as u64 > crate::mail_view::MAX_EMAIL_BYTES {
+            return None;
+        }
+        match self.run(Job::ViewEmail, &content, "email.eml").await {
+            Ok(view) => view,
+            Err(reason) => {
+                tracing::warn!(target: "dossier_extract", "an email could not be shown: {reason}");
+                None
+            }
+        }
+    }
+
+    /// Runs one job in a worker: its answer, or why there is none (the worker was too slow,
+    /// died, or could not be started).
+    async fn run<T: serde::de::DeserializeOwned>(
         &self,
+        job: Job,
         content: &[u8],
-        request: &Request,
+        file_name: &str,
     ) -> Result<T, String> {
         let limits = &self.inner.limits;
         let Ok(_permit) = self.inner.permits.acquire().await else {
-            return Err("the extractor is shut down".to_string());
+            return Err("the extractor is shut down".into());
         };
         let mut worker = match self.idle_worker() {
             Some(w) => w,
@@ -141,8 +155,9 @@ impl Extractor {
                 Err(e) => return Err(format!("the extractor could not be started: {e}")),
             },
         };
+        let request = Request::new(job, file_name, limits);
         let answer =
-            tokio::time::timeout(limits.timeout, worker.exchange(content, request, limits)).await;
+            tokio::time::timeout(limits.timeout, worker.exchange(content, &request, limits)).await;
         match answer {
             Ok(Ok(answer)) => {
                 self.lock_idle().push(worker);

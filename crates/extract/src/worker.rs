@@ -2,7 +2,8 @@
 //!
 //! Request:  `DXQ1`, u32 LE header length, header (JSON [`Request`]), u64 LE content length,
 //!           content.
-//! Response: `DXR1`, u64 LE length, JSON [`Extraction`].
+//! Response: `DXR1`, u64 LE length, JSON: an [`Extraction`], for [`Job::ViewEmail`] an
+//!           `Option<EmailView>`, for [`Job::Attachment`] an [`AttachmentAnswer`].
 
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::process::ExitCode;
@@ -18,9 +19,23 @@ pub(crate) const MEMORY_ENV: &str = "DOSSIER_EXTRACT_MEMORY_BYTES";
 pub(crate) const HOOKS_ENV: &str = "DOSSIER_EXTRACT_TEST_HOOKS";
 const MAX_HEADER: u32 = 1 << 20;
 
-/// The per-file part of [`Limits`], sent with each file.
+/// What the worker does with a file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Job {
+    /// Its text for the index.
+    #[default]
+    Extract,
+    /// An email as the web client shows it (`mail_view`).
+    ViewEmail,
+    /// One attachment of an email (from 1, as its profile lists them), whole.
+    Attachment(u32),
+}
+
+/// The job and the per-file part of [`Limits`], sent with each file.
 #[derive(serde::Serialize, serde::Deserialize)]
 pub(crate) struct Request {
+    #[serde(default)]
+    pub job: Job,
     pub file_name: String,
     pub timeout_ms: u64,
     pub max_input_bytes: u64,
@@ -28,19 +43,15 @@ pub(crate) struct Request {
     pub max_unpacked_bytes: u64,
     pub max_entries: usize,
     pub max_depth: u32,
-    /// Asks for this attachment of an email (from 1), answered as `AttachmentAnswer`,
-    /// instead of the file's text.
-    #[serde(default)]
-    pub attachment: Option<u32>,
 }
 
 /// The answer to an attachment request.
 pub(crate) type AttachmentAnswer = Result<crate::Part, String>;
 
 impl Request {
-    pub fn new(file_name: &str, l: &Limits) -> Request {
+    pub fn new(job: Job, file_name: &str, l: &Limits) -> Request {
         Request {
-            attachment: None,
+            job,
             file_name: file_name.to_string(),
             timeout_ms: u64::try_from(l.timeout.as_millis()).unwrap_or(u64::MAX),
             max_input_bytes: l.max_input_bytes,
@@ -158,33 +169,36 @@ pub fn worker_main() -> ExitCode {
         };
         let limits = req.limits();
         limit_cpu(limits.timeout, started);
-        if let Some(number) = req.attachment {
-            let run = std::panic::AssertUnwindSafe(|| {
-                crate::mail::attachment(&content, &req.file_name, number)
-            });
-            let answer: AttachmentAnswer = std::panic::catch_unwind(run)
-                .unwrap_or_else(|p| Err(format!("the extractor failed: {}", panic_message(&*p))));
-            drop(content);
-            if let Err(e) = write_response(&mut output, &answer) {
-                eprintln!("dossier extract-worker: cannot answer: {e}");
-                return ExitCode::from(2);
+        let answered = match req.job {
+            Job::Extract => {
+                let run = std::panic::AssertUnwindSafe(|| {
+                    if hooks {
+                        test_hook(&req.file_name, memory_limited);
+                    }
+                    crate::extract(&content, &req.file_name, &limits)
+                });
+                let extraction = std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+                    Extraction::failed(
+                        "unknown",
+                        format!("the extractor failed: {}", panic_message(&*payload)),
+                    )
+                });
+                drop(content);
+                write_response(&mut output, &extraction)
             }
-            continue;
-        }
-        let run = std::panic::AssertUnwindSafe(|| {
-            if hooks {
-                test_hook(&req.file_name, memory_limited);
+            // `email_view` catches its own panics: a failure is `None`.
+            Job::ViewEmail => write_response(&mut output, &crate::mail_view::email_view(&content)),
+            Job::Attachment(number) => {
+                let run = std::panic::AssertUnwindSafe(|| {
+                    crate::mail::attachment(&content, &req.file_name, number)
+                });
+                let answer: AttachmentAnswer = std::panic::catch_unwind(run).unwrap_or_else(|p| {
+                    Err(format!("the extractor failed: {}", panic_message(&*p)))
+                });
+                write_response(&mut output, &answer)
             }
-            crate::extract(&content, &req.file_name, &limits)
-        });
-        let extraction = std::panic::catch_unwind(run).unwrap_or_else(|payload| {
-            Extraction::failed(
-                "unknown",
-                format!("the extractor failed: {}", panic_message(&*payload)),
-            )
-        });
-        drop(content);
-        if let Err(e) = write_response(&mut output, &extraction) {
+        };
+        if let Err(e) = answered {
             eprintln!("dossier extract-worker: cannot answer: {e}");
             return ExitCode::from(2);
         }
@@ -246,7 +260,7 @@ mod tests {
     #[test]
     fn frames_round_trip() {
         let limits = Limits::default();
-        let mut frame = request_header(&Request::new("a.txt", &limits), 5);
+        let mut frame = request_header(&Request::new(Job::Extract, "a.txt", &limits), 5);
         frame.extend_from_slice(b"hello");
         let mut cursor = io::Cursor::new(frame);
         let (req, content) = read_request(&mut cursor, limits.max_input_bytes)

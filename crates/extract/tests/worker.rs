@@ -154,6 +154,26 @@ async fn round_trip_through_worker() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_is_viewed_through_the_worker_sanitised() {
+    use dossier_extract::mail_view::EmailBody;
+    let x = Extractor::new(worker_bin(), test_limits(), 1);
+    let eml = b"From: a@example.com\r\nSubject: Hi\r\nContent-Type: text/html\r\n\r\n<p>Hello</p><script>alert(1)</script>\r\n";
+    let v = x
+        .email_view(Bytes::from_static(eml))
+        .await
+        .expect("the worker shows the email");
+    assert_eq!(v.headers.subject, "Hi");
+    let EmailBody::Html(h) = v.body else {
+        panic!("an html body: {:?}", v.body)
+    };
+    assert!(h.as_str().contains("<p>Hello</p>"), "{h:?}");
+    assert!(!h.as_str().contains("script"), "{h:?}");
+    // The worker still extracts afterwards: the same process answers both jobs.
+    let e = within(x.extract(Bytes::from_static(b"after"), "a.txt")).await;
+    assert_eq!(e.text, "after");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_file_is_not_sent() {
     let limits = Limits {
         max_input_bytes: 1024,

@@ -9,10 +9,12 @@ use axum::response::IntoResponse;
 use dossier_api::AppState;
 use dossier_core::DocumentRef;
 use dossier_core::query::Page;
+use dossier_service::documents::Operations;
 use dossier_service::filters::HistoryFilter;
 use serde::Deserialize;
 
 use crate::page::{self, Chrome, Failure, PageResult};
+use crate::preview::{self, Preview};
 use crate::session::Signed;
 use crate::view::{self, ContainerRow, DocumentRow};
 
@@ -24,6 +26,45 @@ pub fn document_ref(raw: &str) -> Result<DocumentRef, Failure> {
         .map_err(|_| Failure::from(page::not_found()))
 }
 
+/// The page of the document `r` names (whatever version it names).
+pub fn page_of(r: &DocumentRef) -> String {
+    format!("/documents/{}!{}", r.library, r.number)
+}
+
+/// What the page offers, from the service's `Operations`: nothing is offered that the
+/// service would refuse for the caller's rights or the document's check-out.
+pub struct Offers {
+    pub check_out: bool,
+    /// Cancel a check-out (the holder, or an administrator).
+    pub cancel_checkout: bool,
+    /// Upload a new version; "Check in" when the caller holds the check-out.
+    pub new_version: bool,
+    pub checked_in_by_upload: bool,
+    pub promote: bool,
+    pub delete_version: bool,
+    pub edit_profile: bool,
+    /// Copy to a folder (the service checks the folder).
+    pub copy: bool,
+    /// Move from one of its folders to another.
+    pub move_to: bool,
+}
+
+impl Offers {
+    fn of(ops: &Operations) -> Self {
+        Offers {
+            check_out: ops.editable && !ops.checked_out,
+            cancel_checkout: ops.editable && ops.checked_out,
+            new_version: ops.editable,
+            checked_in_by_upload: ops.editable && ops.checked_out,
+            promote: ops.editable,
+            delete_version: ops.editable && !ops.checked_out,
+            edit_profile: ops.editable,
+            copy: true,
+            move_to: ops.editable,
+        }
+    }
+}
+
 pub struct VersionRow {
     pub version: i64,
     pub author: String,
@@ -31,6 +72,8 @@ pub struct VersionRow {
     pub size: String,
     pub comment: String,
     pub download: String,
+    /// Not the latest: may be promoted.
+    pub earlier: bool,
 }
 
 pub struct HistoryRow {
@@ -43,7 +86,7 @@ pub struct HistoryRow {
 
 /// One field of the profile, as label and value.
 pub struct Field {
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
 }
 
@@ -59,6 +102,14 @@ struct DocumentPage {
     download: String,
     security: String,
     checkout: Option<String>,
+    /// The document's page, base of the action addresses.
+    base: String,
+    /// The folders it is filed in (id, name): where a move starts.
+    folders: Vec<(String, String)>,
+    /// Where the folder pickers get their suggestions.
+    folder_search: String,
+    offers: Offers,
+    preview: Preview,
 }
 
 pub async fn document(
@@ -71,7 +122,7 @@ pub async fn document(
     let r = document_ref(&id)?;
     d.library(caller, caller.customer_id, r.library.as_str())
         .await?;
-    let v = d.document(caller, &r).await?;
+    let (v, ops) = d.document_operations(caller, &r).await?;
     let doc = &v.doc;
     let (versions, _) = d
         .versions(
@@ -98,43 +149,43 @@ pub async fn document(
     let e = &doc.email;
     let mut fields = vec![
         Field {
-            label: "Number",
+            label: "Number".into(),
             value: format!("{}.{}", doc.id.number, v.latest_version),
         },
         Field {
-            label: "Author",
+            label: "Author".into(),
             value: doc.author.clone(),
         },
         Field {
-            label: "Operator",
+            label: "Operator".into(),
             value: doc.operator.clone(),
         },
         Field {
-            label: "Class",
+            label: "Class".into(),
             value: doc.class.clone(),
         },
         Field {
-            label: "Subclass",
+            label: "Subclass".into(),
             value: doc.subclass.clone().unwrap_or_default(),
         },
         Field {
-            label: "Type",
+            label: "Type".into(),
             value: doc.doc_type.clone(),
         },
         Field {
-            label: "Created",
+            label: "Created".into(),
             value: view::date(&doc.create_date),
         },
         Field {
-            label: "Modified",
+            label: "Modified".into(),
             value: view::date(&doc.edit_date),
         },
         Field {
-            label: "Size",
+            label: "Size".into(),
             value: view::size(doc.size),
         },
         Field {
-            label: "Comment",
+            label: "Comment".into(),
             value: doc.comment.clone(),
         },
     ];
@@ -146,11 +197,27 @@ pub async fn document(
         ("Received", e.received_date.as_ref().map(view::date)),
     ] {
         if let Some(value) = value {
-            fields.push(Field { label, value });
+            fields.push(Field {
+                label: label.into(),
+                value,
+            });
+        }
+    }
+    // Custom fields under the library's captions (a field it never named is not shown).
+    let defs = d.custom_fields(caller, &r.library).await?;
+    for def in defs.all().iter().filter(|d| !d.caption.trim().is_empty()) {
+        if let Some(value) = doc.customs.get(def.field) {
+            fields.push(Field {
+                label: def.caption.clone(),
+                value: view::custom(value),
+            });
         }
     }
     fields.retain(|f| !f.value.is_empty());
-    let base = format!("/documents/{}!{}", doc.id.library, doc.id.number);
+    let base = page_of(&r);
+    let download = format!("{base}/content");
+    let preview = preview::of(&state, caller, &r, doc, &download).await?;
+    let latest = v.latest_version;
     Ok(page::ok(&DocumentPage {
         chrome: Chrome::of(&signed.0),
         row: DocumentRow::of(&v),
@@ -165,6 +232,7 @@ pub async fn document(
                 size: view::size(x.doc.size),
                 comment: x.doc.comment.clone(),
                 download: format!("/documents/{}/content", x.doc.id),
+                earlier: x.doc.id.version < latest,
             })
             .collect(),
         history: history
@@ -181,9 +249,18 @@ pub async fn document(
             .iter()
             .map(|p| p.iter().map(ContainerRow::of).collect())
             .collect(),
-        download: format!("{base}/content"),
+        download,
         security: format!("{base}/security"),
         checkout: v.checkout.as_ref().map(|c| c.user_id.clone()),
+        folders: paths
+            .iter()
+            .filter_map(|p| p.last())
+            .map(|c| (c.id.to_string(), c.name.clone()))
+            .collect(),
+        folder_search: format!("/libraries/{}/folders", r.library),
+        base,
+        offers: Offers::of(&ops),
+        preview,
     }))
 }
 
@@ -195,7 +272,7 @@ pub struct ContentQuery {
 }
 
 /// Types a browser may show in the page: they run no script in our origin.
-fn shows_safely(content_type: &str) -> bool {
+pub fn shows_safely(content_type: &str) -> bool {
     let t = content_type
         .split(';')
         .next()

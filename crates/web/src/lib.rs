@@ -12,20 +12,31 @@
 //!   (the security dialog), `workflows` (start a workflow on selected documents, a run's
 //!   state): the pages;
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
+//! - `preview`: a document's content shown in its page (viewer, image, email, text);
+//!   `checkout` (check out, cancel) and `versions` (upload/check in, promote, delete):
+//!   the document's actions; `filing`: copy and move, with a folder picker; `profile`:
+//!   editing the profile, with lookup pickers; `form`: posted fields read by the Work
+//!   API's wire parsers.
 //! - `view`: what the templates show, computed from domain records.
 //! - `admin`: the Control Center at `/admin` (users, applications), for administrators.
 
 mod admin;
 mod assets;
 mod browse;
+mod checkout;
 mod document;
+mod filing;
+mod form;
 mod home;
 mod links;
 mod page;
+mod preview;
+mod profile;
 mod search;
 mod security;
 mod session;
 mod signin;
+mod versions;
 mod view;
 mod workflows;
 
@@ -49,6 +60,31 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/folders/{id}", get(browse::folder))
         .route("/documents/{id}", get(document::document))
         .route("/documents/{id}/content", get(document::content))
+        .route("/documents/{id}/checkout", post(checkout::check_out))
+        .route("/documents/{id}/checkout/cancel", post(checkout::cancel))
+        .route(
+            "/documents/{id}/versions",
+            // The server's upload limit, as for the Work API's uploads.
+            post(versions::upload).layer(axum::extract::DefaultBodyLimit::max(
+                usize::try_from(state.max_upload_bytes).unwrap_or(usize::MAX),
+            )),
+        )
+        .route("/documents/{id}/promote", post(versions::promote))
+        .route(
+            "/documents/{id}/profile",
+            get(profile::edit).post(profile::save),
+        )
+        .route(
+            "/libraries/{library}/lookups/{field}",
+            get(profile::suggest),
+        )
+        .route("/documents/{id}/copy", post(filing::copy))
+        .route("/documents/{id}/move", post(filing::move_to))
+        .route("/libraries/{library}/folders", get(filing::suggest))
+        .route(
+            "/documents/{id}/versions/{version}/delete",
+            post(versions::delete),
+        )
         .route("/search", get(search::search))
         .route(
             "/documents/{id}/security",

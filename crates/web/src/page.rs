@@ -198,3 +198,19 @@ impl IntoResponse for Failure {
 }
 
 pub type PageResult = Result<Response, Failure>;
+
+/// The answer to a form that did what it asked: the browser goes to `to` (303, so a reload
+/// does not post again); an htmx request is told to go there with `HX-Redirect`.
+pub fn done(request: &axum::http::HeaderMap, to: &str) -> Response {
+    let Ok(target) = HeaderValue::from_str(to) else {
+        return not_found();
+    };
+    if request.contains_key("hx-request") {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        r.headers_mut().insert("hx-redirect", target);
+        return r;
+    }
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    r.headers_mut().insert(header::LOCATION, target);
+    r
+}

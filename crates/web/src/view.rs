@@ -20,6 +20,17 @@ pub fn date(t: &DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A custom field's value as people read it.
+pub fn custom(v: &dossier_core::custom::CustomValue) -> String {
+    use dossier_core::custom::CustomValue;
+    match v {
+        CustomValue::Text(s) => s.clone(),
+        CustomValue::Number(n) => n.to_string(),
+        CustomValue::Timestamp(t) => date(t),
+        CustomValue::Boolean(b) => if *b { "Yes" } else { "No" }.to_string(),
+    }
+}
+
 /// A size as people read it: `980 B`, `12.5 KB`, `3.1 MB`.
 pub fn size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];

@@ -1,13 +1,14 @@
 //! Documents and their versions: reading one as its caller sees it, changing its profile,
 //! its versions. The other document use cases are in the submodules, by job: `content`
 //! (downloads), `checkout`, `filing` (copy, move, references, paths, listings), `history`,
-//! `nvps` and `promote`; uploads are `crate::upload`.
+//! `nvps`, `preview` (extracted text, emails as read) and `promote`; uploads are `crate::upload`.
 
 mod checkout;
 mod content;
 mod filing;
 mod history;
 mod nvps;
+mod preview;
 mod promote;
 
 pub use checkout::CheckoutRequest;
@@ -18,6 +19,7 @@ pub use history::NewHistoryEntry;
 pub(crate) use history::{history_entry, record};
 pub use nvps::NvpChanges;
 pub(crate) use nvps::write_nvps;
+pub use preview::{DocumentText, PREVIEW_TEXT_MAX};
 pub use promote::PromoteRequest;
 
 use dossier_core::changes::DocumentChanges;

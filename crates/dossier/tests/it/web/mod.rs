@@ -4,6 +4,8 @@
 
 mod admin;
 mod browser;
+mod document;
+mod document_browser;
 mod pages;
 mod security;
 mod session;
@@ -128,6 +130,25 @@ impl Browser {
             .send()
             .await
             .unwrap();
+        self.finish(r).await
+    }
+
+    /// POSTs a multipart form with extra headers (the CSRF header a page's script sends).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+        headers: &[(&str, &str)],
+    ) -> Got {
+        let mut r = self
+            .http
+            .post(self.url(path))
+            .header("Cookie", self.cookie_header())
+            .multipart(form);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let r = r.send().await.unwrap();
         self.finish(r).await
     }
 

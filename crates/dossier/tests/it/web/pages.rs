@@ -30,7 +30,7 @@ async fn matter(s: &TestServer) -> (String, String, String) {
 }
 
 /// The document id without its version (`ACTIVE!12`), as the web client links it.
-fn unversioned(id: &str) -> &str {
+pub(super) fn unversioned(id: &str) -> &str {
     id.split_once('.').map_or(id, |(n, _)| n)
 }
 
@@ -144,7 +144,7 @@ async fn search_finds_words_in_the_text_with_a_highlight() {
 }
 
 /// Alice's private matter with a document; Bob may read none of it.
-async fn alices_private_matter(s: &TestServer) -> (String, String, String) {
+pub(super) async fn alices_private_matter(s: &TestServer) -> (String, String, String) {
     let alice = s.new_user("alice", "web-leak-password").await;
     let (st, w) = s
         .send_json_as(
