@@ -24,13 +24,17 @@ const PAGE_ROWS: i64 = 50;
 /// Workspaces a library page lists at once.
 const WORKSPACES: i64 = 100;
 
-fn container_id(raw: &str) -> Result<ContainerId, Failure> {
+pub(crate) fn container_id(raw: &str) -> Result<ContainerId, Failure> {
     raw.parse::<ContainerId>()
         .map_err(|_| Failure::from(page::not_found()))
 }
 
 /// The library of a URL, once the user is known to be a member (else the page is missing).
-async fn member_of(state: &AppState, caller: &Caller, library: &LibraryId) -> Result<(), Failure> {
+pub(crate) async fn member_of(
+    state: &AppState,
+    caller: &Caller,
+    library: &LibraryId,
+) -> Result<(), Failure> {
     state
         .dossier
         .library(caller, caller.customer_id, library.as_str())
@@ -222,6 +226,8 @@ struct FolderPage {
     sort: &'static str,
     desc: bool,
     folder_href: String,
+    /// The caller may file documents here: the page offers the drop zone.
+    may_file: bool,
 }
 
 pub async fn folder(
@@ -246,6 +252,7 @@ pub async fn folder(
         )
         .await?;
     let path = d.container_path(caller, &id).await?;
+    let may_file = d.may_file_in(caller, &id).await?;
     let workspace = path
         .iter()
         .find(|c| c.kind == ContainerKind::Workspace)
@@ -344,5 +351,6 @@ pub async fn folder(
             Order::Modified => "modified",
         },
         desc: q.desc,
+        may_file,
     }))
 }

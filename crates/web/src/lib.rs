@@ -10,6 +10,8 @@
 //!   static files (htmx vendored from npm, our CSS and script).
 //! - `home`, `browse` (libraries, workspaces, folders), `document`, `search`: the pages;
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
+//! - `upload`: filing dropped files in a folder through the Work API's upload, and the
+//!   profile dialog when fields are missing.
 //! - `view`: what the templates show, computed from domain records.
 
 mod assets;
@@ -21,6 +23,7 @@ mod page;
 mod search;
 mod session;
 mod signin;
+mod upload;
 mod view;
 
 use axum::Router;
@@ -41,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/libraries/{library}", get(browse::library))
         .route("/workspaces/{id}", get(browse::workspace))
         .route("/folders/{id}", get(browse::folder))
+        .route("/folders/{id}/documents", upload::route(state))
         .route("/documents/{id}", get(document::document))
         .route("/documents/{id}/content", get(document::content))
         .route("/search", get(search::search))

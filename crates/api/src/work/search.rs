@@ -122,7 +122,7 @@ fn facets(q: &Q) -> ApiResult<Vec<usize>> {
 
 /// A document search's parameters as the service takes them; `library` is the one a
 /// `container_id` must lie in (the first, for a search across libraries).
-pub(crate) async fn document_search(
+pub async fn document_search(
     state: &AppState,
     caller: &Caller,
     library: &LibraryId,

@@ -3,6 +3,8 @@
 //! are in `browser`.)
 
 mod browser;
+mod filing;
+mod finding;
 mod pages;
 mod session;
 
@@ -125,6 +127,25 @@ impl Browser {
             .send()
             .await
             .unwrap();
+        self.finish(r).await
+    }
+
+    /// POSTs a multipart body (an upload, as the page's script sends it) with extra headers.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+        headers: &[(&str, &str)],
+    ) -> Got {
+        let mut r = self
+            .http
+            .post(self.url(path))
+            .header("Cookie", self.cookie_header())
+            .multipart(form);
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let r = r.send().await.unwrap();
         self.finish(r).await
     }
 
