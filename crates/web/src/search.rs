@@ -3,7 +3,7 @@
 //! `edit_date_from`, …; the box's `q` is its `anywhere`), read by the Work API's own
 //! parser (`dossier_api::work::search::document_search`) and answered by the same index
 //! search, trimmed to what the user may read: totals are exact and facets count only
-//! readable documents. A facet value is a link that adds its filter, so results narrow as
+//! readable documents (client, matter, class, type, author). A facet value is a link that adds its filter, so results narrow as
 //! facets are clicked; a chosen value is shown with a link that removes it.
 
 use std::collections::HashMap;
@@ -14,11 +14,13 @@ use axum::http::StatusCode;
 use dossier_api::AppState;
 use dossier_api::error::ApiError;
 use dossier_api::extract::{Paging, Q};
+use dossier_api::work::search::facet_name;
 use dossier_core::classes::ClassFilter;
 use dossier_core::custom::{CLIENT, MATTER};
 use dossier_core::query::Page;
 use dossier_core::{DomainError, LibraryId};
 use dossier_service::Caller;
+use dossier_service::search::FacetField;
 use dossier_service::search::query::FacetValue;
 
 use crate::home::current_library;
@@ -27,8 +29,14 @@ use crate::session::Signed;
 use crate::view::DocumentRow;
 
 const PAGE_ROWS: i64 = 25;
-/// What the web client facets by, as the index names them.
-const FACETS: [usize; 2] = [CLIENT, MATTER];
+/// What the web client facets by, in the order the panel shows them.
+const FACETS: [FacetField; 5] = [
+    FacetField::Custom(CLIENT),
+    FacetField::Custom(MATTER),
+    FacetField::Class,
+    FacetField::DocType,
+    FacetField::Author,
+];
 /// The page's own parameters; every other one is a search criterion.
 const OWN: [&str; 3] = ["q", "library", "page"];
 
@@ -248,10 +256,7 @@ pub async fn search(
     if !typed.is_empty() {
         q.0.insert("anywhere".into(), typed.clone());
     }
-    q.0.insert(
-        "facets".into(),
-        FACETS.map(|n| format!("custom{n}")).join(","),
-    );
+    q.0.insert("facets".into(), FACETS.map(facet_name).join(","));
     let paging = Paging {
         page: Page {
             limit: PAGE_ROWS,
@@ -289,12 +294,18 @@ pub async fn search(
     out.facets = found
         .facets
         .iter()
-        .map(|(n, values)| {
-            let label = captions
-                .get(n)
-                .cloned()
-                .unwrap_or_else(|| format!("Custom {n}"));
-            facet_group(label, &format!("custom{n}"), values, &params)
+        .map(|(field, values)| {
+            let label = match field {
+                FacetField::Custom(n) => captions
+                    .get(n)
+                    .cloned()
+                    .unwrap_or_else(|| format!("Custom {n}")),
+                FacetField::Class => "Class".into(),
+                FacetField::DocType => "Type".into(),
+                FacetField::Author => "Author".into(),
+            };
+            // A facet's name is also the parameter that filters by it.
+            facet_group(label, &facet_name(*field), values, &params)
         })
         .collect();
     Ok(page::ok(&out))

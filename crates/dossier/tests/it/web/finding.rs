@@ -64,6 +64,21 @@ async fn facets_narrow_the_results_as_they_are_clicked_and_can_be_removed() {
         all.body
             .contains("Globex Corp (GLOBEX)</a> <span class=\"count\">1</span>")
     );
+    for facet in ["<h3>Class</h3>", "<h3>Type</h3>", "<h3>Author</h3>"] {
+        assert!(all.body.contains(facet), "{facet}: {}", all.body);
+    }
+    assert!(
+        all.body
+            .contains("(ANSI)</a> <span class=\"count\">3</span>"),
+        "{}",
+        all.body
+    );
+    assert!(
+        all.body
+            .contains("(ADMIN)</a> <span class=\"count\">3</span>"),
+        "{}",
+        all.body
+    );
     let narrowed = b.get(&link_to(&all.body, "Globex Corp")).await;
     assert_eq!(narrowed.status, StatusCode::OK, "{}", narrowed.body);
     assert!(
