@@ -6,6 +6,10 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use dossier_api::AppState;
+use dossier_api::error::ApiError;
+use dossier_api::extract::Q;
+use dossier_api::work::filters::custom_equals;
+use dossier_core::custom::{CLIENT, MATTER};
 use dossier_core::model::{Container, ContainerKind};
 use dossier_core::query::{ContainerQuery, DocumentQuery, Page};
 use dossier_core::{ContainerId, LibraryId};
@@ -46,6 +50,18 @@ pub(crate) async fn member_of(
 pub struct LibraryQuery {
     /// Workspace name, client or matter, as typed.
     q: Option<String>,
+    /// The client's and matter's lookup aliases, matched whole.
+    #[serde(default)]
+    custom1: String,
+    #[serde(default)]
+    custom2: String,
+}
+
+/// A workspace search field (client or matter) with the library's caption.
+pub struct LookupCriterion {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
 }
 
 #[derive(Template)]
@@ -54,6 +70,7 @@ struct LibraryPage {
     chrome: Chrome,
     library: String,
     q: String,
+    lookups: Vec<LookupCriterion>,
     workspaces: Vec<ContainerRow>,
     more: bool,
 }
@@ -67,12 +84,39 @@ pub async fn library(
     let caller = signed.caller();
     let (library, _) = current_library(&state, caller, Some(&library)).await?;
     let typed = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    // Client and matter read as the Work API reads `customN` (`L/workspaces?custom1=…`).
+    let given = Q([("custom1", &q.custom1), ("custom2", &q.custom2)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect());
+    let customs = custom_equals(&given, |n| n == CLIENT || n == MATTER)
+        .map_err(|ApiError(e)| Failure::from(e))?;
     let query = ContainerQuery {
         kinds: vec![ContainerKind::Workspace],
         // Names, descriptions, client and matter all match as typed, with wildcards.
         name_or_description: typed.map(|t| format!("*{t}*")),
+        customs,
         ..ContainerQuery::default()
     };
+    let defs = state.dossier.custom_fields(caller, &library).await?;
+    let caption = |n: usize| {
+        defs.get(n)
+            .map(|d| d.caption.clone())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| format!("Custom {n}"))
+    };
+    let lookups = vec![
+        LookupCriterion {
+            name: "custom1",
+            label: caption(CLIENT),
+            value: q.custom1.trim().to_string(),
+        },
+        LookupCriterion {
+            name: "custom2",
+            label: caption(MATTER),
+            value: q.custom2.trim().to_string(),
+        },
+    ];
     let (mut found, _) = state
         .dossier
         .search_containers(
@@ -92,6 +136,7 @@ pub async fn library(
         chrome: Chrome::of(&signed.0),
         library: library.as_str().to_string(),
         q: typed.unwrap_or_default().to_string(),
+        lookups,
         workspaces: found.iter().map(ContainerRow::of).collect(),
         more,
     }))

@@ -193,3 +193,49 @@ async fn totals_count_only_what_the_user_may_read() {
     assert!(!got.body.contains("term sheet"), "{}", got.body);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn workspaces_are_found_by_client_and_matter_on_the_library_page() {
+    let s = TestServer::start().await;
+    for (client, description) in [("ACME", "Acme Holdings"), ("GLOBEX", "Globex Corp")] {
+        let (st, b) = s
+            .post(
+                &s.lib("/customs/custom1"),
+                json!({"id": client, "description": description}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    for (name, client) in [("Acme lease", "ACME"), ("Globex merger", "GLOBEX")] {
+        let (st, b) = s
+            .post(
+                &s.lib("/workspaces"),
+                json!({"name": name, "custom1": client}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{b}");
+    }
+    let (mut b, _) = sign_in_admin(&s).await;
+    let page = b.get("/libraries/ACTIVE").await;
+    assert!(
+        page.body
+            .contains("<label for=\"ws-custom1\">Client</label>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<label for=\"ws-custom2\">Matter</label>")
+    );
+    let acme = b.get("/libraries/ACTIVE?q=&custom1=acme&custom2=").await;
+    assert_eq!(acme.status, StatusCode::OK, "{}", acme.body);
+    assert!(
+        acme.body.contains("Acme lease") && !acme.body.contains("Globex merger"),
+        "{}",
+        acme.body
+    );
+    let long = "A".repeat(300);
+    let bad = b.get(&format!("/libraries/ACTIVE?custom1={long}")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    s.stop().await;
+}
