@@ -71,6 +71,9 @@ struct LibraryPage {
     library: String,
     q: String,
     lookups: Vec<LookupCriterion>,
+    /// The matter type field (`customN`) with its caption and the types the library maps
+    /// to templates, for the new workspace form.
+    matter_type: Option<(String, String, Vec<String>)>,
     workspaces: Vec<ContainerRow>,
     more: bool,
 }
@@ -105,6 +108,14 @@ pub async fn library(
             .filter(|c| !c.is_empty())
             .unwrap_or_else(|| format!("Custom {n}"))
     };
+    let settings = state.dossier.matter_settings(caller, &library).await?;
+    let matter_type = settings.matter_type_field.map(|n| {
+        (
+            format!("custom{n}"),
+            caption(n),
+            settings.templates.keys().cloned().collect(),
+        )
+    });
     let lookups = vec![
         LookupCriterion {
             name: "custom1",
@@ -137,6 +148,7 @@ pub async fn library(
         library: library.as_str().to_string(),
         q: typed.unwrap_or_default().to_string(),
         lookups,
+        matter_type,
         workspaces: found.iter().map(ContainerRow::of).collect(),
         more,
     }))
@@ -211,6 +223,10 @@ struct WorkspacePage {
     workspace: ContainerRow,
     library: String,
     tree: Vec<TreeRow>,
+    /// The caller may add folders and tabs: the page offers the forms.
+    may_create: bool,
+    /// Where they are posted: `/workspaces/{id}`.
+    href: String,
 }
 
 pub async fn workspace(
@@ -226,11 +242,14 @@ pub async fn workspace(
         .container(caller, &id, &[ContainerKind::Workspace])
         .await?;
     let tree = tree(&state, caller, &ws, None).await?;
+    let may_create = state.dossier.may_create_in(caller, &id).await?;
     Ok(page::ok(&WorkspacePage {
         chrome: Chrome::of(&signed.0),
+        href: container_href(&ws),
         workspace: ContainerRow::of(&ws),
         library: id.library.as_str().to_string(),
         tree,
+        may_create,
     }))
 }
 
@@ -273,6 +292,8 @@ struct FolderPage {
     folder_href: String,
     /// The caller may file documents here: the page offers the drop zone.
     may_file: bool,
+    /// The caller may add a folder in it: the page offers the form.
+    may_create: bool,
 }
 
 pub async fn folder(
@@ -298,6 +319,9 @@ pub async fn folder(
         .await?;
     let path = d.container_path(caller, &id).await?;
     let may_file = d.may_file_in(caller, &id).await?;
+    // Search folders hold no folders.
+    let may_create =
+        folder.kind != ContainerKind::SearchFolder && d.may_create_in(caller, &id).await?;
     let workspace = path
         .iter()
         .find(|c| c.kind == ContainerKind::Workspace)
@@ -397,5 +421,6 @@ pub async fn folder(
         },
         desc: q.desc,
         may_file,
+        may_create,
     }))
 }

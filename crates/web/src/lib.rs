@@ -10,12 +10,15 @@
 //!   static files (htmx vendored from npm, our CSS and script).
 //! - `home`, `browse` (libraries, workspaces, folders), `document`, `search`: the pages;
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
+//! - `create`: new workspaces (from the template the matter type maps to), folders and
+//!   tabs, from the pages' forms.
 //! - `upload`: filing dropped files in a folder through the Work API's upload, and the
 //!   profile dialog when fields are missing.
 //! - `view`: what the templates show, computed from domain records.
 
 mod assets;
 mod browse;
+mod create;
 mod document;
 mod home;
 mod links;
@@ -42,8 +45,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sign-out", post(signin::sign_out))
         .route("/assets/{name}", get(assets::serve))
         .route("/libraries/{library}", get(browse::library))
+        .route("/libraries/{library}/workspaces", post(create::workspace))
         .route("/workspaces/{id}", get(browse::workspace))
+        .route("/workspaces/{id}/folders", post(create::folder))
+        .route("/workspaces/{id}/tabs", post(create::tab))
         .route("/folders/{id}", get(browse::folder))
+        .route("/folders/{id}/folders", post(create::folder))
         .route("/folders/{id}/documents", upload::route(state))
         .route("/documents/{id}", get(document::document))
         .route("/documents/{id}/content", get(document::content))

@@ -422,3 +422,43 @@ async fn browser_a_facet_click_narrows_the_search() {
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_a_folder_is_created_from_the_workspace_page() {
+    let s = TestServer::start().await;
+    let ws = s.create_workspace("Acme v. Widget").await;
+    in_chromium("create_folder", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&format!("{}/workspaces/{ws}", s.base))
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::XPath("//summary[text()='New folder']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.find(Locator::Id("new-folder-name"))
+            .await
+            .unwrap()
+            .send_keys("Pleadings")
+            .await
+            .unwrap();
+        c.find(Locator::XPath("//button[text()='Create folder']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Css(".tree a[aria-current=page]"))
+            .await
+            .unwrap();
+        assert!(text_of(&c, "h1").await.starts_with("Pleadings"));
+        assert_accessible(&c).await;
+    })
+    .await;
+}

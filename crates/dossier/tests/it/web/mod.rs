@@ -3,6 +3,7 @@
 //! are in `browser`.)
 
 mod browser;
+mod creating;
 mod filing;
 mod finding;
 mod pages;
