@@ -308,13 +308,7 @@ async fn browser_two_files_dropped_on_a_folder_are_listed() {
 #[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
 async fn browser_a_chosen_file_asks_for_a_required_field_then_is_filed() {
     let s = TestServer::start().await;
-    let (status, f) = s
-        .patch(
-            &s.lib("/captions/custom14"),
-            json!({"label": "Reference", "required": true}),
-        )
-        .await;
-    assert!(status.is_success(), "{f}");
+    super::filing::require_a_reference(&s).await;
     let folder = s.folder().await;
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-upload");
     std::fs::create_dir_all(&dir).unwrap();
@@ -363,26 +357,7 @@ async fn browser_a_chosen_file_asks_for_a_required_field_then_is_filed() {
 #[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
 async fn browser_a_facet_click_narrows_the_search() {
     let s = TestServer::start().await;
-    for (client, description) in [("ACME", "Acme Holdings"), ("GLOBEX", "Globex Corp")] {
-        let (st, b) = s
-            .post(
-                &s.lib("/customs/custom1"),
-                json!({"id": client, "description": description}),
-            )
-            .await;
-        assert!(st.is_success(), "{b}");
-    }
-    let folder = s.folder().await;
-    for (i, client) in ["ACME", "ACME", "GLOBEX"].iter().enumerate() {
-        s.upload(
-            &folder,
-            &format!("d{i}.txt"),
-            b"a warranty claim",
-            json!({"name": format!("Claim {i}"), "custom1": client}),
-        )
-        .await;
-    }
-    s.wait_for_index().await;
+    super::finding::claims(&s).await;
     in_chromium("facet_click", 1280, |c| async move {
         sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
         let box_ = c.find(Locator::Id("q")).await.unwrap();

@@ -37,6 +37,17 @@ async fn count_in(b: &mut Browser, folder: &str) -> String {
     rest.split_once(')').unwrap().0.to_string()
 }
 
+/// The library requires custom14, captioned "Reference", on every document.
+pub(super) async fn require_a_reference(s: &TestServer) {
+    let (status, f) = s
+        .patch(
+            &s.lib("/captions/custom14"),
+            json!({"label": "Reference", "required": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+}
+
 const EMAIL: &[u8] = b"From: Jane Doe <jane@example.com>\r\nTo: bob@example.com\r\n\
 Subject: Settlement offer\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\nWe offer to settle.\r\n";
 
@@ -94,13 +105,7 @@ async fn files_dropped_on_a_folder_are_filed_and_emails_become_emails() {
 #[tokio::test]
 async fn a_required_field_brings_the_profile_dialog_and_folder_defaults_fill_it() {
     let s = TestServer::start().await;
-    let (status, f) = s
-        .patch(
-            &s.lib("/captions/custom14"),
-            json!({"label": "Reference", "required": true}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{f}");
+    require_a_reference(&s).await;
     let ws = s.create_workspace("Acme v. Widget").await;
     let folder = s.create_folder(&ws, "Pleadings").await;
     let (mut b, _) = sign_in_admin(&s).await;

@@ -10,8 +10,8 @@ use super::pages::alices_private_matter;
 use super::{sign_in, sign_in_admin};
 use crate::harness::TestServer;
 
-/// Three claims in one folder: two for client ACME, one for GLOBEX.
-async fn claims(s: &TestServer) -> String {
+/// The clients ACME (Acme Holdings) and GLOBEX (Globex Corp).
+async fn clients(s: &TestServer) {
     for (client, description) in [("ACME", "Acme Holdings"), ("GLOBEX", "Globex Corp")] {
         let (st, b) = s
             .post(
@@ -21,6 +21,11 @@ async fn claims(s: &TestServer) -> String {
             .await;
         assert_eq!(st, StatusCode::CREATED, "{b}");
     }
+}
+
+/// Three claims in one folder, indexed: two for client ACME, one for GLOBEX.
+pub(super) async fn claims(s: &TestServer) -> String {
+    clients(s).await;
     let folder = s.folder().await;
     for (i, client) in ["ACME", "ACME", "GLOBEX"].iter().enumerate() {
         s.upload(
@@ -197,15 +202,7 @@ async fn totals_count_only_what_the_user_may_read() {
 #[tokio::test]
 async fn workspaces_are_found_by_client_and_matter_on_the_library_page() {
     let s = TestServer::start().await;
-    for (client, description) in [("ACME", "Acme Holdings"), ("GLOBEX", "Globex Corp")] {
-        let (st, b) = s
-            .post(
-                &s.lib("/customs/custom1"),
-                json!({"id": client, "description": description}),
-            )
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "{b}");
-    }
+    clients(&s).await;
     for (name, client) in [("Acme lease", "ACME"), ("Globex merger", "GLOBEX")] {
         let (st, b) = s
             .post(
