@@ -4,7 +4,7 @@
 #
 #   bench/run.sh                  # full mode: every benchmark
 #   bench/run.sh --quick          # smaller counts, 100k documents for `read`
-#   bench/run.sh [--quick] read   # only the named benchmarks (ingest, upload-rss, read, security, search, webhooks)
+#   bench/run.sh [--quick] read   # only the named benchmarks (ingest, upload-rss, read, security, search, webhooks, emails)
 #
 # Extra options for dossier-bench may follow `--`, e.g. `bench/run.sh read -- --docs 250000`.
 # CARGO_TARGET_DIR is honoured; BENCH_DIR picks the scratch directory (default: $TMPDIR or /tmp),
@@ -22,14 +22,14 @@ while (($#)); do
     case "$1" in
         --quick) mode=(--quick) ;;
         --full) mode=() ;;
-        ingest | upload-rss | read | security | search | webhooks) benches+=("$1") ;;
+        ingest | upload-rss | read | security | search | webhooks | emails) benches+=("$1") ;;
         --) shift; extra=("$@"); break ;;
         -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
     shift
 done
-((${#benches[@]})) || benches=(ingest upload-rss read security search webhooks)
+((${#benches[@]})) || benches=(ingest upload-rss read security search webhooks emails)
 
 cargo build --release -p dossier -p dossier-bench
 

@@ -5,6 +5,7 @@
 
 mod api;
 mod corpus;
+mod emails;
 mod freshness;
 mod ingest;
 mod payload;
@@ -68,6 +69,8 @@ enum Command {
     /// Webhook deliveries per second to a local receiver, and commit-to-delivery lag under
     /// the 10 KB upload load, against the receiver's raw POST rate.
     Webhooks(webhooks::Args),
+    /// `.eml` messages filed per second with the parse on, against the same bytes as `.txt`.
+    Emails(emails::Args),
     /// Every benchmark in turn, with default settings.
     All,
 }
@@ -151,13 +154,15 @@ fn main() -> ExitCode {
             Command::Security(a) => security::run(&env, a).await,
             Command::Search(a) => search::run(&env, a).await,
             Command::Webhooks(a) => webhooks::run(&env, a).await,
+            Command::Emails(a) => emails::run(&env, a).await,
             Command::All => {
                 ingest::run(&env, ingest::Args::default()).await?;
                 upload_rss::run(&env, upload_rss::Args::default()).await?;
                 read::run(&env, read::Args::default()).await?;
                 security::run(&env, security::Args::default()).await?;
                 search::run(&env, search::Args::default()).await?;
-                webhooks::run(&env, webhooks::Args::default()).await
+                webhooks::run(&env, webhooks::Args::default()).await?;
+                emails::run(&env, emails::Args::default()).await
             }
         }
     });

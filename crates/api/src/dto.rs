@@ -14,6 +14,7 @@ use dossier_core::{ContainerId, CustomKind, CustomValues};
 use dossier_service::Caller;
 use dossier_service::documents::Operations;
 use dossier_service::my_matters::{ShortcutTarget, ShortcutView};
+use dossier_service::upload::Uploaded;
 
 use crate::work::wire::custom_json;
 use serde_json::{Map, Value, json};
@@ -101,14 +102,52 @@ pub fn document(v: &DocumentView, caller: &Caller, ops: Option<&Operations>) -> 
         o.insert("to".into(), json!(e.to));
         o.insert("cc".into(), json!(e.cc));
         o.insert("bcc".into(), json!(e.bcc));
+        o.insert("subject".into(), json!(e.subject));
         o.insert("sent_date".into(), opt_ts(e.sent_date));
         o.insert("received_date".into(), opt_ts(e.received_date));
+        o.insert("message_id".into(), json!(e.message_id));
+        o.insert("in_reply_to".into(), json!(e.in_reply_to));
         o.insert("conversation_id".into(), json!(e.conversation_id));
+        o.insert(
+            "conversation_name".into(),
+            json!(
+                e.subject
+                    .as_deref()
+                    .map(dossier_core::email::conversation_name)
+            ),
+        );
+        o.insert("has_attachment".into(), json!(e.has_attachment()));
+        let attachments: Vec<Value> = e
+            .attachments
+            .iter()
+            .map(|a| {
+                json!({
+                    "attachment_id": a.number.to_string(),
+                    "id": a.number.to_string(),
+                    "name": a.name,
+                    "size": a.size,
+                    "content_type": a.content_type,
+                })
+            })
+            .collect();
+        o.insert("attachments".into(), Value::Array(attachments));
     }
     if let Some(ops) = ops {
         o.insert("operations".into(), operations(ops, caller));
     }
     Value::Object(o)
+}
+
+/// An upload's answer: the document's profile; for an email, whether it was a duplicate
+/// (then the profile is the email already filed, now referenced in the folder too).
+pub fn uploaded(u: &Uploaded, caller: &Caller) -> Value {
+    let mut v = document(&u.view, caller, None);
+    if u.view.doc.wstype == dossier_core::model::WsType::Email
+        && let Value::Object(o) = &mut v
+    {
+        o.insert("is_duplicate".into(), json!(u.duplicate));
+    }
+    v
 }
 
 pub fn operations(ops: &Operations, caller: &Caller) -> Value {
@@ -346,6 +385,15 @@ pub fn closure(c: &Closure) -> Value {
         "closed_date": dossier_core::custom::format_timestamp(c.closed_at),
         "closed_by": c.closed_by,
     })
+}
+
+pub fn email_settings(s: &dossier_core::email::EmailSettings) -> Value {
+    json!({"deduplicate": s.deduplicate})
+}
+
+/// Another document of the same message, as an email's copies list it.
+pub fn email_copy(d: &dossier_core::model::Document) -> Value {
+    json!({"id": d.id.to_string(), "name": d.name, "database": d.id.library.as_str()})
 }
 
 pub fn closing_settings(s: &ClosingSettings) -> Value {

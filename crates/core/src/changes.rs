@@ -79,6 +79,9 @@ impl DocumentChanges {
             (&e.to, &mut to.to),
             (&e.cc, &mut to.cc),
             (&e.bcc, &mut to.bcc),
+            (&e.subject, &mut to.subject),
+            (&e.message_id, &mut to.message_id),
+            (&e.in_reply_to, &mut to.in_reply_to),
             (&e.conversation_id, &mut to.conversation_id),
         ] {
             if change.is_some() {
@@ -92,6 +95,9 @@ impl DocumentChanges {
             if change.is_some() {
                 *field = *change;
             }
+        }
+        if !e.attachments.is_empty() {
+            to.attachments.clone_from(&e.attachments);
         }
     }
 }

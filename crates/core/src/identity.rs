@@ -624,6 +624,8 @@ audit_actions! {
     MatterClose => "matter.close",
     MatterReopen => "matter.reopen",
     ClosingSettingsUpdate => "library.closing_settings.update",
+    /// A library's email settings changed (de-duplication of filed emails).
+    EmailSettingsUpdate => "library.email_settings.update",
     /// A property of the extended-metadata catalogue made, changed or removed.
     MetadataPropertyCreate => "library.metadata.property.create",
     MetadataPropertyUpdate => "library.metadata.property.update",

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod classes;
 pub mod custom;
 pub mod doc_type;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod fields;

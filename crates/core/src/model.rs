@@ -102,6 +102,15 @@ pub enum WsType {
 }
 
 impl WsType {
+    /// An `.eml` or `.msg` file is filed as an email.
+    pub fn for_extension(extension: &str) -> WsType {
+        if extension.eq_ignore_ascii_case("eml") || extension.eq_ignore_ascii_case("msg") {
+            WsType::Email
+        } else {
+            WsType::Document
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             WsType::Document => "document",
@@ -110,15 +119,31 @@ impl WsType {
     }
 }
 
+/// The email fields of a profile (`wstype` email): filled from the message when it is
+/// filed (`email::ParsedEmail::fill`), or by the client, whose values win.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EmailFields {
     pub from: Option<String>,
     pub to: Option<String>,
     pub cc: Option<String>,
     pub bcc: Option<String>,
+    pub subject: Option<String>,
     pub sent_date: Option<DateTime<Utc>>,
     pub received_date: Option<DateTime<Utc>>,
+    /// The message's own `Message-ID`, without angle brackets.
+    pub message_id: Option<String>,
+    /// The message this one answers, without angle brackets.
+    pub in_reply_to: Option<String>,
     pub conversation_id: Option<String>,
+    /// The message's attachments, in its order (read from the message, never sent by a
+    /// client).
+    pub attachments: Vec<crate::email::EmailAttachment>,
+}
+
+impl EmailFields {
+    pub fn has_attachment(&self) -> bool {
+        !self.attachments.is_empty()
+    }
 }
 
 /// One document version and its profile.

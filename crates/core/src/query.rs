@@ -78,6 +78,10 @@ pub struct DocumentQuery {
     pub customs: Vec<(usize, CustomMatch)>,
     pub checked_out: Option<bool>,
     pub wstype: Option<WsType>,
+    /// Only emails of this conversation.
+    pub conversation_id: Option<String>,
+    /// Only emails with (true) or without (false) attachments.
+    pub has_attachment: Option<bool>,
     pub create_from: Option<DateTime<Utc>>,
     pub create_to: Option<DateTime<Utc>>,
     pub edit_from: Option<DateTime<Utc>>,

@@ -110,6 +110,25 @@ pub fn extractor(config: &Config) -> startup::Result<dossier_service::search::Ex
     Ok(Extractor::new(program, limits, config.extract_workers))
 }
 
+/// The longest an upload waits for its message to be read (`docs/email.md`): a message
+/// that takes longer is filed with the client's profile only.
+const MAIL_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The worker pool that reads filed emails: its own workers, so an upload never queues
+/// behind the indexer's extractions, and a shorter timeout, since a client waits.
+fn mail_reader(config: &Config) -> startup::Result<dossier_service::search::Extractor> {
+    let indexing = extractor(config)?;
+    let limits = dossier_service::search::Limits {
+        timeout: indexing.limits().timeout.min(MAIL_READ_TIMEOUT),
+        ..indexing.limits().clone()
+    };
+    Ok(dossier_service::search::Extractor::new(
+        indexing.program().to_path_buf(),
+        limits,
+        config.extract_workers,
+    ))
+}
+
 /// This node's search index (the server's: it holds the index's writer lock).
 fn open_search(
     config: &Config,
@@ -158,7 +177,9 @@ pub async fn start(
 ) -> startup::Result<(Running, Option<String>)> {
     let dossier = open(config).await?;
     let search = open_search(config, &dossier)?;
-    let dossier = dossier.with_search(Arc::new(search));
+    let dossier = dossier
+        .with_search(Arc::new(search))
+        .with_mail_reader(mail_reader(config)?);
     let swept = dossier.sweep_leftovers(None).await.map_err(|e| {
         startup::msg(format!(
             "cannot clean up after uploads interrupted by an earlier stop: {e}"

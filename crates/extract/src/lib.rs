@@ -20,6 +20,7 @@ mod worker;
 mod zipped;
 
 pub use pool::Extractor;
+
 pub use worker::worker_main;
 
 /// Limits for one extraction (the memory limit is per worker process).
@@ -79,6 +80,50 @@ pub struct EmailHeaders {
     /// Unix seconds.
     pub received: Option<i64>,
     pub message_id: Option<String>,
+    /// The message this one answers (`In-Reply-To`), without angle brackets.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
+    /// The messages of the thread before this one (`References`), oldest first.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// The attachments, in the message's order (nested messages included, not their own).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// One attachment of an email, as listed on its profile.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AttachmentInfo {
+    pub name: String,
+    pub size: u64,
+    /// `type/subtype`, as the message declares it (empty when it does not).
+    pub content_type: String,
+}
+
+/// One attachment of an email, taken out whole (`Extractor::attachment`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Part {
+    pub name: String,
+    pub content_type: String,
+    /// Base64 on the worker's channel: JSON has no bytes.
+    #[serde(with = "base64_bytes")]
+    pub data: Vec<u8>,
+}
+
+mod base64_bytes {
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(data))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// The result of extracting one file.

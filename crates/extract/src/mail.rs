@@ -2,9 +2,15 @@
 //! into [`EmailHeaders`]; the text is the body followed by each attachment's text after an
 //! "[attachment: name]" line, attachments extracted recursively.
 
-use mail_parser::{Address, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
 
-use crate::{Ctx, EmailHeaders, Extraction, Outcome, html, panic_message, text};
+use crate::{
+    AttachmentInfo, Ctx, EmailHeaders, Extraction, Outcome, Part, html, panic_message, text,
+};
+
+/// Message ids of `References`/`In-Reply-To` kept per message: a thread's whole history is
+/// not needed to place it, and a hostile header may list millions.
+const MAX_REFERENCES: usize = 64;
 
 pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
     let Some(message) = MessageParser::default().parse(content) else {
@@ -22,6 +28,9 @@ pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
             .and_then(|r| r.date.as_ref())
             .map(|d| d.to_timestamp()),
         message_id: message.message_id().map(str::to_string),
+        in_reply_to: message_ids(message.in_reply_to()).into_iter().next(),
+        references: message_ids(message.references()),
+        attachments: Vec::new(),
     };
     let mut body = String::new();
     for part in message.text_bodies() {
@@ -36,6 +45,15 @@ pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
         }
         body.push('\n');
     }
+    let attachments = eml_attachments(&message);
+    assemble("eml", headers, body, &attachments, ctx, depth)
+}
+
+/// An attachment as listed: its name, its declared content type, its bytes.
+type Listed<'a> = (String, String, &'a [u8]);
+
+/// A message's attachments in its order, named as the profile lists them.
+fn eml_attachments<'a>(message: &'a Message<'a>) -> Vec<Listed<'a>> {
     let mut attachments = Vec::new();
     for (i, part) in message.attachments().enumerate() {
         let name = match part.attachment_name() {
@@ -43,24 +61,81 @@ pub(crate) fn eml(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
             _ if part.is_message() => format!("message {}.eml", i + 1),
             _ => format!("attachment {}", i + 1),
         };
-        attachments.push((name, part.contents()));
+        let content_type = part
+            .content_type()
+            .map(|c| match c.subtype() {
+                Some(sub) => format!("{}/{sub}", c.ctype()),
+                None => c.ctype().to_string(),
+            })
+            .unwrap_or_default();
+        attachments.push((name, content_type, part.contents()));
     }
-    assemble("eml", headers, body, &attachments, ctx, depth)
+    attachments
 }
 
-pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
+fn parse_msg(content: &[u8]) -> Result<msg_parser::Outlook, String> {
     let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         msg_parser::Outlook::from_slice(content)
     }));
-    let outlook = match parsed {
-        Ok(Ok(o)) => o,
-        Ok(Err(e)) => return Extraction::failed("msg", format!("corrupt Outlook message: {e}")),
-        Err(p) => {
-            return Extraction::failed(
-                "msg",
-                format!("corrupt Outlook message: {}", panic_message(&*p)),
-            );
+    match parsed {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(format!("corrupt Outlook message: {e}")),
+        Err(p) => Err(format!("corrupt Outlook message: {}", panic_message(&*p))),
+    }
+}
+
+/// An Outlook message's attachments in its order, named as the profile lists them.
+fn msg_attachments(outlook: &msg_parser::Outlook) -> Vec<Listed<'_>> {
+    let mut attachments = Vec::new();
+    for (i, a) in outlook.attachments.iter().enumerate() {
+        let name = [&a.long_file_name, &a.file_name, &a.display_name]
+            .into_iter()
+            .find(|n| !n.trim().is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("attachment {}", i + 1));
+        let name = if a.is_embedded_message() && !name.to_ascii_lowercase().ends_with(".msg") {
+            format!("{name}.msg")
+        } else {
+            name
+        };
+        attachments.push((name, a.mime_tag.clone(), a.payload_bytes.as_slice()));
+    }
+    attachments
+}
+
+/// Attachment `number` (from 1, in the order the profile lists them) of a message.
+pub(crate) fn attachment(content: &[u8], file_name: &str, number: u32) -> Result<Part, String> {
+    let index = usize::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .ok_or_else(|| format!("there is no attachment {number}"))?;
+    let take = |list: Vec<Listed<'_>>| {
+        let (name, content_type, data) = list
+            .into_iter()
+            .nth(index)
+            .ok_or_else(|| format!("there is no attachment {number}"))?;
+        Ok(Part {
+            name,
+            content_type,
+            data: data.to_vec(),
+        })
+    };
+    match crate::detect::detect(content, file_name) {
+        crate::detect::Format::Eml => {
+            let message = MessageParser::default()
+                .parse(content)
+                .ok_or("the email could not be parsed")?;
+            take(eml_attachments(&message))
         }
+        crate::detect::Format::Msg => take(msg_attachments(&parse_msg(content)?)),
+        _ => Err("not an email".to_string()),
+    }
+}
+
+pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
+    let outlook = match parse_msg(content) {
+        Ok(o) => o,
+        Err(why) => return Extraction::failed("msg", why),
     };
     let person = |p: &msg_parser::Person| display(Some(p.name.as_str()), Some(p.email.as_str()));
     let people = |v: &[msg_parser::Person]| {
@@ -78,6 +153,18 @@ pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
         sent: timestamp(&outlook.client_submit_time).or_else(|| timestamp(&outlook.headers.date)),
         received: timestamp(&outlook.message_delivery_time),
         message_id: Some(outlook.headers.message_id.trim().to_string()).filter(|s| !s.is_empty()),
+        in_reply_to: None,
+        references: Vec::new(),
+        attachments: Vec::new(),
+    };
+    // The MSG keeps the transport headers as text: its threading headers are read from it.
+    let headers = match MessageParser::default().parse_headers(outlook.headers.raw.as_bytes()) {
+        Some(raw) => EmailHeaders {
+            in_reply_to: message_ids(raw.in_reply_to()).into_iter().next(),
+            references: message_ids(raw.references()),
+            ..headers
+        },
+        None => headers,
     };
     let body = if !outlook.body.trim().is_empty() {
         outlook.body.clone()
@@ -92,32 +179,27 @@ pub(crate) fn msg(content: &[u8], ctx: &mut Ctx, depth: u32) -> Extraction {
             .map(|h| html::to_text(&h))
             .unwrap_or_default()
     };
-    let mut attachments = Vec::new();
-    for (i, a) in outlook.attachments.iter().enumerate() {
-        let name = [&a.long_file_name, &a.file_name, &a.display_name]
-            .into_iter()
-            .find(|n| !n.trim().is_empty())
-            .cloned()
-            .unwrap_or_else(|| format!("attachment {}", i + 1));
-        let name = if a.is_embedded_message() && !name.to_ascii_lowercase().ends_with(".msg") {
-            format!("{name}.msg")
-        } else {
-            name
-        };
-        attachments.push((name, a.payload_bytes.as_slice()));
-    }
+    let attachments = msg_attachments(&outlook);
     assemble("msg", headers, body, &attachments, ctx, depth)
 }
 
 /// Body, then attachments; a nested message also gets its headers as text.
 fn assemble(
     format: &str,
-    headers: EmailHeaders,
+    mut headers: EmailHeaders,
     body: String,
-    attachments: &[(String, &[u8])],
+    attachments: &[Listed<'_>],
     ctx: &mut Ctx,
     depth: u32,
 ) -> Extraction {
+    headers.attachments = attachments
+        .iter()
+        .map(|(name, content_type, data)| AttachmentInfo {
+            name: name.clone(),
+            size: data.len() as u64,
+            content_type: content_type.clone(),
+        })
+        .collect();
     let cap = ctx.limits.max_text_bytes;
     let mut out = String::new();
     if depth > 0 {
@@ -130,7 +212,7 @@ fn assemble(
     if !text::push_capped(&mut out, &body, cap) {
         ctx.truncated = true;
     }
-    for (name, data) in attachments {
+    for (name, _, data) in attachments {
         if out.len() >= cap {
             ctx.truncated = true;
             break;
@@ -154,6 +236,27 @@ fn assemble(
         email: Some(headers),
         truncated: ctx.truncated,
     }
+}
+
+/// The message ids of a threading header, without their angle brackets, at most
+/// `MAX_REFERENCES` of them.
+fn message_ids(v: &HeaderValue) -> Vec<String> {
+    let ids: Vec<&str> = match v {
+        HeaderValue::Text(t) => vec![t.as_ref()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.as_ref()).collect(),
+        _ => Vec::new(),
+    };
+    ids.into_iter()
+        .map(|id| {
+            id.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .trim()
+        })
+        .filter(|id| !id.is_empty())
+        .take(MAX_REFERENCES)
+        .map(str::to_string)
+        .collect()
 }
 
 fn addresses(a: &Address) -> Vec<String> {
@@ -255,10 +358,38 @@ Content-Transfer-Encoding: base64\r\n\
         assert_eq!(h.sent, Some(1_704_189_600));
         assert_eq!(h.received, Some(1_704_189_605));
         assert_eq!(h.message_id.as_deref(), Some("abc123@example.com"));
+        let listed: Vec<(&str, u64, &str)> = h
+            .attachments
+            .iter()
+            .map(|a| (a.name.as_str(), a.size, a.content_type.as_str()))
+            .collect();
+        assert_eq!(listed[1], ("notes.txt", 10, "text/plain"));
+        assert_eq!(listed[0].0, "draft.docx");
         assert_eq!(
             e.text,
             "Please review the draft.\n[attachment: draft.docx]\nClause seven is void\n[attachment: notes.txt]\nside notes"
         );
+    }
+
+    #[test]
+    fn eml_attachment_by_number() {
+        let part = super::attachment(eml().as_bytes(), "m.eml", 2).expect("attachment 2");
+        assert_eq!(part.name, "notes.txt");
+        assert_eq!(part.data, b"side notes");
+        assert!(super::attachment(eml().as_bytes(), "m.eml", 3).is_err());
+        assert!(super::attachment(eml().as_bytes(), "m.eml", 0).is_err());
+        assert!(super::attachment(b"%PDF-1.4", "x.pdf", 1).is_err());
+    }
+
+    #[test]
+    fn eml_threading_headers() {
+        let m = "From: a@example.com\r\nSubject: Re: x\r\nMessage-ID: <c@x>\r\nIn-Reply-To: <b@x>\r\nReferences: <a@x> <b@x>\r\n\r\nhi\r\n";
+        let h = extract(m.as_bytes(), "m.eml", &Limits::default())
+            .email
+            .expect("headers");
+        assert_eq!(h.in_reply_to.as_deref(), Some("b@x"));
+        assert_eq!(h.references, vec!["a@x", "b@x"]);
+        assert!(h.attachments.is_empty());
     }
 
     #[test]

@@ -13,8 +13,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::Semaphore;
 
-use crate::worker::{HOOKS_ENV, MEMORY_ENV, RESPONSE_MAGIC, Request, request_header};
-use crate::{Extraction, Limits, human_bytes, human_duration};
+use crate::worker::{
+    AttachmentAnswer, HOOKS_ENV, MEMORY_ENV, RESPONSE_MAGIC, Request, request_header,
+};
+use crate::{Extraction, Limits, Part, human_bytes, human_duration};
 
 /// How much of a worker's stderr is kept to explain its death.
 const TAIL_BYTES: usize = 8192;
@@ -49,6 +51,15 @@ struct Worker {
     stderr_task: Option<tokio::task::JoinHandle<()>>,
 }
 
+impl std::fmt::Debug for Extractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extractor")
+            .field("program", &self.inner.program)
+            .field("limits", &self.inner.limits)
+            .finish()
+    }
+}
+
 impl Extractor {
     pub fn new(program: PathBuf, limits: Limits, workers: usize) -> Extractor {
         Extractor {
@@ -60,6 +71,11 @@ impl Extractor {
                 idle: Mutex::new(Vec::new()),
             }),
         }
+    }
+
+    /// The program the workers run.
+    pub fn program(&self) -> &std::path::Path {
+        &self.inner.program
     }
 
     /// The limits every call runs under.
@@ -79,42 +95,69 @@ impl Extractor {
                 ),
             );
         }
+        let request = Request::new(file_name, limits);
+        self.ask(&content, &request)
+            .await
+            .unwrap_or_else(|why| Extraction::failed("unknown", why))
+    }
+
+    /// Attachment `number` (from 1, as an email's profile lists them) of an email, taken
+    /// out by a worker; the reason when there is none or the message cannot be read.
+    pub async fn attachment(
+        &self,
+        content: Bytes,
+        file_name: &str,
+        number: u32,
+    ) -> Result<Part, String> {
+        let limits = &self.inner.limits;
+        if content.len() as u64 > limits.max_input_bytes {
+            return Err(format!(
+                "the message is larger than the {} extraction limit",
+                human_bytes(limits.max_input_bytes)
+            ));
+        }
+        let request = Request {
+            attachment: Some(number),
+            ..Request::new(file_name, limits)
+        };
+        self.ask::<AttachmentAnswer>(&content, &request).await?
+    }
+
+    /// Sends one request to an idle worker and reads its answer; `Err` says why there is
+    /// none (the worker was too slow, died, or could not be started).
+    async fn ask<T: serde::de::DeserializeOwned>(
+        &self,
+        content: &[u8],
+        request: &Request,
+    ) -> Result<T, String> {
+        let limits = &self.inner.limits;
         let Ok(_permit) = self.inner.permits.acquire().await else {
-            return Extraction::failed("unknown", "the extractor is shut down");
+            return Err("the extractor is shut down".to_string());
         };
         let mut worker = match self.idle_worker() {
             Some(w) => w,
             None => match self.spawn() {
                 Ok(w) => w,
-                Err(e) => {
-                    return Extraction::failed(
-                        "unknown",
-                        format!("the extractor could not be started: {e}"),
-                    );
-                }
+                Err(e) => return Err(format!("the extractor could not be started: {e}")),
             },
         };
         let answer =
-            tokio::time::timeout(limits.timeout, worker.exchange(&content, file_name, limits))
-                .await;
+            tokio::time::timeout(limits.timeout, worker.exchange(content, request, limits)).await;
         match answer {
-            Ok(Ok(extraction)) => {
+            Ok(Ok(answer)) => {
                 self.lock_idle().push(worker);
-                extraction
+                Ok(answer)
             }
-            Ok(Err(e)) => Extraction::failed("unknown", worker.death_reason(limits, e).await),
+            Ok(Err(e)) => Err(worker.death_reason(limits, e).await),
             Err(_elapsed) => {
                 // Kill and reap in the background; the caller gets its answer now.
                 tokio::spawn(async move {
                     let _ = worker.child.kill().await;
                 });
-                Extraction::failed(
-                    "unknown",
-                    format!(
-                        "extraction took longer than {}",
-                        human_duration(limits.timeout)
-                    ),
-                )
+                Err(format!(
+                    "extraction took longer than {}",
+                    human_duration(limits.timeout)
+                ))
             }
         }
     }
@@ -187,13 +230,13 @@ impl Extractor {
 }
 
 impl Worker {
-    async fn exchange(
+    async fn exchange<T: serde::de::DeserializeOwned>(
         &mut self,
         content: &[u8],
-        file_name: &str,
+        request: &Request,
         limits: &Limits,
-    ) -> io::Result<Extraction> {
-        let header = request_header(&Request::new(file_name, limits), content.len() as u64);
+    ) -> io::Result<T> {
+        let header = request_header(request, content.len() as u64);
         self.stdin.write_all(&header).await?;
         self.stdin.write_all(content).await?;
         self.stdin.flush().await?;

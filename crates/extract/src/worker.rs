@@ -28,11 +28,19 @@ pub(crate) struct Request {
     pub max_unpacked_bytes: u64,
     pub max_entries: usize,
     pub max_depth: u32,
+    /// Asks for this attachment of an email (from 1), answered as `AttachmentAnswer`,
+    /// instead of the file's text.
+    #[serde(default)]
+    pub attachment: Option<u32>,
 }
+
+/// The answer to an attachment request.
+pub(crate) type AttachmentAnswer = Result<crate::Part, String>;
 
 impl Request {
     pub fn new(file_name: &str, l: &Limits) -> Request {
         Request {
+            attachment: None,
             file_name: file_name.to_string(),
             timeout_ms: u64::try_from(l.timeout.as_millis()).unwrap_or(u64::MAX),
             max_input_bytes: l.max_input_bytes,
@@ -112,7 +120,7 @@ fn read_request(input: &mut impl Read, max_input: u64) -> io::Result<Option<(Req
     Ok(Some((req, content)))
 }
 
-pub(crate) fn write_response(out: &mut impl Write, e: &Extraction) -> io::Result<()> {
+pub(crate) fn write_response(out: &mut impl Write, e: &impl serde::Serialize) -> io::Result<()> {
     let json = serde_json::to_vec(e).map_err(|e| invalid(e.to_string()))?;
     out.write_all(RESPONSE_MAGIC)?;
     out.write_all(&(json.len() as u64).to_le_bytes())?;
@@ -150,6 +158,19 @@ pub fn worker_main() -> ExitCode {
         };
         let limits = req.limits();
         limit_cpu(limits.timeout, started);
+        if let Some(number) = req.attachment {
+            let run = std::panic::AssertUnwindSafe(|| {
+                crate::mail::attachment(&content, &req.file_name, number)
+            });
+            let answer: AttachmentAnswer = std::panic::catch_unwind(run)
+                .unwrap_or_else(|p| Err(format!("the extractor failed: {}", panic_message(&*p))));
+            drop(content);
+            if let Err(e) = write_response(&mut output, &answer) {
+                eprintln!("dossier extract-worker: cannot answer: {e}");
+                return ExitCode::from(2);
+            }
+            continue;
+        }
         let run = std::panic::AssertUnwindSafe(|| {
             if hooks {
                 test_hook(&req.file_name, memory_limited);

@@ -90,6 +90,10 @@ pub(crate) fn to_tantivy(f: &Fields, x: &Indexable) -> TantivyDocument {
     }
     t.add_text(f.doc_type, d.doc_type.to_uppercase());
     t.add_text(f.wstype, d.wstype.as_str());
+    if let Some(c) = &d.email.conversation_id {
+        t.add_text(f.conversation_id, c);
+    }
+    t.add_text(f.has_attachment, d.email.has_attachment().to_string());
     t.add_i64(f.create_date, secs(d.create_date));
     t.add_i64(f.edit_date, secs(d.edit_date));
     if let Some(s) = d.email.sent_date {

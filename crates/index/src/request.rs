@@ -101,6 +101,8 @@ pub struct SearchRequest {
     pub folders: Option<Vec<i64>>,
     /// `document` or `email`.
     pub wstype: Option<String>,
+    pub conversation_id: Option<String>,
+    pub has_attachment: Option<bool>,
     /// Unix seconds, inclusive.
     pub create_date: (Option<i64>, Option<i64>),
     pub edit_date: (Option<i64>, Option<i64>),
@@ -305,6 +307,12 @@ pub(crate) fn build(c: &mut Compiler<'_>, r: &SearchRequest) -> Result<Box<dyn Q
     }
     if let Some(w) = &r.wstype {
         filters.push(term(f.wstype, w));
+    }
+    if let Some(c) = &r.conversation_id {
+        filters.push(term(f.conversation_id, c));
+    }
+    if let Some(h) = r.has_attachment {
+        filters.push(term(f.has_attachment, &h.to_string()));
     }
     for (n, m) in &r.customs {
         let field = f.custom(*n);

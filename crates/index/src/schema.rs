@@ -73,6 +73,10 @@ pub struct Fields {
     pub subclass: Field,
     pub doc_type: Field,
     pub wstype: Field,
+    /// An email's conversation id, as on its profile.
+    pub conversation_id: Field,
+    /// `true` or `false`: whether an email lists attachments.
+    pub has_attachment: Field,
     pub create_date: Field,
     pub edit_date: Field,
     pub sent_date: Field,
@@ -139,6 +143,8 @@ pub fn build() -> (Schema, Fields) {
         subclass: s.add_text_field("subclass", STRING),
         doc_type: s.add_text_field("doc_type", keyword.clone()),
         wstype: s.add_text_field("wstype", STRING),
+        conversation_id: s.add_text_field("conversation_id", STRING),
+        has_attachment: s.add_text_field("has_attachment", STRING),
         create_date: s.add_i64_field("create_date", when.clone()),
         edit_date: s.add_i64_field("edit_date", when.clone()),
         sent_date: s.add_i64_field("sent_date", when.clone()),

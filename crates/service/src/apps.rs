@@ -30,7 +30,7 @@ pub struct AppRegistration {
 }
 
 /// A partial change to an app; `None` leaves a field alone.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AppChanges {
     pub name: Option<String>,
     pub redirect_uris: Option<Vec<String>>,
@@ -243,6 +243,15 @@ impl Dossier {
         changes: AppChanges,
     ) -> Result<RegisteredApp> {
         let before = self.app(caller, client_id).await?;
+        let only_enabling = AppChanges {
+            enabled: changes.enabled,
+            ..AppChanges::default()
+        };
+        if before.client_id == crate::web_sessions::WEB_CLIENT_ID && changes != only_enabling {
+            return Err(DomainError::Forbidden(
+                "the web client's application is built in: it can be disabled, not changed".into(),
+            ));
+        }
         let mut app = before.clone();
         if let Some(n) = &changes.name {
             app.name = check_name(n)?;

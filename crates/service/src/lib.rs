@@ -15,6 +15,7 @@ pub mod classes;
 pub mod containers;
 pub mod delivery;
 pub mod documents;
+pub mod emails;
 mod events;
 pub mod fields;
 pub mod idempotency;
@@ -172,6 +173,8 @@ pub struct Dossier {
     pub(crate) oauth: Arc<oauth::Runtime>,
     /// The search index of this node, when search is enabled.
     pub(crate) search: Option<Arc<search::Search>>,
+    /// The extraction workers that read filed emails (`emails`), apart from the indexer's.
+    pub(crate) mail_reader: Option<search::Extractor>,
     /// The HTTP client of webhooks and workflow triggers.
     pub(crate) sender: delivery::Sender,
     /// Wakes this node's workflow sender when a run is started (`workflows::sending`).
@@ -195,12 +198,20 @@ impl Dossier {
             settings,
             access: Arc::default(),
             search: None,
+            mail_reader: None,
         }
     }
 
     /// Enables search with this node's index.
     pub fn with_search(mut self, search: Arc<search::Search>) -> Self {
         self.search = Some(search);
+        self
+    }
+
+    /// Reads filed emails with these extraction workers (without, emails are filed with the
+    /// client's profile only).
+    pub fn with_mail_reader(mut self, reader: search::Extractor) -> Self {
+        self.mail_reader = Some(reader);
         self
     }
 

@@ -109,6 +109,25 @@ impl ReceivedContent {
     }
 }
 
+/// What an upload filed.
+#[derive(Debug)]
+pub struct Uploaded {
+    pub view: DocumentView,
+    /// The upload was an email already filed in the folder's workspace (the library's
+    /// email settings de-duplicate): no document was created, `view` is the email that was
+    /// there, now also filed in the folder as a reference.
+    pub duplicate: bool,
+}
+
+impl Uploaded {
+    fn new(view: DocumentView) -> Uploaded {
+        Uploaded {
+            view,
+            duplicate: false,
+        }
+    }
+}
+
 /// The name checked in place of a file name that has not arrived yet; the commit checks
 /// the real one.
 const PENDING_NAME: &str = "pending upload";
@@ -134,6 +153,14 @@ fn split_file_name(file_name: &str) -> (String, String) {
     }
 }
 
+/// A new document's extension: the profile's, else the file's.
+fn extension_of(changes: &DocumentChanges, file_name: Option<&str>) -> String {
+    changes
+        .extension
+        .clone()
+        .unwrap_or_else(|| file_name.map(split_file_name).unwrap_or_default().1)
+}
+
 /// The fields of a document an upload creates, before validation.
 fn new_document(
     caller: &Caller,
@@ -143,18 +170,14 @@ fn new_document(
     blob: Option<&StoredBlob>,
     now: DateTime<Utc>,
 ) -> Result<Document> {
-    let (file_stem, file_ext) = file_name.map(split_file_name).unwrap_or_default();
-    let extension = changes.extension.clone().unwrap_or(file_ext);
+    let (file_stem, _) = file_name.map(split_file_name).unwrap_or_default();
+    let extension = extension_of(changes, file_name);
     let name = match changes.name.clone() {
         Some(n) => n,
         None if !file_stem.is_empty() => dossier_core::limits::check_name("name", &file_stem)?,
         None => return Err(DomainError::required("name")),
     };
-    let wstype = if matches!(extension.as_str(), "eml" | "msg") {
-        WsType::Email
-    } else {
-        WsType::Document
-    };
+    let wstype = WsType::for_extension(&extension);
     let mut doc = Document {
         id,
         name,
@@ -315,7 +338,7 @@ impl Dossier {
         &self,
         plan: UploadPlan,
         content: ReceivedContent,
-    ) -> Result<DocumentView> {
+    ) -> Result<Uploaded> {
         let UploadPlan {
             caller,
             target,
@@ -326,10 +349,14 @@ impl Dossier {
                 self.file_new_document(&caller, &folder, input, content)
                     .await
             }
-            UploadTarget::NewVersion(r) => self.add_version(&caller, &r, input, content).await,
-            UploadTarget::Replacement(r) => {
-                self.replace_content(&caller, &r, input, content.blob).await
-            }
+            UploadTarget::NewVersion(r) => self
+                .add_version(&caller, &r, input, content)
+                .await
+                .map(Uploaded::new),
+            UploadTarget::Replacement(r) => self
+                .replace_content(&caller, &r, input, content.blob)
+                .await
+                .map(Uploaded::new),
         }
     }
 
@@ -339,11 +366,48 @@ impl Dossier {
         folder: &ContainerId,
         input: UploadInput,
         content: ReceivedContent,
-    ) -> Result<DocumentView> {
+    ) -> Result<Uploaded> {
         let blob = &content.blob;
+        let extension = extension_of(&input.changes, content.file_name.as_deref());
+        // An email is read before the transaction: the extractor takes its time, and the
+        // writer must not wait for it.
+        let message = if WsType::for_extension(&extension) == WsType::Email {
+            let name = format!("message.{extension}");
+            self.read_message(&blob.hash, blob.size, &name).await?
+        } else {
+            None
+        };
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let (f, changes) = filing(self, tx.conn(), caller, folder, &input).await?;
+        let (f, mut changes) = filing(self, tx.conn(), caller, folder, &input).await?;
+        if let Some(m) = &message {
+            dossier_store::search::put_extracted(tx.conn(), &blob.hash, &m.extracted, now).await?;
+        }
+        if let Some(parsed) = message.as_ref().and_then(|m| m.parsed.as_ref()) {
+            parsed.fill(&mut changes);
+            if let Some(existing) = self
+                .duplicate_of(tx.conn(), caller, &f, &changes.email)
+                .await?
+            {
+                self.file_reference(tx.conn(), caller, folder, &existing, now)
+                    .await?;
+                let view = self.view_for(tx.conn(), caller, existing).await?;
+                tx.commit().await?;
+                return Ok(Uploaded {
+                    view,
+                    duplicate: true,
+                });
+            }
+            if changes.email.conversation_id.is_none() {
+                changes.email.conversation_id = Self::conversation_of(
+                    tx.conn(),
+                    &folder.library,
+                    parsed,
+                    changes.email.message_id.as_deref(),
+                )
+                .await?;
+            }
+        }
         let number =
             dossier_store::libraries::next_number(tx.conn(), &folder.library, Numbering::Document)
                 .await?;
@@ -442,7 +506,9 @@ impl Dossier {
         // The answer is read once committed, on a reader: SQLite has one writer, which
         // every upload queues for, so it does only what must be in the transaction.
         let mut conn = self.store.read().await?;
-        self.view_for(&mut conn, caller, doc).await
+        self.view_for(&mut conn, caller, doc)
+            .await
+            .map(Uploaded::new)
     }
 
     /// A new latest version. A version by the user who has the document checked out

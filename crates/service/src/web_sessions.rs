@@ -29,8 +29,10 @@ pub const WEB_CLIENT_ID: &str = "dossier-web";
 /// that is a path means "this path on the server's own public address").
 pub const WEB_REDIRECT_PATH: &str = "/signed-in";
 /// What a web session may do: everything its user may, through the user API; the Control
-/// Center asks for more by its own sign-in.
+/// Center asks for more by signing in again (`WEB_ADMIN_SCOPE`).
 pub const WEB_SCOPE: &str = "user openid";
+/// A Control Center session: the `admin` scope too (granted to administrators only).
+pub const WEB_ADMIN_SCOPE: &str = "user openid admin";
 /// The idle clock is written at most this often, so reading a page is not a write each time.
 const TOUCH_SECONDS: i64 = 60;
 

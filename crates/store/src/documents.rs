@@ -4,6 +4,7 @@ use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
 use dossier_core::custom::CUSTOM_COUNT;
+use dossier_core::email::{EmailAttachment, MessageKey};
 use dossier_core::model::{Checkout, Document, EmailFields, Filing, WsType};
 use dossier_core::query::{CustomMatch, DocumentQuery};
 use dossier_core::{CustomValue, DefaultSecurity, DocumentId, LibraryId};
@@ -17,14 +18,14 @@ use crate::sql::{
 };
 use crate::{DbResult, Result};
 
-fn columns() -> String {
+pub(crate) fn columns() -> String {
     format!(
-        "library, number, version, name, extension, doc_type, class, subclass, author, operator, last_user, comment, size, content_hash, content_type, default_security, wstype, is_latest, create_date, edit_date, edit_profile_date, file_create_date, file_edit_date, email_from, email_to, email_cc, email_bcc, sent_date, received_date, conversation_id, acl, {}",
+        "library, number, version, name, extension, doc_type, class, subclass, author, operator, last_user, comment, size, content_hash, content_type, default_security, wstype, is_latest, create_date, edit_date, edit_profile_date, file_create_date, file_edit_date, email_from, email_to, email_cc, email_bcc, sent_date, received_date, conversation_id, email_subject, message_id, in_reply_to, email_key, attachments, acl, {}",
         custom_columns()
     )
 }
 
-fn document(row: &AnyRow) -> Result<Document> {
+pub(crate) fn document(row: &AnyRow) -> Result<Document> {
     let security: String = row.try_get("default_security").db()?;
     let wstype: String = row.try_get("wstype").db()?;
     Ok(Document {
@@ -64,10 +65,54 @@ fn document(row: &AnyRow) -> Result<Document> {
             sent_date: get_opt_ts(row, "sent_date")?,
             received_date: get_opt_ts(row, "received_date")?,
             conversation_id: row.try_get("conversation_id").db()?,
+            subject: row.try_get("email_subject").db()?,
+            message_id: row.try_get("message_id").db()?,
+            in_reply_to: row.try_get("in_reply_to").db()?,
+            attachments: decode_attachments(row.try_get("attachments").db()?),
         },
         acl: row.try_get("acl").db()?,
         customs: read_customs(row)?,
     })
+}
+
+/// The stored form of an email's attachment list (JSON; `None` when there are none).
+fn encode_attachments(list: &[EmailAttachment]) -> Option<String> {
+    if list.is_empty() {
+        return None;
+    }
+    let rows: Vec<serde_json::Value> = list
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "number": a.number, "name": a.name, "size": a.size, "content_type": a.content_type,
+            })
+        })
+        .collect();
+    Some(serde_json::Value::Array(rows).to_string())
+}
+
+/// The attachment list as stored; a row this version cannot read lists nothing.
+fn decode_attachments(stored: Option<String>) -> Vec<EmailAttachment> {
+    let Some(text) = stored else {
+        return Vec::new();
+    };
+    let Ok(serde_json::Value::Array(rows)) = serde_json::from_str(&text) else {
+        return Vec::new();
+    };
+    rows.iter()
+        .filter_map(|r| {
+            Some(EmailAttachment {
+                number: u32::try_from(r.get("number")?.as_u64()?).ok()?,
+                name: r.get("name")?.as_str()?.to_string(),
+                size: r.get("size")?.as_u64()?,
+                content_type: r
+                    .get("content_type")
+                    .and_then(|c| c.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+            })
+        })
+        .collect()
 }
 
 /// Inserts a version as the latest one, demoting the previous latest version; the new
@@ -157,6 +202,16 @@ pub async fn insert_first(conn: &mut AnyConnection, d: &Document) -> Result<()> 
         .push(", ")
         .bind(d.email.conversation_id.clone())
         .push(", ")
+        .bind(d.email.subject.clone())
+        .push(", ")
+        .bind(d.email.message_id.clone())
+        .push(", ")
+        .bind(d.email.in_reply_to.clone())
+        .push(", ")
+        .bind(MessageKey::of(&d.email).map(|k| k.stored()))
+        .push(", ")
+        .bind(encode_attachments(&d.email.attachments))
+        .push(", ")
         .bind(d.acl)
         .push(", ");
     bind_customs(&mut sql, &d.customs);
@@ -200,7 +255,29 @@ pub async fn update(conn: &mut AnyConnection, d: &Document) -> Result<()> {
         .push(", file_create_date = ")
         .bind(d.file_create_date)
         .push(", file_edit_date = ")
-        .bind(d.file_edit_date);
+        .bind(d.file_edit_date)
+        .push(", email_from = ")
+        .bind(d.email.from.clone())
+        .push(", email_to = ")
+        .bind(d.email.to.clone())
+        .push(", email_cc = ")
+        .bind(d.email.cc.clone())
+        .push(", email_bcc = ")
+        .bind(d.email.bcc.clone())
+        .push(", email_subject = ")
+        .bind(d.email.subject.clone())
+        .push(", sent_date = ")
+        .bind(d.email.sent_date)
+        .push(", received_date = ")
+        .bind(d.email.received_date)
+        .push(", conversation_id = ")
+        .bind(d.email.conversation_id.clone())
+        .push(", message_id = ")
+        .bind(d.email.message_id.clone())
+        .push(", in_reply_to = ")
+        .bind(d.email.in_reply_to.clone())
+        .push(", email_key = ")
+        .bind(MessageKey::of(&d.email).map(|k| k.stored()));
     for n in 1..=CUSTOM_COUNT {
         sql.push(&format!(", c{n} = "))
             .bind(custom_param(n, d.customs.get(n)));
@@ -433,6 +510,16 @@ fn push_where_part(
     }
     if let Some(w) = f.wstype {
         sql.push(" AND d.wstype = ").bind(w.as_str());
+    }
+    if let Some(c) = &f.conversation_id {
+        sql.push(" AND d.conversation_id = ").bind(c.as_str());
+    }
+    if let Some(h) = f.has_attachment {
+        sql.push(if h {
+            " AND d.attachments IS NOT NULL"
+        } else {
+            " AND d.attachments IS NULL"
+        });
     }
     for (col, op, v) in [
         ("create_date", ">=", f.create_from),

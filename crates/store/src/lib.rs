@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod catalog;
 pub mod containers;
 pub mod documents;
+pub mod emails;
 pub mod events;
 pub mod groups;
 pub mod history;

@@ -57,6 +57,7 @@ struct DocumentPage {
     history: Vec<HistoryRow>,
     filed_in: Vec<Vec<ContainerRow>>,
     download: String,
+    security: String,
     checkout: Option<String>,
 }
 
@@ -181,6 +182,7 @@ pub async fn document(
             .map(|p| p.iter().map(ContainerRow::of).collect())
             .collect(),
         download: format!("{base}/content"),
+        security: format!("{base}/security"),
         checkout: v.checkout.as_ref().map(|c| c.user_id.clone()),
     }))
 }

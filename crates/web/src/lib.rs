@@ -8,14 +8,18 @@
 //!   `signin`: signing in through Dossier's own authorization endpoint, and out.
 //! - `page`: rendering with the security headers, failure pages; `assets`: the embedded
 //!   static files (htmx vendored from npm, our CSS and script).
-//! - `home`, `browse` (libraries, workspaces, folders), `document`, `search`: the pages;
+//! - `home`, `browse` (libraries, workspaces, folders), `document`, `search`, `security`
+//!   (the security dialog), `workflows` (start a workflow on selected documents, a run's
+//!   state): the pages;
 //!   `links`: the `/work/link/{d|w|f|t}/{id}` addresses the APIs hand out.
 //! - `create`: new workspaces (from the template the matter type maps to), folders and
 //!   tabs, from the pages' forms.
 //! - `upload`: filing dropped files in a folder through the Work API's upload, and the
 //!   profile dialog when fields are missing.
 //! - `view`: what the templates show, computed from domain records.
+//! - `admin`: the Control Center at `/admin` (users, applications), for administrators.
 
+mod admin;
 mod assets;
 mod browse;
 mod create;
@@ -24,10 +28,12 @@ mod home;
 mod links;
 mod page;
 mod search;
+mod security;
 mod session;
 mod signin;
 mod upload;
 mod view;
+mod workflows;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -35,6 +41,7 @@ use dossier_api::AppState;
 
 /// The web client's routes, merged into the server's router by `dossier_api::router`.
 pub fn router(state: &AppState) -> Router<AppState> {
+    // Every page behind the session layer (`session::resolve`).
     Router::new()
         .route("/", get(home::home))
         .route("/sign-in", get(signin::start))
@@ -43,7 +50,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(signin::finish),
         )
         .route("/sign-out", post(signin::sign_out))
-        .route("/assets/{name}", get(assets::serve))
         .route("/libraries/{library}", get(browse::library))
         .route("/libraries/{library}/workspaces", post(create::workspace))
         .route("/workspaces/{id}", get(browse::workspace))
@@ -55,9 +61,37 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/documents/{id}", get(document::document))
         .route("/documents/{id}/content", get(document::content))
         .route("/search", get(search::search))
+        .route(
+            "/documents/{id}/security",
+            get(security::show).post(security::change),
+        )
+        .route(
+            "/workspaces/{id}/security",
+            get(security::show).post(security::change),
+        )
+        .route(
+            "/folders/{id}/security",
+            get(security::show).post(security::change),
+        )
+        .route("/workflows", get(workflows::choose))
+        .route("/workflows/{id}/runs", post(workflows::start))
+        .route("/workflow-runs/{library}/{id}", get(workflows::run))
         .route("/work/link/{kind}/{id}", get(links::follow))
+        .route("/admin", get(admin::home))
+        .route(
+            "/admin/users",
+            get(admin::users::list).post(admin::users::create),
+        )
+        .route("/admin/users/{id}", post(admin::users::change))
+        .route(
+            "/admin/applications",
+            get(admin::apps::list).post(admin::apps::create),
+        )
+        .route("/admin/applications/{id}/revoke", post(admin::apps::revoke))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::resolve,
         ))
+        // Static files need no session: they are served without looking one up.
+        .route("/assets/{name}", get(assets::serve))
 }

@@ -18,6 +18,8 @@ pub struct Chrome {
     pub csrf: String,
     pub search: String,
     pub assets: &'static Assets,
+    /// Whether to show the way to the Control Center.
+    pub administers: bool,
 }
 
 impl Chrome {
@@ -28,6 +30,7 @@ impl Chrome {
             csrf: session.csrf.as_str().to_string(),
             search: String::new(),
             assets: &ASSETS,
+            administers: session.caller.manages_identity(),
         }
     }
 

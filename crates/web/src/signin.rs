@@ -14,7 +14,7 @@ use dossier_api::AppState;
 use dossier_api::extract::ClientAddress;
 use dossier_service::auth::random_token;
 use dossier_service::oauth::GrantContext;
-use dossier_service::web_sessions::{WEB_CLIENT_ID, WEB_REDIRECT_PATH, WEB_SCOPE};
+use dossier_service::web_sessions::{WEB_ADMIN_SCOPE, WEB_CLIENT_ID, WEB_REDIRECT_PATH, WEB_SCOPE};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -28,6 +28,10 @@ const SIGNIN_SECONDS: i64 = 15 * 60;
 #[derive(Deserialize)]
 pub struct Start {
     next: Option<String>,
+    /// Sign in for the Control Center: the session asks for the `admin` scope too, which
+    /// the authorization endpoint grants only to administrators.
+    #[serde(default)]
+    admin: bool,
 }
 
 /// Only a path on this server may be returned to (`/x`, not `//evil.example`).
@@ -61,7 +65,7 @@ pub async fn start(
         .append_pair("response_type", "code")
         .append_pair("client_id", WEB_CLIENT_ID)
         .append_pair("redirect_uri", &format!("{base}{WEB_REDIRECT_PATH}"))
-        .append_pair("scope", WEB_SCOPE)
+        .append_pair("scope", if q.admin { WEB_ADMIN_SCOPE } else { WEB_SCOPE })
         .append_pair("state", &flow_state)
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256")
@@ -144,6 +148,16 @@ pub async fn finish(
         Ok(t) => t,
         Err(_) => return retry(),
     };
+    // A sign-in from a browser that had a session (a step-up for the Control Center)
+    // replaces it: the old one is closed, not left to time out.
+    if let Some(old) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = state
+            .dossier
+            .close_web_session(&old, ctx.address.as_deref())
+            .await
+    {
+        return page::failure(&e);
+    }
     let mut r = Redirect::to(local_path(Some(&next))).into_response();
     let h = r.headers_mut();
     h.append(

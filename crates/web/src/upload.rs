@@ -37,6 +37,8 @@ pub fn route(state: &AppState) -> MethodRouter<AppState> {
 #[template(path = "_uploaded.html")]
 struct Uploaded {
     row: DocumentRow,
+    /// An email the matter already held: filed here as a reference, not a new document.
+    duplicate: bool,
 }
 
 /// A custom field the upload still needs, labelled with the library's caption.
@@ -71,10 +73,11 @@ pub async fn upload(
     })?;
     let target = UploadTarget::NewDocument(folder.clone());
     match dossier_api::work::content::upload(&state, caller, target, multipart).await {
-        Ok(view) => Ok(page::render(
+        Ok(filed) => Ok(page::render(
             StatusCode::CREATED,
             &Uploaded {
-                row: DocumentRow::of(&view),
+                row: DocumentRow::of(&filed.view),
+                duplicate: filed.duplicate,
             },
         )),
         Err(ApiError(e)) => {

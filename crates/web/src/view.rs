@@ -68,6 +68,8 @@ impl ContainerRow {
 
 /// A document in a table: its latest version's profile, and an email's header fields.
 pub struct DocumentRow {
+    /// `ACTIVE!12`: the document, whatever its latest version.
+    pub id: String,
     pub href: String,
     pub name: String,
     /// `number.version`, as iManage users quote a document.
@@ -96,6 +98,7 @@ impl DocumentRow {
         let e = &d.email;
         let is_email = e.from.is_some() || e.to.is_some() || e.sent_date.is_some();
         DocumentRow {
+            id: format!("{}!{}", d.id.library, d.id.number),
             href: document_href(d),
             name: d.name.clone(),
             number: format!("{}.{}", d.id.number, v.latest_version),

@@ -9,10 +9,11 @@ use axum::extract::Multipart;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
-use dossier_core::model::{Document, DocumentView};
+use dossier_core::doc_type::content_type_for_extension;
 use dossier_service::Caller;
 use dossier_service::documents::OpenedContent;
-use dossier_service::upload::{ReceivedContent, UploadInput, UploadPlan, UploadTarget};
+use dossier_service::emails::AttachmentContent;
+use dossier_service::upload::{ReceivedContent, UploadInput, UploadPlan, UploadTarget, Uploaded};
 use futures::StreamExt;
 
 use crate::AppState;
@@ -42,7 +43,7 @@ pub async fn upload(
     caller: &Caller,
     target: UploadTarget,
     mut multipart: Multipart,
-) -> ApiResult<DocumentView> {
+) -> ApiResult<Uploaded> {
     let dossier = &state.dossier;
     let mut plan: Option<UploadPlan> = None;
     // A profile that came after the file: planned once the parts are read.
@@ -168,12 +169,7 @@ fn ranged(headers: &HeaderMap, size: u64, etag: &str) -> Ranged {
 }
 
 /// `attachment; filename="…"; filename*=UTF-8''…` with an ASCII fallback.
-fn content_disposition(doc: &Document) -> String {
-    let full = if doc.extension.is_empty() {
-        doc.name.clone()
-    } else {
-        format!("{}.{}", doc.name, doc.extension)
-    };
+fn content_disposition(full: &str) -> String {
     let ascii: String = full
         .chars()
         .map(|c| {
@@ -193,6 +189,32 @@ fn content_disposition(doc: &Document) -> String {
         }
     }
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// An email's attachment, whole, typed by its name's extension as documents are (the type
+/// the message declares is the sender's word, not served as is).
+pub fn serve_attachment(a: AttachmentContent) -> Response {
+    let extension = a
+        .name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut headers = HeaderMap::new();
+    for (name, value) in [
+        (
+            header::CONTENT_TYPE,
+            content_type_for_extension(&extension).to_string(),
+        ),
+        (header::CONTENT_DISPOSITION, content_disposition(&a.name)),
+        (header::CONTENT_LENGTH, a.data.len().to_string()),
+        (header::CACHE_CONTROL, "private, no-cache".to_string()),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    }
+    (StatusCode::OK, headers, Body::from(a.data)).into_response()
 }
 
 /// Streams opened content with the headers download clients rely on.
@@ -215,7 +237,7 @@ pub async fn serve(
     put(
         &mut base,
         header::CONTENT_DISPOSITION,
-        &content_disposition(doc),
+        &content_disposition(&doc.full_file_name()),
     );
     put(&mut base, header::CACHE_CONTROL, "private, no-cache");
     if let Some(inm) = headers

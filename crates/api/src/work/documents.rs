@@ -62,14 +62,20 @@ pub async fn upload_or_reference(
         let v = state.dossier.add_reference(&caller, &folder, &doc).await?;
         return Ok(reply::created(dto::document(&v, &caller, None)));
     }
-    let v = upload(
+    let u = upload(
         &state,
         &caller,
         UploadTarget::NewDocument(folder),
         multipart(req, &state).await?,
     )
     .await?;
-    Ok(reply::created(dto::document(&v, &caller, None)))
+    // A duplicate email created nothing: the answer is the email already filed.
+    let body = dto::uploaded(&u, &caller);
+    Ok(if u.duplicate {
+        reply::data(body)
+    } else {
+        reply::created(body)
+    })
 }
 
 pub async fn new_version(
@@ -87,7 +93,8 @@ pub async fn new_version(
         UploadTarget::NewVersion(doc),
         multipart(req, &state).await?,
     )
-    .await?;
+    .await?
+    .view;
     Ok(reply::created(dto::document(&v, &caller, None)))
 }
 
@@ -125,7 +132,8 @@ pub async fn replace_file(
         UploadTarget::Replacement(doc),
         multipart(req, &state).await?,
     )
-    .await?;
+    .await?
+    .view;
     Ok(reply::data(dto::document(&v, &caller, None)))
 }
 

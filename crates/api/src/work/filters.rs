@@ -323,6 +323,8 @@ pub async fn document_filter(
         customs,
         checked_out: q.flag("checked_out")?,
         wstype,
+        conversation_id: q.text("conversation_id").map(str::to_string),
+        has_attachment: q.flag("has_attachment")?,
         create_from,
         create_to,
         edit_from,

@@ -11,6 +11,7 @@ pub mod containers;
 pub mod content;
 pub mod discovery;
 pub mod documents;
+pub mod emails;
 pub mod filters;
 pub mod forms;
 pub mod identity;
@@ -391,6 +392,22 @@ fn matter_routes(l: &str) -> Router<AppState> {
         .route(
             &format!("{l}/workspaces/{{id}}/history"),
             get(matters::history),
+        )
+        .route(
+            &format!("{l}/conversations/{{conversation}}"),
+            get(emails::conversation),
+        )
+        .route(
+            &format!("{l}/documents/{{id}}/email-copies"),
+            get(emails::copies),
+        )
+        .route(
+            &format!("{l}/documents/{{id}}/attachments/{{attachment}}/download"),
+            get(emails::attachment),
+        )
+        .route(
+            &format!("{l}/email-settings"),
+            get(emails::get_settings).put(emails::put_settings),
         )
         .route(
             &format!("{l}/closing-settings"),

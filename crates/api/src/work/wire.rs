@@ -135,9 +135,14 @@ pub fn document_changes(obj: &Obj) -> Result<DocumentChanges> {
             to: text(obj, "to")?,
             cc: text(obj, "cc")?,
             bcc: text(obj, "bcc")?,
+            subject: text(obj, "subject")?,
             sent_date: date(obj, "sent_date")?.flatten(),
             received_date: date(obj, "received_date")?.flatten(),
+            message_id: text(obj, "message_id")?,
+            in_reply_to: text(obj, "in_reply_to")?,
             conversation_id: text(obj, "conversation_id")?,
+            // Read from the message itself, never taken from a client.
+            attachments: Vec::new(),
         },
     })
 }

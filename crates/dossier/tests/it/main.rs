@@ -12,6 +12,7 @@ mod cli;
 mod containers;
 mod content;
 mod documents;
+mod emails;
 mod events;
 mod harness;
 mod idempotency;

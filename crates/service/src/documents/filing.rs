@@ -378,6 +378,52 @@ impl Dossier {
         Ok(v)
     }
 
+    /// Files a document the caller may read in `folder` (checked by the caller) as a
+    /// reference, with its history entry and event; false when it is filed there already.
+    pub(crate) async fn file_reference(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        folder: &ContainerId,
+        doc: &Document,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let (library, number) = (&doc.id.library, doc.id.number);
+        let filings = dossier_store::documents::filings_of(conn, library, number).await?;
+        if filings.iter().any(|f| f.folder == folder.number) {
+            return Ok(false);
+        }
+        dossier_store::documents::file(
+            conn,
+            library,
+            folder.number,
+            number,
+            !filings.is_empty(),
+            now,
+        )
+        .await?;
+        record(
+            conn,
+            &doc.id,
+            Activity::AddReference,
+            caller,
+            now,
+            format!("in {folder}"),
+        )
+        .await?;
+        emit(
+            conn,
+            caller,
+            now,
+            Change::DocumentFiled {
+                document: doc.id.clone(),
+                folder: folder.clone(),
+            },
+        )
+        .await?;
+        Ok(true)
+    }
+
     /// Files an existing document in another folder as a reference.
     pub async fn add_reference(
         &self,
@@ -400,40 +446,14 @@ impl Dossier {
             .map_err(|e| {
                 not_found_as_invalid(e, "document_id", format!("document {r} does not exist"))
             })?;
-        let filings = dossier_store::documents::filings_of(tx.conn(), &r.library, r.number).await?;
-        if filings.iter().any(|f| f.folder == folder.number) {
+        if !self
+            .file_reference(tx.conn(), caller, folder, &doc, now)
+            .await?
+        {
             return Err(DomainError::Conflict(format!(
                 "document {r} is already filed in {folder}"
             )));
         }
-        dossier_store::documents::file(
-            tx.conn(),
-            &r.library,
-            folder.number,
-            r.number,
-            !filings.is_empty(),
-            now,
-        )
-        .await?;
-        record(
-            tx.conn(),
-            &doc.id,
-            Activity::AddReference,
-            caller,
-            now,
-            format!("in {folder}"),
-        )
-        .await?;
-        emit(
-            tx.conn(),
-            caller,
-            now,
-            Change::DocumentFiled {
-                document: doc.id.clone(),
-                folder: folder.clone(),
-            },
-        )
-        .await?;
         let v = self.view_for(tx.conn(), caller, doc.into_inner()).await?;
         tx.commit().await?;
         Ok(v)

@@ -172,6 +172,10 @@ fn indexable(row: ToIndex, text: Text, profile: Vec<String>) -> Indexable {
             .and_then(|s| chrono::DateTime::from_timestamp(s, 0)));
         subject = h.subject;
     }
+    // The profile's subject, when it has one, is what the client sees and searches.
+    if let Some(s) = &doc.email.subject {
+        subject.clone_from(s);
+    }
     Indexable {
         doc,
         workspace: row.workspace,

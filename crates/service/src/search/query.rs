@@ -146,6 +146,8 @@ pub(crate) fn request(f: &DocumentQuery, t: &TextCriteria) -> SearchRequest {
             .collect(),
         folders: f.folders.clone(),
         wstype: f.wstype.map(|w| w.as_str().to_string()),
+        conversation_id: f.conversation_id.clone(),
+        has_attachment: f.has_attachment,
         create_date: (secs(f.create_from), secs(f.create_to)),
         edit_date: (secs(f.edit_from), secs(f.edit_to)),
         sent_date: t.sent_date,

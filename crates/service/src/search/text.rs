@@ -91,6 +91,18 @@ pub(crate) async fn extract(
     doc: &Document,
 ) -> Result<(Text, Extracted)> {
     let file_name = format!("{}.{}", doc.name, doc.extension);
+    extract_content(d, x, &doc.content_hash, doc.size, &file_name).await
+}
+
+/// Extracts a stored content by its hash, as a file of this name (its extension guides the
+/// detection); returns the text and the record to cache under the hash.
+pub(crate) async fn extract_content(
+    d: &Dossier,
+    x: &Extractor,
+    hash: &str,
+    size: i64,
+    file_name: &str,
+) -> Result<(Text, Extracted)> {
     let limit = x.limits().max_input_bytes;
     let too_large = || Extraction {
         text: String::new(),
@@ -98,16 +110,19 @@ pub(crate) async fn extract(
             "the file is larger than the {} MiB extraction limit",
             limit / (1024 * 1024)
         )),
-        format: doc.extension.to_lowercase(),
+        format: file_name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_lowercase())
+            .unwrap_or_default(),
         truncated: false,
         email: None,
     };
     // A file over the limit is never read into memory: its size says enough.
-    let extraction = if doc.size as u64 > limit {
+    let extraction = if size as u64 > limit {
         too_large()
     } else {
-        match read_blob(d, &doc.content_hash, limit).await? {
-            Some(content) => x.extract(content, &file_name).await,
+        match read_blob(d, hash, limit).await? {
+            Some(content) => x.extract(content, file_name).await,
             None => too_large(),
         }
     };

@@ -200,7 +200,7 @@ async fn run(
         .dossier
         .plan_upload(caller, target, input, content.file_name())
         .await?;
-    Ok(state.dossier.commit_upload(plan, content).await?)
+    Ok(state.dossier.commit_upload(plan, content).await?.view)
 }
 
 async fn form(state: &AppState, req: Request) -> AutomateResult<Multipart> {

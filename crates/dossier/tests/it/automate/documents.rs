@@ -835,3 +835,31 @@ async fn a_member_who_may_not_read_gets_the_404_of_a_missing_object() {
     assert_eq!(versions["data"].as_array().map(Vec::len), Some(1));
     s.stop().await;
 }
+
+#[tokio::test]
+async fn an_email_uploaded_by_a_flow_gets_its_profile_from_the_message() {
+    let s = TestServer::start().await;
+    let folder = s.folder().await;
+    let mail = b"From: Alice Partner <alice@firm.example>\r\nTo: bob@client.example\r\nSubject: Flow filed\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <flow@firm.example>\r\n\r\nbody\r\n";
+    let (st, b) = multipart(
+        &s,
+        "/uploadDocument",
+        form(
+            &[
+                ("libraryId", "ACTIVE"),
+                ("folderId", &folder),
+                ("inherit_profile_from_folder", "true"),
+            ],
+            "message.eml",
+            mail,
+        ),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let stored = s.get_json(&s.lib(&format!("/documents/{}", id(&b)))).await;
+    assert_eq!(stored["data"]["wstype"], "email");
+    assert_eq!(stored["data"]["name"], "Flow filed");
+    assert_eq!(stored["data"]["from"], "Alice Partner <alice@firm.example>");
+    assert_eq!(stored["data"]["message_id"], "flow@firm.example");
+    s.stop().await;
+}

@@ -200,6 +200,10 @@ async fn browser_a_lawyer_signs_in_browses_a_matter_to_a_document_and_signs_out(
         click_link(&c, "Pleadings").await;
         c.wait().for_element(Locator::LinkText("Complaint")).await.unwrap();
         assert_accessible(&c).await;
+        // `DOSSIER_DOCS_SCREENSHOT=docs/web-client.png` refreshes the README's picture.
+        if let Ok(path) = std::env::var("DOSSIER_DOCS_SCREENSHOT") {
+            std::fs::write(path, c.screenshot().await.unwrap()).unwrap();
+        }
         click_link(&c, "Complaint").await;
         c.wait().for_element(Locator::Id("profile-head")).await.unwrap();
         assert!(text_of(&c, "h1").await.starts_with("Complaint"));
@@ -254,6 +258,292 @@ async fn browser_pages_work_at_400_pixels_wide() {
             "the page is wider than the window by {overflow}px"
         );
         assert_accessible(&c).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_security_changed_in_the_dialog_changes_a_second_users_view() {
+    let s = TestServer::start().await;
+    s.new_user("BOB", "bob-password-1").await;
+    let ws = s.create_workspace("Private matter").await;
+    let (st, b) = s
+        .post(
+            &s.lib(&format!("/workspaces/{ws}/security")),
+            json!({"default_security": "private"}),
+        )
+        .await;
+    assert!(st.is_success(), "{b}");
+    let (mut bob, _) = super::sign_in(&s, "bob", "bob-password-1").await;
+    assert_eq!(
+        bob.get(&format!("/workspaces/{ws}")).await.status,
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let page = format!("{}/workspaces/{ws}/security", s.base);
+    in_chromium("security_dialog", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&page).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("security-form"))
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.find(Locator::Id("add_id"))
+            .await
+            .unwrap()
+            .send_keys("bob")
+            .await
+            .unwrap();
+        c.find(Locator::Css("#add_level option[value=read]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.find(Locator::Css("#security-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("level.user.BOB"))
+            .await
+            .expect("Bob is a trustee now");
+        // Bob's view changed: the workspace opens for him.
+        assert_eq!(
+            bob.get(&format!("/workspaces/{ws}")).await.status,
+            reqwest::StatusCode::OK
+        );
+        // And the dialog says why.
+        c.find(Locator::Id("explain"))
+            .await
+            .unwrap()
+            .send_keys("bob")
+            .await
+            .unwrap();
+        c.find(Locator::Css("#explain-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let why = c
+            .wait()
+            .for_element(Locator::Css(".explanation"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            why.contains("can read this because they are named in its security"),
+            "{why}"
+        );
+        assert_accessible(&c).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_a_workflow_is_started_on_two_selected_documents() {
+    use crate::automate::workflows::{
+        allowing_localhost, approval_form, receiver, register, wait_for,
+    };
+    let s = TestServer::start_with(allowing_localhost()).await;
+    let (hooks, got) = receiver().await;
+    approval_form(&s).await;
+    let folder = s.folder().await;
+    for name in ["Brief", "Exhibit", "Letter"] {
+        s.upload(
+            &folder,
+            &format!("{name}.txt"),
+            name.as_bytes(),
+            json!({"name": name}),
+        )
+        .await;
+    }
+    let r = register(
+        &s,
+        &s.token,
+        "multipleSelectedDocuments",
+        Some(("flow-m", "env-1", "v1")),
+        json!({"callbackUrl": format!("{hooks}/flow/bundle"), "workflowName": "Bundle for the court",
+               "description": "Sends the selection to the clerk", "libraryId": "ACTIVE", "formId": "approval",
+               "inferFolderId": false, "waitForCompletion": false, "users": "ADMIN"}),
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::OK,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let listing = format!("{}/folders/{folder}", s.base);
+    in_chromium("start_workflow", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&listing).await.unwrap();
+        for name in ["Brief", "Exhibit"] {
+            c.wait()
+                .for_element(Locator::Css(&format!("input[aria-label='Select {name}']")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+        c.find(Locator::Css("#selection button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::LinkText("Bundle for the court"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("field-reason"))
+            .await
+            .unwrap()
+            .send_keys("for the hearing")
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.find(Locator::Css("#workflow-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let state = c
+            .wait()
+            .for_element(Locator::Css("p.notice"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(state.starts_with("State:"), "{state}");
+        assert_accessible(&c).await;
+        let calls = wait_for(&got, 1).await;
+        let payload = calls[0].2.to_string();
+        assert!(payload.contains("for the hearing"), "{payload}");
+        assert!(
+            !payload.contains("Letter"),
+            "only the selection is sent: {payload}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_an_application_added_in_the_control_center_signs_a_user_in() {
+    use crate::oauth::{REDIRECT, sign_in_through_pages};
+    let s = TestServer::start().await;
+    let console = format!("{}/admin/applications", s.base);
+    in_chromium("control_center_app", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        // Opening the Control Center asks for the password again (the admin scope).
+        c.goto(&console).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("username"))
+            .await
+            .unwrap()
+            .send_keys("admin")
+            .await
+            .unwrap();
+        c.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(ADMIN_PASSWORD)
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("add-app-form"))
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.find(Locator::Id("app-name"))
+            .await
+            .unwrap()
+            .send_keys("Actionstep")
+            .await
+            .unwrap();
+        c.find(Locator::Id("app-redirects"))
+            .await
+            .unwrap()
+            .send_keys(REDIRECT)
+            .await
+            .unwrap();
+        c.find(Locator::Css("#add-app-form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let id = c
+            .wait()
+            .for_element(Locator::Id("client-id"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let secret = c
+            .find(Locator::Id("client-secret"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.goto(&format!("{}/admin/users", s.base)).await.unwrap();
+        c.wait()
+            .for_element(Locator::Id("add-user-form"))
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        // The integration, with that id and secret, signs a user in.
+        let (params, _) = sign_in_through_pages(
+            &s,
+            "/auth/oauth2/authorize",
+            &id,
+            &[],
+            "admin",
+            ADMIN_PASSWORD,
+        )
+        .await;
+        let r = s
+            .http
+            .post(format!("{}/auth/oauth2/token", s.base))
+            .basic_auth(&id, Some(&secret))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", params["code"].as_str()),
+                ("redirect_uri", REDIRECT),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            reqwest::StatusCode::OK,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
     })
     .await;
 }

@@ -2,12 +2,15 @@
 //! automatic redirects, forms read from the pages. (The browser tests that drive Chromium
 //! are in `browser`.)
 
+mod admin;
 mod browser;
 mod creating;
 mod filing;
 mod finding;
 mod pages;
+mod security;
 mod session;
+mod workflows;
 
 use std::collections::BTreeMap;
 
