@@ -1,5 +1,6 @@
-//! Facet counts ("refine by" panels): for each requested lookup field, how many matching
-//! documents carry each value, from the field's column of term ordinals. Counts are exact
+//! Facet counts ("refine by" panels): for each requested field (a lookup custom field, the
+//! class, the type or the author), how many matching documents carry each value, from the
+//! field's column of term ordinals. Counts are exact
 //! (every match is counted, in every segment), so they can be checked against a reference.
 
 use std::collections::HashMap;
@@ -14,12 +15,36 @@ use crate::schema::custom_name;
 /// Values returned per field, as iManage does.
 pub const TOP: usize = 5;
 
+/// A field a search can count the values of: each is a single-valued keyword column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FacetField {
+    /// A lookup custom field (custom1–12, 29, 30): client, matter and the like.
+    Custom(usize),
+    /// The class, as indexed (upper case).
+    Class,
+    /// The document type, as indexed (upper case).
+    DocType,
+    /// The author's user id, as indexed (lower case).
+    Author,
+}
+
+impl FacetField {
+    fn column(self) -> String {
+        match self {
+            FacetField::Custom(n) => custom_name(n),
+            FacetField::Class => "class".into(),
+            FacetField::DocType => "doc_type".into(),
+            FacetField::Author => "author".into(),
+        }
+    }
+}
+
 pub struct TopValues {
-    fields: Vec<usize>,
+    fields: Vec<FacetField>,
 }
 
 impl TopValues {
-    pub fn new(fields: &[usize]) -> TopValues {
+    pub fn new(fields: &[FacetField]) -> TopValues {
         TopValues {
             fields: fields.to_vec(),
         }
@@ -35,7 +60,7 @@ pub struct SegmentTopValues {
 }
 
 impl Collector for TopValues {
-    type Fruit = Vec<(usize, Vec<FacetCount>)>;
+    type Fruit = Vec<(FacetField, Vec<FacetCount>)>;
     type Child = SegmentTopValues;
 
     fn for_segment(
@@ -45,7 +70,7 @@ impl Collector for TopValues {
     ) -> tantivy::Result<SegmentTopValues> {
         let mut columns = Vec::new();
         for n in &self.fields {
-            let column = segment.fast_fields().str(&custom_name(*n))?;
+            let column = segment.fast_fields().str(&n.column())?;
             columns.push(column.map(|c| {
                 let terms = c.num_terms();
                 let ords = c.ords().clone();

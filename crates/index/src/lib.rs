@@ -31,6 +31,7 @@ use tantivy::{
 
 pub use container::{ContainerCriteria, IndexableContainer, Kind, container_key};
 pub use document::{Indexable, key};
+pub use facets::FacetField;
 pub use highlight::Highlighter;
 pub use query::{Node, QueryError, parse};
 pub use request::{CustomFilter, SearchRequest, Sort, SortField, Trim};
@@ -152,7 +153,7 @@ pub struct Found {
     pub hits: Vec<Hit>,
     pub total: Option<u64>,
     /// Per requested field, its top values.
-    pub facets: Vec<(usize, Vec<FacetCount>)>,
+    pub facets: Vec<(FacetField, Vec<FacetCount>)>,
 }
 
 pub struct SearchIndex {

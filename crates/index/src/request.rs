@@ -114,8 +114,8 @@ pub struct SearchRequest {
     /// Cursor paging: only documents after this number in the sort direction (number order).
     pub after: Option<i64>,
     pub want_total: bool,
-    /// Lookup fields (1–12, 29, 30) to count the top values of among all matches.
-    pub facets: Vec<usize>,
+    /// Fields to count the top values of among all matches (custom fields: lookups only).
+    pub facets: Vec<crate::FacetField>,
 }
 
 impl SearchRequest {

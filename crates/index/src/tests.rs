@@ -170,7 +170,13 @@ fn filters_facets_sorting_and_paging() {
         libraries: admin(),
         limit: 2,
         want_total: true,
-        facets: vec![1, 2],
+        facets: vec![
+            FacetField::Custom(1),
+            FacetField::Custom(2),
+            FacetField::Class,
+            FacetField::DocType,
+            FacetField::Author,
+        ],
         sort: Sort {
             field: SortField::Number,
             descending: true,
@@ -202,6 +208,21 @@ fn filters_facets_sorting_and_paging() {
             value: "M1".into(),
             count: 4
         }]
+    );
+    // The profile's own fields count alike, as the index holds them.
+    let counts = |i: usize| {
+        let (field, counts) = &found.facets[i];
+        let pairs: Vec<(String, u64)> = counts.iter().map(|c| (c.value.clone(), c.count)).collect();
+        (*field, pairs)
+    };
+    assert_eq!(counts(2), (FacetField::Class, vec![("DOC".into(), 4)]));
+    assert_eq!(counts(3), (FacetField::DocType, vec![("WORDX".into(), 4)]));
+    assert_eq!(
+        counts(4),
+        (
+            FacetField::Author,
+            vec![("adoe".into(), 2), ("jsmith".into(), 2)]
+        )
     );
     r.after = Some(3);
     assert_eq!(numbers(&index, &r), vec![1, 2]);

@@ -149,6 +149,25 @@ impl Dossier {
             .await
     }
 
+    /// Whether the caller may create folders or tabs under `parent`: the checks a creation
+    /// makes first, asked ahead so a surface offers creating only where it would pass. A
+    /// container the caller may not read stays missing.
+    pub async fn may_create_in(&self, caller: &Caller, parent: &ContainerId) -> Result<bool> {
+        let mut conn = self.store.read().await?;
+        let refused = |e: DomainError| match e {
+            DomainError::Forbidden(_) => Ok(false),
+            other => Err(other),
+        };
+        let p = match self.container_for(&mut conn, caller, parent, Edit).await {
+            Ok(p) => p,
+            Err(e) => return refused(e),
+        };
+        match self.guard_template(&mut conn, caller, &p).await {
+            Ok(()) => Ok(true),
+            Err(e) => refused(e),
+        }
+    }
+
     async fn create_container(
         &self,
         caller: &Caller,

@@ -6,6 +6,10 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use dossier_api::AppState;
+use dossier_api::error::ApiError;
+use dossier_api::extract::Q;
+use dossier_api::work::filters::custom_equals;
+use dossier_core::custom::{CLIENT, MATTER};
 use dossier_core::model::{Container, ContainerKind};
 use dossier_core::query::{ContainerQuery, DocumentQuery, Page};
 use dossier_core::{ContainerId, LibraryId};
@@ -24,13 +28,17 @@ const PAGE_ROWS: i64 = 50;
 /// Workspaces a library page lists at once.
 const WORKSPACES: i64 = 100;
 
-fn container_id(raw: &str) -> Result<ContainerId, Failure> {
+pub(crate) fn container_id(raw: &str) -> Result<ContainerId, Failure> {
     raw.parse::<ContainerId>()
         .map_err(|_| Failure::from(page::not_found()))
 }
 
 /// The library of a URL, once the user is known to be a member (else the page is missing).
-async fn member_of(state: &AppState, caller: &Caller, library: &LibraryId) -> Result<(), Failure> {
+pub(crate) async fn member_of(
+    state: &AppState,
+    caller: &Caller,
+    library: &LibraryId,
+) -> Result<(), Failure> {
     state
         .dossier
         .library(caller, caller.customer_id, library.as_str())
@@ -42,6 +50,18 @@ async fn member_of(state: &AppState, caller: &Caller, library: &LibraryId) -> Re
 pub struct LibraryQuery {
     /// Workspace name, client or matter, as typed.
     q: Option<String>,
+    /// The client's and matter's lookup aliases, matched whole.
+    #[serde(default)]
+    custom1: String,
+    #[serde(default)]
+    custom2: String,
+}
+
+/// A workspace search field (client or matter) with the library's caption.
+pub struct LookupCriterion {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
 }
 
 #[derive(Template)]
@@ -50,6 +70,10 @@ struct LibraryPage {
     chrome: Chrome,
     library: String,
     q: String,
+    lookups: Vec<LookupCriterion>,
+    /// The matter type field (`customN`) with its caption and the types the library maps
+    /// to templates, for the new workspace form.
+    matter_type: Option<(String, String, Vec<String>)>,
     workspaces: Vec<ContainerRow>,
     more: bool,
 }
@@ -63,12 +87,47 @@ pub async fn library(
     let caller = signed.caller();
     let (library, _) = current_library(&state, caller, Some(&library)).await?;
     let typed = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    // Client and matter read as the Work API reads `customN` (`L/workspaces?custom1=…`).
+    let given = Q([("custom1", &q.custom1), ("custom2", &q.custom2)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect());
+    let customs = custom_equals(&given, |n| n == CLIENT || n == MATTER)
+        .map_err(|ApiError(e)| Failure::from(e))?;
     let query = ContainerQuery {
         kinds: vec![ContainerKind::Workspace],
         // Names, descriptions, client and matter all match as typed, with wildcards.
         name_or_description: typed.map(|t| format!("*{t}*")),
+        customs,
         ..ContainerQuery::default()
     };
+    let defs = state.dossier.custom_fields(caller, &library).await?;
+    let caption = |n: usize| {
+        defs.get(n)
+            .map(|d| d.caption.clone())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| format!("Custom {n}"))
+    };
+    let settings = state.dossier.matter_settings(caller, &library).await?;
+    let matter_type = settings.matter_type_field.map(|n| {
+        (
+            format!("custom{n}"),
+            caption(n),
+            settings.templates.keys().cloned().collect(),
+        )
+    });
+    let lookups = vec![
+        LookupCriterion {
+            name: "custom1",
+            label: caption(CLIENT),
+            value: q.custom1.trim().to_string(),
+        },
+        LookupCriterion {
+            name: "custom2",
+            label: caption(MATTER),
+            value: q.custom2.trim().to_string(),
+        },
+    ];
     let (mut found, _) = state
         .dossier
         .search_containers(
@@ -88,6 +147,8 @@ pub async fn library(
         chrome: Chrome::of(&signed.0),
         library: library.as_str().to_string(),
         q: typed.unwrap_or_default().to_string(),
+        lookups,
+        matter_type,
         workspaces: found.iter().map(ContainerRow::of).collect(),
         more,
     }))
@@ -162,6 +223,10 @@ struct WorkspacePage {
     workspace: ContainerRow,
     library: String,
     tree: Vec<TreeRow>,
+    /// The caller may add folders and tabs: the page offers the forms.
+    may_create: bool,
+    /// Where they are posted: `/workspaces/{id}`.
+    href: String,
 }
 
 pub async fn workspace(
@@ -177,11 +242,14 @@ pub async fn workspace(
         .container(caller, &id, &[ContainerKind::Workspace])
         .await?;
     let tree = tree(&state, caller, &ws, None).await?;
+    let may_create = state.dossier.may_create_in(caller, &id).await?;
     Ok(page::ok(&WorkspacePage {
         chrome: Chrome::of(&signed.0),
+        href: container_href(&ws),
         workspace: ContainerRow::of(&ws),
         library: id.library.as_str().to_string(),
         tree,
+        may_create,
     }))
 }
 
@@ -222,6 +290,10 @@ struct FolderPage {
     sort: &'static str,
     desc: bool,
     folder_href: String,
+    /// The caller may file documents here: the page offers the drop zone.
+    may_file: bool,
+    /// The caller may add a folder in it: the page offers the form.
+    may_create: bool,
 }
 
 pub async fn folder(
@@ -246,6 +318,10 @@ pub async fn folder(
         )
         .await?;
     let path = d.container_path(caller, &id).await?;
+    let may_file = d.may_file_in(caller, &id).await?;
+    // Search folders hold no folders.
+    let may_create =
+        folder.kind != ContainerKind::SearchFolder && d.may_create_in(caller, &id).await?;
     let workspace = path
         .iter()
         .find(|c| c.kind == ContainerKind::Workspace)
@@ -344,5 +420,7 @@ pub async fn folder(
             Order::Modified => "modified",
         },
         desc: q.desc,
+        may_file,
+        may_create,
     }))
 }

@@ -17,6 +17,10 @@
 //!   the document's actions; `filing`: copy and move, with a folder picker; `profile`:
 //!   editing the profile, with lookup pickers; `form`: posted fields read by the Work
 //!   API's wire parsers.
+//! - `create`: new workspaces (from the template the matter type maps to), folders and
+//!   tabs, from the pages' forms.
+//! - `upload`: filing dropped files in a folder through the Work API's upload, and the
+//!   profile dialog when fields are missing.
 //! - `view`: what the templates show, computed from domain records.
 //! - `admin`: the Control Center at `/admin` (users, applications), for administrators.
 
@@ -24,6 +28,7 @@ mod admin;
 mod assets;
 mod browse;
 mod checkout;
+mod create;
 mod document;
 mod filing;
 mod form;
@@ -36,6 +41,7 @@ mod search;
 mod security;
 mod session;
 mod signin;
+mod upload;
 mod versions;
 mod view;
 mod workflows;
@@ -56,8 +62,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/sign-out", post(signin::sign_out))
         .route("/libraries/{library}", get(browse::library))
+        .route("/libraries/{library}/workspaces", post(create::workspace))
         .route("/workspaces/{id}", get(browse::workspace))
+        .route("/workspaces/{id}/folders", post(create::folder))
+        .route("/workspaces/{id}/tabs", post(create::tab))
         .route("/folders/{id}", get(browse::folder))
+        .route("/folders/{id}/folders", post(create::folder))
+        .route("/folders/{id}/documents", upload::route(state))
         .route("/documents/{id}", get(document::document))
         .route("/documents/{id}/content", get(document::content))
         .route("/documents/{id}/checkout", post(checkout::check_out))

@@ -92,6 +92,8 @@ pub struct DocumentRow {
     pub size: String,
     pub checked_out_by: Option<String>,
     pub email: Option<EmailRow>,
+    /// Filed as an email (an `.eml` or `.msg`), whether or not its headers are read yet.
+    pub is_email: bool,
     pub workspace: Option<String>,
 }
 
@@ -122,6 +124,7 @@ impl DocumentRow {
                 to: e.to.clone().unwrap_or_default(),
                 sent: e.sent_date.as_ref().map(date).unwrap_or_default(),
             }),
+            is_email: d.wstype == dossier_core::model::WsType::Email,
             workspace: v.workspace.as_ref().map(|(_, name)| name.clone()),
         }
     }

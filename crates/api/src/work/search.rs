@@ -12,7 +12,7 @@ use dossier_service::Caller;
 use dossier_service::search::query::{
     DocumentSearch, FacetValue, SearchOptions, SearchPage, TextCriteria, facetable,
 };
-use dossier_service::search::{Node, Sort, SortField, parse_query};
+use dossier_service::search::{FacetField, Node, Sort, SortField, parse_query};
 use serde_json::{Map, Value, json};
 
 use crate::AppState;
@@ -99,7 +99,17 @@ pub(crate) fn options(q: &Q, sort: Sort, page: Page) -> ApiResult<SearchOptions>
     })
 }
 
-fn facets(q: &Q) -> ApiResult<Vec<usize>> {
+/// A facet's name on the wire: `customN`, `class`, `type`, `author`.
+pub fn facet_name(f: FacetField) -> String {
+    match f {
+        FacetField::Custom(n) => format!("custom{n}"),
+        FacetField::Class => "class".into(),
+        FacetField::DocType => "type".into(),
+        FacetField::Author => "author".into(),
+    }
+}
+
+fn facets(q: &Q) -> ApiResult<Vec<FacetField>> {
     let Some(raw) = q.text("facets") else {
         return Ok(Vec::new());
     };
@@ -107,22 +117,31 @@ fn facets(q: &Q) -> ApiResult<Vec<usize>> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|f| {
-            f.strip_prefix("custom")
-                .and_then(|n| n.parse::<usize>().ok())
-                .filter(|n| (1..=dossier_core::custom::CUSTOM_COUNT).contains(n) && facetable(*n))
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "facets",
-                        format!("'{f}' cannot be faceted: use lookup fields custom1–custom12, custom29, custom30"),
-                    )
-                })
+            let named = match f.to_ascii_lowercase().as_str() {
+                "class" => Some(FacetField::Class),
+                "type" => Some(FacetField::DocType),
+                "author" => Some(FacetField::Author),
+                other => other
+                    .strip_prefix("custom")
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| {
+                        (1..=dossier_core::custom::CUSTOM_COUNT).contains(n) && facetable(*n)
+                    })
+                    .map(FacetField::Custom),
+            };
+            named.ok_or_else(|| {
+                ApiError::invalid(
+                    "facets",
+                    format!("'{f}' cannot be faceted: use class, type, author or lookup fields custom1–custom12, custom29, custom30"),
+                )
+            })
         })
         .collect()
 }
 
 /// A document search's parameters as the service takes them; `library` is the one a
 /// `container_id` must lie in (the first, for a search across libraries).
-pub(crate) async fn document_search(
+pub async fn document_search(
     state: &AppState,
     caller: &Caller,
     library: &LibraryId,
@@ -261,14 +280,14 @@ fn hit(h: &dossier_service::search::query::SearchHit, caller: &Caller) -> Value 
     v
 }
 
-pub(crate) fn facets_json(facets: &[(usize, Vec<FacetValue>)]) -> Option<Value> {
+pub(crate) fn facets_json(facets: &[(FacetField, Vec<FacetValue>)]) -> Option<Value> {
     if facets.is_empty() {
         return None;
     }
     let mut o = Map::new();
-    for (n, values) in facets {
+    for (field, values) in facets {
         o.insert(
-            format!("custom{n}"),
+            facet_name(*field),
             Value::Array(
                 values
                     .iter()

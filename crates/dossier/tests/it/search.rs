@@ -316,6 +316,29 @@ async fn facets_count_lookup_values_of_the_matches() {
     // A facet narrows like any filter.
     let (_, body) = search(&s, &s.token, "anywhere=warranty&custom1=globex").await;
     assert_eq!(names(&body), ["Claim 2"]);
+    // The profile's class, type and author count alike, described.
+    let (st, body) = search(
+        &s,
+        &s.token,
+        "anywhere=warranty&facets=class,type,author&results=false",
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let facets = &body["data"]["facets"];
+    assert_eq!(facets["class"][0]["alias"], "DOC", "{body}");
+    assert_eq!(facets["class"][0]["count"], 3);
+    assert_eq!(facets["type"][0]["alias"], "ANSI", "{body}");
+    assert_eq!(facets["author"][0]["alias"], "ADMIN", "{body}");
+    assert_eq!(facets["author"][0]["count"], 3);
+    assert!(
+        !facets["author"][0]["description"]
+            .as_str()
+            .unwrap()
+            .is_empty(),
+        "the author's full name: {body}"
+    );
+    let (st, _) = search(&s, &s.token, "anywhere=warranty&facets=comment").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
     s.stop().await;
 }
 

@@ -55,6 +55,20 @@ pub(crate) async fn upload_folder(
     Ok(c)
 }
 
+impl Dossier {
+    /// Whether the caller may file new documents in `folder`: the check an upload makes
+    /// before its content arrives, asked ahead so a surface offers uploading only where it
+    /// would succeed. A folder the caller may not read stays missing.
+    pub async fn may_file_in(&self, caller: &Caller, folder: &ContainerId) -> Result<bool> {
+        let mut conn = self.store.read().await?;
+        match upload_folder(self, &mut conn, caller, folder).await {
+            Ok(_) => Ok(true),
+            Err(DomainError::Forbidden(_) | DomainError::Invalid { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// How a move treats the document beyond refiling it.
 #[derive(Clone, Debug)]
 pub struct MoveOptions {

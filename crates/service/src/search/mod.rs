@@ -22,7 +22,7 @@ use dossier_core::DomainError;
 use dossier_index::{SearchIndex, Writing};
 
 pub use dossier_extract::{Extractor, Limits};
-pub use dossier_index::{Node, Sort, SortField, parse as parse_query};
+pub use dossier_index::{FacetField, Node, Sort, SortField, parse as parse_query};
 
 use crate::{Dossier, Result};
 

@@ -11,7 +11,7 @@ use dossier_core::model::DocumentView;
 use dossier_core::query::{CustomMatch, DocumentQuery, Page};
 use dossier_core::{CustomValue, LibraryId};
 use dossier_index::{
-    CustomFilter, Found, Highlighter, Hit, Node, SearchRequest, Sort, SortField, Trim,
+    CustomFilter, FacetField, Found, Highlighter, Hit, Node, SearchRequest, Sort, SortField, Trim,
 };
 use dossier_store::acl::Visible;
 
@@ -44,8 +44,8 @@ pub struct TextCriteria {
 pub struct SearchOptions {
     pub sort: Sort,
     pub page: Page,
-    /// Lookup fields to count the top values of.
-    pub facets: Vec<usize>,
+    /// Fields to count the top values of.
+    pub facets: Vec<FacetField>,
     /// `results=false`: only totals and facets.
     pub results: bool,
 }
@@ -59,7 +59,8 @@ pub struct SearchHit {
     pub body_highlight: Option<String>,
 }
 
-/// A facet value with its count and the lookup's description.
+/// A facet value with its count and what it stands for: the lookup entry's, class's or
+/// type's description, the author's full name.
 #[derive(Clone, Debug)]
 pub struct FacetValue {
     pub alias: String,
@@ -72,7 +73,7 @@ pub struct FacetValue {
 pub struct HitPage<H> {
     pub hits: Vec<H>,
     pub total: Option<u64>,
-    pub facets: Vec<(usize, Vec<FacetValue>)>,
+    pub facets: Vec<(FacetField, Vec<FacetValue>)>,
     /// More hits follow this page.
     pub more: bool,
 }
@@ -195,7 +196,10 @@ fn paged(r: &mut SearchRequest, options: &SearchOptions) {
         .facets
         .iter()
         .copied()
-        .filter(|n| facetable(*n))
+        .filter(|f| match f {
+            FacetField::Custom(n) => facetable(*n),
+            _ => true,
+        })
         .collect();
 }
 
@@ -216,8 +220,8 @@ pub struct DocumentSearch {
     pub sort_by: Option<SortField>,
     /// `sort_order` as asked; by default descending for relevance and dates.
     pub descending: Option<bool>,
-    /// Lookup fields to count the top values of.
-    pub facets: Vec<usize>,
+    /// Fields to count the top values of (custom fields: lookups only).
+    pub facets: Vec<FacetField>,
     /// `results=false`: only totals and facets.
     pub results: bool,
     pub page: Page,
@@ -434,26 +438,57 @@ impl Dossier {
         Ok(out)
     }
 
-    /// Facet values with the description of their lookup entry (from the first library
-    /// that has one).
+    /// Facet values with what they stand for: a lookup entry's description (from the first
+    /// library that has one), a class's or type's description, an author's full name.
     pub(crate) async fn describe_facets(
         &self,
         conn: &mut dossier_store::AnyConnection,
         libraries: &[LibraryId],
-        facets: Vec<(usize, Vec<dossier_index::FacetCount>)>,
-    ) -> Result<Vec<(usize, Vec<FacetValue>)>> {
+        facets: Vec<(FacetField, Vec<dossier_index::FacetCount>)>,
+    ) -> Result<Vec<(FacetField, Vec<FacetValue>)>> {
         let mut out = Vec::new();
-        for (n, counts) in facets {
+        for (field, counts) in facets {
             let aliases: Vec<String> = counts.iter().map(|c| c.value.clone()).collect();
-            // The first library (and, within it, the first parent) describing an alias wins.
+            // Keyed by upper-case alias; the first library describing an alias wins.
             let mut described: HashMap<String, String> = HashMap::new();
-            for lib in libraries {
-                for l in
-                    dossier_store::catalog::lookups_with_aliases(conn, lib, n, &aliases).await?
-                {
-                    described
-                        .entry(l.alias.to_uppercase())
-                        .or_insert(l.description);
+            match field {
+                FacetField::Custom(n) => {
+                    for lib in libraries {
+                        for l in
+                            dossier_store::catalog::lookups_with_aliases(conn, lib, n, &aliases)
+                                .await?
+                        {
+                            described
+                                .entry(l.alias.to_uppercase())
+                                .or_insert(l.description);
+                        }
+                    }
+                }
+                FacetField::Class => {
+                    for lib in libraries {
+                        for c in dossier_store::catalog::classes(conn, lib).await? {
+                            described
+                                .entry(c.alias.to_uppercase())
+                                .or_insert(c.description);
+                        }
+                    }
+                }
+                FacetField::DocType => {
+                    for lib in libraries {
+                        for t in dossier_store::catalog::types(conn, lib).await? {
+                            described
+                                .entry(t.alias.to_uppercase())
+                                .or_insert(t.description);
+                        }
+                    }
+                }
+                FacetField::Author => {
+                    for id in &aliases {
+                        if let Some(u) = dossier_store::users::get(conn, &id.to_uppercase()).await?
+                        {
+                            described.insert(id.to_uppercase(), u.full_name);
+                        }
+                    }
                 }
             }
             let values = counts
@@ -463,11 +498,17 @@ impl Dossier {
                         .get(&c.value.to_uppercase())
                         .cloned()
                         .unwrap_or_default(),
-                    alias: c.value,
+                    // User ids are upper case everywhere else; the index keeps authors
+                    // lower case to match them in any case.
+                    alias: if field == FacetField::Author {
+                        c.value.to_uppercase()
+                    } else {
+                        c.value
+                    },
                     count: c.count,
                 })
                 .collect();
-            out.push((n, values));
+            out.push((field, values));
         }
         Ok(out)
     }

@@ -547,3 +547,183 @@ async fn browser_an_application_added_in_the_control_center_signs_a_user_in() {
     })
     .await;
 }
+
+/// A link in the folder's table (not the upload list's "Filed as" link).
+fn listed(name: &str) -> Locator<'_> {
+    Locator::XPath(Box::leak(
+        format!("//div[@id='folder-documents']//table//a[normalize-space(text())='{name}']")
+            .into_boxed_str(),
+    ))
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_two_files_dropped_on_a_folder_are_listed() {
+    let s = TestServer::start().await;
+    let ws = s.create_workspace("Acme v. Widget").await;
+    let folder = s.create_folder(&ws, "Drafts").await;
+    in_chromium("drop_two_files", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&format!("{}/folders/{folder}", s.base)).await.unwrap();
+        c.wait().for_element(Locator::Id("upload-head")).await.unwrap();
+        assert_accessible(&c).await;
+        // A drop as the browser delivers one: a DataTransfer holding two files.
+        c.execute(
+            "const dt = new DataTransfer();
+             dt.items.add(new File(['The first draft.'], 'first draft.txt', {type: 'text/plain'}));
+             dt.items.add(new File(['The second draft.'], 'second draft.txt', {type: 'text/plain'}));
+             const zone = document.querySelector('[data-upload]');
+             zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+             zone.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+        // Each file has its progress bar and its answer; then the table is read again.
+        c.wait().for_element(listed("first draft")).await.unwrap();
+        c.wait().for_element(listed("second draft")).await.unwrap();
+        let bars: Value = c
+            .execute("return document.querySelectorAll('.uploads progress').length;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(bars, json!(2));
+        assert!(text_of(&c, ".uploads").await.contains("Filed as first draft"));
+        assert!(text_of(&c, "#docs-head").await.contains("(2)"));
+        assert_accessible(&c).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_a_chosen_file_asks_for_a_required_field_then_is_filed() {
+    let s = TestServer::start().await;
+    super::filing::require_a_reference(&s).await;
+    let folder = s.folder().await;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-upload");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("engagement letter.txt");
+    std::fs::write(&path, b"We are pleased to act for you.").unwrap();
+    in_chromium("file_input_and_dialog", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&format!("{}/folders/{folder}", s.base))
+            .await
+            .unwrap();
+        // The file input, as a keyboard user reaches it.
+        c.wait()
+            .for_element(Locator::Id("upload-files"))
+            .await
+            .unwrap()
+            .send_keys(path.to_str().unwrap())
+            .await
+            .unwrap();
+        let field = c
+            .wait()
+            .for_element(Locator::Css("dialog[open] #pf-custom14"))
+            .await
+            .unwrap();
+        assert_eq!(
+            text_of(&c, "dialog label[for=pf-custom14]").await,
+            "Reference"
+        );
+        assert_accessible(&c).await;
+        field.send_keys("REF-42").await.unwrap();
+        c.find(Locator::Css("dialog button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(listed("engagement letter"))
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_a_facet_click_narrows_the_search() {
+    let s = TestServer::start().await;
+    super::finding::claims(&s).await;
+    in_chromium("facet_click", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        let box_ = c.find(Locator::Id("q")).await.unwrap();
+        box_.send_keys("warranty").await.unwrap();
+        c.find(Locator::Css("form.search button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Id("facets-head"))
+            .await
+            .unwrap();
+        assert!(
+            text_of(&c, "p.count[role=status]")
+                .await
+                .starts_with("3 documents match")
+        );
+        assert_accessible(&c).await;
+        click_link(&c, "Globex Corp (GLOBEX)").await;
+        c.wait()
+            .for_element(Locator::Css("ol.results"))
+            .await
+            .unwrap();
+        assert!(
+            text_of(&c, "p.count[role=status]")
+                .await
+                .starts_with("1 document matches")
+        );
+        let results = text_of(&c, "ol.results").await;
+        assert!(
+            results.contains("Claim 2") && !results.contains("Claim 0"),
+            "{results}"
+        );
+        assert_accessible(&c).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs Debian's chromium and chromium-driver; .ci/run installs them"]
+async fn browser_a_folder_is_created_from_the_workspace_page() {
+    let s = TestServer::start().await;
+    let ws = s.create_workspace("Acme v. Widget").await;
+    in_chromium("create_folder", 1280, |c| async move {
+        sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
+        c.goto(&format!("{}/workspaces/{ws}", s.base))
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::XPath("//summary[text()='New folder']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_accessible(&c).await;
+        c.find(Locator::Id("new-folder-name"))
+            .await
+            .unwrap()
+            .send_keys("Pleadings")
+            .await
+            .unwrap();
+        c.find(Locator::XPath("//button[text()='Create folder']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::Css(".tree a[aria-current=page]"))
+            .await
+            .unwrap();
+        assert!(text_of(&c, "h1").await.starts_with("Pleadings"));
+        assert_accessible(&c).await;
+    })
+    .await;
+}

@@ -4,8 +4,11 @@
 
 mod admin;
 mod browser;
+mod creating;
 mod document;
 mod document_browser;
+mod filing;
+mod finding;
 mod pages;
 mod security;
 mod session;
@@ -133,7 +136,7 @@ impl Browser {
         self.finish(r).await
     }
 
-    /// POSTs a multipart form with extra headers (the CSRF header a page's script sends).
+    /// POSTs a multipart body (an upload, as the page's script sends it) with extra headers.
     pub async fn post_multipart(
         &mut self,
         path: &str,

@@ -138,7 +138,11 @@ async fn search_finds_words_in_the_text_with_a_highlight() {
     );
     assert!(got.body.contains("<b>lease</b>"), "{}", got.body);
     let bad = b.get("/search?q=%22unclosed").await;
-    assert_eq!(bad.status, StatusCode::OK);
+    assert_eq!(
+        bad.status,
+        StatusCode::BAD_REQUEST,
+        "bad input is a 400, on the form"
+    );
     assert!(bad.body.contains("class=\"error\""), "{}", bad.body);
     s.stop().await;
 }
