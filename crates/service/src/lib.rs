@@ -14,9 +14,11 @@ pub mod check;
 pub mod classes;
 pub mod containers;
 pub mod delivery;
+mod disposal;
 pub mod documents;
 mod events;
 pub mod fields;
+pub mod gc;
 pub mod idempotency;
 pub mod identity;
 pub mod invitations;
@@ -108,6 +110,8 @@ pub struct Settings {
     pub allowed_webhook_hosts: Vec<String>,
     /// How long a failing webhook delivery is retried before it is dead-lettered.
     pub webhook_retry_seconds: i64,
+    /// How long a deleted document waits in its library's recycle bin (`recycle_bin_days`).
+    pub recycle_period: dossier_core::disposal::RecyclePeriod,
 }
 
 impl Default for Settings {
@@ -128,6 +132,7 @@ impl Default for Settings {
             mail_from: None,
             allowed_webhook_hosts: Vec::new(),
             webhook_retry_seconds: 24 * 3600,
+            recycle_period: Default::default(),
         }
     }
 }

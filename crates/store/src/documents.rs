@@ -17,14 +17,14 @@ use crate::sql::{
 };
 use crate::{DbResult, Result};
 
-fn columns() -> String {
+pub(crate) fn columns() -> String {
     format!(
         "library, number, version, name, extension, doc_type, class, subclass, author, operator, last_user, comment, size, content_hash, content_type, default_security, wstype, is_latest, create_date, edit_date, edit_profile_date, file_create_date, file_edit_date, email_from, email_to, email_cc, email_bcc, sent_date, received_date, conversation_id, acl, {}",
         custom_columns()
     )
 }
 
-fn document(row: &AnyRow) -> Result<Document> {
+pub(crate) fn document(row: &AnyRow) -> Result<Document> {
     let security: String = row.try_get("default_security").db()?;
     let wstype: String = row.try_get("wstype").db()?;
     Ok(Document {
@@ -230,6 +230,8 @@ pub async fn get_version(
     .bind(number)
     .push(" AND version = ")
     .bind(version)
+    // A document in the recycle bin has no version to read (see `recycle`).
+    .push(" AND NOT EXISTS (SELECT 1 FROM recycle_bin b WHERE b.library = documents.library AND b.document = documents.number)")
     .fetch_optional(conn)
     .await?
     .map(|r| document(&r))
@@ -292,6 +294,36 @@ pub async fn versions(
             .collect::<Result<_>>()?,
         total,
     ))
+}
+
+/// How many versions a document has.
+pub async fn version_count(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+) -> Result<i64> {
+    let row = Sql::new("SELECT COUNT(*) AS n FROM documents WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND number = ")
+        .bind(number)
+        .fetch_one(conn)
+        .await?;
+    row.try_get("n").db()
+}
+
+/// Removes every version of a document (a purge).
+pub async fn delete_all_versions(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+) -> Result<()> {
+    Sql::new("DELETE FROM documents WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND number = ")
+        .bind(number)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Removes one version. If it was the latest, the highest remaining version becomes latest.
