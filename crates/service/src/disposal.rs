@@ -15,6 +15,10 @@ use dossier_core::{Activity, ContainerId, DefaultSecurity, DocumentRef, DomainEr
 use dossier_store::AnyConnection;
 use dossier_store::nvps::NvpOwner;
 
+use dossier_core::identity::{AuditAction, AuditOutcome};
+use serde_json::json;
+
+use crate::audit::Audit;
 use crate::catalog::require_library_admin;
 use crate::documents::record;
 use crate::events::{Change, emit};
@@ -102,6 +106,11 @@ async fn administers(
         Err(DomainError::Forbidden(_)) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// A hold's target as messages and audit records name it (`workspace ACTIVE!7`).
+fn hold_name(t: &HoldTarget) -> String {
+    format!("{} {}!{}", t.kind(), t.library(), t.number())
 }
 
 fn not_in_bin(library: &LibraryId, number: i64) -> DomainError {
@@ -294,6 +303,17 @@ impl Dossier {
             )));
         }
         self.purge_in(tx.conn(), caller, &entry, now).await?;
+        self.audit(
+            tx.conn(),
+            Some(caller),
+            Audit {
+                action: AuditAction::DocumentPurge,
+                target: Some(format!("{library}!{number}")),
+                outcome: AuditOutcome::Success,
+                detail: json!({"deleted_by": entry.deleted_by, "name": entry.document.name}),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -370,7 +390,19 @@ impl Dossier {
             held_by: caller.user_id.clone(),
             held_at: now,
         };
+        let before = dossier_store::holds::get(tx.conn(), &hold.target).await?;
         dossier_store::holds::place(tx.conn(), &hold).await?;
+        self.audit(
+            tx.conn(),
+            Some(caller),
+            Audit {
+                action: AuditAction::LegalHoldPlace,
+                target: Some(hold_name(&hold.target)),
+                outcome: AuditOutcome::Success,
+                detail: json!({"before": before.map(|h| h.reason), "reason": hold.reason}),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(hold)
     }
@@ -379,13 +411,24 @@ impl Dossier {
     pub async fn release_legal_hold(&self, caller: &Caller, target: HoldTarget) -> Result<()> {
         let mut tx = self.store.begin().await?;
         self.require_hold_admin(tx.conn(), caller, &target).await?;
-        if !dossier_store::holds::release(tx.conn(), &target).await? {
+        let Some(hold) = dossier_store::holds::get(tx.conn(), &target).await? else {
             return Err(DomainError::not_found(format!(
-                "legal hold on {} {}",
-                target.kind(),
-                target.number()
+                "legal hold on {}",
+                hold_name(&target)
             )));
-        }
+        };
+        dossier_store::holds::release(tx.conn(), &target).await?;
+        self.audit(
+            tx.conn(),
+            Some(caller),
+            Audit {
+                action: AuditAction::LegalHoldRelease,
+                target: Some(hold_name(&target)),
+                outcome: AuditOutcome::Success,
+                detail: json!({"reason": hold.reason, "held_by": hold.held_by}),
+            },
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -421,12 +464,7 @@ impl Dossier {
                 .is_some_and(|c| c.id.number == c.workspace),
         };
         if !exists {
-            return Err(DomainError::not_found(format!(
-                "{} {}!{}",
-                target.kind(),
-                target.library(),
-                target.number()
-            )));
+            return Err(DomainError::not_found(hold_name(target)));
         }
         Ok(())
     }

@@ -689,16 +689,17 @@ pub async fn filings_of(
             .push(" ORDER BY is_reference, filed_at, folder")
             .fetch_all(conn)
             .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Filing {
-                folder: r.try_get("folder").db()?,
-                document: r.try_get("document").db()?,
-                is_reference: get_bool(r, "is_reference")?,
-                filed_at: get_ts(r, "filed_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(filing).collect()
+}
+
+/// A filing as `filings` and `recycled_filings` store it.
+pub(crate) fn filing(r: &AnyRow) -> Result<Filing> {
+    Ok(Filing {
+        folder: r.try_get("folder").db()?,
+        document: r.try_get("document").db()?,
+        is_reference: get_bool(r, "is_reference")?,
+        filed_at: get_ts(r, "filed_at")?,
+    })
 }
 
 pub async fn count_in_folder(

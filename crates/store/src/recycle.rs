@@ -11,8 +11,8 @@ use dossier_core::{ContainerId, LibraryId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::documents::{columns, document};
-use crate::sql::{Sql, get_bool, get_ts};
+use crate::documents::{columns, document, filing};
+use crate::sql::{Sql, get_ts};
 use crate::{DbResult, Result};
 
 /// Puts a document in the recycle bin: records who and when, sets its filings aside and
@@ -153,17 +153,7 @@ pub async fn take_out(
     .push(" ORDER BY is_reference, filed_at, folder")
     .fetch_all(conn)
     .await?;
-    let filings = rows
-        .iter()
-        .map(|r| {
-            Ok(Filing {
-                folder: r.try_get("folder").db()?,
-                document: r.try_get("document").db()?,
-                is_reference: get_bool(r, "is_reference")?,
-                filed_at: get_ts(r, "filed_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let filings = rows.iter().map(filing).collect::<Result<Vec<_>>>()?;
     forget(conn, library, number).await?;
     Sql::new("UPDATE documents SET is_latest = 1 WHERE library = ")
         .bind(library.as_str())

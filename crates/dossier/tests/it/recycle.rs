@@ -496,6 +496,29 @@ async fn a_legal_hold_blocks_deletion_and_purge_until_released() {
     let (st, _) = s.delete(&ws_hold).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     assert_eq!(s.dossier().purge_expired_documents().await.unwrap(), 1);
+
+    // Every hold placed and released is in the audit log.
+    let admin = s
+        .login_scoped("admin", crate::harness::ADMIN_PASSWORD, "user admin")
+        .await;
+    let (st, audit) = status_as(
+        &s,
+        &admin,
+        Method::GET,
+        &format!("{}/work/api/v2/customers/1/audit-log?limit=500", s.base),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{audit}");
+    let actions: Vec<&str> = audit["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .filter(|a| a.starts_with("legal_hold."))
+        .collect();
+    assert_eq!(actions.len(), 4, "{audit}");
+    assert!(audit.to_string().contains("regulator"), "{audit}");
     s.stop().await;
 }
 
