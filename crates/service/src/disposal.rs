@@ -24,7 +24,7 @@ use crate::documents::record;
 use crate::events::{Change, emit};
 use crate::{Caller, Dossier, Page, Result};
 
-/// How many due documents one housekeeping round purges.
+/// How many due documents the housekeeping reads at a time.
 const PURGE_BATCH: i64 = 1000;
 
 /// Refuses disposing of a document a legal hold covers (its own, or its workspace's).
@@ -345,31 +345,42 @@ impl Dossier {
     }
 
     /// Purges the documents whose time in the recycle bin is over (housekeeping); those a
-    /// legal hold keeps stay. Returns how many went.
+    /// legal hold keeps stay, and are passed over. Returns how many went.
     pub async fn purge_expired_documents(&self) -> Result<usize> {
         let now = self.now();
         let console = Caller::console(self.settings.customer_id);
-        let due = {
-            let mut conn = self.store.read().await?;
-            dossier_store::recycle::due(&mut conn, now, PURGE_BATCH).await?
-        };
-        let mut purged = 0;
-        for (library, number) in due {
-            let mut tx = self.store.begin().await?;
-            let Some(entry) = dossier_store::recycle::entry(tx.conn(), &library, number).await?
-            else {
-                continue;
+        let (mut purged, mut kept) = (0, 0);
+        loop {
+            // Purged entries leave the bin and kept ones stay ahead of the rest in its
+            // order, so skipping those kept reads on from where the last page ended.
+            let due = {
+                let mut conn = self.store.read().await?;
+                dossier_store::recycle::due(&mut conn, now, kept, PURGE_BATCH).await?
             };
-            match self.purge_in(tx.conn(), &console, &entry, now).await {
-                Ok(()) => {
-                    tx.commit().await?;
-                    purged += 1;
+            let last_page = (due.len() as i64) < PURGE_BATCH;
+            for (library, number) in due {
+                let mut tx = self.store.begin().await?;
+                let Some(entry) =
+                    dossier_store::recycle::entry(tx.conn(), &library, number).await?
+                else {
+                    continue;
+                };
+                match self.purge_in(tx.conn(), &console, &entry, now).await {
+                    Ok(()) => {
+                        tx.commit().await?;
+                        purged += 1;
+                    }
+                    Err(DomainError::Forbidden(why)) => {
+                        tracing::info!(%why, "kept a document due for purging");
+                        kept += 1;
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(DomainError::Forbidden(why)) => tracing::info!(%why, "kept a due document"),
-                Err(e) => return Err(e),
+            }
+            if last_page {
+                return Ok(purged);
             }
         }
-        Ok(purged)
     }
 
     /// PUT …/legal-hold: places (or re-words) a legal hold on a document, in the recycle

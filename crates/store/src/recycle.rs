@@ -183,16 +183,20 @@ pub async fn forget(conn: &mut AnyConnection, library: &LibraryId, number: i64) 
     Ok(())
 }
 
-/// Documents whose time in the recycle bin is over at `now`, oldest first, at most `limit`.
+/// Documents whose time in the recycle bin is over at `now`, oldest first: `limit` of
+/// them after the first `skip` (those a caller kept, a legal hold on them).
 pub async fn due(
     conn: &mut AnyConnection,
     now: DateTime<Utc>,
+    skip: i64,
     limit: i64,
 ) -> Result<Vec<(LibraryId, i64)>> {
     let rows = Sql::new("SELECT library, document FROM recycle_bin WHERE purge_after <= ")
         .bind(now)
         .push(" ORDER BY purge_after, library, document LIMIT ")
         .bind(limit)
+        .push(" OFFSET ")
+        .bind(skip)
         .fetch_all(conn)
         .await?;
     rows.iter()

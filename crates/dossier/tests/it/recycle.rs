@@ -472,6 +472,15 @@ async fn a_legal_hold_blocks_deletion_and_purge_until_released() {
         .await;
     let message = refused(st, &e, StatusCode::FORBIDDEN);
     assert!(message.contains("regulator"), "{message}");
+    // A document elsewhere, due too, is purged past the one the hold keeps.
+    let elsewhere = s.folder().await;
+    let free = s
+        .upload(&elsewhere, "free.txt", b"not held", json!({}))
+        .await;
+    let (st, _) = s
+        .delete(&s.lib(&format!("/documents/{}", free["id"].as_str().unwrap())))
+        .await;
+    assert_eq!(st, StatusCode::OK);
     let mut tx = s.dossier().store().begin().await.unwrap();
     dossier_store::sql::Sql::new("UPDATE recycle_bin SET purge_after = 0")
         .execute(tx.conn())
@@ -480,8 +489,8 @@ async fn a_legal_hold_blocks_deletion_and_purge_until_released() {
     tx.commit().await.unwrap();
     assert_eq!(
         s.dossier().purge_expired_documents().await.unwrap(),
-        0,
-        "held: kept"
+        1,
+        "the held one kept, the other purged"
     );
     let other = s
         .upload(&folder, "other.txt", b"exhibit B", json!({}))
