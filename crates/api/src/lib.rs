@@ -60,10 +60,12 @@ pub struct AppState {
     pub rate_limits: Arc<rate_limit::RateLimits>,
 }
 
-/// The whole HTTP application.
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP application: the API surfaces of this crate, plus `pages` (the web
+/// client, which lives in its own crate over this one), all behind the same layers.
+pub fn router(state: AppState, pages: Router<AppState>) -> Router {
     let v2 = work::router(&state);
     Router::new()
+        .merge(pages)
         .route("/api", get(work::discovery::discovery))
         .route("/work/api", get(work::discovery::discovery))
         .route("/healthz", get(ops::healthz))

@@ -43,51 +43,95 @@ pub struct Acl<'a> {
     pub trustees: &'a [Trustee],
 }
 
+/// Which of the rules decided a principal's level on an object: the level and its reason,
+/// so that a person can be told why ("Jane can read this because she is in Litigation").
+/// `access` and `acl_access` are this rule's level; there is no second copy of the rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grounds<'a> {
+    /// Rule 1: an NRTADMIN member.
+    Administrator,
+    /// Rule 2: the owner of the container or the author of the document.
+    Owner,
+    /// Rule 3: a trustee entry names the user.
+    Named(AccessLevel),
+    /// Rule 4: a group the user is in has `no_access` (the group's id).
+    GroupDenied(&'a str),
+    /// Rule 4: the best level of the groups the user is in that are trustees (that group's id).
+    Group(&'a str, AccessLevel),
+    /// Rule 5: an external user, whom the default security gives nothing.
+    External,
+    /// Rule 5: the default security (`public`, `view` or `private`).
+    Default(DefaultSecurity),
+}
+
+impl Grounds<'_> {
+    pub fn level(&self) -> AccessLevel {
+        match *self {
+            Grounds::Administrator | Grounds::Owner => AccessLevel::FullAccess,
+            Grounds::Named(l) | Grounds::Group(_, l) => l,
+            Grounds::GroupDenied(_) | Grounds::External => AccessLevel::NoAccess,
+            Grounds::Default(DefaultSecurity::Public) => AccessLevel::ReadWrite,
+            Grounds::Default(DefaultSecurity::View) => AccessLevel::Read,
+            Grounds::Default(DefaultSecurity::Private | DefaultSecurity::Inherit) => {
+                AccessLevel::NoAccess
+            }
+        }
+    }
+}
+
 /// The level `p` has on an object governed by `acl` whose owner or author is `owner`.
 pub fn access(p: &Principal, acl: &Acl<'_>, owner: Option<&str>) -> AccessLevel {
+    grounds(p, acl, owner).level()
+}
+
+/// The rule that decides `p`'s level (rules 1–5).
+pub fn grounds<'a>(p: &Principal, acl: &Acl<'a>, owner: Option<&str>) -> Grounds<'a> {
     if p.is_admin {
-        return AccessLevel::FullAccess;
+        return Grounds::Administrator;
     }
     if owner.is_some_and(|o| o.eq_ignore_ascii_case(&p.user)) {
-        return AccessLevel::FullAccess;
+        return Grounds::Owner;
     }
-    acl_access(p, acl)
+    acl_grounds(p, acl)
 }
 
 /// The level the ACL alone gives (rules 3–5): what a non-owner, non-administrator gets.
 pub fn acl_access(p: &Principal, acl: &Acl<'_>) -> AccessLevel {
+    acl_grounds(p, acl).level()
+}
+
+/// The rule of rules 3–5 that decides.
+pub fn acl_grounds<'a>(p: &Principal, acl: &Acl<'a>) -> Grounds<'a> {
     let mut own = None;
-    let mut group_best: Option<AccessLevel> = None;
-    let mut group_denied = false;
+    let mut group_best: Option<(&'a str, AccessLevel)> = None;
+    let mut group_denied = None;
     for t in acl.trustees {
         match t.trustee_type {
             TrusteeType::User if t.id.eq_ignore_ascii_case(&p.user) => own = Some(t.access),
             TrusteeType::Group if p.groups.contains(&t.id.to_uppercase()) => {
-                if t.access == AccessLevel::NoAccess {
-                    group_denied = true;
+                if t.access == AccessLevel::NoAccess && group_denied.is_none() {
+                    group_denied = Some(t.id.as_str());
                 }
-                group_best = group_best.max(Some(t.access));
+                if group_best.is_none_or(|(_, best)| t.access > best) {
+                    group_best = Some((t.id.as_str(), t.access));
+                }
             }
             _ => {}
         }
     }
     if let Some(level) = own {
-        return level;
+        return Grounds::Named(level);
     }
-    if group_denied {
-        return AccessLevel::NoAccess;
+    if let Some(group) = group_denied {
+        return Grounds::GroupDenied(group);
     }
-    if let Some(level) = group_best {
-        return level;
+    if let Some((group, level)) = group_best {
+        return Grounds::Group(group, level);
     }
     if p.is_external {
-        return AccessLevel::NoAccess;
+        return Grounds::External;
     }
-    match acl.default_security {
-        DefaultSecurity::Public => AccessLevel::ReadWrite,
-        DefaultSecurity::View => AccessLevel::Read,
-        DefaultSecurity::Private | DefaultSecurity::Inherit => AccessLevel::NoAccess,
-    }
+    Grounds::Default(acl.default_security)
 }
 
 /// Which object's security governs an object, as one integer so documents and containers
@@ -139,6 +183,48 @@ mod tests {
             groups: groups.iter().map(|g| g.to_string()).collect(),
             is_admin: false,
             is_external: false,
+        }
+    }
+
+    #[test]
+    fn the_grounds_name_the_rule_that_decided() {
+        let trustees = [
+            t(TrusteeType::Group, "LIT", AccessLevel::Read),
+            t(TrusteeType::Group, "PARTNERS", AccessLevel::FullAccess),
+            t(TrusteeType::Group, "CONFLICTED", AccessLevel::NoAccess),
+            t(TrusteeType::User, "ZOE", AccessLevel::ReadWrite),
+        ];
+        let acl = Acl {
+            default_security: DefaultSecurity::View,
+            trustees: &trustees,
+        };
+        let g = |p: &Principal, owner: Option<&str>| grounds(p, &acl, owner);
+        assert_eq!(
+            g(&user("ANN", &["LIT", "PARTNERS"]), None),
+            Grounds::Group("PARTNERS", AccessLevel::FullAccess)
+        );
+        assert_eq!(
+            g(&user("ANN", &["LIT", "CONFLICTED"]), None),
+            Grounds::GroupDenied("CONFLICTED")
+        );
+        assert_eq!(
+            g(&user("ZOE", &["CONFLICTED"]), None),
+            Grounds::Named(AccessLevel::ReadWrite)
+        );
+        assert_eq!(
+            g(&user("BOB", &[]), None),
+            Grounds::Default(DefaultSecurity::View)
+        );
+        assert_eq!(g(&user("BOB", &[]), Some("bob")), Grounds::Owner);
+        let mut admin = user("ADM", &["CONFLICTED"]);
+        admin.is_admin = true;
+        assert_eq!(g(&admin, None), Grounds::Administrator);
+        let mut ext = user("EXT", &[]);
+        ext.is_external = true;
+        assert_eq!(g(&ext, None), Grounds::External);
+        // The level is always the grounds' level.
+        for p in [user("ANN", &["LIT"]), user("BOB", &[]), user("ZOE", &[])] {
+            assert_eq!(access(&p, &acl, None), g(&p, None).level());
         }
     }
 

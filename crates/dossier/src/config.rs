@@ -118,6 +118,16 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "days a deleted document waits in its library's recycle bin, where its owner or an administrator can restore it, before it is purged (0: deleting purges at once)",
     ),
     (
+        "web_session_idle_seconds",
+        Some("7200"),
+        "a web client session ends after this long without a request",
+    ),
+    (
+        "web_session_absolute_seconds",
+        Some("43200"),
+        "a web client session ends this long after sign-in in any case",
+    ),
+    (
         "max_upload_bytes",
         Some("10737418240"),
         "largest accepted upload",
@@ -298,6 +308,8 @@ pub struct Config {
     pub rate_limit_per_address: u32,
     pub webhook_retry_seconds: i64,
     pub recycle_bin_days: i64,
+    pub web_session_idle_seconds: i64,
+    pub web_session_absolute_seconds: i64,
     pub max_upload_bytes: u64,
     pub max_connections: usize,
     pub header_read_timeout_seconds: u64,
@@ -590,6 +602,8 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             "recycle_bin_days",
             "expected a whole number of days (0: purge at once)",
         )?,
+        web_session_idle_seconds: positive("web_session_idle_seconds")?,
+        web_session_absolute_seconds: positive("web_session_absolute_seconds")?,
         lockout_threshold: parse(
             values,
             "lockout_threshold",

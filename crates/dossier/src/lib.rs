@@ -85,6 +85,8 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         allowed_webhook_hosts: config.allowed_webhook_hosts.clone(),
         webhook_retry_seconds: config.webhook_retry_seconds,
         recycle_period: dossier_core::disposal::RecyclePeriod::days(config.recycle_bin_days),
+        web_session_idle_seconds: config.web_session_idle_seconds,
+        web_session_absolute_seconds: config.web_session_absolute_seconds,
     };
     Ok(Dossier::new(store, blobs, Arc::new(SystemClock), settings))
 }
@@ -200,7 +202,7 @@ pub async fn start(
         dossier.clone(),
         stop_background.subscribe(),
     ));
-    let app = dossier_api::router(AppState {
+    let state = AppState {
         dossier: dossier.clone(),
         max_upload_bytes: config.max_upload_bytes,
         limits: dossier_api::limits::RequestLimits {
@@ -215,7 +217,8 @@ pub async fn start(
             config.rate_limit_per_user,
             config.rate_limit_per_address,
         )),
-    });
+    };
+    let app = dossier_api::router(state.clone(), dossier_web::router(&state));
     let addr = listener
         .local_addr()
         .map_err(|e| startup::msg(e.to_string()))?;

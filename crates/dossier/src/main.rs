@@ -307,7 +307,7 @@ async fn serve(config: &Config) -> Result<ExitCode, String> {
         );
     }
     println!(
-        "Dossier listening on http://{} (database {}, content {})",
+        "Dossier listening on http://{} — open it in a browser to sign in (database {}, content {})",
         running.addr,
         redacted(&config.database_url),
         running.dossier.content_description()

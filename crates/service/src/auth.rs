@@ -222,7 +222,8 @@ impl Dossier {
         }))
     }
 
-    /// Deletes expired tokens, long-expired authorization codes and expired invitations,
+    /// Deletes expired tokens, long-expired authorization codes, expired invitations and
+    /// stale web sessions,
     /// which nothing reads any more (run on a schedule by the server). Returns how many
     /// tokens and codes went.
     pub async fn purge_expired_credentials(&self) -> Result<(u64, u64)> {
@@ -231,6 +232,7 @@ impl Dossier {
         let tokens = dossier_store::tokens::delete_expired(tx.conn(), now).await?;
         let codes = dossier_store::apps::delete_expired_codes(tx.conn(), now).await?;
         dossier_store::invitations::delete_expired(tx.conn(), now).await?;
+        self.purge_stale_web_sessions(tx.conn()).await?;
         tx.commit().await?;
         Ok((tokens, codes))
     }

@@ -125,6 +125,16 @@ impl Dossier {
             },
         )
         .await?;
+        if dossier_store::apps::get(tx.conn(), crate::web_sessions::WEB_CLIENT_ID)
+            .await?
+            .is_none()
+        {
+            dossier_store::apps::insert(
+                tx.conn(),
+                &crate::web_sessions::built_in_app(customer, now),
+            )
+            .await?;
+        }
         // Rows of inheriting objects written before ACL keys existed get theirs now.
         dossier_store::acl::resolve_pending(tx.conn()).await?;
         // Libraries created before roles existed get the seeded roles now.

@@ -47,6 +47,7 @@ mod throttle;
 pub mod trustees;
 pub mod upload;
 pub mod walls;
+pub mod web_sessions;
 pub mod webhooks;
 pub mod workflows;
 
@@ -112,6 +113,10 @@ pub struct Settings {
     pub webhook_retry_seconds: i64,
     /// How long a deleted document waits in its library's recycle bin (`recycle_bin_days`).
     pub recycle_period: dossier_core::disposal::RecyclePeriod,
+    /// A web client session ends after this long without a request…
+    pub web_session_idle_seconds: i64,
+    /// …and this long after sign-in in any case.
+    pub web_session_absolute_seconds: i64,
 }
 
 impl Default for Settings {
@@ -133,6 +138,8 @@ impl Default for Settings {
             allowed_webhook_hosts: Vec::new(),
             webhook_retry_seconds: 24 * 3600,
             recycle_period: Default::default(),
+            web_session_idle_seconds: 2 * 3600,
+            web_session_absolute_seconds: 12 * 3600,
         }
     }
 }

@@ -681,6 +681,7 @@ impl Dossier {
     pub async fn check_authorization(
         &self,
         req: &AuthorizationRequest,
+        issuer: &str,
     ) -> std::result::Result<Authorization, AuthorizeError> {
         let page = |m: &str| AuthorizeError::NotRedirectable(m.to_string());
         let client_id = req
@@ -697,13 +698,22 @@ impl Dossier {
         // RFC 6749 §3.1.2.3: exact match against a registered URI; without one in the
         // request, only an app with a single registered URI is unambiguous.
         let redirect_uri = match req.redirect_uri.as_deref().filter(|r| !r.is_empty()) {
-            Some(r) if app.redirect_uris.iter().any(|u| u == r) => r.to_string(),
+            Some(r)
+                if app
+                    .redirect_uris
+                    .iter()
+                    .any(|u| crate::web_sessions::redirect_matches(u, r, issuer)) =>
+            {
+                r.to_string()
+            }
             Some(_) => {
                 return Err(page(
                     "The application asked to return you to an address it did not register (redirect_uri mismatch).",
                 ));
             }
-            None if app.redirect_uris.len() == 1 => app.redirect_uris[0].clone(),
+            None if app.redirect_uris.len() == 1 => {
+                crate::web_sessions::registered_redirect(&app.redirect_uris[0], issuer)
+            }
             None => {
                 return Err(page(
                     "The request names no redirect_uri and the application registered several.",

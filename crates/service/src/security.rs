@@ -3,7 +3,7 @@
 //! change re-resolves the ACL keys below the object, leaves an audit record with before and
 //! after (and, for documents, a history entry) and an event that invalidates readable sets.
 
-use dossier_core::access::{Acl, AclKey, access};
+use dossier_core::access::{Acl, AclKey, Grounds, access, grounds};
 use dossier_core::identity::{AuditAction, AuditOutcome};
 use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Container, ContainerKind, Trustee, TrusteeType};
@@ -377,6 +377,42 @@ impl Dossier {
     }
 }
 
+/// Why a user has the level they have on an object, in words a person can be shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccessReason {
+    /// An ethical wall shuts them out, whatever the security says.
+    Wall {
+        name: String,
+    },
+    Administrator,
+    Owner,
+    /// A trustee entry names them.
+    Named,
+    /// The best of their groups that are trustees.
+    Group {
+        id: String,
+        name: String,
+    },
+    /// A group of theirs is a trustee with no access.
+    GroupDenied {
+        id: String,
+        name: String,
+    },
+    /// External users get nothing from the default security.
+    External,
+    /// The object's default security (`public`, `view`, `private`).
+    Default(DefaultSecurity),
+}
+
+/// A user's access to an object and why.
+#[derive(Clone, Debug)]
+pub struct AccessExplanation {
+    pub user_id: String,
+    pub full_name: String,
+    pub level: AccessLevel,
+    pub reason: AccessReason,
+}
+
 /// How `copy_security` combines a source's security with a target's (iManage's copy
 /// permissions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -552,6 +588,84 @@ impl Dossier {
         }
         tx.commit().await?;
         Ok(targets.len())
+    }
+}
+
+impl Dossier {
+    /// What another user of the customer may do with an object the caller can read, and
+    /// why: the walls first (they bind everyone), then the access calculus's deciding rule
+    /// (`core::access::grounds`, the rule enforcement applies).
+    pub async fn explain_access(
+        &self,
+        caller: &Caller,
+        library: &LibraryId,
+        object: ObjectRef<'_>,
+        uid: &str,
+    ) -> Result<AccessExplanation> {
+        let mut conn = self.store.read().await?;
+        let conn: &mut AnyConnection = &mut conn;
+        let user = self.user(caller, uid).await?;
+        let p = principal_of(conn, caller.customer_id, &user.id, user.is_external).await?;
+        let walls = dossier_store::walls::list(conn, library.as_str()).await?;
+        let (acl, owner, wall) = match object {
+            ObjectRef::Document(r) => {
+                let d = self.document_for(conn, caller, r, Read).await?;
+                let (home, workspace) = document_home(conn, r).await?;
+                let facts = document_facts(&d, home, workspace.as_ref());
+                let wall = crate::access::walled_out(&p, &walls, &facts).map(|w| w.name.clone());
+                (d.acl, d.author.clone(), wall)
+            }
+            ObjectRef::Container(id) => {
+                let c = self.container_for(conn, caller, id, Read).await?;
+                let workspace = workspace_of(conn, &c).await?;
+                let facts = container_facts(&c, &workspace);
+                let wall = crate::access::walled_out(&p, &walls, &facts).map(|w| w.name.clone());
+                (c.acl, c.owner.clone(), wall)
+            }
+        };
+        let explained = |level, reason| AccessExplanation {
+            user_id: user.id.clone(),
+            full_name: user.full_name.clone(),
+            level,
+            reason,
+        };
+        if let Some(name) = wall {
+            return Ok(explained(
+                AccessLevel::NoAccess,
+                AccessReason::Wall { name },
+            ));
+        }
+        let (default_security, trustees) =
+            dossier_store::acl::governing(conn, library, acl).await?;
+        let decided = grounds(
+            &p,
+            &Acl {
+                default_security,
+                trustees: &trustees,
+            },
+            Some(&owner),
+        );
+        let group_name = async |conn: &mut AnyConnection, id: &str| -> Result<String> {
+            Ok(dossier_store::groups::get(conn, id)
+                .await?
+                .map_or_else(|| id.to_string(), |g| g.full_name))
+        };
+        let reason = match decided {
+            Grounds::Administrator => AccessReason::Administrator,
+            Grounds::Owner => AccessReason::Owner,
+            Grounds::Named(_) => AccessReason::Named,
+            Grounds::Group(id, _) => AccessReason::Group {
+                id: id.to_string(),
+                name: group_name(conn, id).await?,
+            },
+            Grounds::GroupDenied(id) => AccessReason::GroupDenied {
+                id: id.to_string(),
+                name: group_name(conn, id).await?,
+            },
+            Grounds::External => AccessReason::External,
+            Grounds::Default(d) => AccessReason::Default(d),
+        };
+        Ok(explained(decided.level(), reason))
     }
 }
 

@@ -32,6 +32,7 @@ pub mod sql;
 pub mod tokens;
 pub mod users;
 pub mod walls;
+pub mod web_sessions;
 pub mod webhooks;
 pub mod workflows;
 

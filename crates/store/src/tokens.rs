@@ -96,6 +96,18 @@ pub async fn delete_family(conn: &mut AnyConnection, family: &str) -> Result<u64
         .await
 }
 
+/// The user a token family acts as, while any of its tokens is stored.
+pub async fn user_of_family(conn: &mut AnyConnection, family: &str) -> Result<Option<String>> {
+    Sql::new("SELECT user_id FROM tokens WHERE family = ")
+        .bind(family)
+        .push(" LIMIT 1")
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get("user_id"))
+        .transpose()
+        .db()
+}
+
 pub async fn delete_expired(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<u64> {
     Sql::new("DELETE FROM tokens WHERE expires_at < ")
         .bind(now)

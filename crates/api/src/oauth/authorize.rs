@@ -252,7 +252,11 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap, uri: Origin
         );
     };
     let req = request_of(&query);
-    let auth = match state.dossier.check_authorization(&req).await {
+    let auth = match state
+        .dossier
+        .check_authorization(&req, &super::issuer(&state, &headers))
+        .await
+    {
         Ok(a) => a,
         Err(e) => return authorize_failure(e),
     };
@@ -281,7 +285,11 @@ pub async fn submit(
     };
     let action = action_of(&uri);
     let req = request_of(&form);
-    let auth = match state.dossier.check_authorization(&req).await {
+    let auth = match state
+        .dossier
+        .check_authorization(&req, &super::issuer(&state, &headers))
+        .await
+    {
         Ok(a) => a,
         Err(e) => return authorize_failure(e),
     };

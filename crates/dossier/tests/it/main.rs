@@ -34,5 +34,6 @@ mod templates;
 mod transport;
 mod unprefixed;
 mod users_v1;
+mod web;
 mod webhooks;
 mod workspace_search;

@@ -21,7 +21,7 @@ mod metadata;
 mod people;
 mod permissions;
 mod settings;
-mod workflows;
+pub(crate) mod workflows;
 mod workspaces;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -17,11 +17,11 @@ use super::{answer, assert_facade_error, check_response, op, url};
 use crate::harness::{ADMIN_PASSWORD, TestServer, assert_error, error_field};
 
 /// What the receiver got: path, headers (lower-case names), JSON body.
-type Received = Arc<Mutex<Vec<(String, BTreeMap<String, String>, Value)>>>;
+pub(crate) type Received = Arc<Mutex<Vec<(String, BTreeMap<String, String>, Value)>>>;
 
 /// A flow's callback on 127.0.0.1: records each POST and answers 202 with a Power Automate
 /// run id (`pa-run-N`).
-async fn receiver() -> (String, Received) {
+pub(crate) async fn receiver() -> (String, Received) {
     let got: Received = Arc::default();
     let app = axum::Router::new()
         .route(
@@ -59,7 +59,10 @@ async fn receiver() -> (String, Received) {
     (format!("http://{addr}"), got)
 }
 
-async fn wait_for(got: &Received, count: usize) -> Vec<(String, BTreeMap<String, String>, Value)> {
+pub(crate) async fn wait_for(
+    got: &Received,
+    count: usize,
+) -> Vec<(String, BTreeMap<String, String>, Value)> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let now = got.lock().expect("lock").clone();
@@ -81,12 +84,12 @@ fn refused(status: StatusCode, body: &Value, expected: StatusCode) -> String {
     error_field(body)
 }
 
-fn allowing_localhost() -> BTreeMap<String, String> {
+pub(crate) fn allowing_localhost() -> BTreeMap<String, String> {
     BTreeMap::from([("DOSSIER_ALLOWED_WEBHOOK_HOSTS".into(), "127.0.0.1".into())])
 }
 
 /// The approval form: one field of each type.
-async fn approval_form(s: &TestServer) {
+pub(crate) async fn approval_form(s: &TestServer) {
     let (st, b) = s
         .post(
             &s.lib("/workflow-forms"),
@@ -119,7 +122,7 @@ async fn upload(s: &TestServer, folder: &str, name: &str) -> String {
         .to_string()
 }
 
-async fn register(
+pub(crate) async fn register(
     s: &TestServer,
     token: &str,
     trigger: &str,
