@@ -500,3 +500,45 @@ pub fn shortcuts_added(added: &[Shortcut]) -> Value {
         .join(";");
     json!({"shortcuts": shortcuts, "all_workspace_shortcut_ids": all})
 }
+
+/// A document in the recycle bin: its latest version's profile, with when and by whom it
+/// was deleted, when it is purged and the folder a restore puts it back in.
+pub fn recycled(r: &dossier_core::disposal::RecycledDocument, caller: &Caller) -> Value {
+    let view = DocumentView {
+        latest_version: r.document.id.version,
+        doc: r.document.clone(),
+        checkout: None,
+        workspace: None,
+    };
+    let mut v = document(&view, caller, None);
+    if let Value::Object(o) = &mut v {
+        o.insert("deleted_by".into(), json!(r.deleted_by));
+        o.insert("deleted_date".into(), ts(r.deleted_at));
+        o.insert("purge_date".into(), ts(r.purge_after));
+        o.insert(
+            "folder_id".into(),
+            r.home_folder
+                .as_ref()
+                .map_or(Value::Null, |f| json!(f.to_string())),
+        );
+        o.insert("is_restorable".into(), json!(true));
+    }
+    v
+}
+
+/// A legal hold.
+pub fn legal_hold(h: &dossier_core::disposal::LegalHold) -> Value {
+    use dossier_core::disposal::HoldTarget;
+    let id = match &h.target {
+        HoldTarget::Document { library, number } => format!("{library}!{number}"),
+        HoldTarget::Workspace(w) => w.to_string(),
+    };
+    json!({
+        "id": id,
+        "database": h.target.library().as_str(),
+        "wstype": h.target.kind(),
+        "reason": h.reason,
+        "held_by": h.held_by,
+        "held_date": ts(h.held_at),
+    })
+}

@@ -323,6 +323,18 @@ impl ContentStore {
         }
     }
 
+    /// Removes a blob's bytes; a blob already gone is not an error. The garbage
+    /// collector's, which alone knows that nothing references them.
+    pub async fn delete(&self, hash: &str) -> Result<(), BlobError> {
+        if !is_hash(hash) {
+            return Err(BlobError::Config(format!("{hash:?} is not a blob hash")));
+        }
+        match self.inner.delete(&blob_path(hash)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(store_error(e)),
+        }
+    }
+
     /// Re-reads a blob and compares its hash with its name.
     pub async fn verify(&self, hash: &str) -> Result<Verdict, BlobError> {
         let mut stream = match self.get(hash, None).await {

@@ -15,6 +15,8 @@ pub enum Activity {
     Lock,
     Unlock,
     Delete,
+    /// Taken out of the recycle bin.
+    Restore,
     Move,
     ReplaceContent,
     AddReference,
@@ -26,7 +28,7 @@ pub enum Activity {
 }
 
 impl Activity {
-    pub const ALL: [Activity; 18] = [
+    pub const ALL: [Activity; 19] = [
         Activity::NewDocument,
         Activity::NewVersion,
         Activity::Modify,
@@ -38,6 +40,7 @@ impl Activity {
         Activity::Lock,
         Activity::Unlock,
         Activity::Delete,
+        Activity::Restore,
         Activity::Move,
         Activity::ReplaceContent,
         Activity::AddReference,
@@ -60,6 +63,7 @@ impl Activity {
             Activity::Lock => "LOCK",
             Activity::Unlock => "UNLOCK",
             Activity::Delete => "DELETE",
+            Activity::Restore => "RESTORE",
             Activity::Move => "MOVE",
             Activity::ReplaceContent => "REPLACE",
             Activity::AddReference => "ADDREFERENCE",
@@ -83,6 +87,7 @@ impl Activity {
             Activity::Lock => 9,
             Activity::Unlock => 10,
             Activity::Delete => 11,
+            Activity::Restore => 18,
             Activity::Move => 12,
             Activity::ReplaceContent => 13,
             Activity::AddReference => 14,
@@ -106,6 +111,7 @@ impl Activity {
             Activity::Lock => "Locked",
             Activity::Unlock => "Unlocked",
             Activity::Delete => "Deleted",
+            Activity::Restore => "Restored from the recycle bin",
             Activity::Move => "Moved",
             Activity::ReplaceContent => "Content replaced",
             Activity::AddReference => "Reference added",

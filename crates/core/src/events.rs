@@ -45,6 +45,15 @@ pub enum Change {
     DocumentVersionDeleted {
         version: DocumentId,
     },
+    /// A document taken out of the recycle bin; `version` is its latest version.
+    DocumentRestored {
+        version: DocumentId,
+    },
+    /// A document in the recycle bin removed for good, every version with it; `version`
+    /// was its latest version.
+    DocumentPurged {
+        version: DocumentId,
+    },
     /// A document filed in a folder (the second half of a move, or a reference added).
     DocumentFiled {
         document: DocumentId,
@@ -274,6 +283,8 @@ impl Change {
             | DocumentUpdated { .. }
             | DocumentProfileUpdated { .. }
             | DocumentVersionDeleted { .. }
+            | DocumentRestored { .. }
+            | DocumentPurged { .. }
             | DocumentFiled { .. }
             | DocumentUnfiled { .. } => ItemType::Document,
             WorkspaceCreated { .. }
@@ -342,6 +353,8 @@ impl Change {
             DocumentUpdated { document } => doc_row(document, "update", None),
             DocumentProfileUpdated { document } => doc_row(document, "profile_update", None),
             DocumentVersionDeleted { version } => doc_row(version, "delete", None),
+            DocumentRestored { version } => doc_row(version, "restored_from_trash", None),
+            DocumentPurged { version } => doc_row(version, "purged_from_trash", None),
             DocumentFiled { document, folder } => doc_row(document, "document_link", Some(folder)),
             DocumentUnfiled { document, folder } => {
                 doc_row(document, "document_unlink", Some(folder))
@@ -547,6 +560,8 @@ fn decode(row: &Row) -> Option<Change> {
                 "update" => DocumentUpdated { document },
                 "profile_update" => DocumentProfileUpdated { document },
                 "delete" => DocumentVersionDeleted { version: document },
+                "restored_from_trash" => DocumentRestored { version: document },
+                "purged_from_trash" => DocumentPurged { version: document },
                 "document_link" => DocumentFiled {
                     document,
                     folder: container_id(related?)?,
@@ -744,9 +759,11 @@ mod tests {
             GroupMembersChanged { .. } => 29,
             RoleCreated { .. } => 30,
             RoleUpdated { .. } => 31,
+            DocumentRestored { .. } => 32,
+            DocumentPurged { .. } => 33,
         }
     }
-    const ARMS: usize = 32;
+    const ARMS: usize = 34;
 
     fn samples() -> Vec<Change> {
         use Change::*;
@@ -771,6 +788,8 @@ mod tests {
             DocumentUpdated { document: d(12, 3) },
             DocumentProfileUpdated { document: d(12, 3) },
             DocumentVersionDeleted { version: d(12, 2) },
+            DocumentRestored { version: d(12, 3) },
+            DocumentPurged { version: d(12, 3) },
             DocumentFiled {
                 document: d(12, 3),
                 folder: c(4),

@@ -633,6 +633,11 @@ audit_actions! {
     /// A taxonomy made or removed, or its tree changed (nodes added, renamed, moved,
     /// removed, imported).
     TaxonomyChange => "library.metadata.taxonomy.change",
+    /// A legal hold placed (or re-worded) or released on a document or workspace.
+    LegalHoldPlace => "legal_hold.place",
+    LegalHoldRelease => "legal_hold.release",
+    /// A document in the recycle bin purged by an administrator before its time.
+    DocumentPurge => "document.purge",
 }
 
 impl AuditAction {

@@ -7,6 +7,7 @@ pub mod activity;
 pub mod changes;
 pub mod classes;
 pub mod custom;
+pub mod disposal;
 pub mod doc_type;
 pub mod email;
 pub mod error;

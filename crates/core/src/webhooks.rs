@@ -23,6 +23,8 @@ pub enum EventType {
     DocumentUpdated,
     DocumentProfileUpdated,
     DocumentVersionDeleted,
+    DocumentRestored,
+    DocumentPurged,
     DocumentFiled,
     DocumentUnfiled,
     DocumentSecurityChanged,
@@ -52,13 +54,15 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 32] = [
+    pub const ALL: [EventType; 34] = [
         EventType::DocumentCreated,
         EventType::DocumentVersionAdded,
         EventType::DocumentCopied,
         EventType::DocumentUpdated,
         EventType::DocumentProfileUpdated,
         EventType::DocumentVersionDeleted,
+        EventType::DocumentRestored,
+        EventType::DocumentPurged,
         EventType::DocumentFiled,
         EventType::DocumentUnfiled,
         EventType::DocumentSecurityChanged,
@@ -99,6 +103,8 @@ impl EventType {
             C::DocumentUpdated { .. } => T::DocumentUpdated,
             C::DocumentProfileUpdated { .. } => T::DocumentProfileUpdated,
             C::DocumentVersionDeleted { .. } => T::DocumentVersionDeleted,
+            C::DocumentRestored { .. } => T::DocumentRestored,
+            C::DocumentPurged { .. } => T::DocumentPurged,
             C::DocumentFiled { .. } => T::DocumentFiled,
             C::DocumentUnfiled { .. } => T::DocumentUnfiled,
             C::DocumentSecurityChanged { .. } => T::DocumentSecurityChanged,
@@ -138,6 +144,8 @@ impl EventType {
             T::DocumentUpdated => "document.updated",
             T::DocumentProfileUpdated => "document.profile_updated",
             T::DocumentVersionDeleted => "document.version_deleted",
+            T::DocumentRestored => "document.restored",
+            T::DocumentPurged => "document.purged",
             T::DocumentFiled => "document.filed",
             T::DocumentUnfiled => "document.unfiled",
             T::DocumentSecurityChanged => "document.security_changed",

@@ -113,6 +113,11 @@ const SETTINGS: &[(&str, Option<&str>, &str)] = &[
         "how long a failing webhook delivery is retried (backoff with jitter) before it is dead-lettered",
     ),
     (
+        "recycle_bin_days",
+        Some("30"),
+        "days a deleted document waits in its library's recycle bin, where its owner or an administrator can restore it, before it is purged (0: deleting purges at once)",
+    ),
+    (
         "web_session_idle_seconds",
         Some("7200"),
         "a web client session ends after this long without a request",
@@ -302,6 +307,7 @@ pub struct Config {
     pub rate_limit_per_user: u32,
     pub rate_limit_per_address: u32,
     pub webhook_retry_seconds: i64,
+    pub recycle_bin_days: i64,
     pub web_session_idle_seconds: i64,
     pub web_session_absolute_seconds: i64,
     pub max_upload_bytes: u64,
@@ -591,6 +597,11 @@ fn build(values: &BTreeMap<&'static str, Value>) -> Result<Config, ConfigError> 
             "expected a whole number of requests a second (0: no limit)",
         )?,
         webhook_retry_seconds: positive("webhook_retry_seconds")?,
+        recycle_bin_days: parse(
+            values,
+            "recycle_bin_days",
+            "expected a whole number of days (0: purge at once)",
+        )?,
         web_session_idle_seconds: positive("web_session_idle_seconds")?,
         web_session_absolute_seconds: positive("web_session_absolute_seconds")?,
         lockout_threshold: parse(

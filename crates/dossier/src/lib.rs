@@ -84,6 +84,7 @@ pub async fn open(config: &Config) -> startup::Result<Dossier> {
         mail_from: config.mail_from.clone(),
         allowed_webhook_hosts: config.allowed_webhook_hosts.clone(),
         webhook_retry_seconds: config.webhook_retry_seconds,
+        recycle_period: dossier_core::disposal::RecyclePeriod::days(config.recycle_bin_days),
         web_session_idle_seconds: config.web_session_idle_seconds,
         web_session_absolute_seconds: config.web_session_absolute_seconds,
     };
@@ -298,6 +299,24 @@ async fn housekeeping(dossier: Arc<Dossier>, mut stop: tokio::sync::watch::Recei
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot forget old webhook delivery-log lines"),
+        }
+        match dossier.purge_expired_documents().await {
+            Ok(n) if n > 0 => tracing::info!(
+                documents = n,
+                "purged documents whose time in the recycle bin was over"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot purge the recycle bins"),
+        }
+        match dossier.collect_garbage(dossier_service::gc::GRACE).await {
+            Ok(c) if c.collected > 0 || c.doomed > 0 => tracing::info!(
+                collected = c.collected,
+                bytes = c.bytes,
+                doomed = c.doomed,
+                "removed content no document references"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot collect unreferenced content"),
         }
         match dossier.sweep_leftovers(Some(ABANDONED_AFTER)).await {
             Ok(gone) if !gone.is_empty() => tracing::info!(

@@ -582,6 +582,12 @@ async fn check(config: &Config) -> Result<ExitCode, String> {
             "blob no document refers to (its upload failed after storing it): {hash} ({bytes} bytes)"
         );
     }
+    if report.awaiting_collection > 0 {
+        println!(
+            "blobs no document version references any more: {} (the garbage collector removes them)",
+            report.awaiting_collection
+        );
+    }
     for l in &report.leftovers {
         println!(
             "leftover of an interrupted upload (or one in flight): {} ({} bytes); the next start removes it",

@@ -26,6 +26,9 @@ pub struct CheckReport {
     /// Blobs in the content store that the registry does not know: content whose upload
     /// failed after it was stored. Not damage; nothing refers to them.
     pub unregistered_blobs: Vec<(String, u64)>,
+    /// Blobs no version references, which the garbage collector removes after its grace
+    /// period. Not damage.
+    pub awaiting_collection: usize,
 }
 
 impl CheckReport {
@@ -40,13 +43,16 @@ impl CheckReport {
 impl Dossier {
     pub async fn check(&self) -> Result<CheckReport> {
         let mut report = CheckReport::default();
-        let (blobs, versions) = {
+        let (blobs, marked, versions) = {
             let mut conn = self.store.read().await?;
             (
                 dossier_store::blobs::all(&mut conn).await?,
+                dossier_store::blobs::marked(&mut conn).await?,
                 dossier_store::documents::all_content(&mut conn).await?,
             )
         };
+        report.awaiting_collection = marked.iter().filter(|(_, collected)| !collected).count();
+        let marked: HashSet<String> = marked.into_iter().map(|(hash, _)| hash).collect();
         let mut sizes = std::collections::HashMap::new();
         let mut bad = HashSet::new();
         for (hash, size) in &blobs {
@@ -84,7 +90,7 @@ impl Dossier {
             .await
             .map_err(blob_error)?
             .into_iter()
-            .filter(|(hash, _)| !sizes.contains_key(hash))
+            .filter(|(hash, _)| !sizes.contains_key(hash) && !marked.contains(hash))
             .collect();
         Ok(report)
     }

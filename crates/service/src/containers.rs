@@ -495,6 +495,15 @@ impl Dossier {
                 ),
             ));
         }
+        if c.kind == ContainerKind::Workspace
+            && let Some(hold) = dossier_store::holds::get(
+                tx.conn(),
+                &dossier_core::disposal::HoldTarget::Workspace(id.clone()),
+            )
+            .await?
+        {
+            return Err(hold.refusal(&format!("workspace {id}")));
+        }
         if dossier_store::containers::count_children(tx.conn(), id).await? > 0
             || dossier_store::documents::count_in_folder(tx.conn(), &id.library, id.number).await?
                 > 0

@@ -259,6 +259,8 @@ fn subject(change: &Change) -> Subject<'_> {
         | DocumentUpdated { document: d }
         | DocumentProfileUpdated { document: d }
         | DocumentVersionDeleted { version: d }
+        | DocumentRestored { version: d }
+        | DocumentPurged { version: d }
         | DocumentSecurityChanged { document: d } => Subject::Objects(vec![document(d)]),
         DocumentCopied {
             document: d,

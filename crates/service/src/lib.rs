@@ -14,10 +14,12 @@ pub mod check;
 pub mod classes;
 pub mod containers;
 pub mod delivery;
+mod disposal;
 pub mod documents;
 pub mod emails;
 mod events;
 pub mod fields;
+pub mod gc;
 pub mod idempotency;
 pub mod identity;
 pub mod invitations;
@@ -110,6 +112,8 @@ pub struct Settings {
     pub allowed_webhook_hosts: Vec<String>,
     /// How long a failing webhook delivery is retried before it is dead-lettered.
     pub webhook_retry_seconds: i64,
+    /// How long a deleted document waits in its library's recycle bin (`recycle_bin_days`).
+    pub recycle_period: dossier_core::disposal::RecyclePeriod,
     /// A web client session ends after this long without a request…
     pub web_session_idle_seconds: i64,
     /// …and this long after sign-in in any case.
@@ -134,6 +138,7 @@ impl Default for Settings {
             mail_from: None,
             allowed_webhook_hosts: Vec::new(),
             webhook_retry_seconds: 24 * 3600,
+            recycle_period: Default::default(),
             web_session_idle_seconds: 2 * 3600,
             web_session_absolute_seconds: 12 * 3600,
         }

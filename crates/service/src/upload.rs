@@ -431,7 +431,7 @@ impl Dossier {
         doc.acl = acl;
         validate_document(tx.conn(), &folder.library, &doc, &changes).await?;
         trustees::validate(tx.conn(), &input.trustees).await?;
-        dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
+        self.reference_blob(tx.conn(), blob, now).await?;
         dossier_store::documents::insert_first(tx.conn(), &doc).await?;
         let values = self
             .checked_values(tx.conn(), &folder.library, &input.metadata)
@@ -550,7 +550,7 @@ impl Dossier {
             now,
         );
         validate_document(tx.conn(), &r.library, &doc, &input.changes).await?;
-        dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
+        self.reference_blob(tx.conn(), blob, now).await?;
         dossier_store::documents::insert_version(tx.conn(), &doc).await?;
         let values = self
             .checked_values(tx.conn(), &r.library, &input.metadata)
@@ -611,7 +611,7 @@ impl Dossier {
         doc.last_user = caller.user_id.clone();
         doc.edit_date = now;
         validate_document(tx.conn(), &r.library, &doc, &input.changes).await?;
-        dossier_store::blobs::register(tx.conn(), &blob.hash, blob.size, now).await?;
+        self.reference_blob(tx.conn(), &blob, now).await?;
         dossier_store::documents::update(tx.conn(), &doc).await?;
         let values = self
             .checked_values(tx.conn(), &r.library, &input.metadata)

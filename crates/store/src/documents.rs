@@ -307,6 +307,8 @@ pub async fn get_version(
     .bind(number)
     .push(" AND version = ")
     .bind(version)
+    // A document in the recycle bin has no version to read (see `recycle`).
+    .push(" AND NOT EXISTS (SELECT 1 FROM recycle_bin b WHERE b.library = documents.library AND b.document = documents.number)")
     .fetch_optional(conn)
     .await?
     .map(|r| document(&r))
@@ -369,6 +371,36 @@ pub async fn versions(
             .collect::<Result<_>>()?,
         total,
     ))
+}
+
+/// How many versions a document has.
+pub async fn version_count(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+) -> Result<i64> {
+    let row = Sql::new("SELECT COUNT(*) AS n FROM documents WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND number = ")
+        .bind(number)
+        .fetch_one(conn)
+        .await?;
+    row.try_get("n").db()
+}
+
+/// Removes every version of a document (a purge).
+pub async fn delete_all_versions(
+    conn: &mut AnyConnection,
+    library: &LibraryId,
+    number: i64,
+) -> Result<()> {
+    Sql::new("DELETE FROM documents WHERE library = ")
+        .bind(library.as_str())
+        .push(" AND number = ")
+        .bind(number)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Removes one version. If it was the latest, the highest remaining version becomes latest.
@@ -744,16 +776,17 @@ pub async fn filings_of(
             .push(" ORDER BY is_reference, filed_at, folder")
             .fetch_all(conn)
             .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Filing {
-                folder: r.try_get("folder").db()?,
-                document: r.try_get("document").db()?,
-                is_reference: get_bool(r, "is_reference")?,
-                filed_at: get_ts(r, "filed_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(filing).collect()
+}
+
+/// A filing as `filings` and `recycled_filings` store it.
+pub(crate) fn filing(r: &AnyRow) -> Result<Filing> {
+    Ok(Filing {
+        folder: r.try_get("folder").db()?,
+        document: r.try_get("document").db()?,
+        is_reference: get_bool(r, "is_reference")?,
+        filed_at: get_ts(r, "filed_at")?,
+    })
 }
 
 pub async fn count_in_folder(

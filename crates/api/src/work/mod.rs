@@ -18,6 +18,7 @@ pub mod identity;
 pub mod matters;
 pub mod metadata;
 pub mod my_matters;
+pub mod recycle;
 pub mod sandbox;
 pub mod search;
 pub mod security;
@@ -321,6 +322,24 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(documents::get)
                 .patch(documents::update)
                 .delete(documents::delete),
+        )
+        .route(&format!("{l}/trash-bin/documents"), get(recycle::list))
+        .route(
+            &format!("{l}/trash-bin/documents/{{id}}"),
+            axum::routing::delete(recycle::purge),
+        )
+        .route(
+            &format!("{l}/trash-bin/documents/{{id}}/restore"),
+            post(recycle::restore),
+        )
+        .route(&format!("{l}/legal-holds"), get(recycle::holds))
+        .route(
+            &format!("{l}/documents/{{id}}/legal-hold"),
+            axum::routing::put(recycle::hold_document).delete(recycle::release_document),
+        )
+        .route(
+            &format!("{l}/workspaces/{{id}}/legal-hold"),
+            axum::routing::put(recycle::hold_workspace).delete(recycle::release_workspace),
         )
         .route(
             &format!("{l}/documents/{{id}}/download"),

@@ -25,6 +25,7 @@ mod metadata;
 mod oauth;
 mod ops;
 mod rate_limits;
+mod recycle;
 mod schema;
 mod scim;
 mod search;

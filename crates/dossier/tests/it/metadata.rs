@@ -787,10 +787,25 @@ async fn a_copy_takes_the_values_and_a_deleted_document_leaves_none() {
         json!(["a", "b"])
     );
 
-    // Once both are deleted no document holds `amount`: its kind may change again.
+    // Once both are deleted and purged no document holds `amount`: its kind may change
+    // again. In the recycle bin they still hold their values, which a restore brings back.
     for id in [&d, &copy] {
         let (st, b) = s.delete(&s.lib(&format!("/documents/{id}"))).await;
         assert!(st.is_success(), "{b}");
+    }
+    let (st, b) = s
+        .patch(
+            &s.lib(&format!("{}/amount", props())),
+            json!({"kind": "text"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    for id in [&d, &copy] {
+        let number = id.trim_start_matches("ACTIVE!").split('.').next().unwrap();
+        let (st, b) = s
+            .delete(&s.lib(&format!("/trash-bin/documents/ACTIVE!{number}")))
+            .await;
+        assert_eq!(st, StatusCode::NO_CONTENT, "{b}");
     }
     let (st, b) = s
         .patch(

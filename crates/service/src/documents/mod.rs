@@ -25,12 +25,10 @@ pub use promote::PromoteRequest;
 use dossier_core::changes::DocumentChanges;
 use dossier_core::doc_type::type_for_extension;
 use dossier_core::limits::{FREE_TEXT_MAX, check_len};
-use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Checkout, Document, DocumentView};
 use dossier_core::{Activity, DocumentRef, DomainError, LibraryId};
 use dossier_store::AnyConnection;
 use dossier_store::acl::Visible;
-use dossier_store::nvps::NvpOwner;
 
 use crate::access::{ChangeSecurity, Edit, Read};
 use crate::events::{Change, emit};
@@ -252,9 +250,11 @@ impl Dossier {
         Ok(v)
     }
 
-    /// DELETE …/documents/{id}: deletes that version; deleting the last version deletes the
-    /// document (its filings, pairs and trustees). The content stays until garbage
-    /// collection, since other versions or documents may share it.
+    /// DELETE …/documents/{id}: deletes that version. Deleting the last version deletes the
+    /// document: into its library's recycle bin (`disposal`), or for good when
+    /// `recycle_bin_days` is 0. A legal hold or the class's retention refuses either (403).
+    /// Content goes only with the garbage collector, since other versions or documents may
+    /// share it.
     pub async fn delete_version(&self, caller: &Caller, r: &DocumentRef) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -265,7 +265,7 @@ impl Dossier {
                 "document {r} is checked out: check it in or release the lock first"
             )));
         }
-        let remaining = dossier_store::documents::delete_version(tx.conn(), &doc.id).await?;
+        crate::disposal::check_deletable(tx.conn(), &doc, now).await?;
         record(
             tx.conn(),
             &doc.id,
@@ -275,26 +275,12 @@ impl Dossier {
             String::new(),
         )
         .await?;
-        if remaining == 0 {
-            dossier_store::documents::unfile_everywhere(tx.conn(), &r.library, r.number).await?;
-            dossier_store::nvps::remove_all(tx.conn(), &r.library, NvpOwner::Document(r.number))
-                .await?;
-            dossier_store::metadata::remove_document(tx.conn(), &r.library, r.number).await?;
-            dossier_store::catalog::remove_trustees(
-                tx.conn(),
-                &r.library,
-                TrusteeOwner::Document,
-                r.number,
-            )
-            .await?;
-            // Shortcuts in My Matters and My Favorites go with their document.
-            dossier_store::shortcuts::delete_to(
-                tx.conn(),
-                &r.library,
-                dossier_core::matters::TargetKind::Document,
-                r.number,
-            )
-            .await?;
+        let others =
+            dossier_store::documents::version_count(tx.conn(), &r.library, r.number).await? > 1;
+        if others {
+            dossier_store::documents::delete_version(tx.conn(), &doc.id).await?;
+        } else {
+            self.dispose(tx.conn(), caller, &doc, now).await?;
         }
         emit(
             tx.conn(),

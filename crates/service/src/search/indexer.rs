@@ -59,6 +59,8 @@ impl Work {
             | DocumentUpdated { document }
             | DocumentProfileUpdated { document }
             | DocumentVersionDeleted { version: document }
+            | DocumentRestored { version: document }
+            | DocumentPurged { version: document }
             | DocumentFiled { document, .. }
             | DocumentUnfiled { document, .. }
             | DocumentSecurityChanged { document } => {

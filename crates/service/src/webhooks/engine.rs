@@ -162,6 +162,8 @@ async fn placement(
         | DocumentUpdated { document }
         | DocumentProfileUpdated { document }
         | DocumentVersionDeleted { version: document }
+        | DocumentRestored { version: document }
+        | DocumentPurged { version: document }
         | DocumentFiled { document, .. }
         | DocumentUnfiled { document, .. }
         | DocumentSecurityChanged { document } => Some(document),

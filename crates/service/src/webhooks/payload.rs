@@ -57,7 +57,9 @@ fn data(change: &Change) -> Value {
         DocumentUpdated { document }
         | DocumentProfileUpdated { document }
         | DocumentSecurityChanged { document }
-        | DocumentVersionDeleted { version: document } => {
+        | DocumentVersionDeleted { version: document }
+        | DocumentRestored { version: document }
+        | DocumentPurged { version: document } => {
             put("document_id", json!(document.to_string()));
         }
         DocumentFiled { document, folder } | DocumentUnfiled { document, folder } => {
