@@ -631,14 +631,14 @@ async fn gc_never_removes_content_an_upload_references() {
     let b = d.commit_upload(plan, received).await.unwrap();
     collect(&s).await;
     assert!(stored(&s, &hash).await, "referenced again: kept");
-    let (st, bytes) = download(&s, &b.doc.id.to_string()).await;
+    let (st, bytes) = download(&s, &b.view.doc.id.to_string()).await;
     assert_eq!((st, bytes.as_slice()), (StatusCode::OK, content));
 
     // 2. Stored (found), then removed by the collector, then committed: refused, nothing
     //    written, and the client's retry stores the content again.
-    s.delete(&s.lib(&format!("/documents/ACTIVE!{}", b.doc.id.number)))
+    s.delete(&s.lib(&format!("/documents/ACTIVE!{}", b.view.doc.id.number)))
         .await;
-    s.delete(&s.lib(&format!("/trash-bin/documents/ACTIVE!{}", b.doc.id.number)))
+    s.delete(&s.lib(&format!("/trash-bin/documents/ACTIVE!{}", b.view.doc.id.number)))
         .await;
     d.collect_garbage(Duration::ZERO).await.unwrap();
     let (plan, received) = upload("c.txt").await;
