@@ -638,8 +638,11 @@ async fn gc_never_removes_content_an_upload_references() {
     //    written, and the client's retry stores the content again.
     s.delete(&s.lib(&format!("/documents/ACTIVE!{}", b.view.doc.id.number)))
         .await;
-    s.delete(&s.lib(&format!("/trash-bin/documents/ACTIVE!{}", b.view.doc.id.number)))
-        .await;
+    s.delete(&s.lib(&format!(
+        "/trash-bin/documents/ACTIVE!{}",
+        b.view.doc.id.number
+    )))
+    .await;
     d.collect_garbage(Duration::ZERO).await.unwrap();
     let (plan, received) = upload("c.txt").await;
     d.collect_garbage(Duration::ZERO).await.unwrap();

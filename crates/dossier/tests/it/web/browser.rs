@@ -180,6 +180,14 @@ async fn browser_a_lawyer_signs_in_browses_a_matter_to_a_document_and_signs_out(
     let s = TestServer::start().await;
     let ws = s.create_workspace("Acme v. Widget").await;
     let folder = s.create_folder(&ws, "Pleadings").await;
+    s.create_folder(&ws, "Correspondence").await;
+    for (file, name) in [
+        ("answer.txt", "Answer"),
+        ("motion.txt", "Motion to dismiss"),
+    ] {
+        s.upload(&folder, file, name.as_bytes(), json!({"name": name}))
+            .await;
+    }
     s.upload(
         &folder,
         "complaint.txt",
