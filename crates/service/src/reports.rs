@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use dossier_core::access::{Acl, Principal, access};
+use dossier_core::access::{Acl, Grounds, Principal, grounds};
 use dossier_core::identity::ADMIN_GROUP;
 use dossier_core::model::TrusteeOwner;
 use dossier_core::model::{Container, ContainerKind, Trustee, TrusteeType};
@@ -345,7 +345,7 @@ fn explain(p: &Principal, w: &WorkspaceState, walls: &[Wall]) -> (AccessLevel, S
             format!("shut out by ethical wall {} ({})", wall.id, wall.name),
         );
     }
-    let level = access(
+    let decided = grounds(
         p,
         &Acl {
             default_security: w.default_security,
@@ -353,36 +353,21 @@ fn explain(p: &Principal, w: &WorkspaceState, walls: &[Wall]) -> (AccessLevel, S
         },
         Some(&w.owner),
     );
-    let reason = if p.is_admin {
-        "member of NRTADMIN".to_string()
-    } else if w.owner.eq_ignore_ascii_case(&p.user) {
-        "owner of the workspace".to_string()
-    } else if let Some(t) = w
-        .trustees
-        .iter()
-        .find(|t| t.trustee_type == TrusteeType::User && t.id.eq_ignore_ascii_case(&p.user))
-    {
-        format!("trustee entry for the user: {}", t.access.as_str())
-    } else if let Some(t) = w
-        .trustees
-        .iter()
-        .filter(|t| t.trustee_type == TrusteeType::Group && p.groups.contains(&t.id))
-        // The deciding entry: a denial if there is one, else the highest level.
-        .min_by_key(|t| {
-            if t.access == AccessLevel::NoAccess {
-                0
-            } else {
-                4 - t.access.number()
-            }
-        })
-    {
-        format!("trustee entry for group {}: {}", t.id, t.access.as_str())
-    } else if p.is_external {
-        "external user without a trustee entry".to_string()
-    } else {
-        format!("default security {}", w.default_security.as_str())
+    let reason = match decided {
+        Grounds::Administrator => "member of NRTADMIN".to_string(),
+        Grounds::Owner => "owner of the workspace".to_string(),
+        Grounds::Named(level) => format!("trustee entry for the user: {}", level.as_str()),
+        Grounds::GroupDenied(group) => format!(
+            "trustee entry for group {group}: {}",
+            AccessLevel::NoAccess.as_str()
+        ),
+        Grounds::Group(group, level) => {
+            format!("trustee entry for group {group}: {}", level.as_str())
+        }
+        Grounds::External => "external user without a trustee entry".to_string(),
+        Grounds::Default(d) => format!("default security {}", d.as_str()),
     };
-    (level, reason)
+    (decided.level(), reason)
 }
 
 impl Dossier {

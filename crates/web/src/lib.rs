@@ -22,7 +22,8 @@
 //! - `upload`: filing dropped files in a folder through the Work API's upload, and the
 //!   profile dialog when fields are missing.
 //! - `view`: what the templates show, computed from domain records.
-//! - `admin`: the Control Center at `/admin` (users, applications), for administrators.
+//! - `admin`: the Control Center at `/admin` (users, applications, ethical walls and the
+//!   access report, the audit log), for administrators.
 
 mod admin;
 mod assets;
@@ -124,6 +125,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(admin::apps::list).post(admin::apps::create),
         )
         .route("/admin/applications/{id}/revoke", post(admin::apps::revoke))
+        .route("/admin/audit", get(admin::audit::list))
+        .route("/admin/audit.csv", get(admin::audit::export))
+        .route("/admin/walls", get(admin::walls::list))
+        .route("/admin/walls/{library}", post(admin::walls::create))
+        .route("/admin/walls/{library}/{id}", get(admin::walls::report))
+        .route(
+            "/admin/walls/{library}/{id}/access.csv",
+            get(admin::walls::report_csv),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::resolve,

@@ -50,7 +50,8 @@ fn report_json(r: &WallReport) -> Value {
            "conflicts": r.conflicts.iter().map(|(u, why)| json!({"user": u, "reason": why})).collect::<Vec<_>>()})
 }
 
-fn input(library: &LibraryId, body: &Map<String, Value>) -> ApiResult<WallInput> {
+/// A wall as a body describes it (the web Control Center's form is read through this too).
+pub fn input(library: &LibraryId, body: &Map<String, Value>) -> ApiResult<WallInput> {
     let kind = WallKind::parse(
         &opt_string(body, "kind")?.ok_or_else(|| ApiError(DomainError::required("kind")))?,
     )?;

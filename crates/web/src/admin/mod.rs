@@ -9,7 +9,9 @@
 //! that scope themselves.
 
 pub mod apps;
+pub mod audit;
 pub mod users;
+pub mod walls;
 
 use askama::Template;
 use axum::extract::FromRequestParts;

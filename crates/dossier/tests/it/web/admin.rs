@@ -299,3 +299,121 @@ async fn an_application_added_in_the_console_signs_a_user_in_with_its_id_and_sec
     assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_wall_made_in_the_console_shuts_a_user_out_and_the_reports_say_why() {
+    let s = TestServer::start().await;
+    s.new_user("JDOE", "jdoe-password-1").await;
+    let ws = s.create_workspace("Project Falcon").await;
+    let (mut jdoe, _) = sign_in(&s, "jdoe", "jdoe-password-1").await;
+    assert_eq!(
+        jdoe.get(&format!("/workspaces/{ws}")).await.status,
+        StatusCode::OK
+    );
+    let (mut b, console) = admin_console(&s).await;
+    let csrf = csrf_of(&console);
+    // A wall that covers nothing is refused with the Work API's reason, and none is made.
+    let bad = b
+        .post_form(
+            "/admin/walls/ACTIVE",
+            &[
+                ("csrf", &csrf),
+                ("name", "Nothing"),
+                ("kind", "exclusive"),
+                ("users", "jdoe"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("A wall covers a client"), "{}", bad.body);
+    assert!(
+        b.get("/admin/walls")
+            .await
+            .body
+            .contains("No walls in this library")
+    );
+    let made = b
+        .post_form(
+            "/admin/walls/ACTIVE",
+            &[
+                ("csrf", &csrf),
+                ("name", "Falcon wall"),
+                ("kind", "exclusive"),
+                ("workspace_id", &ws),
+                ("users", "jdoe"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let report_page = made.location().to_string();
+    assert!(
+        report_page.starts_with("/admin/walls/ACTIVE/"),
+        "{report_page}"
+    );
+    // Jane's view changed: the matter is gone for her.
+    assert_eq!(
+        jdoe.get(&format!("/workspaces/{ws}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let report = b.get(&report_page).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    let shut_out = report
+        .body
+        .split("Shut out")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(shut_out.contains("JDOE"), "{}", report.body);
+    assert!(
+        report.body.contains("shut out by ethical wall"),
+        "{}",
+        report.body
+    );
+    // The access report as of today says what she may read there now, and why not.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let csv = b
+        .get(&format!("{report_page}/access.csv?date={today}"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        csv.body.starts_with("user,workspace,access,why\r\n"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body
+            .lines()
+            .any(|l| l.starts_with("JDOE,") && l.contains("shut out by ethical wall")),
+        "{}",
+        csv.body
+    );
+    let bad_date = b.get(&format!("{report_page}?date=yesterday")).await;
+    assert_eq!(bad_date.status, StatusCode::BAD_REQUEST);
+    // The audit log has the wall's creation, on the page and in the CSV.
+    let audit = b.get("/admin/audit?action=wall.").await;
+    assert!(audit.body.contains("wall.create"), "{}", audit.body);
+    let audit_csv = b.get("/admin/audit.csv?action=wall.").await;
+    assert!(
+        audit_csv
+            .body
+            .starts_with("time,user,action,object,outcome,address,detail"),
+        "{}",
+        audit_csv.body
+    );
+    assert!(audit_csv.body.contains("wall.create"));
+    assert_eq!(
+        audit_csv.body.lines().count(),
+        2,
+        "the header and the one wall: {}",
+        audit_csv.body
+    );
+    s.stop().await;
+}

@@ -128,9 +128,8 @@ pub async fn assert_accessible(c: &Client) {
     );
 }
 
-/// Signs in on the sign-in page as a person does.
-pub async fn sign_in(c: &Client, s: &TestServer, user: &str, password: &str) {
-    c.goto(&format!("{}/", s.base)).await.unwrap();
+/// Types a user name and password into the sign-in page the browser is on, and sends it.
+pub async fn fill_sign_in_page(c: &Client, user: &str, password: &str) {
     c.wait()
         .for_element(Locator::Id("username"))
         .await
@@ -150,6 +149,12 @@ pub async fn sign_in(c: &Client, s: &TestServer, user: &str, password: &str) {
         .click()
         .await
         .unwrap();
+}
+
+/// Signs in on the sign-in page as a person does.
+pub async fn sign_in(c: &Client, s: &TestServer, user: &str, password: &str) {
+    c.goto(&format!("{}/", s.base)).await.unwrap();
+    fill_sign_in_page(c, user, password).await;
     c.wait()
         .for_element(Locator::Css("header.top .who"))
         .await
@@ -460,25 +465,7 @@ async fn browser_an_application_added_in_the_control_center_signs_a_user_in() {
         sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
         // Opening the Control Center asks for the password again (the admin scope).
         c.goto(&console).await.unwrap();
-        c.wait()
-            .for_element(Locator::Id("username"))
-            .await
-            .unwrap()
-            .send_keys("admin")
-            .await
-            .unwrap();
-        c.find(Locator::Id("password"))
-            .await
-            .unwrap()
-            .send_keys(ADMIN_PASSWORD)
-            .await
-            .unwrap();
-        c.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        fill_sign_in_page(&c, "admin", ADMIN_PASSWORD).await;
         c.wait()
             .for_element(Locator::Id("add-app-form"))
             .await
@@ -518,6 +505,14 @@ async fn browser_an_application_added_in_the_control_center_signs_a_user_in() {
             .await
             .unwrap();
         assert_accessible(&c).await;
+        for page in ["/admin/walls", "/admin/audit", "/admin"] {
+            c.goto(&format!("{}{page}", s.base)).await.unwrap();
+            c.wait()
+                .for_element(Locator::Css("nav.admin-nav"))
+                .await
+                .unwrap();
+            assert_accessible(&c).await;
+        }
         c.goto(&format!("{}/admin/users", s.base)).await.unwrap();
         c.wait()
             .for_element(Locator::Id("add-user-form"))
