@@ -5,9 +5,9 @@
 use dossier_api::AppState;
 use dossier_core::DocumentRef;
 use dossier_core::model::Document;
-use dossier_extract::mail_view::{EmailBody, EmailView};
 use dossier_service::Caller;
 use dossier_service::documents::DocumentText;
+use dossier_service::documents::{EmailBody, EmailView};
 
 use crate::page::Failure;
 use crate::view;
@@ -26,7 +26,7 @@ pub struct EmailPreview {
     pub subject: String,
     /// (label, value) of the headers present.
     pub headers: Vec<(&'static str, String)>,
-    /// Sanitised by the service (`dossier_extract::mail_view::sanitise`); the template
+    /// Sanitised in an extraction worker (`dossier_extract::mail_view`); the template
     /// includes it unescaped for that reason only.
     pub html: Option<String>,
     pub text: Option<String>,

@@ -19,7 +19,7 @@ pub use history::NewHistoryEntry;
 pub(crate) use history::{history_entry, record};
 pub use nvps::NvpChanges;
 pub(crate) use nvps::write_nvps;
-pub use preview::{DocumentText, PREVIEW_TEXT_MAX};
+pub use preview::{DocumentText, EmailBody, EmailView, PREVIEW_TEXT_MAX};
 pub use promote::PromoteRequest;
 
 use dossier_core::changes::DocumentChanges;

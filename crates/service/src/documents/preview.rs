@@ -3,7 +3,10 @@
 //! sees it. Both are reads of the content, checked like a download.
 
 use dossier_core::DocumentRef;
-use dossier_extract::mail_view::{EmailView, MAX_EMAIL_BYTES};
+use dossier_extract::mail_view::MAX_EMAIL_BYTES;
+/// An email as a reader sees it: what `Dossier::email_view` answers (surfaces take the
+/// type from here, not from the extraction crate).
+pub use dossier_extract::mail_view::{EmailBody, EmailView};
 
 use crate::access::Read;
 use crate::search::text::{blob_text, read_blob};

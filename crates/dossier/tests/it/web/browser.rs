@@ -137,18 +137,8 @@ pub async fn fill_sign_in_page(c: &Client, user: &str, password: &str) {
         .send_keys(user)
         .await
         .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, Locator::Id("password"), password).await;
+    click(c, Locator::Css("button[type=submit]")).await;
 }
 
 /// Signs in on the sign-in page as a person does.
@@ -159,6 +149,26 @@ pub async fn sign_in(c: &Client, s: &TestServer, user: &str, password: &str) {
         .for_element(Locator::Css("header.top .who"))
         .await
         .expect("signed in");
+}
+
+/// Types `text` into the element `at` finds.
+pub async fn type_into(c: &Client, at: Locator<'_>, text: &str) {
+    c.find(at)
+        .await
+        .unwrap_or_else(|e| panic!("{at:?}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Clicks the element `at` finds.
+pub async fn click(c: &Client, at: Locator<'_>) {
+    c.find(at)
+        .await
+        .unwrap_or_else(|e| panic!("{at:?}: {e}"))
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn text_of(c: &Client, css: &str) -> String {
@@ -227,7 +237,7 @@ async fn browser_a_lawyer_signs_in_browses_a_matter_to_a_document_and_signs_out(
             .await
             .unwrap();
         assert_eq!(focused, json!("#main"));
-        c.find(Locator::Css("form[action='/sign-out'] button")).await.unwrap().click().await.unwrap();
+        click(&c, Locator::Css("form[action='/sign-out'] button")).await;
         c.wait().for_element(Locator::Css("main.message")).await.unwrap();
         assert_eq!(text_of(&c, "h1").await, "Signed out");
         // Signed out: the home page asks to sign in again.
@@ -302,24 +312,9 @@ async fn browser_security_changed_in_the_dialog_changes_a_second_users_view() {
             .await
             .unwrap();
         assert_accessible(&c).await;
-        c.find(Locator::Id("add_id"))
-            .await
-            .unwrap()
-            .send_keys("bob")
-            .await
-            .unwrap();
-        c.find(Locator::Css("#add_level option[value=read]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        c.find(Locator::Css("#security-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&c, Locator::Id("add_id"), "bob").await;
+        click(&c, Locator::Css("#add_level option[value=read]")).await;
+        click(&c, Locator::Css("#security-form button[type=submit]")).await;
         c.wait()
             .for_element(Locator::Id("level.user.BOB"))
             .await
@@ -330,18 +325,8 @@ async fn browser_security_changed_in_the_dialog_changes_a_second_users_view() {
             reqwest::StatusCode::OK
         );
         // And the dialog says why.
-        c.find(Locator::Id("explain"))
-            .await
-            .unwrap()
-            .send_keys("bob")
-            .await
-            .unwrap();
-        c.find(Locator::Css("#explain-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&c, Locator::Id("explain"), "bob").await;
+        click(&c, Locator::Css("#explain-form button[type=submit]")).await;
         let why = c
             .wait()
             .for_element(Locator::Css(".explanation"))
@@ -407,12 +392,7 @@ async fn browser_a_workflow_is_started_on_two_selected_documents() {
                 .await
                 .unwrap();
         }
-        c.find(Locator::Css("#selection button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("#selection button[type=submit]")).await;
         c.wait()
             .for_element(Locator::LinkText("Bundle for the court"))
             .await
@@ -428,12 +408,7 @@ async fn browser_a_workflow_is_started_on_two_selected_documents() {
             .await
             .unwrap();
         assert_accessible(&c).await;
-        c.find(Locator::Css("#workflow-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("#workflow-form button[type=submit]")).await;
         let state = c
             .wait()
             .for_element(Locator::Css("p.notice"))
@@ -471,24 +446,9 @@ async fn browser_an_application_added_in_the_control_center_signs_a_user_in() {
             .await
             .unwrap();
         assert_accessible(&c).await;
-        c.find(Locator::Id("app-name"))
-            .await
-            .unwrap()
-            .send_keys("Actionstep")
-            .await
-            .unwrap();
-        c.find(Locator::Id("app-redirects"))
-            .await
-            .unwrap()
-            .send_keys(REDIRECT)
-            .await
-            .unwrap();
-        c.find(Locator::Css("#add-app-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&c, Locator::Id("app-name"), "Actionstep").await;
+        type_into(&c, Locator::Id("app-redirects"), REDIRECT).await;
+        click(&c, Locator::Css("#add-app-form button[type=submit]")).await;
         let id = c
             .wait()
             .for_element(Locator::Id("client-id"))
@@ -631,12 +591,7 @@ async fn browser_a_chosen_file_asks_for_a_required_field_then_is_filed() {
         );
         assert_accessible(&c).await;
         field.send_keys("REF-42").await.unwrap();
-        c.find(Locator::Css("dialog button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("dialog button[type=submit]")).await;
         c.wait()
             .for_element(listed("engagement letter"))
             .await
@@ -655,12 +610,7 @@ async fn browser_a_facet_click_narrows_the_search() {
         sign_in(&c, &s, "admin", ADMIN_PASSWORD).await;
         let box_ = c.find(Locator::Id("q")).await.unwrap();
         box_.send_keys("warranty").await.unwrap();
-        c.find(Locator::Css("form.search button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("form.search button")).await;
         c.wait()
             .for_element(Locator::Id("facets-head"))
             .await
@@ -709,12 +659,7 @@ async fn browser_a_folder_is_created_from_the_workspace_page() {
             .await
             .unwrap();
         assert_accessible(&c).await;
-        c.find(Locator::Id("new-folder-name"))
-            .await
-            .unwrap()
-            .send_keys("Pleadings")
-            .await
-            .unwrap();
+        type_into(&c, Locator::Id("new-folder-name"), "Pleadings").await;
         c.find(Locator::XPath("//button[text()='Create folder']"))
             .await
             .unwrap()

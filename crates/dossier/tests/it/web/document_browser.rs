@@ -5,7 +5,7 @@
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-use super::browser::{assert_accessible, in_chromium, sign_in};
+use super::browser::{assert_accessible, click, in_chromium, sign_in, type_into};
 use super::document::{hostile_email, tiny_pdf};
 use super::pages::unversioned;
 use crate::harness::{ADMIN_PASSWORD, TestServer};
@@ -159,18 +159,8 @@ async fn browser_a_document_is_checked_out_and_checked_in_through_its_page() {
             "document.getElementById('due_date').value = '2026-12-31';",
         )
         .await;
-        c.find(Locator::Id("checkout-comments"))
-            .await
-            .unwrap()
-            .send_keys("reviewing clause 4")
-            .await
-            .unwrap();
-        c.find(Locator::Css("#checkout-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&c, Locator::Id("checkout-comments"), "reviewing clause 4").await;
+        click(&c, Locator::Css("#checkout-form button[type=submit]")).await;
         let notice = c
             .wait()
             .for_element(Locator::Css("p.notice"))
@@ -182,24 +172,9 @@ async fn browser_a_document_is_checked_out_and_checked_in_through_its_page() {
         assert!(notice.starts_with("Checked out by"), "{notice}");
         assert_accessible(&c).await;
         // Checked out by me, the check-in form is open: a comment, a file, Check in.
-        c.find(Locator::Id("version-comment"))
-            .await
-            .unwrap()
-            .send_keys("signed off")
-            .await
-            .unwrap();
-        c.find(Locator::Id("version-file"))
-            .await
-            .unwrap()
-            .send_keys(&file)
-            .await
-            .unwrap();
-        c.find(Locator::Css("#version-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&c, Locator::Id("version-comment"), "signed off").await;
+        type_into(&c, Locator::Id("version-file"), &file).await;
+        click(&c, Locator::Css("#version-form button[type=submit]")).await;
         // The page comes back with version 2 and no check-out.
         c.wait()
             .for_element(Locator::XPath(
@@ -261,19 +236,9 @@ async fn browser_the_profile_is_edited_with_a_lookup_picker() {
             .for_element(Locator::Css("#custom1-options option[value='ACME']"))
             .await
             .expect("the picker suggests ACME");
-        c.find(Locator::Id("p-comment"))
-            .await
-            .unwrap()
-            .send_keys("signed")
-            .await
-            .unwrap();
+        type_into(&c, Locator::Id("p-comment"), "signed").await;
         js(&c, "document.getElementById('p-custom1').value = 'ACME';").await;
-        c.find(Locator::Css("form.profile-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("form.profile-form button[type=submit]")).await;
         c.wait()
             .for_element(Locator::Id("profile-head"))
             .await
